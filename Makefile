@@ -1,0 +1,30 @@
+# Quick start: `make run` (the app) and `make test` (the suite). Each creates .venv when missing and
+# installs with constraints.txt; a re-run with pyproject.toml and constraints.txt unchanged skips it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stopframe-installed
+
+.PHONY: run test lint benchmark clean-venv
+
+run: $(STAMP)
+	$(BIN)/python main.py
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/train_throughput.py
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch first and pinned, so no other package can pull a CUDA build in.
+	$(BIN)/pip install --disable-pip-version-check -q -c constraints.txt torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,181 @@
+"""Stopframe: the one entry point. Subcommands do headless work; heavy imports happen lazily so
+each command starts only what it needs.
+
+    python main.py train --dataset mmnist --steps 200 --out runs/smoke
+    python main.py train --resume --out runs/smoke --steps 400
+    python main.py evaluate runs/smoke --n 10000 --json runs/smoke/eval.json
+    python main.py demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_DATA_DIR = str(Path(__file__).resolve().parent.parent / "shared" / "data" / "mnist")
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """A problem with what the user gave us: reported in one line, exit code 2."""
+
+
+def parse_value(text: str):
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def build_train_config(args) -> "TrainConfig":
+    from training.config import ConfigError, TrainConfig
+
+    values: dict = {}
+    if args.recipe:
+        values = load_recipe(args.recipe)
+    for option in ("dataset", "steps", "batch_size", "lr", "precision", "seed", "data_dir"):
+        value = getattr(args, option)
+        if value is not None:
+            values[option] = value
+    for assignment in args.set or []:
+        key, sep, text = assignment.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {assignment!r}: expected KEY=VALUE, e.g. --set model.width=32")
+        target = values
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = parse_value(text)
+    values.setdefault("data_dir", DEFAULT_DATA_DIR)
+    return TrainConfig.from_dict(values).validate()
+
+
+def load_recipe(path: str) -> dict:
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            recipe = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such recipe") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML ({error})") from None
+    values = recipe.get("train", {})
+    if "model" in recipe:
+        values["model"] = recipe["model"]
+    return values
+
+
+def command_train(args) -> int:
+    from training.progress import json_lines, terminal_bar
+    from training.trainer import Trainer, TrainingInterrupted
+
+    callbacks = json_lines() if args.progress == "json" else terminal_bar()
+    if args.resume:
+        trainer = Trainer.resume(args.out, callbacks, steps=args.steps)
+    else:
+        trainer = Trainer(build_train_config(args), args.out, callbacks)
+    try:
+        trainer.train()
+    except TrainingInterrupted as interrupted:
+        print(f"stopframe: {interrupted}; continue with: python main.py train --resume --out {args.out}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def load_scene(model_path: str):
+    from training.checkpoint import load_model
+    from training.scene import TorchScene
+
+    model, state = load_model(model_path)
+    return TorchScene(model), {"checkpoint": str(state["path"]), "step": state["step"],
+                               "config": state["config"].to_dict()}
+
+
+def command_evaluate(args) -> int:
+    from training.evaluate import evaluate, format_table, write_json
+
+    scene, source = load_scene(args.model)
+    results = evaluate(scene, args.data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
+                       progress=lambda message: print(message, file=sys.stderr))
+    results["model"] = source
+    print(format_table(results))
+    if args.json:
+        write_json(results, Path(args.json))
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def command_demo(args) -> int:
+    from training.demo import run_demo
+
+    run_demo(Path(args.out), args.data_dir, print_line=print)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stopframe", description="Stopframe animation workstation")
+    commands = parser.add_subparsers(dest="command")
+
+    train = commands.add_parser("train", help="train a scene model")
+    train.add_argument("--out", required=True, help="run folder (created; must be new unless --resume)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    train.add_argument("--recipe", help="TOML file with [train] and [model] tables")
+    train.add_argument("--dataset", help="dataset name (mmnist)")
+    train.add_argument("--steps", type=int, help="total training steps")
+    train.add_argument("--batch-size", dest="batch_size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--precision", help="auto, fp32 or bf16")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--data-dir", dest="data_dir", help="folder with the MNIST IDX files")
+    train.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="any config value, e.g. --set model.width=32 --set alpha_equiv=0.5")
+    train.add_argument("--progress", choices=("bar", "json"), default="bar")
+    train.set_defaults(run=command_train)
+
+    evaluate = commands.add_parser("evaluate", help="the paper's evaluation of a model")
+    evaluate.add_argument("model", help="a checkpoint file or a run folder")
+    evaluate.add_argument("--n", type=int, default=10_000, help="test examples (default 10000)")
+    evaluate.add_argument("--pairs", type=int, default=40_000, help="frame pairs for the T^Z analysis")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
+    evaluate.add_argument("--json", help="also write the results here")
+    evaluate.set_defaults(run=command_evaluate)
+
+    demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
+    demo.add_argument("--out", default="runs/demo")
+    demo.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
+    demo.set_defaults(run=command_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    if args.command is None:
+        args = make_parser().parse_args(["demo", *(argv or [])])
+    from training.checkpoint import CheckpointError
+    from training.config import ConfigError
+    from training.data.mnist import DataError
+    from training.trainer import RunFolderError
+
+    try:
+        return args.run(args)
+    except (UserError, ConfigError, DataError, CheckpointError, RunFolderError) as error:
+        print(f"stopframe: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("stopframe: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def entry_point() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()

@@ -1,0 +1,40 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def tiny_model_config(**overrides):
+    from training.config import ModelConfig
+
+    values = dict(width=8, feature_channels=8, blocks=1, motion_width=8)
+    values.update(overrides)
+    return ModelConfig(**values)
+
+
+def tiny_train_config(**overrides):
+    from training.config import TrainConfig
+
+    values = dict(data_dir=str(MNIST_DIR), steps=6, batch_size=4, warmup_steps=2, precision="fp32",
+                  val_every=3, val_examples=8, sample_every=3, checkpoint_every=2, model=tiny_model_config())
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    assert (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(), f"the shared MNIST files are missing from {MNIST_DIR}"
+    return MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def test_split(mnist_dir):
+    from training.data.mmnist import MovingMNIST
+
+    return MovingMNIST.from_mnist_dir(mnist_dir, "test")

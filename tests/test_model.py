@@ -1,0 +1,128 @@
+"""The model of DESIGN.md: shapes, identity start, order dependence, anchored motion."""
+
+import math
+
+import pytest
+import torch
+
+from tests.conftest import tiny_model_config
+from training.model import SceneModel, centroid, identity_theta, theta_about, theta_from, warp
+
+
+def rotation_theta(degrees: float, n: int = 1) -> torch.Tensor:
+    a = math.radians(degrees)
+    return torch.tensor([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0]]).expand(n, 2, 3)
+
+
+@pytest.mark.parametrize("size", [64, 128])
+def test_shapes(size):
+    model = SceneModel(tiny_model_config(image_size=size))
+    images = torch.rand(2, 3, size, size)
+    features = model.encoder_character(images)
+    assert features.shape == (2, 8, size // 4, size // 4)
+    assert model.encoder_background(images).shape == features.shape
+    theta = model.motion(features, features)
+    assert theta.shape == (2, 2, 3)
+    output = model(images, images, images, images)
+    assert output.shape == (2, 3, size, size)
+    assert output.min() >= 0 and output.max() <= 1
+
+
+@pytest.mark.parametrize("anchored", [True, False])
+def test_motion_is_identity_at_start(anchored):
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config(anchored=anchored))
+    a, b = torch.randn(3, 8, 16, 16), torch.randn(3, 8, 16, 16)
+    assert torch.allclose(model.motion(a, b), identity_theta(3), atol=1e-6)
+    assert torch.allclose(model.place(a, model.motion(a, b)), a, atol=1e-5)
+
+
+def test_motion_depends_on_input_order():
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config())
+    torch.nn.init.normal_(model.motion_net.head.weight, std=0.1)
+    a, b = torch.randn(1, 8, 16, 16), torch.randn(1, 8, 16, 16)
+    assert not torch.allclose(model.motion(a, b), model.motion(b, a), atol=1e-4)
+
+
+def trained_looking_pair():
+    torch.manual_seed(1)
+    anchored = SceneModel(tiny_model_config(anchored=True))
+    torch.nn.init.normal_(anchored.motion_net.head.weight, std=0.2)
+    plain = SceneModel(tiny_model_config(anchored=False))
+    plain.load_state_dict(anchored.state_dict())
+    return anchored, plain
+
+
+def test_anchored_and_plain_agree_when_the_character_is_the_motion_source():
+    anchored, plain = trained_looking_pair()
+    x1, x2, xb = torch.rand(4, 3, 64, 64), torch.rand(4, 3, 64, 64), torch.rand(4, 3, 64, 64)
+    assert torch.allclose(anchored(x1, x1, x2, xb), plain(x1, x1, x2, xb), atol=1e-5)
+    losses_a, losses_p = anchored.losses(x1, x2), plain.losses(x1, x2)
+    for key in ("scene", "equiv", "inv"):
+        assert torch.allclose(losses_a[key], losses_p[key], atol=1e-6)
+    fc1, fc2 = anchored.encoder_character(x1), anchored.encoder_character(x2)
+    placed_a = anchored.place(fc1, anchored.motion(fc1, fc2))
+    placed_p = plain.place(fc1, plain.motion(fc1, fc2))
+    assert not torch.allclose(placed_a, fc1, atol=1e-3)  # the motion really moves something
+    assert torch.allclose(placed_a, placed_p, atol=1e-5)
+
+
+def test_anchored_and_plain_differ_when_another_character_receives_the_motion():
+    anchored, plain = trained_looking_pair()
+    mover, receiver = blob(4, 4, channels=8), blob(12, 12, channels=8)
+    theta_plain = plain.motion(mover, mover)
+    theta_anchored = anchored.motion(mover, mover)
+    assert not torch.allclose(anchored.place(receiver, theta_anchored), plain.place(receiver, theta_plain),
+                              atol=1e-3)
+
+
+def blob(x: int, y: int, size: int = 16, channels: int = 4) -> torch.Tensor:
+    features = torch.zeros(1, channels, size, size)
+    features[:, :, y - 1 : y + 2, x - 1 : x + 2] = 1.0
+    return features
+
+
+def test_anchored_rotation_turns_the_character_about_its_own_centre():
+    model = SceneModel(tiny_model_config(anchored=True, feature_channels=4))
+    character = blob(4, 11)  # far from the image centre
+    placed = model.place(character, rotation_theta(90))
+    assert torch.allclose(centroid(placed), centroid(character), atol=0.02)
+    plain = SceneModel(tiny_model_config(anchored=False, feature_channels=4))
+    assert not torch.allclose(centroid(plain.place(character, rotation_theta(90))), centroid(character), atol=0.2)
+
+
+def test_pivot_helpers_are_inverse_and_keep_identity():
+    theta = torch.randn(5, 2, 3)
+    pivot = torch.rand(5, 2) * 2 - 1
+    assert torch.allclose(theta_from(theta_about(theta, pivot), pivot), theta, atol=1e-6)
+    assert torch.allclose(theta_about(identity_theta(5), pivot), identity_theta(5), atol=1e-6)
+
+
+def test_centroid_finds_the_blob():
+    assert torch.allclose(centroid(blob(8, 8)), torch.tensor([[1 / 16, 1 / 16]]), atol=1e-6)
+    assert torch.allclose(centroid(blob(4, 11)), torch.tensor([[-7 / 16, 7 / 16]]), atol=1e-6)
+
+
+def test_warp_translates_features():
+    features = blob(8, 8)
+    shifted = warp(features, torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]]))  # sample 2 cells left
+    assert torch.allclose(shifted[..., 10], features[..., 8], atol=1e-5)
+
+
+def test_a_tiny_model_overfits_a_few_pairs(test_split):
+    import numpy as np
+
+    torch.manual_seed(0)
+    x1, x2 = (torch.from_numpy(a) for a in test_split.random_pairs(np.random.default_rng(0), 4))
+    model = SceneModel(tiny_model_config(width=16, feature_channels=16))
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = None
+    for _ in range(300):
+        losses = model.losses(x1, x2)
+        total = losses["scene"] + losses["equiv"] + losses["inv"]
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        first = first if first is not None else losses["scene"].item()
+    assert losses["scene"].item() < 0.15 * first

@@ -1,0 +1,150 @@
+"""The trainer: checkpoints, exact resume, Ctrl-C, progress lines and clear errors."""
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from tests.conftest import MNIST_DIR, ROOT, tiny_train_config
+from training import checkpoint
+from training.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
+
+TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
+            "--set", "val_examples=8", "--set", "val_every=5", "--set", "sample_every=5",
+            "--set", "checkpoint_every=5", "--batch-size", "4", "--precision", "fp32"]
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def parameters(model):
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_checkpoint_round_trip(tmp_path):
+    trainer = Trainer(tiny_train_config(steps=2), tmp_path / "run")
+    trainer.train()
+    state = checkpoint.load(tmp_path / "run")
+    assert state["step"] == 2
+    assert state["config"] == trainer.config
+    assert state["numpy_rng"] == trainer.rng.bit_generator.state
+    model, _ = checkpoint.load_model(tmp_path / "run")
+    assert torch.equal(parameters(model), parameters(trainer.model))
+    assert (tmp_path / "run" / "config.json").is_file()
+    assert (tmp_path / "run" / "samples" / "step_0000002.png").is_file()
+
+
+def test_resume_continues_exactly(tmp_path):
+    straight = Trainer(tiny_train_config(steps=6), tmp_path / "straight")
+    straight.train()
+    stop_after_three = Callbacks(should_stop=lambda: stopped.step >= 3)
+    stopped = Trainer(tiny_train_config(steps=6), tmp_path / "split", stop_after_three)
+    with pytest.raises(TrainingInterrupted):
+        stopped.train()
+    resumed = Trainer.resume(tmp_path / "split")
+    assert resumed.step == 3
+    resumed.train()
+    assert torch.allclose(parameters(resumed.model), parameters(straight.model), atol=1e-6)
+    with (tmp_path / "split" / "metrics.csv").open() as handle:
+        steps = [int(row["step"]) for row in csv.DictReader(handle)]
+    assert steps == sorted(set(steps))
+
+
+def test_cancel_leaves_a_checkpoint_that_resumes(tmp_path):
+    steps_seen = []
+    callbacks = Callbacks(on_step=lambda record: steps_seen.append(record["step"]),
+                          should_stop=lambda: len(steps_seen) >= 3)
+    trainer = Trainer(tiny_train_config(steps=50), tmp_path / "run", callbacks)
+    with pytest.raises(TrainingInterrupted) as interrupted:
+        trainer.train()
+    assert interrupted.value.step == 3
+    assert checkpoint.load(tmp_path / "run")["step"] == 3
+    assert Trainer.resume(tmp_path / "run").step == 3
+
+
+def test_a_run_folder_is_never_reused_silently(tmp_path):
+    Trainer(tiny_train_config(steps=1), tmp_path / "run").train()
+    with pytest.raises(RunFolderError, match="already holds a run"):
+        Trainer(tiny_train_config(steps=1), tmp_path / "run")
+    with pytest.raises(RunFolderError, match="nothing to resume"):
+        Trainer.resume(tmp_path / "empty")
+
+
+def test_validation_scores_the_manipulations(tmp_path):
+    trainer = Trainer(tiny_train_config(steps=1), tmp_path / "run")
+    scores = trainer.validate()
+    assert set(scores) == {"val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr"}
+    assert all(5 < value < 40 for value in scores.values())
+
+
+def test_cli_json_progress_and_resume(tmp_path):
+    out = tmp_path / "run"
+    done = run_cli("train", "--dataset", "mmnist", "--steps", "5", "--out", str(out), "--progress", "json", *TINY_CLI)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    steps = [e for e in events if e["event"] == "step"]
+    assert [e["step"] for e in steps] == [1, 2, 3, 4, 5]
+    assert {"loss", "scene", "equiv", "inv", "pairs_per_s", "eta_s"} <= steps[0].keys()
+    assert any(e["event"] == "validation" for e in events) and events[-1]["event"] == "end"
+    again = run_cli("train", "--resume", "--out", str(out), "--steps", "7", "--progress", "json")
+    assert again.returncode == 0, again.stderr
+    assert [json.loads(line)["step"] for line in again.stdout.splitlines() if '"step"' in line][1] == 6
+
+
+def test_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "--steps", "100000", "--out",
+                                str(out), "--progress", "json", *TINY_CLI], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if json.loads(line).get("step", 0) >= 3:
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1].startswith("stopframe: interrupted at step")
+    assert "Traceback" not in stderr and "--resume" in stderr
+    assert checkpoint.load(out)["step"] >= 3
+
+
+@pytest.mark.parametrize("arguments, named", [
+    (["--precision", "fp64"], "precision='fp64': allowed values are auto, fp32, bf16"),
+    (["--dataset", "sprites"], "dataset='sprites': allowed values are mmnist"),
+    (["--set", "model.image_size=100"], "model.image_size=100: allowed values are 64, 128, 256"),
+    (["--set", "model.depth=3"], "unknown setting model.depth"),
+    (["--steps", "0"], "steps=0: must be an integer from 1"),
+])
+def test_bad_config_values_get_one_line_naming_the_key(tmp_path, arguments, named):
+    done = run_cli("train", "--out", str(tmp_path / "run"), *arguments)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and named in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_missing_mnist_gets_one_line_naming_the_expected_files(tmp_path):
+    done = run_cli("train", "--out", str(tmp_path / "run"), "--data-dir", str(tmp_path / "nowhere"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert str(tmp_path / "nowhere" / "train-images-idx3-ubyte.gz") in done.stderr
+    assert str(tmp_path / "nowhere" / "t10k-images-idx3-ubyte.gz") in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_damaged_checkpoint_gets_one_line(tmp_path):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"not a checkpoint")
+    done = run_cli("evaluate", str(broken), "--n", "10")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert str(broken) in done.stderr and "not a readable checkpoint" in done.stderr
+
+
+def test_shared_data_is_where_the_cli_looks_by_default():
+    import main
+
+    assert main.DEFAULT_DATA_DIR == str(MNIST_DIR)

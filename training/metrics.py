@@ -1,0 +1,47 @@
+"""Metrics of the paper's evaluation: per-example MSE / PSNR with a 95% CI, r^2, SVD angles."""
+
+from __future__ import annotations
+
+import numpy as np
+
+Z_95 = 1.959963984540054
+
+
+def per_example_mse(prediction: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Mean squared error of each example over all its pixels and channels; images in [0, 1]."""
+    difference = (np.asarray(prediction, np.float64) - np.asarray(target, np.float64)) ** 2
+    return difference.reshape(len(difference), -1).mean(axis=1)
+
+
+def psnr_from_mse(mse: np.ndarray, floor: float = 1e-10) -> np.ndarray:
+    """PSNR in dB for a peak of 1.0; identical images are clamped to the floor's 100 dB."""
+    return 10.0 * np.log10(1.0 / np.maximum(mse, floor))
+
+
+def mean_ci95(values: np.ndarray) -> tuple[float, float]:
+    """The mean and the half-width of its normal 95% confidence interval."""
+    values = np.asarray(values, np.float64)
+    if len(values) < 2:
+        return float(values.mean()), float("nan")
+    return float(values.mean()), float(Z_95 * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def r2_score(x: np.ndarray, y: np.ndarray) -> float:
+    """r^2 of a least-squares linear regression (with intercept) from x [n, p] to y [n, q],
+    averaged uniformly over the outputs, as sklearn's LinearRegression().score."""
+    x = np.asarray(x, np.float64).reshape(len(x), -1)
+    y = np.asarray(y, np.float64).reshape(len(y), -1)
+    design = np.hstack([x, np.ones((len(x), 1))])
+    coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = ((y - design @ coefficients) ** 2).sum(axis=0)
+    total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    scores = np.where(total > 0, 1.0 - residual / np.where(total > 0, total, 1.0), 1.0)
+    return float(scores.mean())
+
+
+def svd_rotation_angle(matrices: np.ndarray) -> np.ndarray:
+    """Angle in degrees of the rotation R = U V^T closest to each 2x2 linear part (Arun et al.)."""
+    linear = np.asarray(matrices, np.float64)[:, :2, :2]
+    u, _, vt = np.linalg.svd(linear)
+    rotation = u @ vt
+    return np.degrees(np.arctan2(rotation[:, 1, 0], rotation[:, 0, 0]))

@@ -1,0 +1,192 @@
+"""The equivariant scene model of DESIGN.md.
+
+    h(x_c, x_t1, x_t2, x_b) = g( warp(f_c(x_c), T^Z(f_c(x_t1), f_c(x_t2))) + f_b(x_b) )
+
+Images are float32 RGB, NCHW, in [0, 1]; features are [N, C, H/4, W/4]. Theta follows
+``affine_grid``: it maps output coordinates to sampling coordinates in normalized [-1, 1] units.
+
+Anchored motion (on by default): ``motion`` returns theta relative to the centroid of the
+character in ``features_from``; ``render`` re-applies it about the centroid of the character being
+rendered. With x_c = x_t1 both centroids are the same and the result equals the plain model's.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from training.config import ModelConfig
+
+IDENTITY_THETA = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(F.relu(self.conv1(F.relu(x))))
+
+
+class Encoder(nn.Module):
+    """Image [N,3,H,W] -> features [N,C,H/4,W/4]: two stride-2 stages with residual blocks."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        w = config.width
+        self.layers = nn.Sequential(
+            nn.Conv2d(3, w, 4, stride=2, padding=1),
+            *[ResidualBlock(w) for _ in range(config.blocks)],
+            nn.ReLU(),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1),
+            *[ResidualBlock(2 * w) for _ in range(config.blocks)],
+            nn.ReLU(),
+            nn.Conv2d(2 * w, config.feature_channels, 1),
+        )
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.layers(image)
+
+
+class Renderer(nn.Module):
+    """Features [N,C,H/4,W/4] -> image [N,3,H,W]: the encoder transposed, not residual."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        w = config.width
+        self.layers = nn.Sequential(
+            nn.Conv2d(config.feature_channels, 2 * w, 1),
+            nn.ReLU(),
+            *[layer for _ in range(config.blocks) for layer in _conv_relu(2 * w)],
+            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),
+            nn.ReLU(),
+            *[layer for _ in range(config.blocks) for layer in _conv_relu(w)],
+            nn.ConvTranspose2d(w, w, 4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(w, 3, 3, padding=1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.layers(features)
+
+
+def _conv_relu(channels: int) -> list[nn.Module]:
+    return [nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU()]
+
+
+class Motion(nn.Module):
+    """T^Z: (features_from, features_to) -> plain theta [N,2,3]. Order dependent; identity at start."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        c, w = config.feature_channels, config.motion_width
+        self.layers = nn.Sequential(
+            nn.Conv2d(2 * c, w, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(w, w, 4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(w, w, 4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+            nn.Linear(16 * w, 4 * w),
+            nn.ReLU(),
+        )
+        self.head = nn.Linear(4 * w, 6)
+        nn.init.zeros_(self.head.weight)
+        with torch.no_grad():
+            self.head.bias.copy_(torch.tensor(IDENTITY_THETA).flatten())
+
+    def forward(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
+        hidden = self.layers(torch.cat([features_from, features_to], dim=1))
+        return self.head(hidden).view(-1, 2, 3)
+
+
+def warp(features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    """Resample features by an affine theta (affine_grid convention), bilinear, zero padding."""
+    grid = F.affine_grid(theta.to(features.dtype), list(features.shape), align_corners=False)
+    return F.grid_sample(features, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def centroid(features: torch.Tensor) -> torch.Tensor:
+    """Soft centroid [N,2] (x, y in normalized units) of where the character features carry energy."""
+    n, _, h, w = features.shape
+    energy = features.float().pow(2).mean(dim=1).reshape(n, h * w)
+    weights = energy / (energy.sum(dim=1, keepdim=True) + 1e-8)
+    ys = (torch.arange(h, device=features.device, dtype=torch.float32) * 2 + 1) / h - 1
+    xs = (torch.arange(w, device=features.device, dtype=torch.float32) * 2 + 1) / w - 1
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
+    cx = (weights * grid_x.reshape(1, -1)).sum(dim=1)
+    cy = (weights * grid_y.reshape(1, -1)).sum(dim=1)
+    return torch.stack([cx, cy], dim=1)
+
+
+def theta_about(theta: torch.Tensor, pivot: torch.Tensor) -> torch.Tensor:
+    """Express a plain theta relative to ``pivot``: p - m = A (q - m) + t' with t' = t + A m - m."""
+    linear, shift = theta[:, :, :2], theta[:, :, 2]
+    relative_shift = shift + torch.einsum("nij,nj->ni", linear, pivot) - pivot
+    return torch.cat([linear, relative_shift.unsqueeze(2)], dim=2)
+
+
+def theta_from(relative: torch.Tensor, pivot: torch.Tensor) -> torch.Tensor:
+    """Apply a pivot-relative theta about ``pivot``: the inverse of ``theta_about``."""
+    linear, shift = relative[:, :, :2], relative[:, :, 2]
+    plain_shift = shift - torch.einsum("nij,nj->ni", linear, pivot) + pivot
+    return torch.cat([linear, plain_shift.unsqueeze(2)], dim=2)
+
+
+class SceneModel(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config.validate()
+        self.encoder_character = Encoder(config)
+        self.encoder_background = Encoder(config)
+        self.motion_net = Motion(config)
+        self.renderer = Renderer(config)
+
+    def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
+        """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
+        theta = self.motion_net(features_from, features_to)
+        if self.config.anchored:
+            theta = theta_about(theta, centroid(features_from))
+        return theta
+
+    def place(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored."""
+        if self.config.anchored:
+            theta = theta_from(theta, centroid(character_features))
+        return warp(character_features, theta)
+
+    def render(self, character_features, theta, background_features) -> torch.Tensor:
+        """The renderer graph of the bundle: g(place(character, theta) + background)."""
+        return self.renderer(self.place(character_features, theta) + background_features)
+
+    def forward(self, x_c, x_t1, x_t2, x_b) -> torch.Tensor:
+        """h(x_c, x_t1, x_t2, x_b)."""
+        theta = self.motion(self.encoder_character(x_t1), self.encoder_character(x_t2))
+        return self.render(self.encoder_character(x_c), theta, self.encoder_background(x_b))
+
+    def losses(self, x1: torch.Tensor, x2: torch.Tensor) -> dict[str, torch.Tensor]:
+        """L_scene, L_equiv and L_inv for a batch of pairs; each encoder runs once on both frames."""
+        n = x1.shape[0]
+        both = torch.cat([x1, x2])
+        fc1, fc2 = self.encoder_character(both).split(n)
+        fb1, fb2 = self.encoder_background(both).split(n)
+        theta = self.motion(fc1, fc2)
+        placed = self.place(fc1, theta)
+        prediction = self.renderer(placed + fb1)
+        return {
+            "scene": F.mse_loss(prediction.float(), x2),
+            "equiv": F.mse_loss(placed.float(), fc2.float()),
+            "inv": F.mse_loss(fb1.float(), fb2.float()),
+            "prediction": prediction,
+            "theta": theta,
+        }
+
+
+def identity_theta(n: int, device=None) -> torch.Tensor:
+    return torch.tensor(IDENTITY_THETA, device=device).expand(n, 2, 3).clone()

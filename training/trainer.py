@@ -1,0 +1,291 @@
+"""The trainer: AdamW on L_total, with validation, sample grids and resumable checkpoints.
+
+A run folder holds ``config.json``, ``metrics.csv``, ``samples/step_NNNNNNN.png`` and
+``checkpoints/{last,best}.pt``. Progress goes to callbacks (a terminal bar or JSON lines, see
+``training/progress.py``). Ctrl-C writes a checkpoint before leaving; ``resume`` continues
+exactly where the checkpoint stopped: model, optimizer, step and the data stream's random state.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+import torch
+
+from training import checkpoint
+from training.config import TrainConfig
+from training.data.mmnist import MovingMNIST
+from training.evaluate import draw_examples, manipulation_mse, summarize
+from training.model import SceneModel
+from training.scene import TorchScene
+
+METRIC_FIELDS = ("step", "loss", "scene", "equiv", "inv", "lr", "pairs_per_s", "val_reconstruction_psnr",
+                 "val_background_psnr", "val_transform_psnr")
+
+
+class RunFolderError(RuntimeError):
+    """The run folder cannot be used as asked; the message is one line naming it."""
+
+
+class TrainingInterrupted(Exception):
+    def __init__(self, step: int, path: Path):
+        super().__init__(f"interrupted at step {step}; checkpoint saved to {path}")
+        self.step, self.path = step, path
+
+
+@dataclass
+class Callbacks:
+    """Hooks for a user interface; ``should_stop`` is polled every step (a GUI's Cancel)."""
+
+    on_start: Callable[[dict], None] = lambda info: None
+    on_step: Callable[[dict], None] = lambda record: None
+    on_validation: Callable[[dict], None] = lambda record: None
+    on_checkpoint: Callable[[dict], None] = lambda record: None
+    on_end: Callable[[dict], None] = lambda record: None
+    should_stop: Callable[[], bool] = field(default=lambda: False)
+
+
+def pick_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def bf16_supported(device: str) -> bool:
+    if device == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth of the peak at the last step."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, run_dir: str | Path, callbacks: Callbacks | None = None,
+                 _state: dict | None = None):
+        """A new run in an empty (or absent) ``run_dir``; use ``Trainer.resume`` to continue one."""
+        self.run_dir = Path(run_dir)
+        self.callbacks = callbacks or Callbacks()
+        self.device = pick_device()
+        state = _state
+        self.config = state["config"] if state else config.validate()
+        if state is None and self.run_dir.exists() and any(self.run_dir.iterdir()):
+            raise RunFolderError(f"{self.run_dir} already holds a run: pass --resume to continue it, "
+                                 "or choose another --out")
+        torch.manual_seed(self.config.seed)
+        self.train_data = MovingMNIST.from_mnist_dir(self.config.data_dir, "train", self.config.model.image_size)
+        self.val_data = MovingMNIST.from_mnist_dir(self.config.data_dir, "val", self.config.model.image_size)
+        (self.run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "samples").mkdir(exist_ok=True)
+        self.val_examples = draw_examples(self.val_data, self.config.val_examples, seed=self.config.seed + 1)
+        self.model = SceneModel(self.config.model).to(self.device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.lr,
+                                           weight_decay=self.config.weight_decay)
+        self.rng = np.random.default_rng(self.config.seed)
+        self.step = 0
+        self.best_psnr = -math.inf
+        if state:
+            self._restore(state)
+        self.precision = self._resolve_precision(state)
+
+    # -- run folder ---------------------------------------------------------------------------
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.run_dir / "checkpoints" / checkpoint.LAST
+
+    @classmethod
+    def resume(cls, run_dir: str | Path, callbacks: Callbacks | None = None,
+               steps: int | None = None) -> "Trainer":
+        """Continue the run in ``run_dir``; ``steps`` may raise its total, nothing else changes."""
+        last = Path(run_dir) / "checkpoints" / checkpoint.LAST
+        if not last.is_file():
+            raise RunFolderError(f"{run_dir}: nothing to resume (no {last})")
+        state = checkpoint.load(last)
+        if steps is not None:
+            state["config"].steps = steps
+            state["config"].validate()
+        return cls(state["config"], run_dir, callbacks, _state=state)
+
+    def _restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step = state["step"]
+        self.rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        self.best_psnr = state.get("best_psnr", -math.inf)
+        self._drop_metrics_after(self.step)
+
+    def _drop_metrics_after(self, step: int) -> None:
+        """Rows logged after the checkpoint will be logged again by the resumed run."""
+        path = self.run_dir / "metrics.csv"
+        if path.exists():
+            with path.open(newline="") as handle:
+                rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= step]
+            path.unlink()
+            for row in rows:
+                self._append_metrics(row)
+
+    def _resolve_precision(self, state: dict | None) -> str:
+        if state and "precision" in state:
+            return state["precision"]
+        wanted = self.config.precision
+        if wanted == "bf16" and not bf16_supported(self.device):
+            raise RunFolderError(f"precision=bf16: this {self.device} has no bf16 support; use fp32 or auto")
+        if wanted != "auto":
+            return wanted
+        if not bf16_supported(self.device):
+            return "fp32"
+        return self._measure_faster_precision()
+
+    def _measure_faster_precision(self) -> str:
+        """Time a few steps in each precision on a throwaway copy of the model; pick the faster."""
+        probe = SceneModel(self.config.model).to(self.device)
+        optimizer = torch.optim.AdamW(probe.parameters(), lr=self.config.lr)
+        x1, x2 = (torch.rand(self.config.batch_size, 3, self.config.model.image_size,
+                             self.config.model.image_size, device=self.device) for _ in range(2))
+        timings = {}
+        for precision in ("fp32", "bf16"):
+            for attempt in range(4):  # the first is a warm-up
+                start = time.perf_counter()
+                self._optimize(probe, optimizer, x1, x2, precision, lr=self.config.lr)
+                if self.device == "cuda":
+                    torch.cuda.synchronize()
+                if attempt:
+                    timings[precision] = min(timings.get(precision, math.inf), time.perf_counter() - start)
+        # bf16 must win clearly: it costs a little accuracy.
+        return "bf16" if timings["bf16"] < 0.8 * timings["fp32"] else "fp32"
+
+    # -- one step ---------------------------------------------------------------------------
+    def _optimize(self, model, optimizer, x1, x2, precision: str, lr: float) -> dict[str, float]:
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        model.train()
+        with torch.autocast(self.device, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            losses = model.losses(x1, x2)
+            total = (losses["scene"] + self.config.alpha_equiv * losses["equiv"]
+                     + self.config.alpha_inv * losses["inv"])
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        return {"loss": total.item(), "scene": losses["scene"].item(), "equiv": losses["equiv"].item(),
+                "inv": losses["inv"].item()}
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        x1, x2 = self.train_data.random_pairs(self.rng, self.config.batch_size)
+        return torch.from_numpy(x1).to(self.device), torch.from_numpy(x2).to(self.device)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def train(self) -> dict:
+        config = self.config
+        self._write_config()
+        self.callbacks.on_start({"step": self.step, "steps": config.steps, "device": self.device,
+                                 "precision": self.precision, "run_dir": str(self.run_dir)})
+        started, started_step = time.perf_counter(), self.step
+        record: dict = {}
+        try:
+            while self.step < config.steps:
+                if self.callbacks.should_stop():
+                    raise KeyboardInterrupt
+                tick = time.perf_counter()
+                losses = self._optimize(self.model, self.optimizer, *self._batch(), self.precision,
+                                        lr=learning_rate(config, self.step))
+                self.step += 1
+                elapsed = time.perf_counter() - started
+                pairs_per_s = (self.step - started_step) * config.batch_size / max(elapsed, 1e-9)
+                record = {"step": self.step, **losses, "lr": learning_rate(config, self.step - 1),
+                          "pairs_per_s": pairs_per_s, "step_s": time.perf_counter() - tick,
+                          "eta_s": (config.steps - self.step) * config.batch_size / max(pairs_per_s, 1e-9)}
+                self.callbacks.on_step(record)
+                self._periodic(record)
+        except KeyboardInterrupt:
+            self.save(self.last_checkpoint)
+            raise TrainingInterrupted(self.step, self.last_checkpoint) from None
+        self.save(self.last_checkpoint)
+        summary = {"step": self.step, "checkpoint": str(self.last_checkpoint),
+                   "best_val_psnr": self.best_psnr, "final": record}
+        self.callbacks.on_end(summary)
+        return summary
+
+    def _periodic(self, record: dict) -> None:
+        config, step = self.config, self.step
+        last = step == config.steps
+        validating = step % config.val_every == 0 or last
+        row = {key: record[key] for key in ("step", "loss", "scene", "equiv", "inv", "lr", "pairs_per_s")}
+        if validating:
+            validation = self.validate()
+            row.update(validation)
+            self.callbacks.on_validation({"step": step, **validation})
+            score = validation["val_background_psnr"] + validation["val_transform_psnr"]
+            if score > self.best_psnr:
+                self.best_psnr = score
+                self.save(self.run_dir / "checkpoints" / "best.pt")
+        if step % config.sample_every == 0 or last:
+            self.write_samples()
+        if step % 10 == 0 or validating:
+            self._append_metrics(row)
+        if step % config.checkpoint_every == 0 and not last:
+            self.save(self.last_checkpoint)
+            self.callbacks.on_checkpoint({"step": step, "path": str(self.last_checkpoint)})
+
+    def save(self, path: Path) -> None:
+        checkpoint.save(path, model=self.model, optimizer=self.optimizer, step=self.step,
+                        config=self.config, rng=self.rng,
+                        extra={"precision": self.precision, "best_psnr": self.best_psnr})
+
+    # -- validation and samples -------------------------------------------------------------
+    def validate(self) -> dict[str, float]:
+        """Reconstruction and the two manipulations, in PSNR, on held-out digits and backgrounds."""
+        scene = TorchScene(self.model, self.device)
+        summary = summarize(manipulation_mse(scene, self.val_data, self.val_examples))
+        x1, x2 = self._validation_pairs()
+        with torch.inference_mode():
+            prediction = self.model(x1, x1, x2, x1)
+        mse = ((prediction - x2) ** 2).flatten(1).mean(1).clamp_min(1e-10)
+        return {"val_reconstruction_psnr": float((10 * torch.log10(1 / mse)).mean()),
+                "val_background_psnr": summary["Background manipulation"]["psnr"],
+                "val_transform_psnr": summary["Transform manipulation"]["psnr"]}
+
+    def _validation_pairs(self, count: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+        x1, x2 = self.val_data.random_pairs(np.random.default_rng(self.config.seed + 2), count)
+        return torch.from_numpy(x1).to(self.device), torch.from_numpy(x2).to(self.device)
+
+    def write_samples(self, count: int = 8) -> Path:
+        """Columns: x1, x2, reconstruction h(x1,x1,x2,x1), background plate, character alone."""
+        x1, x2 = self._validation_pairs(count)
+        model = self.model.eval()
+        with torch.inference_mode():
+            fc1, fc2 = model.encoder_character(x1), model.encoder_character(x2)
+            theta = model.motion(fc1, fc2)
+            fb1 = model.encoder_background(x1)
+            columns = [x1, x2, model.render(fc1, theta, fb1), model.renderer(fb1),
+                       model.renderer(model.place(fc1, theta))]
+        grid = torch.cat([torch.cat(list(column), dim=1) for column in columns], dim=2)
+        image = (grid.clamp(0, 1).permute(1, 2, 0).float().cpu().numpy() * 255).round().astype(np.uint8)
+        path = self.run_dir / "samples" / f"step_{self.step:07d}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        return path
+
+    def _write_config(self) -> None:
+        payload = {**self.config.to_dict(), "device": self.device, "precision_used": self.precision}
+        (self.run_dir / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+    def _append_metrics(self, row: dict) -> None:
+        path = self.run_dir / "metrics.csv"
+        new = not path.exists()
+        with path.open("a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=METRIC_FIELDS)
+            if new:
+                writer.writeheader()
+            writer.writerow({key: (f"{value:.6g}" if isinstance(value, float) else value)
+                             for key, value in row.items()})
