@@ -12,6 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from training.config import TrainConfig
 
 DEFAULT_DATA_DIR = str(Path(__file__).resolve().parent.parent / "shared" / "data" / "mnist")
 EXIT_USAGE = 2
@@ -31,7 +35,7 @@ def parse_value(text: str):
         return text
 
 
-def build_train_config(args) -> "TrainConfig":
+def build_train_config(args) -> TrainConfig:
     from training.config import ConfigError, TrainConfig
 
     values: dict = {}
@@ -114,7 +118,7 @@ def command_evaluate(args) -> int:
 def command_demo(args) -> int:
     from training.demo import run_demo
 
-    run_demo(Path(args.out), args.data_dir, print_line=print)
+    run_demo(Path(args.out), args.data_dir, model=args.model, print_line=print)
     return 0
 
 
@@ -149,6 +153,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
     demo.add_argument("--out", default="runs/demo")
+    demo.add_argument("--model", help="a checkpoint or run folder (default: the bundled demo model)")
     demo.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
     demo.set_defaults(run=command_demo)
     return parser

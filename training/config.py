@@ -28,7 +28,7 @@ class ModelConfig:
     motion_width: int = 64
     anchored: bool = True  # DESIGN.md "anchored motion"; False is the paper-faithful ablation
 
-    def validate(self) -> "ModelConfig":
+    def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
         for key in ("width", "feature_channels", "motion_width"):
             _check_range(f"model.{key}", getattr(self, key), 4, 1024)
@@ -60,7 +60,7 @@ class TrainConfig:
     checkpoint_every: int = 250
     model: ModelConfig = field(default_factory=ModelConfig)
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         _check_choice("dataset", self.dataset, DATASETS)
         _check_choice("precision", self.precision, PRECISIONS)
         _check_range("steps", self.steps, 1, 10**9)
@@ -81,7 +81,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         values = dict(values)
         model = model_config_from_dict(values.pop("model", {}))
         _reject_unknown(cls, values, prefix="")

@@ -12,9 +12,9 @@ import csv
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -106,7 +106,7 @@ class Trainer:
 
     @classmethod
     def resume(cls, run_dir: str | Path, callbacks: Callbacks | None = None,
-               steps: int | None = None) -> "Trainer":
+               steps: int | None = None) -> Trainer:
         """Continue the run in ``run_dir``; ``steps`` may raise its total, nothing else changes."""
         last = Path(run_dir) / "checkpoints" / checkpoint.LAST
         if not last.is_file():

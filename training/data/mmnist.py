@@ -44,7 +44,7 @@ class Pose:
     cy: float
     angle: float
 
-    def moved(self, rotation: float = 0.0, dx: float = 0.0, dy: float = 0.0) -> "Pose":
+    def moved(self, rotation: float = 0.0, dx: float = 0.0, dy: float = 0.0) -> Pose:
         return Pose(self.cx + dx, self.cy + dy, self.angle + rotation)
 
 
@@ -128,7 +128,7 @@ class MovingMNIST:
         self.backgrounds = np.stack([paint_background(s) for s in self.background_specs])
 
     @classmethod
-    def from_mnist_dir(cls, data_dir, split: str, image_size: int = CANVAS) -> "MovingMNIST":
+    def from_mnist_dir(cls, data_dir, split: str, image_size: int = CANVAS) -> MovingMNIST:
         from training.data.mnist import load_images
 
         if split == "test":
