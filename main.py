@@ -92,13 +92,50 @@ def command_train(args) -> int:
     return 0
 
 
+def is_bundle(path: str | Path) -> bool:
+    return (Path(path) / "model.json").is_file()
+
+
 def load_scene(model_path: str):
+    """The model's four functions, from a model bundle (ONNX Runtime) or a checkpoint (PyTorch)."""
+    if is_bundle(model_path):
+        from workstation.engine import Engine
+
+        engine = Engine(model_path)
+        print(f"stopframe: {engine.device_line}", file=sys.stderr)
+        return engine, {"bundle": str(model_path), "metadata": engine.metadata}
     from training.checkpoint import load_model
     from training.scene import TorchScene
 
     model, state = load_model(model_path)
     return TorchScene(model), {"checkpoint": str(state["path"]), "step": state["step"],
                                "config": state["config"].to_dict()}
+
+
+def command_export_model(args) -> int:
+    from export.bundle import check_target, export_bundle
+    from training.checkpoint import load_model
+
+    check_target(Path(args.out))  # refuse before the slow part
+    model, state = load_model(args.model)
+    config = state["config"]
+    real_frames = None
+    if config.dataset == "mmnist" and Path(config.data_dir).is_dir():
+        import numpy as np
+
+        from training.data.mmnist import MovingMNIST
+
+        validation = MovingMNIST.from_mnist_dir(config.data_dir, "val", config.model.image_size)
+        real_frames = validation.random_pairs(np.random.default_rng(0), 8)[0]
+    metadata = {"trained_on": {"dataset": config.dataset, "steps": state["step"], "train_config": config.to_dict()},
+                "source": {"checkpoint": str(state["path"])}}
+    if args.evaluation:
+        import json
+
+        metadata["evaluation"] = json.loads(Path(args.evaluation).read_text())
+    export_bundle(model, args.out, metadata, real_frames, progress=lambda m: print(m, file=sys.stderr))
+    print(f"wrote model bundle {args.out}", file=sys.stderr)
+    return 0
 
 
 def command_evaluate(args) -> int:
@@ -143,13 +180,19 @@ def make_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=command_train)
 
     evaluate = commands.add_parser("evaluate", help="the paper's evaluation of a model")
-    evaluate.add_argument("model", help="a checkpoint file or a run folder")
+    evaluate.add_argument("model", help="a model bundle, a checkpoint file or a run folder")
     evaluate.add_argument("--n", type=int, default=10_000, help="test examples (default 10000)")
     evaluate.add_argument("--pairs", type=int, default=40_000, help="frame pairs for the T^Z analysis")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
     evaluate.add_argument("--json", help="also write the results here")
     evaluate.set_defaults(run=command_evaluate)
+
+    export_model = commands.add_parser("export-model", help="write a model bundle (ONNX) from a checkpoint")
+    export_model.add_argument("model", help="a checkpoint file or a run folder")
+    export_model.add_argument("--out", required=True, help="bundle folder: new, empty, or an older bundle")
+    export_model.add_argument("--evaluation", help="an `evaluate --json` file to store in model.json")
+    export_model.set_defaults(run=command_export_model)
 
     demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
     demo.add_argument("--out", default="runs/demo")
@@ -166,11 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     from training.checkpoint import CheckpointError
     from training.config import ConfigError
     from training.data.mnist import DataError
+    from export.bundle import ExportError
     from training.trainer import RunFolderError
+    from workstation.engine import BundleError
 
     try:
         return args.run(args)
-    except (UserError, ConfigError, DataError, CheckpointError, RunFolderError) as error:
+    except (UserError, ConfigError, DataError, CheckpointError, RunFolderError, BundleError, ExportError) as error:
         print(f"stopframe: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

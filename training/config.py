@@ -52,6 +52,7 @@ class TrainConfig:
     warmup_steps: int = 200
     alpha_equiv: float = 1.0
     alpha_inv: float = 1.0
+    relative_losses: bool = False  # L_equiv and L_inv divided by feature energy (see model.losses)
     precision: str = "auto"
     seed: int = 0
     val_every: int = 500
@@ -63,6 +64,7 @@ class TrainConfig:
     def validate(self) -> TrainConfig:
         _check_choice("dataset", self.dataset, DATASETS)
         _check_choice("precision", self.precision, PRECISIONS)
+        _check_choice("relative_losses", self.relative_losses, (True, False))
         _check_range("steps", self.steps, 1, 10**9)
         _check_range("batch_size", self.batch_size, 1, 4096)
         _check_range("warmup_steps", self.warmup_steps, 0, 10**9)

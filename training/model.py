@@ -170,8 +170,13 @@ class SceneModel(nn.Module):
         theta = self.motion(self.encoder_character(x_t1), self.encoder_character(x_t2))
         return self.render(self.encoder_character(x_c), theta, self.encoder_background(x_b))
 
-    def losses(self, x1: torch.Tensor, x2: torch.Tensor) -> dict[str, torch.Tensor]:
-        """L_scene, L_equiv and L_inv for a batch of pairs; each encoder runs once on both frames."""
+    def losses(self, x1: torch.Tensor, x2: torch.Tensor, relative: bool = False) -> dict[str, torch.Tensor]:
+        """L_scene, L_equiv and L_inv for a batch of pairs; each encoder runs once on both frames.
+
+        ``relative`` divides L_equiv and L_inv by the energy of the features they compare. Plain
+        squared errors can be made small by shrinking the features (the renderer scales them back
+        up), which leaves the two constraints that separate character from background toothless.
+        """
         n = x1.shape[0]
         both = torch.cat([x1, x2])
         fc1, fc2 = self.encoder_character(both).split(n)
@@ -179,10 +184,15 @@ class SceneModel(nn.Module):
         theta = self.motion(fc1, fc2)
         placed = self.place(fc1, theta)
         prediction = self.renderer(placed + fb1)
+        equiv = F.mse_loss(placed.float(), fc2.float())
+        inv = F.mse_loss(fb1.float(), fb2.float())
+        if relative:
+            equiv = equiv / (fc2.float().pow(2).mean() + 1e-6)
+            inv = inv / (0.5 * (fb1.float().pow(2).mean() + fb2.float().pow(2).mean()) + 1e-6)
         return {
             "scene": F.mse_loss(prediction.float(), x2),
-            "equiv": F.mse_loss(placed.float(), fc2.float()),
-            "inv": F.mse_loss(fb1.float(), fb2.float()),
+            "equiv": equiv,
+            "inv": inv,
             "prediction": prediction,
             "theta": theta,
         }

@@ -172,7 +172,7 @@ class Trainer:
             group["lr"] = lr
         model.train()
         with torch.autocast(self.device, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            losses = model.losses(x1, x2)
+            losses = model.losses(x1, x2, relative=self.config.relative_losses)
             total = (losses["scene"] + self.config.alpha_equiv * losses["equiv"]
                      + self.config.alpha_inv * losses["inv"])
         optimizer.zero_grad(set_to_none=True)

@@ -1,0 +1,184 @@
+"""Export a trained model to the model bundle of DESIGN.md: four ONNX graphs and model.json.
+
+Every graph is checked with onnx.checker and run in ONNX Runtime against PyTorch on random and on
+real frames; a difference above 1e-4 aborts the export. The bundle is written to a temporary
+folder beside the target and moved into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import shutil
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from training.model import SceneModel
+
+BUNDLE_FORMAT = "stopframe-model-bundle"
+BUNDLE_VERSION = 1
+OPSET = 20
+TOLERANCE = 1e-4
+GRAPH_FILES = ("encoder_character.onnx", "encoder_background.onnx", "motion.onnx", "renderer.onnx")
+BUNDLE_FILES = (*GRAPH_FILES, "model.json")
+
+
+class ExportError(RuntimeError):
+    """The export cannot go ahead; one line naming the path and the problem."""
+
+
+class _Encoder(nn.Module):
+    def __init__(self, encoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, image):
+        return self.encoder(image)
+
+
+class _Motion(nn.Module):
+    def __init__(self, model: SceneModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, features_from, features_to):
+        return self.model.motion(features_from, features_to)
+
+
+class _Renderer(nn.Module):
+    def __init__(self, model: SceneModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, character_features, theta, background_features):
+        return self.model.render(character_features, theta, background_features)
+
+
+def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...], str]]:
+    """File name -> (module, input names, output name)."""
+    return {
+        "encoder_character.onnx": (_Encoder(model.encoder_character), ("image",), "features"),
+        "encoder_background.onnx": (_Encoder(model.encoder_background), ("image",), "features"),
+        "motion.onnx": (_Motion(model), ("features_from", "features_to"), "theta"),
+        "renderer.onnx": (_Renderer(model), ("character_features", "theta", "background_features"), "image"),
+    }
+
+
+def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = None) -> dict[str, tuple]:
+    """Inputs for each graph: real frames when given (their features feed the later graphs)."""
+    size = model.config.image_size
+    generator = torch.Generator().manual_seed(batch)
+    if images is None:
+        images = torch.rand(batch, 3, size, size, generator=generator)
+    with torch.no_grad():
+        character = model.encoder_character(images)
+        background = model.encoder_background(images)
+        shifted = model.encoder_character(images.roll(1, dims=0))
+        theta = model.motion(character, shifted)
+    return {
+        "encoder_character.onnx": (images,),
+        "encoder_background.onnx": (images,),
+        "motion.onnx": (character, shifted),
+        "renderer.onnx": (character, theta, background),
+    }
+
+
+def check_target(out: Path) -> None:
+    """Refuse a target that is neither absent, an empty folder, nor an older bundle."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ExportError(f"{out}: exists and is not a folder; choose another --out")
+    entries = {p.name for p in out.iterdir()}
+    if entries and not (entries <= set(BUNDLE_FILES) and "model.json" in entries):
+        raise ExportError(f"{out}: holds files that are not a model bundle; choose an empty folder")
+
+
+def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = None,
+                  real_frames: np.ndarray | None = None, progress=lambda message: None) -> Path:
+    """Write the bundle for ``model`` to ``out``; returns ``out``."""
+    out = Path(out)
+    check_target(out)
+    model = model.eval().float()
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        batch = torch.export.Dim("batch", min=1, max=4096)
+        for name, (module, inputs, output) in graph_specs(model).items():
+            progress(f"exporting {name}")
+            example = example_inputs(model, 2)[name]
+            _export_quietly(module, example, staging / name, inputs, output, batch)
+            onnx.checker.check_model(str(staging / name), full_check=True)
+        real = torch.from_numpy(real_frames).float() if real_frames is not None else None
+        differences = verify(model, staging, real)
+        progress("largest difference from PyTorch: " + ", ".join(f"{k} {v:.2g}" for k, v in differences.items()))
+        (staging / "model.json").write_text(json.dumps(
+            bundle_metadata(model, differences, metadata or {}), indent=2) + "\n")
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def _export_quietly(module, example, path: Path, inputs, output, batch) -> None:
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # e.g. "torchvision is not installed"
+    dynamic = {name: {0: batch} for name in inputs}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, example, str(path), dynamo=True, opset_version=OPSET, external_data=False,
+                          input_names=list(inputs), output_names=[output], dynamic_shapes=dynamic)
+
+
+def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None) -> dict[str, float]:
+    """Largest absolute difference between each graph in ONNX Runtime and PyTorch, at batch 1 and 5
+    on random images, and on the real frames when given. Raises ExportError above TOLERANCE."""
+    import onnxruntime
+
+    onnxruntime.set_default_logger_severity(3)
+    sessions = {name: onnxruntime.InferenceSession(str(folder / name), providers=["CPUExecutionProvider"])
+                for name in GRAPH_FILES}
+    worst = dict.fromkeys(GRAPH_FILES, 0.0)
+    cases = [example_inputs(model, 1), example_inputs(model, 5)]
+    if real_images is not None:
+        cases.append(example_inputs(model, len(real_images), real_images))
+    specs = graph_specs(model)
+    for case in cases:
+        for name, (module, inputs, _) in specs.items():
+            with torch.no_grad():
+                expected = module(*case[name]).numpy()
+            got = sessions[name].run(None, {k: v.numpy() for k, v in zip(inputs, case[name])})[0]
+            worst[name] = max(worst[name], float(np.abs(got - expected).max()))
+    for name, difference in worst.items():
+        if not difference <= TOLERANCE:
+            raise ExportError(f"{folder / name}: differs from PyTorch by {difference:.3g} (> {TOLERANCE})")
+    return worst
+
+
+def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dict) -> dict:
+    config = model.config
+    return {
+        "format": BUNDLE_FORMAT,
+        "format_version": BUNDLE_VERSION,
+        "image_size": config.image_size,
+        "feature_shape": [config.feature_channels, config.feature_size, config.feature_size],
+        "opset": OPSET,
+        "anchored": config.anchored,
+        "model_config": {k: getattr(config, k) for k in config.__dataclass_fields__},
+        "trained_on": extra.get("trained_on"),
+        "evaluation": extra.get("evaluation"),
+        "source": extra.get("source"),
+        "parity_max_abs_difference": differences,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }

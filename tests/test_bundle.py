@@ -1,0 +1,265 @@
+"""Model bundles: export parity with PyTorch, the engine's rendering, and clear errors for bad bundles."""
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from export.bundle import ExportError, check_target, export_bundle, verify
+from tests.conftest import ROOT, tiny_model_config
+from training.model import SceneModel, centroid, warp
+from workstation import engine as engine_module
+from workstation.engine import BundleError, Engine
+from workstation.project import CharacterRequest, Edit, FrameRef, FrameRequest
+
+SIZE = 64
+
+
+def trained_looking(anchored: bool) -> SceneModel:
+    torch.manual_seed(3)
+    model = SceneModel(tiny_model_config(anchored=anchored)).eval()
+    torch.nn.init.normal_(model.motion_net.head.weight, std=0.05)
+    return model
+
+
+@pytest.fixture(scope="session")
+def anchored_bundle(tmp_path_factory):
+    model = trained_looking(anchored=True)
+    folder = export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")
+    return model, folder
+
+
+@pytest.fixture
+def frames():
+    """A frame source over two synthetic clips of random images (deterministic per clip/frame)."""
+    def source(clip, frame):
+        rng = np.random.default_rng(hash((clip, frame)) % 2**32)
+        return rng.random((3, SIZE, SIZE), dtype=np.float32)
+    return source
+
+
+def image(frames, clip, frame):
+    return torch.from_numpy(frames(clip, frame))[None]
+
+
+def test_all_four_graphs_match_pytorch_at_batch_1_and_5(anchored_bundle):
+    model, folder = anchored_bundle
+    differences = verify(model, folder)  # raises above 1e-4
+    assert set(differences) == {"encoder_character.onnx", "encoder_background.onnx", "motion.onnx",
+                                "renderer.onnx"}
+    assert max(differences.values()) <= 1e-4
+    metadata = json.loads((folder / "model.json").read_text())
+    assert metadata["format"] == "stopframe-model-bundle" and metadata["format_version"] == 1
+    assert metadata["image_size"] == 64 and metadata["feature_shape"] == [8, 16, 16]
+    assert metadata["opset"] == 20 and metadata["anchored"] is True
+
+
+def test_engine_inputs_outputs_and_dynamic_batch(anchored_bundle):
+    _, folder = anchored_bundle
+    engine = Engine(folder)
+    assert engine.device in ("CPU", "CUDA") and engine.device_line.startswith("rendering on")
+    for n in (1, 5):
+        features = engine.encode_character(np.random.rand(n, 3, SIZE, SIZE).astype(np.float32))
+        assert features.shape == (n, 8, 16, 16)
+        assert engine.motion(features, features).shape == (n, 2, 3)
+
+
+def test_numpy_warp_and_centroid_match_torch():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(3, 4, 16, 16)).astype(np.float32)
+    theta = (np.array([[1, 0, 0], [0, 1, 0]]) + rng.normal(scale=0.3, size=(3, 2, 3))).astype(np.float32)
+    expected = warp(torch.from_numpy(features), torch.from_numpy(theta)).numpy()
+    assert np.abs(engine_module.warp(features, theta) - expected).max() < 1e-5
+    assert np.allclose(engine_module.centroid(features), centroid(torch.from_numpy(features)).numpy(), atol=1e-6)
+
+
+def request(*characters, background=("bg", 0)):
+    return FrameRequest(shot="s", index=0, background=FrameRef(*background), characters=tuple(characters))
+
+
+def character(clip="actor", frame=0, motion=None, edit=None):
+    return CharacterRequest(source=FrameRef(clip, frame), motion=motion, edit=edit or Edit(0, 0, 0, 1))
+
+
+def test_a_frame_request_renders_h(anchored_bundle, frames):
+    model, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    got = engine.render_frame(request(character(motion=("walk", 2, 4))))
+    with torch.no_grad():
+        expected = model(image(frames, "actor", 0), image(frames, "walk", 2), image(frames, "walk", 4),
+                         image(frames, "bg", 0))[0].numpy()
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_a_hand_translation_moves_the_character_by_pixels(anchored_bundle, frames):
+    model, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    got = engine.render_frame(request(character(edit=Edit(tx=8, ty=-4, rotation=0, scale=1))))
+    # 8 px right and 4 px up on a 64 px image: sample 0.25 to the left and 0.125 below.
+    theta = torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.125]]])
+    with torch.no_grad():
+        expected = model.render(model.encoder_character(image(frames, "actor", 0)), theta,
+                                model.encoder_background(image(frames, "bg", 0)))[0].numpy()
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_rotation_and_scale_keep_the_character_centre_where_the_motion_put_it():
+    moved = np.array([[1.0, 0.0, -0.3], [0.0, 1.0, 0.1]], np.float32)  # the motion shifts the character
+    edited = engine_module.compose_edit(moved, Edit(0, 0, rotation=90, scale=2), image_size=64)
+    forward = np.linalg.inv(np.vstack([edited, [0, 0, 1]]))
+    centre_after_motion = np.linalg.inv(np.vstack([moved, [0, 0, 1]]))[:2, 2]
+    assert np.allclose(forward[:2, 2], centre_after_motion, atol=1e-6)  # the centre stays put
+    assert np.allclose(forward[:2, :2], [[0, -2], [2, 0]], atol=1e-6)  # 90 degrees clockwise, twice the size
+
+
+def test_several_characters_are_summed_in_feature_space(anchored_bundle, frames):
+    model, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    first = character("actor", 0, motion=("walk", 0, 3))
+    second = character("extra", 1, edit=Edit(tx=-6, ty=5, rotation=30, scale=0.8))
+    got = engine.render_frame(request(first, second))
+    with torch.no_grad():
+        f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
+        theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
+                              model.encoder_character(image(frames, "walk", 3)))
+        theta2 = torch.from_numpy(engine_module.compose_edit(engine_module.IDENTITY, second.edit, 64))[None]
+        background = model.encoder_background(image(frames, "bg", 0))
+        expected = model.renderer(model.place(f1, theta1) + model.place(f2, theta2) + background)[0].numpy()
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_layer_views_render_plate_and_character_alone(anchored_bundle, frames):
+    model, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    frame = request(character())
+    with torch.no_grad():
+        plate = model.renderer(model.encoder_background(image(frames, "bg", 0)))[0].numpy()
+        alone = model.renderer(model.encoder_character(image(frames, "actor", 0)))[0].numpy()
+    assert np.abs(engine.render_frame(frame, layer="background") - plate).max() < 1e-4
+    assert np.abs(engine.render_frame(frame, layer="character") - alone).max() < 1e-4
+    with pytest.raises(ValueError, match="allowed values"):
+        engine.render_frame(frame, layer="mask")
+
+
+def test_encodings_and_thetas_are_cached(anchored_bundle, frames):
+    _, folder = anchored_bundle
+    calls = []
+
+    def counting(clip, frame):
+        calls.append((clip, frame))
+        return frames(clip, frame)
+
+    engine = Engine(folder, counting)
+    frame = request(character(motion=("walk", 0, 2)))
+    first = engine.render_frame(frame)
+    decoded = len(calls)
+    moved = request(character(motion=("walk", 0, 2), edit=Edit(3, 0, 0, 1)))
+    engine.render_frame(moved)  # a drag: only the renderer runs again
+    assert len(calls) == decoded == 4  # actor, bg, walk 0, walk 2
+    assert np.array_equal(engine.render_frame(frame), first)
+    small = Engine(folder, frames, cache_size=2)
+    small.render_frame(frame)
+    assert len(small._encodings) <= 2
+
+
+def test_rendering_from_several_threads_gives_the_serial_result(anchored_bundle, frames):
+    _, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    requests = [request(character(motion=("walk", 0, k), edit=Edit(k, 0, 3 * k, 1))) for k in range(8)]
+    serial = Engine(folder, frames).render_requests(requests)
+    results = [None] * 8
+
+    def work(k):
+        results[k] = engine.render_frame(requests[k])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(np.abs(results[k] - serial[k]).max() < 1e-6 for k in range(8))
+
+
+def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
+    model = trained_looking(anchored=False)
+    folder = export_bundle(model, tmp_path / "plain")
+    engine = Engine(folder, frames)
+    assert engine.anchored is False
+    got = engine.render_frame(request(character(edit=Edit(tx=8, ty=0, rotation=0, scale=1))))
+    with torch.no_grad():
+        expected = model.render(model.encoder_character(image(frames, "actor", 0)),
+                                torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]]),
+                                model.encoder_background(image(frames, "bg", 0)))[0].numpy()
+    assert np.abs(got - expected).max() < 1e-4
+
+
+# -- bad bundles ---------------------------------------------------------------------------------------
+def copy_bundle(folder, tmp_path):
+    target = tmp_path / "copy"
+    shutil.copytree(folder, target)
+    return target
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+def assert_one_line_exit_2(done, *fragments):
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in done.stderr
+
+
+def test_truncated_onnx_file(anchored_bundle, tmp_path):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    graph = folder / "renderer.onnx"
+    graph.write_bytes(graph.read_bytes()[:1000])
+    with pytest.raises(BundleError, match="renderer.onnx: not a loadable ONNX graph"):
+        Engine(folder)
+    assert_one_line_exit_2(cli("evaluate", str(folder), "--n", "5"), str(graph), "not a loadable ONNX graph")
+
+
+def test_model_json_of_another_format_version(anchored_bundle, tmp_path):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    metadata = json.loads((folder / "model.json").read_text())
+    metadata["format_version"] = 2
+    (folder / "model.json").write_text(json.dumps(metadata))
+    with pytest.raises(BundleError, match="format version 2 is not supported"):
+        Engine(folder)
+    assert_one_line_exit_2(cli("evaluate", str(folder), "--n", "5"), str(folder / "model.json"), "version 2")
+
+
+def test_graphs_that_disagree_on_shapes(anchored_bundle, tmp_path):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    wider = SceneModel(tiny_model_config(feature_channels=12)).eval()
+    export_bundle(wider, tmp_path / "wider")
+    shutil.copy(tmp_path / "wider" / "encoder_background.onnx", folder / "encoder_background.onnx")
+    with pytest.raises(BundleError, match=r"encoder_background.onnx: features has shape \[N, 12, 16, 16\]"):
+        Engine(folder)
+    assert_one_line_exit_2(cli("evaluate", str(folder), "--n", "5"), "encoder_background.onnx", "shape")
+
+
+def test_missing_graph_and_missing_bundle(anchored_bundle, tmp_path):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    (folder / "motion.onnx").unlink()
+    with pytest.raises(BundleError, match="motion.onnx: missing"):
+        Engine(folder)
+    with pytest.raises(BundleError, match="no such model bundle"):
+        Engine(tmp_path / "nowhere")
+
+
+def test_export_refuses_a_folder_that_is_not_empty_or_a_bundle(anchored_bundle, tmp_path):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "notes.txt").write_text("mine")
+    with pytest.raises(ExportError, match="not a model bundle"):
+        check_target(tmp_path / "work")
+    check_target(anchored_bundle[1])  # an older bundle may be replaced
+    check_target(tmp_path / "new")
+    assert (tmp_path / "work" / "notes.txt").read_text() == "mine"

@@ -1,0 +1,356 @@
+"""The render engine: a model bundle run with ONNX Runtime. No Qt, no torch.
+
+    engine = Engine(bundle_folder, frames=lambda clip, frame: image_float32_3xSxS)
+    engine.device_line            -> "rendering on CPU (...)" for the status bar and the CLI
+    engine.render(requests)       -> [N, 3, S, S] float32, one image per workstation.project.FrameRequest
+
+Encodings are cached per (clip, frame, encoder) and thetas per (motion clip, start, frame) in
+bounded LRU caches, so moving a character re-runs only the renderer. All methods are safe to call
+from several threads (ONNX Runtime sessions are; the caches take a lock).
+
+Theta follows ``affine_grid``: it maps output coordinates to sampling coordinates, in normalized
+[-1, 1] units. With an anchored bundle, theta is relative to the character's centre (the
+renderer re-anchors it on the character it draws); hand edits are composed in that frame.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BUNDLE_FORMAT = "stopframe-model-bundle"
+BUNDLE_VERSION = 1
+GRAPHS = {  # file -> (inputs, output)
+    "encoder_character.onnx": (("image",), "features"),
+    "encoder_background.onnx": (("image",), "features"),
+    "motion.onnx": (("features_from", "features_to"), "theta"),
+    "renderer.onnx": (("character_features", "theta", "background_features"), "image"),
+}
+IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
+FrameSource = Callable[[str, int], np.ndarray]
+
+
+class BundleError(RuntimeError):
+    """A model bundle cannot be used; one line naming the file and the problem."""
+
+
+class LRUCache:
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# -- bundle loading ------------------------------------------------------------------------------
+def read_metadata(folder: Path) -> dict:
+    if not folder.is_dir():
+        raise BundleError(f"{folder}: no such model bundle folder")
+    path = folder / "model.json"
+    if not path.is_file():
+        raise BundleError(f"{path}: missing; a model bundle holds model.json and {', '.join(GRAPHS)}")
+    try:
+        metadata = json.loads(path.read_text())
+    except (ValueError, OSError) as error:
+        raise BundleError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"{path}: not a Stopframe model bundle (format should be {BUNDLE_FORMAT!r})")
+    if metadata.get("format_version") != BUNDLE_VERSION:
+        raise BundleError(f"{path}: bundle format version {metadata.get('format_version')!r} is not supported "
+                          f"(this Stopframe reads version {BUNDLE_VERSION})")
+    for key in ("image_size", "feature_shape", "anchored"):
+        if key not in metadata:
+            raise BundleError(f"{path}: missing {key!r}")
+    return metadata
+
+
+def _session_options():
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
+def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
+    """One InferenceSession per graph, on CUDA when its provider loads, else on the CPU."""
+    import onnxruntime
+
+    onnxruntime.set_default_logger_severity(4)  # a CUDA provider that fails to load is not an error to the user
+    wanted = ["CPUExecutionProvider"]
+    if prefer_cuda and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        wanted.insert(0, "CUDAExecutionProvider")
+    sessions, used = {}, set()
+    for name in GRAPHS:
+        path = folder / name
+        if not path.is_file():
+            raise BundleError(f"{path}: missing; a model bundle holds model.json and {', '.join(GRAPHS)}")
+        try:
+            session = onnxruntime.InferenceSession(str(path), _session_options(), providers=wanted)
+        except Exception as error:  # onnxruntime raises several kinds for a damaged graph
+            reason = str(error).strip().splitlines()[0][:160]
+            raise BundleError(f"{path}: not a loadable ONNX graph ({reason})") from None
+        sessions[name] = session
+        used.add(session.get_providers()[0])
+    return sessions, ("CUDA" if used == {"CUDAExecutionProvider"} else "CPU")
+
+
+def check_graphs(folder: Path, sessions: dict, metadata: dict) -> None:
+    """Input/output names as the contract says, and shapes that agree with model.json and each other."""
+    size = metadata["image_size"]
+    channels, height, width = metadata["feature_shape"]
+    features = [channels, height, width]
+    expected_shapes = {
+        "image": [3, size, size], "features": features, "features_from": features, "features_to": features,
+        "theta": [2, 3], "character_features": features, "background_features": features,
+    }
+    for name, (inputs, output) in GRAPHS.items():
+        session = sessions[name]
+        got_inputs = [i.name for i in session.get_inputs()]
+        got_outputs = [o.name for o in session.get_outputs()]
+        if got_inputs != list(inputs) or got_outputs != [output]:
+            raise BundleError(f"{folder / name}: takes {got_inputs} -> {got_outputs}, "
+                              f"expected {list(inputs)} -> [{output!r}]")
+        for node in (*session.get_inputs(), *session.get_outputs()):
+            want = expected_shapes[node.name]
+            dims = list(node.shape[1:])
+            if dims != want:
+                raise BundleError(f"{folder / name}: {node.name} has shape [N, {', '.join(map(str, dims))}] "
+                                  f"but the bundle says [N, {', '.join(map(str, want))}]")
+
+
+# -- geometry in numpy (the same arithmetic as training/model.py) -------------------------------------
+def centroid(features: np.ndarray) -> np.ndarray:
+    """[N, 2] soft centroid (x, y, normalized) of the feature energy, as training.model.centroid."""
+    n, _, h, w = features.shape
+    energy = np.square(features, dtype=np.float32).mean(axis=1).reshape(n, h * w)
+    weights = energy / (energy.sum(axis=1, keepdims=True) + 1e-8)
+    ys = (np.arange(h, dtype=np.float32) * 2 + 1) / h - 1
+    xs = (np.arange(w, dtype=np.float32) * 2 + 1) / w - 1
+    grid_y, grid_x = np.meshgrid(ys, xs, indexing="ij")
+    return np.stack([weights @ grid_x.reshape(-1), weights @ grid_y.reshape(-1)], axis=1)
+
+
+def theta_about(theta: np.ndarray, pivot: np.ndarray) -> np.ndarray:
+    linear, shift = theta[:, :, :2], theta[:, :, 2]
+    return np.concatenate([linear, (shift + np.einsum("nij,nj->ni", linear, pivot) - pivot)[:, :, None]], axis=2)
+
+
+def theta_from(relative: np.ndarray, pivot: np.ndarray) -> np.ndarray:
+    linear, shift = relative[:, :, :2], relative[:, :, 2]
+    return np.concatenate([linear, (shift - np.einsum("nij,nj->ni", linear, pivot) + pivot)[:, :, None]], axis=2)
+
+
+def warp(features: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """affine_grid + grid_sample (bilinear, zero padding, align_corners=False) for [N, C, H, W]."""
+    n, c, h, w = features.shape
+    xs = (np.arange(w, dtype=np.float32) * 2 + 1) / w - 1
+    ys = (np.arange(h, dtype=np.float32) * 2 + 1) / h - 1
+    grid_y, grid_x = np.meshgrid(ys, xs, indexing="ij")
+    base = np.stack([grid_x, grid_y, np.ones_like(grid_x)], axis=-1).reshape(-1, 3)  # [HW, 3]
+    out = np.zeros_like(features)
+    for b in range(n):
+        sample = base @ theta[b].T.astype(np.float32)  # [HW, 2] in normalized units
+        px = ((sample[:, 0] + 1) * w - 1) / 2
+        py = ((sample[:, 1] + 1) * h - 1) / 2
+        x0, y0 = np.floor(px).astype(int), np.floor(py).astype(int)
+        fx, fy = px - x0, py - y0
+        flat = features[b].reshape(c, h * w)
+        accumulated = np.zeros((c, h * w), dtype=np.float32)
+        for dx, dy, weight in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
+                               (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+            x, y = x0 + dx, y0 + dy
+            inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+            index = np.where(inside, y * w + x, 0)
+            accumulated += flat[:, index] * (weight * inside)
+        out[b] = accumulated.reshape(c, h, w)
+    return out
+
+
+def edit_matrix(tx: float, ty: float, rotation: float, scale: float, image_size: int,
+                centre: np.ndarray) -> np.ndarray:
+    """The forward 3x3 map (normalized units) of a hand edit: rotate (degrees, clockwise on screen)
+    and scale about ``centre``, then translate by (tx, ty) pixels."""
+    radians = math.radians(rotation)
+    cos, sin = math.cos(radians) * scale, math.sin(radians) * scale
+    to_pixels = 2.0 / image_size
+    cx, cy = float(centre[0]), float(centre[1])
+    return np.array([
+        [cos, -sin, cx - cos * cx + sin * cy + tx * to_pixels],
+        [sin, cos, cy - sin * cx - cos * cy + ty * to_pixels],
+        [0.0, 0.0, 1.0],
+    ], dtype=np.float64)
+
+
+def compose_edit(relative_theta: np.ndarray, edit, image_size: int) -> np.ndarray:
+    """A centre-relative theta [2, 3] with a hand edit (tx, ty pixels; rotation degrees clockwise;
+    scale) applied after the motion, about the character's current centre (where the motion has
+    taken it)."""
+    if edit is None or (edit.tx, edit.ty, edit.rotation, edit.scale) == (0, 0, 0, 1):
+        return relative_theta
+    sampling = np.vstack([relative_theta.astype(np.float64), [0.0, 0.0, 1.0]])
+    motion = np.linalg.inv(sampling)  # forward map of the motion
+    current_centre = motion[:2, 2]  # where the motion takes the centre (the origin of this frame)
+    forward = edit_matrix(edit.tx, edit.ty, edit.rotation, edit.scale, image_size, current_centre) @ motion
+    return np.linalg.inv(forward)[:2].astype(np.float32)
+
+
+# -- the engine ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Placed:
+    features: np.ndarray  # [C, h, w]
+    theta: np.ndarray  # [2, 3], as the renderer graph takes it
+
+
+class Engine:
+    def __init__(self, bundle: str | Path, frames: FrameSource | None = None, cache_size: int = 4096,
+                 prefer_cuda: bool = True):
+        self.folder = Path(bundle)
+        self.metadata = read_metadata(self.folder)
+        self._sessions, self.device = open_sessions(self.folder, prefer_cuda)
+        check_graphs(self.folder, self._sessions, self.metadata)
+        self.image_size: int = self.metadata["image_size"]
+        self.feature_shape: tuple[int, int, int] = tuple(self.metadata["feature_shape"])
+        self.anchored: bool = bool(self.metadata["anchored"])
+        self.frames = frames
+        self._encodings = LRUCache(cache_size)
+        self._thetas = LRUCache(cache_size)
+
+    @property
+    def device_line(self) -> str:
+        if self.device == "CUDA":
+            return "rendering on CUDA (GPU)"
+        return "rendering on CPU (no usable CUDA GPU found)"
+
+    # -- the four graphs, batched, on numpy: also the evaluation's SceneFunctions --------------------
+    def _run(self, graph: str, *arrays: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        inputs, _ = GRAPHS[graph]
+        session = self._sessions[graph]
+        outputs = []
+        for start in range(0, len(arrays[0]), batch_size):
+            feed = {name: np.ascontiguousarray(a[start : start + batch_size], dtype=np.float32)
+                    for name, a in zip(inputs, arrays)}
+            outputs.append(session.run(None, feed)[0])
+        return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
+
+    def encode_character(self, images: np.ndarray) -> np.ndarray:
+        return self._run("encoder_character.onnx", images)
+
+    def encode_background(self, images: np.ndarray) -> np.ndarray:
+        return self._run("encoder_background.onnx", images)
+
+    def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray:
+        return self._run("motion.onnx", features_from, features_to)
+
+    def render_features(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray:
+        return self._run("renderer.onnx", character, theta, background)
+
+    render = render_features  # the name evaluation's SceneFunctions uses
+
+    # -- cached encodings -------------------------------------------------------------------------
+    def _frame(self, clip: str, frame: int) -> np.ndarray:
+        if self.frames is None:
+            raise RuntimeError("this engine was made without a frame source")
+        return self.frames(clip, frame)
+
+    def features(self, clip: str, frame: int, encoder: str) -> np.ndarray:
+        """f_c or f_b ("character" / "background") of a clip frame, [C, h, w], cached."""
+        key = (clip, frame, encoder)
+        cached = self._encodings.get(key)
+        if cached is None:
+            image = self._frame(clip, frame)[None]
+            cached = (self.encode_character if encoder == "character" else self.encode_background)(image)[0]
+            self._encodings.put(key, cached)
+        return cached
+
+    def motion_theta(self, clip: str, start: int, frame: int) -> np.ndarray:
+        """T^Z from clip frame ``start`` to ``frame``, [2, 3], cached."""
+        key = (clip, start, frame)
+        cached = self._thetas.get(key)
+        if cached is None:
+            if frame == start:
+                cached = IDENTITY.copy()
+            else:
+                cached = self.motion(self.features(clip, start, "character")[None],
+                                     self.features(clip, frame, "character")[None])[0]
+            self._thetas.put(key, cached)
+        return cached
+
+    def clear_caches(self) -> None:
+        self._encodings.clear()
+        self._thetas.clear()
+
+    # -- frame requests -----------------------------------------------------------------------------
+    def _placed(self, character) -> _Placed:
+        features = self.features(character.source.clip, character.source.frame, "character")
+        theta = IDENTITY if character.motion is None else self.motion_theta(*character.motion)
+        pivot = None
+        if not self.anchored:  # plain bundles take absolute thetas: edit about this character's centroid
+            pivot = centroid(features[None])
+            theta = theta_about(theta[None], pivot)[0]
+        theta = compose_edit(theta, character.edit, self.image_size)
+        if pivot is not None:
+            theta = theta_from(theta[None], pivot)[0]
+        return _Placed(features, theta.astype(np.float32))
+
+    def _absolute(self, placed: _Placed) -> np.ndarray:
+        """Theta as grid_sample uses it (what the renderer graph does inside when anchored)."""
+        if not self.anchored:
+            return placed.theta
+        return theta_from(placed.theta[None], centroid(placed.features[None]))[0]
+
+    def _inputs(self, request, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        channels, height, width = self.feature_shape
+        background = np.zeros((channels, height, width), np.float32)
+        if layer in ("both", "background"):
+            background = self.features(request.background.clip, request.background.frame, "background").copy()
+        placed = [self._placed(c) for c in request.characters] if layer in ("both", "character") else []
+        if not placed:
+            return np.zeros_like(background), IDENTITY, background
+        first, others = placed[0], placed[1:]
+        if others:  # the renderer warps one character; the others are warped here and added in
+            features = np.stack([p.features for p in others])
+            thetas = np.stack([self._absolute(p) for p in others])
+            background = background + warp(features, thetas).sum(axis=0)
+        return first.features, first.theta, background
+
+    def render_requests(self, requests: Sequence, layer: str = "both") -> np.ndarray:
+        """Images [N, 3, S, S] for workstation.project.FrameRequest-like requests. ``layer``:
+        "both", "background" (the plate alone) or "character" (the characters alone)."""
+        if layer not in ("both", "background", "character"):
+            raise ValueError(f"layer={layer!r}: allowed values are both, background, character")
+        if not requests:
+            return np.zeros((0, 3, self.image_size, self.image_size), np.float32)
+        character, theta, background = zip(*(self._inputs(r, layer) for r in requests))
+        return self.render_features(np.stack(character), np.stack(theta), np.stack(background))
+
+    def render_frame(self, request, layer: str = "both") -> np.ndarray:
+        return self.render_requests([request], layer)[0]
