@@ -206,10 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command is None:
         args = make_parser().parse_args(["demo", *(argv or [])])
+    from export.bundle import ExportError
     from training.checkpoint import CheckpointError
     from training.config import ConfigError
     from training.data.mnist import DataError
-    from export.bundle import ExportError
     from training.trainer import RunFolderError
     from workstation.engine import BundleError
 

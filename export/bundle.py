@@ -13,7 +13,7 @@ import json
 import logging
 import shutil
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -180,5 +180,5 @@ def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dic
         "evaluation": extra.get("evaluation"),
         "source": extra.get("source"),
         "parity_max_abs_difference": differences,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }

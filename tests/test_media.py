@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 import pytest
 
-from workstation import media
 from workstation.media import FIT_MODES, Clip, ClipInfo, MediaError, fit, probe, thumbnail
 
 VTEST = Path(__file__).resolve().parents[2] / "shared/data/footage/vtest.avi"

@@ -23,9 +23,9 @@ import operator
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 import cv2
 import numpy as np
@@ -141,7 +141,7 @@ def _valid_fps(value, default: float = DEFAULT_FPS) -> float:
     return fps
 
 
-def _open_capture(path: Path) -> Optional[cv2.VideoCapture]:
+def _open_capture(path: Path) -> cv2.VideoCapture | None:
     """Open a VideoCapture by file name, FFmpeg first (it does not treat '%' in names as a pattern)."""
     for api in (cv2.CAP_FFMPEG, cv2.CAP_ANY):
         try:
@@ -204,7 +204,7 @@ def _gif_info(path: Path, frames: list, durations: list) -> ClipInfo:
     return ClipInfo(path=path, kind="gif", frame_count=len(frames), fps=fps, width=int(width), height=int(height))
 
 
-def _scan_folder(folder: Path, on_frame: Optional[Callable[[int, np.ndarray], None]] = None):
+def _scan_folder(folder: Path, on_frame: Callable[[int, np.ndarray], None] | None = None):
     """Decode every image of a folder to validate it; returns (ClipInfo, files)."""
     files = _list_images(folder)
     if not files:
@@ -281,9 +281,9 @@ def probe(path) -> ClipInfo:
 class _LRU:
     def __init__(self, capacity: int):
         self.capacity = max(0, int(capacity))
-        self._items: "OrderedDict[int, np.ndarray]" = OrderedDict()
+        self._items: OrderedDict[int, np.ndarray] = OrderedDict()
 
-    def get(self, key: int) -> Optional[np.ndarray]:
+    def get(self, key: int) -> np.ndarray | None:
         item = self._items.get(key)
         if item is not None:
             self._items.move_to_end(key)
@@ -321,11 +321,11 @@ class Clip:
             raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
         self._path = Path(path)
         self._lock = threading.Lock()
-        self._cap: Optional[cv2.VideoCapture] = None
+        self._cap: cv2.VideoCapture | None = None
         self._pos = 0               # index of the frame the open capture will decode next
         self._decoded = 0           # frames decoded by random access (for tests / diagnostics)
-        self._frames: Optional[list] = None   # in-memory frames (single image, GIF via imreadanimation)
-        self._files: Optional[list] = None    # image folder
+        self._frames: list | None = None   # in-memory frames (single image, GIF via imreadanimation)
+        self._files: list | None = None    # image folder
         self._cache = _LRU(0)
         self._cache_frames = int(cache_frames)
         self.info: ClipInfo = _guarded(self._path, self._open)
@@ -429,7 +429,7 @@ class Clip:
             self._pos = 0
             self._cache.clear()
 
-    def __enter__(self) -> "Clip":
+    def __enter__(self) -> Clip:
         return self
 
     def __exit__(self, *exc) -> None:
