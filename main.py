@@ -152,6 +152,38 @@ def command_evaluate(args) -> int:
     return 0
 
 
+def command_render(args) -> int:
+    from tqdm import tqdm
+
+    from export.frames import FrameWriter, output_exists
+    from workstation import project as document
+    from workstation.rendering import open_engine, parse_range, render_shot
+
+    project = document.load_project(args.project)
+    try:
+        shot = project.shot(args.shot)
+    except (KeyError, document.ProjectError):
+        names = ", ".join(s.name for s in project.shots) or "none"
+        raise UserError(f"{args.project}: no shot named {args.shot!r} (shots: {names})") from None
+    try:
+        frames = parse_range(args.range, shot.length)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    if output_exists(args.out, args.format) and not args.force:
+        raise UserError(f"{args.out} exists; pass --force to overwrite it")
+    engine = open_engine(project, args.fit)
+    print(f"stopframe: {engine.device_line}", file=sys.stderr)
+    fps = args.fps or shot.fps
+    with tqdm(total=len(frames), unit="frame", disable=args.quiet) as bar, \
+            FrameWriter(args.out, args.format, fps, len(frames), scale=args.scale, smooth=args.smooth,
+                        force=args.force) as writer:
+        for image in render_shot(engine, project, shot.name, frames):
+            writer.write(image)
+            bar.update(1)
+    print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)
+    return 0
+
+
 def command_demo(args) -> int:
     from training.demo import run_demo
 
@@ -194,6 +226,21 @@ def make_parser() -> argparse.ArgumentParser:
     export_model.add_argument("--evaluation", help="an `evaluate --json` file to store in model.json")
     export_model.set_defaults(run=command_export_model)
 
+    render = commands.add_parser("render", help="render a shot of a project to PNG frames, MP4 or GIF")
+    render.add_argument("project", help="a .stopframe project file")
+    render.add_argument("--shot", required=True, help="the shot's name")
+    render.add_argument("--out", required=True, help="a folder for png, a file for mp4 and gif")
+    render.add_argument("--format", choices=("png", "mp4", "gif"), default="png")
+    render.add_argument("--fps", type=float, help="frames per second (default: the shot's)")
+    render.add_argument("--range", help="frames A:B of the shot (B exclusive), e.g. 0:24")
+    render.add_argument("--scale", type=int, default=1, help="scale the output up by this whole factor")
+    render.add_argument("--smooth", action="store_true", help="smooth scaling (default: crisp pixels)")
+    render.add_argument("--fit", choices=("crop", "letterbox"), default="crop",
+                        help="how clip frames are fitted to the model's square size")
+    render.add_argument("--force", action="store_true", help="overwrite an existing output")
+    render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.set_defaults(run=command_render)
+
     demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--model", help="a checkpoint or run folder (default: the bundled demo model)")
@@ -207,15 +254,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args = make_parser().parse_args(["demo", *(argv or [])])
     from export.bundle import ExportError
+    from export.frames import ExportError as FrameExportError
     from training.checkpoint import CheckpointError
     from training.config import ConfigError
     from training.data.mnist import DataError
     from training.trainer import RunFolderError
     from workstation.engine import BundleError
+    from workstation.media import MediaError
+    from workstation.project import ProjectError
 
     try:
         return args.run(args)
-    except (UserError, ConfigError, DataError, CheckpointError, RunFolderError, BundleError, ExportError) as error:
+    except (UserError, ConfigError, DataError, CheckpointError, RunFolderError, BundleError, ExportError,
+            FrameExportError, MediaError, ProjectError) as error:
         print(f"stopframe: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

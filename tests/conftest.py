@@ -38,3 +38,24 @@ def test_split(mnist_dir):
     from training.data.mmnist import MovingMNIST
 
     return MovingMNIST.from_mnist_dir(mnist_dir, "test")
+
+
+def trained_looking_model(anchored: bool = True):
+    """A tiny model whose motion net is not the identity, so motion really moves things."""
+    import torch
+
+    from training.model import SceneModel
+
+    torch.manual_seed(3)
+    model = SceneModel(tiny_model_config(anchored=anchored)).eval()
+    torch.nn.init.normal_(model.motion_net.head.weight, std=0.05)
+    return model
+
+
+@pytest.fixture(scope="session")
+def anchored_bundle(tmp_path_factory):
+    """(model, bundle folder) of a tiny anchored model, exported once per test session."""
+    from export.bundle import export_bundle
+
+    model = trained_looking_model(anchored=True)
+    return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")

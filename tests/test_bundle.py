@@ -11,27 +11,13 @@ import pytest
 import torch
 
 from export.bundle import ExportError, check_target, export_bundle, verify
-from tests.conftest import ROOT, tiny_model_config
+from tests.conftest import ROOT, tiny_model_config, trained_looking_model
 from training.model import SceneModel, centroid, warp
 from workstation import engine as engine_module
 from workstation.engine import BundleError, Engine
 from workstation.project import CharacterRequest, Edit, FrameRef, FrameRequest
 
 SIZE = 64
-
-
-def trained_looking(anchored: bool) -> SceneModel:
-    torch.manual_seed(3)
-    model = SceneModel(tiny_model_config(anchored=anchored)).eval()
-    torch.nn.init.normal_(model.motion_net.head.weight, std=0.05)
-    return model
-
-
-@pytest.fixture(scope="session")
-def anchored_bundle(tmp_path_factory):
-    model = trained_looking(anchored=True)
-    folder = export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")
-    return model, folder
 
 
 @pytest.fixture
@@ -186,7 +172,7 @@ def test_rendering_from_several_threads_gives_the_serial_result(anchored_bundle,
 
 
 def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
-    model = trained_looking(anchored=False)
+    model = trained_looking_model(anchored=False)
     folder = export_bundle(model, tmp_path / "plain")
     engine = Engine(folder, frames)
     assert engine.anchored is False

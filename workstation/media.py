@@ -20,6 +20,7 @@ This module must not import torch or Qt.
 from __future__ import annotations
 
 import operator
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -29,6 +30,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+# Damaged files are reported as one MediaError line; FFmpeg's and OpenCV's own warnings about them
+# would only repeat it as noise on the user's terminal.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 __all__ = [
     "MediaError", "ClipInfo", "Clip", "probe", "fit", "thumbnail",

@@ -1,0 +1,144 @@
+"""`main.py render`: a project built from clips written here, rendered to PNG, MP4 and GIF."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from workstation import project as document
+from workstation.media import probe
+from workstation.rendering import open_engine
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+def to_bgr8(frame):
+    return cv2.cvtColor((frame.transpose(1, 2, 0) * 255).round().astype(np.uint8), cv2.COLOR_RGB2BGR)
+
+
+@pytest.fixture
+def studio(tmp_path, test_split, anchored_bundle):
+    """A project folder with a Moving MNIST clip as MP4, another as a PNG folder, and a still."""
+    rng = np.random.default_rng(0)
+    clips = tmp_path / "clips"
+    (clips / "dance").mkdir(parents=True)
+    walk = test_split.frames(test_split.random_video(rng, length=12))
+    writer = cv2.VideoWriter(str(clips / "walk.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 12, (64, 64))
+    for frame in walk:
+        writer.write(to_bgr8(frame))
+    writer.release()
+    for index, frame in enumerate(test_split.frames(test_split.random_video(rng, length=8))):
+        cv2.imwrite(str(clips / "dance" / f"dance_{index}.png"), to_bgr8(frame))
+    cv2.imwrite(str(clips / "field.png"), to_bgr8(test_split.render(None, None, background=5)))
+
+    project = document.Project(model=str(anchored_bundle[1]))
+    for name, path in (("walk", clips / "walk.mp4"), ("dance", clips / "dance"), ("field", clips / "field.png")):
+        info = probe(path)
+        document.add_clip(project, name, document.ClipRef(str(path), info.frame_count, info.fps, info.width,
+                                                          info.height))
+    walker = document.Character("walker", document.FrameRef("walk", 0),
+                                motion=document.MotionSource("dance", 0, None, loop=True),
+                                keyframes=[document.Keyframe(0), document.Keyframe(9, tx=10, rotation=30)])
+    document.add_shot(project, document.Shot("intro", 10, 12.0, document.FrameRef("field", 0), [walker]))
+    path = tmp_path / "film.stopframe"
+    document.save_project(project, path)
+    return path
+
+
+def read_video_frames(path: Path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
+
+
+def test_clips_import_with_their_true_frame_counts(studio):
+    project = document.load_project(studio)
+    assert {name: clip.frame_count for name, clip in project.clips.items()} == {"walk": 12, "dance": 8, "field": 1}
+    assert project.clips["walk"].path == "clips/walk.mp4"  # stored relative to the project file
+
+
+def test_render_to_png_mp4_and_gif(studio, tmp_path):
+    done = cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "png"), "--format", "png",
+               "--scale", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "rendering on" in done.stderr
+    pngs = sorted((tmp_path / "png").glob("frame_*.png"))
+    assert [p.name for p in pngs[:2]] == ["frame_0000.png", "frame_0001.png"] and len(pngs) == 10
+    assert cv2.imread(str(pngs[0])).shape == (128, 128, 3)
+
+    assert cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.mp4"), "--format", "mp4",
+               "--scale", "3", "--quiet").returncode == 0
+    frames = read_video_frames(tmp_path / "shot.mp4")
+    assert len(frames) == 10 and frames[0].shape == (192, 192, 3)
+
+    assert cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.gif"), "--format", "gif",
+               "--fps", "8", "--quiet").returncode == 0
+    ok, animation = cv2.imreadanimation(str(tmp_path / "shot.gif"))
+    assert ok and len(animation.frames) == 10 and animation.frames[0].shape[:2] == (64, 64)
+    assert all(abs(d - 125) <= 10 for d in animation.durations)
+
+    # Each PNG is the engine's rendering of that frame's request, scaled up with crisp pixels.
+    project = document.load_project(studio)
+    engine = open_engine(project)
+    expected = engine.render_requests(document.render_requests(project, "intro"))
+    for png, image in zip(pngs, expected, strict=True):
+        written = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)[::2, ::2]
+        assert np.abs(written.astype(int) - (image.transpose(1, 2, 0) * 255).round()).max() <= 1
+
+
+def test_render_a_range_and_never_overwrite_without_force(studio, tmp_path):
+    out = tmp_path / "part.mp4"
+    assert cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--range", "2:6",
+               "--quiet").returncode == 0
+    assert len(read_video_frames(out)) == 4
+    before = out.read_bytes()
+    again = cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--quiet")
+    assert again.returncode == 2 and "pass --force" in again.stderr and again.stderr.count("\n") == 1
+    assert out.read_bytes() == before
+    assert cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--force",
+               "--quiet").returncode == 0
+    assert len(read_video_frames(out)) == 10
+
+
+def one_line_exit_2(done, *fragments):
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    for fragment in fragments:
+        assert fragment in done.stderr, done.stderr
+
+
+def test_a_video_that_does_not_decode(studio, tmp_path):
+    broken = studio.parent / "clips" / "walk.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
+    one_line_exit_2(cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x"), "--quiet"),
+                    str(broken))
+
+
+def test_a_project_of_an_unknown_schema_version(studio, tmp_path):
+    data = json.loads(studio.read_text())
+    data["schema_version"] = 7
+    studio.write_text(json.dumps(data))
+    one_line_exit_2(cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x")), str(studio),
+                    "schema version 7")
+
+
+def test_a_project_whose_clip_is_missing(studio, tmp_path):
+    (studio.parent / "clips" / "field.png").unlink()
+    one_line_exit_2(cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x")),
+                    "'field'", str(studio.parent / "clips" / "field.png"))
+
+
+def test_an_unknown_shot_names_the_shots_there_are(studio, tmp_path):
+    one_line_exit_2(cli("render", str(studio), "--shot", "outro", "--out", str(tmp_path / "x")), "intro")

@@ -1,0 +1,96 @@
+"""Rendering a project's shots headlessly: the frame source over its clips and the shot renderer.
+
+The GUI's export and `main.py render` share this code; it knows nothing of Qt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from workstation import project as document
+from workstation.engine import BundleError, Engine
+from workstation.media import Clip, fit
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_BUNDLE = ROOT / "assets" / "models" / "demo"
+RENDER_BATCH = 16
+
+
+class ProjectFrames:
+    """The frame source an Engine reads: (clip name, frame) -> float32 [3, S, S] fitted to the model."""
+
+    def __init__(self, project: document.Project, image_size: int, fit_mode: str = "crop"):
+        self.project = project
+        self.image_size = image_size
+        self.fit_mode = fit_mode
+        self._clips: dict[str, Clip] = {}
+        self._lock = threading.Lock()
+
+    def clip(self, name: str) -> Clip:
+        with self._lock:
+            if name not in self._clips:
+                self._clips[name] = Clip(document.clip_path(self.project, name))
+            return self._clips[name]
+
+    def __call__(self, name: str, frame: int) -> np.ndarray:
+        return fit(self.clip(name).frame(frame), self.image_size, self.fit_mode)
+
+
+def bundle_for(project: document.Project) -> Path:
+    """The project's model bundle, or the bundled demo model when it names none."""
+    path = document.model_path(project)
+    if path is not None:
+        return path
+    if not (DEMO_BUNDLE / "model.json").is_file():
+        raise BundleError(f"{DEMO_BUNDLE}: the project names no model bundle and the bundled demo model is missing")
+    return DEMO_BUNDLE
+
+
+def check_clips(project: document.Project) -> None:
+    missing = document.missing_clips(project)
+    if missing:
+        name, path = missing[0]
+        raise document.ProjectError(f"clip {name!r} is missing: looked for {path}", project.path)
+
+
+def open_engine(project: document.Project, fit_mode: str = "crop") -> Engine:
+    """An engine over the project's bundle and clips; every clip is opened first, so a missing or
+    damaged one is reported before any rendering starts."""
+    check_clips(project)
+    engine = Engine(bundle_for(project))
+    frames = ProjectFrames(project, engine.image_size, fit_mode)
+    for name in project.clips:
+        frames.clip(name)
+    engine.frames = frames
+    return engine
+
+
+def render_shot(engine: Engine, project: document.Project, shot: str, frames: range | None = None,
+                layer: str = "both", progress: Callable[[int, int], None] | None = None) -> Iterator[np.ndarray]:
+    """The shot's frames as float32 [3, S, S], rendered in batches, yielded in order."""
+    requests = document.render_requests(project, shot, frames)
+    for start in range(0, len(requests), RENDER_BATCH):
+        yield from engine.render_requests(requests[start : start + RENDER_BATCH], layer)
+        if progress:
+            progress(min(start + RENDER_BATCH, len(requests)), len(requests))
+
+
+def parse_range(text: str | None, length: int) -> range:
+    """"A:B" (B exclusive, either side optional, like Python slices) within a shot of ``length``."""
+    if not text:
+        return range(length)
+    first, sep, last = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        start = int(first) if first.strip() else 0
+        stop = int(last) if last.strip() else length
+    except ValueError:
+        raise ValueError(f"--range {text!r}: expected A:B, e.g. 0:24") from None
+    if not 0 <= start < stop <= length:
+        raise ValueError(f"--range {text!r}: must lie within 0:{length} with A < B")
+    return range(start, stop)
