@@ -52,6 +52,7 @@ class TrainConfig:
     warmup_steps: int = 200
     alpha_equiv: float = 1.0
     alpha_inv: float = 1.0
+    alpha_sparse: float = 0.0  # weight of the character-feature sparsity prior (model.sparsity)
     relative_losses: bool = False  # L_equiv and L_inv divided by feature energy (see model.losses)
     precision: str = "auto"
     seed: int = 0
@@ -70,7 +71,7 @@ class TrainConfig:
         _check_range("warmup_steps", self.warmup_steps, 0, 10**9)
         for key in ("val_every", "val_examples", "sample_every", "checkpoint_every"):
             _check_range(key, getattr(self, key), 1, 10**9)
-        for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv"):
+        for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{key}={value!r}: must be a number >= 0")

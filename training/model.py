@@ -52,7 +52,9 @@ class Encoder(nn.Module):
 
 
 class Renderer(nn.Module):
-    """Features [N,C,H/4,W/4] -> image [N,3,H,W]: the encoder transposed, not residual."""
+    """Features [N,C,H/4,W/4] -> image [N,3,H,W]: the encoder transposed layer for layer (a 1x1
+    convolution, the stages' blocks as plain convolutions, two stride-2 transposed convolutions),
+    not residual, sigmoid out."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -64,9 +66,7 @@ class Renderer(nn.Module):
             nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),
             nn.ReLU(),
             *[layer for _ in range(config.blocks) for layer in _conv_relu(w)],
-            nn.ConvTranspose2d(w, w, 4, stride=2, padding=1),
-            nn.ReLU(),
-            nn.Conv2d(w, 3, 3, padding=1),
+            nn.ConvTranspose2d(w, 3, 4, stride=2, padding=1),
             nn.Sigmoid(),
         )
 
@@ -193,9 +193,19 @@ class SceneModel(nn.Module):
             "scene": F.mse_loss(prediction.float(), x2),
             "equiv": equiv,
             "inv": inv,
+            "sparse": sparsity(fc1.float()),
             "prediction": prediction,
             "theta": theta,
         }
+
+
+def sparsity(features: torch.Tensor) -> torch.Tensor:
+    """Mean |f| / rms f per example (1 when every cell is equally active, small when few are).
+    Unlike an L1 penalty it cannot be lowered by shrinking the features, only by concentrating
+    them: the character encoder should be silent away from the character, which is also what
+    anchored motion's centroid needs."""
+    flat = features.flatten(1)
+    return (flat.abs().mean(1) / (flat.pow(2).mean(1).sqrt() + 1e-6)).mean()
 
 
 def identity_theta(n: int, device=None) -> torch.Tensor:

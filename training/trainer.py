@@ -27,7 +27,7 @@ from training.evaluate import draw_examples, manipulation_mse, summarize
 from training.model import SceneModel
 from training.scene import TorchScene
 
-METRIC_FIELDS = ("step", "loss", "scene", "equiv", "inv", "lr", "pairs_per_s", "val_reconstruction_psnr",
+METRIC_FIELDS = ("step", "loss", "scene", "equiv", "inv", "sparse", "lr", "pairs_per_s", "val_reconstruction_psnr",
                  "val_background_psnr", "val_transform_psnr")
 
 
@@ -174,12 +174,11 @@ class Trainer:
         with torch.autocast(self.device, dtype=torch.bfloat16, enabled=precision == "bf16"):
             losses = model.losses(x1, x2, relative=self.config.relative_losses)
             total = (losses["scene"] + self.config.alpha_equiv * losses["equiv"]
-                     + self.config.alpha_inv * losses["inv"])
+                     + self.config.alpha_inv * losses["inv"] + self.config.alpha_sparse * losses["sparse"])
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         optimizer.step()
-        return {"loss": total.item(), "scene": losses["scene"].item(), "equiv": losses["equiv"].item(),
-                "inv": losses["inv"].item()}
+        return {"loss": total.item(), **{key: losses[key].item() for key in ("scene", "equiv", "inv", "sparse")}}
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2 = self.train_data.random_pairs(self.rng, self.config.batch_size)
@@ -221,7 +220,7 @@ class Trainer:
         config, step = self.config, self.step
         last = step == config.steps
         validating = step % config.val_every == 0 or last
-        row = {key: record[key] for key in ("step", "loss", "scene", "equiv", "inv", "lr", "pairs_per_s")}
+        row = {key: record[key] for key in ("step", "loss", "scene", "equiv", "inv", "sparse", "lr", "pairs_per_s")}
         if validating:
             validation = self.validate()
             row.update(validation)
