@@ -57,12 +57,13 @@ def load_model(path: str | None) -> tuple[SceneModel, Path | None]:
 
 
 def shot_project(length: int) -> document.Project:
-    project = document.Project()
-    project.clips = {"walk": document.ClipRef("walk", 5, 12.0, 64, 64), "field": document.ClipRef("field", 1, 12.0, 64, 64)}
-    walker = document.Character("walker", document.FrameRef("walk", 0), document.MotionSource("walk", 0, None, loop=True),
-                                [document.Keyframe(0), document.Keyframe(length - 1, tx=12, rotation=45)])
-    project.shots = [document.Shot("bench", length, 24.0, document.FrameRef("field", 0), [walker])]
-    return project
+    """One character walking (a looped 5-frame motion) and dragged by keyframes over a still."""
+    walk, field = document.ClipRef("walk", 5, 12.0, 64, 64), document.ClipRef("field", 1, 12.0, 64, 64)
+    walker = document.Character(
+        "walker", document.FrameRef("walk", 0), document.MotionSource("walk", 0, None, loop=True),
+        [document.Keyframe(0), document.Keyframe(length - 1, tx=12, rotation=45)])
+    shot = document.Shot("bench", length, 24.0, document.FrameRef("field", 0), [walker])
+    return document.Project(clips={"walk": walk, "field": field}, shots=[shot])
 
 
 def main() -> None:
@@ -102,20 +103,25 @@ def main() -> None:
             with torch.inference_mode():
                 return model.render(t_fc[n], t_theta[n], t_fb[n])
 
+        quick, slow = args.repeats, max(10, args.repeats // 3)
         figures = {
-            "renderer only, batch 1 (a cached drag)": median_ms(lambda: engine.render_features(fc[1], theta[1], fb[1]), args.repeats),
-            "renderer only, batch 16": median_ms(lambda: engine.render_features(fc[16], theta[16], fb[16]), args.repeats // 3),
-            "full h, batch 1": median_ms(ort_h, args.repeats),
-            "full h, batch 16": median_ms(lambda: ort_h(16), args.repeats // 3),
-            "PyTorch eager renderer, batch 1": median_ms(eager_renderer, args.repeats),
-            "PyTorch eager full h, batch 1": median_ms(eager_h, args.repeats),
+            "drag": ("renderer only, batch 1 (a cached drag)",
+                     median_ms(lambda: engine.render_features(fc[1], theta[1], fb[1]), quick)),
+            "drag16": ("renderer only, batch 16",
+                       median_ms(lambda: engine.render_features(fc[16], theta[16], fb[16]), slow)),
+            "h": ("full h, batch 1", median_ms(ort_h, quick)),
+            "h16": ("full h, batch 16", median_ms(lambda: ort_h(16), slow)),
+            "eager_drag": ("PyTorch eager renderer, batch 1", median_ms(eager_renderer, quick)),
+            "eager_h": ("PyTorch eager full h, batch 1", median_ms(eager_h, quick)),
         }
-        for name, value in figures.items():
-            print(f"{name:40s} {value:8.3f} ms")
-        print(f"renderer batch 16 per frame                {figures['renderer only, batch 16'] / 16:8.3f} ms")
-        print(f"ONNX Runtime vs PyTorch eager, renderer:  {figures['PyTorch eager renderer, batch 1'] / figures['renderer only, batch 1 (a cached drag)']:.2f}x faster")
-        print(f"ONNX Runtime vs PyTorch eager, full h:    {figures['PyTorch eager full h, batch 1'] / figures['full h, batch 1']:.2f}x faster")
-        print(f"cached drag vs full h:                    {figures['full h, batch 1'] / figures['renderer only, batch 1 (a cached drag)']:.2f}x faster")
+        ms = {key: value for key, (_, value) in figures.items()}
+        for label, value in figures.values():
+            print(f"{label:42s} {value:8.3f} ms")
+        print(f"{'renderer batch 16, per frame':42s} {ms['drag16'] / 16:8.3f} ms")
+        for label, ratio in (("ONNX Runtime vs PyTorch eager, renderer", ms["eager_drag"] / ms["drag"]),
+                             ("ONNX Runtime vs PyTorch eager, full h", ms["eager_h"] / ms["h"]),
+                             ("cached drag vs full h", ms["h"] / ms["drag"])):
+            print(f"{label:42s} {ratio:8.2f}x faster")
 
         project = shot_project(args.frames)
         start = time.perf_counter()
@@ -123,7 +129,8 @@ def main() -> None:
             for image in render_shot(engine, project, "bench"):
                 writer.write(image)
         elapsed = time.perf_counter() - start
-        print(f"render {args.frames} frames to MP4 (x4, 256x256): {elapsed:.2f} s, {args.frames / elapsed:.0f} frames/s")
+        print(f"render {args.frames} frames to MP4 (x4, 256x256): {elapsed:.2f} s, "
+              f"{args.frames / elapsed:.0f} frames/s")
 
 
 if __name__ == "__main__":

@@ -126,3 +126,33 @@ def test_a_tiny_model_overfits_a_few_pairs(test_split):
         optimizer.step()
         first = first if first is not None else losses["scene"].item()
     assert losses["scene"].item() < 0.15 * first
+
+
+def test_sparsity_is_one_when_dense_small_when_concentrated_and_ignores_scale():
+    from training.model import sparsity
+
+    dense = torch.ones(2, 4, 16, 16)
+    single = torch.zeros(2, 4, 16, 16)
+    single[:, :, 3, 5] = 7.0
+    assert torch.isclose(sparsity(dense), torch.tensor(1.0))
+    assert torch.isclose(sparsity(single), torch.tensor(1 / 16.0), atol=1e-4)  # 1 / sqrt(256 cells)
+    assert torch.isclose(sparsity(5 * single), sparsity(single))
+
+
+def test_relative_losses_cannot_be_lowered_by_shrinking_the_features():
+    """Scaling the encoders' outputs by k and the renderer's input layer by 1/k leaves every
+    prediction unchanged; plain L_equiv and L_inv scale by k^2, relative ones stay put."""
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config())
+    x1, x2 = torch.rand(3, 3, 64, 64), torch.rand(3, 3, 64, 64)
+    before = {relative: model.losses(x1, x2, relative) for relative in (False, True)}
+    with torch.no_grad():
+        for encoder in (model.encoder_character, model.encoder_background):
+            encoder.layers[-1].weight *= 10
+            encoder.layers[-1].bias *= 10
+        model.renderer.layers[0].weight /= 10
+    after = {relative: model.losses(x1, x2, relative) for relative in (False, True)}
+    assert torch.allclose(after[False]["scene"], before[False]["scene"], rtol=1e-4)
+    for key in ("equiv", "inv"):
+        assert torch.allclose(after[False][key], 100 * before[False][key], rtol=1e-3)
+        assert torch.allclose(after[True][key], before[True][key], rtol=1e-3)

@@ -120,6 +120,21 @@ def _session_options(shared_threads: bool):
     return options
 
 
+def _preload_cuda_libraries() -> None:
+    """Load CUDA and cuDNN from the nvidia-* wheels of `onnxruntime-gpu[cuda,cudnn]` when they are
+    installed; without them this only prints what it could not find, which the user need not see."""
+    import contextlib
+    import io
+
+    import onnxruntime
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            onnxruntime.preload_dlls()
+        except Exception:
+            pass
+
+
 def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
     """One InferenceSession per graph, on CUDA when its provider loads, else on the CPU."""
     import onnxruntime
@@ -128,6 +143,7 @@ def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
     wanted = ["CPUExecutionProvider"]
     if prefer_cuda and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
         wanted.insert(0, "CUDAExecutionProvider")
+        _preload_cuda_libraries()
     sessions, used = {}, set()
     shared = _use_shared_threads()
     for name in GRAPHS:
