@@ -144,11 +144,9 @@ def _export_quietly(module, example, path: Path, inputs, output, batch) -> None:
 def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None) -> dict[str, float]:
     """Largest absolute difference between each graph in ONNX Runtime and PyTorch, at batch 1 and 5
     on random images, and on the real frames when given. Raises ExportError above TOLERANCE."""
-    import onnxruntime
+    from workstation.engine import new_session
 
-    onnxruntime.set_default_logger_severity(3)
-    sessions = {name: onnxruntime.InferenceSession(str(folder / name), providers=["CPUExecutionProvider"])
-                for name in GRAPH_FILES}
+    sessions = {name: new_session(folder / name) for name in GRAPH_FILES}
     worst = dict.fromkeys(GRAPH_FILES, 0.0)
     cases = [example_inputs(model, 1), example_inputs(model, 5)]
     if real_images is not None:

@@ -120,6 +120,21 @@ def _session_options(shared_threads: bool):
     return options
 
 
+def new_session(path: Path, providers: list[str] | None = None):
+    """An InferenceSession made the way every session of this process must be (they share one
+    thread pool once the first is made); raises what onnxruntime raises."""
+    import onnxruntime
+
+    providers = providers or ["CPUExecutionProvider"]
+    shared = _use_shared_threads()
+    try:
+        return onnxruntime.InferenceSession(str(path), _session_options(shared), providers=providers)
+    except Exception:
+        if not shared:
+            raise
+        return onnxruntime.InferenceSession(str(path), _session_options(False), providers=providers)
+
+
 def _preload_cuda_libraries() -> None:
     """Load CUDA and cuDNN from the nvidia-* wheels of `onnxruntime-gpu[cuda,cudnn]` when they are
     installed; without them this only prints what it could not find, which the user need not see."""
@@ -145,18 +160,12 @@ def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
         wanted.insert(0, "CUDAExecutionProvider")
         _preload_cuda_libraries()
     sessions, used = {}, set()
-    shared = _use_shared_threads()
     for name in GRAPHS:
         path = folder / name
         if not path.is_file():
             raise BundleError(f"{path}: missing; a model bundle holds model.json and {', '.join(GRAPHS)}")
         try:
-            try:
-                session = onnxruntime.InferenceSession(str(path), _session_options(shared), providers=wanted)
-            except Exception:
-                if not shared:
-                    raise
-                session = onnxruntime.InferenceSession(str(path), _session_options(False), providers=wanted)
+            session = new_session(path, wanted)
         except Exception as error:  # onnxruntime raises several kinds for a damaged graph
             reason = str(error).strip().splitlines()[0][:160]
             raise BundleError(f"{path}: not a loadable ONNX graph ({reason})") from None
