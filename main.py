@@ -186,8 +186,11 @@ def command_render(args) -> int:
 
 def command_demo(args) -> int:
     from training.demo import run_demo
+    from workstation.rendering import DEMO_BUNDLE
 
-    run_demo(Path(args.out), args.data_dir, model=args.model, print_line=print)
+    model = args.model or (str(DEMO_BUNDLE) if is_bundle(DEMO_BUNDLE) else None)
+    scene = load_scene(model)[0] if model else None
+    run_demo(Path(args.out), args.data_dir, scene, print_line=print)
     return 0
 
 
@@ -243,7 +246,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
     demo.add_argument("--out", default="runs/demo")
-    demo.add_argument("--model", help="a checkpoint or run folder (default: the bundled demo model)")
+    demo.add_argument("--model", help="a model bundle, checkpoint or run folder (default: the bundled demo model)")
     demo.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
     demo.set_defaults(run=command_demo)
     return parser
