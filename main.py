@@ -96,9 +96,13 @@ def is_bundle(path: str | Path) -> bool:
     return (Path(path) / "model.json").is_file()
 
 
-def load_scene(model_path: str):
-    """The model's four functions, from a model bundle (ONNX Runtime) or a checkpoint (PyTorch)."""
+def load_scene(model_path: str, plain: bool = False):
+    """The model's four functions, from a model bundle (ONNX Runtime) or a checkpoint (PyTorch).
+    ``plain`` switches anchored motion off (checkpoints only): the paper-faithful model, whose
+    training is the same as the anchored one's."""
     if is_bundle(model_path):
+        if plain:
+            raise UserError(f"{model_path}: --plain needs a checkpoint (a bundle's motion is fixed at export)")
         from workstation.engine import Engine
 
         engine = Engine(model_path)
@@ -108,8 +112,10 @@ def load_scene(model_path: str):
     from training.scene import TorchScene
 
     model, state = load_model(model_path)
+    if plain:
+        model.config.anchored = False
     return TorchScene(model), {"checkpoint": str(state["path"]), "step": state["step"],
-                               "config": state["config"].to_dict()}
+                               "config": state["config"].to_dict(), "anchored": model.config.anchored}
 
 
 def command_export_model(args) -> int:
@@ -118,6 +124,8 @@ def command_export_model(args) -> int:
 
     check_target(Path(args.out))  # refuse before the slow part
     model, state = load_model(args.model)
+    if args.plain:
+        model.config.anchored = False
     config = state["config"]
     real_frames = None
     if config.dataset == "mmnist" and Path(config.data_dir).is_dir():
@@ -141,7 +149,7 @@ def command_export_model(args) -> int:
 def command_evaluate(args) -> int:
     from training.evaluate import evaluate, format_table, write_json
 
-    scene, source = load_scene(args.model)
+    scene, source = load_scene(args.model, plain=args.plain)
     results = evaluate(scene, args.data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
                        progress=lambda message: print(message, file=sys.stderr))
     results["model"] = source
@@ -149,7 +157,30 @@ def command_evaluate(args) -> int:
     if args.json:
         write_json(results, Path(args.json))
         print(f"wrote {args.json}", file=sys.stderr)
+    if args.figures:
+        for path in write_figures(scene, results, Path(args.figures), args.data_dir):
+            print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def write_figures(scene, results: dict, folder: Path, data_dir) -> list[Path]:
+    """The T^Z angle scatter of each analysed digit, and the Figure 2 and Figure 10 pictures."""
+    from training.data.mmnist import MovingMNIST
+    from training.figures import layers_figure, manipulations_figure, save_rgb, scatter_plot
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for label, analysis in results["motion_analysis"].items():
+        path = folder / f"tz_angle_digit{label}.png"
+        save_rgb(scatter_plot(analysis["true_angle"], analysis["learnt_angle"], "true angle (degrees)",
+                              "SVD angle of T^Z (degrees)",
+                              f"digit {label}: r^2 {analysis['r2']:.3f}, {analysis['pairs']} pairs"), path)
+        written.append(path)
+    test = MovingMNIST.from_mnist_dir(data_dir, "test")
+    for name, figure in (("manipulations.png", manipulations_figure), ("layers.png", layers_figure)):
+        save_rgb(figure(scene, test), folder / name)
+        written.append(folder / name)
+    return written
 
 
 def command_render(args) -> int:
@@ -221,12 +252,16 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
     evaluate.add_argument("--json", help="also write the results here")
+    evaluate.add_argument("--figures", help="also write the T^Z scatter and Figure 2 / 10 pictures to this folder")
+    evaluate.add_argument("--plain", action="store_true",
+                          help="switch anchored motion off (the paper-faithful ablation; checkpoints only)")
     evaluate.set_defaults(run=command_evaluate)
 
     export_model = commands.add_parser("export-model", help="write a model bundle (ONNX) from a checkpoint")
     export_model.add_argument("model", help="a checkpoint file or a run folder")
     export_model.add_argument("--out", required=True, help="bundle folder: new, empty, or an older bundle")
     export_model.add_argument("--evaluation", help="an `evaluate --json` file to store in model.json")
+    export_model.add_argument("--plain", action="store_true", help="export with anchored motion switched off")
     export_model.set_defaults(run=command_export_model)
 
     render = commands.add_parser("render", help="render a shot of a project to PNG frames, MP4 or GIF")

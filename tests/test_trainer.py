@@ -147,3 +147,29 @@ def test_shared_data_is_where_the_cli_looks_by_default():
     import main
 
     assert main.DEFAULT_DATA_DIR == str(MNIST_DIR)
+
+
+def test_the_recipe_gives_the_default_model_and_its_training():
+    import argparse
+
+    import main
+    from training.config import ModelConfig
+
+    fields = ("dataset", "steps", "batch_size", "lr", "precision", "seed", "data_dir")
+    args = argparse.Namespace(recipe=str(ROOT / "recipes" / "mmnist.toml"), set=None, **dict.fromkeys(fields))
+    config = main.build_train_config(args)
+    assert config.model == ModelConfig()  # the recipe trains the default model
+    assert config.steps == 40_000 and config.alpha_sparse == 0.02 and config.dataset == "mmnist"
+    args.set, args.steps = ["model.anchored=false"], 10
+    overridden = main.build_train_config(args)
+    assert overridden.model.anchored is False and overridden.steps == 10
+
+
+def test_evaluate_plain_switches_anchoring_off_for_checkpoints_only(tmp_path, anchored_bundle):
+    Trainer(tiny_train_config(steps=1), tmp_path / "run").train()
+    done = run_cli("evaluate", str(tmp_path / "run"), "--n", "20", "--pairs", "20", "--plain",
+                   "--json", str(tmp_path / "plain.json"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "plain.json").read_text())["model"]["anchored"] is False
+    refused = run_cli("evaluate", str(anchored_bundle[1]), "--n", "20", "--plain")
+    assert refused.returncode == 2 and "--plain needs a checkpoint" in refused.stderr

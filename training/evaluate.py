@@ -166,11 +166,8 @@ def evaluate(scene: SceneFunctions, data_dir: str | Path, examples: int = 10_000
     results["motion_analysis"] = {}
     for label in PAPER_R2:
         progress(f"T^Z analysis on digit {label}: {analysis_pairs} frame pairs")
-        analysis = motion_analysis(scene, dataset, first_digit_with_label(labels, label),
-                                   analysis_pairs, seed + label)
-        for key in ("true_angle", "learnt_angle"):
-            analysis.pop(key)
-        results["motion_analysis"][str(label)] = analysis
+        results["motion_analysis"][str(label)] = motion_analysis(
+            scene, dataset, first_digit_with_label(labels, label), analysis_pairs, seed + label)
     return results
 
 
@@ -188,6 +185,13 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def without_arrays(results: dict) -> dict:
+    """The results as JSON can hold them: the per-pair angle arrays are left out."""
+    if isinstance(results, dict):
+        return {k: without_arrays(v) for k, v in results.items() if not isinstance(v, np.ndarray)}
+    return results
+
+
 def write_json(results: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2) + "\n")
+    path.write_text(json.dumps(without_arrays(results), indent=2) + "\n")

@@ -97,3 +97,36 @@ def layers_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int = 0, co
 def dataset_figure(dataset: MovingMNIST, videos: int = 4, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return image_grid([dataset.frames(_lively_video(dataset, rng)) for _ in range(videos)])
+
+
+def scatter_plot(x: np.ndarray, y: np.ndarray, x_label: str, y_label: str, title: str,
+                 size: int = 480, limits: tuple[float, float] = (-65.0, 65.0)) -> np.ndarray:
+    """A plain scatter plot (uint8 RGB) with the diagonal y = x, ticks every 15 units."""
+    margin, sheet = 56, np.full((size, size, 3), 255, np.uint8)
+    low, high = limits
+    span = size - 2 * margin
+
+    def to_pixel(vx, vy):
+        px = margin + (np.clip(vx, low, high) - low) / (high - low) * span
+        py = size - margin - (np.clip(vy, low, high) - low) / (high - low) * span
+        return px.astype(int), py.astype(int)
+
+    grey, ink = (200, 200, 200), (40, 40, 40)
+    for tick in np.arange(np.ceil(low / 15) * 15, high + 1e-9, 15):
+        tx, ty = to_pixel(np.array([tick]), np.array([tick]))
+        cv2.line(sheet, (int(tx[0]), margin), (int(tx[0]), size - margin), grey, 1)
+        cv2.line(sheet, (margin, int(ty[0])), (size - margin, int(ty[0])), grey, 1)
+        cv2.putText(sheet, f"{tick:g}", (int(tx[0]) - 10, size - margin + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.4, ink, 1,
+                    cv2.LINE_AA)
+        cv2.putText(sheet, f"{tick:g}", (8, int(ty[0]) + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4, ink, 1, cv2.LINE_AA)
+    ends = to_pixel(np.array([low, high]), np.array([low, high]))
+    cv2.line(sheet, (int(ends[0][0]), int(ends[1][0])), (int(ends[0][1]), int(ends[1][1])), (150, 150, 255), 1,
+             cv2.LINE_AA)
+    px, py = to_pixel(np.asarray(x), np.asarray(y))
+    for a, b in zip(px, py):
+        cv2.circle(sheet, (int(a), int(b)), 1, (30, 90, 200), -1)
+    cv2.rectangle(sheet, (margin, margin), (size - margin, size - margin), ink, 1)
+    cv2.putText(sheet, title, (margin, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv2.LINE_AA)
+    cv2.putText(sheet, x_label, (size // 2 - 70, size - 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, ink, 1, cv2.LINE_AA)
+    cv2.putText(sheet, y_label, (margin + 4, margin + 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, ink, 1, cv2.LINE_AA)
+    return sheet
