@@ -22,12 +22,11 @@ import torch
 from torch import nn
 
 from training.model import SceneModel
+from workstation.engine import BUNDLE_FORMAT, BUNDLE_VERSION, GRAPHS, new_session
 
-BUNDLE_FORMAT = "stopframe-model-bundle"
-BUNDLE_VERSION = 1
 OPSET = 20
 TOLERANCE = 1e-4
-GRAPH_FILES = ("encoder_character.onnx", "encoder_background.onnx", "motion.onnx", "renderer.onnx")
+GRAPH_FILES = tuple(GRAPHS)
 BUNDLE_FILES = (*GRAPH_FILES, "model.json")
 
 
@@ -63,13 +62,14 @@ class _Renderer(nn.Module):
 
 
 def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...], str]]:
-    """File name -> (module, input names, output name)."""
-    return {
-        "encoder_character.onnx": (_Encoder(model.encoder_character), ("image",), "features"),
-        "encoder_background.onnx": (_Encoder(model.encoder_background), ("image",), "features"),
-        "motion.onnx": (_Motion(model), ("features_from", "features_to"), "theta"),
-        "renderer.onnx": (_Renderer(model), ("character_features", "theta", "background_features"), "image"),
+    """File name -> (module, input names, output name), the names as the engine's contract says."""
+    modules = {
+        "encoder_character.onnx": _Encoder(model.encoder_character),
+        "encoder_background.onnx": _Encoder(model.encoder_background),
+        "motion.onnx": _Motion(model),
+        "renderer.onnx": _Renderer(model),
     }
+    return {name: (modules[name], *GRAPHS[name]) for name in GRAPHS}
 
 
 def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = None) -> dict[str, tuple]:
@@ -144,8 +144,6 @@ def _export_quietly(module, example, path: Path, inputs, output, batch) -> None:
 def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None) -> dict[str, float]:
     """Largest absolute difference between each graph in ONNX Runtime and PyTorch, at batch 1 and 5
     on random images, and on the real frames when given. Raises ExportError above TOLERANCE."""
-    from workstation.engine import new_session
-
     sessions = {name: new_session(folder / name) for name in GRAPH_FILES}
     worst = dict.fromkeys(GRAPH_FILES, 0.0)
     cases = [example_inputs(model, 1), example_inputs(model, 5)]
