@@ -74,6 +74,18 @@ def load_recipe(path: str) -> dict:
     return values
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (a GUI's Cancel, a job scheduler) both end training with a checkpoint.
+    SIGINT is re-armed because a process started in the background of a script inherits it ignored."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def command_train(args) -> int:
     from training.progress import json_lines, terminal_bar
     from training.trainer import Trainer, TrainingInterrupted
@@ -83,6 +95,7 @@ def command_train(args) -> int:
         trainer = Trainer.resume(args.out, callbacks, steps=args.steps)
     else:
         trainer = Trainer(build_train_config(args), args.out, callbacks)
+    stop_on_signals()
     try:
         trainer.train()
     except TrainingInterrupted as interrupted:

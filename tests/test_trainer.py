@@ -97,15 +97,21 @@ def test_cli_json_progress_and_resume(tmp_path):
     assert [json.loads(line)["step"] for line in again.stdout.splitlines() if '"step"' in line][1] == 6
 
 
-def test_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(tmp_path):
+def ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for a job started in the background of a script
+
+
+@pytest.mark.parametrize("stop, started", [(signal.SIGINT, None), (signal.SIGTERM, None),
+                                           (signal.SIGINT, ignore_sigint)])
+def test_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(tmp_path, stop, started):
     out = tmp_path / "run"
     process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "--steps", "100000", "--out",
-                                str(out), "--progress", "json", *TINY_CLI], cwd=ROOT,
+                                str(out), "--progress", "json", *TINY_CLI], cwd=ROOT, preexec_fn=started,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in process.stdout:
         if json.loads(line).get("step", 0) >= 3:
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
     assert stderr.strip().splitlines()[-1].startswith("stopframe: interrupted at step")
