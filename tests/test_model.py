@@ -156,3 +156,42 @@ def test_relative_losses_cannot_be_lowered_by_shrinking_the_features():
     for key in ("equiv", "inv"):
         assert torch.allclose(after[False][key], 100 * before[False][key], rtol=1e-3)
         assert torch.allclose(after[True][key], before[True][key], rtol=1e-3)
+
+
+def test_pyramid_equivariance_gives_the_motion_a_gradient_beyond_a_stroke_width():
+    """With no overlap between the moved character and its target, the paper's L_equiv cannot tell
+    which way the target lies; the pyramid can."""
+    from torch.nn import functional as F
+
+    from training.model import pyramid_equivariance
+
+    source = blob(8, 8)
+
+    def gradient(loss, target):
+        shift = torch.zeros((), requires_grad=True)
+        theta = torch.stack([torch.stack([torch.ones(()), torch.zeros(()), shift]),
+                             torch.tensor([0.0, 1.0, 0.0])])[None]
+        loss(warp(source, theta), target).backward()
+        return shift.grad.item()
+
+    # Part of each gradient comes from the source alone (bilinear resampling changes its energy);
+    # what depends on the target is the difference between a target on the left and on the right.
+    left, right = blob(2, 8), blob(14, 8)  # six cells away on either side
+    assert gradient(F.mse_loss, right) - gradient(F.mse_loss, left) == 0  # blind to where the target is
+
+    def pyramid(a, b):
+        return pyramid_equivariance(a, b, levels=4)
+
+    # A positive shift samples further right, moving the content left: the loss for the target on
+    # the right must rise with it, for the target on the left fall.
+    assert gradient(pyramid, right) - gradient(pyramid, left) > 1.0
+    assert pyramid_equivariance(right, right, levels=4).item() == 0
+
+
+def test_self_reconstruction_is_h_of_a_frame_with_itself():
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config())
+    x1, x2 = torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64)
+    losses = model.losses(x1, x2, self_reconstruction=True)
+    assert torch.allclose(losses["self"], ((model(x1, x1, x1, x1) - x1) ** 2).mean(), atol=1e-6)
+    assert model.losses(x1, x2)["self"].item() == 0  # off unless asked for

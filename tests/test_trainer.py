@@ -79,8 +79,10 @@ def test_a_run_folder_is_never_reused_silently(tmp_path):
 def test_validation_scores_the_manipulations(tmp_path):
     trainer = Trainer(tiny_train_config(steps=1), tmp_path / "run")
     scores = trainer.validate()
+    spread = scores.pop("val_theta_spread")
     assert set(scores) == {"val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr"}
     assert all(5 < value < 40 for value in scores.values())
+    assert spread < 1e-6  # T^Z starts at the identity for every pair
 
 
 def test_cli_json_progress_and_resume(tmp_path):

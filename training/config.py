@@ -52,7 +52,9 @@ class TrainConfig:
     warmup_steps: int = 200
     alpha_equiv: float = 1.0
     alpha_inv: float = 1.0
+    alpha_self: float = 0.0  # weight of the self-reconstruction h(x1, x1, x1, x1) = x1 (model.losses)
     alpha_sparse: float = 0.0  # weight of the character-feature sparsity prior (model.sparsity)
+    equiv_levels: int = 1  # >1: L_equiv also on blurred features (model.pyramid_equivariance)
     relative_losses: bool = False  # L_equiv and L_inv divided by feature energy (see model.losses)
     precision: str = "auto"
     seed: int = 0
@@ -69,9 +71,10 @@ class TrainConfig:
         _check_range("steps", self.steps, 1, 10**9)
         _check_range("batch_size", self.batch_size, 1, 4096)
         _check_range("warmup_steps", self.warmup_steps, 0, 10**9)
+        _check_range("equiv_levels", self.equiv_levels, 1, 5)
         for key in ("val_every", "val_examples", "sample_every", "checkpoint_every"):
             _check_range(key, getattr(self, key), 1, 10**9)
-        for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse"):
+        for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse", "alpha_self"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{key}={value!r}: must be a number >= 0")

@@ -12,6 +12,8 @@ rendered. With x_c = x_t1 both centroids are the same and the result equals the 
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -79,22 +81,26 @@ def _conv_relu(channels: int) -> list[nn.Module]:
 
 
 class Motion(nn.Module):
-    """T^Z: (features_from, features_to) -> plain theta [N,2,3]. Order dependent; identity at start."""
+    """T^Z: (features_from, features_to) -> plain theta [N,2,3]. Order dependent; identity at start.
+
+    The pair is divided by its own RMS first: the character features are small and their scale
+    drifts in training, and unnormalised they left every unit of this network dead (it then
+    predicted one constant theta). Leaky units keep a gradient everywhere for the same reason."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         c, w = config.feature_channels, config.motion_width
         self.layers = nn.Sequential(
             nn.Conv2d(2 * c, w, 3, padding=1),
-            nn.ReLU(),
+            nn.LeakyReLU(0.1),
             nn.Conv2d(w, w, 4, stride=2, padding=1),
-            nn.ReLU(),
+            nn.LeakyReLU(0.1),
             nn.Conv2d(w, w, 4, stride=2, padding=1),
-            nn.ReLU(),
+            nn.LeakyReLU(0.1),
             nn.AdaptiveAvgPool2d(4),
             nn.Flatten(),
             nn.Linear(16 * w, 4 * w),
-            nn.ReLU(),
+            nn.LeakyReLU(0.1),
         )
         self.head = nn.Linear(4 * w, 6)
         nn.init.zeros_(self.head.weight)
@@ -102,8 +108,9 @@ class Motion(nn.Module):
             self.head.bias.copy_(torch.tensor(IDENTITY_THETA).flatten())
 
     def forward(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
-        hidden = self.layers(torch.cat([features_from, features_to], dim=1))
-        return self.head(hidden).view(-1, 2, 3)
+        pair = torch.cat([features_from, features_to], dim=1)
+        pair = pair / (pair.float().pow(2).mean(dim=(1, 2, 3), keepdim=True).sqrt() + 1e-6).to(pair.dtype)
+        return self.head(self.layers(pair)).view(-1, 2, 3)
 
 
 def warp(features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
@@ -170,7 +177,8 @@ class SceneModel(nn.Module):
         theta = self.motion(self.encoder_character(x_t1), self.encoder_character(x_t2))
         return self.render(self.encoder_character(x_c), theta, self.encoder_background(x_b))
 
-    def losses(self, x1: torch.Tensor, x2: torch.Tensor, relative: bool = False) -> dict[str, torch.Tensor]:
+    def losses(self, x1: torch.Tensor, x2: torch.Tensor, relative: bool = False,
+               equiv_levels: int = 1, self_reconstruction: bool = False) -> dict[str, torch.Tensor]:
         """L_scene, L_equiv and L_inv for a batch of pairs; each encoder runs once on both frames.
 
         ``relative`` divides L_equiv and L_inv by the energy of the features they compare. Plain
@@ -186,7 +194,14 @@ class SceneModel(nn.Module):
         prediction = self.renderer(placed + fb1)
         equiv = F.mse_loss(placed.float(), fc2.float())
         inv = F.mse_loss(fb1.float(), fb2.float())
-        if relative:
+        # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
+        # so this rewards f_c for carrying it from the first step (T^Z learns nothing until it does).
+        still = x1.new_zeros(())
+        if self_reconstruction:
+            still = F.mse_loss(self.renderer(self.place(fc1, self.motion(fc1, fc1)) + fb1).float(), x1)
+        if equiv_levels > 1:
+            equiv = pyramid_equivariance(placed.float(), fc2.float(), equiv_levels)
+        elif relative:
             equiv = equiv / (fc2.float().pow(2).mean() + 1e-6)
             inv = inv / (0.5 * (fb1.float().pow(2).mean() + fb2.float().pow(2).mean()) + 1e-6)
         return {
@@ -194,9 +209,39 @@ class SceneModel(nn.Module):
             "equiv": equiv,
             "inv": inv,
             "sparse": sparsity(fc1.float()),
+            "self": still,
             "prediction": prediction,
             "theta": theta,
         }
+
+
+def gaussian_blur(features: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of every channel (zero padding), sigma in feature cells."""
+    radius = max(1, int(math.ceil(2.5 * sigma)))
+    offsets = torch.arange(-radius, radius + 1, device=features.device, dtype=features.dtype)
+    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    channels = features.shape[1]
+    rows = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)
+    columns = kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1)
+    blurred = F.conv2d(features, rows, padding=(radius, 0), groups=channels)
+    return F.conv2d(blurred, columns, padding=(0, radius), groups=channels)
+
+
+def pyramid_equivariance(placed: torch.Tensor, target: torch.Tensor, levels: int) -> torch.Tensor:
+    """L_equiv at full resolution and blurred by sigma = 1, 2, 4, ... cells, each level divided by
+    its energy.
+
+    A bilinear warp only has a gradient where the moved and the target features overlap: for a
+    digit that moved several strokes' widths, the paper's L_equiv cannot tell T^Z which way the
+    target lies. Blurred copies still overlap, and blurring commutes with moving, so every level
+    points T^Z the same way."""
+    total = placed.new_zeros(())
+    for level in range(levels):
+        a, b = (placed, target) if level == 0 else (gaussian_blur(placed, 2.0 ** (level - 1)),
+                                                    gaussian_blur(target, 2.0 ** (level - 1)))
+        total = total + F.mse_loss(a, b) / (b.pow(2).mean() + 1e-6)
+    return total / levels
 
 
 def sparsity(features: torch.Tensor) -> torch.Tensor:

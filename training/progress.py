@@ -39,7 +39,8 @@ def terminal_bar() -> Callbacks:
     def validation(record: dict) -> None:
         bar["tqdm"].write(f"step {record['step']}: validation PSNR reconstruction "
                           f"{record['val_reconstruction_psnr']:.2f} dB, background "
-                          f"{record['val_background_psnr']:.2f} dB, transform {record['val_transform_psnr']:.2f} dB")
+                          f"{record['val_background_psnr']:.2f} dB, transform {record['val_transform_psnr']:.2f} dB, "
+                          f"theta spread {record['val_theta_spread']:.4f}")
 
     def end(summary: dict) -> None:
         bar["tqdm"].close()

@@ -27,8 +27,10 @@ from training.evaluate import draw_examples, manipulation_mse, summarize
 from training.model import SceneModel
 from training.scene import TorchScene
 
-METRIC_FIELDS = ("step", "loss", "scene", "equiv", "inv", "sparse", "lr", "pairs_per_s", "val_reconstruction_psnr",
-                 "val_background_psnr", "val_transform_psnr")
+LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self")
+STEP_FIELDS = ("step", "loss", *LOSS_NAMES, "lr", "pairs_per_s")
+METRIC_FIELDS = (*STEP_FIELDS, "val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr",
+                 "val_theta_spread")
 
 
 class RunFolderError(RuntimeError):
@@ -172,13 +174,15 @@ class Trainer:
             group["lr"] = lr
         model.train()
         with torch.autocast(self.device, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            losses = model.losses(x1, x2, relative=self.config.relative_losses)
+            losses = model.losses(x1, x2, relative=self.config.relative_losses, equiv_levels=self.config.equiv_levels,
+                                  self_reconstruction=self.config.alpha_self > 0)
             total = (losses["scene"] + self.config.alpha_equiv * losses["equiv"]
-                     + self.config.alpha_inv * losses["inv"] + self.config.alpha_sparse * losses["sparse"])
+                     + self.config.alpha_inv * losses["inv"] + self.config.alpha_sparse * losses["sparse"]
+                     + self.config.alpha_self * losses["self"])
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         optimizer.step()
-        return {"loss": total.item(), **{key: losses[key].item() for key in ("scene", "equiv", "inv", "sparse")}}
+        return {"loss": total.item(), **{key: losses[key].item() for key in LOSS_NAMES}}
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2 = self.train_data.random_pairs(self.rng, self.config.batch_size)
@@ -220,7 +224,7 @@ class Trainer:
         config, step = self.config, self.step
         last = step == config.steps
         validating = step % config.val_every == 0 or last
-        row = {key: record[key] for key in ("step", "loss", "scene", "equiv", "inv", "sparse", "lr", "pairs_per_s")}
+        row = {key: record[key] for key in STEP_FIELDS}
         if validating:
             validation = self.validate()
             row.update(validation)
@@ -250,8 +254,11 @@ class Trainer:
         x1, x2 = self._validation_pairs()
         with torch.inference_mode():
             prediction = self.model(x1, x1, x2, x1)
+            theta = self.model.motion(self.model.encoder_character(x1), self.model.encoder_character(x2))
         mse = ((prediction - x2) ** 2).flatten(1).mean(1).clamp_min(1e-10)
         return {"val_reconstruction_psnr": float((10 * torch.log10(1 / mse)).mean()),
+                # near 0 while T^Z answers every pair with the same transform: motion not yet learnt
+                "val_theta_spread": float(theta.float().std(0).mean()),
                 "val_background_psnr": summary["Background manipulation"]["psnr"],
                 "val_transform_psnr": summary["Transform manipulation"]["psnr"]}
 
