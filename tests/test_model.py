@@ -28,18 +28,19 @@ def test_shapes(size):
     assert output.min() >= 0 and output.max() <= 1
 
 
-@pytest.mark.parametrize("anchored", [True, False])
-def test_motion_is_identity_at_start(anchored):
+@pytest.mark.parametrize("anchored, motion_input", [(True, "rms"), (False, "rms"), (True, "instance")])
+def test_motion_is_identity_at_start(anchored, motion_input):
     torch.manual_seed(0)
-    model = SceneModel(tiny_model_config(anchored=anchored))
+    model = SceneModel(tiny_model_config(anchored=anchored, motion_input=motion_input))
     a, b = torch.randn(3, 8, 16, 16), torch.randn(3, 8, 16, 16)
     assert torch.allclose(model.motion(a, b), identity_theta(3), atol=1e-6)
     assert torch.allclose(model.place(a, model.motion(a, b)), a, atol=1e-5)
 
 
-def test_motion_depends_on_input_order():
+@pytest.mark.parametrize("motion_input", ["rms", "instance"])
+def test_motion_depends_on_input_order(motion_input):
     torch.manual_seed(0)
-    model = SceneModel(tiny_model_config())
+    model = SceneModel(tiny_model_config(motion_input=motion_input))
     torch.nn.init.normal_(model.motion_net.head.weight, std=0.1)
     a, b = torch.randn(1, 8, 16, 16), torch.randn(1, 8, 16, 16)
     assert not torch.allclose(model.motion(a, b), model.motion(b, a), atol=1e-4)
@@ -195,3 +196,17 @@ def test_self_reconstruction_is_h_of_a_frame_with_itself():
     losses = model.losses(x1, x2, self_reconstruction=True)
     assert torch.allclose(losses["self"], ((model(x1, x1, x1, x1) - x1) ** 2).mean(), atol=1e-6)
     assert model.losses(x1, x2)["self"].item() == 0  # off unless asked for
+
+
+def test_instance_normalised_motion_ignores_a_field_that_is_the_same_everywhere():
+    """f_c often carries a constant field early in training; it must not change T^Z's answer."""
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config(motion_input="instance"))
+    torch.nn.init.normal_(model.motion_net.head.weight, std=0.1)
+    a, b = blob(4, 4, channels=8), blob(9, 6, channels=8)
+    field = torch.randn(1, 8, 1, 1)
+    plain_model = SceneModel(tiny_model_config(motion_input="rms", anchored=False))
+    plain_model.load_state_dict(model.state_dict())
+    model.config.anchored = False  # compare the motion nets alone
+    assert torch.allclose(model.motion(a + field, b + field), model.motion(a, b), atol=1e-3)
+    assert not torch.allclose(plain_model.motion(a + field, b + field), plain_model.motion(a, b), atol=1e-3)

@@ -17,6 +17,7 @@ class ConfigError(ValueError):
 IMAGE_SIZES = (64, 128, 256)
 PRECISIONS = ("auto", "fp32", "bf16")
 DATASETS = ("mmnist",)
+MOTION_INPUTS = ("rms", "instance")
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ModelConfig:
     blocks: int = 1  # residual blocks per encoder stage
     motion_width: int = 64
     anchored: bool = True  # DESIGN.md "anchored motion"; False is the paper-faithful ablation
+    motion_input: str = "rms"  # how T^Z normalises its input pair: "rms" (one scale) or "instance"
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -34,6 +36,7 @@ class ModelConfig:
             _check_range(f"model.{key}", getattr(self, key), 4, 1024)
         _check_range("model.blocks", self.blocks, 0, 8)
         _check_choice("model.anchored", self.anchored, (True, False))
+        _check_choice("model.motion_input", self.motion_input, MOTION_INPUTS)
         return self
 
     @property

@@ -83,12 +83,15 @@ def _conv_relu(channels: int) -> list[nn.Module]:
 class Motion(nn.Module):
     """T^Z: (features_from, features_to) -> plain theta [N,2,3]. Order dependent; identity at start.
 
-    The pair is divided by its own RMS first: the character features are small and their scale
-    drifts in training, and unnormalised they left every unit of this network dead (it then
-    predicted one constant theta). Leaky units keep a gradient everywhere for the same reason."""
+    The pair is normalised first: the character features are small and their scale drifts in
+    training, and unnormalised they left every unit of this network dead (it then predicted one
+    constant theta). "rms" divides the pair by one scale; "instance" also removes each channel's
+    spatial mean, so a field that is the same everywhere (which f_c carries early in training)
+    cannot drown out where the character is. Leaky units keep a gradient everywhere."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
+        self.input_norm = config.motion_input
         c, w = config.feature_channels, config.motion_width
         self.layers = nn.Sequential(
             nn.Conv2d(2 * c, w, 3, padding=1),
@@ -109,7 +112,10 @@ class Motion(nn.Module):
 
     def forward(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         pair = torch.cat([features_from, features_to], dim=1)
-        pair = pair / (pair.float().pow(2).mean(dim=(1, 2, 3), keepdim=True).sqrt() + 1e-6).to(pair.dtype)
+        if self.input_norm == "instance":
+            pair = F.instance_norm(pair.float(), eps=1e-3).to(pair.dtype)
+        else:
+            pair = pair / (pair.float().pow(2).mean(dim=(1, 2, 3), keepdim=True).sqrt() + 1e-6).to(pair.dtype)
         return self.head(self.layers(pair)).view(-1, 2, 3)
 
 
