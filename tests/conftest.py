@@ -59,3 +59,19 @@ def anchored_bundle(tmp_path_factory):
 
     model = trained_looking_model(anchored=True)
     return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")
+
+
+def run_cli(*args, timeout=300, **options):
+    """`python main.py ARGS` in the repository root, output captured."""
+    import subprocess
+
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=timeout, **options)
+
+
+def assert_one_line_exit_2(done, *fragments):
+    """What the user sees for bad input: exit code 2 and one line naming the problem."""
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    for fragment in fragments:
+        assert fragment in done.stderr, done.stderr

@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import subprocess
-import sys
 import threading
 
 import numpy as np
@@ -11,7 +9,7 @@ import pytest
 import torch
 
 from export.bundle import ExportError, check_target, export_bundle, verify
-from tests.conftest import ROOT, tiny_model_config, trained_looking_model
+from tests.conftest import assert_one_line_exit_2, run_cli, tiny_model_config, trained_looking_model
 from training.model import SceneModel, centroid, warp
 from workstation import engine as engine_module
 from workstation.engine import BundleError, Engine
@@ -191,25 +189,13 @@ def copy_bundle(folder, tmp_path):
     return target
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
-
-
-def assert_one_line_exit_2(done, *fragments):
-    assert done.returncode == 2, done.stderr
-    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    for fragment in fragments:
-        assert fragment in done.stderr
-
-
 def test_truncated_onnx_file(anchored_bundle, tmp_path):
     folder = copy_bundle(anchored_bundle[1], tmp_path)
     graph = folder / "renderer.onnx"
     graph.write_bytes(graph.read_bytes()[:1000])
     with pytest.raises(BundleError, match="renderer.onnx: not a loadable ONNX graph"):
         Engine(folder)
-    assert_one_line_exit_2(cli("evaluate", str(folder), "--n", "5"), str(graph), "not a loadable ONNX graph")
+    assert_one_line_exit_2(run_cli("evaluate", str(folder), "--n", "5"), str(graph), "not a loadable ONNX graph")
 
 
 def test_model_json_of_another_format_version(anchored_bundle, tmp_path):
@@ -219,7 +205,7 @@ def test_model_json_of_another_format_version(anchored_bundle, tmp_path):
     (folder / "model.json").write_text(json.dumps(metadata))
     with pytest.raises(BundleError, match="format version 2 is not supported"):
         Engine(folder)
-    assert_one_line_exit_2(cli("evaluate", str(folder), "--n", "5"), str(folder / "model.json"), "version 2")
+    assert_one_line_exit_2(run_cli("evaluate", str(folder), "--n", "5"), str(folder / "model.json"), "version 2")
 
 
 def test_graphs_that_disagree_on_shapes(anchored_bundle, tmp_path):
@@ -229,7 +215,7 @@ def test_graphs_that_disagree_on_shapes(anchored_bundle, tmp_path):
     shutil.copy(tmp_path / "wider" / "encoder_background.onnx", folder / "encoder_background.onnx")
     with pytest.raises(BundleError, match=r"encoder_background.onnx: features has shape \[N, 12, 16, 16\]"):
         Engine(folder)
-    assert_one_line_exit_2(cli("evaluate", str(folder), "--n", "5"), "encoder_background.onnx", "shape")
+    assert_one_line_exit_2(run_cli("evaluate", str(folder), "--n", "5"), "encoder_background.onnx", "shape")
 
 
 def test_missing_graph_and_missing_bundle(anchored_bundle, tmp_path):

@@ -1,16 +1,12 @@
 """`make run`'s headless demo: pictures of the test data, and of a model's manipulations."""
 
-import subprocess
-import sys
-
 import cv2
 
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 
 def test_demo_draws_the_data_and_the_manipulations_of_a_bundle(tmp_path, anchored_bundle):
-    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--model", str(anchored_bundle[1]),
-                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    done = run_cli("demo", "--model", anchored_bundle[1], "--out", tmp_path)
     assert done.returncode == 0, done.stderr
     videos, manipulations, layers = (cv2.imread(str(tmp_path / name))
                                      for name in ("test_videos.png", "manipulations.png", "layers.png"))

@@ -1,23 +1,16 @@
 """`main.py render`: a project built from clips written here, rendered to PNG, MP4 and GIF."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import assert_one_line_exit_2, run_cli
 from workstation import project as document
 from workstation.media import probe
 from workstation.rendering import open_engine
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
 
 
 def to_bgr8(frame):
@@ -70,7 +63,7 @@ def test_clips_import_with_their_true_frame_counts(studio):
 
 
 def test_render_to_png_mp4_and_gif(studio, tmp_path):
-    done = cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "png"), "--format", "png",
+    done = run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "png"), "--format", "png",
                "--scale", "2", "--quiet")
     assert done.returncode == 0, done.stderr
     assert "rendering on" in done.stderr
@@ -78,12 +71,12 @@ def test_render_to_png_mp4_and_gif(studio, tmp_path):
     assert [p.name for p in pngs[:2]] == ["frame_0000.png", "frame_0001.png"] and len(pngs) == 10
     assert cv2.imread(str(pngs[0])).shape == (128, 128, 3)
 
-    assert cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.mp4"), "--format", "mp4",
+    assert run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.mp4"), "--format", "mp4",
                "--scale", "3", "--quiet").returncode == 0
     frames = read_video_frames(tmp_path / "shot.mp4")
     assert len(frames) == 10 and frames[0].shape == (192, 192, 3)
 
-    assert cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.gif"), "--format", "gif",
+    assert run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.gif"), "--format", "gif",
                "--fps", "8", "--quiet").returncode == 0
     ok, animation = cv2.imreadanimation(str(tmp_path / "shot.gif"))
     assert ok and len(animation.frames) == 10 and animation.frames[0].shape[:2] == (64, 64)
@@ -100,29 +93,22 @@ def test_render_to_png_mp4_and_gif(studio, tmp_path):
 
 def test_render_a_range_and_never_overwrite_without_force(studio, tmp_path):
     out = tmp_path / "part.mp4"
-    assert cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--range", "2:6",
+    assert run_cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--range", "2:6",
                "--quiet").returncode == 0
     assert len(read_video_frames(out)) == 4
     before = out.read_bytes()
-    again = cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--quiet")
+    again = run_cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--quiet")
     assert again.returncode == 2 and "pass --force" in again.stderr and again.stderr.count("\n") == 1
     assert out.read_bytes() == before
-    assert cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--force",
+    assert run_cli("render", str(studio), "--shot", "intro", "--out", str(out), "--format", "mp4", "--force",
                "--quiet").returncode == 0
     assert len(read_video_frames(out)) == 10
-
-
-def one_line_exit_2(done, *fragments):
-    assert done.returncode == 2, done.stderr
-    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
-    for fragment in fragments:
-        assert fragment in done.stderr, done.stderr
 
 
 def test_a_video_that_does_not_decode(studio, tmp_path):
     broken = studio.parent / "clips" / "walk.mp4"
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
-    one_line_exit_2(cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x"), "--quiet"),
+    assert_one_line_exit_2(run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x"), "--quiet"),
                     str(broken))
 
 
@@ -130,15 +116,15 @@ def test_a_project_of_an_unknown_schema_version(studio, tmp_path):
     data = json.loads(studio.read_text())
     data["schema_version"] = 7
     studio.write_text(json.dumps(data))
-    one_line_exit_2(cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x")), str(studio),
+    assert_one_line_exit_2(run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x")), str(studio),
                     "schema version 7")
 
 
 def test_a_project_whose_clip_is_missing(studio, tmp_path):
     (studio.parent / "clips" / "field.png").unlink()
-    one_line_exit_2(cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x")),
+    assert_one_line_exit_2(run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "x")),
                     "'field'", str(studio.parent / "clips" / "field.png"))
 
 
 def test_an_unknown_shot_names_the_shots_there_are(studio, tmp_path):
-    one_line_exit_2(cli("render", str(studio), "--shot", "outro", "--out", str(tmp_path / "x")), "intro")
+    assert_one_line_exit_2(run_cli("render", str(studio), "--shot", "outro", "--out", str(tmp_path / "x")), "intro")

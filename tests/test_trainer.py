@@ -9,18 +9,13 @@ import sys
 import pytest
 import torch
 
-from tests.conftest import MNIST_DIR, ROOT, tiny_train_config
+from tests.conftest import MNIST_DIR, ROOT, run_cli, tiny_train_config
 from training import checkpoint
 from training.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
             "--set", "val_examples=8", "--set", "val_every=5", "--set", "sample_every=5",
             "--set", "checkpoint_every=5", "--batch-size", "4", "--precision", "fp32"]
-
-
-def run_cli(*args, timeout=300):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
 
 
 def parameters(model):

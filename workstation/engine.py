@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from workstation.lru import LRUCache
 
 BUNDLE_FORMAT = "stopframe-model-bundle"
 BUNDLE_VERSION = 1
@@ -39,34 +39,6 @@ FrameSource = Callable[[str, int], np.ndarray]
 
 class BundleError(RuntimeError):
     """A model bundle cannot be used; one line naming the file and the problem."""
-
-
-class LRUCache:
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 # -- bundle loading ------------------------------------------------------------------------------

@@ -23,13 +23,14 @@ import operator
 import os
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from workstation.lru import LRUCache
 
 # Damaged files are reported as one MediaError line; FFmpeg's and OpenCV's own warnings about them
 # would only repeat it as noise on the user's terminal.
@@ -284,35 +285,6 @@ def probe(path) -> ClipInfo:
 # --------------------------------------------------------------------------------------------
 # random access
 
-class _LRU:
-    def __init__(self, capacity: int):
-        self.capacity = max(0, int(capacity))
-        self._items: OrderedDict[int, np.ndarray] = OrderedDict()
-
-    def get(self, key: int) -> np.ndarray | None:
-        item = self._items.get(key)
-        if item is not None:
-            self._items.move_to_end(key)
-        return item
-
-    def put(self, key: int, value: np.ndarray) -> None:
-        if self.capacity <= 0:
-            return
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
-
-    def __contains__(self, key: int) -> bool:
-        return key in self._items
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        self._items.clear()
-
-
 class Clip:
     """Random access to the frames of one clip (video, image folder, single image or GIF).
 
@@ -332,15 +304,15 @@ class Clip:
         self._decoded = 0           # frames decoded by random access (for tests / diagnostics)
         self._frames: list | None = None   # in-memory frames (single image, GIF via imreadanimation)
         self._files: list | None = None    # image folder
-        self._cache = _LRU(0)
+        self._cache = LRUCache(0)
         self._cache_frames = int(cache_frames)
         self.info: ClipInfo = _guarded(self._path, self._open)
 
     # -- opening
 
-    def _make_cache(self, info: ClipInfo) -> _LRU:
+    def _make_cache(self, info: ClipInfo) -> LRUCache:
         frame_bytes = max(1, info.width * info.height * 3)
-        return _LRU(min(self._cache_frames, CACHE_MAX_BYTES // frame_bytes))
+        return LRUCache(min(self._cache_frames, CACHE_MAX_BYTES // frame_bytes))
 
     def _open(self) -> ClipInfo:
         p = self._path
