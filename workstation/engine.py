@@ -332,10 +332,6 @@ class Engine:
             self._thetas.put(key, cached)
         return cached
 
-    def clear_caches(self) -> None:
-        self._encodings.clear()
-        self._thetas.clear()
-
     # -- frame requests -----------------------------------------------------------------------------
     def _placed(self, character) -> _Placed:
         features = self.features(character.source.clip, character.source.frame, "character")

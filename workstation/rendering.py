@@ -6,7 +6,7 @@ The GUI's export and `main.py render` share this code; it knows nothing of Qt.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -70,13 +70,11 @@ def open_engine(project: document.Project, fit_mode: str = "crop") -> Engine:
 
 
 def render_shot(engine: Engine, project: document.Project, shot: str, frames: range | None = None,
-                layer: str = "both", progress: Callable[[int, int], None] | None = None) -> Iterator[np.ndarray]:
+                layer: str = "both") -> Iterator[np.ndarray]:
     """The shot's frames as float32 [3, S, S], rendered in batches, yielded in order."""
     requests = document.render_requests(project, shot, frames)
     for start in range(0, len(requests), RENDER_BATCH):
         yield from engine.render_requests(requests[start : start + RENDER_BATCH], layer)
-        if progress:
-            progress(min(start + RENDER_BATCH, len(requests)), len(requests))
 
 
 def parse_range(text: str | None, length: int) -> range:
