@@ -4,7 +4,9 @@ each command starts only what it needs.
     python main.py train --dataset mmnist --steps 200 --out runs/smoke
     python main.py train --resume --out runs/smoke --steps 400
     python main.py evaluate runs/smoke --n 10000 --json runs/smoke/eval.json
-    python main.py demo
+    python main.py                      # the workstation (GUI) with the last or the demo project
+    python main.py my-shot.stopframe    # the workstation with that project
+    python main.py demo                 # headless: example videos and manipulations as PNG
 """
 
 from __future__ import annotations
@@ -300,10 +302,28 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_gui(argv: list[str]) -> int:
+    """The workstation; it never imports torch (the headless commands below do)."""
+    if len(argv) > 1:
+        print("stopframe: usage: stopframe [PROJECT.stopframe] (or a subcommand; see --help)", file=sys.stderr)
+        return EXIT_USAGE
+    if argv and not Path(argv[0]).is_file():
+        print(f"stopframe: {argv[0]}: no such project file", file=sys.stderr)
+        return EXIT_USAGE
+    from workstation.ui.app import run
+
+    return run(argv[0] if argv else None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0].endswith(".stopframe"):
+        return run_gui(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
     if args.command is None:
-        args = make_parser().parse_args(["demo", *(argv or [])])
+        parser.print_help()
+        return EXIT_USAGE
     from export.bundle import ExportError
     from export.frames import ExportError as FrameExportError
     from training.checkpoint import CheckpointError

@@ -40,24 +40,27 @@ def test_split(mnist_dir):
     return MovingMNIST.from_mnist_dir(mnist_dir, "test")
 
 
-def trained_looking_model(anchored: bool = True):
+def trained_looking_model(anchored: bool = True, **config):
     """A tiny model whose motion net is not the identity, so motion really moves things."""
     import torch
 
     from training.model import SceneModel
 
     torch.manual_seed(3)
-    model = SceneModel(tiny_model_config(anchored=anchored)).eval()
+    model = SceneModel(tiny_model_config(anchored=anchored, **config)).eval()
     torch.nn.init.normal_(model.motion_net.head.weight, std=0.05)
+    if model.config.motion_alignment == "centroid":
+        torch.nn.init.constant_(model.motion_net.centroid_gain, 1.0)
     return model
 
 
 @pytest.fixture(scope="session")
 def anchored_bundle(tmp_path_factory):
-    """(model, bundle folder) of a tiny anchored model, exported once per test session."""
+    """(model, bundle folder) of a tiny anchored model with the recipe's motion net, exported once
+    per test session."""
     from export.bundle import export_bundle
 
-    model = trained_looking_model(anchored=True)
+    model = trained_looking_model(anchored=True, motion_input="instance", motion_alignment="centroid")
     return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")
 
 

@@ -28,10 +28,13 @@ def test_shapes(size):
     assert output.min() >= 0 and output.max() <= 1
 
 
-@pytest.mark.parametrize("anchored, motion_input", [(True, "rms"), (False, "rms"), (True, "instance")])
-def test_motion_is_identity_at_start(anchored, motion_input):
+@pytest.mark.parametrize("anchored, motion_input, alignment", [
+    (True, "rms", "none"), (False, "rms", "none"), (True, "instance", "none"),
+    (True, "instance", "centroid"), (False, "instance", "centroid"),
+])
+def test_motion_is_identity_at_start(anchored, motion_input, alignment):
     torch.manual_seed(0)
-    model = SceneModel(tiny_model_config(anchored=anchored, motion_input=motion_input))
+    model = SceneModel(tiny_model_config(anchored=anchored, motion_input=motion_input, motion_alignment=alignment))
     a, b = torch.randn(3, 8, 16, 16), torch.randn(3, 8, 16, 16)
     assert torch.allclose(model.motion(a, b), identity_theta(3), atol=1e-6)
     assert torch.allclose(model.place(a, model.motion(a, b)), a, atol=1e-5)
@@ -46,17 +49,20 @@ def test_motion_depends_on_input_order(motion_input):
     assert not torch.allclose(model.motion(a, b), model.motion(b, a), atol=1e-4)
 
 
-def trained_looking_pair():
+def trained_looking_pair(alignment: str = "none"):
     torch.manual_seed(1)
-    anchored = SceneModel(tiny_model_config(anchored=True))
+    anchored = SceneModel(tiny_model_config(anchored=True, motion_alignment=alignment))
     torch.nn.init.normal_(anchored.motion_net.head.weight, std=0.2)
-    plain = SceneModel(tiny_model_config(anchored=False))
+    if alignment == "centroid":
+        torch.nn.init.constant_(anchored.motion_net.centroid_gain, 1.0)
+    plain = SceneModel(tiny_model_config(anchored=False, motion_alignment=alignment))
     plain.load_state_dict(anchored.state_dict())
     return anchored, plain
 
 
-def test_anchored_and_plain_agree_when_the_character_is_the_motion_source():
-    anchored, plain = trained_looking_pair()
+@pytest.mark.parametrize("alignment", ["none", "centroid"])
+def test_anchored_and_plain_agree_when_the_character_is_the_motion_source(alignment):
+    anchored, plain = trained_looking_pair(alignment)
     x1, x2, xb = torch.rand(4, 3, 64, 64), torch.rand(4, 3, 64, 64), torch.rand(4, 3, 64, 64)
     assert torch.allclose(anchored(x1, x1, x2, xb), plain(x1, x1, x2, xb), atol=1e-5)
     losses_a, losses_p = anchored.losses(x1, x2), plain.losses(x1, x2)
@@ -82,6 +88,18 @@ def blob(x: int, y: int, size: int = 16, channels: int = 4) -> torch.Tensor:
     features = torch.zeros(1, channels, size, size)
     features[:, :, y - 1 : y + 2, x - 1 : x + 2] = 1.0
     return features
+
+
+def test_centroid_aligned_motion_follows_a_character_however_far_it_moved():
+    """With the displacement fully used (gain 1) and nothing learnt yet, T^Z already moves the
+    character onto where it went: 8 cells, twice the reach of a bilinear warp's gradient."""
+    model = SceneModel(tiny_model_config(motion_alignment="centroid", feature_channels=4))
+    torch.nn.init.constant_(model.motion_net.centroid_gain, 1.0)
+    start, end = blob(4, 5), blob(12, 9)
+    placed = model.place(start, model.motion(start, end))
+    assert torch.allclose(placed, end, atol=1e-4)
+    model.config.anchored = False
+    assert torch.allclose(model.place(start, model.motion(start, end)), end, atol=1e-4)
 
 
 def test_anchored_rotation_turns_the_character_about_its_own_centre():

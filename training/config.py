@@ -18,6 +18,7 @@ IMAGE_SIZES = (64, 128, 256)
 PRECISIONS = ("auto", "fp32", "bf16")
 DATASETS = ("mmnist",)
 MOTION_INPUTS = ("rms", "instance")
+MOTION_ALIGNMENTS = ("none", "centroid")
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ModelConfig:
     motion_width: int = 64
     anchored: bool = True  # DESIGN.md "anchored motion"; False is the paper-faithful ablation
     motion_input: str = "rms"  # how T^Z normalises its input pair: "rms" (one scale) or "instance"
+    motion_alignment: str = "none"  # "centroid": T^Z compares the pair centred on each one's character
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -37,6 +39,7 @@ class ModelConfig:
         _check_range("model.blocks", self.blocks, 0, 8)
         _check_choice("model.anchored", self.anchored, (True, False))
         _check_choice("model.motion_input", self.motion_input, MOTION_INPUTS)
+        _check_choice("model.motion_alignment", self.motion_alignment, MOTION_ALIGNMENTS)
         return self
 
     @property

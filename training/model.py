@@ -109,6 +109,10 @@ class Motion(nn.Module):
         nn.init.zeros_(self.head.weight)
         with torch.no_grad():
             self.head.bias.copy_(torch.tensor(IDENTITY_THETA).flatten())
+        if config.motion_alignment == "centroid":
+            # How much of the centroid displacement becomes translation: 0 at start, so T^Z starts
+            # at the identity; training raises it as soon as following the character pays off.
+            self.centroid_gain = nn.Parameter(torch.zeros(()))
 
     def forward(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         pair = torch.cat([features_from, features_to], dim=1)
@@ -163,10 +167,26 @@ class SceneModel(nn.Module):
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
+        if self.config.motion_alignment == "centroid":
+            relative = self.aligned_motion(features_from, features_to)
+            return relative if self.config.anchored else theta_from(relative, centroid(features_from))
         theta = self.motion_net(features_from, features_to)
         if self.config.anchored:
             theta = theta_about(theta, centroid(features_from))
         return theta
+
+    def aligned_motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
+        """Pivot-relative theta from a pair shifted so that each character's centroid is at the
+        centre: the displacement of the centroids gives the translation, and the motion net only
+        has to read what is left (rotation, scale, a correction) from two centred characters,
+        however far apart they were. In centred coordinates the net's theta maps q - c_to to
+        p - c_from; about the pivot c_from that is shift t + A (c_from - c_to)."""
+        c_from, c_to = centroid(features_from), centroid(features_to)
+        centred = self.motion_net(warp(features_from, translation_theta(c_from)),
+                                  warp(features_to, translation_theta(c_to)))
+        linear, shift = centred[:, :, :2], centred[:, :, 2]
+        shift = shift + self.motion_net.centroid_gain * torch.einsum("nij,nj->ni", linear, c_from - c_to)
+        return torch.cat([linear, shift.unsqueeze(2)], dim=2)
 
     def place(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored."""
@@ -257,6 +277,12 @@ def sparsity(features: torch.Tensor) -> torch.Tensor:
     anchored motion's centroid needs."""
     flat = features.flatten(1)
     return (flat.abs().mean(1) / (flat.pow(2).mean(1).sqrt() + 1e-6)).mean()
+
+
+def translation_theta(offset: torch.Tensor) -> torch.Tensor:
+    """The theta whose warp moves what is at ``offset`` [N,2] (normalized units) to the centre."""
+    eye = torch.eye(2, device=offset.device, dtype=offset.dtype).expand(offset.shape[0], 2, 2)
+    return torch.cat([eye, offset.unsqueeze(2)], dim=2)
 
 
 def identity_theta(n: int, device=None) -> torch.Tensor:

@@ -248,6 +248,16 @@ def compose_edit(relative_theta: np.ndarray, edit, image_size: int) -> np.ndarra
 
 # -- the engine ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class CharacterShape:
+    """Where a placed character is on the output image, in model pixels: its centre and the radius
+    holding most of its feature energy (for outlines, handles and hit tests)."""
+
+    x: float
+    y: float
+    radius: float
+
+
+@dataclass(frozen=True)
 class _Placed:
     features: np.ndarray  # [C, h, w]
     theta: np.ndarray  # [2, 3], as the renderer graph takes it
@@ -378,3 +388,30 @@ class Engine:
 
     def render_frame(self, request, layer: str = "both") -> np.ndarray:
         return self.render_requests([request], layer)[0]
+
+    def character_shapes(self, request) -> list[CharacterShape]:
+        """Each character of a frame request as it lands on the output image: the energy centroid
+        of its features and twice their spread, carried through its transform."""
+        shapes = []
+        for character in request.characters:
+            placed = self._placed(character)
+            energy = np.square(placed.features, dtype=np.float32).mean(axis=0)
+            energy = np.maximum(energy - np.median(energy), 0.0)  # the character, not a faint field everywhere
+            weights = energy / (energy.sum() + 1e-8)
+            h, w = weights.shape
+            ys = (np.arange(h, dtype=np.float32) * 2 + 1) / h - 1
+            xs = (np.arange(w, dtype=np.float32) * 2 + 1) / w - 1
+            cx, cy = float((weights.sum(0) * xs).sum()), float((weights.sum(1) * ys).sum())
+            spread = math.sqrt(float((weights.sum(0) * (xs - cx) ** 2).sum() + (weights.sum(1) * (ys - cy) ** 2).sum()))
+            forward = np.linalg.inv(np.vstack([self._absolute(placed).astype(np.float64), [0.0, 0.0, 1.0]]))
+            x, y, _ = forward @ np.array([cx, cy, 1.0])
+            scale = math.sqrt(abs(np.linalg.det(forward[:2, :2])))
+            to_pixels = self.image_size / 2.0
+            shapes.append(CharacterShape((x + 1) * to_pixels, (y + 1) * to_pixels,
+                                         min(max(3.0, 1.5 * spread * scale * to_pixels), self.image_size / 2.0)))
+        return shapes
+
+    def clear_caches(self) -> None:
+        """Forget every encoding and theta: the clips behind the names have changed."""
+        self._encodings.clear()
+        self._thetas.clear()

@@ -1,0 +1,90 @@
+"""The first-run demo project: the shipped demo clips (``assets/demo/clips``) in two ready shots.
+
+- shot "demo": the 2 moves along the 5's square (motion transfer) while the 7 drifts with its own
+  motion, both over ``backdrop-1``;
+- shot "sway": the 5 rocks with the 2's sway over ``backdrop-2``.
+
+Both use the bundled demo model. The clips are made by ``scripts/make_demo_media.py``. No Qt here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from workstation import project as document
+from workstation.media import MediaError, probe
+from workstation.project import Character, ClipRef, FrameRef, MotionSource, Project, ProjectError, Shot
+
+__all__ = ["DEMO_CLIPS", "DEMO_FILE_NAME", "build_demo_project", "write_demo_project", "default_demo_folder"]
+
+DEMO_CLIPS = Path(__file__).resolve().parents[1] / "assets" / "demo" / "clips"
+DEMO_FILE_NAME = "demo" + document.PROJECT_SUFFIX
+# Project clip name -> file or folder under DEMO_CLIPS.
+CLIP_FILES = {
+    "digit-2-sway": "digit-2-sway",
+    "digit-5-square": "digit-5-square",
+    "digit-7-drift": "digit-7-drift",
+    "backdrop-1": "backdrop-1.png",
+    "backdrop-2": "backdrop-2.png",
+}
+SHOT_LENGTH = 24
+SHOT_FPS = 12.0
+
+
+def _looping(clip: str) -> MotionSource:
+    return MotionSource(clip, start=0, end=None, loop=True)
+
+
+def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
+    """The demo project over the clips in ``clips`` (absolute paths; never saved). Raises a one-line
+    ProjectError when the folder or one of its clips is missing or unreadable."""
+    clips = Path(os.path.abspath(clips))
+    if not clips.is_dir():
+        raise ProjectError(f"the demo clips folder is missing: {clips}")
+    project = Project(model=None)  # the bundled demo model
+    for name, file_name in CLIP_FILES.items():
+        try:
+            info = probe(clips / file_name)
+        except MediaError as error:
+            raise ProjectError(f"demo clip {name!r} cannot be used: {error}") from None
+        document.add_clip(project, name, ClipRef(str(info.path), info.frame_count, info.fps, info.width, info.height))
+
+    demo = Shot("demo", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0))
+    document.add_character(demo, Character("digit 2", FrameRef("digit-2-sway", 0), motion=_looping("digit-5-square")))
+    document.add_character(demo, Character("digit 7", FrameRef("digit-7-drift", 0), motion=_looping("digit-7-drift")))
+    document.add_shot(project, demo)
+
+    sway = Shot("sway", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0))
+    document.add_character(sway, Character("digit 5", FrameRef("digit-5-square", 0), motion=_looping("digit-2-sway")))
+    document.add_shot(project, sway)
+    return project
+
+
+def write_demo_project(folder: Path, clips: Path = DEMO_CLIPS) -> Path:
+    """Save the demo project as ``folder / "demo.stopframe"`` and return that path. An existing file
+    is returned untouched: it may hold the user's edits."""
+    path = Path(folder) / DEMO_FILE_NAME
+    if path.exists():
+        return path
+    project = build_demo_project(clips)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ProjectError(f"cannot create the folder: {error.strerror or error}", path.parent) from None
+    document.save_project(project, path)
+    return path
+
+
+def default_demo_folder() -> Path:
+    """Where the demo project goes for this user: the platform's per-user data folder + ``demo``."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA")
+        return (Path(base) if base else home / "AppData" / "Local") / "Stopframe" / "demo"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "Stopframe" / "demo"
+    base = os.environ.get("XDG_DATA_HOME", "")
+    # The XDG spec says to ignore a relative XDG_DATA_HOME.
+    return (Path(base) if os.path.isabs(base) else home / ".local" / "share") / "stopframe" / "demo"

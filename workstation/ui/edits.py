@@ -1,0 +1,95 @@
+"""The animator's edits, as undoable steps on a ProjectDocument: what a drop, a drag on the Canvas
+or a field of the Inspector means for the project."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from workstation import project as doc
+from workstation.media import probe
+from workstation.ui.document import ProjectDocument
+from workstation.ui.mime import DraggedMedia
+
+DEFAULT_SHOT_LENGTH = 24
+DEFAULT_FPS = 12.0
+
+
+def import_clip(document: ProjectDocument, path: str | Path) -> str:
+    """Add the clip at ``path`` (video, GIF, image or image folder); returns its name. Raises
+    MediaError (one line naming the file) when it cannot be read."""
+    info = probe(path)
+    clip = doc.ClipRef(str(Path(path).resolve()), info.frame_count, info.fps, info.width, info.height)
+    stem = Path(path).stem or Path(path).name
+    return document.edit(f"Import {stem}", lambda project: doc.add_clip(project, stem, clip))
+
+
+def set_background(document: ProjectDocument, media: DraggedMedia) -> None:
+    """Use a frame (a clip's first frame) as the current shot's background; with no shot yet, make one."""
+    frame = doc.FrameRef(media.clip, media.frame_or_first)
+    if document.shot() is None:
+        new_shot(document, frame)
+        return
+    document.edit_shot(f"Background from {media.describe()}", lambda shot: setattr(shot, "background", frame))
+
+
+def new_shot(document: ProjectDocument, background: doc.FrameRef) -> str:
+    fps = document.project.clips[background.clip].fps or DEFAULT_FPS
+    shot = doc.Shot("shot", DEFAULT_SHOT_LENGTH, fps, background)
+    name = document.edit("New shot", lambda project: doc.add_shot(project, shot))
+    document.select_shot(name)
+    return name
+
+
+def add_character(document: ProjectDocument, media: DraggedMedia) -> str:
+    """Add a character taken from a frame (a clip's first frame) to the current shot, animated by
+    its own clip from that frame on; returns its name and selects it."""
+    if document.shot() is None:
+        new_shot(document, doc.FrameRef(media.clip, media.frame_or_first))
+    source = doc.FrameRef(media.clip, media.frame_or_first)
+    motion = doc.MotionSource(media.clip, source.frame, None, True)
+    if document.project.clips[media.clip].frame_count <= 1:
+        motion = None
+    name = document.edit_shot(f"Add character from {media.describe()}",
+                              lambda shot: doc.add_character(shot, doc.Character(media.clip, source, motion)))
+    document.select_character(name)
+    return name
+
+
+def set_motion(document: ProjectDocument, character: str, media: DraggedMedia | None) -> None:
+    """Animate ``character`` with the motion of a clip (from the dragged frame on, looping), or
+    hold it still (None)."""
+    motion = None if media is None else doc.MotionSource(media.clip, media.frame_or_first, None, True)
+    text = f"Motion of {character} from {media.describe()}" if media else f"Hold {character} still"
+    document.edit_character(text, lambda c: setattr(c, "motion", motion), name=character)
+
+
+def set_source(document: ProjectDocument, character: str, media: DraggedMedia) -> None:
+    frame = doc.FrameRef(media.clip, media.frame_or_first)
+    document.edit_character(f"{character} from {media.describe()}", lambda c: setattr(c, "source", frame),
+                            name=character)
+
+
+def change_edit(document: ProjectDocument, character: str, frame: int, merge_key: object = None,
+                dx: float = 0.0, dy: float = 0.0, rotate: float = 0.0, scale: float = 1.0,
+                absolute: dict | None = None) -> None:
+    """Change the hand transform of ``character`` at ``frame`` (keying that frame): move by pixels,
+    turn by degrees clockwise, scale by a factor, or set fields to ``absolute`` values."""
+    def apply(c: doc.Character) -> None:
+        now = doc.edit_at(c, frame)
+        values = dict(tx=now.tx + dx, ty=now.ty + dy, rotation=now.rotation + rotate,
+                      scale=min(20.0, max(0.05, now.scale * scale)))
+        values.update(absolute or {})
+        doc.set_keyframe(c, doc.Keyframe(frame, **values))
+
+    verb = "Move" if dx or dy else "Rotate" if rotate else "Scale" if scale != 1.0 else "Set"
+    document.edit_character(f"{verb} {character}", apply, merge_key, name=character)
+
+
+def update_motion(document: ProjectDocument, character: str, merge_key: object = None, **fields) -> None:
+    """Change the start / end / loop of a character's motion source."""
+    def apply(c: doc.Character) -> None:
+        if c.motion is not None:
+            c.motion = replace(c.motion, **fields)
+
+    document.edit_character(f"Motion range of {character}", apply, merge_key, name=character)

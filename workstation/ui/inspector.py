@@ -1,0 +1,251 @@
+"""The Inspector: the current shot (length, fps, background) and the selected character (source,
+motion source, and its hand transform at the current frame), as fields and drop slots."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workstation import project as doc
+from workstation.ui import edits
+from workstation.ui.document import ProjectDocument
+from workstation.ui.mime import from_mime
+
+
+class DropSlot(QLabel):
+    """A field showing a clip or frame that takes library media dropped onto it."""
+
+    dropped = Signal(object)  # DraggedMedia
+
+    def __init__(self, empty_text: str, accepts_clips: bool = True):
+        super().__init__(empty_text)
+        self.empty_text, self.accepts_clips = empty_text, accepts_clips
+        self.setAcceptDrops(True)
+        self.setFrameShape(QLabel.Shape.StyledPanel)
+        self.setMinimumHeight(26)
+        self.setToolTip("Drop a clip or a frame from the Library here")
+        self._highlight(False)
+
+    def show_media(self, text: str | None) -> None:
+        self.setText(text or self.empty_text)
+
+    def _highlight(self, on: bool) -> None:
+        self.setStyleSheet("QLabel { border: 2px solid #ffaa28; background: rgba(255,170,40,60); padding: 2px; }"
+                           if on else "QLabel { padding: 3px; }")
+
+    def dragEnterEvent(self, event) -> None:
+        if from_mime(event.mimeData()) is not None:
+            event.acceptProposedAction()
+            self._highlight(True)
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._highlight(False)
+
+    def dropEvent(self, event) -> None:
+        self._highlight(False)
+        media = from_mime(event.mimeData())
+        if media is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.dropped.emit(media)
+
+
+def _spin(low: float, high: float, step: float, decimals: int = 2, suffix: str = "") -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setDecimals(decimals)
+    box.setSuffix(suffix)
+    box.setKeyboardTracking(False)
+    return box
+
+
+def _frame_text(ref: doc.FrameRef) -> str:
+    return f"{ref.clip} · frame {ref.frame}"
+
+
+class Inspector(QWidget):
+    error = Signal(str)  # a one-line problem for the status bar
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self._refreshing = False
+
+        self.shot_box = QComboBox()
+        self.length = QSpinBox()
+        self.length.setRange(1, 100_000)
+        self.length.setKeyboardTracking(False)
+        self.fps = _spin(0.1, 240.0, 1.0, 2, " fps")
+        self.background = DropSlot("drop a frame for the background")
+        shot_form = QFormLayout()
+        shot_form.addRow("Shot", self.shot_box)
+        shot_form.addRow("Length", self.length)
+        shot_form.addRow("Speed", self.fps)
+        shot_form.addRow("Background", self.background)
+        self.shot_group = QGroupBox("Shot")
+        self.shot_group.setLayout(shot_form)
+
+        self.character_box = QComboBox()
+        self.source = DropSlot("drop a frame for the character")
+        self.motion = DropSlot("drop a clip to animate it")
+        self.hold = QPushButton("Hold still")
+        self.hold.setToolTip("Remove the motion source: the character keeps its pose")
+        motion_row = QHBoxLayout()
+        motion_row.addWidget(self.motion, 1)
+        motion_row.addWidget(self.hold)
+        self.motion_start = QSpinBox()
+        self.motion_end = QSpinBox()
+        self.motion_end.setSpecialValueText("last frame")
+        for box in (self.motion_start, self.motion_end):
+            box.setKeyboardTracking(False)
+        self.motion_loop = QCheckBox("Loop")
+        range_row = QHBoxLayout()
+        for widget in (QLabel("from"), self.motion_start, QLabel("to"), self.motion_end, self.motion_loop):
+            range_row.addWidget(widget)
+        self.x = _spin(-10_000, 10_000, 1.0, 1, " px")
+        self.y = _spin(-10_000, 10_000, 1.0, 1, " px")
+        self.rotation = _spin(-36_000, 36_000, 5.0, 1, "°")
+        self.scale = _spin(0.05, 20.0, 0.05, 2, "×")
+        self.interpolation = QComboBox()
+        self.interpolation.addItems(doc.INTERPOLATIONS)
+        self.remove = QPushButton("Remove character")
+        character_form = QFormLayout()
+        character_form.addRow("Character", self.character_box)
+        character_form.addRow("Source", self.source)
+        character_form.addRow("Motion", motion_row)
+        character_form.addRow("Motion frames", range_row)
+        character_form.addRow("Offset x", self.x)
+        character_form.addRow("Offset y", self.y)
+        character_form.addRow("Rotation", self.rotation)
+        character_form.addRow("Scale", self.scale)
+        character_form.addRow("Between keys", self.interpolation)
+        character_form.addRow(self.remove)
+        self.character_group = QGroupBox("Character (at the current frame)")
+        self.character_group.setLayout(character_form)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.shot_group)
+        layout.addWidget(self.character_group)
+        layout.addStretch(1)
+        self._connect()
+        document.changed.connect(self.refresh)
+        document.selection_changed.connect(self.refresh)
+        document.frame_changed.connect(self.refresh)
+        self.refresh()
+
+    def _connect(self) -> None:
+        self.shot_box.activated.connect(lambda i: self.document.select_shot(self.shot_box.itemText(i)))
+        self.character_box.activated.connect(
+            lambda i: self.document.select_character(self.character_box.itemData(i)))
+        self.length.valueChanged.connect(lambda v: self._shot_edit("Shot length", "length", v))
+        self.fps.valueChanged.connect(lambda v: self._shot_edit("Shot speed", "fps", v))
+        self.background.dropped.connect(lambda m: self._guard(edits.set_background, self.document, m))
+        self.source.dropped.connect(lambda m: self._guard(edits.set_source, self.document, self._name(), m))
+        self.motion.dropped.connect(lambda m: self._guard(edits.set_motion, self.document, self._name(), m))
+        self.hold.clicked.connect(lambda: self._guard(edits.set_motion, self.document, self._name(), None))
+        self.motion_start.valueChanged.connect(lambda v: self._motion_edit(start=v))
+        self.motion_end.valueChanged.connect(lambda v: self._motion_edit(end=None if v == 0 else v))
+        self.motion_loop.toggled.connect(lambda v: self._motion_edit(loop=v))
+        for field, box in (("tx", self.x), ("ty", self.y), ("rotation", self.rotation), ("scale", self.scale)):
+            box.valueChanged.connect(lambda v, field=field: self._transform_edit(field, v))
+        self.interpolation.activated.connect(lambda i: self._guard(
+            self.document.edit_character, "Interpolation",
+            lambda c: setattr(c, "interpolation", self.interpolation.itemText(i))))
+        self.remove.clicked.connect(self._remove_character)
+
+    def _name(self) -> str | None:
+        return self.document.character_name
+
+    def _guard(self, function, *args) -> None:
+        if self._refreshing:
+            return
+        try:
+            function(*args)
+        except (doc.ProjectError, ValueError) as problem:
+            self.error.emit(str(problem))
+
+    def _shot_edit(self, text: str, field: str, value) -> None:
+        self._guard(self.document.edit_shot, text, lambda shot: setattr(shot, field, value), ("shot", field))
+
+    def _motion_edit(self, **fields) -> None:
+        self._guard(edits.update_motion, self.document, self._name(), ("motion", self._name()), **fields)
+
+    def _transform_edit(self, field: str, value: float) -> None:
+        name, frame = self._name(), self.document.frame
+        self._guard(edits.change_edit, self.document, name, frame, ("field", name, frame, field), 0, 0, 0, 1,
+                    {field: value})
+
+    def _remove_character(self) -> None:
+        name = self._name()
+        self._guard(self.document.edit_shot, f"Remove {name}", lambda shot: doc.remove_character(shot, name))
+
+    def refresh(self, *_) -> None:
+        self._refreshing = True
+        try:
+            self._refresh_shot()
+            self._refresh_character()
+        finally:
+            self._refreshing = False
+
+    def _refresh_shot(self) -> None:
+        shot = self.document.shot()
+        self.shot_box.clear()
+        self.shot_box.addItems([s.name for s in self.document.project.shots])
+        self.shot_group.setEnabled(shot is not None)
+        if shot is None:
+            self.background.show_media(None)
+            return
+        self.shot_box.setCurrentText(shot.name)
+        self.length.setValue(shot.length)
+        self.fps.setValue(shot.fps)
+        self.background.show_media(_frame_text(shot.background))
+
+    def _refresh_character(self) -> None:
+        shot, character = self.document.shot(), self.document.character()
+        self.character_box.clear()
+        self.character_box.addItem("(none selected)", None)
+        for c in shot.characters if shot else []:
+            self.character_box.addItem(c.name, c.name)
+        self.character_box.setCurrentIndex(max(0, self.character_box.findData(self.document.character_name)))
+        self.character_group.setEnabled(character is not None)
+        for widget in (self.source, self.motion, self.hold, self.motion_start, self.motion_end, self.motion_loop,
+                       self.x, self.y, self.rotation, self.scale, self.interpolation, self.remove):
+            widget.setEnabled(character is not None)
+        if character is None:
+            self.source.show_media(None)
+            self.motion.show_media(None)
+            return
+        self.source.show_media(_frame_text(character.source))
+        motion = character.motion
+        self.motion.show_media(f"{motion.clip}" if motion else None)
+        for widget in (self.motion_start, self.motion_end, self.motion_loop):
+            widget.setEnabled(motion is not None)
+        if motion is not None:
+            last = self.document.project.clips[motion.clip].frame_count - 1
+            self.motion_start.setRange(0, last)
+            self.motion_start.setValue(motion.start)
+            self.motion_end.setRange(0, last)
+            self.motion_end.setValue(motion.end or 0)
+            self.motion_loop.setChecked(motion.loop)
+        edit = doc.edit_at(character, self.document.frame)
+        self.x.setValue(edit.tx)
+        self.y.setValue(edit.ty)
+        self.rotation.setValue(edit.rotation)
+        self.scale.setValue(edit.scale)
+        self.interpolation.setCurrentText(character.interpolation)

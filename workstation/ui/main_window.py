@@ -1,0 +1,409 @@
+"""The Stopframe main window: Library, Canvas, Timeline and Inspector around one open project,
+with the menus, shortcuts and status bar that tie them together."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+
+from workstation import project as doc
+from workstation.engine import BundleError, Engine
+from workstation.media import MediaError
+from workstation.rendering import ProjectFrames, bundle_for
+from workstation.ui import edits
+from workstation.ui.canvas import ADD_CHARACTER, BACKGROUND, MOTION, Canvas
+from workstation.ui.document import ProjectDocument
+from workstation.ui.inspector import Inspector
+from workstation.ui.library import Library
+from workstation.ui.playback import Player
+from workstation.ui.render_service import FrameRenderer, RenderedFrame
+from workstation.ui.timeline import Timeline
+
+RECENT_LIMIT = 8
+AUTOSAVE_MS = 60_000
+THUMBNAIL_DELAY_MS = 250
+PROJECT_FILTER = f"Stopframe projects (*{doc.PROJECT_SUFFIX})"
+MEDIA_FILTER = "Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.document = ProjectDocument(parent=self)
+        self.renderer = FrameRenderer(parent=self)
+        self.player = Player(self.document, self)
+        self.engine: Engine | None = None
+        self._shown_ticket = 0
+        self._shown_times: deque[float] = deque(maxlen=120)
+
+        self.canvas = Canvas()
+        self.setCentralWidget(self.canvas)
+        self.library = Library()
+        self.timeline = Timeline()
+        self.inspector = Inspector(self.document)
+        self.library_dock = self._dock("Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.timeline_dock = self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.device_label, self.render_label, self.fps_label = QLabel(), QLabel(), QLabel()
+        for label in (self.device_label, self.render_label, self.fps_label):
+            self.statusBar().addPermanentWidget(label)
+
+        self._thumbnail_timer = QTimer(self, singleShot=True, interval=THUMBNAIL_DELAY_MS,
+                                       timeout=self._render_thumbnails)
+        self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS, timeout=self._autosave)
+        self._autosave_timer.start()
+        self._make_actions()
+        self._connect()
+        self.timeline.set_thumbnail_provider(self._thumbnail)
+        self.resize(1280, 800)
+        self._restore_layout()
+        self.document.open(doc.Project())
+
+    # -- construction ------------------------------------------------------------------------------
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}-dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New Project", self.new_project, QKeySequence.StandardKey.New)
+        self._action(file, "&Open…", lambda: self.open_project(), QKeySequence.StandardKey.Open)
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(file, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        file.addSeparator()
+        self._action(file, "&Import Clip…", self.import_dialog, "Ctrl+I")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addActions([undo, redo])
+
+        play = bar.addMenu("&Playback")
+        self.play_action = self._action(play, "&Play / Pause", self.player.toggle, "Space")
+        self._action(play, "Previous Frame", lambda: self.player.step(-1), [",", "Left"])
+        self._action(play, "Next Frame", lambda: self.player.step(1), [".", "Right"])
+        self._action(play, "First Frame", self.player.go_to_start, "Home")
+        self._action(play, "Last Frame", self.player.go_to_end, "End")
+        self.loop_action = self._action(play, "&Loop", self.player.set_loop, "L", checkable=True)
+        self.loop_action.setChecked(self.player.loop)
+
+        view = bar.addMenu("&View")
+        for dock in (self.library_dock, self.inspector_dock, self.timeline_dock):
+            view.addAction(dock.toggleViewAction())
+
+    def _connect(self) -> None:
+        d = self.document
+        d.replaced.connect(self._on_replaced)
+        d.clips_changed.connect(self._on_clips_changed)
+        d.changed.connect(self._on_changed)
+        d.selection_changed.connect(self._on_selection_changed)
+        d.frame_changed.connect(self._on_frame_changed)
+        d.undo_stack.cleanChanged.connect(lambda clean: self._update_title())
+        self.renderer.frame_ready.connect(self._on_frame_ready)
+        self.renderer.failed.connect(self.show_problem)
+        self.player.state_changed.connect(self._on_play_state)
+        self.player.loop_changed.connect(self.loop_action.setChecked)
+        self.timeline.frame_requested.connect(self._scrub)
+        self.timeline.range_changed.connect(self.player.set_range)
+        self.inspector.error.connect(self.show_problem)
+        self.library.files_dropped.connect(self.import_files)
+        c = self.canvas
+        c.files_dropped.connect(self.import_files)
+        c.selection_requested.connect(d.select_character)
+        c.drop_requested.connect(self._on_drop)
+        c.move_requested.connect(lambda name, dx, dy, g: self._transform(name, ("drag", g), dx=dx, dy=dy))
+        c.rotate_requested.connect(lambda name, degrees, g: self._transform(name, ("drag", g), rotate=degrees))
+        c.scale_requested.connect(lambda name, factor, g: self._transform(name, ("drag", g), scale=factor))
+
+    # -- reacting to the document ---------------------------------------------------------------------
+    def _on_replaced(self) -> None:
+        self.player.stop()
+        self.player.set_range(0, 0)
+        self._shown_ticket = 0
+        self._update_title()
+
+    def _open_engine(self) -> None:
+        project = self.document.project
+        try:
+            bundle = bundle_for(project)
+            if self.engine is None or self.engine.folder != Path(bundle):
+                self.engine = Engine(bundle)
+        except BundleError as problem:
+            self.engine = None
+            self.device_label.setText("no model")
+            self.show_problem(str(problem))
+            self.renderer.set_engine(None)
+            return
+        self.engine.frames = ProjectFrames(project, self.engine.image_size)
+        self.engine.clear_caches()
+        self.renderer.set_engine(self.engine)
+        self.device_label.setText(self.engine.device_line)
+
+    def _on_clips_changed(self) -> None:
+        self.library.set_project(self.document.project)
+        self._open_engine()
+
+    def _on_changed(self) -> None:
+        shot = self.document.shot()
+        self.timeline.set_length(shot.length if shot else 1)
+        self._request_frame()
+        self._thumbnail_timer.start()
+
+    def _on_selection_changed(self) -> None:
+        self.canvas.set_selected(self.document.character_name)
+        self._on_changed()
+
+    def _on_frame_changed(self, frame: int) -> None:
+        self.timeline.set_frame(frame)
+        self._request_frame()
+
+    def _key(self, frame: int) -> tuple[int, str, int] | None:
+        shot = self.document.shot()
+        return None if shot is None else (self.document.revision, shot.name, frame)
+
+    def _request_frame(self) -> None:
+        key = self._key(self.document.frame)
+        if key is None or self.engine is None:
+            self.canvas.show_frame(None, (), [])
+            return
+        cached = self.renderer.cached(key)
+        if cached is not None:
+            self._display(cached)
+            return
+        try:
+            request = doc.render_requests(self.document.project, key[1], [key[2]])[0]
+        except doc.ProjectError as problem:
+            self.show_problem(str(problem))
+            return
+        self.renderer.request(key, request)
+
+    def _on_frame_ready(self, frame: RenderedFrame) -> None:
+        if frame.ticket == 0:
+            if frame.key[:2] == (self.document.revision, self.document.shot_name):
+                self.timeline.invalidate_thumbnails()
+            return
+        if frame.ticket > self._shown_ticket and frame.key[1] == self.document.shot_name:
+            self._shown_ticket = frame.ticket  # the newest finished frame wins; older ones are stale
+            self._display(frame)
+
+    def _display(self, frame: RenderedFrame) -> None:
+        shot = self.document.shot()
+        self.canvas.show_frame(frame.image, frame.shapes, [c.name for c in shot.characters] if shot else [])
+        self.render_label.setText(f"render {frame.milliseconds:.1f} ms/frame")
+        now = time.perf_counter()
+        self._shown_times.append(now)
+        if self.player.playing:
+            recent = [t for t in self._shown_times if now - t <= 1.0]
+            self.fps_label.setText(f"playing {len(recent)} fps (shot {self.player.fps():g})")
+
+    def _on_play_state(self, playing: bool) -> None:
+        self._shown_times.clear()
+        if not playing:
+            self.fps_label.setText("paused")
+
+    def _thumbnail(self, frame: int):
+        key = self._key(frame)
+        cached = self.renderer.cached(key) if key else None
+        return cached.image if cached else None
+
+    def _render_thumbnails(self) -> None:
+        shot = self.document.shot()
+        if shot is None or self.engine is None:
+            return
+        frames = range(min(shot.length, 600))
+        try:
+            requests = doc.render_requests(self.document.project, shot.name, frames)
+        except doc.ProjectError:
+            return
+        self.renderer.request_background([(self._key(k), r) for k, r in zip(frames, requests)])
+
+    # -- user actions ----------------------------------------------------------------------------------
+    def _scrub(self, frame: int) -> None:
+        self.player.stop()
+        self.document.set_frame(frame)
+
+    def _transform(self, name: str, gesture, **change) -> None:
+        try:
+            edits.change_edit(self.document, name, self.document.frame, gesture, **change)
+        except doc.ProjectError as problem:
+            self.show_problem(str(problem))
+
+    def _on_drop(self, media, intent: str, character) -> None:
+        try:
+            if media.clip not in self.document.project.clips:
+                raise doc.ProjectError(f"clip {media.clip!r} is not in this project")
+            if intent == BACKGROUND:
+                edits.set_background(self.document, media)
+            elif intent == ADD_CHARACTER:
+                edits.add_character(self.document, media)
+            elif intent == MOTION:
+                edits.set_motion(self.document, character, media)
+                self.document.select_character(character)
+        except doc.ProjectError as problem:
+            self.show_problem(str(problem))
+
+    def import_files(self, paths) -> list[str]:
+        names = []
+        for path in paths:
+            try:
+                names.append(edits.import_clip(self.document, path))
+            except (MediaError, doc.ProjectError) as problem:
+                self.show_problem(str(problem))
+        if names:
+            self.statusBar().showMessage(f"imported {', '.join(names)}", 5000)
+        return names
+
+    def import_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import clips", str(self._last_folder()), MEDIA_FILTER)
+        self.import_files(paths)
+
+    def show_problem(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    # -- projects ----------------------------------------------------------------------------------------
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.document.open(doc.Project())
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        if not self.maybe_save():
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open project", str(self._last_folder()), PROJECT_FILTER)
+            if not path:
+                return False
+        try:
+            project = doc.load_project(path)
+            if doc.autosave_pending(path) and self.ask("Restore autosave?", f"{path} has newer unsaved changes "
+                                                       "from a session that did not close. Restore them?"):
+                project = doc.load_autosave(path)
+        except doc.ProjectError as problem:
+            self.show_problem(str(problem))
+            QMessageBox.warning(self, "Cannot open project", str(problem))
+            return False
+        self.document.open(project)
+        self._remember(path)
+        missing = doc.missing_clips(project)
+        if missing:
+            self.show_problem(f"clip {missing[0][0]!r} is missing: looked for {missing[0][1]}")
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", str(self._last_folder()), PROJECT_FILTER)
+        if not path:
+            return False
+        if not path.endswith(doc.PROJECT_SUFFIX):
+            path += doc.PROJECT_SUFFIX
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+            doc.discard_autosave(path)
+        except doc.ProjectError as problem:
+            QMessageBox.warning(self, "Cannot save project", str(problem))
+            return False
+        self._remember(path)
+        self._update_title()
+        self.statusBar().showMessage(f"saved {path}", 5000)
+        return True
+
+    def _autosave(self) -> None:
+        if self.document.modified and self.document.path is not None:
+            try:
+                doc.save_autosave(self.document.project)
+            except doc.ProjectError as problem:
+                self.show_problem(str(problem))
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current project (saved, discarded, or unchanged)."""
+        if not self.document.modified:
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        name = self.document.path.name if self.document.path else "The new project"
+        return QMessageBox.question(
+            self, "Unsaved changes", f"{name} has unsaved changes. Save them?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+
+    def ask(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.player.stop()
+        self.renderer.wait()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        event.accept()
+
+    # -- settings ----------------------------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember(self, path) -> None:
+        path = str(Path(path).resolve())
+        self.settings.setValue("recent", ([path] + [p for p in self.recent_files() if p != path])[:RECENT_LIMIT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_project(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def _last_folder(self) -> Path:
+        recent = self.recent_files()
+        return Path(recent[0]).parent if recent else Path.home()
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _update_title(self) -> None:
+        name = self.document.path.name if self.document.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — Stopframe")
+        self.setWindowModified(self.document.modified)

@@ -1,0 +1,140 @@
+"""Rendering off the UI thread: one worker renders frame requests with the engine and hands back
+QImages; the UI never waits for it.
+
+Interactive requests (the frame the Canvas shows) replace each other while they wait: only the
+newest is rendered, so a scrub or a drag that outruns the renderer drops the frames in between.
+Background requests (timeline thumbnails) run only when no interactive one waits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage
+
+from workstation.engine import CharacterShape, Engine
+from workstation.project import FrameRequest
+from workstation.ui.images import chw_to_qimage
+
+FrameKey = tuple[int, str, int]  # (document revision, shot, frame)
+
+
+@dataclass(frozen=True)
+class RenderedFrame:
+    key: FrameKey
+    ticket: int  # the order interactive requests were made in; 0 for background work
+    image: QImage
+    shapes: tuple[CharacterShape, ...]
+    milliseconds: float  # render time per frame
+
+    @property
+    def frame(self) -> int:
+        return self.key[2]
+
+
+class _Signals(QObject):
+    finished = Signal(object)  # list[RenderedFrame]
+    failed = Signal(str)
+
+
+class _Job(QRunnable):
+    def __init__(self, engine: Engine, work: list[tuple[FrameKey, int, FrameRequest]], signals: _Signals):
+        super().__init__()
+        self.engine, self.work, self.signals = engine, work, signals
+
+    def run(self) -> None:
+        try:
+            start = time.perf_counter()
+            images = self.engine.render_requests([request for _, _, request in self.work])
+            shapes = [tuple(self.engine.character_shapes(request)) for _, _, request in self.work]
+            per_frame = (time.perf_counter() - start) * 1000.0 / len(self.work)
+            frames = [RenderedFrame(key, ticket, chw_to_qimage(image), shape, per_frame)
+                      for (key, ticket, _), image, shape in zip(self.work, images, shapes)]
+        except Exception as error:  # a damaged clip, a failing session: one line in the status bar
+            self.signals.failed.emit(f"rendering failed: {error}".splitlines()[0])
+            return
+        self.signals.finished.emit(frames)
+
+
+class FrameRenderer(QObject):
+    frame_ready = Signal(object)  # RenderedFrame, interactive or background
+    failed = Signal(str)
+
+    BATCH = 16
+
+    def __init__(self, cache_size: int = 2048, parent: QObject | None = None):
+        super().__init__(parent)
+        self.engine: Engine | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _Signals(self)
+        self._signals.finished.connect(self._on_finished)
+        self._signals.failed.connect(self._on_failed)
+        self._busy = False
+        self._ticket = 0
+        self._interactive: tuple[FrameKey, int, FrameRequest] | None = None
+        self._background: OrderedDict[FrameKey, FrameRequest] = OrderedDict()
+        self._cache: OrderedDict[FrameKey, RenderedFrame] = OrderedDict()
+        self._cache_size = cache_size
+
+    def set_engine(self, engine: Engine | None) -> None:
+        self.engine = engine
+        self._interactive = None
+        self._background.clear()
+        self._cache.clear()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def cached(self, key: FrameKey) -> RenderedFrame | None:
+        return self._cache.get(key)
+
+    def request(self, key: FrameKey, request: FrameRequest) -> int:
+        """Render ``request`` for the Canvas, replacing any interactive request still waiting.
+        Returns its ticket (newer requests have larger tickets)."""
+        self._ticket += 1
+        self._interactive = (key, self._ticket, request)
+        self._start()
+        return self._ticket
+
+    def request_background(self, work: list[tuple[FrameKey, FrameRequest]]) -> None:
+        """Queue frames to render when idle (thumbnails); replaces the queued ones."""
+        self._background = OrderedDict((key, request) for key, request in work if key not in self._cache)
+        self._start()
+
+    def wait(self, timeout_ms: int = 10_000) -> bool:
+        """Block until the worker is idle (for tests and benchmarks)."""
+        return self._pool.waitForDone(timeout_ms)
+
+    def _start(self) -> None:
+        if self._busy or self.engine is None:
+            return
+        if self._interactive is not None:
+            work, self._interactive = [self._interactive], None
+        elif self._background:
+            keys = list(self._background)[: self.BATCH]
+            work = [(key, 0, self._background.pop(key)) for key in keys]
+        else:
+            return
+        self._busy = True
+        self._pool.start(_Job(self.engine, work, self._signals))
+
+    def _on_finished(self, frames: list[RenderedFrame]) -> None:
+        self._busy = False
+        for frame in frames:
+            self._cache[frame.key] = frame
+            self._cache.move_to_end(frame.key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        for frame in frames:
+            self.frame_ready.emit(frame)
+        self._start()
+
+    def _on_failed(self, message: str) -> None:
+        self._busy = False
+        self.failed.emit(message)
+        self._start()

@@ -1,0 +1,264 @@
+"""The shot timeline: a custom-painted strip with a frame-number ruler, one thumbnail cell per
+frame, the in/out range and the playhead. Click or drag to scrub, Ctrl+wheel to zoom, wheel to
+scroll, I/O to set the in and out points. Frames are numbered from 0, as in the project file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+ThumbnailProvider = Callable[[int], QImage | None]
+
+MIN_CELL, MAX_CELL, DEFAULT_CELL = 8, 160, 48
+ZOOM_STEP = 1.25
+RULER_HEIGHT = 18
+CELL_PADDING = 2
+LABEL_STEPS = (1, 5, 10, 50, 100, 500, 1000, 5000, 10000)
+PLAYHEAD_COLOUR = QColor(235, 80, 50)  # a fixed accent: it must stand out in both light and dark themes
+
+
+class Timeline(QWidget):
+    frame_requested = Signal(int)
+    range_changed = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._length = 1
+        self._frame = 0
+        self._first = 0
+        self._last = 0
+        self._cell = DEFAULT_CELL
+        self._scroll = 0.0  # pixels of content scrolled off the left edge
+        self._provider: ThumbnailProvider | None = None
+        self._scrubbing = False
+        self._last_requested: int | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumHeight(64)
+        self.setToolTip("Click or drag to scrub · Ctrl+wheel to zoom · I/O set in and out")
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, 96)
+
+    # --- model ---------------------------------------------------------------------------------
+
+    def set_length(self, n: int) -> None:
+        """Clamps the playhead and the in/out range; a range that was the whole shot stays so."""
+        whole = self.range() == (0, self._length - 1)
+        self._length = max(1, int(n))
+        self._frame = min(self._frame, self._length - 1)
+        self._first = min(self._first, self._length - 1)
+        self._last = self._length - 1 if whole else min(self._last, self._length - 1)
+        self._set_scroll(self._scroll)
+        self.update()
+
+    def length(self) -> int:
+        return self._length
+
+    def set_frame(self, k: int) -> None:
+        self._frame = self._clamp(k)
+        self._ensure_visible(self._frame)
+        self.update()
+
+    def frame(self) -> int:
+        return self._frame
+
+    def set_range(self, first: int, last: int) -> None:
+        first, last = self._clamp(first), self._clamp(last)
+        self._first, self._last = min(first, last), max(first, last)
+        self.update()
+
+    def range(self) -> tuple[int, int]:
+        return self._first, self._last
+
+    def set_thumbnail_provider(self, provider: ThumbnailProvider | None) -> None:
+        self._provider = provider
+        self.update()
+
+    def invalidate_thumbnails(self) -> None:
+        self.update()
+
+    def set_cell_width(self, px: int) -> None:
+        self._cell = max(MIN_CELL, min(MAX_CELL, int(px)))
+        self._set_scroll(self._scroll)
+        self.update()
+
+    def cell_width(self) -> int:
+        return self._cell
+
+    # --- geometry ------------------------------------------------------------------------------
+
+    def x_of(self, frame: int) -> float:
+        """Widget x of the left edge of `frame`'s cell."""
+        return frame * self._cell - self._scroll
+
+    def frame_at(self, x: float) -> int:
+        """The frame whose cell is under widget x, clamped to the shot."""
+        return self._clamp(math.floor((x + self._scroll) / self._cell))
+
+    def _clamp(self, k: int) -> int:
+        return max(0, min(self._length - 1, int(k)))
+
+    def _set_scroll(self, px: float) -> None:
+        most = max(0.0, self._length * self._cell - self.width())
+        self._scroll = max(0.0, min(most, px))
+
+    def _ensure_visible(self, frame: int) -> None:
+        left = self.x_of(frame)
+        if left < 0:
+            self._set_scroll(self._scroll + left)
+        elif left + self._cell > self.width():
+            self._set_scroll(self._scroll + left + self._cell - self.width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._set_scroll(self._scroll)
+        super().resizeEvent(event)
+
+    # --- input ---------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self._scrubbing = True
+        self._last_requested = None
+        self._scrub_to(event.position().x())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._scrubbing and event.buttons() & Qt.MouseButton.LeftButton:
+            self._scrub_to(event.position().x())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._scrubbing = False
+
+    def _scrub_to(self, x: float) -> None:
+        k = self.frame_at(x)
+        if k == self._last_requested:
+            return
+        self._last_requested = k
+        self.set_frame(k)  # immediate feedback; the app's own set_frame in reply is then a no-op
+        self.frame_requested.emit(k)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta()
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if delta.y():
+                self._zoom(ZOOM_STEP if delta.y() > 0 else 1 / ZOOM_STEP, event.position().x())
+        else:
+            notches = (delta.x() or delta.y()) / 120
+            self._set_scroll(self._scroll - notches * 2 * self._cell)
+            self.update()
+        event.accept()
+
+    def _zoom(self, factor: float, anchor_x: float) -> None:
+        content_at_anchor = (anchor_x + self._scroll) / self._cell  # in frames, fractional
+        self.set_cell_width(round(self._cell * factor))
+        self._set_scroll(content_at_anchor * self._cell - anchor_x)
+        self.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return super().keyPressEvent(event)
+        if event.key() == Qt.Key.Key_I:
+            self._user_range(self._frame, max(self._frame, self._last))
+        elif event.key() == Qt.Key.Key_O:
+            self._user_range(min(self._frame, self._first), self._frame)
+        else:
+            super().keyPressEvent(event)
+
+    def _user_range(self, first: int, last: int) -> None:
+        if (first, last) != self.range():
+            self.set_range(first, last)
+            self.range_changed.emit(first, last)
+
+    # --- painting ------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Window))
+        exposed = event.rect()
+        first_visible = self.frame_at(max(0, exposed.left()))
+        last_visible = self.frame_at(min(exposed.right(), self._length * self._cell - self._scroll - 1))
+        self._paint_ruler(painter, palette, first_visible, last_visible)
+        for k in range(first_visible, last_visible + 1):
+            self._paint_cell(painter, palette, k)
+        self._paint_playhead(painter)
+        painter.end()
+
+    def _cell_rect(self, k: int) -> QRectF:
+        return QRectF(self.x_of(k), RULER_HEIGHT, self._cell, self.height() - RULER_HEIGHT)
+
+    def _paint_ruler(self, painter: QPainter, palette: QPalette, first: int, last: int) -> None:
+        ruler = QRectF(0, 0, self.width(), RULER_HEIGHT)
+        painter.fillRect(ruler, palette.color(QPalette.ColorRole.Button))
+        in_out = QRectF(self.x_of(self._first), 0, (self._last - self._first + 1) * self._cell, RULER_HEIGHT)
+        shade = QColor(palette.color(QPalette.ColorRole.Highlight))
+        shade.setAlpha(90)
+        painter.fillRect(in_out.intersected(ruler), shade)
+
+        # Label every `step`-th frame, the smallest step whose labels cannot touch each other.
+        metrics = painter.fontMetrics()
+        widest = metrics.horizontalAdvance(str(self._length - 1)) + 6
+        step = next((s for s in LABEL_STEPS if s * self._cell >= widest), LABEL_STEPS[-1])
+        painter.setPen(palette.color(QPalette.ColorRole.ButtonText))
+        for k in range(first, last + 1):
+            x = round(self.x_of(k))
+            labelled = k % step == 0
+            painter.drawLine(x, RULER_HEIGHT - (8 if labelled else 3), x, RULER_HEIGHT - 1)
+            if labelled:
+                painter.drawText(QRect(x + 3, 0, step * self._cell - 3, RULER_HEIGHT - 2),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(k))
+
+    def _paint_cell(self, painter: QPainter, palette: QPalette, k: int) -> None:
+        cell = self._cell_rect(k)
+        inner = cell.adjusted(CELL_PADDING, CELL_PADDING, -CELL_PADDING, -CELL_PADDING)
+        painter.fillRect(cell, palette.color(QPalette.ColorRole.Base))
+        image = self._provider(k) if self._provider is not None else None
+        if image is not None and not image.isNull() and inner.width() >= 1 and inner.height() >= 1:
+            scaled = image.scaled(inner.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.FastTransformation)
+            offset = QPointF((inner.width() - scaled.width()) / 2, (inner.height() - scaled.height()) / 2)
+            painter.drawImage(inner.topLeft() + offset, scaled)
+        else:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(inner, Qt.AlignmentFlag.AlignCenter, str(k))
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.drawLine(cell.topRight(), cell.bottomRight())
+        if not self._first <= k <= self._last:
+            dim = QColor(palette.color(QPalette.ColorRole.Window))
+            dim.setAlpha(160)
+            painter.fillRect(cell, dim)
+
+    def _paint_playhead(self, painter: QPainter) -> None:
+        cell = self._cell_rect(self._frame)
+        if cell.right() < 0 or cell.left() > self.width():
+            return
+        painter.setPen(QPen(PLAYHEAD_COLOUR, 2))
+        painter.drawRect(cell.adjusted(1, 1, -1, -1))
+        # The handle is at least as wide as its number, so narrow cells still show which frame it is.
+        centre = cell.center().x()
+        label = str(self._frame)
+        half = max(cell.width(), painter.fontMetrics().horizontalAdvance(label) + 8) / 2
+        left = max(0.0, min(self.width() - 2 * half, centre - half))  # whole, even at the strip's ends
+        handle = QRectF(left, 0, 2 * half, RULER_HEIGHT)
+        painter.fillRect(handle, PLAYHEAD_COLOUR)
+        painter.setPen(Qt.GlobalColor.white)
+        painter.drawText(handle, Qt.AlignmentFlag.AlignCenter, label)
+        painter.setPen(QPen(PLAYHEAD_COLOUR, 1))
+        painter.drawLine(QPointF(centre, RULER_HEIGHT), QPointF(centre, self.height()))
