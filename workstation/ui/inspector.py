@@ -172,11 +172,11 @@ class Inspector(QWidget):
     def _name(self) -> str | None:
         return self.document.character_name
 
-    def _guard(self, function, *args) -> None:
+    def _guard(self, function, *args, **kwargs) -> None:
         if self._refreshing:
             return
         try:
-            function(*args)
+            function(*args, **kwargs)
         except (doc.ProjectError, ValueError) as problem:
             self.error.emit(str(problem))
 

@@ -1,0 +1,89 @@
+"""Fixtures for driving the real workstation widgets offscreen: settings in a temporary file, a
+window with the demo project, and real drag-and-drop events."""
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from workstation import project as doc
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """QSettings in a temporary INI file, so tests never touch the user's settings."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def project_path(tmp_path):
+    from workstation.demo_project import write_demo_project
+
+    return write_demo_project(tmp_path / "demo")
+
+
+@pytest.fixture
+def window(qtbot, settings, project_path):
+    from workstation.ui.main_window import MainWindow
+
+    window = MainWindow(settings)
+    # A modal dialog would wait forever offscreen: tests that need one replace these themselves.
+    window.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    window.ask = lambda title, text: False
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_project(project_path)
+    wait_for_frame(qtbot, window)
+    yield window
+    window.document.undo_stack.setClean()  # no unsaved-changes prompt at teardown
+    window.renderer.wait()
+
+
+def wait_for_frame(qtbot, window, frame: int | None = None):
+    """Wait until the Canvas shows the current state of the document (at ``frame``)."""
+    def shown():
+        key = window._key(window.document.frame if frame is None else frame)
+        cached = window.renderer.cached(key) if key else None
+        return cached is not None and window.canvas.image is cached.image
+    qtbot.waitUntil(shown, timeout=10_000)
+
+
+def send_drop(widget, mime: QMimeData, point: QPointF, modifiers=Qt.KeyboardModifier.NoModifier) -> bool:
+    """A real drag enter, move and drop at ``point``; True when the widget accepted the drop."""
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+    actions, button = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton
+    enter = QDragEnterEvent(point.toPoint(), actions, mime, button, modifiers)
+    QApplication.sendEvent(widget, enter)
+    if not enter.isAccepted():
+        return False
+    move = QDragMoveEvent(point.toPoint(), actions, mime, button, modifiers)
+    QApplication.sendEvent(widget, move)
+    drop = QDropEvent(point, actions, mime, button, modifiers)
+    QApplication.sendEvent(widget, drop)
+    return drop.isAccepted()
+
+
+def character_point(window, name: str) -> QPointF:
+    shape = window.canvas.shape_of(name)
+    assert shape is not None, f"{name} is not on the canvas"
+    return window.canvas.to_widget(shape.x, shape.y)
+
+
+def empty_point(window) -> QPointF:
+    """A point of the Canvas image where no character is."""
+    canvas = window.canvas
+    rect = canvas.image_rect()
+    for fx, fy in ((0.05, 0.95), (0.95, 0.95), (0.95, 0.05), (0.05, 0.05), (0.5, 0.95)):
+        point = QPointF(rect.left() + fx * rect.width(), rect.top() + fy * rect.height())
+        if canvas.character_at(point) is None:
+            return point
+    raise AssertionError("every corner of the canvas is covered by a character")
+
+
+def snapshot(window) -> dict:
+    return doc.to_dict(window.document.project)
+
+
+__all__ = ["QPoint", "character_point", "empty_point", "send_drop", "snapshot", "wait_for_frame"]

@@ -1,0 +1,202 @@
+"""The workstation driven through its real widgets: import, drag and drop, motion, playback,
+direct manipulation with undo, and projects (save, reopen, unsaved changes, bad files)."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.conftest import ROOT
+from tests.ui.conftest import character_point, empty_point, send_drop, snapshot, wait_for_frame
+from workstation import project as doc
+from workstation.ui.mime import DraggedMedia, to_mime
+
+CLIPS = ROOT / "assets" / "demo" / "clips"
+
+
+def library_mime(window, clip: str, frame: int | None = None):
+    """The drag payload the Library itself makes for a clip or one of its frames."""
+    library = window.library
+    item = library.clip_item(clip) if frame is None else library.frame_item(clip, frame)
+    assert item is not None
+    return library.mimeData([item])
+
+
+def test_importing_a_clip_by_dropping_a_file_on_the_library(window):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(CLIPS / "backdrop-2.png"))])
+    before = set(window.document.project.clips)
+    point = QPointF(window.library.viewport().rect().center())
+    assert send_drop(window.library.viewport(), mime, point)
+    added = set(window.document.project.clips) - before
+    assert len(added) == 1
+    name = added.pop()
+    assert window.document.project.clips[name].frame_count == 1
+    item = window.library.clip_item(name)
+    assert item is not None and "1 frames" in item.text(0)
+    window.document.undo_stack.undo()
+    assert name not in window.document.project.clips and window.library.clip_item(name) is None
+
+
+def test_importing_a_file_that_is_not_media_says_so_and_changes_nothing(window, tmp_path):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    before = snapshot(window)
+    assert window.import_files([str(bad)]) == []
+    assert snapshot(window) == before
+    message = window.statusBar().currentMessage()
+    assert "notes.mp4" in message and "\n" not in message
+
+
+def test_expanding_a_clip_lists_its_frames_with_thumbnails(window):
+    item = window.library.clip_item("digit-5-square")
+    item.setExpanded(True)
+    window.library.load_all_icons()
+    assert item.childCount() == 24
+    assert not item.child(23).icon(0).isNull()
+    assert library_mime(window, "digit-5-square", 7).text() == "frame 7 of 'digit-5-square'"
+
+
+def test_dropping_a_frame_on_the_canvas_sets_the_background(window, qtbot):
+    before = snapshot(window)
+    mime = library_mime(window, "digit-7-drift", 3)
+    assert send_drop(window.canvas, mime, empty_point(window))
+    assert window.document.shot().background == doc.FrameRef("digit-7-drift", 3)
+    wait_for_frame(qtbot, window)
+    window.document.undo_stack.undo()
+    assert snapshot(window) == before
+
+
+def test_shift_drop_adds_a_character_and_selects_it(window):
+    shot = window.document.shot()
+    count = len(shot.characters)
+    assert send_drop(window.canvas, library_mime(window, "digit-5-square", 0), empty_point(window),
+                     Qt.KeyboardModifier.ShiftModifier)
+    shot = window.document.shot()
+    assert len(shot.characters) == count + 1
+    added = shot.characters[-1]
+    assert added.source == doc.FrameRef("digit-5-square", 0)
+    assert window.document.character_name == added.name
+
+
+def test_dropping_a_clip_on_a_character_makes_it_the_motion_source(window):
+    point = character_point(window, window.document.shot().characters[0].name)
+    target = window.canvas.character_at(point)  # characters may overlap: the one the canvas picks
+    assert target is not None
+    assert send_drop(window.canvas, library_mime(window, "digit-7-drift"), point)
+    motion = window.document.shot().character(target).motion
+    assert motion is not None and motion.clip == "digit-7-drift"
+    assert window.document.character_name == target
+
+
+def test_the_inspector_motion_slot_takes_a_clip(window):
+    name = window.document.shot().characters[1].name
+    window.document.select_character(name)
+    slot = window.inspector.motion
+    assert slot.isEnabled()
+    assert send_drop(slot, to_mime(DraggedMedia("digit-2-sway")), QPointF(slot.rect().center()))
+    assert window.document.shot().character(name).motion.clip == "digit-2-sway"
+    assert slot.text() == "digit-2-sway"
+    window.inspector.hold.click()
+    assert window.document.shot().character(name).motion is None
+
+
+def test_space_plays_and_stops_and_the_timeline_scrubs(window, qtbot):
+    window.activateWindow()
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Space)
+    assert window.player.playing
+    qtbot.waitUntil(lambda: window.document.frame >= 3, timeout=5_000)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Space)
+    assert not window.player.playing
+    timeline = window.timeline
+    target = QPointF(timeline.x_of(5) + timeline.cell_width() / 2, timeline.height() - 10).toPoint()
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target)
+    assert window.document.frame == 5
+    wait_for_frame(qtbot, window, 5)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Period)
+    assert window.document.frame == 6
+    QTest.keyClick(window.canvas, Qt.Key.Key_Comma)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Comma)
+    assert window.document.frame == 4
+    QTest.keyClick(window.canvas, Qt.Key.Key_End)
+    assert window.document.frame == window.document.shot().length - 1
+    QTest.keyClick(window.canvas, Qt.Key.Key_Home)
+    assert window.document.frame == 0
+
+
+def test_one_drag_of_a_character_is_one_undo_step(window, qtbot):
+    start = character_point(window, window.document.shot().characters[0].name)
+    name = window.canvas.character_at(start)
+    before, steps = snapshot(window), window.document.undo_stack.count()
+    canvas, zoom = window.canvas, window.canvas.zoom()
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start.toPoint())
+    for i in range(1, 6):
+        QTest.mouseMove(canvas, (start + QPointF(6 * i, 3 * i)).toPoint())
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       (start + QPointF(30, 15)).toPoint())
+    assert window.document.undo_stack.count() == steps + 1
+    edit = doc.edit_at(window.document.shot().character(name), window.document.frame)
+    assert abs(edit.tx - 30 / zoom) < 0.5 and abs(edit.ty - 15 / zoom) < 0.5
+    after = snapshot(window)
+    window.document.undo_stack.undo()
+    assert snapshot(window) == before
+    window.document.undo_stack.redo()
+    assert snapshot(window) == after
+    wait_for_frame(qtbot, window)
+
+
+def test_wheel_steps_on_a_character_scale_it_in_one_undo_step(window):
+    point = character_point(window, window.document.shot().characters[0].name)
+    name, steps = window.canvas.character_at(point), window.document.undo_stack.count()
+    for _ in range(3):
+        event = QWheelEvent(point, window.canvas.mapToGlobal(point), QPointF().toPoint(), QPointF(0, 120).toPoint(),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
+        QApplication.sendEvent(window.canvas, event)
+    assert window.document.undo_stack.count() == steps + 1
+    scale = doc.edit_at(window.document.shot().character(name), window.document.frame).scale
+    assert abs(scale - 1.1**3) < 1e-6
+
+
+def test_save_reopen_and_compare(window, qtbot, tmp_path, settings):
+    from workstation.ui.main_window import MainWindow
+
+    name = window.document.shot().characters[0].name
+    window.document.select_character(name)
+    window.inspector.rotation.setValue(30.0)
+    assert window.isWindowModified() or window.document.modified
+    path = tmp_path / "saved" / "shot.stopframe"
+    path.parent.mkdir()
+    assert window._save_to(path)
+    assert not window.document.modified
+    assert window.recent_files()[0] == str(path.resolve())
+    reopened = MainWindow(settings)
+    qtbot.addWidget(reopened)
+    assert reopened.open_project(path)
+    assert doc.to_dict(reopened.document.project) == doc.to_dict(window.document.project)
+    assert doc.edit_at(reopened.document.shot().character(name), 0).rotation == 30.0
+
+
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, monkeypatch):
+    window.inspector.length.setValue(30)
+    assert window.document.modified
+    monkeypatch.setattr(window, "ask_unsaved", lambda: QMessageBox.StandardButton.Cancel)
+    assert not window.close()
+    assert window.isVisible() and window.document.shot().length == 30
+    monkeypatch.setattr(window, "ask_unsaved", lambda: QMessageBox.StandardButton.Discard)
+    assert window.close()
+
+
+def test_a_broken_project_file_is_one_line_and_the_open_project_stays(window, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.stopframe"
+    broken.write_text("{ not json")
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.StandardButton.Ok)
+    before = snapshot(window)
+    assert not window.open_project(broken)
+    assert snapshot(window) == before
+    message = window.statusBar().currentMessage()
+    assert str(broken) in message and "\n" not in message
+    assert Path(broken).read_text() == "{ not json"
