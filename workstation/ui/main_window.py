@@ -27,6 +27,7 @@ from workstation.ui.timeline import Timeline
 RECENT_LIMIT = 8
 AUTOSAVE_MS = 60_000
 THUMBNAIL_DELAY_MS = 250
+PREFETCH = 8  # frames rendered ahead of the playhead while playing
 PROJECT_FILTER = f"Stopframe projects (*{doc.PROJECT_SUFFIX})"
 MEDIA_FILTER = "Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"
 
@@ -183,6 +184,19 @@ class MainWindow(QMainWindow):
     def _on_frame_changed(self, frame: int) -> None:
         self.timeline.set_frame(frame)
         self._request_frame()
+        if self.player.playing:
+            self._prefetch(frame)
+
+    def _prefetch(self, frame: int) -> None:
+        """While playing, render the next frames ahead (in batches) so they are cached in time."""
+        frames = self.player.upcoming(frame, PREFETCH)
+        if not frames:
+            return
+        try:
+            requests = doc.render_requests(self.document.project, self.document.shot_name, frames)
+        except doc.ProjectError:
+            return
+        self.renderer.request_background([(self._key(k), r) for k, r in zip(frames, requests)])
 
     def _key(self, frame: int) -> tuple[int, str, int] | None:
         shot = self.document.shot()
@@ -206,6 +220,8 @@ class MainWindow(QMainWindow):
 
     def _on_frame_ready(self, frame: RenderedFrame) -> None:
         if frame.ticket == 0:
+            if frame.key == self._key(self.document.frame) and self.canvas.image is not frame.image:
+                self._display(frame)  # rendered ahead, and its time has come
             if frame.key[:2] == (self.document.revision, self.document.shot_name):
                 self.timeline.invalidate_thumbnails()
             return
@@ -236,6 +252,9 @@ class MainWindow(QMainWindow):
     def _render_thumbnails(self) -> None:
         shot = self.document.shot()
         if shot is None or self.engine is None:
+            return
+        if self.player.playing:  # playback renders (and caches) every frame it can; thumbnails wait
+            self._thumbnail_timer.start()
             return
         frames = range(min(shot.length, 600))
         try:

@@ -84,6 +84,18 @@ class Player(QObject):
         self.stop()
         self.document.set_frame(self._clamped_range()[1])
 
+    def upcoming(self, frame: int, count: int) -> list[int]:
+        """The ``count`` frames that play after ``frame`` (wrapping when looping)."""
+        first, last = self._clamped_range()
+        frames = []
+        for k in range(frame + 1, frame + 1 + count):
+            if k > last:
+                if not self.loop:
+                    break
+                k = first + (k - first) % (last - first + 1)
+            frames.append(k)
+        return frames
+
     def _tick(self) -> None:
         first, last = self._clamped_range()
         elapsed = int((time.perf_counter() - self._start_time) * self.fps())

@@ -63,7 +63,7 @@ class FrameRenderer(QObject):
     frame_ready = Signal(object)  # RenderedFrame, interactive or background
     failed = Signal(str)
 
-    BATCH = 16
+    BATCH = 4  # background frames per job: short jobs, so an interactive request never waits long
 
     def __init__(self, cache_size: int = 2048, parent: QObject | None = None):
         super().__init__(parent)
