@@ -5,13 +5,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stopframe-installed
 
-.PHONY: run test lint benchmark clean-venv
+.PHONY: run test lint benchmark screenshot system-deps clean-venv
 
 run: $(STAMP)
+	scripts/system_deps.sh x11
 	$(BIN)/python main.py
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The system libraries Qt needs (offscreen); installed with apt-get when missing and possible.
+system-deps:
+	scripts/system_deps.sh
+
+# A screenshot of the window `make run` opens, from a real X server (Xvfb).
+screenshot: $(STAMP)
+	scripts/system_deps.sh x11
+	xvfb-run -a -s "-screen 0 1440x900x24" $(BIN)/python scripts/screenshot.py docs/screenshot.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
