@@ -5,7 +5,7 @@ set to ``--fps``, default 60) and reports the frames delivered per second (disti
 Canvas showed) and the longest stall of the event loop (the largest gap between ticks of a 1 ms
 timer), against the targets: at least 60 fps delivered, no stall over 50 ms.
 
-    python benchmarks/playback.py [--fps 60] [--frames 300] [--model assets/models/demo]
+    python benchmarks/playback.py [--fps 60] [--frames 300] [--shot demo|sway|duet] [--model BUNDLE]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fps", type=float, default=60.0)
     parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--shot", default="demo", help="a shot of the demo project (duet has two characters)")
     parser.add_argument("--model", help="a model bundle (default: the bundled demo model)")
     args = parser.parse_args()
 
@@ -44,6 +45,7 @@ def main() -> int:
     window.canvas.setFixedSize(512, 512)
     window.show()
     window.open_project(write_demo_project(folder / "demo"))
+    window.document.select_shot(args.shot)
     if args.model:
         window.document.edit("Model", lambda project: setattr(project, "model", str(Path(args.model).resolve())))
     window.document.edit_shot("Benchmark length", lambda shot: (setattr(shot, "length", args.frames),
@@ -89,7 +91,8 @@ def main() -> int:
 
     delivered = len(shown) / elapsed
     stall = max(gaps) * 1000.0
-    print(f"device: {window.device_label.text()}; model {window.engine.image_size}x{window.engine.image_size}; "
+    print(f"shot {args.shot!r} ({len(window.document.shot().characters)} characters); "
+          f"device: {window.device_label.text()}; model {window.engine.image_size}x{window.engine.image_size}; "
           f"canvas {window.canvas.width()}x{window.canvas.height()}")
     print(f"played {args.frames} frames at {args.fps:g} fps in {elapsed:.2f} s (ideal {args.frames / args.fps:.2f} s)")
     print(f"delivered: {len(shown)} distinct frames, {delivered:.1f} fps "

@@ -100,12 +100,13 @@ def test_the_demo_project_validates_and_points_at_the_shipped_clips():
     project = build_demo_project()
     document.validate(project)
     assert project.model is None
-    assert [shot.name for shot in project.shots] == ["demo", "sway"]
+    assert [shot.name for shot in project.shots] == ["demo", "sway", "duet"]
     for name, file_name in CLIP_FILES.items():
         assert document.clip_path(project, name) == DEMO_CLIPS / file_name
     demo = project.shot("demo")
     assert (demo.length, demo.fps, demo.background) == (24, 12.0, document.FrameRef("backdrop-1", 0))
-    two, seven = demo.character("digit 2"), demo.character("digit 7")
+    assert [c.name for c in demo.characters] == ["digit 2"]
+    two, seven = project.shot("duet").character("digit 2"), project.shot("duet").character("digit 7")
     assert two.source == document.FrameRef("digit-2-sway", 0)
     assert two.motion == document.MotionSource("digit-5-square", 0, None, loop=True)
     assert seven.motion == document.MotionSource("digit-7-drift", 0, None, loop=True)
@@ -160,18 +161,18 @@ def test_the_default_folder_is_the_users_data_folder(monkeypatch, tmp_path):
 
 # -- rendering with the bundled demo model ------------------------------------------------------
 
-def test_the_demo_shot_renders_and_both_characters_move():
+def test_the_duet_shot_renders_and_both_characters_move():
     project = build_demo_project()
     engine = open_engine(project)
-    frames = np.stack(list(render_shot(engine, project, "demo")))
+    frames = np.stack(list(render_shot(engine, project, "duet")))
     assert frames.shape == (24, 3, 64, 64) and frames.dtype == np.float32
     assert frames.min() >= 0.0 and frames.max() <= 1.0
     assert np.abs(frames[6] - frames[0]).mean() > 0.01
     for keep in ("digit 2", "digit 7"):  # each character's motion on its own changes the picture
         alone = document.copy_project(project)
-        shot = alone.shot("demo")
+        shot = alone.shot("duet")
         shot.characters = [shot.character(keep)]
-        first, sixth = render_shot(engine, alone, "demo", range(0, 7, 6))
+        first, sixth = render_shot(engine, alone, "duet", range(0, 7, 6))
         assert np.abs(sixth - first).mean() > 0.01, keep
 
 

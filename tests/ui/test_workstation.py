@@ -92,7 +92,7 @@ def test_dropping_a_clip_on_a_character_makes_it_the_motion_source(window):
 
 
 def test_the_inspector_motion_slot_takes_a_clip(window):
-    name = window.document.shot().characters[1].name
+    name = window.document.shot().characters[0].name
     window.document.select_character(name)
     slot = window.inspector.motion
     assert slot.isEnabled()
