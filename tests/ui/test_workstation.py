@@ -200,3 +200,30 @@ def test_a_broken_project_file_is_one_line_and_the_open_project_stays(window, tm
     message = window.statusBar().currentMessage()
     assert str(broken) in message and "\n" not in message
     assert Path(broken).read_text() == "{ not json"
+
+
+def test_exporting_the_shot_writes_every_frame_while_editing_goes_on(window, qtbot, tmp_path):
+    from workstation.media import Clip
+
+    shot = window.document.shot()
+    out = tmp_path / "out.mp4"
+    job = window.export_shot(out, "mp4", scale=2)
+    with qtbot.waitSignal(job.signals.finished, timeout=30_000) as done:
+        window.inspector.length.setValue(shot.length + 5)  # editing during the export changes nothing in it
+    assert done.args == [str(out)]
+    with Clip(out) as clip:
+        assert (len(clip), clip.info.width, clip.info.height) == (24, 128, 128)
+    assert "exported 24 frames" in window.statusBar().currentMessage()
+
+
+def test_a_cancelled_export_leaves_nothing_behind(window, tmp_path):
+    from workstation.ui.export_job import ExportJob
+
+    out = tmp_path / "out.gif"
+    job = ExportJob(window.document.project, window.document.shot_name, out, "gif")
+    failures = []
+    job.signals.failed.connect(failures.append)
+    job.cancel()  # as the progress dialog's Cancel does, here before the first frame is written
+    job.run()
+    assert failures == [""]
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith("out")]

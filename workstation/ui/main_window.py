@@ -7,9 +7,9 @@ import time
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog
 
 from workstation import project as doc
 from workstation.engine import BundleError, Engine
@@ -18,6 +18,7 @@ from workstation.rendering import ProjectFrames, bundle_for
 from workstation.ui import edits
 from workstation.ui.canvas import ADD_CHARACTER, BACKGROUND, MOTION, Canvas
 from workstation.ui.document import ProjectDocument
+from workstation.ui.export_job import ExportJob
 from workstation.ui.inspector import Inspector
 from workstation.ui.library import Library
 from workstation.ui.playback import Player
@@ -29,6 +30,7 @@ AUTOSAVE_MS = 60_000
 THUMBNAIL_DELAY_MS = 250
 PREFETCH = 8  # frames rendered ahead of the playhead while playing
 PROJECT_FILTER = f"Stopframe projects (*{doc.PROJECT_SUFFIX})"
+EXPORT_FILTERS = {"MP4 video (*.mp4)": "mp4", "Animated GIF (*.gif)": "gif", "PNG frames (a folder)": "png"}
 MEDIA_FILTER = "Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"
 
 
@@ -96,6 +98,7 @@ class MainWindow(QMainWindow):
         self._action(file, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
         file.addSeparator()
         self._action(file, "&Import Clip…", self.import_dialog, "Ctrl+I")
+        self._action(file, "&Export Shot…", self.export_dialog, "Ctrl+E")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -302,6 +305,40 @@ class MainWindow(QMainWindow):
     def import_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Import clips", str(self._last_folder()), MEDIA_FILTER)
         self.import_files(paths)
+
+    def export_dialog(self) -> None:
+        shot = self.document.shot()
+        if shot is None:
+            self.show_problem("there is no shot to export yet")
+            return
+        folder = self.document.path.parent if self.document.path else self._last_folder()
+        path, chosen = QFileDialog.getSaveFileName(self, f"Export shot {shot.name!r}", str(folder / shot.name),
+                                                   ";;".join(EXPORT_FILTERS))
+        if path:
+            fmt = EXPORT_FILTERS[chosen] if chosen in EXPORT_FILTERS else "mp4"
+            if fmt != "png" and not path.lower().endswith("." + fmt):
+                path += "." + fmt
+            self.export_shot(path, fmt)
+
+    def export_shot(self, path: str | Path, fmt: str, scale: int = 4) -> ExportJob | None:
+        """Render the current shot to ``path`` (a PNG folder, an MP4 or a GIF) in the background,
+        with a progress dialog that can cancel it."""
+        shot = self.document.shot()
+        if shot is None:
+            return None
+        job = ExportJob(self.document.project, shot.name, path, fmt, scale)
+        progress = QProgressDialog(f"Exporting {shot.name} to {Path(path).name}…", "Cancel", 0, shot.length, self)
+        progress.setWindowTitle("Export")
+        progress.setMinimumDuration(300)
+        progress.canceled.connect(job.cancel)
+        job.signals.progress.connect(lambda done, total: progress.setValue(done))
+        job.signals.finished.connect(lambda written: (progress.reset(), self.statusBar().showMessage(
+            f"exported {shot.length} frames to {written}", 10_000)))
+        job.signals.failed.connect(lambda problem: (progress.reset(), self.show_problem(
+            problem or f"export of {shot.name} cancelled")))
+        self._export = (job, progress)  # keep both alive until the next export
+        QThreadPool.globalInstance().start(job)
+        return job
 
     def show_problem(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
