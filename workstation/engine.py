@@ -390,26 +390,37 @@ class Engine:
         return self.render_requests([request], layer)[0]
 
     def character_shapes(self, request) -> list[CharacterShape]:
-        """Each character of a frame request as it lands on the output image: the energy centroid
-        of its features and twice their spread, carried through its transform."""
-        shapes = []
-        for character in request.characters:
-            placed = self._placed(character)
-            energy = np.square(placed.features, dtype=np.float32).mean(axis=0)
-            energy = np.maximum(energy - np.median(energy), 0.0)  # the character, not a faint field everywhere
-            weights = energy / (energy.sum() + 1e-8)
-            h, w = weights.shape
-            ys = (np.arange(h, dtype=np.float32) * 2 + 1) / h - 1
-            xs = (np.arange(w, dtype=np.float32) * 2 + 1) / w - 1
-            cx, cy = float((weights.sum(0) * xs).sum()), float((weights.sum(1) * ys).sum())
-            spread = math.sqrt(float((weights.sum(0) * (xs - cx) ** 2).sum() + (weights.sum(1) * (ys - cy) ** 2).sum()))
-            forward = np.linalg.inv(np.vstack([self._absolute(placed).astype(np.float64), [0.0, 0.0, 1.0]]))
-            x, y, _ = forward @ np.array([cx, cy, 1.0])
-            scale = math.sqrt(abs(np.linalg.det(forward[:2, :2])))
-            to_pixels = self.image_size / 2.0
-            shapes.append(CharacterShape((x + 1) * to_pixels, (y + 1) * to_pixels,
-                                         min(max(3.0, 1.5 * spread * scale * to_pixels), self.image_size / 2.0)))
-        return shapes
+        """Each character of a frame request as it lands on the output image, for outlines,
+        handles and hit tests: the centre and radius of what the renderer draws for it alone
+        (g of its placed features, against g of nothing). The rendering, not the feature energy,
+        because a character encoder may also carry faint background everywhere."""
+        return self.shapes_of_requests([request])[0]
+
+    def shapes_of_requests(self, requests: Sequence) -> list[list[CharacterShape]]:
+        """``character_shapes`` for several requests, with one renderer call for all of them."""
+        placed = [[self._placed(c) for c in request.characters] for request in requests]
+        flat = [p for frame in placed for p in frame]
+        if not flat:
+            return [[] for _ in requests]
+        features = np.stack([p.features for p in flat])
+        nothing = np.zeros_like(features[:1])
+        images = self.render_features(np.concatenate([features, nothing]),
+                                      np.concatenate([np.stack([p.theta for p in flat]), IDENTITY[None]]),
+                                      np.zeros((len(flat) + 1, *features.shape[1:]), np.float32))
+        shapes = iter(self._shape(image, images[-1]) for image in images[:-1])
+        return [[next(shapes) for _ in frame] for frame in placed]
+
+    def _shape(self, image: np.ndarray, empty: np.ndarray) -> CharacterShape:
+        size = self.image_size
+        centres = np.arange(size, dtype=np.float64) + 0.5
+        drawn = np.abs(image - empty).sum(axis=0).astype(np.float64)
+        weights = np.maximum(drawn - np.quantile(drawn, 0.95), 0.0)  # the strongest 5% of the pixels
+        if weights.sum() <= 0:
+            return CharacterShape(size / 2.0, size / 2.0, size / 4.0)
+        weights /= weights.sum()
+        x, y = float(weights.sum(0) @ centres), float(weights.sum(1) @ centres)
+        spread = math.sqrt(float(weights.sum(0) @ (centres - x) ** 2 + weights.sum(1) @ (centres - y) ** 2))
+        return CharacterShape(x, y, min(max(3.0, 1.6 * spread), size / 2.0))
 
     def clear_caches(self) -> None:
         """Forget every encoding and theta: the clips behind the names have changed."""

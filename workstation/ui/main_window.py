@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         self.player.stop()
         self.player.set_range(0, 0)
         self._shown_ticket = 0
+        self.fps_label.setText("paused")
         self._update_title()
 
     def _open_engine(self) -> None:

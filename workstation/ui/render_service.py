@@ -49,7 +49,7 @@ class _Job(QRunnable):
         try:
             start = time.perf_counter()
             images = self.engine.render_requests([request for _, _, request in self.work])
-            shapes = [tuple(self.engine.character_shapes(request)) for _, _, request in self.work]
+            shapes = [tuple(shape) for shape in self.engine.shapes_of_requests([r for _, _, r in self.work])]
             per_frame = (time.perf_counter() - start) * 1000.0 / len(self.work)
             frames = [RenderedFrame(key, ticket, chw_to_qimage(image), shape, per_frame)
                       for (key, ticket, _), image, shape in zip(self.work, images, shapes)]
