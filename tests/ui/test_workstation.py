@@ -35,7 +35,7 @@ def test_importing_a_clip_by_dropping_a_file_on_the_library(window):
     name = added.pop()
     assert window.document.project.clips[name].frame_count == 1
     item = window.library.clip_item(name)
-    assert item is not None and "1 frames" in item.text(0)
+    assert item is not None and "1 frame ·" in item.text(0)
     window.document.undo_stack.undo()
     assert name not in window.document.project.clips and window.library.clip_item(name) is None
 

@@ -230,6 +230,8 @@ class Inspector(QWidget):
         if character is None:
             self.source.show_media(None)
             self.motion.show_media(None)
+            for box, neutral in ((self.x, 0.0), (self.y, 0.0), (self.rotation, 0.0), (self.scale, 1.0)):
+                box.setValue(neutral)
             return
         self.source.show_media(_frame_text(character.source))
         motion = character.motion

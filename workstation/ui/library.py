@@ -49,7 +49,8 @@ class Library(QTreeWidget):
         self.clear()
         self._pending_icons.clear()
         for name, clip in project.clips.items():
-            details = f"{clip.frame_count} frames · {clip.width}×{clip.height} · {clip.fps:g} fps"
+            frames = "1 frame" if clip.frame_count == 1 else f"{clip.frame_count} frames"
+            details = f"{frames} · {clip.width}×{clip.height} · {clip.fps:g} fps"
             item = QTreeWidgetItem([f"{name}\n{details}"])
             item.setData(0, MEDIA_ROLE, DraggedMedia(name))
             item.setToolTip(0, f"{doc.clip_path(project, name)}\nDrag onto a character to use its motion")
