@@ -2,22 +2,26 @@
 cached, and background work never delays an interactive request."""
 
 import numpy as np
+import pytest
 
 from workstation import project as doc
 from workstation.rendering import open_engine
-from workstation.ui.images import qimage_to_rgb8
+from workstation.ui.images import chw_to_qimage, qimage_to_rgb8
 from workstation.ui.render_service import FrameRenderer
 
 
-def demo_setup(project_path):
+@pytest.fixture
+def demo(project_path):
+    """(project, engine, renderer) over the demo project."""
     project = doc.load_project(project_path)
-    return project, open_engine(project)
-
-
-def test_requests_made_while_busy_collapse_to_the_newest(qtbot, project_path):
-    project, engine = demo_setup(project_path)
+    engine = open_engine(project)
     renderer = FrameRenderer()
     renderer.set_engine(engine)
+    return project, engine, renderer
+
+
+def test_requests_made_while_busy_collapse_to_the_newest(qtbot, demo):
+    project, engine, renderer = demo
     requests = doc.render_requests(project, "demo")
     rendered = []
     renderer.frame_ready.connect(lambda frame: rendered.append(frame.frame))
@@ -28,24 +32,20 @@ def test_requests_made_while_busy_collapse_to_the_newest(qtbot, project_path):
     assert rendered == [0, 4]  # 1, 2 and 3 were replaced while frame 0 rendered
 
 
-def test_a_rendered_frame_is_the_engines_image_and_is_cached(qtbot, project_path):
-    project, engine = demo_setup(project_path)
-    renderer = FrameRenderer()
-    renderer.set_engine(engine)
+def test_a_rendered_frame_is_the_engines_image_and_is_cached(qtbot, demo):
+    project, engine, renderer = demo
     request = doc.render_requests(project, "demo", [7])[0]
     with qtbot.waitSignal(renderer.frame_ready, timeout=10_000) as ready:
         renderer.request((1, "demo", 7), request)
     frame = ready.args[0]
-    expected = (np.clip(engine.render_frame(request), 0, 1).transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
+    expected = qimage_to_rgb8(chw_to_qimage(engine.render_frame(request)))
     assert np.array_equal(qimage_to_rgb8(frame.image), expected)
     assert renderer.cached((1, "demo", 7)) is frame
     assert len(frame.shapes) == len(request.characters)
 
 
-def test_an_interactive_request_goes_before_queued_background_work(qtbot, project_path):
-    project, engine = demo_setup(project_path)
-    renderer = FrameRenderer()
-    renderer.set_engine(engine)
+def test_an_interactive_request_goes_before_queued_background_work(qtbot, demo):
+    project, engine, renderer = demo
     requests = doc.render_requests(project, "demo")
     order = []
     renderer.frame_ready.connect(lambda frame: order.append((frame.ticket > 0, frame.frame)))

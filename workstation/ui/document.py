@@ -47,7 +47,7 @@ class ProjectEdit(QUndoCommand):
         scratch = doc.copy_project(document.project)
         self.result = mutate(scratch)
         doc.validate(scratch)
-        self.after = _State.of(scratch)
+        self.after = _State(scratch.clips, scratch.model, scratch.shots)  # the scratch copy is ours alone
 
     def redo(self) -> None:
         self.document._restore(self.after)
