@@ -187,26 +187,16 @@ class MainWindow(QMainWindow):
 
     def _on_frame_changed(self, frame: int) -> None:
         self.timeline.set_frame(frame)
-        self._request_frame()
-        if self.player.playing:
-            self._prefetch(frame)
-
-    def _prefetch(self, frame: int) -> None:
-        """While playing, render the next frames ahead (in batches) so they are cached in time."""
-        frames = self.player.upcoming(frame, PREFETCH)
-        if not frames:
-            return
-        try:
-            requests = doc.render_requests(self.document.project, self.document.shot_name, frames)
-        except doc.ProjectError:
-            return
-        self.renderer.request_background([(self._key(k), r) for k, r in zip(frames, requests)])
+        # While playing, the next frames render ahead (in batches) so they are cached in time.
+        self._request_frame(self.player.upcoming(frame, PREFETCH) if self.player.playing else [])
 
     def _key(self, frame: int) -> tuple[int, str, int] | None:
         shot = self.document.shot()
         return None if shot is None else (self.document.revision, shot.name, frame)
 
-    def _request_frame(self) -> None:
+    def _request_frame(self, ahead: list[int] = ()) -> None:
+        """Show the current frame (from the cache, else render it) and queue ``ahead`` behind it;
+        the project is turned into render requests once for all of them."""
         key = self._key(self.document.frame)
         if key is None or self.engine is None:
             self.canvas.show_frame(None, (), [])
@@ -214,13 +204,20 @@ class MainWindow(QMainWindow):
         cached = self.renderer.cached(key)
         if cached is not None:
             self._display(cached)
+        frames = [] if cached is not None else [key[2]]
+        frames += [k for k in ahead if self.renderer.cached(self._key(k)) is None]
+        if not frames:
             return
         try:
-            request = doc.render_requests(self.document.project, key[1], [key[2]])[0]
+            requests = doc.render_requests(self.document.project, key[1], frames)
         except doc.ProjectError as problem:
             self.show_problem(str(problem))
             return
-        self.renderer.request(key, request)
+        if cached is None:
+            self.renderer.request(key, requests.pop(0))
+            frames = frames[1:]
+        if frames:
+            self.renderer.request_background([(self._key(k), r) for k, r in zip(frames, requests)])
 
     def _on_frame_ready(self, frame: RenderedFrame) -> None:
         if frame.ticket == 0:
