@@ -60,7 +60,7 @@ def anchored_bundle(tmp_path_factory):
     per test session."""
     from export.bundle import export_bundle
 
-    model = trained_looking_model(anchored=True, motion_input="instance", motion_alignment="centroid")
+    model = trained_looking_model(anchored=True, motion_input="instance", motion_alignment="registration")
     return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")
 
 

@@ -18,7 +18,7 @@ IMAGE_SIZES = (64, 128, 256)
 PRECISIONS = ("auto", "fp32", "bf16")
 DATASETS = ("mmnist",)
 MOTION_INPUTS = ("rms", "instance")
-MOTION_ALIGNMENTS = ("none", "centroid")
+MOTION_ALIGNMENTS = ("none", "centroid", "registration")
 
 
 @dataclass
@@ -30,7 +30,9 @@ class ModelConfig:
     motion_width: int = 64
     anchored: bool = True  # DESIGN.md "anchored motion"; False is the paper-faithful ablation
     motion_input: str = "rms"  # how T^Z normalises its input pair: "rms" (one scale) or "instance"
-    motion_alignment: str = "none"  # "centroid": T^Z compares the pair centred on each one's character
+    # "centroid": T^Z compares the pair centred on each one's character; "registration": T^Z
+    # centres, turns by a soft rotation search and refines (SceneModel.registered_motion)
+    motion_alignment: str = "none"
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)

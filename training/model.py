@@ -8,6 +8,9 @@ Images are float32 RGB, NCHW, in [0, 1]; features are [N, C, H/4, W/4]. Theta fo
 Anchored motion (on by default): ``motion`` returns theta relative to the centroid of the
 character in ``features_from``; ``render`` re-applies it about the centroid of the character being
 rendered. With x_c = x_t1 both centroids are the same and the result equals the plain model's.
+
+T^Z is the motion net alone (the paper), or with ``motion_alignment = "registration"`` (the
+recipe) a registration of the pair that the net corrects: ``registered_motion``.
 """
 
 from __future__ import annotations
@@ -109,6 +112,9 @@ class Motion(nn.Module):
         nn.init.zeros_(self.head.weight)
         with torch.no_grad():
             self.head.bias.copy_(torch.tensor(IDENTITY_THETA).flatten())
+        if config.motion_alignment == "registration":
+            # This net then only corrects a registration (SceneModel.registered_motion).
+            self.registration = RotationSearch()
         if config.motion_alignment == "centroid":
             # How much of the centroid displacement becomes translation: 0 at start, so T^Z starts
             # at the identity; training raises it as soon as following the character pays off.
@@ -131,11 +137,16 @@ def warp(features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
 
 def centroid(features: torch.Tensor) -> torch.Tensor:
     """Soft centroid [N,2] (x, y in normalized units) of where the character features carry energy."""
-    n, _, h, w = features.shape
-    energy = features.float().pow(2).mean(dim=1).reshape(n, h * w)
+    return centroid_of(energy_map(features))
+
+
+def centroid_of(energy: torch.Tensor) -> torch.Tensor:
+    """Soft centroid [N,2] of an energy map [N,1,h,w]."""
+    n, _, h, w = energy.shape
+    energy = energy.reshape(n, h * w)
     weights = energy / (energy.sum(dim=1, keepdim=True) + 1e-8)
-    ys = (torch.arange(h, device=features.device, dtype=torch.float32) * 2 + 1) / h - 1
-    xs = (torch.arange(w, device=features.device, dtype=torch.float32) * 2 + 1) / w - 1
+    ys = (torch.arange(h, device=energy.device, dtype=torch.float32) * 2 + 1) / h - 1
+    xs = (torch.arange(w, device=energy.device, dtype=torch.float32) * 2 + 1) / w - 1
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
     cx = (weights * grid_x.reshape(1, -1)).sum(dim=1)
     cy = (weights * grid_y.reshape(1, -1)).sum(dim=1)
@@ -167,8 +178,9 @@ class SceneModel(nn.Module):
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
-        if self.config.motion_alignment == "centroid":
-            relative = self.aligned_motion(features_from, features_to)
+        if self.config.motion_alignment in ("centroid", "registration"):
+            aligned = self.aligned_motion if self.config.motion_alignment == "centroid" else self.registered_motion
+            relative = aligned(features_from, features_to)
             return relative if self.config.anchored else theta_from(relative, centroid(features_from))
         theta = self.motion_net(features_from, features_to)
         if self.config.anchored:
@@ -187,6 +199,36 @@ class SceneModel(nn.Module):
         linear, shift = centred[:, :, :2], centred[:, :, 2]
         shift = shift + self.motion_net.centroid_gain * torch.einsum("nij,nj->ni", linear, c_from - c_to)
         return torch.cat([linear, shift.unsqueeze(2)], dim=2)
+
+    def registered_motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
+        """Pivot-relative theta by registering the pair, then refining what registration misses.
+
+        Both characters are centred on their centroids (the displacement of the centroids is the
+        translation), a soft search over rotations turns the first onto the second, and the motion
+        net reads the registered pair for a bounded correction (scale, shear, what the centroids
+        got wrong). Unlike a network that has to discover rotation from a loss, this finds it
+        from the first step, so T^Z can be learnt together with the features it reads.
+
+        Coordinates: centring gives a(u) = f_from(u + c_from) and b(v) = f_to(v + c_to); turning
+        gives a(R v); the correction samples that at A v + t. So the placed character at q samples
+        f_from at c_from + R A (q - c_to) + R t: about the pivot c_from, the linear part is L = R A
+        and the shift is R t - L (c_to - c_from)."""
+        # Registration measures the features and passes no gradient back into them: with one, f_c
+        # learnt to hold a fixed stripe that made every registration the identity (and carried no
+        # character at all), the cheapest way to keep early, wrong motions from costing anything.
+        energy_from, energy_to = energy_map(features_from.detach()), energy_map(features_to.detach())
+        c_from, c_to = centroid_of(energy_from), centroid_of(energy_to)
+        centred_from = warp(features_from, translation_theta(c_from))
+        centred_to = warp(features_to, translation_theta(c_to))
+        turn = rotation_linear(self.motion_net.registration(
+            warp(energy_from, translation_theta(c_from)), warp(energy_to, translation_theta(c_to))))
+        turned = warp(centred_from, _with_shift(turn, torch.zeros_like(c_from)))
+        correction = self.motion_net(turned, centred_to) - c_from.new_tensor(IDENTITY_THETA)
+        correction = 0.5 * torch.tanh(correction.float())  # bounded: it refines, it cannot run away
+        linear = turn @ (torch.eye(2, device=c_from.device) + correction[:, :, :2])
+        shift = torch.einsum("nij,nj->ni", turn, correction[:, :, 2])
+        shift = shift - torch.einsum("nij,nj->ni", linear, c_to - c_from)
+        return _with_shift(linear, shift)
 
     def place(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored."""
@@ -277,6 +319,58 @@ def sparsity(features: torch.Tensor) -> torch.Tensor:
     anchored motion's centroid needs."""
     flat = features.flatten(1)
     return (flat.abs().mean(1) / (flat.pow(2).mean(1).sqrt() + 1e-6)).mean()
+
+
+class RotationSearch(nn.Module):
+    """(energy_from, energy_to) -> angle [N] (radians, the angle of ``rotation_linear``): a soft
+    arg-max over candidate rotations of the cosine similarity between the first energy map turned
+    and the second, both centred on their character. Energy maps, not the features: a warp moves
+    where the character is, which the energy map says without the per-channel detail (and 64
+    times cheaper). The candidates span the +-60 degrees a Moving MNIST pair can turn, with a
+    margin; the sharpness of the soft arg-max is learnt."""
+
+    CANDIDATES_DEGREES = tuple(range(-75, 76, 5))
+
+    def __init__(self):
+        super().__init__()
+        angles = torch.deg2rad(torch.tensor(self.CANDIDATES_DEGREES, dtype=torch.float32))
+        self.register_buffer("angles", angles, persistent=False)
+        self.log_sharpness = nn.Parameter(torch.tensor(math.log(100.0)))
+
+    def forward(self, energy_from: torch.Tensor, energy_to: torch.Tensor) -> torch.Tensor:
+        n, k = energy_from.shape[0], self.angles.numel()
+        candidates = rotation_linear(self.angles)
+        thetas = _with_shift(candidates, candidates.new_zeros(k, 2)).repeat(n, 1, 1)
+        target = energy_to.reshape(n, 1, -1)
+        turned = warp(energy_from.repeat_interleave(k, dim=0), thetas).reshape(n, k, -1)
+        similarity = (turned * target).sum(-1) / (turned.norm(dim=-1) * target.norm(dim=-1) + 1e-6)
+        weights = torch.softmax(similarity * self.log_sharpness.clamp(0.0, 6.0).exp(), dim=1)
+        return (weights * self.angles).sum(dim=1)
+
+
+def energy_map(features: torch.Tensor) -> torch.Tensor:
+    """[N,1,h,w] float32: where the character is. The outermost ring of cells is left out (zero);
+    inside it, the mean square over channels of each channel's departure from its own mean, less
+    the average of that over the cells, clipped at 0.
+    f_c also carries a field that is the same everywhere (90% of the raw energy of a trained f_c,
+    measured) and a rim from the encoder's zero padding that is the same in every frame (up to
+    0.9 of the character's peak); neither says where the character is."""
+    inner = features.float()[:, :, 1:-1, 1:-1]
+    energy = (inner - inner.mean(dim=(2, 3), keepdim=True)).pow(2).mean(dim=1, keepdim=True)
+    # What is left away from the character (its own share of each channel's mean, squared) is
+    # below the average energy and is dropped, so it cannot pull the centroid to the middle.
+    energy = F.relu(energy - energy.mean(dim=(2, 3), keepdim=True))
+    return F.pad(energy, (1, 1, 1, 1))
+
+
+def rotation_linear(angle: torch.Tensor) -> torch.Tensor:
+    """[..., 2, 2] rotation matrices for angles [...] in radians."""
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    return torch.stack([torch.stack([cos, -sin], -1), torch.stack([sin, cos], -1)], -2)
+
+
+def _with_shift(linear: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    return torch.cat([linear, shift.unsqueeze(-1)], dim=-1)
 
 
 def translation_theta(offset: torch.Tensor) -> torch.Tensor:

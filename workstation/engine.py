@@ -172,9 +172,14 @@ def check_graphs(folder: Path, sessions: dict, metadata: dict) -> None:
 
 # -- geometry in numpy (the same arithmetic as training/model.py) -------------------------------------
 def centroid(features: np.ndarray) -> np.ndarray:
-    """[N, 2] soft centroid (x, y, normalized) of the feature energy, as training.model.centroid."""
+    """[N, 2] soft centroid (x, y, normalized) of the character energy, as training.model.centroid:
+    inside the outermost ring of cells, each channel's departure from its mean there, squared,
+    averaged over channels, less its average over those cells and clipped at 0."""
     n, _, h, w = features.shape
-    energy = np.square(features, dtype=np.float32).mean(axis=1).reshape(n, h * w)
+    inner = features[:, :, 1:-1, 1:-1].astype(np.float32)
+    energy = np.square(inner - inner.mean(axis=(2, 3), keepdims=True)).mean(axis=1)
+    energy = np.maximum(energy - energy.mean(axis=(1, 2), keepdims=True), 0.0)
+    energy = np.pad(energy, ((0, 0), (1, 1), (1, 1))).reshape(n, h * w)
     weights = energy / (energy.sum(axis=1, keepdims=True) + 1e-8)
     ys = (np.arange(h, dtype=np.float32) * 2 + 1) / h - 1
     xs = (np.arange(w, dtype=np.float32) * 2 + 1) / w - 1
