@@ -161,7 +161,7 @@ def test_the_recipe_gives_the_default_model_and_its_training():
     fields = ("dataset", "steps", "batch_size", "lr", "precision", "seed", "data_dir")
     args = argparse.Namespace(recipe=str(ROOT / "recipes" / "mmnist.toml"), set=None, **dict.fromkeys(fields))
     config = main.build_train_config(args)
-    assert config.model == ModelConfig(motion_input="instance")  # the default sizes
+    assert config.model == ModelConfig(motion_input="instance", motion_alignment="registration")  # default sizes
     assert config.steps == 14_000 and config.alpha_sparse == 0.02 and config.dataset == "mmnist"
     assert config.alpha_self == 1.0 and config.equiv_levels == 4
     args.set, args.steps = ["model.anchored=false"], 10
