@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from training.model import SceneModel
-from workstation.engine import BUNDLE_FORMAT, BUNDLE_VERSION, GRAPHS, new_session
+from workstation.engine import BUNDLE_FORMAT, BUNDLE_VERSION, CENTROID, GRAPHS, new_session
 
 OPSET = 20
 TOLERANCE = 1e-4
@@ -171,6 +171,7 @@ def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dic
         "feature_shape": [config.feature_channels, config.feature_size, config.feature_size],
         "opset": OPSET,
         "anchored": config.anchored,
+        "centroid": CENTROID,
         "model_config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "trained_on": extra.get("trained_on"),
         "evaluation": extra.get("evaluation"),

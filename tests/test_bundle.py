@@ -183,6 +183,23 @@ def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
 
 
 # -- bad bundles ---------------------------------------------------------------------------------------
+def test_bundles_say_which_centroid_their_renderer_anchors_on(anchored_bundle, tmp_path):
+    """A new bundle anchors on the character centroid and says so; a bundle from before the key
+    existed anchored on the plain feature energy, and the engine's outlines follow each one."""
+    metadata = json.loads((anchored_bundle[1] / "model.json").read_text())
+    assert metadata["centroid"] == "character"
+    assert Engine(anchored_bundle[1]).centroid is engine_module.centroid
+    older = copy_bundle(anchored_bundle[1], tmp_path)
+    del metadata["centroid"]
+    (older / "model.json").write_text(json.dumps(metadata))
+    assert Engine(older).centroid is engine_module.energy_centroid
+    features = np.zeros((1, 4, 16, 16), dtype=np.float32)
+    features[:, :, 10:13, 2:5] = 1.0
+    features[:, :, 0, :] = 3.0  # a rim: the character centroid leaves it out, the plain one does not
+    assert np.allclose(engine_module.centroid(features), [[-0.5625, 0.4375]], atol=1e-5)  # cells x 3, y 11
+    assert engine_module.energy_centroid(features)[0, 1] < 0
+
+
 def copy_bundle(folder, tmp_path):
     target = tmp_path / "copy"
     shutil.copytree(folder, target)

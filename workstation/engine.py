@@ -33,6 +33,10 @@ GRAPHS = {  # file -> (inputs, output)
     "motion.onnx": (("features_from", "features_to"), "theta"),
     "renderer.onnx": (("character_features", "theta", "background_features"), "image"),
 }
+# model.json "centroid": which centroid the renderer graph anchors on. Bundles written before the
+# key existed anchor on the plain feature energy ("energy"); the engine's own arithmetic (outlines,
+# edits on plain bundles) must use the same one.
+CENTROID = "character"
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
 FrameSource = Callable[[str, int], np.ndarray]
 
@@ -179,7 +183,17 @@ def centroid(features: np.ndarray) -> np.ndarray:
     inner = features[:, :, 1:-1, 1:-1].astype(np.float32)
     energy = np.square(inner - inner.mean(axis=(2, 3), keepdims=True)).mean(axis=1)
     energy = np.maximum(energy - energy.mean(axis=(1, 2), keepdims=True), 0.0)
-    energy = np.pad(energy, ((0, 0), (1, 1), (1, 1))).reshape(n, h * w)
+    return _weighted_centre(np.pad(energy, ((0, 0), (1, 1), (1, 1))))
+
+
+def energy_centroid(features: np.ndarray) -> np.ndarray:
+    """[N, 2] soft centroid of the plain feature energy: what bundles without a "centroid" key use."""
+    return _weighted_centre(np.square(features, dtype=np.float32).mean(axis=1))
+
+
+def _weighted_centre(energy: np.ndarray) -> np.ndarray:
+    n, h, w = energy.shape
+    energy = energy.reshape(n, h * w)
     weights = energy / (energy.sum(axis=1, keepdims=True) + 1e-8)
     ys = (np.arange(h, dtype=np.float32) * 2 + 1) / h - 1
     xs = (np.arange(w, dtype=np.float32) * 2 + 1) / w - 1
@@ -278,6 +292,7 @@ class Engine:
         self.image_size: int = self.metadata["image_size"]
         self.feature_shape: tuple[int, int, int] = tuple(self.metadata["feature_shape"])
         self.anchored: bool = bool(self.metadata["anchored"])
+        self.centroid = centroid if self.metadata.get("centroid") == CENTROID else energy_centroid
         self.frames = frames
         self._encodings = LRUCache(cache_size)
         self._thetas = LRUCache(cache_size)
@@ -353,7 +368,7 @@ class Engine:
         theta = IDENTITY if character.motion is None else self.motion_theta(*character.motion)
         pivot = None
         if not self.anchored:  # plain bundles take absolute thetas: edit about this character's centroid
-            pivot = centroid(features[None])
+            pivot = self.centroid(features[None])
             theta = theta_about(theta[None], pivot)[0]
         theta = compose_edit(theta, character.edit, self.image_size)
         if pivot is not None:
@@ -364,7 +379,7 @@ class Engine:
         """Theta as grid_sample uses it (what the renderer graph does inside when anchored)."""
         if not self.anchored:
             return placed.theta
-        return theta_from(placed.theta[None], centroid(placed.features[None]))[0]
+        return theta_from(placed.theta[None], self.centroid(placed.features[None]))[0]
 
     def _inputs(self, request, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         channels, height, width = self.feature_shape
