@@ -201,6 +201,17 @@ def _weighted_centre(energy: np.ndarray) -> np.ndarray:
     return np.stack([weights @ grid_x.reshape(-1), weights @ grid_y.reshape(-1)], axis=1)
 
 
+def character_only(features: np.ndarray) -> np.ndarray:
+    """Character features [N, C, h, w] less what f_c carries everywhere: each channel's field (its
+    median over the inner cells) and the rim its padding leaves (the outermost ring, set to zero).
+    Added to a scene that already holds one character's features, these add the character alone;
+    added whole, they add a second field, and the picture washes out."""
+    inner = features[:, :, 1:-1, 1:-1]
+    character = np.zeros_like(features)
+    character[:, :, 1:-1, 1:-1] = inner - np.median(inner, axis=(2, 3), keepdims=True)
+    return character
+
+
 def theta_about(theta: np.ndarray, pivot: np.ndarray) -> np.ndarray:
     linear, shift = theta[:, :, :2], theta[:, :, 2]
     return np.concatenate([linear, (shift + np.einsum("nij,nj->ni", linear, pivot) - pivot)[:, :, None]], axis=2)
@@ -391,7 +402,7 @@ class Engine:
             return np.zeros_like(background), IDENTITY, background
         first, others = placed[0], placed[1:]
         if others:  # the renderer warps one character; the others are warped here and added in
-            features = np.stack([p.features for p in others])
+            features = character_only(np.stack([p.features for p in others]))
             thetas = np.stack([self._absolute(p) for p in others])
             background = background + warp(features, thetas).sum(axis=0)
         return first.features, first.theta, background
