@@ -113,6 +113,7 @@ def test_several_characters_are_summed_in_feature_space(anchored_bundle, frames)
                               model.encoder_character(image(frames, "walk", 3)))
         theta2 = torch.from_numpy(engine_module.compose_edit(engine_module.IDENTITY, second.edit, 64))[None]
         background = model.encoder_background(image(frames, "bg", 0))
+        f2 = torch.from_numpy(engine_module.character_only(f2.numpy()))  # the second adds itself alone
         expected = model.renderer(model.place(f1, theta1) + model.place(f2, theta2) + background)[0].numpy()
     assert np.abs(got - expected).max() < 1e-4
 
