@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from tests.conftest import tiny_model_config
-from training.model import SceneModel, centroid, identity_theta, theta_about, theta_from, warp
+from training.model import SceneModel, centroid, identity_theta, rotation_linear, theta_about, theta_from, warp
+from training.model import rotation_theta as model_rotation_theta
 
 
 def rotation_theta(degrees: float, n: int = 1) -> torch.Tensor:
-    a = math.radians(degrees)
-    return torch.tensor([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0]]).expand(n, 2, 3)
+    return model_rotation_theta(torch.tensor(math.radians(degrees))).expand(n, 2, 3)
 
 
 @pytest.mark.parametrize("size", [64, 128])
@@ -114,8 +114,6 @@ def letter_l(channels: int = 8) -> torch.Tensor:
 def test_registered_motion_finds_a_turn_and_a_shift_before_any_training(anchored):
     """T^Z by registration reads a 30 degree turn and a 3-cell shift of an untrained model's
     features, and placing the character with it lands on where it went."""
-    from training.model import rotation_linear
-
     torch.manual_seed(0)
     model = SceneModel(tiny_model_config(anchored=anchored, motion_input="instance", motion_alignment="registration"))
     start = letter_l()
@@ -132,8 +130,6 @@ def test_registered_motion_finds_a_turn_and_a_shift_before_any_training(anchored
 def test_registered_motion_correction_is_bounded():
     """However wild the motion net's output, its correction moves each entry by at most 0.5:
     the failure of the centroid-only alignment (theta running off to hundreds) cannot happen."""
-    from training.model import rotation_linear
-
     model = SceneModel(tiny_model_config(motion_input="instance", motion_alignment="registration"))
     torch.nn.init.normal_(model.motion_net.head.weight, std=100.0)
     start = letter_l()
@@ -159,8 +155,8 @@ def test_pivot_helpers_are_inverse_and_keep_identity():
 
 
 def test_centroid_finds_the_blob():
-    """Removing each channel's mean pulls the centroid a little towards the image centre (3% of
-    the way for a character on 9 of 256 cells)."""
+    """On the centre cell of the blob: what each channel's mean leaves away from the character
+    falls below the average energy and is dropped."""
     assert torch.allclose(centroid(blob(8, 8)), torch.tensor([[1 / 16, 1 / 16]]), atol=0.015)
     assert torch.allclose(centroid(blob(4, 11)), torch.tensor([[-7 / 16, 7 / 16]]), atol=0.015)
 

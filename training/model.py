@@ -178,8 +178,9 @@ class SceneModel(nn.Module):
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
-        if self.config.motion_alignment in ("centroid", "registration"):
-            aligned = self.aligned_motion if self.config.motion_alignment == "centroid" else self.registered_motion
+        aligned = {"centroid": self.aligned_motion, "registration": self.registered_motion}.get(
+            self.config.motion_alignment)
+        if aligned is not None:
             relative = aligned(features_from, features_to)
             return relative if self.config.anchored else theta_from(relative, centroid(features_from))
         theta = self.motion_net(features_from, features_to)
@@ -218,11 +219,11 @@ class SceneModel(nn.Module):
         # character at all), the cheapest way to keep early, wrong motions from costing anything.
         energy_from, energy_to = energy_map(features_from.detach()), energy_map(features_to.detach())
         c_from, c_to = centroid_of(energy_from), centroid_of(energy_to)
-        centred_from = warp(features_from, translation_theta(c_from))
-        centred_to = warp(features_to, translation_theta(c_to))
-        turn = rotation_linear(self.motion_net.registration(
-            warp(energy_from, translation_theta(c_from)), warp(energy_to, translation_theta(c_to))))
-        turned = warp(centred_from, _with_shift(turn, torch.zeros_like(c_from)))
+        centre_from, centre_to = translation_theta(c_from), translation_theta(c_to)
+        angle = self.motion_net.registration(warp(energy_from, centre_from), warp(energy_to, centre_to))
+        centred_from, centred_to = warp(features_from, centre_from), warp(features_to, centre_to)
+        turn_theta = rotation_theta(angle)
+        turned, turn = warp(centred_from, turn_theta), turn_theta[:, :, :2]
         correction = self.motion_net(turned, centred_to) - c_from.new_tensor(IDENTITY_THETA)
         correction = 0.5 * torch.tanh(correction.float())  # bounded: it refines, it cannot run away
         linear = turn @ (torch.eye(2, device=c_from.device) + correction[:, :, :2])
@@ -335,14 +336,13 @@ class RotationSearch(nn.Module):
         super().__init__()
         angles = torch.deg2rad(torch.tensor(self.CANDIDATES_DEGREES, dtype=torch.float32))
         self.register_buffer("angles", angles, persistent=False)
+        self.register_buffer("turns", rotation_theta(angles), persistent=False)  # [K, 2, 3]
         self.log_sharpness = nn.Parameter(torch.tensor(math.log(100.0)))
 
     def forward(self, energy_from: torch.Tensor, energy_to: torch.Tensor) -> torch.Tensor:
         n, k = energy_from.shape[0], self.angles.numel()
-        candidates = rotation_linear(self.angles)
-        thetas = _with_shift(candidates, candidates.new_zeros(k, 2)).repeat(n, 1, 1)
         target = energy_to.reshape(n, 1, -1)
-        turned = warp(energy_from.repeat_interleave(k, dim=0), thetas).reshape(n, k, -1)
+        turned = warp(energy_from.repeat_interleave(k, dim=0), self.turns.repeat(n, 1, 1)).reshape(n, k, -1)
         similarity = (turned * target).sum(-1) / (turned.norm(dim=-1) * target.norm(dim=-1) + 1e-6)
         weights = torch.softmax(similarity * self.log_sharpness.clamp(0.0, 6.0).exp(), dim=1)
         return (weights * self.angles).sum(dim=1)
@@ -367,6 +367,12 @@ def rotation_linear(angle: torch.Tensor) -> torch.Tensor:
     """[..., 2, 2] rotation matrices for angles [...] in radians."""
     cos, sin = torch.cos(angle), torch.sin(angle)
     return torch.stack([torch.stack([cos, -sin], -1), torch.stack([sin, cos], -1)], -2)
+
+
+def rotation_theta(angle: torch.Tensor) -> torch.Tensor:
+    """[..., 2, 3]: the theta of a turn about the centre, for angles [...] in radians."""
+    linear = rotation_linear(angle)
+    return _with_shift(linear, linear.new_zeros(*linear.shape[:-1]))
 
 
 def _with_shift(linear: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:

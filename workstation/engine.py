@@ -179,7 +179,6 @@ def centroid(features: np.ndarray) -> np.ndarray:
     """[N, 2] soft centroid (x, y, normalized) of the character energy, as training.model.centroid:
     inside the outermost ring of cells, each channel's departure from its mean there, squared,
     averaged over channels, less its average over those cells and clipped at 0."""
-    n, _, h, w = features.shape
     inner = features[:, :, 1:-1, 1:-1].astype(np.float32)
     energy = np.square(inner - inner.mean(axis=(2, 3), keepdims=True)).mean(axis=1)
     energy = np.maximum(energy - energy.mean(axis=(1, 2), keepdims=True), 0.0)
