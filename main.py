@@ -76,18 +76,6 @@ def load_recipe(path: str) -> dict:
     return values
 
 
-def stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM (a GUI's Cancel, a job scheduler) both end training with a checkpoint.
-    SIGINT is re-armed because a process started in the background of a script inherits it ignored."""
-    import signal
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def command_train(args) -> int:
     from training.progress import json_lines, terminal_bar
     from training.trainer import Trainer, TrainingInterrupted
@@ -97,12 +85,17 @@ def command_train(args) -> int:
         trainer = Trainer.resume(args.out, callbacks, steps=args.steps)
     else:
         trainer = Trainer(build_train_config(args), args.out, callbacks)
-    stop_on_signals()
+    resume = f"continue with: python main.py train --resume --out {args.out}"
     try:
         trainer.train()
     except TrainingInterrupted as interrupted:
-        print(f"stopframe: {interrupted}; continue with: python main.py train --resume --out {args.out}",
-              file=sys.stderr)
+        print(f"stopframe: {interrupted}; {resume}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # a second Ctrl-C: nothing is written in the middle of a step
+        kept = trainer.last_checkpoint
+        after = (f"the last periodic checkpoint {kept} is kept; {resume}" if kept.is_file()
+                 else "no checkpoint had been written yet")
+        print(f"stopframe: left at once during step {trainer.step + 1}; {after}", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 0
 

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -61,6 +62,50 @@ def test_cancel_leaves_a_checkpoint_that_resumes(tmp_path):
     assert interrupted.value.step == 3
     assert checkpoint.load(tmp_path / "run")["step"] == 3
     assert Trainer.resume(tmp_path / "run").step == 3
+
+
+def ctrl_c_during_step(trainer_class, during: int, times: int = 1):
+    """Trainer._optimize that sends Ctrl-C once the batch of step ``during`` is drawn, before the
+    step is counted: where a KeyboardInterrupt would leave a checkpoint that resumes differently."""
+    optimize = trainer_class._optimize
+
+    def optimize_with_ctrl_c(self, *args, **kwargs):
+        if self.step + 1 == during:
+            for _ in range(times):
+                os.kill(os.getpid(), signal.SIGINT)
+        return optimize(self, *args, **kwargs)
+
+    return optimize_with_ctrl_c
+
+
+def test_ctrl_c_in_the_middle_of_a_step_stops_after_it_and_resumes_exactly(tmp_path, monkeypatch):
+    straight = Trainer(tiny_train_config(steps=6), tmp_path / "straight")
+    straight.train()
+    handler = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(Trainer, "_optimize", ctrl_c_during_step(Trainer, during=3))
+    with pytest.raises(TrainingInterrupted) as stopped:
+        Trainer(tiny_train_config(steps=6), tmp_path / "split").train()
+    assert stopped.value.step == 3
+    assert signal.getsignal(signal.SIGINT) is handler  # training gives the signal back
+    monkeypatch.undo()
+    resumed = Trainer.resume(tmp_path / "split")
+    resumed.train()
+    assert torch.allclose(parameters(resumed.model), parameters(straight.model), atol=1e-6)
+
+
+def test_a_second_ctrl_c_leaves_at_once_keeping_the_last_periodic_checkpoint(tmp_path, monkeypatch, capsys):
+    import main
+
+    monkeypatch.setattr(Trainer, "_optimize", ctrl_c_during_step(Trainer, during=4, times=2))
+    out = tmp_path / "run"
+    code = main.main(["train", "--steps", "6", "--out", str(out), "--progress", "json", *TINY_CLI,
+                      "--set", "checkpoint_every=3"])
+    assert code == main.EXIT_INTERRUPTED
+    assert checkpoint.load(out)["step"] == 3
+    assert not list((out / "checkpoints").glob("*.tmp"))
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("stopframe: left at once during step 4; the last periodic checkpoint")
+    assert "--resume" in last
 
 
 def test_a_run_folder_is_never_reused_silently(tmp_path):

@@ -2,8 +2,9 @@
 
 A run folder holds ``config.json``, ``metrics.csv``, ``samples/step_NNNNNNN.png`` and
 ``checkpoints/{last,best}.pt``. Progress goes to callbacks (a terminal bar or JSON lines, see
-``training/progress.py``). Ctrl-C writes a checkpoint before leaving; ``resume`` continues
-exactly where the checkpoint stopped: model, optimizer, step and the data stream's random state.
+``training/progress.py``). Ctrl-C or SIGTERM stops at the next step boundary and writes a checkpoint
+(``training/interrupts.py``); ``resume`` continues exactly where the checkpoint stopped: model,
+optimizer, step and the data stream's random state.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from training import checkpoint
 from training.config import TrainConfig
 from training.data.mmnist import MovingMNIST
 from training.evaluate import draw_examples, manipulation_mse, summarize
+from training.interrupts import stop_requests
 from training.model import SceneModel
 from training.scene import TorchScene
 
@@ -196,10 +198,11 @@ class Trainer:
                                  "precision": self.precision, "run_dir": str(self.run_dir)})
         started, started_step = time.perf_counter(), self.step
         record: dict = {}
-        try:
+        with stop_requests() as stop_requested:
             while self.step < config.steps:
-                if self.callbacks.should_stop():
-                    raise KeyboardInterrupt
+                if stop_requested() or self.callbacks.should_stop():
+                    self.save(self.last_checkpoint)
+                    raise TrainingInterrupted(self.step, self.last_checkpoint)
                 tick = time.perf_counter()
                 losses = self._optimize(self.model, self.optimizer, *self._batch(), self.precision,
                                         lr=learning_rate(config, self.step))
@@ -211,9 +214,6 @@ class Trainer:
                           "eta_s": (config.steps - self.step) * config.batch_size / max(pairs_per_s, 1e-9)}
                 self.callbacks.on_step(record)
                 self._periodic(record)
-        except KeyboardInterrupt:
-            self.save(self.last_checkpoint)
-            raise TrainingInterrupted(self.step, self.last_checkpoint) from None
         self.save(self.last_checkpoint)
         summary = {"step": self.step, "checkpoint": str(self.last_checkpoint),
                    "best_val_psnr": self.best_psnr, "final": record}
