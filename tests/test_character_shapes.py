@@ -48,3 +48,25 @@ def test_a_second_character_adds_itself_without_washing_out_the_scene():
         assert np.abs(both - first)[:, away].mean() < 0.03
         ink = (both.max(axis=0) < 0.15) & ~away
         assert ink.sum() >= 15  # the second character is drawn, in black
+
+
+def test_shrinking_or_turning_a_character_by_hand_leaves_the_background_as_it_was():
+    """A hand edit warps the character, not the field f_c carries everywhere: when the field was
+    warped too, a shrink pulled the warp's zero padding into view and stained the background near
+    the borders. Away from the character, the mean difference was 0.039 for a shrink to 0.6 and
+    0.008 for a 30-degree turn; it is under 0.003 now."""
+    project = build_demo_project()
+    engine = open_engine(project)
+    request = doc.render_requests(project, "demo", [6])[0]
+    plain = request.characters[0]
+    ys, xs = np.mgrid[0:64, 0:64] + 0.5
+    still = engine.character_shapes(request)[0]
+    for edit in (doc.Edit(scale=0.6), doc.Edit(rotation=30.0), doc.Edit(tx=-12.0, rotation=-20.0, scale=0.8)):
+        edited = doc.FrameRequest(request.shot, 6, request.background,
+                                  (doc.CharacterRequest(plain.source, plain.motion, edit),))
+        moved = engine.character_shapes(edited)[0]
+        away = ((np.hypot(xs - still.x, ys - still.y) > still.radius + 4)
+                & (np.hypot(xs - moved.x, ys - moved.y) > moved.radius + 4))
+        before, after = engine.render_requests([request, edited])
+        assert np.abs(after - before)[:, away].mean() < 0.006, edit
+        assert (after.max(axis=0) < 0.15).sum() >= 10  # the character is still drawn, in black

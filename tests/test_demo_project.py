@@ -100,7 +100,7 @@ def test_the_demo_project_validates_and_points_at_the_shipped_clips():
     project = build_demo_project()
     document.validate(project)
     assert project.model is None
-    assert [shot.name for shot in project.shots] == ["demo", "sway", "duet"]
+    assert [shot.name for shot in project.shots] == ["demo", "sway", "by hand", "duet"]
     for name, file_name in CLIP_FILES.items():
         assert document.clip_path(project, name) == DEMO_CLIPS / file_name
     demo = project.shot("demo")
@@ -174,6 +174,18 @@ def test_the_duet_shot_renders_and_both_characters_move():
         shot.characters = [shot.character(keep)]
         first, sixth = render_shot(engine, alone, "duet", range(0, 7, 6))
         assert np.abs(sixth - first).mean() > 0.01, keep
+
+
+def test_the_by_hand_shot_moves_by_its_keys_alone():
+    project = build_demo_project()
+    engine = open_engine(project)
+    seven = project.shot("by hand").character("digit 7")
+    assert seven.motion is None and [key.frame for key in seven.keyframes] == [0, 12, 23]
+    first, middle, last = render_shot(engine, project, "by hand", (0, 12, 23))
+    assert np.abs(middle - first).mean() > 0.01 and np.abs(last - middle).mean() > 0.01
+    seven.keyframes = []
+    first, last = render_shot(engine, project, "by hand", (0, 23))
+    assert np.array_equal(first, last)
 
 
 # -- dependencies -------------------------------------------------------------------------------

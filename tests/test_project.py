@@ -645,3 +645,12 @@ def test_module_imports_no_ui_or_ml_stack():
             "bad = {'torch', 'PySide6', 'cv2', 'onnxruntime'} & set(sys.modules); "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_neighbour_key_finds_the_nearest_key_each_way():
+    character = proj.Character("c", proj.FrameRef("clip", 0),
+                               keyframes=[proj.Keyframe(2), proj.Keyframe(7), proj.Keyframe(12)])
+    assert [proj.neighbour_key(character, f, 1) for f in (0, 2, 5, 7, 12, 30)] == [2, 7, 7, 12, None, None]
+    assert [proj.neighbour_key(character, f, -1) for f in (0, 2, 5, 7, 12, 30)] == [None, None, 2, 2, 7, 12]
+    assert proj.neighbour_key(proj.Character("d", proj.FrameRef("clip", 0)), 3, 1) is None
+

@@ -1,8 +1,9 @@
-"""The first-run demo project: the shipped demo clips (``assets/demo/clips``) in two ready shots.
+"""The first-run demo project: the shipped demo clips (``assets/demo/clips``) in four ready shots.
 
-- shot "demo": the 2 moves along the 5's square (motion transfer) while the 7 drifts with its own
-  motion, both over ``backdrop-1``;
-- shot "sway": the 5 rocks with the 2's sway over ``backdrop-2``.
+- shot "demo": the 2 moves along the 5's square (motion transfer) over ``backdrop-1``;
+- shot "sway": the 5 rocks with the 2's sway over ``backdrop-2``;
+- shot "by hand": the 7, with no motion clip, animated by three keys (it slides, turns and grows);
+- shot "duet": the 2 as in "demo" and the 7 drifting with its own motion, both over ``backdrop-1``.
 
 Both use the bundled demo model. The clips are made by ``scripts/make_demo_media.py``. No Qt here.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from workstation import project as document
 from workstation.media import MediaError, probe
-from workstation.project import Character, ClipRef, FrameRef, MotionSource, Project, ProjectError, Shot
+from workstation.project import Character, ClipRef, FrameRef, Keyframe, MotionSource, Project, ProjectError, Shot
 
 __all__ = ["DEMO_CLIPS", "DEMO_FILE_NAME", "build_demo_project", "write_demo_project", "default_demo_folder"]
 
@@ -60,6 +61,13 @@ def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
     sway = Shot("sway", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0))
     document.add_character(sway, Character("digit 5", FrameRef("digit-5-square", 0), motion=_looping("digit-2-sway")))
     document.add_shot(project, sway)
+
+    by_hand = Shot("by hand", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0))
+    keys = [Keyframe(0, tx=-26.0, ty=6.0, rotation=-10.0, scale=0.9), Keyframe(12, tx=-12.0, ty=-4.0, scale=1.2),
+            Keyframe(SHOT_LENGTH - 1, tx=2.0, ty=6.0, rotation=10.0, scale=0.9)]
+    document.add_character(by_hand, Character("digit 7", FrameRef("digit-7-drift", 0), keyframes=keys,
+                                              interpolation="smooth"))
+    document.add_shot(project, by_hand)
 
     duet = Shot("duet", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0))
     document.add_character(duet, Character("digit 2", FrameRef("digit-2-sway", 0), motion=_looping("digit-5-square")))

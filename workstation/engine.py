@@ -262,11 +262,15 @@ def edit_matrix(tx: float, ty: float, rotation: float, scale: float, image_size:
     ], dtype=np.float64)
 
 
+def is_identity_edit(edit) -> bool:
+    return edit is None or (edit.tx, edit.ty, edit.rotation, edit.scale) == (0, 0, 0, 1)
+
+
 def compose_edit(relative_theta: np.ndarray, edit, image_size: int) -> np.ndarray:
     """A centre-relative theta [2, 3] with a hand edit (tx, ty pixels; rotation degrees clockwise;
     scale) applied after the motion, about the character's current centre (where the motion has
     taken it)."""
-    if edit is None or (edit.tx, edit.ty, edit.rotation, edit.scale) == (0, 0, 0, 1):
+    if is_identity_edit(edit):
         return relative_theta
     sampling = np.vstack([relative_theta.astype(np.float64), [0.0, 0.0, 1.0]])
     motion = np.linalg.inv(sampling)  # forward map of the motion
@@ -289,7 +293,8 @@ class CharacterShape:
 @dataclass(frozen=True)
 class _Placed:
     features: np.ndarray  # [C, h, w]
-    theta: np.ndarray  # [2, 3], as the renderer graph takes it
+    theta: np.ndarray  # [2, 3], as the renderer graph takes it: the motion, then the hand edit
+    motion: np.ndarray | None = None  # [2, 3] absolute, the motion alone; None without a hand edit
 
 
 class Engine:
@@ -375,15 +380,17 @@ class Engine:
     # -- frame requests -----------------------------------------------------------------------------
     def _placed(self, character) -> _Placed:
         features = self.features(character.source.clip, character.source.frame, "character")
-        theta = IDENTITY if character.motion is None else self.motion_theta(*character.motion)
-        pivot = None
-        if not self.anchored:  # plain bundles take absolute thetas: edit about this character's centroid
-            pivot = self.centroid(features[None])
-            theta = theta_about(theta[None], pivot)[0]
-        theta = compose_edit(theta, character.edit, self.image_size)
-        if pivot is not None:
-            theta = theta_from(theta[None], pivot)[0]
-        return _Placed(features, theta.astype(np.float32))
+        motion = IDENTITY if character.motion is None else self.motion_theta(*character.motion)
+        if is_identity_edit(character.edit):
+            return _Placed(features, motion.astype(np.float32))
+        pivot = self.centroid(features[None])
+        if self.anchored:  # centre-relative thetas: the edit composes directly
+            theta = compose_edit(motion, character.edit, self.image_size)
+            motion = theta_from(motion[None], pivot)[0]
+        else:  # plain bundles take absolute thetas: edit about this character's centroid
+            relative = compose_edit(theta_about(motion[None], pivot)[0], character.edit, self.image_size)
+            theta = theta_from(relative[None], pivot)[0]
+        return _Placed(features, theta.astype(np.float32), motion.astype(np.float32))
 
     def _absolute(self, placed: _Placed) -> np.ndarray:
         """Theta as grid_sample uses it (what the renderer graph does inside when anchored)."""
@@ -400,11 +407,21 @@ class Engine:
         if not placed:
             return np.zeros_like(background), IDENTITY, background
         first, others = placed[0], placed[1:]
+        character = first.features
+        if first.motion is not None and self.centroid is centroid:
+            # A hand edit moves the character, not the field f_c carries everywhere: warped with a
+            # shrink or a turn, that field would pull the warp's zero padding into view and stain
+            # the background. So the field follows the motion alone, as in training, and the
+            # renderer warps the character part by motion and edit. With an identity edit the sum
+            # is warp(f_c, motion) exactly. (This centroid ignores the field, so the renderer
+            # anchors the character part where it anchors f_c.)
+            character = character_only(first.features[None])[0]
+            background = background + warp((first.features - character)[None], first.motion[None])[0]
         if others:  # the renderer warps one character; the others are warped here and added in
             features = character_only(np.stack([p.features for p in others]))
             thetas = np.stack([self._absolute(p) for p in others])
             background = background + warp(features, thetas).sum(axis=0)
-        return first.features, first.theta, background
+        return character, first.theta, background
 
     def render_requests(self, requests: Sequence, layer: str = "both") -> np.ndarray:
         """Images [N, 3, S, S] for workstation.project.FrameRequest-like requests. ``layer``:

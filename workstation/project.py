@@ -927,3 +927,14 @@ def remove_keyframe(character: Character, frame: int) -> Keyframe | None:
     if at < len(keys) and keys[at].frame == frame:
         return keys.pop(at)
     return None
+
+
+def neighbour_key(character: Character, frame: int, direction: int) -> int | None:
+    """The frame of the nearest key after ``frame`` (``direction`` > 0) or before it (< 0); None
+    when there is none that way."""
+    frames = [key.frame for key in character.keyframes]
+    if direction > 0:
+        at = bisect.bisect_right(frames, frame)
+        return frames[at] if at < len(frames) else None
+    at = bisect.bisect_left(frames, frame)
+    return frames[at - 1] if at > 0 else None

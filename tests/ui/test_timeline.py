@@ -6,7 +6,7 @@ from PySide6.QtGui import QColor, QImage, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from workstation.ui.timeline import RULER_HEIGHT, Timeline
+from workstation.ui.timeline import KEY_COLOUR, RULER_HEIGHT, Timeline
 
 WIDTH, HEIGHT = 600, 96
 
@@ -241,3 +241,21 @@ def test_paints_at_every_zoom(timeline):
         timeline.set_cell_width(width)
         timeline.set_frame(99)
         assert not timeline.grab().isNull()
+
+
+def test_keys_are_marked_with_a_diamond_under_their_frames(timeline):
+    timeline.set_frame(8)
+    timeline.set_thumbnail_provider(lambda k: solid("#202020"))
+    timeline.set_keys([5, 2, 5, 300])  # unsorted, repeated, and one past the shot's end
+    assert timeline.keys() == (2, 5, 300)
+    for width in (8, 48):
+        timeline.set_cell_width(width)
+        picture = timeline.grab().toImage()
+
+        def marked(frame):
+            return picture.pixelColor(timeline.key_marker_centre(frame).toPoint()) == KEY_COLOUR
+
+        assert marked(2) and marked(5) and not marked(3) and not marked(4)
+    timeline.set_keys([])
+    assert timeline.grab().toImage().pixelColor(timeline.key_marker_centre(2).toPoint()) != KEY_COLOUR
+

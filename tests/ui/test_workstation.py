@@ -161,6 +161,61 @@ def test_wheel_steps_on_a_character_scale_it_in_one_undo_step(window):
     assert abs(scale - 1.1**3) < 1e-6
 
 
+def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(window, qtbot):
+    document, timeline = window.document, window.timeline
+    name = document.shot().characters[0].name
+    document.select_character(name)
+    window.canvas.setFocus()
+    assert timeline.keys() == tuple(k.frame for k in document.character().keyframes) == ()
+    window._scrub(3)
+    window._transform(name, None, dx=4.0)
+    window._scrub(9)
+    window._transform(name, None, dx=8.0)
+    assert timeline.keys() == (3, 9)
+    assert window.inspector.key_state.text().startswith("◆ key at this frame")
+
+    window._scrub(6)
+    assert window.inspector.key_state.text().startswith("between 3 and 9")
+    assert not window.remove_key_action.isEnabled()
+    steps = document.undo_stack.count()
+    QTest.keyClick(window.canvas, Qt.Key.Key_K)  # key the in-between pose: frame 6 holds it
+    assert timeline.keys() == (3, 6, 9) and document.undo_stack.count() == steps + 1
+    assert doc.edit_at(document.character(), 6).tx == 4.0 + (12.0 - 4.0) * 3 / 6
+
+    QTest.keyClick(window.canvas, Qt.Key.Key_Comma, Qt.KeyboardModifier.AltModifier)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Comma, Qt.KeyboardModifier.AltModifier)
+    assert document.frame == 3
+    QTest.keyClick(window.canvas, Qt.Key.Key_Comma, Qt.KeyboardModifier.AltModifier)
+    assert document.frame == 3  # no key before the first
+    QTest.keyClick(window.canvas, Qt.Key.Key_Period, Qt.KeyboardModifier.AltModifier)
+    assert document.frame == 6
+    before = snapshot(window)
+    QTest.keyClick(window.canvas, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert timeline.keys() == (3, 9) and not window.remove_key_action.isEnabled()
+    document.undo_stack.undo()
+    assert snapshot(window) == before and timeline.keys() == (3, 6, 9)
+
+    document.select_character(None)
+    assert timeline.keys() == () and not window.set_key_action.isEnabled()
+    wait_for_frame(qtbot, window)
+
+
+def test_delete_removes_the_selected_character_but_not_while_typing_in_a_field(window, qtbot):
+    document = window.document
+    name = document.shot().characters[0].name
+    document.select_character(name)
+    count = len(document.shot().characters)
+    window.inspector.x.setFocus()
+    QTest.keyClick(window.inspector.x, Qt.Key.Key_Delete)
+    assert len(document.shot().characters) == count
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert name not in [c.name for c in document.shot().characters]
+    document.undo_stack.undo()
+    assert len(document.shot().characters) == count
+    wait_for_frame(qtbot, window)
+
+
 def test_save_reopen_and_compare(window, qtbot, tmp_path, settings):
     from workstation.ui.main_window import MainWindow
 

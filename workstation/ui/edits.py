@@ -86,6 +86,31 @@ def change_edit(document: ProjectDocument, character: str, frame: int, merge_key
     document.edit_character(f"{verb} {character}", apply, merge_key, name=character)
 
 
+def set_key(document: ProjectDocument, character: str, frame: int) -> None:
+    """Key ``character`` at ``frame`` with the pose it has there, so that changing the keys on
+    either side no longer moves it at this frame."""
+    def apply(c: doc.Character) -> None:
+        pose = doc.edit_at(c, frame)
+        doc.set_keyframe(c, doc.Keyframe(frame, pose.tx, pose.ty, pose.rotation, pose.scale))
+
+    document.edit_character(f"Key {character} at frame {frame}", apply, name=character)
+
+
+def remove_key(document: ProjectDocument, character: str, frame: int) -> bool:
+    """Remove the key of ``character`` at ``frame`` as one undo step; False (and no undo step)
+    when that frame has no key."""
+    shot = document.shot()
+    if shot is None or not any(key.frame == frame for key in shot.character(character).keyframes):
+        return False
+    document.edit_character(f"Remove key of {character} at frame {frame}",
+                            lambda c: doc.remove_keyframe(c, frame), name=character)
+    return True
+
+
+def remove_character(document: ProjectDocument, character: str) -> None:
+    document.edit_shot(f"Remove {character}", lambda shot: doc.remove_character(shot, character))
+
+
 def update_motion(document: ProjectDocument, character: str, merge_key: object = None, **fields) -> None:
     """Change the start / end / loop of a character's motion source."""
     def apply(c: doc.Character) -> None:

@@ -79,6 +79,23 @@ def _frame_text(ref: doc.FrameRef) -> str:
     return f"{ref.clip} · frame {ref.frame}"
 
 
+def describe_keys(character: doc.Character, frame: int) -> str:
+    """Where ``frame`` stands among the character's keys, in a few words."""
+    frames = [key.frame for key in character.keyframes]
+    if not frames:
+        return "none yet: a change keys the frame"
+    count = f"{len(frames)} in all" if len(frames) > 1 else "1 in all"
+    if frame in frames:
+        return f"◆ key at this frame ({count})"
+    before = doc.neighbour_key(character, frame, -1)
+    after = doc.neighbour_key(character, frame, 1)
+    if before is None:
+        return f"before the first, at {after} ({count})"
+    if after is None:
+        return f"after the last, at {before} ({count})"
+    return f"between {before} and {after} ({count})"
+
+
 class Inspector(QWidget):
     error = Signal(str)  # a one-line problem for the status bar
 
@@ -124,7 +141,17 @@ class Inspector(QWidget):
         self.scale = _spin(0.05, 20.0, 0.05, 2, "×")
         self.interpolation = QComboBox()
         self.interpolation.addItems(doc.INTERPOLATIONS)
+        self.key_state = QLabel()
+        self.set_key = QPushButton("Key")
+        self.set_key.setToolTip("Key this frame with the pose it has now (K)")
+        self.remove_key = QPushButton("Remove key")
+        self.remove_key.setToolTip("Remove the key at this frame (Alt+K)")
+        keys_row = QHBoxLayout()
+        keys_row.addWidget(self.key_state, 1)
+        keys_row.addWidget(self.set_key)
+        keys_row.addWidget(self.remove_key)
         self.remove = QPushButton("Remove character")
+        self.remove.setToolTip("Remove the selected character from the shot (Delete)")
         character_form = QFormLayout()
         character_form.addRow("Character", self.character_box)
         character_form.addRow("Source", self.source)
@@ -134,6 +161,7 @@ class Inspector(QWidget):
         character_form.addRow("Offset y", self.y)
         character_form.addRow("Rotation", self.rotation)
         character_form.addRow("Scale", self.scale)
+        character_form.addRow("Keys", keys_row)
         character_form.addRow("Between keys", self.interpolation)
         character_form.addRow(self.remove)
         self.character_group = QGroupBox("Character (at the current frame)")
@@ -167,7 +195,11 @@ class Inspector(QWidget):
         self.interpolation.activated.connect(lambda i: self._guard(
             self.document.edit_character, "Interpolation",
             lambda c: setattr(c, "interpolation", self.interpolation.itemText(i))))
-        self.remove.clicked.connect(self._remove_character)
+        self.set_key.clicked.connect(
+            lambda: self._guard(edits.set_key, self.document, self._name(), self.document.frame))
+        self.remove_key.clicked.connect(
+            lambda: self._guard(edits.remove_key, self.document, self._name(), self.document.frame))
+        self.remove.clicked.connect(lambda: self._guard(edits.remove_character, self.document, self._name()))
 
     def _name(self) -> str | None:
         return self.document.character_name
@@ -190,10 +222,6 @@ class Inspector(QWidget):
         name, frame = self._name(), self.document.frame
         self._guard(edits.change_edit, self.document, name, frame, ("field", name, frame, field), 0, 0, 0, 1,
                     {field: value})
-
-    def _remove_character(self) -> None:
-        name = self._name()
-        self._guard(self.document.edit_shot, f"Remove {name}", lambda shot: doc.remove_character(shot, name))
 
     def refresh(self, *_) -> None:
         self._refreshing = True
@@ -225,9 +253,11 @@ class Inspector(QWidget):
         self.character_box.setCurrentIndex(max(0, self.character_box.findData(self.document.character_name)))
         self.character_group.setEnabled(character is not None)
         for widget in (self.source, self.motion, self.hold, self.motion_start, self.motion_end, self.motion_loop,
-                       self.x, self.y, self.rotation, self.scale, self.interpolation, self.remove):
+                       self.x, self.y, self.rotation, self.scale, self.interpolation, self.set_key,
+                       self.remove_key, self.remove):
             widget.setEnabled(character is not None)
         if character is None:
+            self.key_state.clear()
             self.source.show_media(None)
             self.motion.show_media(None)
             for box, neutral in ((self.x, 0.0), (self.y, 0.0), (self.rotation, 0.0), (self.scale, 1.0)):
@@ -251,3 +281,5 @@ class Inspector(QWidget):
         self.rotation.setValue(edit.rotation)
         self.scale.setValue(edit.scale)
         self.interpolation.setCurrentText(character.interpolation)
+        self.key_state.setText(describe_keys(character, self.document.frame))
+        self.remove_key.setEnabled(any(key.frame == self.document.frame for key in character.keyframes))

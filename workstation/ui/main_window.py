@@ -108,6 +108,11 @@ class MainWindow(QMainWindow):
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit.addActions([undo, redo])
+        edit.addSeparator()
+        self.set_key_action = self._action(edit, "Set &Key", self.set_key, "K")
+        self.remove_key_action = self._action(edit, "Remove K&ey", self.remove_key, "Alt+K")
+        self.remove_character_action = self._action(edit, "Remove &Character", self.remove_character,
+                                                     QKeySequence.StandardKey.Delete)
 
         play = bar.addMenu("&Playback")
         self.play_action = self._action(play, "&Play / Pause", self.player.toggle, "Space")
@@ -115,6 +120,8 @@ class MainWindow(QMainWindow):
         self._action(play, "Next Frame", lambda: self.player.step(1), [".", "Right"])
         self._action(play, "First Frame", self.player.go_to_start, "Home")
         self._action(play, "Last Frame", self.player.go_to_end, "End")
+        self.previous_key_action = self._action(play, "Previous Key", lambda: self.jump_to_key(-1), "Alt+,")
+        self.next_key_action = self._action(play, "Next Key", lambda: self.jump_to_key(1), "Alt+.")
         self.loop_action = self._action(play, "&Loop", self.player.set_loop, "L", checkable=True)
         self.loop_action.setChecked(self.player.loop)
 
@@ -178,6 +185,7 @@ class MainWindow(QMainWindow):
     def _on_changed(self) -> None:
         shot = self.document.shot()
         self.timeline.set_length(shot.length if shot else 1)
+        self._refresh_keys()
         self._request_frame()
         self._thumbnail_timer.start()
 
@@ -187,8 +195,19 @@ class MainWindow(QMainWindow):
 
     def _on_frame_changed(self, frame: int) -> None:
         self.timeline.set_frame(frame)
+        self._refresh_keys()
         # While playing, the next frames render ahead (in batches) so they are cached in time.
         self._request_frame(self.player.upcoming(frame, PREFETCH) if self.player.playing else [])
+
+    def _refresh_keys(self) -> None:
+        """The timeline's key marks and the key actions follow the selected character and frame."""
+        character = self.document.character()
+        frames = [key.frame for key in character.keyframes] if character else []
+        self.timeline.set_keys(frames)
+        for action in (self.set_key_action, self.previous_key_action, self.next_key_action,
+                       self.remove_character_action):
+            action.setEnabled(character is not None)
+        self.remove_key_action.setEnabled(self.document.frame in frames)
 
     def _key(self, frame: int) -> tuple[int, str, int] | None:
         shot = self.document.shot()
@@ -270,8 +289,33 @@ class MainWindow(QMainWindow):
         self.document.set_frame(frame)
 
     def _transform(self, name: str, gesture, **change) -> None:
+        self._guarded(edits.change_edit, self.document, name, self.document.frame, gesture, **change)
+
+    def set_key(self) -> None:
+        if self.document.character_name is not None:
+            self._guarded(edits.set_key, self.document, self.document.character_name, self.document.frame)
+
+    def remove_key(self) -> None:
+        if self.document.character_name is not None:
+            self._guarded(edits.remove_key, self.document, self.document.character_name, self.document.frame)
+
+    def remove_character(self) -> None:
+        if self.document.character_name is not None:
+            self._guarded(edits.remove_character, self.document, self.document.character_name)
+
+    def jump_to_key(self, direction: int) -> None:
+        """Go to the selected character's previous (-1) or next (+1) key within the shot."""
+        character, shot = self.document.character(), self.document.shot()
+        if character is None or shot is None:
+            return
+        frame = doc.neighbour_key(character, self.document.frame, direction)
+        if frame is not None and frame < shot.length:
+            self._scrub(frame)
+
+    def _guarded(self, function, *args, **kwargs) -> None:
+        """Run an edit; a project error becomes a one-line message in the status bar."""
         try:
-            edits.change_edit(self.document, name, self.document.frame, gesture, **change)
+            function(*args, **kwargs)
         except doc.ProjectError as problem:
             self.show_problem(str(problem))
 

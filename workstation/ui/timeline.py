@@ -1,6 +1,7 @@
 """The shot timeline: a custom-painted strip with a frame-number ruler, one thumbnail cell per
-frame, the in/out range and the playhead. Click or drag to scrub, Ctrl+wheel to zoom, wheel to
-scroll, I/O to set the in and out points. Frames are numbered from 0, as in the project file.
+frame, a diamond under each key of the selected character, the in/out range and the playhead.
+Click or drag to scrub, Ctrl+wheel to zoom, wheel to scroll, I/O to set the in and out points.
+Frames are numbered from 0, as in the project file.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QPolygonF,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -31,6 +33,8 @@ RULER_HEIGHT = 18
 CELL_PADDING = 2
 LABEL_STEPS = (1, 5, 10, 50, 100, 500, 1000, 5000, 10000)
 PLAYHEAD_COLOUR = QColor(235, 80, 50)  # a fixed accent: it must stand out in both light and dark themes
+KEY_COLOUR = QColor(255, 170, 40)  # the Canvas's handle colour: keys belong to the selected character
+KEY_OUTLINE = QColor(60, 40, 0)  # dark, so the diamond shows on light thumbnails too
 
 
 class Timeline(QWidget):
@@ -46,11 +50,13 @@ class Timeline(QWidget):
         self._cell = DEFAULT_CELL
         self._scroll = 0.0  # pixels of content scrolled off the left edge
         self._provider: ThumbnailProvider | None = None
+        self._keys: tuple[int, ...] = ()
         self._scrubbing = False
         self._last_requested: int | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(64)
-        self.setToolTip("Click or drag to scrub · Ctrl+wheel to zoom · I/O set in and out")
+        self.setToolTip("Click or drag to scrub · Ctrl+wheel to zoom · I/O set in and out · "
+                        "◆ marks the selected character's keys")
 
     def sizeHint(self) -> QSize:
         return QSize(600, 96)
@@ -85,6 +91,16 @@ class Timeline(QWidget):
 
     def range(self) -> tuple[int, int]:
         return self._first, self._last
+
+    def set_keys(self, frames) -> None:
+        """The frames to mark as keys (those of the selected character; none without one)."""
+        keys = tuple(sorted(set(int(k) for k in frames)))
+        if keys != self._keys:
+            self._keys = keys
+            self.update()
+
+    def keys(self) -> tuple[int, ...]:
+        return self._keys
 
     def set_thumbnail_provider(self, provider: ThumbnailProvider | None) -> None:
         self._provider = provider
@@ -198,6 +214,7 @@ class Timeline(QWidget):
         self._paint_ruler(painter, palette, first_visible, last_visible)
         for k in range(first_visible, last_visible + 1):
             self._paint_cell(painter, palette, k)
+        self._paint_keys(painter, first_visible, last_visible)
         self._paint_playhead(painter)
         painter.end()
 
@@ -244,6 +261,26 @@ class Timeline(QWidget):
             dim = QColor(palette.color(QPalette.ColorRole.Window))
             dim.setAlpha(160)
             painter.fillRect(cell, dim)
+
+    def key_marker_centre(self, k: int) -> QPointF:
+        cell = self._cell_rect(k)
+        return QPointF(cell.center().x(), cell.bottom() - self._key_radius() - 3)
+
+    def _key_radius(self) -> float:
+        return max(3.0, min(7.0, self._cell * 0.18))
+
+    def _paint_keys(self, painter: QPainter, first: int, last: int) -> None:
+        radius = self._key_radius()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(KEY_OUTLINE, 1.2))
+        painter.setBrush(KEY_COLOUR)
+        for k in self._keys:
+            if first <= k <= last:
+                c = self.key_marker_centre(k)
+                painter.drawPolygon(QPolygonF([QPointF(c.x(), c.y() - radius), QPointF(c.x() + radius, c.y()),
+                                               QPointF(c.x(), c.y() + radius), QPointF(c.x() - radius, c.y())]))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_playhead(self, painter: QPainter) -> None:
         cell = self._cell_rect(self._frame)
