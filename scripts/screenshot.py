@@ -30,10 +30,12 @@ def main() -> int:
     window.resize(1400, 860)
     window.show()
     window.open_project(write_demo_project(folder / "demo"))
+    # The shot animated by hand: the timeline shows its keys, the Inspector where the frame is.
+    window.document.select_shot("by hand")
     shot = window.document.shot()
     window.document.select_character(shot.characters[0].name)
-    window.library.clip_item("digit-5-square").setExpanded(True)
-    window.document.set_frame(6)
+    window.library.clip_item("digit-7-drift").setExpanded(True)
+    window.document.set_frame(8)
 
     def grab() -> None:
         window.renderer.wait()
