@@ -70,3 +70,18 @@ def test_shrinking_or_turning_a_character_by_hand_leaves_the_background_as_it_wa
         before, after = engine.render_requests([request, edited])
         assert np.abs(after - before)[:, away].mean() < 0.006, edit
         assert (after.max(axis=0) < 0.15).sum() >= 10  # the character is still drawn, in black
+
+
+def test_the_empty_layer_is_the_shot_as_its_frames_show_it_without_the_character():
+    """What onion skins compare frames with: away from the character the frame and the "empty"
+    render agree, where the plate alone ("background") differs everywhere (it lacks f_c's field)."""
+    project = build_demo_project()
+    engine = open_engine(project)
+    request = doc.render_requests(project, "demo", [6])[0]
+    frame, empty, plate = (engine.render_requests([request], layer)[0] for layer in ("both", "empty", "background"))
+    shape = engine.character_shapes(request)[0]
+    ys, xs = np.mgrid[0:64, 0:64] + 0.5
+    away = np.hypot(xs - shape.x, ys - shape.y) > shape.radius + 4
+    assert np.abs(frame - empty)[:, away].mean() < 0.02
+    assert np.abs(frame - plate)[:, away].mean() > 0.05
+    assert (empty.max(axis=0) < 0.15).sum() == 0  # no ink: the character is not drawn

@@ -37,6 +37,7 @@ GRAPHS = {  # file -> (inputs, output)
 # key existed anchor on the plain feature energy ("energy"); the engine's own arithmetic (outlines,
 # edits on plain bundles) must use the same one.
 CENTROID = "character"
+LAYERS = ("both", "background", "character", "empty")
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
 FrameSource = Callable[[str, int], np.ndarray]
 
@@ -401,8 +402,14 @@ class Engine:
     def _inputs(self, request, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         channels, height, width = self.feature_shape
         background = np.zeros((channels, height, width), np.float32)
-        if layer in ("both", "background"):
+        if layer in ("both", "background", "empty"):
             background = self.features(request.background.clip, request.background.frame, "background").copy()
+        if layer == "empty":
+            if request.characters:  # the field is the first character's, as in "both"
+                source = request.characters[0].source
+                features = self.features(source.clip, source.frame, "character")
+                background = background + features - character_only(features[None])[0]
+            return np.zeros_like(background), IDENTITY, background
         placed = [self._placed(c) for c in request.characters] if layer in ("both", "character") else []
         if not placed:
             return np.zeros_like(background), IDENTITY, background
@@ -425,9 +432,11 @@ class Engine:
 
     def render_requests(self, requests: Sequence, layer: str = "both") -> np.ndarray:
         """Images [N, 3, S, S] for workstation.project.FrameRequest-like requests. ``layer``:
-        "both", "background" (the plate alone) or "character" (the characters alone)."""
-        if layer not in ("both", "background", "character"):
-            raise ValueError(f"layer={layer!r}: allowed values are both, background, character")
+        "both", "background" (the plate alone), "character" (the characters alone) or "empty" (the
+        shot as its frames show it without their characters: the plate with the field f_c carries
+        everywhere, which the plate alone lacks; what onion skins and masks compare frames with)."""
+        if layer not in LAYERS:
+            raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LAYERS)}")
         if not requests:
             return np.zeros((0, 3, self.image_size, self.image_size), np.float32)
         character, theta, background = zip(*(self._inputs(r, layer) for r in requests))

@@ -3,6 +3,8 @@ direct manipulation with undo, and projects (save, reopen, unsaved changes, bad 
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
@@ -214,6 +216,30 @@ def test_delete_removes_the_selected_character_but_not_while_typing_in_a_field(w
     document.undo_stack.undo()
     assert len(document.shot().characters) == count
     wait_for_frame(qtbot, window)
+
+
+def test_onion_skin_shows_the_neighbours_ghosts_while_paused_and_goes_when_switched_off(window, qtbot, settings):
+    from workstation.ui.images import qimage_to_rgb8
+
+    window._scrub(6)
+    wait_for_frame(qtbot, window, 6)
+    plain = qimage_to_rgb8(window.canvas.image).astype(int)
+    QTest.keyClick(window.canvas, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    assert window.onion_action.isChecked() and settings.value("view/onion_skin", type=bool)
+    shown = window._key(6)
+    qtbot.waitUntil(lambda: window.canvas.image is not window.renderer.cached(shown).image, timeout=10_000)
+    ghosted = qimage_to_rgb8(window.canvas.image).astype(int)
+    changed = np.abs(ghosted - plain).max(axis=2) > 12
+    assert 4 <= changed.sum() < 0.25 * changed.size  # ghosts where the character was and will be
+    assert window.canvas.shapes  # the outline and handles stay
+    window.player.play()
+    qtbot.waitUntil(lambda: window.document.frame != 6, timeout=5_000)
+    window.player.stop()
+    wait_for_frame(qtbot, window)
+    qtbot.waitUntil(lambda: window.canvas.image is not window.renderer.cached(window._key(window.document.frame)).image,
+                    timeout=10_000)  # ghosts again once paused
+    QTest.keyClick(window.canvas, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    wait_for_frame(qtbot, window)  # the plain frame again
 
 
 def test_save_reopen_and_compare(window, qtbot, tmp_path, settings):

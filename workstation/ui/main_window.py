@@ -21,6 +21,7 @@ from workstation.ui.document import ProjectDocument
 from workstation.ui.export_job import ExportJob
 from workstation.ui.inspector import Inspector
 from workstation.ui.library import Library
+from workstation.ui.onion_skin import OnionSkin
 from workstation.ui.playback import Player
 from workstation.ui.render_service import FrameRenderer, RenderedFrame
 from workstation.ui.timeline import Timeline
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
         self.document = ProjectDocument(parent=self)
         self.renderer = FrameRenderer(parent=self)
         self.player = Player(self.document, self)
+        self.onion = OnionSkin(self.document, self.renderer)
         self.engine: Engine | None = None
         self._shown_ticket = 0
         self._shown_times: deque[float] = deque(maxlen=120)
@@ -126,6 +128,9 @@ class MainWindow(QMainWindow):
         self.loop_action.setChecked(self.player.loop)
 
         view = bar.addMenu("&View")
+        self.onion_action = self._action(view, "&Onion Skin", self.set_onion_skin, "Alt+O", checkable=True)
+        self.onion_action.setToolTip("Show the frames on either side faintly: earlier in red, later in blue")
+        view.addSeparator()
         for dock in (self.library_dock, self.inspector_dock, self.timeline_dock):
             view.addAction(dock.toggleViewAction())
 
@@ -240,8 +245,11 @@ class MainWindow(QMainWindow):
 
     def _on_frame_ready(self, frame: RenderedFrame) -> None:
         if frame.ticket == 0:
-            if frame.key == self._key(self.document.frame) and self.canvas.image is not frame.image:
+            shown = self._key(self.document.frame)
+            if frame.key == shown and self.canvas.image is not frame.image:
                 self._display(frame)  # rendered ahead, and its time has come
+            elif self.onion.waits_for(frame.key, shown) and self.renderer.cached(shown) is not None:
+                self._display(self.renderer.cached(shown))  # a ghost it waited for has come
             if frame.key[:2] == (self.document.revision, self.document.shot_name):
                 self.timeline.invalidate_thumbnails()
             return
@@ -251,7 +259,10 @@ class MainWindow(QMainWindow):
 
     def _display(self, frame: RenderedFrame) -> None:
         shot = self.document.shot()
-        self.canvas.show_frame(frame.image, frame.shapes, [c.name for c in shot.characters] if shot else [])
+        image = frame.image
+        if self.onion.enabled and not self.player.playing:  # ghosts would only blur playback
+            image = self.onion.composite(frame) or image
+        self.canvas.show_frame(image, frame.shapes, [c.name for c in shot.characters] if shot else [])
         self.render_label.setText(f"render {frame.milliseconds:.1f} ms/frame")
         now = time.perf_counter()
         self._shown_times.append(now)
@@ -263,6 +274,8 @@ class MainWindow(QMainWindow):
         self._shown_times.clear()
         if not playing:
             self.fps_label.setText("paused")
+            if self.onion.enabled:
+                self._request_frame()  # the ghosts come back
 
     def _thumbnail(self, frame: int):
         key = self._key(frame)
@@ -282,6 +295,7 @@ class MainWindow(QMainWindow):
         except doc.ProjectError:
             return
         self.renderer.request_background([(self._key(k), r) for k, r in zip(frames, requests)])
+        self.onion.request_missing(self._key(self.document.frame))  # ahead of the thumbnails
 
     # -- user actions ----------------------------------------------------------------------------------
     def _scrub(self, frame: int) -> None:
@@ -290,6 +304,12 @@ class MainWindow(QMainWindow):
 
     def _transform(self, name: str, gesture, **change) -> None:
         self._guarded(edits.change_edit, self.document, name, self.document.frame, gesture, **change)
+
+    def set_onion_skin(self, on: bool) -> None:
+        self.onion.enabled = bool(on)
+        self.onion_action.setChecked(self.onion.enabled)
+        self.settings.setValue("view/onion_skin", self.onion.enabled)
+        self._request_frame()
 
     def set_key(self) -> None:
         if self.document.character_name is not None:
@@ -469,7 +489,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.player.stop()
-        self.renderer.wait()
+        self.renderer.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         event.accept()
@@ -495,6 +515,8 @@ class MainWindow(QMainWindow):
         return Path(recent[0]).parent if recent else Path.home()
 
     def _restore_layout(self) -> None:
+        self.onion.enabled = self.settings.value("view/onion_skin", False, type=bool)
+        self.onion_action.setChecked(self.onion.enabled)
         geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)

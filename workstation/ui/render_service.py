@@ -20,6 +20,7 @@ from workstation.project import FrameRequest
 from workstation.ui.images import chw_to_qimage
 
 FrameKey = tuple[int, str, int]  # (document revision, shot, frame)
+EMPTY_SHOT = -1  # the frame of a key that renders the shot without its characters (layer "empty")
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,16 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             start = time.perf_counter()
-            images = self.engine.render_requests([request for _, _, request in self.work])
-            shapes = [tuple(shape) for shape in self.engine.shapes_of_requests([r for _, _, r in self.work])]
+            frames = [item for item in self.work if item[0][2] != EMPTY_SHOT]
+            empty = [item for item in self.work if item[0][2] == EMPTY_SHOT]
+            images = list(self.engine.render_requests([request for _, _, request in frames]))
+            shapes = [tuple(shape) for shape in self.engine.shapes_of_requests([r for _, _, r in frames])]
+            images += list(self.engine.render_requests([request for _, _, request in empty], "empty"))
+            shapes += [()] * len(empty)
             per_frame = (time.perf_counter() - start) * 1000.0 / len(self.work)
-            frames = [RenderedFrame(key, ticket, chw_to_qimage(image), shape, per_frame)
-                      for (key, ticket, _), image, shape in zip(self.work, images, shapes)]
+            rendered = {key: RenderedFrame(key, ticket, chw_to_qimage(image), shape, per_frame)
+                        for (key, ticket, _), image, shape in zip(frames + empty, images, shapes)}
+            frames = [rendered[key] for key, _, _ in self.work]  # in the order asked for
         except Exception as error:  # a damaged clip, a failing session: one line in the status bar
             self.signals.failed.emit(f"rendering failed: {error}".splitlines()[0])
             return
@@ -106,9 +112,23 @@ class FrameRenderer(QObject):
         self._background = OrderedDict((key, request) for key, request in work if key not in self._cache)
         self._start()
 
+    def request_first(self, work: list[tuple[FrameKey, FrameRequest]]) -> None:
+        """Queue frames to render when idle, ahead of the queued ones (which stay queued)."""
+        for key, request in reversed(work):
+            if key not in self._cache:
+                self._background[key] = request
+                self._background.move_to_end(key, last=False)
+        self._start()
+
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Block until the worker is idle (for tests and benchmarks)."""
         return self._pool.waitForDone(timeout_ms)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Drop the queued work, start nothing new, and wait for the frame under way: a worker
+        still running when the application exits aborts the process."""
+        self.set_engine(None)
+        return self.wait(timeout_ms)
 
     def _start(self) -> None:
         if self._busy or self.engine is None:
