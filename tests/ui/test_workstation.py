@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -308,3 +308,16 @@ def test_a_cancelled_export_leaves_nothing_behind(window, tmp_path):
     job.run()
     assert failures == [""]
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith("out")]
+
+
+def test_help_lists_every_keyboard_shortcut_from_the_menus_themselves(window):
+    rows = window.show_shortcuts().rows()
+    assert ("Edit", "Set Key", "K") in rows and ("View", "Onion Skin", "Alt+O") in rows
+    assert ("Edit", "Undo", "Ctrl+Z") in rows
+    assert ("Playback", "Previous Frame", ", or Left") in rows
+    assert ("Timeline", "Set the in / out point", "I / O") in rows
+    shortcuts = {action.shortcut().toString() for action in window.findChildren(QAction) if not action.shortcut().isEmpty()}
+    listed = {keys for _, _, keys in rows}
+    assert all(any(key in entry for entry in listed) for key in shortcuts)  # no shortcut left out
+    window.shortcuts_dialog.close()
+    assert "Stopframe" in window.about_text() and "model:" in window.about_text()

@@ -3,6 +3,7 @@ with the menus, shortcuts and status bar that tie them together."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import time
 from collections import deque
 from pathlib import Path
@@ -19,6 +20,7 @@ from workstation.ui import edits
 from workstation.ui.canvas import ADD_CHARACTER, BACKGROUND, MOTION, Canvas
 from workstation.ui.document import ProjectDocument
 from workstation.ui.export_job import ExportJob
+from workstation.ui.help import HELP_TEXT, ShortcutsDialog
 from workstation.ui.inspector import Inspector
 from workstation.ui.library import Library
 from workstation.ui.onion_skin import OnionSkin
@@ -109,6 +111,8 @@ class MainWindow(QMainWindow):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.document.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
+        undo.setProperty(HELP_TEXT, "Undo")
+        redo.setProperty(HELP_TEXT, "Redo")
         edit.addActions([undo, redo])
         edit.addSeparator()
         self.set_key_action = self._action(edit, "Set &Key", self.set_key, "K")
@@ -133,6 +137,10 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in (self.library_dock, self.inspector_dock, self.timeline_dock):
             view.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts…", self.show_shortcuts, "F1")
+        self._action(help_menu, "&About Stopframe", self.show_about)
 
     def _connect(self) -> None:
         d = self.document
@@ -304,6 +312,23 @@ class MainWindow(QMainWindow):
 
     def _transform(self, name: str, gesture, **change) -> None:
         self._guarded(edits.change_edit, self.document, name, self.document.frame, gesture, **change)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        self.shortcuts_dialog = ShortcutsDialog(self.menuBar(), self)
+        self.shortcuts_dialog.show()
+        return self.shortcuts_dialog
+
+    def about_text(self) -> str:
+        try:
+            version = importlib.metadata.version("stopframe")
+        except importlib.metadata.PackageNotFoundError:
+            version = "(not installed)"
+        model = f"model: {self.engine.folder} ({self.engine.device_line})" if self.engine else "no model loaded"
+        return (f"Stopframe {version}\n\nSelf-supervised equivariant scene synthesis from video: "
+                f"characters, backgrounds and motion learnt from plain clips.\n\n{model}")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Stopframe", self.about_text())
 
     def set_onion_skin(self, on: bool) -> None:
         self.onion.enabled = bool(on)

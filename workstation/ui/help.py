@@ -1,0 +1,62 @@
+"""Help ▸ Keyboard Shortcuts: every menu command with its keys, read from the menus themselves so
+the list cannot drift from what the keys do, then the gestures of the Canvas and the Timeline."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QHeaderView, QMenuBar, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+GESTURES = (
+    ("Canvas", "Move a character", "drag it"),
+    ("Canvas", "Rotate a character", "Ctrl+drag, or drag the top handle"),
+    ("Canvas", "Scale a character", "Shift+drag, the wheel, or drag the corner handle"),
+    ("Canvas", "Add a character", "Shift+drop a frame from the Library"),
+    ("Canvas", "Set the background", "drop a frame on empty space"),
+    ("Canvas", "Give a character motion", "drop a clip on it"),
+    ("Timeline", "Scrub", "click or drag"),
+    ("Timeline", "Set the in / out point", "I / O"),
+    ("Timeline", "Zoom", "Ctrl+wheel"),
+)
+HELP_TEXT = "help_text"  # an action property: its name here when its menu text changes (Undo, Redo)
+
+
+def _plain(text: str) -> str:
+    return text.replace("&", "").removesuffix("…")
+
+
+def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
+    """(menu, command, keys) for every menu command that has keys, in menu order."""
+    rows = []
+    for entry in menu_bar.actions():
+        menu = entry.menu()
+        if menu is None:
+            continue
+        for action in menu.actions():
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts() if not k.isEmpty()]
+            if keys and not action.isSeparator():
+                rows.append((_plain(menu.title()), _plain(action.property(HELP_TEXT) or action.text()),
+                             " or ".join(keys)))
+    return rows
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, menu_bar: QMenuBar, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard Shortcuts")
+        rows = shortcut_rows(menu_bar) + list(GESTURES)
+        self.table = QTableWidget(len(rows), 3)
+        self.table.setHorizontalHeaderLabels(["Where", "Command", "Keys"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, values in enumerate(rows):
+            for column, value in enumerate(values):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        self.resize(620, 560)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [tuple(self.table.item(r, c).text() for c in range(3)) for r in range(self.table.rowCount())]
