@@ -144,6 +144,28 @@ def test_mp4_sequential_access_decodes_each_frame_once(mp4):
     assert clip._decoded == 24
 
 
+def test_a_clip_opened_with_what_was_read_before_is_not_read_through_again(mp4, png_folder, monkeypatch):
+    from workstation import media
+
+    folder, folder_frames = png_folder
+    infos = {path: probe(path) for path in (mp4, folder)}
+    last_frames = {path: Clip(path).frame(info.frame_count - 1) for path, info in infos.items()}
+    assert np.array_equal(last_frames[folder], folder_frames[-1])
+
+    def no_full_read(*args, **kwargs):
+        raise AssertionError("read through again")
+
+    monkeypatch.setattr(media, "_probe_video", no_full_read)
+    monkeypatch.setattr(media, "_scan_folder", no_full_read)
+    for path, info in infos.items():
+        clip = Clip(path, known=info)
+        assert clip.info == info
+        assert np.array_equal(clip.frame(info.frame_count - 1), last_frames[path])
+    monkeypatch.undo()
+    (folder / "frame1.png").unlink()  # the folder changed since: it is read and checked again
+    assert len(Clip(folder, known=infos[folder])) == infos[folder].frame_count - 1
+
+
 def test_frame_returns_private_copy(png_folder):
     folder, expected = png_folder
     clip = Clip(folder)

@@ -294,7 +294,11 @@ class Clip:
     0..N-1 in order decodes each frame once.  Safe to call from several threads (calls are serialised).
     """
 
-    def __init__(self, path, cache_frames: int = 256):
+    def __init__(self, path, cache_frames: int = 256, known=None):
+        """``known``: what an earlier read found (anything with ``frame_count``, ``fps``,
+        ``width`` and ``height``, such as a project's clip entry). A video is then not decoded
+        through again to count its frames, nor is every image of a folder read to check it (unless
+        the folder no longer holds that many images): seconds, for a long clip."""
         if int(cache_frames) < 0:
             raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
         self._path = Path(path)
@@ -306,7 +310,7 @@ class Clip:
         self._files: list | None = None    # image folder
         self._cache = LRUCache(0)
         self._cache_frames = int(cache_frames)
-        self.info: ClipInfo = _guarded(self._path, self._open)
+        self.info: ClipInfo = _guarded(self._path, lambda: self._open(known))
 
     # -- opening
 
@@ -314,9 +318,17 @@ class Clip:
         frame_bytes = max(1, info.width * info.height * 3)
         return LRUCache(min(self._cache_frames, CACHE_MAX_BYTES // frame_bytes))
 
-    def _open(self) -> ClipInfo:
+    def _open(self, known=None) -> ClipInfo:
         p = self._path
         kind = _kind_of(p)
+        if known is not None and kind in ("video", "images"):
+            info = ClipInfo(path=p, kind=kind, frame_count=int(known.frame_count), fps=float(known.fps),
+                            width=int(known.width), height=int(known.height))
+            files = _list_images(p) if kind == "images" else None
+            if (files is None or len(files) == info.frame_count) and self._first_frame_fits(info, files):
+                self._files = files
+                self._cache = self._make_cache(info)
+                return info
         if kind == "images":
             seen = []
 
@@ -344,6 +356,23 @@ class Clip:
             info = _probe_video(p)
         self._cache = self._make_cache(info)
         return info
+
+    def _first_frame_fits(self, info: ClipInfo, files: list | None) -> bool:
+        """Whether the first frame still decodes at the known size (a damaged or replaced file is
+        then read through, and reported, as on first reading)."""
+        if files is not None:
+            first = _read_image(files[0]) if files else None
+        else:
+            cap = _open_capture(self._path)
+            if cap is None:
+                return False
+            try:
+                ok, first = cap.read()
+            finally:
+                cap.release()
+            if not ok:
+                return False
+        return first is not None and first.shape[:2] == (info.height, info.width)
 
     # -- public API
 

@@ -33,7 +33,7 @@ class ProjectFrames:
     def clip(self, name: str) -> Clip:
         with self._lock:
             if name not in self._clips:
-                self._clips[name] = Clip(document.clip_path(self.project, name))
+                self._clips[name] = Clip(document.clip_path(self.project, name), known=self.project.clips[name])
             return self._clips[name]
 
     def __call__(self, name: str, frame: int) -> np.ndarray:

@@ -1,11 +1,12 @@
 """The workstation driven through its real widgets: import, drag and drop, motion, playback,
 direct manipulation with undo, and projects (save, reopen, unsaved changes, bad files)."""
 
+import time
 from pathlib import Path
 
 import numpy as np
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from tests.conftest import ROOT
 from tests.ui.conftest import character_point, empty_point, send_drop, snapshot, wait_for_frame
 from workstation import project as doc
+from workstation.media import probe
 from workstation.ui.mime import DraggedMedia, to_mime
 
 CLIPS = ROOT / "assets" / "demo" / "clips"
@@ -26,12 +28,13 @@ def library_mime(window, clip: str, frame: int | None = None):
     return library.mimeData([item])
 
 
-def test_importing_a_clip_by_dropping_a_file_on_the_library(window):
+def test_importing_a_clip_by_dropping_a_file_on_the_library(window, qtbot):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(CLIPS / "backdrop-2.png"))])
     before = set(window.document.project.clips)
     point = QPointF(window.library.viewport().rect().center())
-    assert send_drop(window.library.viewport(), mime, point)
+    with qtbot.waitSignal(window.clips_imported, timeout=10_000):
+        assert send_drop(window.library.viewport(), mime, point)
     added = set(window.document.project.clips) - before
     assert len(added) == 1
     name = added.pop()
@@ -42,14 +45,42 @@ def test_importing_a_clip_by_dropping_a_file_on_the_library(window):
     assert name not in window.document.project.clips and window.library.clip_item(name) is None
 
 
-def test_importing_a_file_that_is_not_media_says_so_and_changes_nothing(window, tmp_path):
+def test_importing_a_file_that_is_not_media_says_so_and_changes_nothing(window, qtbot, tmp_path):
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
     before = snapshot(window)
-    assert window.import_files([str(bad)]) == []
+    with qtbot.waitSignal(window.clips_imported, timeout=10_000) as imported:
+        window.import_files([str(bad)])
+    assert imported.args == [[]]
     assert snapshot(window) == before
     message = window.statusBar().currentMessage()
     assert "notes.mp4" in message and "\n" not in message
+
+
+def test_a_slow_clip_is_read_in_the_background_while_the_window_stays_live(window, qtbot, monkeypatch):
+    """Reading a long video (decoded through to count its frames) takes seconds; here a probe that
+    takes a second stands in for one. The event loop must keep running meanwhile."""
+    from workstation.ui import import_job
+
+    def slow_probe(path):
+        time.sleep(1.0)
+        return probe(path)
+
+    monkeypatch.setattr(import_job, "probe", slow_probe)
+    ticks = []
+    timer = QTimer(interval=20, timeout=lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    with qtbot.waitSignal(window.clips_imported, timeout=20_000) as imported:
+        window.import_files([str(CLIPS / "digit-7-drift"), str(CLIPS / "backdrop-1.png")])
+        qtbot.waitUntil(lambda: "reading digit-7-drift (1 of 2)" in window.statusBar().currentMessage())
+    timer.stop()
+    gaps = np.diff(ticks)
+    assert len(ticks) > 20 and gaps.max() < 0.5  # no freeze while the clips were read
+    folder, plate = imported.args[0]
+    assert window.document.project.clips[folder].frame_count == 24
+    assert window.document.project.clips[plate].frame_count == 1
+    window.document.undo_stack.undo()
+    assert plate not in window.document.project.clips and folder in window.document.project.clips
 
 
 def test_expanding_a_clip_lists_its_frames_with_thumbnails(window):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from workstation import project as doc
-from workstation.media import probe
+from workstation.media import ClipInfo, probe
 from workstation.ui.document import ProjectDocument
 from workstation.ui.mime import DraggedMedia
 
@@ -15,10 +15,11 @@ DEFAULT_SHOT_LENGTH = 24
 DEFAULT_FPS = 12.0
 
 
-def import_clip(document: ProjectDocument, path: str | Path) -> str:
-    """Add the clip at ``path`` (video, GIF, image or image folder); returns its name. Raises
-    MediaError (one line naming the file) when it cannot be read."""
-    info = probe(path)
+def import_clip(document: ProjectDocument, path: str | Path, info: ClipInfo | None = None) -> str:
+    """Add the clip at ``path`` (video, GIF, image or image folder), read with ``probe`` unless its
+    ``info`` is given; returns its name. Raises MediaError (one line naming the file) when it
+    cannot be read."""
+    info = info or probe(path)
     clip = doc.ClipRef(str(Path(path).resolve()), info.frame_count, info.fps, info.width, info.height)
     stem = Path(path).stem or Path(path).name
     return document.edit(f"Import {stem}", lambda project: doc.add_clip(project, stem, clip))

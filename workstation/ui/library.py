@@ -77,7 +77,7 @@ class Library(QTreeWidget):
     def _clip(self, name: str) -> Clip | None:
         if name not in self._clips and self.project is not None:
             try:
-                self._clips[name] = Clip(doc.clip_path(self.project, name))
+                self._clips[name] = Clip(doc.clip_path(self.project, name), known=self.project.clips[name])
             except MediaError:
                 return None
         return self._clips.get(name)

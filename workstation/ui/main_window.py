@@ -8,7 +8,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog
 
@@ -21,6 +21,7 @@ from workstation.ui.canvas import ADD_CHARACTER, BACKGROUND, MOTION, Canvas
 from workstation.ui.document import ProjectDocument
 from workstation.ui.export_job import ExportJob
 from workstation.ui.help import HELP_TEXT, ShortcutsDialog
+from workstation.ui.import_job import ImportJob
 from workstation.ui.inspector import Inspector
 from workstation.ui.library import Library
 from workstation.ui.onion_skin import OnionSkin
@@ -38,8 +39,12 @@ MEDIA_FILTER = "Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg *
 
 
 class MainWindow(QMainWindow):
+    clips_imported = Signal(list)  # the names of the clips an import added (maybe none)
+
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
+        self._imports: list[ImportJob] = []
+        self._export: tuple[ExportJob, QProgressDialog] | None = None
         self.settings = settings or QSettings()
         self.document = ProjectDocument(parent=self)
         self.renderer = FrameRenderer(parent=self)
@@ -378,16 +383,32 @@ class MainWindow(QMainWindow):
         except doc.ProjectError as problem:
             self.show_problem(str(problem))
 
-    def import_files(self, paths) -> list[str]:
-        names = []
-        for path in paths:
-            try:
-                names.append(edits.import_clip(self.document, path))
-            except (MediaError, doc.ProjectError) as problem:
-                self.show_problem(str(problem))
+    def import_files(self, paths) -> ImportJob | None:
+        """Read the clips at ``paths`` in the background and add each as it is read; the window
+        stays live meanwhile. Emits ``clips_imported`` with the names added when all are done."""
+        if not paths:
+            return None
+        job, names = ImportJob(list(paths)), []
+        job.signals.reading.connect(lambda path, number, count: self.statusBar().showMessage(
+            f"reading {Path(path).name}" + (f" ({number} of {count})" if count > 1 else "") + "…"))
+        job.signals.probed.connect(lambda path, info: self._add_imported(path, info, names))
+        job.signals.failed.connect(self.show_problem)
+        job.signals.finished.connect(lambda: self._imports_finished(job, names))
+        self._imports.append(job)  # alive until it finishes
+        QThreadPool.globalInstance().start(job)
+        return job
+
+    def _add_imported(self, path: str, info, names: list[str]) -> None:
+        try:
+            names.append(edits.import_clip(self.document, path, info))
+        except (MediaError, doc.ProjectError) as problem:
+            self.show_problem(str(problem))
+
+    def _imports_finished(self, job: ImportJob, names: list[str]) -> None:
+        self._imports.remove(job)
         if names:
             self.statusBar().showMessage(f"imported {', '.join(names)}", 5000)
-        return names
+        self.clips_imported.emit(names)
 
     def import_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Import clips", str(self._last_folder()), MEDIA_FILTER)
@@ -514,6 +535,11 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.player.stop()
+        for job in self._imports:
+            job.cancel()
+        if self._export is not None:
+            self._export[0].cancel()
+        QThreadPool.globalInstance().waitForDone()  # a worker still running at exit aborts the process
         self.renderer.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
