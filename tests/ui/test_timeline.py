@@ -259,3 +259,21 @@ def test_keys_are_marked_with_a_diamond_under_their_frames(timeline):
     timeline.set_keys([])
     assert timeline.grab().toImage().pixelColor(timeline.key_marker_centre(2).toPoint()) != KEY_COLOUR
 
+
+
+def test_dragging_a_key_diamond_moves_the_key_and_does_not_scrub(timeline, qtbot):
+    timeline.set_keys([2, 5])
+    moved, requested = record(timeline.key_moved), record(timeline.frame_requested)
+    start = timeline.key_marker_centre(5).toPoint()
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for frame in (6, 7, 8):
+        QTest.mouseMove(timeline, timeline.key_marker_centre(frame).toPoint())
+    assert timeline.grab().toImage().pixelColor(timeline.key_marker_centre(8).toPoint()) == KEY_COLOUR
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       timeline.key_marker_centre(8).toPoint())
+    assert moved == [(5, 8)] and requested == []
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     timeline.key_marker_centre(2).toPoint())  # a click on a key moves nothing
+    assert moved == [(5, 8)]
+    QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre_of(timeline, 3))
+    assert requested == [3]  # elsewhere it scrubs as before

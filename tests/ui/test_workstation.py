@@ -228,6 +228,17 @@ def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(
     document.undo_stack.undo()
     assert snapshot(window) == before and timeline.keys() == (3, 6, 9)
 
+    steps, before = document.undo_stack.index(), snapshot(window)
+    QTest.mousePress(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     timeline.key_marker_centre(9).toPoint())
+    QTest.mouseMove(timeline, timeline.key_marker_centre(11).toPoint())
+    QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       timeline.key_marker_centre(12).toPoint())
+    assert timeline.keys() == (3, 6, 12) and document.undo_stack.index() == steps + 1  # retimed in one step
+    assert doc.edit_at(document.character(), 12).tx == 12.0
+    document.undo_stack.undo()
+    assert snapshot(window) == before
+
     document.select_character(None)
     assert timeline.keys() == () and not window.set_key_action.isEnabled()
     wait_for_frame(qtbot, window)

@@ -108,6 +108,18 @@ def remove_key(document: ProjectDocument, character: str, frame: int) -> bool:
     return True
 
 
+def move_key(document: ProjectDocument, character: str, source: int, target: int) -> None:
+    """Move the key of ``character`` at frame ``source`` to frame ``target`` as one undo step;
+    a key already at ``target`` gives way to it."""
+    def apply(c: doc.Character) -> None:
+        key = doc.remove_keyframe(c, source)
+        if key is None:
+            raise doc.ProjectError(f"{character} has no key at frame {source}")
+        doc.set_keyframe(c, replace(key, frame=target))
+
+    document.edit_character(f"Move key of {character} from frame {source} to {target}", apply, name=character)
+
+
 def remove_character(document: ProjectDocument, character: str) -> None:
     document.edit_shot(f"Remove {character}", lambda shot: doc.remove_character(shot, character))
 

@@ -14,6 +14,7 @@ GESTURES = (
     ("Canvas", "Set the background", "drop a frame on empty space"),
     ("Canvas", "Give a character motion", "drop a clip on it"),
     ("Timeline", "Scrub", "click or drag"),
+    ("Timeline", "Move a key to another frame", "drag its diamond"),
     ("Timeline", "Set the in / out point", "I / O"),
     ("Timeline", "Zoom", "Ctrl+wheel"),
 )

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.player.loop_changed.connect(self.loop_action.setChecked)
         self.timeline.frame_requested.connect(self._scrub)
         self.timeline.range_changed.connect(self.player.set_range)
+        self.timeline.key_moved.connect(self.move_key)
         self.inspector.error.connect(self.show_problem)
         self.library.files_dropped.connect(self.import_files)
         c = self.canvas
@@ -348,6 +349,10 @@ class MainWindow(QMainWindow):
     def remove_key(self) -> None:
         if self.document.character_name is not None:
             self._guarded(edits.remove_key, self.document, self.document.character_name, self.document.frame)
+
+    def move_key(self, source: int, target: int) -> None:
+        if self.document.character_name is not None:
+            self._guarded(edits.move_key, self.document, self.document.character_name, source, target)
 
     def remove_character(self) -> None:
         if self.document.character_name is not None:

@@ -40,6 +40,7 @@ KEY_OUTLINE = QColor(60, 40, 0)  # dark, so the diamond shows on light thumbnail
 class Timeline(QWidget):
     frame_requested = Signal(int)
     range_changed = Signal(int, int)
+    key_moved = Signal(int, int)  # a key dragged from one frame to another
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -51,12 +52,13 @@ class Timeline(QWidget):
         self._scroll = 0.0  # pixels of content scrolled off the left edge
         self._provider: ThumbnailProvider | None = None
         self._keys: tuple[int, ...] = ()
+        self._key_drag: tuple[int, int] | None = None  # (the key's frame, the frame it is over now)
         self._scrubbing = False
         self._last_requested: int | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(64)
         self.setToolTip("Click or drag to scrub · Ctrl+wheel to zoom · I/O set in and out · "
-                        "◆ marks the selected character's keys")
+                        "◆ marks the selected character's keys: drag one to move it")
 
     def sizeHint(self) -> QSize:
         return QSize(600, 96)
@@ -147,20 +149,45 @@ class Timeline(QWidget):
 
     # --- input ---------------------------------------------------------------------------------
 
+    def key_at(self, point: QPointF) -> int | None:
+        """The key whose diamond is under ``point`` (with a little slack), if any."""
+        reach = self._key_radius() + 3
+        for k in self._keys:
+            centre = self.key_marker_centre(k)
+            if abs(point.x() - centre.x()) <= reach and abs(point.y() - centre.y()) <= reach:
+                return k
+        return None
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
+        key = self.key_at(event.position())
+        if key is not None:
+            self._key_drag = (key, key)
+            self.update()
+            return
         self._scrubbing = True
         self._last_requested = None
         self._scrub_to(event.position().x())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._scrubbing and event.buttons() & Qt.MouseButton.LeftButton:
+        if self._key_drag is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._key_drag = (self._key_drag[0], self.frame_at(event.position().x()))
+            self._ensure_visible(self._key_drag[1])
+            self.update()
+        elif self._scrubbing and event.buttons() & Qt.MouseButton.LeftButton:
             self._scrub_to(event.position().x())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._scrubbing = False
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._scrubbing = False
+        if self._key_drag is not None:
+            source, target = self._key_drag[0], self.frame_at(event.position().x())
+            self._key_drag = None
+            self.update()
+            if target != source:
+                self.key_moved.emit(source, target)
 
     def _scrub_to(self, x: float) -> None:
         k = self.frame_at(x)
@@ -274,7 +301,11 @@ class Timeline(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(QPen(KEY_OUTLINE, 1.2))
         painter.setBrush(KEY_COLOUR)
-        for k in self._keys:
+        keys = self._keys
+        if self._key_drag is not None:  # the dragged key is drawn where it would land
+            source, target = self._key_drag
+            keys = tuple(k for k in keys if k not in (source, target)) + (target,)
+        for k in keys:
             if first <= k <= last:
                 c = self.key_marker_centre(k)
                 painter.drawPolygon(QPolygonF([QPointF(c.x(), c.y() - radius), QPointF(c.x() + radius, c.y()),
