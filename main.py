@@ -47,6 +47,10 @@ def build_train_config(args) -> TrainConfig:
         value = getattr(args, option)
         if value is not None:
             values[option] = value
+    if getattr(args, "clips", None):
+        values["clips"] = [str(Path(clip).resolve()) for clip in args.clips]
+        if args.dataset is None:  # --clip means your own clips, whatever a recipe trained on
+            values["dataset"] = "clips"
     for assignment in args.set or []:
         key, sep, text = assignment.partition("=")
         if not sep:
@@ -241,7 +245,9 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="run folder (created; must be new unless --resume)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     train.add_argument("--recipe", help="TOML file with [train] and [model] tables")
-    train.add_argument("--dataset", help="dataset name (mmnist)")
+    train.add_argument("--dataset", help="mmnist (the default) or clips (your own, named with --clip)")
+    train.add_argument("--clip", dest="clips", action="append", metavar="PATH",
+                       help="a video, GIF or image folder to train on (repeat for more); implies --dataset clips")
     train.add_argument("--steps", type=int, help="total training steps")
     train.add_argument("--batch-size", dest="batch_size", type=int)
     train.add_argument("--lr", type=float)

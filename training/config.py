@@ -16,7 +16,8 @@ class ConfigError(ValueError):
 
 IMAGE_SIZES = (64, 128, 256)
 PRECISIONS = ("auto", "fp32", "bf16")
-DATASETS = ("mmnist",)
+DATASETS = ("mmnist", "clips")
+FIT_MODES = ("crop", "letterbox")
 MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "centroid", "registration")
 
@@ -51,8 +52,11 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    dataset: str = "mmnist"
+    dataset: str = "mmnist"  # "clips": pairs from your own clips (training/data/clips.py)
     data_dir: str = "../shared/data/mnist"
+    clips: list[str] = field(default_factory=list)  # videos, GIFs or image folders (dataset "clips")
+    max_gap: int = 4  # dataset "clips": the two frames of a pair are at most this many frames apart
+    fit: str = "crop"  # dataset "clips": how a frame becomes square ("crop" or "letterbox")
     steps: int = 20_000
     batch_size: int = 32
     lr: float = 1e-3
@@ -74,6 +78,14 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         _check_choice("dataset", self.dataset, DATASETS)
+        _check_choice("fit", self.fit, FIT_MODES)
+        _check_range("max_gap", self.max_gap, 1, 1000)
+        if not isinstance(self.clips, list) or not all(isinstance(c, str) for c in self.clips):
+            raise ConfigError(f"clips={self.clips!r}: must be a list of paths")
+        if self.dataset == "clips" and not self.clips:
+            raise ConfigError("dataset='clips' needs at least one clip: pass --clip PATH (a video, GIF or folder)")
+        if self.dataset != "clips" and self.clips:
+            raise ConfigError(f"clips are for dataset='clips', not dataset={self.dataset!r}")
         _check_choice("precision", self.precision, PRECISIONS)
         _check_choice("relative_losses", self.relative_losses, (True, False))
         _check_range("steps", self.steps, 1, 10**9)

@@ -37,10 +37,11 @@ def terminal_bar() -> Callbacks:
                                     pairs_s=f"{record['pairs_per_s']:.0f}", refresh=False)
 
     def validation(record: dict) -> None:
-        bar["tqdm"].write(f"step {record['step']}: validation PSNR reconstruction "
-                          f"{record['val_reconstruction_psnr']:.2f} dB, background "
-                          f"{record['val_background_psnr']:.2f} dB, transform {record['val_transform_psnr']:.2f} dB, "
-                          f"theta spread {record['val_theta_spread']:.4f}")
+        line = f"step {record['step']}: validation PSNR reconstruction {record['val_reconstruction_psnr']:.2f} dB"
+        if "val_background_psnr" in record:
+            line += (f", background {record['val_background_psnr']:.2f} dB, "
+                     f"transform {record['val_transform_psnr']:.2f} dB")
+        bar["tqdm"].write(f"{line}, theta spread {record['val_theta_spread']:.4f}")
 
     def end(summary: dict) -> None:
         bar["tqdm"].close()

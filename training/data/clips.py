@@ -1,0 +1,69 @@
+"""Training pairs from your own clips (videos, GIFs, image folders, as the workstation imports
+them): two frames of one clip at most ``max_gap`` frames apart, which is all the method needs.
+
+Each clip's last tenth (at least ``max_gap + 1`` frames) is held out for validation, so the
+frames validation reads were never trained on. Frames are fitted to the model's size once, when
+loaded, and kept in memory as uint8 (12 KiB a frame at 64x64).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from training.data.mnist import DataError
+from workstation.media import Clip, MediaError, fit
+
+SPLITS = ("train", "val")
+VALIDATION_SHARE = 0.1
+
+
+class ClipPairs:
+    def __init__(self, clips: list[np.ndarray], max_gap: int, names: list[str] | None = None):
+        """``clips``: per clip, uint8 frames [n, 3, S, S] (n >= 2)."""
+        self.clips, self.max_gap = clips, max_gap
+        self.names = names or [f"clip {i}" for i in range(len(clips))]
+        self._weights = np.array([len(c) for c in clips], np.float64)
+        self._weights /= self._weights.sum()
+
+    @classmethod
+    def load(cls, paths: list[str], split: str, image_size: int, max_gap: int,
+             fit_mode: str = "crop") -> ClipPairs:
+        """The ``split`` part of every clip in ``paths``; DataError (one line naming the file)
+        when one cannot be read or is too short to give both parts."""
+        if split not in SPLITS:
+            raise ValueError(f"split={split!r}: allowed values are {', '.join(SPLITS)}")
+        if not paths:
+            raise DataError("no clips to train on: name at least one with --clip")
+        parts = []
+        for path in paths:
+            try:
+                clip = Clip(path, cache_frames=0)
+                frames = [fit(frame, image_size, fit_mode) for frame in clip.frames()]
+            except MediaError as error:
+                raise DataError(str(error)) from None
+            held_out = max(max_gap + 1, round(len(frames) * VALIDATION_SHARE))
+            if len(frames) < held_out + max_gap + 1:
+                raise DataError(f"{path}: {len(frames)} frames is too few to train on with max_gap={max_gap} "
+                                f"(needs at least {held_out + max_gap + 1})")
+            chosen = frames[:-held_out] if split == "train" else frames[-held_out:]
+            parts.append((np.stack(chosen) * 255.0 + 0.5).astype(np.uint8))
+        return cls(parts, max_gap, [Path(p).name for p in paths])
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self.clips)
+
+    def random_pairs(self, rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """``count`` pairs (x1, x2), float32 [count, 3, S, S]: two different frames of one clip
+        (chosen in proportion to its length), at most ``max_gap`` frames apart, in either order."""
+        first, second = [], []
+        for clip_index in rng.choice(len(self.clips), size=count, p=self._weights):
+            frames = self.clips[clip_index]
+            gap = int(rng.integers(1, min(self.max_gap, len(frames) - 1) + 1))
+            start = int(rng.integers(0, len(frames) - gap))
+            i, j = (start, start + gap) if rng.random() < 0.5 else (start + gap, start)
+            first.append(frames[i])
+            second.append(frames[j])
+        scale = np.float32(1.0 / 255.0)
+        return np.stack(first).astype(np.float32) * scale, np.stack(second).astype(np.float32) * scale
