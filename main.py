@@ -147,6 +147,13 @@ def command_export_model(args) -> int:
 
         validation = MovingMNIST.from_mnist_dir(config.data_dir, "val", config.model.image_size)
         real_frames = validation.random_pairs(np.random.default_rng(0), 8)[0]
+    elif config.dataset == "clips" and all(Path(clip).exists() for clip in config.clips):
+        import numpy as np
+
+        from training.data.clips import ClipPairs
+
+        validation = ClipPairs.load(config.clips, "val", config.model.image_size, config.max_gap, config.fit)
+        real_frames = validation.random_pairs(np.random.default_rng(0), 8)[0]
     metadata = {"trained_on": {"dataset": config.dataset, "steps": state["step"], "train_config": config.to_dict()},
                 "source": {"checkpoint": str(state["path"])}}
     if args.evaluation:

@@ -363,3 +363,52 @@ def test_help_lists_every_keyboard_shortcut_from_the_menus_themselves(window):
     assert all(any(key in entry for entry in listed) for key in shortcuts)  # no shortcut left out
     window.shortcuts_dialog.close()
     assert "Stopframe" in window.about_text() and "model:" in window.about_text()
+
+
+def test_training_a_model_on_the_projects_clips_runs_in_the_background_and_is_used(window, qtbot, monkeypatch, tmp_path):
+    from workstation.ui import train_dialog
+
+    monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
+    tiny = ("--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
+            "--set", "val_every=2", "--set", "checkpoint_every=2", "--set", "sample_every=2",
+            "--batch-size", "4", "--precision", "fp32")
+    dialog = window.train_dialog(tiny)
+    usable = dialog.chosen_clips()
+    assert "digit-5-square" in usable and "backdrop-1" not in usable  # one frame is too few
+    dialog.name.setText("my digits")
+    dialog.steps.setValue(10)
+    events = []
+    dialog.start_button.click()
+    dialog.child.event.connect(events.append)
+    assert "--clip" in dialog.training_arguments()
+    with qtbot.waitSignal(dialog.model_ready, timeout=180_000) as ready:
+        pass
+    bundle = Path(ready.args[0])
+    assert bundle == tmp_path / "models" / "my-digits" and (bundle / "model.json").is_file()
+    assert any(e.get("event") == "step" for e in events) and dialog.progress.value() == 10
+    assert doc.model_path(window.document.project) == bundle and window.engine.folder == bundle
+    wait_for_frame(qtbot, window)
+    window.document.undo_stack.undo()  # back to the demo model
+    assert window.document.project.model is None and window.engine.folder != bundle
+    wait_for_frame(qtbot, window)
+    dialog.close()
+
+
+def test_cancelling_training_keeps_a_checkpoint_and_says_how_to_resume(window, qtbot, monkeypatch, tmp_path):
+    from workstation.ui import train_dialog
+
+    monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
+    dialog = window.train_dialog(("--set", "model.width=8", "--set", "model.feature_channels=8",
+                                  "--batch-size", "4", "--precision", "fp32"))
+    dialog.steps.setValue(100_000)
+    dialog.start_button.click()
+    child = dialog.child
+    with qtbot.waitSignal(child.event, timeout=120_000, check_params_cb=lambda r: r.get("event") == "step"):
+        pass
+    with qtbot.waitSignal(child.finished, timeout=60_000) as finished:
+        dialog.cancel_button.click()
+    assert finished.args[0] == 130
+    assert "--resume" in dialog.status.text() and "interrupted at step" in dialog.status.text()
+    assert (dialog.run_folder / "checkpoints" / "last.pt").is_file()
+    assert window.document.project.model is None
+    dialog.close()

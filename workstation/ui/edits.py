@@ -120,6 +120,12 @@ def move_key(document: ProjectDocument, character: str, source: int, target: int
     document.edit_character(f"Move key of {character} from frame {source} to {target}", apply, name=character)
 
 
+def use_model(document: ProjectDocument, bundle: str | Path | None) -> None:
+    """Render the project with the model bundle in ``bundle`` (None: the bundled demo model)."""
+    text = f"Use model {Path(bundle).name}" if bundle else "Use the demo model"
+    document.edit(text, lambda project: setattr(project, "model", None if bundle is None else str(bundle)))
+
+
 def remove_character(document: ProjectDocument, character: str) -> None:
     document.edit_shot(f"Remove {character}", lambda shot: doc.remove_character(shot, character))
 

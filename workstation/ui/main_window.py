@@ -28,6 +28,7 @@ from workstation.ui.onion_skin import OnionSkin
 from workstation.ui.playback import Player
 from workstation.ui.render_service import FrameRenderer, RenderedFrame
 from workstation.ui.timeline import Timeline
+from workstation.ui.train_dialog import TrainDialog
 
 RECENT_LIMIT = 8
 AUTOSAVE_MS = 60_000
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._action(file, "&Import Clip…", self.import_dialog, "Ctrl+I")
         self._action(file, "&Export Shot…", self.export_dialog, "Ctrl+E")
+        self._action(file, "&Train Model on Clips…", self.train_dialog)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -197,11 +199,19 @@ class MainWindow(QMainWindow):
         self.renderer.set_engine(self.engine)
         self.device_label.setText(self.engine.device_line)
 
+    def _bundle_changed(self) -> bool:
+        try:
+            return Path(bundle_for(self.document.project)) != self.engine.folder
+        except BundleError:
+            return True
+
     def _on_clips_changed(self) -> None:
         self.library.set_project(self.document.project)
         self._open_engine()
 
     def _on_changed(self) -> None:
+        if self.engine is None or self._bundle_changed():  # a new model, or the last one failed
+            self._open_engine()
         shot = self.document.shot()
         self.timeline.set_length(shot.length if shot else 1)
         self._refresh_keys()
@@ -318,6 +328,14 @@ class MainWindow(QMainWindow):
 
     def _transform(self, name: str, gesture, **change) -> None:
         self._guarded(edits.change_edit, self.document, name, self.document.frame, gesture, **change)
+
+    def train_dialog(self, extra_arguments: tuple[str, ...] = ()) -> TrainDialog:
+        """Train a model on the project's clips in the background and render with it when done."""
+        dialog = TrainDialog(self.document, self, extra_arguments)
+        dialog.model_ready.connect(lambda bundle: self._guarded(edits.use_model, self.document, bundle))
+        self._train_dialog = dialog  # one at a time; alive while shown
+        dialog.show()
+        return dialog
 
     def show_shortcuts(self) -> ShortcutsDialog:
         self.shortcuts_dialog = ShortcutsDialog(self.menuBar(), self)

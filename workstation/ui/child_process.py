@@ -1,0 +1,63 @@
+"""Training and model export run as child processes (``main.py train`` and ``main.py
+export-model``): a crash or a cancel there never takes the editor down, and the editor never
+imports torch. Training streams its progress as JSON lines (``--progress json``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, Signal
+
+MAIN = Path(__file__).resolve().parents[2] / "main.py"
+
+
+class ChildCommand(QObject):
+    event = Signal(dict)  # one JSON object the child printed on a line of its own
+    finished = Signal(int, str)  # exit code (-1: it crashed), the last line it wrote to stderr
+
+    def __init__(self, arguments: list[str], parent: QObject | None = None):
+        super().__init__(parent)
+        self.arguments = [str(a) for a in arguments]
+        self._process = QProcess(self)
+        self._process.setWorkingDirectory(str(MAIN.parent))
+        self._process.readyReadStandardOutput.connect(self._read_stdout)
+        self._process.readyReadStandardError.connect(self._read_stderr)
+        self._process.finished.connect(self._on_finished)
+        self._stdout, self._stderr = b"", b""
+
+    def start(self) -> None:
+        self._process.start(sys.executable, [str(MAIN), *self.arguments])
+
+    def running(self) -> bool:
+        return self._process.state() != QProcess.ProcessState.NotRunning
+
+    def cancel(self) -> None:
+        """SIGTERM: training stops after the step under way and writes a checkpoint."""
+        if self.running():
+            self._process.terminate()
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        return self._process.waitForFinished(timeout_ms)
+
+    def _read_stdout(self) -> None:
+        self._stdout += bytes(self._process.readAllStandardOutput())
+        *lines, self._stdout = self._stdout.split(b"\n")
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # not a progress line
+            if isinstance(record, dict):
+                self.event.emit(record)
+
+    def _read_stderr(self) -> None:
+        self._stderr = (self._stderr + bytes(self._process.readAllStandardError()))[-4096:]
+
+    def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._read_stdout()
+        self._read_stderr()
+        lines = [line.strip() for line in self._stderr.decode(errors="replace").replace("\r", "\n").splitlines()]
+        last = next((line for line in reversed(lines) if line), "")
+        self.finished.emit(code if status == QProcess.ExitStatus.NormalExit else -1, last)
