@@ -394,7 +394,7 @@ def test_training_a_model_on_the_projects_clips_runs_in_the_background_and_is_us
     dialog.close()
 
 
-def test_cancelling_training_keeps_a_checkpoint_and_says_how_to_resume(window, qtbot, monkeypatch, tmp_path):
+def test_cancelled_training_keeps_a_checkpoint_and_resumes_from_it(window, qtbot, monkeypatch, tmp_path):
     from workstation.ui import train_dialog
 
     monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
@@ -411,4 +411,12 @@ def test_cancelling_training_keeps_a_checkpoint_and_says_how_to_resume(window, q
     assert "--resume" in dialog.status.text() and "interrupted at step" in dialog.status.text()
     assert (dialog.run_folder / "checkpoints" / "last.pt").is_file()
     assert window.document.project.model is None
+    assert dialog.resume_button.isVisible() and dialog.steps.isEnabled()
+    stopped_at = int(dialog.status.text().split("interrupted at step ")[1].split(";")[0])
+    target = max(dialog.steps.minimum(), stopped_at + 3)
+    dialog.steps.setValue(target)
+    with qtbot.waitSignal(dialog.model_ready, timeout=180_000):
+        dialog.resume_button.click()
+    assert dialog.progress.value() == target and window.document.project.model is not None
+    wait_for_frame(qtbot, window)
     dialog.close()

@@ -3,7 +3,7 @@ hand it to the window, all in child processes (``child_process.py``) while editi
 
 The run folder and the bundle go beside the project, in ``models/`` (for a project not saved yet,
 in the per-user data folder). Cancel stops training after the step under way, with a checkpoint
-that ``main.py train --resume --out RUN`` continues.
+that Resume (or ``main.py train --resume --out RUN``) continues.
 """
 
 from __future__ import annotations
@@ -88,11 +88,16 @@ class TrainDialog(QDialog):
         self.status = QLabel("Training runs in the background; the model is yours to use when it ends.")
         self.status.setWordWrap(True)
         self.start_button = QPushButton("Train")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the stopped run from its checkpoint, to the steps above")
+        self.resume_button.hide()
         self.cancel_button = QPushButton("Cancel")
         self.start_button.clicked.connect(self.start)
+        self.resume_button.clicked.connect(self.resume)
         self.cancel_button.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.resume_button)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
@@ -129,6 +134,16 @@ class TrainDialog(QDialog):
         self.status.setText(f"Starting training in {self.run_folder}…")
         self._run(self.training_arguments(), self._on_trained)
 
+    def resume(self) -> None:
+        """Continue a stopped run from its last checkpoint (to the number of steps now set)."""
+        self.resume_button.hide()
+        self.steps.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.progress.setRange(0, self.steps.value())
+        self.status.setText(f"Resuming training in {self.run_folder}…")
+        self._run(["train", "--resume", "--out", str(self.run_folder), "--steps", str(self.steps.value()),
+                   "--progress", "json"], self._on_trained)
+
     def _run(self, arguments: list[str], then) -> None:
         self.child = ChildCommand(arguments, self)
         self.child.event.connect(self._on_event)
@@ -147,6 +162,9 @@ class TrainDialog(QDialog):
     def _on_trained(self, code: int, last_line: str) -> None:
         if code != 0:
             self._finish(last_line or f"training ended with exit code {code}")
+            if (self.run_folder / "checkpoints" / "last.pt").is_file():
+                self.steps.setEnabled(True)
+                self.resume_button.show()
             return
         self.status.setText(f"Exporting the model to {self.bundle_folder}…")
         self._run(["export-model", str(self.run_folder / "checkpoints" / "best.pt"), "--out", str(self.bundle_folder)],
