@@ -199,7 +199,7 @@ class SceneModel(nn.Module):
                                   warp(features_to, translation_theta(c_to)))
         linear, shift = centred[:, :, :2], centred[:, :, 2]
         shift = shift + self.motion_net.centroid_gain * torch.einsum("nij,nj->ni", linear, c_from - c_to)
-        return torch.cat([linear, shift.unsqueeze(2)], dim=2)
+        return _with_shift(linear, shift)
 
     def registered_motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         """Pivot-relative theta by registering the pair, then refining what registration misses.

@@ -72,7 +72,7 @@ def open_datasets(config: TrainConfig):
     """(training pairs, validation pairs): Moving MNIST generated on the fly, or your own clips."""
     size = config.model.image_size
     if config.dataset == "clips":
-        return tuple(ClipPairs.load(config.clips, split, size, config.max_gap, config.fit) for split in ("train", "val"))
+        return ClipPairs.splits(config.clips, size, config.max_gap, config.fit)
     return tuple(MovingMNIST.from_mnist_dir(config.data_dir, split, size) for split in ("train", "val"))
 
 

@@ -212,6 +212,13 @@ def character_only(features: np.ndarray) -> np.ndarray:
     return character
 
 
+def split_field(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One character's features [C, h, w] as (its ``character_only`` part, the rest: the field and
+    the rim), which add up to ``features``."""
+    character = character_only(features[None])[0]
+    return character, features - character
+
+
 def theta_about(theta: np.ndarray, pivot: np.ndarray) -> np.ndarray:
     linear, shift = theta[:, :, :2], theta[:, :, 2]
     return np.concatenate([linear, (shift + np.einsum("nij,nj->ni", linear, pivot) - pivot)[:, :, None]], axis=2)
@@ -407,8 +414,7 @@ class Engine:
         if layer == "empty":
             if request.characters:  # the field is the first character's, as in "both"
                 source = request.characters[0].source
-                features = self.features(source.clip, source.frame, "character")
-                background = background + features - character_only(features[None])[0]
+                background = background + split_field(self.features(source.clip, source.frame, "character"))[1]
             return np.zeros_like(background), IDENTITY, background
         placed = [self._placed(c) for c in request.characters] if layer in ("both", "character") else []
         if not placed:
@@ -422,8 +428,8 @@ class Engine:
             # renderer warps the character part by motion and edit. With an identity edit the sum
             # is warp(f_c, motion) exactly. (This centroid ignores the field, so the renderer
             # anchors the character part where it anchors f_c.)
-            character = character_only(first.features[None])[0]
-            background = background + warp((first.features - character)[None], first.motion[None])[0]
+            character, field = split_field(first.features)
+            background = background + warp(field[None], first.motion[None])[0]
         if others:  # the renderer warps one character; the others are warped here and added in
             features = character_only(np.stack([p.features for p in others]))
             thetas = np.stack([self._absolute(p) for p in others])

@@ -2,8 +2,9 @@
 by direction (earlier frames red, later frames blue), as in Pencil2D and Krita.
 
 A rendered frame has no alpha, so where a character stands is read against the plate (the shot
-rendered without its characters, the engine's layer "empty"): a neighbour shows as a ghost where it departs from the plate, except
-where the current frame's own character is, which stays on top. Pure numpy, no Qt.
+rendered without its characters, the engine's layer "empty"): a neighbour shows as a ghost where
+it departs from the plate, except where the current frame's own character is, which stays on top.
+Pure numpy, no Qt.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
@@ -358,14 +357,16 @@ def test_help_lists_every_keyboard_shortcut_from_the_menus_themselves(window):
     assert ("Edit", "Undo", "Ctrl+Z") in rows
     assert ("Playback", "Previous Frame", ", or Left") in rows
     assert ("Timeline", "Set the in / out point", "I / O") in rows
-    shortcuts = {action.shortcut().toString() for action in window.findChildren(QAction) if not action.shortcut().isEmpty()}
+    shortcuts = {action.shortcut().toString() for action in window.findChildren(QAction)
+                 if not action.shortcut().isEmpty()}
     listed = {keys for _, _, keys in rows}
     assert all(any(key in entry for entry in listed) for key in shortcuts)  # no shortcut left out
     window.shortcuts_dialog.close()
     assert "Stopframe" in window.about_text() and "model:" in window.about_text()
 
 
-def test_training_a_model_on_the_projects_clips_runs_in_the_background_and_is_used(window, qtbot, monkeypatch, tmp_path):
+def test_training_a_model_on_the_projects_clips_runs_in_the_background_and_is_used(window, qtbot, monkeypatch,
+                                                                                    tmp_path):
     from workstation.ui import train_dialog
 
     monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")

@@ -8,8 +8,6 @@ loaded, and kept in memory as uint8 (12 KiB a frame at 64x64).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from training.data.mnist import DataError
@@ -20,36 +18,41 @@ VALIDATION_SHARE = 0.1
 
 
 class ClipPairs:
-    def __init__(self, clips: list[np.ndarray], max_gap: int, names: list[str] | None = None):
+    def __init__(self, clips: list[np.ndarray], max_gap: int):
         """``clips``: per clip, uint8 frames [n, 3, S, S] (n >= 2)."""
         self.clips, self.max_gap = clips, max_gap
-        self.names = names or [f"clip {i}" for i in range(len(clips))]
         self._weights = np.array([len(c) for c in clips], np.float64)
         self._weights /= self._weights.sum()
 
     @classmethod
-    def load(cls, paths: list[str], split: str, image_size: int, max_gap: int,
-             fit_mode: str = "crop") -> ClipPairs:
-        """The ``split`` part of every clip in ``paths``; DataError (one line naming the file)
-        when one cannot be read or is too short to give both parts."""
-        if split not in SPLITS:
-            raise ValueError(f"split={split!r}: allowed values are {', '.join(SPLITS)}")
+    def splits(cls, paths: list[str], image_size: int, max_gap: int,
+               fit_mode: str = "crop") -> tuple[ClipPairs, ClipPairs]:
+        """(training pairs, validation pairs) from the clips in ``paths``, each clip decoded once;
+        DataError (one line naming the file) when one cannot be read or is too short to split."""
         if not paths:
             raise DataError("no clips to train on: name at least one with --clip")
-        parts = []
+        train, val = [], []
         for path in paths:
             try:
-                clip = Clip(path, cache_frames=0)
-                frames = [fit(frame, image_size, fit_mode) for frame in clip.frames()]
+                frames = [fit(frame, image_size, fit_mode) for frame in Clip(path, cache_frames=0).frames()]
             except MediaError as error:
                 raise DataError(str(error)) from None
             held_out = max(max_gap + 1, round(len(frames) * VALIDATION_SHARE))
             if len(frames) < held_out + max_gap + 1:
                 raise DataError(f"{path}: {len(frames)} frames is too few to train on with max_gap={max_gap} "
                                 f"(needs at least {held_out + max_gap + 1})")
-            chosen = frames[:-held_out] if split == "train" else frames[-held_out:]
-            parts.append((np.stack(chosen) * 255.0 + 0.5).astype(np.uint8))
-        return cls(parts, max_gap, [Path(p).name for p in paths])
+            frames = (np.stack(frames) * 255.0 + 0.5).astype(np.uint8)
+            train.append(frames[:-held_out])
+            val.append(frames[-held_out:])
+        return cls(train, max_gap), cls(val, max_gap)
+
+    @classmethod
+    def load(cls, paths: list[str], split: str, image_size: int, max_gap: int,
+             fit_mode: str = "crop") -> ClipPairs:
+        """The ``split`` ("train" or "val") part of ``splits``."""
+        if split not in SPLITS:
+            raise ValueError(f"split={split!r}: allowed values are {', '.join(SPLITS)}")
+        return cls.splits(paths, image_size, max_gap, fit_mode)[SPLITS.index(split)]
 
     def __len__(self) -> int:
         return sum(len(c) for c in self.clips)

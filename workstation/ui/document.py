@@ -68,6 +68,7 @@ class ProjectEdit(QUndoCommand):
 class ProjectDocument(QObject):
     changed = Signal()  # the content changed: an edit, an undo or a redo
     clips_changed = Signal()  # the set of clips (names or files) changed
+    model_changed = Signal()  # the project names another model bundle (by an edit, undo or redo)
     selection_changed = Signal()  # another shot or character is selected
     frame_changed = Signal(int)  # the current frame of the current shot
     replaced = Signal()  # another project was opened (or a new one made)
@@ -137,12 +138,14 @@ class ProjectDocument(QObject):
         return self.edit(text, lambda project: mutate(project.shot(shot_name).character(name)), merge_key)
 
     def _restore(self, state: _State) -> None:
-        clips_before = dict(self.project.clips)
+        clips_before, model_before = dict(self.project.clips), self.project.model
         state.apply_to(self.project)
         self.revision += 1
         self._fix_selection()
         if self.project.clips != clips_before:
             self.clips_changed.emit()
+        if self.project.model != model_before:
+            self.model_changed.emit()
         self.changed.emit()
         self.selection_changed.emit()
 

@@ -122,10 +122,13 @@ class MainWindow(QMainWindow):
         redo.setProperty(HELP_TEXT, "Redo")
         edit.addActions([undo, redo])
         edit.addSeparator()
-        self.set_key_action = self._action(edit, "Set &Key", self.set_key, "K")
-        self.remove_key_action = self._action(edit, "Remove K&ey", self.remove_key, "Alt+K")
-        self.remove_character_action = self._action(edit, "Remove &Character", self.remove_character,
-                                                     QKeySequence.StandardKey.Delete)
+        self.set_key_action = self._action(
+            edit, "Set &Key", lambda: self._edit_selected(edits.set_key, self.document.frame), "K")
+        self.remove_key_action = self._action(
+            edit, "Remove K&ey", lambda: self._edit_selected(edits.remove_key, self.document.frame), "Alt+K")
+        self.remove_character_action = self._action(
+            edit, "Remove &Character", lambda: self._edit_selected(edits.remove_character),
+            QKeySequence.StandardKey.Delete)
 
         play = bar.addMenu("&Playback")
         self.play_action = self._action(play, "&Play / Pause", self.player.toggle, "Space")
@@ -153,6 +156,7 @@ class MainWindow(QMainWindow):
         d = self.document
         d.replaced.connect(self._on_replaced)
         d.clips_changed.connect(self._on_clips_changed)
+        d.model_changed.connect(self._open_engine)
         d.changed.connect(self._on_changed)
         d.selection_changed.connect(self._on_selection_changed)
         d.frame_changed.connect(self._on_frame_changed)
@@ -163,7 +167,7 @@ class MainWindow(QMainWindow):
         self.player.loop_changed.connect(self.loop_action.setChecked)
         self.timeline.frame_requested.connect(self._scrub)
         self.timeline.range_changed.connect(self.player.set_range)
-        self.timeline.key_moved.connect(self.move_key)
+        self.timeline.key_moved.connect(lambda source, target: self._edit_selected(edits.move_key, source, target))
         self.inspector.error.connect(self.show_problem)
         self.library.files_dropped.connect(self.import_files)
         c = self.canvas
@@ -199,19 +203,11 @@ class MainWindow(QMainWindow):
         self.renderer.set_engine(self.engine)
         self.device_label.setText(self.engine.device_line)
 
-    def _bundle_changed(self) -> bool:
-        try:
-            return Path(bundle_for(self.document.project)) != self.engine.folder
-        except BundleError:
-            return True
-
     def _on_clips_changed(self) -> None:
         self.library.set_project(self.document.project)
         self._open_engine()
 
     def _on_changed(self) -> None:
-        if self.engine is None or self._bundle_changed():  # a new model, or the last one failed
-            self._open_engine()
         shot = self.document.shot()
         self.timeline.set_length(shot.length if shot else 1)
         self._refresh_keys()
@@ -360,21 +356,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/onion_skin", self.onion.enabled)
         self._request_frame()
 
-    def set_key(self) -> None:
+    def _edit_selected(self, function, *args) -> None:
+        """``function(document, selected character, *args)``, when a character is selected."""
         if self.document.character_name is not None:
-            self._guarded(edits.set_key, self.document, self.document.character_name, self.document.frame)
-
-    def remove_key(self) -> None:
-        if self.document.character_name is not None:
-            self._guarded(edits.remove_key, self.document, self.document.character_name, self.document.frame)
-
-    def move_key(self, source: int, target: int) -> None:
-        if self.document.character_name is not None:
-            self._guarded(edits.move_key, self.document, self.document.character_name, source, target)
-
-    def remove_character(self) -> None:
-        if self.document.character_name is not None:
-            self._guarded(edits.remove_character, self.document, self.document.character_name)
+            self._guarded(function, self.document, self.document.character_name, *args)
 
     def jump_to_key(self, direction: int) -> None:
         """Go to the selected character's previous (-1) or next (+1) key within the shot."""

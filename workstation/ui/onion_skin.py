@@ -1,7 +1,8 @@
 """The Canvas's onion skin: the frame on show with the ghosts of the frames on either side
 (``workstation/onion.py`` draws them). The neighbours and the plate (the shot rendered without its
-characters, layer "empty") come from the same renderer and cache as every other frame; what is missing is asked for ahead of the thumbnails, and the
-window shows the composite once it is all there.
+characters, layer "empty") come from the same renderer and cache as every other frame; what is
+missing is asked for ahead of the thumbnails, and the window shows the composite once it is all
+there.
 """
 
 from __future__ import annotations

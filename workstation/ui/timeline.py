@@ -12,7 +12,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QPolygonF,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -20,6 +19,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation import project as doc
 from workstation.demo_project import default_demo_folder
 from workstation.ui.child_process import ChildCommand
 from workstation.ui.document import ProjectDocument
@@ -64,7 +65,8 @@ class TrainDialog(QDialog):
             item = QListWidgetItem(f"{name} · {clip.frame_count} frames")
             item.setData(Qt.ItemDataRole.UserRole, name)
             usable = clip.frame_count >= MIN_FRAMES
-            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | (Qt.ItemFlag.ItemIsEnabled if usable else Qt.ItemFlag.NoItemFlags))
+            enabled = Qt.ItemFlag.ItemIsEnabled if usable else Qt.ItemFlag.NoItemFlags
+            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | enabled)
             item.setCheckState(Qt.CheckState.Checked if usable else Qt.CheckState.Unchecked)
             if not usable:
                 item.setToolTip(f"needs at least {MIN_FRAMES} frames")
@@ -112,8 +114,6 @@ class TrainDialog(QDialog):
         return [item.data(Qt.ItemDataRole.UserRole) for item in items if item.checkState() == Qt.CheckState.Checked]
 
     def training_arguments(self) -> list[str]:
-        from workstation import project as doc
-
         arguments = ["train", "--out", str(self.run_folder), "--steps", str(self.steps.value()),
                      "--set", f"max_gap={self.max_gap.value()}", "--progress", "json"]
         for name in self.chosen_clips():
