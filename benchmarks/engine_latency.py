@@ -61,7 +61,7 @@ def shot_project(length: int) -> document.Project:
     walk, field = document.ClipRef("walk", 5, 12.0, 64, 64), document.ClipRef("field", 1, 12.0, 64, 64)
     walker = document.Character(
         "walker", document.FrameRef("walk", 0), document.MotionSource("walk", 0, None, loop=True),
-        [document.Keyframe(0), document.Keyframe(length - 1, tx=12, rotation=45)])
+        [document.Keyframe(0), document.Keyframe(length - 1, document.Pose(tx=12, rotation=45))])
     shot = document.Shot("bench", length, 24.0, document.FrameRef("field", 0), [walker])
     return document.Project(clips={"walk": walk, "field": field}, shots=[shot])
 

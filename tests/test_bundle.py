@@ -13,7 +13,7 @@ from tests.conftest import assert_one_line_exit_2, run_cli, tiny_model_config, t
 from training.model import SceneModel, centroid, warp
 from workstation import engine as engine_module
 from workstation.engine import BundleError, Engine
-from workstation.project import CharacterRequest, Edit, FrameRef, FrameRequest
+from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
 
 SIZE = 64
 
@@ -67,7 +67,8 @@ def request(*characters, background=("bg", 0)):
 
 
 def character(clip="actor", frame=0, motion=None, edit=None):
-    return CharacterRequest(source=FrameRef(clip, frame), motion=motion, edit=edit or Edit(0, 0, 0, 1))
+    return CharacterRequest(source=FrameRef(clip, frame), motion=None if motion is None else MotionRequest(*motion),
+                            pose=edit or Pose(0, 0, 0, 1))
 
 
 def test_a_frame_request_renders_h(anchored_bundle, frames):
@@ -83,7 +84,7 @@ def test_a_frame_request_renders_h(anchored_bundle, frames):
 def test_a_hand_translation_moves_the_character_by_pixels(anchored_bundle, frames):
     model, folder = anchored_bundle
     engine = Engine(folder, frames)
-    got = engine.render_frame(request(character(edit=Edit(tx=8, ty=-4, rotation=0, scale=1))))
+    got = engine.render_frame(request(character(edit=Pose(tx=8, ty=-4, rotation=0, scale=1))))
     # 8 px right and 4 px up on a 64 px image: sample 0.25 to the left and 0.125 below. The edit
     # moves the character part of f_c; the field it carries everywhere stays where it was.
     theta = torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.125]]])
@@ -97,7 +98,7 @@ def test_a_hand_translation_moves_the_character_by_pixels(anchored_bundle, frame
 
 def test_rotation_and_scale_keep_the_character_centre_where_the_motion_put_it():
     moved = np.array([[1.0, 0.0, -0.3], [0.0, 1.0, 0.1]], np.float32)  # the motion shifts the character
-    edited = engine_module.compose_edit(moved, Edit(0, 0, rotation=90, scale=2), image_size=64)
+    edited = engine_module.compose_edit(moved, Pose(0, 0, rotation=90, scale=2), image_size=64)
     forward = np.linalg.inv(np.vstack([edited, [0, 0, 1]]))
     centre_after_motion = np.linalg.inv(np.vstack([moved, [0, 0, 1]]))[:2, 2]
     assert np.allclose(forward[:2, 2], centre_after_motion, atol=1e-6)  # the centre stays put
@@ -108,13 +109,13 @@ def test_several_characters_are_summed_in_feature_space(anchored_bundle, frames)
     model, folder = anchored_bundle
     engine = Engine(folder, frames)
     first = character("actor", 0, motion=("walk", 0, 3))
-    second = character("extra", 1, edit=Edit(tx=-6, ty=5, rotation=30, scale=0.8))
+    second = character("extra", 1, edit=Pose(tx=-6, ty=5, rotation=30, scale=0.8))
     got = engine.render_frame(request(first, second))
     with torch.no_grad():
         f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
         theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
                               model.encoder_character(image(frames, "walk", 3)))
-        theta2 = torch.from_numpy(engine_module.compose_edit(engine_module.IDENTITY, second.edit, 64))[None]
+        theta2 = torch.from_numpy(engine_module.compose_edit(engine_module.IDENTITY, second.pose, 64))[None]
         background = model.encoder_background(image(frames, "bg", 0))
         f2 = torch.from_numpy(engine_module.character_only(f2.numpy()))  # the second adds itself alone
         expected = model.renderer(model.place(f1, theta1) + model.place(f2, theta2) + background)[0].numpy()
@@ -146,7 +147,7 @@ def test_encodings_and_thetas_are_cached(anchored_bundle, frames):
     frame = request(character(motion=("walk", 0, 2)))
     first = engine.render_frame(frame)
     decoded = len(calls)
-    moved = request(character(motion=("walk", 0, 2), edit=Edit(3, 0, 0, 1)))
+    moved = request(character(motion=("walk", 0, 2), edit=Pose(3, 0, 0, 1)))
     engine.render_frame(moved)  # a drag: only the renderer runs again
     assert len(calls) == decoded == 4  # actor, bg, walk 0, walk 2
     assert np.array_equal(engine.render_frame(frame), first)
@@ -158,7 +159,7 @@ def test_encodings_and_thetas_are_cached(anchored_bundle, frames):
 def test_rendering_from_several_threads_gives_the_serial_result(anchored_bundle, frames):
     _, folder = anchored_bundle
     engine = Engine(folder, frames)
-    requests = [request(character(motion=("walk", 0, k), edit=Edit(k, 0, 3 * k, 1))) for k in range(8)]
+    requests = [request(character(motion=("walk", 0, k), edit=Pose(k, 0, 3 * k, 1))) for k in range(8)]
     serial = Engine(folder, frames).render_requests(requests)
     results = [None] * 8
 
@@ -178,7 +179,7 @@ def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
     folder = export_bundle(model, tmp_path / "plain")
     engine = Engine(folder, frames)
     assert engine.anchored is False
-    got = engine.render_frame(request(character(edit=Edit(tx=8, ty=0, rotation=0, scale=1))))
+    got = engine.render_frame(request(character(edit=Pose(tx=8, ty=0, rotation=0, scale=1))))
     with torch.no_grad():
         features = model.encoder_character(image(frames, "actor", 0))
         character_part = torch.from_numpy(engine_module.character_only(features.numpy()))

@@ -25,10 +25,10 @@ def test_each_character_is_found_where_its_ink_is_and_follows_a_hand_move():
         assert np.hypot(*(np.array([shape.x, shape.y]) - truth)) < 4.0, character.name
         assert 6.0 <= shape.radius <= 24.0
     moved = doc.FrameRequest(request.shot, 0, request.background, (
-        doc.CharacterRequest(request.characters[0].source, None, doc.Edit(tx=10.0, ty=-6.0)),))
+        doc.CharacterRequest(request.characters[0].source, None, doc.Pose(tx=10.0, ty=-6.0)),))
     after = engine.character_shapes(moved)[0]
     still = engine.character_shapes(doc.FrameRequest(request.shot, 0, request.background, (
-        doc.CharacterRequest(request.characters[0].source, None, doc.Edit()),)))[0]
+        doc.CharacterRequest(request.characters[0].source, None, doc.Pose()),)))[0]
     assert abs(after.x - still.x - 10.0) < 1.5 and abs(after.y - still.y + 6.0) < 1.5
 
 
@@ -61,7 +61,7 @@ def test_shrinking_or_turning_a_character_by_hand_leaves_the_background_as_it_wa
     plain = request.characters[0]
     ys, xs = np.mgrid[0:64, 0:64] + 0.5
     still = engine.character_shapes(request)[0]
-    for edit in (doc.Edit(scale=0.6), doc.Edit(rotation=30.0), doc.Edit(tx=-12.0, rotation=-20.0, scale=0.8)):
+    for edit in (doc.Pose(scale=0.6), doc.Pose(rotation=30.0), doc.Pose(tx=-12.0, rotation=-20.0, scale=0.8)):
         edited = doc.FrameRequest(request.shot, 6, request.background,
                                   (doc.CharacterRequest(plain.source, plain.motion, edit),))
         moved = engine.character_shapes(edited)[0]

@@ -16,10 +16,11 @@ from workstation.project import (
     Character,
     CharacterRequest,
     ClipRef,
-    Edit,
+    Pose,
     FrameRef,
     FrameRequest,
     Keyframe,
+    MotionRequest,
     MotionSource,
     Project,
     ProjectError,
@@ -29,7 +30,7 @@ from workstation.project import (
     add_shot,
     autosave_path,
     clip_path,
-    edit_at,
+    pose_at,
     from_dict,
     load_autosave,
     load_project,
@@ -59,7 +60,7 @@ def rich_project() -> Project:
         shots=[
             Shot("intro", 8, 24.0, FrameRef("street", 4), [
                 Character("walker", FrameRef("walk", 3), MotionSource("walk", 2, None, True),
-                          [Keyframe(0, 1.5, -2.25, 10.0, 1.0), Keyframe(5, 0.1, 0.2, -370.5, 0.3333333333333333)],
+                          [Keyframe(0, Pose(1.5, -2.25, 10.0, 1.0)), Keyframe(5, Pose(0.1, 0.2, -370.5, 0.3333333333333333))],
                           "smooth"),
                 Character("dancer", FrameRef("dance é", 0), MotionSource("dance é", 4, 9), [], "step"),
                 Character("still", FrameRef("walk", 0)),
@@ -101,7 +102,7 @@ def test_file_round_trip_preserves_floats_and_is_pretty(tmp_path):
     loaded = load_project(path)
     assert loaded == project and loaded.path == path
     key = loaded.shots[0].characters[0].keyframes[1]
-    assert key.scale == 0.3333333333333333 and key.rotation == -370.5
+    assert key.pose.scale == 0.3333333333333333 and key.pose.rotation == -370.5
     assert loaded.clips["street"].fps == 29.97
     text = path.read_text(encoding="utf-8")
     assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 1,')
@@ -116,7 +117,7 @@ def test_ints_in_float_fields_load_as_floats(tmp_path):
     data["shots"][0]["characters"][0]["keyframes"][0]["tx"] = 2
     loaded = from_dict(data)
     assert type(loaded.shots[0].fps) is float
-    assert type(loaded.shots[0].characters[0].keyframes[0].tx) is float
+    assert type(loaded.shots[0].characters[0].keyframes[0].pose.tx) is float
 
 
 def test_optional_keys_take_defaults():
@@ -130,7 +131,7 @@ def test_optional_keys_take_defaults():
     assert project.model is None
     assert character.motion == MotionSource("a", 0, None, False)
     assert character.interpolation == "linear"
-    assert character.keyframes == [Keyframe(3, 0.0, 0.0, 0.0, 1.0)]
+    assert character.keyframes == [Keyframe(3, Pose(0.0, 0.0, 0.0, 1.0))]
     assert from_dict({"format": "stopframe-project", "schema_version": 1}) == Project()
 
 
@@ -426,7 +427,7 @@ def _character(project, shot=0, index=0):
      'clips["walk"].frame_count: must be at least 1, got 0'),
     (lambda p: p.clips.update(walk=ClipRef("w.mp4", 10, 0, 1, 1)), 'clips["walk"].fps: must be greater than 0, got 0'),
     (lambda p: p.clips.update({"": ClipRef("w.mp4", 10, 1.0, 1, 1)}), 'clips[""] (name): must not be empty'),
-    (lambda p: set_keyframe(_character(p), Keyframe(2, scale=0.0)),
+    (lambda p: set_keyframe(_character(p), Keyframe(2, Pose(scale=0.0))),
      "shots[0].characters[0].keyframes[1].scale: must be greater than 0, got 0.0"),
     (lambda p: setattr(_character(p), "interpolation", "cubic"),
      'shots[0].characters[0].interpolation: unknown interpolation string "cubic" (allowed: linear, step, smooth)'),
@@ -481,34 +482,34 @@ def test_messages_stay_on_one_line_with_odd_names():
 
 def _keyed(interpolation):
     return Character("c", FrameRef("walk", 0), None,
-                     [Keyframe(10, 0.0, 10.0, 0.0, 1.0), Keyframe(20, 10.0, 30.0, 90.0, 3.0)], interpolation)
+                     [Keyframe(10, Pose(0.0, 10.0, 0.0, 1.0)), Keyframe(20, Pose(10.0, 30.0, 90.0, 3.0))], interpolation)
 
 
 def test_edit_at_without_keys_is_identity():
-    assert edit_at(Character("c", FrameRef("walk", 0)), 5) == Edit(0.0, 0.0, 0.0, 1.0)
+    assert pose_at(Character("c", FrameRef("walk", 0)), 5) == Pose(0.0, 0.0, 0.0, 1.0)
 
 
 @pytest.mark.parametrize("interpolation", ["linear", "step", "smooth"])
 def test_edit_at_holds_before_first_and_after_last_key(interpolation):
     character = _keyed(interpolation)
-    assert edit_at(character, 0) == edit_at(character, 10) == Edit(0.0, 10.0, 0.0, 1.0)
-    assert edit_at(character, 20) == edit_at(character, 99) == Edit(10.0, 30.0, 90.0, 3.0)
+    assert pose_at(character, 0) == pose_at(character, 10) == Pose(0.0, 10.0, 0.0, 1.0)
+    assert pose_at(character, 20) == pose_at(character, 99) == Pose(10.0, 30.0, 90.0, 3.0)
 
 
 def test_edit_at_linear():
-    assert edit_at(_keyed("linear"), 15) == Edit(5.0, 20.0, 45.0, 2.0)
-    edit = edit_at(_keyed("linear"), 12)
+    assert pose_at(_keyed("linear"), 15) == Pose(5.0, 20.0, 45.0, 2.0)
+    edit = pose_at(_keyed("linear"), 12)
     assert (edit.tx, edit.ty, edit.rotation, edit.scale) == pytest.approx((2.0, 14.0, 18.0, 1.4))
 
 
 def test_edit_at_step():
-    assert edit_at(_keyed("step"), 19) == Edit(0.0, 10.0, 0.0, 1.0)
+    assert pose_at(_keyed("step"), 19) == Pose(0.0, 10.0, 0.0, 1.0)
 
 
 def test_edit_at_smooth_eases_in_and_out():
     character = _keyed("smooth")
-    assert edit_at(character, 15) == Edit(5.0, 20.0, 45.0, 2.0)  # symmetric about the middle
-    early, late = edit_at(character, 12), edit_at(character, 18)
+    assert pose_at(character, 15) == Pose(5.0, 20.0, 45.0, 2.0)  # symmetric about the middle
+    early, late = pose_at(character, 12), pose_at(character, 18)
     assert early.tx == pytest.approx(10 * (0.2 ** 2 * (3 - 0.4)))  # smoothstep(0.2) = 0.104
     assert early.tx < 2.0 and late.tx > 8.0  # slower than linear near the keys
     assert early.tx + late.tx == pytest.approx(10.0)
@@ -516,9 +517,9 @@ def test_edit_at_smooth_eases_in_and_out():
 
 def test_edit_at_with_three_keys_uses_the_right_segment():
     character = _keyed("linear")
-    set_keyframe(character, Keyframe(30, 0.0, 0.0, 0.0, 1.0))
-    assert edit_at(character, 25).tx == pytest.approx(5.0)
-    assert edit_at(character, 20) == Edit(10.0, 30.0, 90.0, 3.0)
+    set_keyframe(character, Keyframe(30, Pose(0.0, 0.0, 0.0, 1.0)))
+    assert pose_at(character, 25).tx == pytest.approx(5.0)
+    assert pose_at(character, 20) == Pose(10.0, 30.0, 90.0, 3.0)
 
 
 # --- render requests --------------------------------------------------------------------------
@@ -534,15 +535,15 @@ def test_render_requests_all_frames():
     assert isinstance(first, FrameRequest) and all(isinstance(c, CharacterRequest) for c in first.characters)
     assert [c.source for c in first.characters] == [FrameRef("walk", 3), FrameRef("dance é", 0), FrameRef("walk", 0)]
     # walker: clip "walk" frames 2..9 (end None = last frame), looping over 8 frames
-    assert [r.characters[0].motion for r in requests] == [("walk", 2, 2 + k) for k in range(8)]
+    assert [r.characters[0].motion for r in requests] == [MotionRequest("walk", 2, 2 + k) for k in range(8)]
     # dancer: frames 4..9 of "dance é", then holds frame 9
-    assert [r.characters[1].motion[2] for r in requests] == [4, 5, 6, 7, 8, 9, 9, 9]
-    assert all(r.characters[1].motion[:2] == ("dance é", 4) for r in requests)
+    assert [r.characters[1].motion.frame for r in requests] == [4, 5, 6, 7, 8, 9, 9, 9]
+    assert all((r.characters[1].motion.clip, r.characters[1].motion.start) == ("dance é", 4) for r in requests)
     # no motion source, no keys
-    assert all(r.characters[2].motion is None and r.characters[2].edit == Edit() for r in requests)
+    assert all(r.characters[2].motion is None and r.characters[2].pose == Pose() for r in requests)
     # hand keys
-    assert requests[0].characters[0].edit == Edit(1.5, -2.25, 10.0, 1.0)
-    assert requests[7].characters[0].edit == Edit(0.1, 0.2, -370.5, 0.3333333333333333)
+    assert requests[0].characters[0].pose == Pose(1.5, -2.25, 10.0, 1.0)
+    assert requests[7].characters[0].pose == Pose(0.1, 0.2, -370.5, 0.3333333333333333)
     hash(requests[3])  # hashable: usable as a cache key
 
 
@@ -550,18 +551,18 @@ def test_render_requests_loop_wraps():
     project = rich_project()
     project.shots[0].characters[0].motion = MotionSource("walk", 7, 8, loop=True)
     project.shots[0].length = 6
-    assert [r.characters[0].motion[2] for r in render_requests(project, "intro")] == [7, 8, 7, 8, 7, 8]
+    assert [r.characters[0].motion.frame for r in render_requests(project, "intro")] == [7, 8, 7, 8, 7, 8]
     project.shots[0].characters[0].motion = MotionSource("walk", 7, 8, loop=False)
-    assert [r.characters[0].motion[2] for r in render_requests(project, "intro")] == [7, 8, 8, 8, 8, 8]
+    assert [r.characters[0].motion.frame for r in render_requests(project, "intro")] == [7, 8, 8, 8, 8, 8]
     project.shots[0].characters[0].motion = MotionSource("walk", 9)  # a one-frame range: a still pose
-    assert {r.characters[0].motion for r in render_requests(project, "intro")} == {("walk", 9, 9)}
+    assert {r.characters[0].motion for r in render_requests(project, "intro")} == {MotionRequest("walk", 9, 9)}
 
 
 def test_render_requests_of_a_range():
     project = rich_project()
     requests = render_requests(project, "intro", range(3, 6))
     assert [r.index for r in requests] == [3, 4, 5]
-    assert [r.characters[1].motion[2] for r in requests] == [7, 8, 9]
+    assert [r.characters[1].motion.frame for r in requests] == [7, 8, 9]
     assert render_requests(project, "intro", range(2, 8, 3)) == [render_requests(project, "intro")[i] for i in (2, 5)]
     assert render_requests(project, "intro", range(0)) == []
     assert render_requests(project, "empty plate")[0].characters == ()
@@ -622,12 +623,12 @@ def test_add_and_remove_shots_and_characters():
 def test_set_keyframe_keeps_order_and_replaces_same_frame():
     character = Character("c", FrameRef("walk", 0))
     for frame in (5, 1, 9, 3):
-        assert set_keyframe(character, Keyframe(frame, tx=float(frame))) is None
+        assert set_keyframe(character, Keyframe(frame, Pose(tx=float(frame)))) is None
     assert [k.frame for k in character.keyframes] == [1, 3, 5, 9]
-    old = set_keyframe(character, Keyframe(5, tx=-1.0))
-    assert old == Keyframe(5, tx=5.0)
-    assert [(k.frame, k.tx) for k in character.keyframes] == [(1, 1.0), (3, 3.0), (5, -1.0), (9, 9.0)]
-    assert remove_keyframe(character, 3) == Keyframe(3, tx=3.0)
+    old = set_keyframe(character, Keyframe(5, Pose(tx=-1.0)))
+    assert old == Keyframe(5, Pose(tx=5.0))
+    assert [(k.frame, k.pose.tx) for k in character.keyframes] == [(1, 1.0), (3, 3.0), (5, -1.0), (9, 9.0)]
+    assert remove_keyframe(character, 3) == Keyframe(3, Pose(tx=3.0))
     assert remove_keyframe(character, 4) is None
     assert [k.frame for k in character.keyframes] == [1, 5, 9]
 
@@ -635,8 +636,8 @@ def test_set_keyframe_keeps_order_and_replaces_same_frame():
 def test_keyframe_and_frame_refs_are_frozen_values():
     key = Keyframe(1)
     with pytest.raises(AttributeError):
-        key.tx = 2.0  # type: ignore[misc]
-    assert replace(key, tx=2.0) == Keyframe(1, 2.0)
+        key.frame = 2  # type: ignore[misc]
+    assert replace(key, pose=Pose(2.0)) == Keyframe(1, Pose(2.0))
     assert proj.copy_project(rich_project()) == rich_project()
 
 

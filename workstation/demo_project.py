@@ -16,7 +16,7 @@ from pathlib import Path
 
 from workstation import project as document
 from workstation.media import MediaError, probe
-from workstation.project import Character, ClipRef, FrameRef, Keyframe, MotionSource, Project, ProjectError, Shot
+from workstation.project import Character, ClipRef, FrameRef, Keyframe, MotionSource, Pose, Project, ProjectError, Shot
 
 __all__ = ["DEMO_CLIPS", "DEMO_FILE_NAME", "build_demo_project", "write_demo_project", "default_demo_folder"]
 
@@ -63,8 +63,9 @@ def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
     document.add_shot(project, sway)
 
     by_hand = Shot("by hand", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0))
-    keys = [Keyframe(0, tx=-26.0, ty=6.0, rotation=-10.0, scale=0.9), Keyframe(12, tx=-12.0, ty=-4.0, scale=1.2),
-            Keyframe(SHOT_LENGTH - 1, tx=2.0, ty=6.0, rotation=10.0, scale=0.9)]
+    keys = [Keyframe(0, Pose(tx=-26.0, ty=6.0, rotation=-10.0, scale=0.9)),
+            Keyframe(12, Pose(tx=-12.0, ty=-4.0, scale=1.2)),
+            Keyframe(SHOT_LENGTH - 1, Pose(tx=2.0, ty=6.0, rotation=10.0, scale=0.9))]
     document.add_character(by_hand, Character("digit 7", FrameRef("digit-7-drift", 0), keyframes=keys,
                                               interpolation="smooth"))
     document.add_shot(project, by_hand)

@@ -388,15 +388,15 @@ class Engine:
     # -- frame requests -----------------------------------------------------------------------------
     def _placed(self, character) -> _Placed:
         features = self.features(character.source.clip, character.source.frame, "character")
-        motion = IDENTITY if character.motion is None else self.motion_theta(*character.motion)
-        if is_identity_edit(character.edit):
+        motion = IDENTITY if character.motion is None else self.motion_theta(character.motion.clip, character.motion.start, character.motion.frame)
+        if is_identity_edit(character.pose):
             return _Placed(features, motion.astype(np.float32))
         pivot = self.centroid(features[None])
         if self.anchored:  # centre-relative thetas: the edit composes directly
-            theta = compose_edit(motion, character.edit, self.image_size)
+            theta = compose_edit(motion, character.pose, self.image_size)
             motion = theta_from(motion[None], pivot)[0]
         else:  # plain bundles take absolute thetas: edit about this character's centroid
-            relative = compose_edit(theta_about(motion[None], pivot)[0], character.edit, self.image_size)
+            relative = compose_edit(theta_about(motion[None], pivot)[0], character.pose, self.image_size)
             theta = theta_from(relative[None], pivot)[0]
         return _Placed(features, theta.astype(np.float32), motion.astype(np.float32))
 

@@ -23,7 +23,7 @@ whenever possible, absolute otherwise (another drive). In memory, a relative pat
 the folder of ``Project.path``, or to the current directory while the project has never been saved.
 ``save_project`` rebases every path onto the folder it writes to.
 
-Value objects (``ClipRef``, ``FrameRef``, ``MotionSource``, ``Keyframe``, ``Edit`` and the render
+Value objects (``ClipRef``, ``FrameRef``, ``MotionSource``, ``Keyframe``, ``Pose`` and the render
 requests) are frozen and hashable; containers (``Character``, ``Shot``, ``Project``) are plain
 mutable dataclasses. The editing helpers at the end mutate the project in place and return what an
 undo command needs to revert them (the name actually used, or the item removed / replaced).
@@ -49,11 +49,11 @@ from pathlib import Path
 __all__ = [
     "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "INTERPOLATIONS",
     "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Shot", "Project",
-    "Edit", "IDENTITY_EDIT", "CharacterRequest", "FrameRequest",
+    "Pose", "IDENTITY_POSE", "MotionRequest", "CharacterRequest", "FrameRequest",
     "load_project", "save_project", "to_dict", "from_dict", "validate", "copy_project",
     "autosave_path", "save_autosave", "autosave_pending", "load_autosave", "discard_autosave",
     "clip_path", "model_path", "missing_clips", "clip_users",
-    "edit_at", "motion_frame", "render_requests",
+    "pose_at", "motion_frame", "render_requests",
     "unique_name", "add_clip", "remove_clip", "add_shot", "remove_shot", "add_character",
     "remove_character", "set_keyframe", "remove_keyframe",
 ]
@@ -115,7 +115,7 @@ class MotionSource:
 
 
 @dataclass(frozen=True)
-class Edit:
+class Pose:
     """A hand transform: pixels of the model image (+x right, +y down), degrees clockwise, scale."""
 
     tx: float = 0.0
@@ -124,20 +124,13 @@ class Edit:
     scale: float = 1.0
 
 
-IDENTITY_EDIT = Edit()
+IDENTITY_POSE = Pose()
 
 
 @dataclass(frozen=True)
 class Keyframe:
     frame: int
-    tx: float = 0.0
-    ty: float = 0.0
-    rotation: float = 0.0
-    scale: float = 1.0
-
-    @property
-    def edit(self) -> Edit:
-        return Edit(self.tx, self.ty, self.rotation, self.scale)
+    pose: Pose = IDENTITY_POSE
 
 
 @dataclass
@@ -188,10 +181,19 @@ def copy_project(project: Project) -> Project:
 
 
 @dataclass(frozen=True)
+class MotionRequest:
+    """The motion of one output frame: from clip frame ``start`` to clip frame ``frame``."""
+
+    clip: str
+    start: int
+    frame: int
+
+
+@dataclass(frozen=True)
 class CharacterRequest:
     source: FrameRef
-    motion: tuple[str, int, int] | None  # (clip, start frame, clip frame of this output frame)
-    edit: Edit
+    motion: MotionRequest | None
+    pose: Pose
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ class FrameRequest:
     characters: tuple[CharacterRequest, ...]
 
 
-def edit_at(character: Character, frame: float) -> Edit:
+def pose_at(character: Character, frame: float) -> Pose:
     """The hand transform of ``character`` at ``frame``, interpolated between its keyframes.
 
     Before the first key: the first key's values; after the last: the last's; no keys: identity.
@@ -210,15 +212,15 @@ def edit_at(character: Character, frame: float) -> Edit:
     "step" holds each key until the next one. Rotation is not wrapped (0 -> 720 spins twice)."""
     keys = character.keyframes
     if not keys:
-        return IDENTITY_EDIT
+        return IDENTITY_POSE
     if frame <= keys[0].frame:
-        return keys[0].edit
+        return keys[0].pose
     if frame >= keys[-1].frame:
-        return keys[-1].edit
+        return keys[-1].pose
     after = bisect.bisect_right(keys, frame, key=lambda key: key.frame)
     a, b = keys[after - 1], keys[after]
     if frame == a.frame or character.interpolation == "step":
-        return a.edit
+        return a.pose
     t = (frame - a.frame) / (b.frame - a.frame)
     if character.interpolation == "smooth":
         t = t * t * (3.0 - 2.0 * t)
@@ -228,7 +230,8 @@ def edit_at(character: Character, frame: float) -> Edit:
     def lerp(x: float, y: float) -> float:
         return x + (y - x) * t
 
-    return Edit(lerp(a.tx, b.tx), lerp(a.ty, b.ty), lerp(a.rotation, b.rotation), lerp(a.scale, b.scale))
+    p, q = a.pose, b.pose
+    return Pose(lerp(p.tx, q.tx), lerp(p.ty, q.ty), lerp(p.rotation, q.rotation), lerp(p.scale, q.scale))
 
 
 def motion_frame(project: Project, motion: MotionSource, k: int) -> int:
@@ -254,9 +257,9 @@ def render_requests(project: Project, shot_name: str, frames: Iterable[int] | No
         characters = tuple(
             CharacterRequest(
                 source=character.source,
-                motion=None if character.motion is None else (
+                motion=None if character.motion is None else MotionRequest(
                     character.motion.clip, character.motion.start, motion_frame(project, character.motion, k)),
-                edit=edit_at(character, k),
+                pose=pose_at(character, k),
             )
             for character in shot.characters
         )
@@ -353,8 +356,8 @@ def _character_to_dict(character: Character) -> dict:
         },
         "interpolation": character.interpolation,
         "keyframes": [
-            {"frame": _int_out(key.frame), "tx": _float_out(key.tx), "ty": _float_out(key.ty),
-             "rotation": _float_out(key.rotation), "scale": _float_out(key.scale)}
+            {"frame": _int_out(key.frame), "tx": _float_out(key.pose.tx), "ty": _float_out(key.pose.ty),
+             "rotation": _float_out(key.pose.rotation), "scale": _float_out(key.pose.scale)}
             for key in character.keyframes
         ],
     }
@@ -427,8 +430,8 @@ def _parse_motion(value, where: str) -> MotionSource | None:
 
 def _parse_keyframe(value, where: str) -> Keyframe:
     data = _object(value, where, ("frame",), ("tx", "ty", "rotation", "scale"))
-    return Keyframe(data["frame"], _float_in(data.get("tx", 0.0)), _float_in(data.get("ty", 0.0)),
-                    _float_in(data.get("rotation", 0.0)), _float_in(data.get("scale", 1.0)))
+    return Keyframe(data["frame"], Pose(_float_in(data.get("tx", 0.0)), _float_in(data.get("ty", 0.0)),
+                                        _float_in(data.get("rotation", 0.0)), _float_in(data.get("scale", 1.0))))
 
 
 def _parse_character(value, where: str) -> Character:
@@ -630,10 +633,10 @@ def _check_keyframes(keys, where: str) -> None:
         if previous is not None and key.frame < previous:
             raise _Invalid(f"{at}.frame: keyframes must be sorted by frame ({key.frame} comes after {previous})")
         previous = key.frame
-        _check_real(key.tx, f"{at}.tx")
-        _check_real(key.ty, f"{at}.ty")
-        _check_real(key.rotation, f"{at}.rotation")
-        _check_real(key.scale, f"{at}.scale", positive=True)
+        _check_real(key.pose.tx, f"{at}.tx")
+        _check_real(key.pose.ty, f"{at}.ty")
+        _check_real(key.pose.rotation, f"{at}.rotation")
+        _check_real(key.pose.scale, f"{at}.scale", positive=True)
 
 
 def _check_character(project: Project, character, where: str, names: dict[str, str]) -> None:

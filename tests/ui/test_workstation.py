@@ -170,7 +170,7 @@ def test_one_drag_of_a_character_is_one_undo_step(window, qtbot):
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        (start + QPointF(30, 15)).toPoint())
     assert window.document.undo_stack.count() == steps + 1
-    edit = doc.edit_at(window.document.shot().character(name), window.document.frame)
+    edit = doc.pose_at(window.document.shot().character(name), window.document.frame)
     assert abs(edit.tx - 30 / zoom) < 0.5 and abs(edit.ty - 15 / zoom) < 0.5
     after = snapshot(window)
     window.document.undo_stack.undo()
@@ -189,7 +189,7 @@ def test_wheel_steps_on_a_character_scale_it_in_one_undo_step(window):
                             False)
         QApplication.sendEvent(window.canvas, event)
     assert window.document.undo_stack.count() == steps + 1
-    scale = doc.edit_at(window.document.shot().character(name), window.document.frame).scale
+    scale = doc.pose_at(window.document.shot().character(name), window.document.frame).scale
     assert abs(scale - 1.1**3) < 1e-6
 
 
@@ -212,7 +212,7 @@ def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(
     steps = document.undo_stack.count()
     QTest.keyClick(window.canvas, Qt.Key.Key_K)  # key the in-between pose: frame 6 holds it
     assert timeline.keys() == (3, 6, 9) and document.undo_stack.count() == steps + 1
-    assert doc.edit_at(document.character(), 6).tx == 4.0 + (12.0 - 4.0) * 3 / 6
+    assert doc.pose_at(document.character(), 6).tx == 4.0 + (12.0 - 4.0) * 3 / 6
 
     QTest.keyClick(window.canvas, Qt.Key.Key_Comma, Qt.KeyboardModifier.AltModifier)
     QTest.keyClick(window.canvas, Qt.Key.Key_Comma, Qt.KeyboardModifier.AltModifier)
@@ -234,7 +234,7 @@ def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(
     QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        timeline.key_marker_centre(12).toPoint())
     assert timeline.keys() == (3, 6, 12) and document.undo_stack.index() == steps + 1  # retimed in one step
-    assert doc.edit_at(document.character(), 12).tx == 12.0
+    assert doc.pose_at(document.character(), 12).tx == 12.0
     document.undo_stack.undo()
     assert snapshot(window) == before
 
@@ -299,7 +299,7 @@ def test_save_reopen_and_compare(window, qtbot, tmp_path, settings):
     qtbot.addWidget(reopened)
     assert reopened.open_project(path)
     assert doc.to_dict(reopened.document.project) == doc.to_dict(window.document.project)
-    assert doc.edit_at(reopened.document.shot().character(name), 0).rotation == 30.0
+    assert doc.pose_at(reopened.document.shot().character(name), 0).rotation == 30.0
 
 
 def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, monkeypatch):

@@ -77,11 +77,11 @@ def change_edit(document: ProjectDocument, character: str, frame: int, merge_key
     """Change the hand transform of ``character`` at ``frame`` (keying that frame): move by pixels,
     turn by degrees clockwise, scale by a factor, or set fields to ``absolute`` values."""
     def apply(c: doc.Character) -> None:
-        now = doc.edit_at(c, frame)
+        now = doc.pose_at(c, frame)
         values = dict(tx=now.tx + dx, ty=now.ty + dy, rotation=now.rotation + rotate,
                       scale=min(20.0, max(0.05, now.scale * scale)))
         values.update(absolute or {})
-        doc.set_keyframe(c, doc.Keyframe(frame, **values))
+        doc.set_keyframe(c, doc.Keyframe(frame, doc.Pose(**values)))
 
     verb = "Move" if dx or dy else "Rotate" if rotate else "Scale" if scale != 1.0 else "Set"
     document.edit_character(f"{verb} {character}", apply, merge_key, name=character)
@@ -91,8 +91,7 @@ def set_key(document: ProjectDocument, character: str, frame: int) -> None:
     """Key ``character`` at ``frame`` with the pose it has there, so that changing the keys on
     either side no longer moves it at this frame."""
     def apply(c: doc.Character) -> None:
-        pose = doc.edit_at(c, frame)
-        doc.set_keyframe(c, doc.Keyframe(frame, pose.tx, pose.ty, pose.rotation, pose.scale))
+        doc.set_keyframe(c, doc.Keyframe(frame, doc.pose_at(c, frame)))
 
     document.edit_character(f"Key {character} at frame {frame}", apply, name=character)
 

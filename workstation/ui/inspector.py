@@ -275,7 +275,7 @@ class Inspector(QWidget):
             self.motion_end.setRange(0, last)
             self.motion_end.setValue(motion.end or 0)
             self.motion_loop.setChecked(motion.loop)
-        edit = doc.edit_at(character, self.document.frame)
+        edit = doc.pose_at(character, self.document.frame)
         self.x.setValue(edit.tx)
         self.y.setValue(edit.ty)
         self.rotation.setValue(edit.rotation)
