@@ -16,12 +16,12 @@ from workstation.project import (
     Character,
     CharacterRequest,
     ClipRef,
-    Pose,
     FrameRef,
     FrameRequest,
     Keyframe,
     MotionRequest,
     MotionSource,
+    Pose,
     Project,
     ProjectError,
     Shot,
@@ -30,11 +30,11 @@ from workstation.project import (
     add_shot,
     autosave_path,
     clip_path,
-    pose_at,
     from_dict,
     load_autosave,
     load_project,
     missing_clips,
+    pose_at,
     remove_clip,
     remove_keyframe,
     remove_shot,
@@ -60,7 +60,8 @@ def rich_project() -> Project:
         shots=[
             Shot("intro", 8, 24.0, FrameRef("street", 4), [
                 Character("walker", FrameRef("walk", 3), MotionSource("walk", 2, None, True),
-                          [Keyframe(0, Pose(1.5, -2.25, 10.0, 1.0)), Keyframe(5, Pose(0.1, 0.2, -370.5, 0.3333333333333333))],
+                          [Keyframe(0, Pose(1.5, -2.25, 10.0, 1.0)),
+                           Keyframe(5, Pose(0.1, 0.2, -370.5, 0.3333333333333333))],
                           "smooth"),
                 Character("dancer", FrameRef("dance é", 0), MotionSource("dance é", 4, 9), [], "step"),
                 Character("still", FrameRef("walk", 0)),
@@ -482,7 +483,8 @@ def test_messages_stay_on_one_line_with_odd_names():
 
 def _keyed(interpolation):
     return Character("c", FrameRef("walk", 0), None,
-                     [Keyframe(10, Pose(0.0, 10.0, 0.0, 1.0)), Keyframe(20, Pose(10.0, 30.0, 90.0, 3.0))], interpolation)
+                     [Keyframe(10, Pose(0.0, 10.0, 0.0, 1.0)), Keyframe(20, Pose(10.0, 30.0, 90.0, 3.0))],
+                     interpolation)
 
 
 def test_edit_at_without_keys_is_identity():

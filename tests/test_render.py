@@ -39,7 +39,8 @@ def studio(tmp_path, test_split, anchored_bundle):
                                                           info.height))
     walker = document.Character("walker", document.FrameRef("walk", 0),
                                 motion=document.MotionSource("dance", 0, None, loop=True),
-                                keyframes=[document.Keyframe(0), document.Keyframe(9, document.Pose(tx=10, rotation=30))])
+                                keyframes=[document.Keyframe(0),
+                                           document.Keyframe(9, document.Pose(tx=10, rotation=30))])
     document.add_shot(project, document.Shot("intro", 10, 12.0, document.FrameRef("field", 0), [walker]))
     path = tmp_path / "film.stopframe"
     document.save_project(project, path)

@@ -388,7 +388,8 @@ class Engine:
     # -- frame requests -----------------------------------------------------------------------------
     def _placed(self, character) -> _Placed:
         features = self.features(character.source.clip, character.source.frame, "character")
-        motion = IDENTITY if character.motion is None else self.motion_theta(character.motion.clip, character.motion.start, character.motion.frame)
+        m = character.motion
+        motion = IDENTITY if m is None else self.motion_theta(m.clip, m.start, m.frame)
         if is_identity_edit(character.pose):
             return _Placed(features, motion.astype(np.float32))
         pivot = self.centroid(features[None])
