@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from training.model import SceneModel
-from workstation.engine import BUNDLE_FORMAT, BUNDLE_VERSION, CENTROID, GRAPHS, new_session
+from workstation.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, CENTROID, GRAPHS, new_session
 
 OPSET = 20
 TOLERANCE = 1e-4

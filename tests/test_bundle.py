@@ -10,9 +10,10 @@ import torch
 
 from export.bundle import ExportError, check_target, export_bundle, verify
 from tests.conftest import assert_one_line_exit_2, run_cli, tiny_model_config, trained_looking_model
-from training.model import SceneModel, centroid, warp
-from workstation import engine as engine_module
-from workstation.engine import BundleError, Engine
+from training.model import SceneModel
+from workstation import geometry
+from workstation.bundle import BundleError
+from workstation.engine import Engine
 from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
 
 SIZE = 64
@@ -53,15 +54,6 @@ def test_engine_inputs_outputs_and_dynamic_batch(anchored_bundle):
         assert engine.motion(features, features).shape == (n, 2, 3)
 
 
-def test_numpy_warp_and_centroid_match_torch():
-    rng = np.random.default_rng(0)
-    features = rng.normal(size=(3, 4, 16, 16)).astype(np.float32)
-    theta = (np.array([[1, 0, 0], [0, 1, 0]]) + rng.normal(scale=0.3, size=(3, 2, 3))).astype(np.float32)
-    expected = warp(torch.from_numpy(features), torch.from_numpy(theta)).numpy()
-    assert np.abs(engine_module.warp(features, theta) - expected).max() < 1e-5
-    assert np.allclose(engine_module.centroid(features), centroid(torch.from_numpy(features)).numpy(), atol=1e-6)
-
-
 def request(*characters, background=("bg", 0)):
     return FrameRequest(shot="s", index=0, background=FrameRef(*background), characters=tuple(characters))
 
@@ -90,19 +82,10 @@ def test_a_hand_translation_moves_the_character_by_pixels(anchored_bundle, frame
     theta = torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.125]]])
     with torch.no_grad():
         features = model.encoder_character(image(frames, "actor", 0))
-        character_part = torch.from_numpy(engine_module.character_only(features.numpy()))
+        character_part = torch.from_numpy(geometry.character_only(features.numpy()))
         background = model.encoder_background(image(frames, "bg", 0)) + (features - character_part)
         expected = model.render(character_part, theta, background)[0].numpy()
     assert np.abs(got - expected).max() < 1e-4
-
-
-def test_rotation_and_scale_keep_the_character_centre_where_the_motion_put_it():
-    moved = np.array([[1.0, 0.0, -0.3], [0.0, 1.0, 0.1]], np.float32)  # the motion shifts the character
-    edited = engine_module.compose_edit(moved, Pose(0, 0, rotation=90, scale=2), image_size=64)
-    forward = np.linalg.inv(np.vstack([edited, [0, 0, 1]]))
-    centre_after_motion = np.linalg.inv(np.vstack([moved, [0, 0, 1]]))[:2, 2]
-    assert np.allclose(forward[:2, 2], centre_after_motion, atol=1e-6)  # the centre stays put
-    assert np.allclose(forward[:2, :2], [[0, -2], [2, 0]], atol=1e-6)  # 90 degrees clockwise, twice the size
 
 
 def test_several_characters_are_summed_in_feature_space(anchored_bundle, frames):
@@ -115,9 +98,9 @@ def test_several_characters_are_summed_in_feature_space(anchored_bundle, frames)
         f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
         theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
                               model.encoder_character(image(frames, "walk", 3)))
-        theta2 = torch.from_numpy(engine_module.compose_edit(engine_module.IDENTITY, second.pose, 64))[None]
+        theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
         background = model.encoder_background(image(frames, "bg", 0))
-        f2 = torch.from_numpy(engine_module.character_only(f2.numpy()))  # the second adds itself alone
+        f2 = torch.from_numpy(geometry.character_only(f2.numpy()))  # the second adds itself alone
         expected = model.renderer(model.place(f1, theta1) + model.place(f2, theta2) + background)[0].numpy()
     assert np.abs(got - expected).max() < 1e-4
 
@@ -156,6 +139,28 @@ def test_encodings_and_thetas_are_cached(anchored_bundle, frames):
     assert len(small._encodings) <= 2
 
 
+def test_with_frames_shares_the_loaded_graphs_and_starts_with_empty_caches(anchored_bundle, frames):
+    """A clip change makes a new engine over the new frames; the old one is left as it was (a
+    worker may still be rendering with it), and an engine cannot be changed from outside."""
+    _, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    frame = request(character(motion=("walk", 0, 2)))
+    before = engine.render_frame(frame)
+
+    def other(clip, frame):
+        return 1.0 - frames(clip, frame)
+
+    swapped = engine.with_frames(other)
+    assert swapped is not engine and swapped.bundle is engine.bundle  # no graph is loaded again
+    assert swapped.frames is other and engine.frames is frames
+    assert len(swapped._encodings) == 0 and len(swapped._thetas) == 0
+    assert np.array_equal(swapped.render_frame(frame), Engine(folder, other).render_frame(frame))
+    assert not np.array_equal(swapped.render_frame(frame), before)
+    assert np.array_equal(engine.render_frame(frame), before)
+    with pytest.raises(AttributeError):
+        engine.frames = other
+
+
 def test_rendering_from_several_threads_gives_the_serial_result(anchored_bundle, frames):
     _, folder = anchored_bundle
     engine = Engine(folder, frames)
@@ -182,7 +187,7 @@ def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
     got = engine.render_frame(request(character(edit=Pose(tx=8, ty=0, rotation=0, scale=1))))
     with torch.no_grad():
         features = model.encoder_character(image(frames, "actor", 0))
-        character_part = torch.from_numpy(engine_module.character_only(features.numpy()))
+        character_part = torch.from_numpy(geometry.character_only(features.numpy()))
         background = model.encoder_background(image(frames, "bg", 0)) + (features - character_part)
         expected = model.render(character_part, torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]]),
                                 background)[0].numpy()
@@ -195,16 +200,16 @@ def test_bundles_say_which_centroid_their_renderer_anchors_on(anchored_bundle, t
     existed anchored on the plain feature energy, and the engine's outlines follow each one."""
     metadata = json.loads((anchored_bundle[1] / "model.json").read_text())
     assert metadata["centroid"] == "character"
-    assert Engine(anchored_bundle[1]).centroid is engine_module.centroid
+    assert Engine(anchored_bundle[1]).centroid is geometry.centroid
     older = copy_bundle(anchored_bundle[1], tmp_path)
     del metadata["centroid"]
     (older / "model.json").write_text(json.dumps(metadata))
-    assert Engine(older).centroid is engine_module.energy_centroid
+    assert Engine(older).centroid is geometry.energy_centroid
     features = np.zeros((1, 4, 16, 16), dtype=np.float32)
     features[:, :, 10:13, 2:5] = 1.0
     features[:, :, 0, :] = 3.0  # a rim: the character centroid leaves it out, the plain one does not
-    assert np.allclose(engine_module.centroid(features), [[-0.5625, 0.4375]], atol=1e-5)  # cells x 3, y 11
-    assert engine_module.energy_centroid(features)[0, 1] < 0
+    assert np.allclose(geometry.centroid(features), [[-0.5625, 0.4375]], atol=1e-5)  # cells x 3, y 11
+    assert geometry.energy_centroid(features)[0, 1] < 0
 
 
 def copy_bundle(folder, tmp_path):

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from workstation import project as document
-from workstation.engine import BundleError, Engine
+from workstation.bundle import BundleError, open_bundle
+from workstation.engine import Engine
 from workstation.media import Clip, fit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,12 +62,11 @@ def open_engine(project: document.Project, fit_mode: str = "crop") -> Engine:
     """An engine over the project's bundle and clips; every clip is opened first, so a missing or
     damaged one is reported before any rendering starts."""
     check_clips(project)
-    engine = Engine(bundle_for(project))
-    frames = ProjectFrames(project, engine.image_size, fit_mode)
+    bundle = open_bundle(bundle_for(project))
+    frames = ProjectFrames(project, bundle.image_size, fit_mode)
     for name in project.clips:
         frames.clip(name)
-    engine.frames = frames
-    return engine
+    return Engine(bundle, frames)
 
 
 def render_shot(engine: Engine, project: document.Project, shot: str, frames: range | None = None,
