@@ -38,12 +38,14 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import TracebackType
 
 import cv2
 import numpy as np
 
 FORMATS = ("png", "mp4", "gif")
 MP4_FOURCC = "mp4v"
+_MP4_FOURCC_CODE = cv2.VideoWriter.fourcc(*MP4_FOURCC)
 FRAME_PATTERN = re.compile(r"frame_\d+\.png")
 GIF_PARAMS = [
     cv2.IMWRITE_GIF_DITHER, 3,  # light Floyd-Steinberg dithering, then the octree palette
@@ -57,16 +59,23 @@ class ExportError(RuntimeError):
     """The frames cannot be written; one line naming the output path and the problem."""
 
 
-def _error(path, problem: str) -> ExportError:
+def _error(path: object, problem: str) -> ExportError:
     text = " ".join(f"{path}: {problem}".split())  # always one line
     return ExportError(text)
 
 
-def _check_format(path, fmt) -> str:
-    name = str(fmt).lower().lstrip(".") if isinstance(fmt, str) else fmt
-    if name not in FORMATS:
+def _check_format(path: object, fmt: object) -> str:
+    name = fmt.lower().lstrip(".") if isinstance(fmt, str) else fmt
+    if not isinstance(name, str) or name not in FORMATS:
         raise _error(path, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return name
+
+
+def _whole_number(value: object) -> int | None:
+    """``value`` as an int if it is an integral number (a Python or numpy int, not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
 
 
 def frame_name(index: int, frame_count: int) -> str:
@@ -75,19 +84,16 @@ def frame_name(index: int, frame_count: int) -> str:
     return f"frame_{index:0{width}d}.png"
 
 
-def output_exists(path, fmt) -> bool:
+def output_exists(path: str | os.PathLike[str], fmt: str) -> bool:
     """Whether writing ``fmt`` at ``path`` would overwrite something.
 
     png: the folder exists and is not empty (or something other than a folder is there);
     mp4/gif: anything exists at the path.
     """
-    path = Path(path)
-    fmt = _check_format(path, fmt)
-    if fmt == "png":
-        if path.is_dir():
-            return any(path.iterdir())
-        return path.exists() or path.is_symlink()
-    return path.exists() or path.is_symlink()
+    target = Path(path)
+    if _check_format(target, fmt) == "png" and target.is_dir():
+        return any(target.iterdir())
+    return target.exists() or target.is_symlink()
 
 
 def _temporary_path(path: Path, fmt: str) -> Path:
@@ -112,23 +118,24 @@ class FrameWriter:
     written stay in their folder).
     """
 
-    def __init__(self, path, fmt: str, fps: float, frame_count: int, scale: int = 1, smooth: bool = False,
-                 force: bool = False):
+    def __init__(self, path: str | os.PathLike[str], fmt: str, fps: float, frame_count: int, scale: int = 1,
+                 smooth: bool = False, force: bool = False):
         self.path = Path(path)
         self.fmt = _check_format(self.path, fmt)
         try:
-            fps = float(fps)
+            rate = float(fps)
         except (TypeError, ValueError):
             raise _error(self.path, f"fps must be a number, got {fps!r}") from None
-        if not math.isfinite(fps) or fps <= 0:
-            raise _error(self.path, f"fps must be a positive number, got {fps}")
-        if isinstance(scale, bool) or not isinstance(scale, numbers.Integral) or scale < 1:
+        if not math.isfinite(rate) or rate <= 0:
+            raise _error(self.path, f"fps must be a positive number, got {rate}")
+        whole_scale, whole_count = _whole_number(scale), _whole_number(frame_count)
+        if whole_scale is None or whole_scale < 1:
             raise _error(self.path, f"scale must be a whole number of at least 1, got {scale!r}")
-        if isinstance(frame_count, bool) or not isinstance(frame_count, numbers.Integral) or frame_count < 0:
+        if whole_count is None or whole_count < 0:
             raise _error(self.path, f"frame_count must be a whole number of at least 0, got {frame_count!r}")
-        self.fps = fps
-        self.frame_count = int(frame_count)
-        self.scale = int(scale)
+        self.fps = rate
+        self.frame_count = whole_count
+        self.scale = whole_scale
         self.smooth = bool(smooth)
         self.force = bool(force)
 
@@ -179,7 +186,7 @@ class FrameWriter:
 
     # -- frames ------------------------------------------------------------------------------
 
-    def _to_image(self, frame) -> np.ndarray:
+    def _to_image(self, frame: np.ndarray) -> np.ndarray:
         """[3, H, W] float RGB in [0, 1] -> [H*scale(+pad), W*scale(+pad), 3] uint8 BGR."""
         array = np.asarray(frame)
         if array.ndim != 3 or array.shape[0] != 3 or array.shape[1] < 1 or array.shape[2] < 1:
@@ -192,7 +199,7 @@ class FrameWriter:
         elif size != self.input_size:
             raise _error(self.path, f"frame {self.frames_written} is {size[0]}x{size[1]} (HxW) but earlier frames "
                                     f"are {self.input_size[0]}x{self.input_size[1]}; all frames must share one size")
-        rgb = np.nan_to_num(np.ascontiguousarray(array.transpose(1, 2, 0), dtype=np.float32), nan=0.0)
+        rgb: np.ndarray = np.nan_to_num(np.ascontiguousarray(array.transpose(1, 2, 0), dtype=np.float32), nan=0.0)
         height, width = size
         target = (width * self.scale, height * self.scale)
         if self.scale > 1 and self.smooth:
@@ -234,8 +241,7 @@ class FrameWriter:
         if self._writer is None:
             height, width = image.shape[:2]
             try:
-                writer = cv2.VideoWriter(str(self._temporary), cv2.VideoWriter_fourcc(*MP4_FOURCC), self.fps,
-                                         (width, height), True)
+                writer = cv2.VideoWriter(str(self._temporary), _MP4_FOURCC_CODE, self.fps, (width, height), True)
             except cv2.error as exc:
                 _remove_quietly(self._temporary)
                 raise _error(self.path, f"OpenCV could not open an MP4 ({MP4_FOURCC}) writer ({exc})") from exc
@@ -268,8 +274,9 @@ class FrameWriter:
 
     def _finish_mp4(self) -> None:
         writer, self._writer = self._writer, None
-        writer.release()
         temporary = self._temporary
+        assert writer is not None and temporary is not None  # opened by the first write()
+        writer.release()
         if not temporary.is_file() or temporary.stat().st_size == 0:
             raise _error(self.path, f"OpenCV wrote no MP4 data to {temporary} (disk full?)")
         self._replace(temporary)
@@ -281,6 +288,7 @@ class FrameWriter:
         animation.durations = [duration] * len(self._gif_frames)
         animation.loop_count = 0  # loop forever
         temporary = self._temporary
+        assert temporary is not None  # set by _prepare_file for every file format
         try:
             ok = cv2.imwriteanimation(str(temporary), animation, GIF_PARAMS)
         except cv2.error as exc:
@@ -317,14 +325,16 @@ class FrameWriter:
     def __enter__(self) -> FrameWriter:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
             self.close()
         else:
             self.abort()
 
 
-def write_frames(frames: Iterable[np.ndarray], path, fmt, fps, frame_count, scale=1, smooth=False, force=False,
+def write_frames(frames: Iterable[np.ndarray], path: str | os.PathLike[str], fmt: str, fps: float, frame_count: int,
+                 scale: int = 1, smooth: bool = False, force: bool = False,
                  progress: Callable[[int, int], object] | None = None) -> Path:
     """Write every frame of ``frames`` (see FrameWriter) and return the path written.
 

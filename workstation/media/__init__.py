@@ -1,0 +1,31 @@
+"""Media import for the workstation: videos, image folders, single images and animated GIFs.
+
+Everything returned here is RGB (OpenCV's BGR is converted on the way in).
+
+- :func:`probe` opens a clip, validates it and describes it (:class:`ClipInfo`)   (``probe.py``).
+- :class:`Clip` gives random access to the frames of one clip                       (``clip.py``).
+- :func:`fit` turns a frame into a square float32 CHW tensor for the model;
+  :func:`thumbnail` shrinks a frame for display                                     (``images.py``).
+- ``readers.py`` decodes each kind of file with OpenCV; ``errors.py`` holds :class:`MediaError`.
+
+Every failure to read a clip raises :class:`MediaError` with a single line of text that names the
+file and the problem, so the UI can show it as it is.
+
+Video notes: the frame count in a video's header (``CAP_PROP_FRAME_COUNT``) can be wrong, so it is
+counted by decoding.  Seeking with ``CAP_PROP_POS_FRAMES`` is unreliable for some codecs, so
+:class:`Clip` only ever decodes forward from the start (reopening the file to go backwards) and
+keeps an LRU cache of decoded frames.
+
+This package must not import torch or Qt.
+"""
+
+from workstation.media.clip import CACHE_MAX_BYTES, Clip, KnownClip
+from workstation.media.errors import MediaError
+from workstation.media.images import FIT_MODES, fit, thumbnail
+from workstation.media.probe import DEFAULT_FPS, ClipInfo, probe
+from workstation.media.readers import GIF_EXTENSIONS, IMAGE_EXTENSIONS, ClipKind
+
+__all__ = [
+    "MediaError", "ClipInfo", "ClipKind", "Clip", "KnownClip", "probe", "fit", "thumbnail",
+    "FIT_MODES", "IMAGE_EXTENSIONS", "GIF_EXTENSIONS", "DEFAULT_FPS", "CACHE_MAX_BYTES",
+]

@@ -1,0 +1,248 @@
+"""Random access to the frames of one clip: :class:`Clip`.
+
+Seeking with ``CAP_PROP_POS_FRAMES`` is unreliable for some codecs, so a video is only ever decoded
+forward from the start (the file is reopened to go backwards), and decoded frames are kept in an
+LRU cache bounded both in frames and in bytes. Single images and GIFs are held in memory whole;
+the images of a folder are read on demand through the same cache.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from workstation.lru import LRUCache
+from workstation.media.errors import guarded, media_error
+from workstation.media.images import to_rgb8
+from workstation.media.probe import ClipInfo, gif_info, image_info, probe_video, scan_folder
+from workstation.media.readers import kind_of, list_images, load_animation, open_capture, read_image
+
+# The frame cache holds at most ``cache_frames`` frames and at most this many bytes of them
+# (256 frames of 1080p would otherwise be 1.6 GB).
+CACHE_MAX_BYTES = 1 << 30
+
+
+class KnownClip(Protocol):
+    """What an earlier read of a clip found: a :class:`ClipInfo`, or a project's clip entry."""
+
+    @property
+    def frame_count(self) -> int: ...
+    @property
+    def fps(self) -> float: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+
+
+class Clip:
+    """Random access to the frames of one clip (video, image folder, single image or GIF).
+
+    ``frame(i)`` returns a fresh uint8 RGB [H, W, 3] array (callers may modify it).  For videos,
+    frames are decoded forward only: moving forward continues from the current position, moving
+    backward past the cache reopens the file and decodes from the start.  Reading frames
+    0..N-1 in order decodes each frame once.  Safe to call from several threads (calls are serialised).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], cache_frames: int = 256, known: KnownClip | None = None):
+        """``known``: what an earlier read found (anything with ``frame_count``, ``fps``,
+        ``width`` and ``height``, such as a project's clip entry). A video is then not decoded
+        through again to count its frames, nor is every image of a folder read to check it (unless
+        the folder no longer holds that many images): seconds, for a long clip."""
+        if int(cache_frames) < 0:
+            raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
+        self._path = Path(path)
+        self._lock = threading.Lock()
+        self._cap: cv2.VideoCapture | None = None
+        self._pos = 0               # index of the frame the open capture will decode next
+        self._decoded = 0           # frames decoded by random access (for tests / diagnostics)
+        self._frames: list[np.ndarray] | None = None   # in-memory frames (single image, GIF via imreadanimation)
+        self._files: list[Path] | None = None          # image folder
+        self._cache = LRUCache(0)
+        self._cache_frames = int(cache_frames)
+        self.info: ClipInfo = guarded(self._path, lambda: self._open(known))
+
+    # -- opening
+
+    def _make_cache(self, info: ClipInfo) -> LRUCache:
+        frame_bytes = max(1, info.width * info.height * 3)
+        return LRUCache(min(self._cache_frames, CACHE_MAX_BYTES // frame_bytes))
+
+    def _open(self, known: KnownClip | None = None) -> ClipInfo:
+        p = self._path
+        kind = kind_of(p)
+        if known is not None and kind in ("video", "images"):
+            info = ClipInfo(path=p, kind=kind, frame_count=int(known.frame_count), fps=float(known.fps),
+                            width=int(known.width), height=int(known.height))
+            files = list_images(p) if kind == "images" else None
+            if (files is None or len(files) == info.frame_count) and self._first_frame_fits(info, files):
+                self._files = files
+                self._cache = self._make_cache(info)
+                return info
+        if kind == "images":
+            seen: list[tuple[int, np.ndarray]] = []
+
+            def keep(i: int, img: np.ndarray) -> None:
+                # keep the first frames decoded by validation, so they are not decoded twice
+                if len(seen) < self._cache_frames:
+                    seen.append((i, img))
+
+            info, self._files = scan_folder(p, keep)
+            self._cache = self._make_cache(info)
+            for i, img in seen[: self._cache.capacity]:
+                self._cache.put(i, img)
+            return info
+        if kind == "image":
+            img = read_image(p)
+            self._frames = [img]
+            return image_info(p, img)
+        if kind == "gif":
+            loaded = load_animation(p)
+            if loaded is not None:
+                self._frames = loaded[0]
+                return gif_info(p, *loaded)
+            info = probe_video(p, kind="gif")
+        else:
+            info = probe_video(p)
+        self._cache = self._make_cache(info)
+        return info
+
+    def _first_frame_fits(self, info: ClipInfo, files: list[Path] | None) -> bool:
+        """Whether the first frame still decodes at the known size (a damaged or replaced file is
+        then read through, and reported, as on first reading)."""
+        if files is not None:
+            first = read_image(files[0]) if files else None
+        else:
+            cap = open_capture(self._path)
+            if cap is None:
+                return False
+            try:
+                ok, first = cap.read()
+            finally:
+                cap.release()
+            if not ok:
+                return False
+        return first is not None and first.shape[:2] == (info.height, info.width)
+
+    # -- public API
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def __len__(self) -> int:
+        return self.info.frame_count
+
+    def __repr__(self) -> str:
+        i = self.info
+        return f"Clip({str(i.path)!r}, kind={i.kind}, {i.frame_count} frames, {i.width}x{i.height}, {i.fps:g} fps)"
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` (0 <= index < len(self)) as uint8 RGB [H, W, 3]; MediaError if out of range."""
+        i = operator.index(index)
+        n = self.info.frame_count
+        if not 0 <= i < n:
+            raise media_error(self._path, f"frame {i} out of range (clip has {n} frame{'s' if n != 1 else ''})")
+        if self._frames is not None:
+            return self._frames[i].copy()
+        with self._lock:
+            cached = self._cache.get(i)
+            if cached is None:
+                files = self._files
+                if files is not None:
+                    cached = guarded(self._path, lambda: self._read_file(files[i]))
+                else:
+                    cached = guarded(self._path, lambda: self._decode_video(i))
+                self._cache.put(i, cached)
+            return cached.copy()
+
+    def frames(self) -> Iterator[np.ndarray]:
+        """Decode all frames in order (uint8 RGB); independent of frame()'s position and cache."""
+        if self._frames is not None:
+            for f in self._frames:
+                yield f.copy()
+            return
+        if self._files is not None:
+            for i in range(len(self)):
+                yield self.frame(i)
+            return
+        cap = open_capture(self._path)
+        if cap is None:
+            raise media_error(self._path, "can no longer be opened")
+        try:
+            for i in range(len(self)):
+                ok, img = cap.read()
+                if not ok or img is None:
+                    raise media_error(self._path, f"frame {i} failed to decode")
+                yield to_rgb8(img)
+        finally:
+            cap.release()
+
+    def close(self) -> None:
+        """Release the open video file and drop the cache (the clip can still be used afterwards)."""
+        with self._lock:
+            if self._cap is not None:
+                self._cap.release()
+                self._cap = None
+            self._pos = 0
+            self._cache.clear()
+
+    def __enter__(self) -> Clip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        cap = getattr(self, "_cap", None)
+        if cap is not None:
+            try:
+                cap.release()
+            except Exception:
+                pass
+
+    # -- decoding
+
+    def _read_file(self, file: Path) -> np.ndarray:
+        img = read_image(file)
+        if (img.shape[1], img.shape[0]) != (self.info.width, self.info.height):
+            raise media_error(file, f"image is now {img.shape[1]}x{img.shape[0]}, "
+                                    f"expected {self.info.width}x{self.info.height}")
+        return img
+
+    def _decode_video(self, i: int) -> np.ndarray:
+        cap = self._cap
+        if cap is None or i < self._pos:
+            if cap is not None:
+                cap.release()
+            self._cap = cap = open_capture(self._path)
+            self._pos = 0
+            if cap is None:
+                raise media_error(self._path, "can no longer be opened")
+        # Frames skipped on the way to i are grabbed (decoded, not converted); the last few before
+        # i are also kept in the cache so that stepping backwards a little does not reopen the file.
+        keep_from = i - self._cache.capacity // 4
+        while self._pos < i:
+            if self._pos >= keep_from and self._pos not in self._cache:
+                ok, img = cap.read()
+                if ok and img is not None:
+                    self._cache.put(self._pos, to_rgb8(img))
+            else:
+                ok = cap.grab()
+            if not ok:
+                raise media_error(self._path, f"frame {self._pos} failed to decode")
+            self._pos += 1
+            self._decoded += 1
+        ok, img = cap.read()
+        if not ok or img is None:
+            raise media_error(self._path, f"frame {i} failed to decode")
+        self._pos += 1
+        self._decoded += 1
+        return to_rgb8(img)

@@ -1,0 +1,135 @@
+"""What a clip is (:class:`ClipInfo`) and :func:`probe`, which opens a clip, validates it and
+describes it.
+
+Frame counts are established by reading, never taken from a header: a video is decoded through
+(``CAP_PROP_FRAME_COUNT`` can be wrong), every image of a folder is decoded (and must share the
+first one's size), a GIF's frames are all loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from workstation.media.errors import guarded, media_error
+from workstation.media.readers import (
+    IMAGE_EXTENSIONS,
+    ClipKind,
+    kind_of,
+    list_images,
+    load_animation,
+    open_capture,
+    read_image,
+)
+
+DEFAULT_FPS = 12.0  # image folders, single images and files whose own rate is missing or absurd
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    path: Path
+    kind: ClipKind
+    frame_count: int   # counted by decoding for videos
+    fps: float
+    width: int
+    height: int
+
+
+def valid_fps(value: float, default: float = DEFAULT_FPS) -> float:
+    """``value`` as a frame rate, or ``default`` if it is not a number in (0, 1000]."""
+    try:
+        fps = float(value)
+    except (TypeError, ValueError):
+        return default
+    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        return default
+    return fps
+
+
+def probe_video(path: Path, kind: ClipKind = "video") -> ClipInfo:
+    """Decode a video (or a GIF OpenCV reads as one) through to count its frames."""
+    what = "video" if kind == "video" else "GIF"
+    cap = open_capture(path)
+    if cap is None:
+        raise media_error(path, f"not a {what} OpenCV can decode")
+    try:
+        fps = valid_fps(cap.get(cv2.CAP_PROP_FPS))
+        ok, first = cap.read()
+        if not ok or first is None or first.size == 0:
+            raise media_error(path, f"not a {what} OpenCV can decode (no frame decodes)")
+        count = 1
+        while cap.grab():
+            count += 1
+    finally:
+        cap.release()
+    height, width = first.shape[:2]
+    return ClipInfo(path=path, kind=kind, frame_count=count, fps=fps, width=int(width), height=int(height))
+
+
+def gif_info(path: Path, frames: list[np.ndarray], durations: list[float]) -> ClipInfo:
+    """Describe a loaded animation: all frames the same size; fps from the mean positive duration."""
+    height, width = frames[0].shape[:2]
+    for i, f in enumerate(frames):
+        if f.shape[:2] != (height, width):
+            raise media_error(path, f"GIF frame {i} is {f.shape[1]}x{f.shape[0]} but frame 0 is {width}x{height}")
+    positive = [d for d in durations if d > 0]
+    fps = valid_fps(1000.0 / (sum(positive) / len(positive))) if positive else DEFAULT_FPS
+    return ClipInfo(path=path, kind="gif", frame_count=len(frames), fps=fps, width=int(width), height=int(height))
+
+
+def image_info(path: Path, image: np.ndarray) -> ClipInfo:
+    """A single image: one frame at the default rate."""
+    return ClipInfo(path=path, kind="image", frame_count=1, fps=DEFAULT_FPS,
+                    width=int(image.shape[1]), height=int(image.shape[0]))
+
+
+def scan_folder(folder: Path,
+                on_frame: Callable[[int, np.ndarray], None] | None = None) -> tuple[ClipInfo, list[Path]]:
+    """Decode every image of a folder to validate it (``on_frame(i, image)`` sees each); returns
+    (ClipInfo, files)."""
+    files = list_images(folder)
+    if not files:
+        raise media_error(folder, f"no images (looked for {', '.join(IMAGE_EXTENSIONS)})")
+    size: tuple[int, int] | None = None
+    for i, file in enumerate(files):
+        img = read_image(file)
+        h, w = img.shape[:2]
+        if size is None:
+            size = (w, h)
+        elif (w, h) != size:
+            raise media_error(file, f"image is {w}x{h} but {files[0].name} is {size[0]}x{size[1]}; "
+                                    "all images in a folder must be the same size")
+        if on_frame is not None:
+            on_frame(i, img)
+    assert size is not None  # files is not empty
+    return ClipInfo(path=folder, kind="images", frame_count=len(files), fps=DEFAULT_FPS,
+                    width=size[0], height=size[1]), files
+
+
+def probe(path: str | os.PathLike[str]) -> ClipInfo:
+    """Open and validate a clip; raises MediaError (one line naming the file) if it cannot be used.
+
+    Videos are decoded through to count their frames; every image of a folder is decoded to check
+    it reads and has the same size as the others.
+    """
+    p = Path(path)
+
+    def run() -> ClipInfo:
+        kind = kind_of(p)
+        if kind == "images":
+            return scan_folder(p)[0]
+        if kind == "image":
+            return image_info(p, read_image(p))
+        if kind == "gif":
+            loaded = load_animation(p)
+            if loaded is not None:
+                return gif_info(p, *loaded)
+            return probe_video(p, kind="gif")
+        return probe_video(p)
+
+    return guarded(p, run)

@@ -1,0 +1,114 @@
+"""Decoding files with OpenCV, one reader per kind of clip: single images (``imdecode``), image
+folders (listed in natural order), animations (``imreadanimation``) and videos (``VideoCapture``).
+
+Everything returned is uint8 RGB; every failure is a one-line :class:`MediaError`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from workstation.media.errors import media_error
+from workstation.media.images import to_rgb8
+
+# Damaged files are reported as one MediaError line; FFmpeg's and OpenCV's own warnings about them
+# would only repeat it as noise on the user's terminal.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+ClipKind = Literal["video", "images", "image", "gif"]
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+GIF_EXTENSIONS = (".gif",)
+
+_IMREAD_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR  # keeps 16-bit, drops alpha, applies EXIF rotation
+
+
+def kind_of(path: Path) -> ClipKind:
+    """Which reader ``path`` needs, from what it is (a folder) or its extension; anything that is
+    not a known image or GIF is tried as a video. MediaError if nothing is there."""
+    if not path.exists():
+        raise media_error(path, "no such file or folder")
+    if path.is_dir():
+        return "images"
+    suffix = path.suffix.lower()
+    if suffix in GIF_EXTENSIONS:
+        return "gif"
+    if suffix in IMAGE_EXTENSIONS:
+        return "image"
+    return "video"
+
+
+def natural_key(name: str) -> tuple[list[tuple[int, int, str]], str]:
+    """Sort key putting ``frame2`` before ``frame10`` (digit runs compare as numbers, case ignored)."""
+    parts = re.split(r"(\d+)", name.casefold())
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts], name
+
+
+def read_image(path: Path) -> np.ndarray:
+    """Decode one image file to uint8 RGB; MediaError if it cannot be read or decoded."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)  # unlike cv2.imread, copes with any path on Windows
+    except OSError as exc:
+        raise media_error(path, f"cannot read ({exc.strerror or exc})") from None
+    if data.size == 0:
+        raise media_error(path, "not an image OpenCV can decode (empty file)")
+    try:
+        img = cv2.imdecode(data, _IMREAD_FLAGS)
+    except cv2.error:
+        img = None
+    if img is None or img.size == 0:
+        raise media_error(path, "not an image OpenCV can decode")
+    try:
+        return to_rgb8(img)
+    except ValueError as exc:
+        raise media_error(path, f"not an image this tool can use ({exc})") from None
+
+
+def list_images(folder: Path) -> list[Path]:
+    """The image files of ``folder`` (by extension; hidden files skipped) in natural order."""
+    try:
+        entries = [p for p in folder.iterdir()
+                   if not p.name.startswith(".") and p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
+    except OSError as exc:
+        raise media_error(folder, f"cannot list folder ({exc.strerror or exc})") from None
+    return sorted(entries, key=lambda p: natural_key(p.name))
+
+
+def open_capture(path: Path) -> cv2.VideoCapture | None:
+    """Open a VideoCapture by file name, FFmpeg first (it does not treat '%' in names as a pattern)."""
+    for api in (cv2.CAP_FFMPEG, cv2.CAP_ANY):
+        try:
+            cap = cv2.VideoCapture(str(path), api)
+        except cv2.error:
+            continue
+        if cap.isOpened():
+            return cap
+        cap.release()
+    return None
+
+
+def load_animation(path: Path) -> tuple[list[np.ndarray], list[float]] | None:
+    """(frames as uint8 RGB, durations in ms) of an animation via ``cv2.imreadanimation``, or None
+    if this OpenCV has no such reader or it cannot decode the file (the caller then tries it as a video)."""
+    reader = getattr(cv2, "imreadanimation", None)
+    if reader is None:
+        return None
+    try:
+        ok, animation = reader(str(path))
+    except cv2.error:
+        return None
+    if not ok or animation is None or len(animation.frames) == 0:
+        return None
+    try:
+        frames = [to_rgb8(f) for f in animation.frames]
+    except ValueError:
+        return None
+    durations = [float(d) for d in np.asarray(animation.durations).ravel()]
+    return frames, durations
