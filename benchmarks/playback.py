@@ -52,17 +52,16 @@ def main() -> int:
                                                                  setattr(shot, "fps", args.fps)))
     window.document.undo_stack.setClean()
     window.player.set_loop(False)
-    window.renderer.set_engine(window.engine)  # a cold cache: every frame is rendered while playing
+    viewport = window.viewport
+    viewport.renderer.set_engine(viewport.engine)  # a cold cache: every frame is rendered while playing
 
     shown: dict[int, float] = {}
-    display = window._display
 
-    def counting_display(frame):
-        display(frame)
+    def count_shown(frame):
         if window.player.playing:
             shown.setdefault(frame.frame, time.perf_counter())
 
-    window._display = counting_display
+    viewport.frame_shown.connect(count_shown)
     gaps = [0.0]
     last_tick = [time.perf_counter()]
 
@@ -87,12 +86,12 @@ def main() -> int:
         time.sleep(0.0005)
     elapsed = time.perf_counter() - start
     ticker.stop()
-    window.renderer.wait()
+    viewport.wait()
 
     delivered = len(shown) / elapsed
     stall = max(gaps) * 1000.0
     print(f"shot {args.shot!r} ({len(window.document.shot().characters)} characters); "
-          f"device: {window.device_label.text()}; model {window.engine.image_size}x{window.engine.image_size}; "
+          f"device: {window.device_label.text()}; model {viewport.engine.image_size}x{viewport.engine.image_size}; "
           f"canvas {window.canvas.width()}x{window.canvas.height()}")
     print(f"played {args.frames} frames at {args.fps:g} fps in {elapsed:.2f} s (ideal {args.frames / args.fps:.2f} s)")
     print(f"delivered: {len(shown)} distinct frames, {delivered:.1f} fps "

@@ -38,7 +38,7 @@ def main() -> int:
     window.document.set_frame(8)
 
     def grab() -> None:
-        window.renderer.wait()
+        window.viewport.wait()
         app.processEvents()
         picture = QGuiApplication.primaryScreen().grabWindow(0)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,37 @@
 """Fixtures for driving the real workstation widgets offscreen: settings in a temporary file, a
-window with the demo project, and real drag-and-drop events."""
+window with the demo project, dialogs answered instead of shown, and real drag-and-drop events."""
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workstation import project as doc
+from workstation.ui import dialogs
+from workstation.ui.dialogs import Question
+
+DEFAULT_ANSWERS = {"open_file": "", "open_files": [], "save_file": "", "question": QMessageBox.StandardButton.No,
+                   "warning": None, "about": None}
+
+
+class Answers:
+    """Answers every dialog (``workstation/ui/dialogs.py``) as a user who cancels would, except the
+    ones given in ``replies`` by dialog title; ``asked`` lists the dialogs in the order they came."""
+
+    def __init__(self):
+        self.asked: list[Question] = []
+        self.replies: dict[str, object] = {"Unsaved changes": QMessageBox.StandardButton.Discard}
+
+    def __call__(self, question: Question):
+        self.asked.append(question)
+        return self.replies.get(question.title, DEFAULT_ANSWERS[question.kind])
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch):
+    """A modal dialog would wait forever offscreen: every UI test answers them through this."""
+    answers = Answers()
+    monkeypatch.setattr(dialogs, "answerer", answers)
+    return answers
 
 
 @pytest.fixture
@@ -26,9 +52,6 @@ def window(qtbot, settings, project_path):
     from workstation.ui.main_window import MainWindow
 
     window = MainWindow(settings)
-    # A modal dialog would wait forever offscreen: tests that need one replace these themselves.
-    window.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    window.ask = lambda title, text: False
     qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
@@ -37,14 +60,13 @@ def window(qtbot, settings, project_path):
     wait_for_frame(qtbot, window)
     yield window
     window.document.undo_stack.setClean()  # no unsaved-changes prompt at teardown
-    window.renderer.wait()
+    window.viewport.wait()
 
 
 def wait_for_frame(qtbot, window, frame: int | None = None):
     """Wait until the Canvas shows the current state of the document (at ``frame``)."""
     def shown():
-        key = window._key(window.document.frame if frame is None else frame)
-        cached = window.renderer.cached(key) if key else None
+        cached = window.viewport.cached(frame)
         return cached is not None and window.canvas.image is cached.image
     qtbot.waitUntil(shown, timeout=10_000)
 
@@ -86,4 +108,4 @@ def snapshot(window) -> dict:
     return doc.to_dict(window.document.project)
 
 
-__all__ = ["QPoint", "character_point", "empty_point", "send_drop", "snapshot", "wait_for_frame"]
+__all__ = ["QPoint", "Answers", "character_point", "empty_point", "send_drop", "snapshot", "wait_for_frame"]

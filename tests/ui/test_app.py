@@ -18,7 +18,7 @@ def test_first_start_opens_the_demo_project_then_the_most_recent_one(qtbot, sett
     assert window.open_project(demo)
     assert window.document.shot().characters
     mine = tmp_path / "mine.stopframe"
-    window._save_to(mine)
+    window.files.save_to(mine)
     assert first_project(window) == mine
 
 

@@ -14,6 +14,7 @@ from tests.conftest import ROOT
 from tests.ui.conftest import character_point, empty_point, send_drop, snapshot, wait_for_frame
 from workstation import project as doc
 from workstation.media import probe
+from workstation.ui import edits
 from workstation.ui.mime import DraggedMedia, to_mime
 
 CLIPS = ROOT / "assets" / "demo" / "clips"
@@ -30,11 +31,13 @@ def library_mime(window, clip: str, frame: int | None = None):
 def test_importing_a_clip_by_dropping_a_file_on_the_library(window, qtbot):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(CLIPS / "backdrop-2.png"))])
-    before = set(window.document.project.clips)
+    before, engine = set(window.document.project.clips), window.viewport.engine
     point = QPointF(window.library.viewport().rect().center())
     with qtbot.waitSignal(window.clips_imported, timeout=10_000):
         assert send_drop(window.library.viewport(), mime, point)
     added = set(window.document.project.clips) - before
+    # the clips changed: a new engine over them (same model), never the old one changed in place
+    assert window.viewport.engine is not engine and window.viewport.engine.folder == engine.folder
     assert len(added) == 1
     name = added.pop()
     assert window.document.project.clips[name].frame_count == 1
@@ -199,14 +202,14 @@ def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(
     document.select_character(name)
     window.canvas.setFocus()
     assert timeline.keys() == tuple(k.frame for k in document.character().keyframes) == ()
-    window._scrub(3)
-    window._transform(name, None, dx=4.0)
-    window._scrub(9)
-    window._transform(name, None, dx=8.0)
+    window.scrub(3)
+    edits.change_edit(document, name, 3, dx=4.0)
+    window.scrub(9)
+    edits.change_edit(document, name, 9, dx=8.0)
     assert timeline.keys() == (3, 9)
     assert window.inspector.key_state.text().startswith("◆ key at this frame")
 
-    window._scrub(6)
+    window.scrub(6)
     assert window.inspector.key_state.text().startswith("between 3 and 9")
     assert not window.remove_key_action.isEnabled()
     steps = document.undo_stack.count()
@@ -248,8 +251,8 @@ def test_delete_removes_the_selected_character_but_not_while_typing_in_a_field(w
     name = document.shot().characters[0].name
     document.select_character(name)
     count = len(document.shot().characters)
-    window.inspector.x.setFocus()
-    QTest.keyClick(window.inspector.x, Qt.Key.Key_Delete)
+    window.inspector.offset_x.setFocus()
+    QTest.keyClick(window.inspector.offset_x, Qt.Key.Key_Delete)
     assert len(document.shot().characters) == count
     window.canvas.setFocus()
     QTest.keyClick(window.canvas, Qt.Key.Key_Delete)
@@ -262,13 +265,13 @@ def test_delete_removes_the_selected_character_but_not_while_typing_in_a_field(w
 def test_onion_skin_shows_the_neighbours_ghosts_while_paused_and_goes_when_switched_off(window, qtbot, settings):
     from workstation.ui.images import qimage_to_rgb8
 
-    window._scrub(6)
+    window.scrub(6)
     wait_for_frame(qtbot, window, 6)
     plain = qimage_to_rgb8(window.canvas.image).astype(int)
     QTest.keyClick(window.canvas, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
     assert window.onion_action.isChecked() and settings.value("view/onion_skin", type=bool)
-    shown = window._key(6)
-    qtbot.waitUntil(lambda: window.canvas.image is not window.renderer.cached(shown).image, timeout=10_000)
+    plain_frame = window.viewport.cached(6)
+    qtbot.waitUntil(lambda: window.canvas.image is not plain_frame.image, timeout=10_000)
     ghosted = qimage_to_rgb8(window.canvas.image).astype(int)
     changed = np.abs(ghosted - plain).max(axis=2) > 12
     assert 4 <= changed.sum() < 0.25 * changed.size  # ghosts where the character was and will be
@@ -277,7 +280,7 @@ def test_onion_skin_shows_the_neighbours_ghosts_while_paused_and_goes_when_switc
     qtbot.waitUntil(lambda: window.document.frame != 6, timeout=5_000)
     window.player.stop()
     wait_for_frame(qtbot, window)
-    qtbot.waitUntil(lambda: window.canvas.image is not window.renderer.cached(window._key(window.document.frame)).image,
+    qtbot.waitUntil(lambda: window.canvas.image is not window.viewport.cached().image,
                     timeout=10_000)  # ghosts again once paused
     QTest.keyClick(window.canvas, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
     wait_for_frame(qtbot, window)  # the plain frame again
@@ -292,7 +295,7 @@ def test_save_reopen_and_compare(window, qtbot, tmp_path, settings):
     assert window.isWindowModified() or window.document.modified
     path = tmp_path / "saved" / "shot.stopframe"
     path.parent.mkdir()
-    assert window._save_to(path)
+    assert window.files.save_to(path)
     assert not window.document.modified
     assert window.recent_files()[0] == str(path.resolve())
     reopened = MainWindow(settings)
@@ -302,22 +305,23 @@ def test_save_reopen_and_compare(window, qtbot, tmp_path, settings):
     assert doc.pose_at(reopened.document.shot().character(name), 0).rotation == 30.0
 
 
-def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, monkeypatch):
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, answers):
     window.inspector.length.setValue(30)
     assert window.document.modified
-    monkeypatch.setattr(window, "ask_unsaved", lambda: QMessageBox.StandardButton.Cancel)
+    answers.replies["Unsaved changes"] = QMessageBox.StandardButton.Cancel
     assert not window.close()
     assert window.isVisible() and window.document.shot().length == 30
-    monkeypatch.setattr(window, "ask_unsaved", lambda: QMessageBox.StandardButton.Discard)
+    assert [q.title for q in answers.asked] == ["Unsaved changes"]
+    answers.replies["Unsaved changes"] = QMessageBox.StandardButton.Discard
     assert window.close()
 
 
-def test_a_broken_project_file_is_one_line_and_the_open_project_stays(window, tmp_path, monkeypatch):
+def test_a_broken_project_file_is_one_line_and_the_open_project_stays(window, tmp_path, answers):
     broken = tmp_path / "broken.stopframe"
     broken.write_text("{ not json")
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.StandardButton.Ok)
     before = snapshot(window)
     assert not window.open_project(broken)
+    assert [q.title for q in answers.asked] == ["Cannot open project"]
     assert snapshot(window) == before
     message = window.statusBar().currentMessage()
     assert str(broken) in message and "\n" not in message
@@ -380,17 +384,17 @@ def test_training_a_model_on_the_projects_clips_runs_in_the_background_and_is_us
     dialog.steps.setValue(10)
     events = []
     dialog.start_button.click()
-    dialog.child.event.connect(events.append)
+    dialog.child.record.connect(events.append)
     assert "--clip" in dialog.training_arguments()
     with qtbot.waitSignal(dialog.model_ready, timeout=180_000) as ready:
         pass
     bundle = Path(ready.args[0])
     assert bundle == tmp_path / "models" / "my-digits" and (bundle / "model.json").is_file()
     assert any(e.get("event") == "step" for e in events) and dialog.progress.value() == 10
-    assert doc.model_path(window.document.project) == bundle and window.engine.folder == bundle
+    assert doc.model_path(window.document.project) == bundle and window.viewport.engine.folder == bundle
     wait_for_frame(qtbot, window)
     window.document.undo_stack.undo()  # back to the demo model
-    assert window.document.project.model is None and window.engine.folder != bundle
+    assert window.document.project.model is None and window.viewport.engine.folder != bundle
     wait_for_frame(qtbot, window)
     dialog.close()
 
@@ -404,7 +408,7 @@ def test_cancelled_training_keeps_a_checkpoint_and_resumes_from_it(window, qtbot
     dialog.steps.setValue(100_000)
     dialog.start_button.click()
     child = dialog.child
-    with qtbot.waitSignal(child.event, timeout=120_000, check_params_cb=lambda r: r.get("event") == "step"):
+    with qtbot.waitSignal(child.record, timeout=120_000, check_params_cb=lambda r: r.get("event") == "step"):
         pass
     with qtbot.waitSignal(child.finished, timeout=60_000) as finished:
         dialog.cancel_button.click()

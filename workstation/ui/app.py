@@ -1,5 +1,6 @@
 """Starting the workstation: the Qt application, the main window and the project it opens first
-(the one named, else the most recent, else the demo project written at first start)."""
+(the one named, else the most recent, else the demo project, written to the user's data folder by
+the first start; ``workstation.locations``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from workstation import project as doc
-from workstation.demo_project import default_demo_folder, write_demo_project
+from workstation.demo_project import write_demo_project
+from workstation.locations import default_demo_folder
 from workstation.ui.main_window import MainWindow
 
 

@@ -134,7 +134,7 @@ class Canvas(QWidget):
         if shape is not None and self.image is not None:
             self._paint_selection(painter, shape)
         if self._drop is not None:
-            self._paint_drop(painter, rect)
+            self._paint_drop(painter, self._drop)
         painter.end()
 
     def _paint_selection(self, painter: QPainter, shape: CharacterShape) -> None:
@@ -150,8 +150,9 @@ class Canvas(QWidget):
         painter.drawRect(QRectF(scale.x() - HANDLE, scale.y() - HANDLE, 2 * HANDLE, 2 * HANDLE))
         painter.drawEllipse(centre, 2.5, 2.5)
 
-    def _paint_drop(self, painter: QPainter, rect: QRectF) -> None:
-        intent, character, hint = self._drop
+    def _paint_drop(self, painter: QPainter, drop: tuple[str, str | None, str]) -> None:
+        rect = self.image_rect()
+        intent, character, hint = drop
         glow = QColor(ACCENT)
         glow.setAlpha(70)
         shape = self.shape_of(character)
@@ -271,7 +272,7 @@ class Canvas(QWidget):
         self.update()
 
     def dropEvent(self, event) -> None:
-        if not self._accept_drag(event):
+        if not self._accept_drag(event) or self._drop is None:
             return
         intent, character, _ = self._drop
         self._drop = None

@@ -14,7 +14,7 @@ MAIN = Path(__file__).resolve().parents[2] / "main.py"
 
 
 class ChildCommand(QObject):
-    event = Signal(dict)  # one JSON object the child printed on a line of its own
+    record = Signal(dict)  # one JSON object the child printed on a line of its own
     finished = Signal(int, str)  # exit code (-1: it crashed), the last line it wrote to stderr
 
     def __init__(self, arguments: list[str], parent: QObject | None = None):
@@ -42,7 +42,7 @@ class ChildCommand(QObject):
         return self._process.waitForFinished(timeout_ms)
 
     def _read_stdout(self) -> None:
-        self._stdout += bytes(self._process.readAllStandardOutput())
+        self._stdout += self._process.readAllStandardOutput().data()
         *lines, self._stdout = self._stdout.split(b"\n")
         for line in lines:
             try:
@@ -50,10 +50,10 @@ class ChildCommand(QObject):
             except ValueError:
                 continue  # not a progress line
             if isinstance(record, dict):
-                self.event.emit(record)
+                self.record.emit(record)
 
     def _read_stderr(self) -> None:
-        self._stderr = (self._stderr + bytes(self._process.readAllStandardError()))[-4096:]
+        self._stderr = (self._stderr + self._process.readAllStandardError().data())[-4096:]
 
     def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._read_stdout()

@@ -1,9 +1,10 @@
 """The open project as Qt sees it: the document, its undo stack and what is selected.
 
-Every change to the project goes through ``ProjectDocument.edit``, which records it as one undo
-command holding the project's state before and after; commands given the same ``merge_key`` in a
-row (one mouse drag, one burst of wheel steps) merge into a single undo step. Views subscribe to
-the signals and never change the project directly.
+Every change to the project goes through ``ProjectDocument.edit``, which applies it to a scratch
+copy, validates the result (an invalid edit raises ProjectError and changes nothing) and records it
+as one undo command holding the project's state before and after; commands given the same
+``merge_key`` in a row (one mouse drag, one burst of wheel steps) merge into a single undo step.
+Views subscribe to the signals and never change the project directly.
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ class ProjectDocument(QObject):
 
     # -- the whole document --------------------------------------------------------------------------
     def open(self, project: doc.Project) -> None:
-        """Show ``project`` (a freshly loaded or new one); the undo history starts afresh."""
+        """Show ``project`` (a freshly loaded or new one); the undo history starts afresh. Raises
+        ProjectError, and changes nothing, if ``project`` is not valid: a document is validated
+        where it enters (here, and each edit), not by every render request."""
+        doc.validate(project)
         self.project = project
         self.undo_stack.clear()
         self.undo_stack.setClean()

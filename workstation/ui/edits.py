@@ -48,7 +48,7 @@ def add_character(document: ProjectDocument, media: DraggedMedia) -> str:
     if document.shot() is None:
         new_shot(document, doc.FrameRef(media.clip, media.frame_or_first))
     source = doc.FrameRef(media.clip, media.frame_or_first)
-    motion = doc.MotionSource(media.clip, source.frame, None, True)
+    motion: doc.MotionSource | None = doc.MotionSource(media.clip, source.frame, None, True)
     if document.project.clips[media.clip].frame_count <= 1:
         motion = None
     name = document.edit_shot(f"Add character from {media.describe()}",

@@ -6,13 +6,15 @@ animator can keep editing (and the Canvas keep rendering) while it runs."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from export.frames import ExportError, FrameWriter
 from workstation import project as doc
-from workstation.engine import BundleError
+from workstation.bundle import BundleError
 from workstation.media import MediaError
 from workstation.rendering import open_engine, render_shot
 
@@ -55,3 +57,28 @@ class ExportJob(QRunnable):
             self.signals.failed.emit(str(problem).splitlines()[0])
             return
         self.signals.finished.emit(str(self.path))
+
+
+def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: str | Path, fmt: str, scale: int,
+                 message: Callable[[str, int], None]) -> tuple[ExportJob, QProgressDialog]:
+    """Start an ExportJob on the global thread pool with a progress dialog whose Cancel stops it;
+    ``message(line, milliseconds)`` tells the status bar how it ended. Keep both alive meanwhile."""
+    job = ExportJob(project, shot.name, path, fmt, scale)
+    progress = QProgressDialog(f"Exporting {shot.name} to {Path(path).name}…", "Cancel", 0, shot.length, parent)
+    progress.setWindowTitle("Export")
+    progress.setMinimumDuration(300)
+    progress.canceled.connect(job.cancel)
+    job.signals.progress.connect(lambda done, total: progress.setValue(done))
+
+    def finished(written: str) -> None:
+        progress.reset()
+        message(f"exported {shot.length} frames to {written}", 10_000)
+
+    def failed(problem: str) -> None:
+        progress.reset()
+        message(problem or f"export of {shot.name} cancelled", 10_000)
+
+    job.signals.finished.connect(finished)
+    job.signals.failed.connect(failed)
+    QThreadPool.globalInstance().start(job)
+    return job, progress

@@ -1,14 +1,20 @@
 """Importing clips in a worker thread: a video is decoded through to count its frames (headers lie),
 which for a long video takes seconds the window must not freeze for. The job only reads the files;
-the clips are added to the project on the UI thread, one undo step each, as they come."""
+the clips are added to the project on the UI thread, one undo step each, as they come
+(``ClipImporter``)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from workstation.media import MediaError, probe
+from workstation import project as doc
+from workstation.media import ClipInfo, MediaError, probe
+from workstation.ui import edits
+from workstation.ui.document import ProjectDocument
 
 
 class ImportSignals(QObject):
@@ -39,3 +45,45 @@ class ImportJob(QRunnable):
             except MediaError as problem:
                 self.signals.failed.emit(str(problem).splitlines()[0])
         self.signals.finished.emit()
+
+
+class ClipImporter(QObject):
+    """Runs ImportJobs on the global thread pool and adds each clip read to the document (one undo
+    step each); ``imported`` gives the names an import added (maybe none) once all its files are read."""
+
+    imported = Signal(list)
+    message = Signal(str, int)  # a line for the status bar, how long to show it (0: until replaced)
+
+    def __init__(self, document: ProjectDocument, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.jobs: list[ImportJob] = []  # alive until they finish
+
+    def import_files(self, paths: Sequence[str]) -> ImportJob | None:
+        if not paths:
+            return None
+        job, names = ImportJob(list(paths)), list[str]()
+        job.signals.reading.connect(lambda path, number, count: self.message.emit(
+            f"reading {Path(path).name}" + (f" ({number} of {count})" if count > 1 else "") + "…", 0))
+        job.signals.probed.connect(lambda path, info: self._add(path, info, names))
+        job.signals.failed.connect(lambda problem: self.message.emit(problem, 10_000))
+        job.signals.finished.connect(lambda: self._finished(job, names))
+        self.jobs.append(job)
+        QThreadPool.globalInstance().start(job)
+        return job
+
+    def cancel(self) -> None:
+        for job in self.jobs:
+            job.cancel()
+
+    def _add(self, path: str, info: ClipInfo, names: list[str]) -> None:
+        try:
+            names.append(edits.import_clip(self.document, path, info))
+        except (MediaError, doc.ProjectError) as problem:
+            self.message.emit(str(problem), 10_000)
+
+    def _finished(self, job: ImportJob, names: list[str]) -> None:
+        self.jobs.remove(job)
+        if names:
+            self.message.emit(f"imported {', '.join(names)}", 5000)
+        self.imported.emit(names)

@@ -135,8 +135,8 @@ class Inspector(QWidget):
         range_row = QHBoxLayout()
         for widget in (QLabel("from"), self.motion_start, QLabel("to"), self.motion_end, self.motion_loop):
             range_row.addWidget(widget)
-        self.x = _spin(-10_000, 10_000, 1.0, 1, " px")
-        self.y = _spin(-10_000, 10_000, 1.0, 1, " px")
+        self.offset_x = _spin(-10_000, 10_000, 1.0, 1, " px")
+        self.offset_y = _spin(-10_000, 10_000, 1.0, 1, " px")
         self.rotation = _spin(-36_000, 36_000, 5.0, 1, "°")
         self.scale = _spin(0.05, 20.0, 0.05, 2, "×")
         self.interpolation = QComboBox()
@@ -157,8 +157,8 @@ class Inspector(QWidget):
         character_form.addRow("Source", self.source)
         character_form.addRow("Motion", motion_row)
         character_form.addRow("Motion frames", range_row)
-        character_form.addRow("Offset x", self.x)
-        character_form.addRow("Offset y", self.y)
+        character_form.addRow("Offset x", self.offset_x)
+        character_form.addRow("Offset y", self.offset_y)
         character_form.addRow("Rotation", self.rotation)
         character_form.addRow("Scale", self.scale)
         character_form.addRow("Keys", keys_row)
@@ -190,7 +190,8 @@ class Inspector(QWidget):
         self.motion_start.valueChanged.connect(lambda v: self._motion_edit(start=v))
         self.motion_end.valueChanged.connect(lambda v: self._motion_edit(end=None if v == 0 else v))
         self.motion_loop.toggled.connect(lambda v: self._motion_edit(loop=v))
-        for field, box in (("tx", self.x), ("ty", self.y), ("rotation", self.rotation), ("scale", self.scale)):
+        boxes = (("tx", self.offset_x), ("ty", self.offset_y), ("rotation", self.rotation), ("scale", self.scale))
+        for field, box in boxes:
             box.valueChanged.connect(lambda v, field=field: self._transform_edit(field, v))
         self.interpolation.activated.connect(lambda i: self._guard(
             self.document.edit_character, "Interpolation",
@@ -253,14 +254,14 @@ class Inspector(QWidget):
         self.character_box.setCurrentIndex(max(0, self.character_box.findData(self.document.character_name)))
         self.character_group.setEnabled(character is not None)
         for widget in (self.source, self.motion, self.hold, self.motion_start, self.motion_end, self.motion_loop,
-                       self.x, self.y, self.rotation, self.scale, self.interpolation, self.set_key,
+                       self.offset_x, self.offset_y, self.rotation, self.scale, self.interpolation, self.set_key,
                        self.remove_key, self.remove):
             widget.setEnabled(character is not None)
         if character is None:
             self.key_state.clear()
             self.source.show_media(None)
             self.motion.show_media(None)
-            for box, neutral in ((self.x, 0.0), (self.y, 0.0), (self.rotation, 0.0), (self.scale, 1.0)):
+            for box, neutral in ((self.offset_x, 0.0), (self.offset_y, 0.0), (self.rotation, 0.0), (self.scale, 1.0)):
                 box.setValue(neutral)
             return
         self.source.show_media(_frame_text(character.source))
@@ -276,8 +277,8 @@ class Inspector(QWidget):
             self.motion_end.setValue(motion.end or 0)
             self.motion_loop.setChecked(motion.loop)
         edit = doc.pose_at(character, self.document.frame)
-        self.x.setValue(edit.tx)
-        self.y.setValue(edit.ty)
+        self.offset_x.setValue(edit.tx)
+        self.offset_y.setValue(edit.ty)
         self.rotation.setValue(edit.rotation)
         self.scale.setValue(edit.scale)
         self.interpolation.setCurrentText(character.interpolation)

@@ -34,15 +34,16 @@ class Library(QTreeWidget):
         self.project: doc.Project | None = None
         self._clips: dict[str, Clip] = {}
         self._pending_icons: list[QTreeWidgetItem] = []
-        self._icon_timer = QTimer(self, interval=0, timeout=self._load_some_icons)
+        self._icon_timer = QTimer(self)
+        self._icon_timer.setInterval(0)
+        self._icon_timer.timeout.connect(self._load_some_icons)
         self.itemExpanded.connect(self._fill_frames)
 
     # -- contents --------------------------------------------------------------------------------
     def set_project(self, project: doc.Project) -> None:
         """Show the clips of ``project`` (call again when its clips change)."""
         self.project = project
-        expanded = {self.topLevelItem(i).data(0, MEDIA_ROLE).clip for i in range(self.topLevelItemCount())
-                    if self.topLevelItem(i).isExpanded()}
+        expanded = {item.data(0, MEDIA_ROLE).clip for item in self._clip_items() if item.isExpanded()}
         for name in [n for n in self._clips if project.clips.get(n) is None or
                      self._clips[n].path != doc.clip_path(project, n)]:
             self._clips.pop(name).close()
@@ -62,10 +63,11 @@ class Library(QTreeWidget):
         self._icon_timer.start()
 
     def clip_item(self, name: str) -> QTreeWidgetItem | None:
-        for i in range(self.topLevelItemCount()):
-            if self.topLevelItem(i).data(0, MEDIA_ROLE).clip == name:
-                return self.topLevelItem(i)
-        return None
+        return next((item for item in self._clip_items() if item.data(0, MEDIA_ROLE).clip == name), None)
+
+    def _clip_items(self) -> list[QTreeWidgetItem]:
+        items = (self.topLevelItem(i) for i in range(self.topLevelItemCount()))
+        return [item for item in items if item is not None]
 
     def frame_item(self, name: str, frame: int) -> QTreeWidgetItem | None:
         item = self.clip_item(name)

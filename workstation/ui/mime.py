@@ -39,7 +39,7 @@ def from_mime(data: QMimeData) -> DraggedMedia | None:
     if not data.hasFormat(MIME_TYPE):
         return None
     try:
-        values = json.loads(bytes(data.data(MIME_TYPE)).decode())
+        values = json.loads(bytes(data.data(MIME_TYPE).data()).decode())
         clip, frame = values["clip"], values["frame"]
     except (ValueError, KeyError, TypeError):
         return None

@@ -4,6 +4,10 @@ QImages; the UI never waits for it.
 Interactive requests (the frame the Canvas shows) replace each other while they wait: only the
 newest is rendered, so a scrub or a drag that outruns the renderer drops the frames in between.
 Background requests (timeline thumbnails) run only when no interactive one waits.
+
+Each job renders with the engine the service held when the job started; engines are never changed
+after they are built (a new one replaces the old), so a job never sees one half-changed. Frames a
+replaced engine finishes are dropped. The scheduling (which frames, when) is ``viewport.py``'s.
 """
 
 from __future__ import annotations
@@ -19,8 +23,16 @@ from workstation.engine import CharacterShape, Engine
 from workstation.project import FrameRequest
 from workstation.ui.images import chw_to_qimage
 
-FrameKey = tuple[int, str, int]  # (document revision, shot, frame)
-EMPTY_SHOT = -1  # the frame of a key that renders the shot without its characters (layer "empty")
+
+@dataclass(frozen=True)
+class FrameKey:
+    """What a rendered image is of: a frame of a shot as the document was at ``revision``, in one of
+    the engine's layers ("both", or "empty": the shot without its characters)."""
+
+    revision: int
+    shot: str
+    frame: int
+    layer: str = "both"
 
 
 @dataclass(frozen=True)
@@ -33,36 +45,40 @@ class RenderedFrame:
 
     @property
     def frame(self) -> int:
-        return self.key[2]
+        return self.key.frame
 
 
 class _Signals(QObject):
-    finished = Signal(object)  # list[RenderedFrame]
+    finished = Signal(object)  # (the engine, list[RenderedFrame])
     failed = Signal(str)
 
 
+Work = tuple[FrameKey, int, FrameRequest]  # key, ticket (0: background), request
+
+
 class _Job(QRunnable):
-    def __init__(self, engine: Engine, work: list[tuple[FrameKey, int, FrameRequest]], signals: _Signals):
+    def __init__(self, engine: Engine, work: list[Work], signals: _Signals):
         super().__init__()
         self.engine, self.work, self.signals = engine, work, signals
 
     def run(self) -> None:
         try:
             start = time.perf_counter()
-            frames = [item for item in self.work if item[0][2] != EMPTY_SHOT]
-            empty = [item for item in self.work if item[0][2] == EMPTY_SHOT]
-            images = list(self.engine.render_requests([request for _, _, request in frames]))
-            shapes = [tuple(shape) for shape in self.engine.shapes_of_requests([r for _, _, r in frames])]
-            images += list(self.engine.render_requests([request for _, _, request in empty], "empty"))
-            shapes += [()] * len(empty)
+            images, shapes = {}, {}
+            for layer in dict.fromkeys(key.layer for key, _, _ in self.work):  # one batch per layer
+                items = [(key, request) for key, _, request in self.work if key.layer == layer]
+                requests = [request for _, request in items]
+                rendered = self.engine.render_requests(requests, layer)
+                outlines = self.engine.shapes_of_requests(requests) if layer == "both" else [[]] * len(items)
+                for (key, _), image, outline in zip(items, rendered, outlines):
+                    images[key], shapes[key] = chw_to_qimage(image), tuple(outline)
             per_frame = (time.perf_counter() - start) * 1000.0 / len(self.work)
-            rendered = {key: RenderedFrame(key, ticket, chw_to_qimage(image), shape, per_frame)
-                        for (key, ticket, _), image, shape in zip(frames + empty, images, shapes)}
-            frames = [rendered[key] for key, _, _ in self.work]  # in the order asked for
+            frames = [RenderedFrame(key, ticket, images[key], shapes[key], per_frame)  # in the order asked for
+                      for key, ticket, _ in self.work]
         except Exception as error:  # a damaged clip, a failing session: one line in the status bar
             self.signals.failed.emit(f"rendering failed: {error}".splitlines()[0])
             return
-        self.signals.finished.emit(frames)
+        self.signals.finished.emit((self.engine, frames))
 
 
 class FrameRenderer(QObject):
@@ -81,7 +97,7 @@ class FrameRenderer(QObject):
         self._signals.failed.connect(self._on_failed)
         self._busy = False
         self._ticket = 0
-        self._interactive: tuple[FrameKey, int, FrameRequest] | None = None
+        self._interactive: Work | None = None
         self._background: OrderedDict[FrameKey, FrameRequest] = OrderedDict()
         self._cache: OrderedDict[FrameKey, RenderedFrame] = OrderedDict()
         self._cache_size = cache_size
@@ -143,8 +159,12 @@ class FrameRenderer(QObject):
         self._busy = True
         self._pool.start(_Job(self.engine, work, self._signals))
 
-    def _on_finished(self, frames: list[RenderedFrame]) -> None:
+    def _on_finished(self, result: tuple[Engine, list[RenderedFrame]]) -> None:
         self._busy = False
+        engine, frames = result
+        if engine is not self.engine:  # rendered by an engine since replaced: stale
+            self._start()
+            return
         for frame in frames:
             self._cache[frame.key] = frame
             self._cache.move_to_end(frame.key)

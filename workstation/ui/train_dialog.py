@@ -146,7 +146,7 @@ class TrainDialog(QDialog):
 
     def _run(self, arguments: list[str], then) -> None:
         self.child = ChildCommand(arguments, self)
-        self.child.event.connect(self._on_event)
+        self.child.record.connect(self._on_event)
         self.child.finished.connect(then)
         self.child.start()
 
@@ -160,6 +160,7 @@ class TrainDialog(QDialog):
             self.progress.setFormat(f"%v / %m · held-out {record['val_reconstruction_psnr']:.1f} dB")
 
     def _on_trained(self, code: int, last_line: str) -> None:
+        assert self.run_folder is not None and self.bundle_folder is not None  # set by start()
         if code != 0:
             self._finish(last_line or f"training ended with exit code {code}")
             if (self.run_folder / "checkpoints" / "last.pt").is_file():
@@ -171,6 +172,7 @@ class TrainDialog(QDialog):
                   self._on_exported)
 
     def _on_exported(self, code: int, last_line: str) -> None:
+        assert self.bundle_folder is not None  # set by start()
         if code != 0:
             self._finish(last_line or f"export ended with exit code {code}")
             return

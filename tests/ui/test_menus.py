@@ -1,0 +1,77 @@
+"""Every menu command, triggered as a user would pick it: the demo project open, a character
+selected, dialogs answered through ``workstation/ui/dialogs.py``, and any exception that reaches Qt
+failing the test (Qt only prints those, so the app would carry on with the command half done)."""
+
+import sys
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QProgressDialog
+
+from tests.conftest import ROOT
+
+CLIP = ROOT / "assets" / "demo" / "clips" / "backdrop-2.png"
+
+
+def menu_actions(menu: QMenu, path: str = "") -> list[tuple[str, QAction]]:
+    """(menu path, action) for every command of ``menu`` and its submenus, filled as on opening."""
+    menu.aboutToShow.emit()  # menus filled when they open (Open Recent)
+    found = []
+    for action in menu.actions():
+        name = f"{path} ▸ {action.text().replace('&', '')}"
+        if action.menu() is not None:
+            found += menu_actions(action.menu(), name)
+        elif not action.isSeparator():
+            found.append((name, action))
+    return found
+
+
+def close_dialogs() -> list[str]:
+    """Close the dialog windows a command opened (not an export's progress); their titles."""
+    dialogs = [w for w in QApplication.topLevelWidgets()
+               if isinstance(w, QDialog) and not isinstance(w, QProgressDialog) and w.isVisible()]
+    for dialog in dialogs:
+        dialog.close()
+    return [dialog.windowTitle() for dialog in dialogs]
+
+
+def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, project_path, tmp_path,
+                                                      monkeypatch):
+    errors: list[str] = []
+    current = ["(none)"]
+    monkeypatch.setattr(sys, "excepthook",
+                        lambda kind, value, trace: errors.append(f"{current[0]}: {kind.__name__}: {value}"))
+    answers.replies.update({
+        "Open project": str(project_path),
+        "Save project": str(tmp_path / "saved.stopframe"),
+        "Import clips": [str(CLIP)],
+        "Export shot 'demo'": (str(tmp_path / "out.gif"), "Animated GIF (*.gif)"),
+    })
+    menus = [entry.menu() for entry in window.menuBar().actions() if entry.menu() is not None]
+    actions = [item for menu in menus for item in menu_actions(menu, menu.title().replace("&", ""))]
+    quitting = [item for item in actions if item[0] == "File ▸ Quit"]
+    actions = [item for item in actions if item not in quitting]
+    assert len(quitting) == 1 and len(actions) > 25
+    opened = []
+    for name, action in actions:
+        document = window.document
+        shot = document.shot()
+        if shot is not None and shot.characters and document.character_name is None:
+            document.select_character(shot.characters[0].name)  # so the character commands apply
+        current[0] = name
+        action.trigger()
+        qtbot.wait(20)
+        opened += close_dialogs()
+    QThreadPool.globalInstance().waitForDone(60_000)  # the import and the export (Quit would cancel it)
+    qtbot.wait(50)
+    for name, action in quitting:
+        current[0] = name
+        action.trigger()
+    window.viewport.wait()
+    assert errors == []
+    assert not window.isVisible()  # Quit closed it
+    assert sorted(opened) == ["Keyboard Shortcuts", "Train a Model on Clips"]
+    asked = [question.title for question in answers.asked]
+    for title in ("Open project", "Save project", "Import clips", "Export shot 'demo'", "About Stopframe"):
+        assert title in asked
+    assert (tmp_path / "saved.stopframe").is_file() and (tmp_path / "out.gif").is_file()

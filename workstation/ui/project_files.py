@@ -1,0 +1,135 @@
+"""The project's files as the File menu handles them: new, open, save, save as, autosave, the
+unsaved-changes question and the recent files (kept in QSettings). Dialogs go through
+``dialogs.py``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QMenu, QWidget
+
+from workstation import project as doc
+from workstation.ui import dialogs
+from workstation.ui.dialogs import Button
+from workstation.ui.document import ProjectDocument
+
+RECENT_LIMIT = 8
+PROJECT_FILTER = f"Stopframe projects (*{doc.PROJECT_SUFFIX})"
+
+
+class ProjectFiles(QObject):
+    message = Signal(str, int)  # a line for the status bar, how long to show it (ms)
+    saved = Signal()  # the project was written (maybe under another name)
+
+    def __init__(self, document: ProjectDocument, settings: QSettings, window: QWidget):
+        super().__init__(window)
+        self.document, self.settings, self.window = document, settings, window
+
+    def _problem(self, text: str) -> None:
+        self.message.emit(text, 10_000)
+
+    # -- opening ---------------------------------------------------------------------------------
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.document.open(doc.Project())
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        """Open ``path`` (asking for one when None), offering the autosave when it is newer; a file
+        that cannot be opened is one line and the open project stays."""
+        if not self.maybe_save():
+            return False
+        if path is None:
+            path = dialogs.open_file(self.window, "Open project", str(self.last_folder()), PROJECT_FILTER)
+            if not path:
+                return False
+        try:
+            project = doc.load_project(path)
+            if doc.autosave_pending(path) and self.ask(
+                    "Restore autosave?", f"{path} has newer unsaved changes from a session that did not close. "
+                    "Restore them?"):
+                project = doc.load_autosave(path)
+        except doc.ProjectError as problem:
+            self._problem(str(problem))
+            dialogs.warning(self.window, "Cannot open project", str(problem))
+            return False
+        self.document.open(project)
+        self.remember(path)
+        missing = doc.missing_clips(project)
+        if missing:
+            self._problem(f"clip {missing[0][0]!r} is missing: looked for {missing[0][1]}")
+        return True
+
+    # -- saving ----------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        path, _ = dialogs.save_file(self.window, "Save project", str(self.last_folder()), PROJECT_FILTER)
+        if not path:
+            return False
+        if not path.endswith(doc.PROJECT_SUFFIX):
+            path += doc.PROJECT_SUFFIX
+        return self.save_to(Path(path))
+
+    def save_to(self, path: str | Path) -> bool:
+        path = Path(path)
+        try:
+            self.document.save(path)
+            doc.discard_autosave(path)
+        except doc.ProjectError as problem:
+            dialogs.warning(self.window, "Cannot save project", str(problem))
+            return False
+        self.remember(path)
+        self.saved.emit()
+        self.message.emit(f"saved {path}", 5000)
+        return True
+
+    def autosave(self) -> None:
+        if self.document.modified and self.document.path is not None:
+            try:
+                doc.save_autosave(self.document.project)
+            except doc.ProjectError as problem:
+                self._problem(str(problem))
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current project (saved, discarded, or unchanged)."""
+        if not self.document.modified:
+            return True
+        answer = self.ask_unsaved()
+        if answer == Button.Save:
+            return self.save()
+        return answer == Button.Discard
+
+    def ask_unsaved(self) -> Button:
+        name = self.document.path.name if self.document.path else "The new project"
+        return dialogs.question(self.window, "Unsaved changes", f"{name} has unsaved changes. Save them?",
+                                Button.Save | Button.Discard | Button.Cancel, Button.Save)
+
+    def ask(self, title: str, text: str) -> bool:
+        return dialogs.question(self.window, title, text) == Button.Yes
+
+    # -- recent files ----------------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(path) for path in value] if isinstance(value, list) else []
+
+    def remember(self, path: str | Path) -> None:
+        resolved = str(Path(path).resolve())
+        recent = [resolved] + [p for p in self.recent_files() if p != resolved]
+        self.settings.setValue("recent", recent[:RECENT_LIMIT])
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        for path in self.recent_files():
+            action = menu.addAction(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_project(p))
+        menu.setEnabled(bool(self.recent_files()))
+
+    def last_folder(self) -> Path:
+        recent = self.recent_files()
+        return Path(recent[0]).parent if recent else Path.home()

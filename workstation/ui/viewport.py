@@ -1,0 +1,253 @@
+"""The Canvas's render scheduler: the one place that decides what is rendered, and when.
+
+It owns the engine and the renderer (``render_service.py``, one worker thread) and keys every
+rendered image by a ``FrameKey`` (document revision, shot, frame, layer), so a frame rendered for an
+older state of the document is never mistaken for the current one. What it asks for:
+
+- the current frame, as an interactive request (the newest replaces any still waiting);
+- while playing, the next ``PREFETCH`` frames behind it, so they are cached in time;
+- after a pause in editing, every frame of the shot for the timeline's thumbnails;
+- with the onion skin on, the neighbours and the plate (the shot without its characters, layer
+  "empty"), ahead of the thumbnails; the ghosts are drawn once all are there.
+
+The engine is never changed in place: another model builds a new engine, changed clips swap in
+``engine.with_frames(...)``, and the renderer drops what an engine it no longer holds finishes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from workstation import project as doc
+from workstation.bundle import BundleError, open_bundle
+from workstation.engine import Engine
+from workstation.onion import onion_skin
+from workstation.project import FrameRequest
+from workstation.rendering import ProjectFrames, bundle_for
+from workstation.ui.canvas import Canvas
+from workstation.ui.document import ProjectDocument
+from workstation.ui.images import qimage_to_rgb8, rgb8_to_qimage
+from workstation.ui.playback import Player
+from workstation.ui.render_service import FrameKey, FrameRenderer, RenderedFrame
+from workstation.ui.timeline import Timeline
+
+PREFETCH = 8  # frames rendered ahead of the playhead while playing
+THUMBNAIL_DELAY_MS = 250  # thumbnails wait for this long a pause in editing
+THUMBNAIL_FRAMES = 600  # at most this many frames of a shot get thumbnails
+PLATE = "empty"  # the engine's layer without the characters: the onion skin's plate
+
+
+class Viewport(QObject):
+    frame_shown = Signal(object)  # the RenderedFrame the Canvas now shows
+    engine_changed = Signal()  # another engine (or none) renders the project
+    failed = Signal(str)  # one line for the status bar
+
+    def __init__(self, document: ProjectDocument, player: Player, canvas: Canvas, timeline: Timeline,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.document, self.player, self.canvas, self.timeline = document, player, canvas, timeline
+        self.renderer = FrameRenderer(parent=self)
+        self.engine: Engine | None = None
+        self.onion_skin = False
+        self._shown_ticket = 0
+        self._shown_times: deque[float] = deque(maxlen=120)
+        self._thumbnail_timer = QTimer(self)
+        self._thumbnail_timer.setSingleShot(True)
+        self._thumbnail_timer.setInterval(THUMBNAIL_DELAY_MS)
+        self._thumbnail_timer.timeout.connect(self._render_thumbnails)
+        timeline.set_thumbnail_provider(self._thumbnail)
+        self.renderer.frame_ready.connect(self._on_frame_ready)
+        self.renderer.failed.connect(self.failed)
+        document.replaced.connect(self._on_replaced)
+        document.clips_changed.connect(self._update_engine)
+        document.model_changed.connect(self._update_engine)
+        document.changed.connect(self.refresh)
+        document.selection_changed.connect(self.refresh)
+        document.frame_changed.connect(self._on_frame_changed)
+        player.state_changed.connect(self._on_play_state)
+
+    # -- public ------------------------------------------------------------------------------------
+    def key(self, frame: int, layer: str = "both") -> FrameKey | None:
+        """The key of ``frame`` of the current shot as the document is now (None without a shot)."""
+        shot = self.document.shot()
+        return None if shot is None else FrameKey(self.document.revision, shot.name, frame, layer)
+
+    def cached(self, frame: int | None = None) -> RenderedFrame | None:
+        """``frame`` (the current one by default) as the document is now, if it is rendered yet."""
+        key = self.key(self.document.frame if frame is None else frame)
+        return None if key is None else self.renderer.cached(key)
+
+    def refresh(self) -> None:
+        """Show the current frame (rendering it if need be) and renew the thumbnails soon."""
+        self._request_frame()
+        self._thumbnail_timer.start()
+
+    def set_onion_skin(self, on: bool) -> None:
+        self.onion_skin = bool(on)
+        self._request_frame()
+
+    def delivered_fps(self) -> int:
+        """Frames shown in the last second."""
+        now = time.perf_counter()
+        return sum(1 for t in self._shown_times if now - t <= 1.0)
+
+    def wait(self, timeout_ms: int = 10_000) -> bool:
+        """Block until the renderer is idle (for tests, benchmarks and scripts)."""
+        return self.renderer.wait(timeout_ms)
+
+    def shutdown(self) -> None:
+        self.renderer.shutdown()
+
+    # -- the engine --------------------------------------------------------------------------------
+    def _update_engine(self) -> None:
+        """A new engine when the project names another bundle; otherwise the same loaded sessions
+        over the project's clips as they are now, with fresh caches."""
+        project = self.document.project
+        try:
+            folder = Path(bundle_for(project))
+            if self.engine is not None and self.engine.folder == folder:
+                engine = self.engine.with_frames(ProjectFrames(project, self.engine.image_size))
+            else:
+                bundle = open_bundle(folder)
+                engine = Engine(bundle, ProjectFrames(project, bundle.image_size))
+        except BundleError as problem:
+            self._swap(None)
+            self.failed.emit(str(problem))
+            return
+        self._swap(engine)
+
+    def _swap(self, engine: Engine | None) -> None:
+        self.engine = engine
+        self.renderer.set_engine(engine)
+        self.engine_changed.emit()
+
+    # -- the current frame -------------------------------------------------------------------------
+    def _on_replaced(self) -> None:
+        self._shown_ticket = 0
+
+    def _on_frame_changed(self, frame: int) -> None:
+        # While playing, the next frames render ahead (in batches) so they are cached in time.
+        self._request_frame(self.player.upcoming(frame, PREFETCH) if self.player.playing else ())
+
+    def _on_play_state(self, playing: bool) -> None:
+        self._shown_times.clear()
+        if not playing and self.onion_skin:
+            self._request_frame()  # the ghosts come back
+
+    def _requests(self, shot: str, frames: Iterable[int], report: bool = True) -> list[FrameRequest] | None:
+        try:
+            return doc.render_requests(self.document.project, shot, frames)
+        except doc.ProjectError as problem:
+            if report:
+                self.failed.emit(str(problem))
+            return None
+
+    def _request_frame(self, ahead: Sequence[int] = ()) -> None:
+        """Show the current frame (from the cache, else render it) and queue ``ahead`` behind it;
+        the project is turned into render requests once for all of them."""
+        key = self.key(self.document.frame)
+        if key is None or self.engine is None:
+            self.canvas.show_frame(None, (), [])
+            return
+        cached = self.renderer.cached(key)
+        if cached is not None:
+            self._display(cached)
+        keys = [] if cached is not None else [key]
+        keys += [k for k in (replace(key, frame=frame) for frame in ahead) if self.renderer.cached(k) is None]
+        requests = self._requests(key.shot, [k.frame for k in keys]) if keys else None
+        if requests is None:
+            return
+        work = list(zip(keys, requests))
+        if cached is None:
+            self.renderer.request(*work.pop(0))
+        if work:
+            self.renderer.request_background(work)
+
+    def _on_frame_ready(self, frame: RenderedFrame) -> None:
+        shown = self.key(self.document.frame)
+        if frame.ticket == 0:
+            current = self.renderer.cached(shown) if shown is not None else None
+            if frame.key == shown and self.canvas.image is not frame.image:
+                self._display(frame)  # rendered ahead, and its time has come
+            elif current is not None and self.onion_skin and frame.key in self._onion_parts(current.key):
+                self._display(current)  # a ghost it waited for has come
+            if shown is not None and (frame.key.revision, frame.key.shot) == (shown.revision, shown.shot):
+                self.timeline.invalidate_thumbnails()
+            return
+        if frame.ticket > self._shown_ticket and frame.key.shot == self.document.shot_name:
+            self._shown_ticket = frame.ticket  # the newest finished frame wins; older ones are stale
+            self._display(frame)
+
+    def _display(self, frame: RenderedFrame) -> None:
+        shot = self.document.shot()
+        image = frame.image
+        if self.onion_skin and not self.player.playing:  # ghosts would only blur playback
+            image = self._ghosted(frame) or image
+        self.canvas.show_frame(image, frame.shapes, [c.name for c in shot.characters] if shot else [])
+        self._shown_times.append(time.perf_counter())
+        self.frame_shown.emit(frame)
+
+    # -- the onion skin ----------------------------------------------------------------------------
+    def _onion_parts(self, key: FrameKey) -> list[FrameKey]:
+        """The plate (the same for every frame of a shot: keyed at frame 0) and the neighbours
+        within the shot, that the ghosts of the frame at ``key`` need."""
+        shot = self.document.shot()
+        if shot is None or shot.name != key.shot:
+            return []
+        neighbours = [replace(key, frame=k) for k in (key.frame - 1, key.frame + 1) if 0 <= k < shot.length]
+        return [replace(key, frame=0, layer=PLATE), *neighbours]
+
+    def _request_ghosts(self, key: FrameKey | None) -> None:
+        """Ask for what the ghosts of ``key`` still lack, before anything queued."""
+        if not self.onion_skin or key is None:
+            return
+        missing = [k for k in self._onion_parts(key) if self.renderer.cached(k) is None]
+        requests = self._requests(key.shot, [k.frame for k in missing], report=False) if missing else None
+        if requests is not None:
+            self.renderer.request_first(list(zip(missing, requests)))
+
+    def _ghosted(self, frame: RenderedFrame) -> QImage | None:
+        """``frame`` with its neighbours' ghosts (``workstation/onion.py``); None (and the missing
+        parts asked for) while the plate or a neighbour is not rendered yet."""
+        parts = {k: self.renderer.cached(k) for k in self._onion_parts(frame.key)}
+        plate = parts.get(replace(frame.key, frame=0, layer=PLATE))
+        if plate is None or any(part is None for part in parts.values()):
+            self._request_ghosts(frame.key)
+            return None
+        previous = parts.get(replace(frame.key, frame=frame.frame - 1))
+        following = parts.get(replace(frame.key, frame=frame.frame + 1))
+        image = onion_skin(_rgb(frame.image), _rgb(plate.image), _rgb(previous.image) if previous else None,
+                           _rgb(following.image) if following else None)
+        return rgb8_to_qimage((np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+
+    # -- thumbnails --------------------------------------------------------------------------------
+    def _thumbnail(self, frame: int) -> QImage | None:
+        cached = self.cached(frame)
+        return cached.image if cached else None
+
+    def _render_thumbnails(self) -> None:
+        key = self.key(self.document.frame)
+        shot = self.document.shot()
+        if key is None or shot is None or self.engine is None:
+            return
+        if self.player.playing:  # playback renders (and caches) every frame it can; thumbnails wait
+            self._thumbnail_timer.start()
+            return
+        keys = [replace(key, frame=k) for k in range(min(shot.length, THUMBNAIL_FRAMES))]
+        requests = self._requests(shot.name, [k.frame for k in keys], report=False)
+        if requests is None:
+            return
+        self.renderer.request_background(list(zip(keys, requests)))
+        self._request_ghosts(key)  # ahead of the thumbnails
+
+
+def _rgb(image: QImage) -> np.ndarray:
+    return qimage_to_rgb8(image).astype(np.float32) / 255.0
