@@ -1,4 +1,5 @@
-"""The workstation renders without torch, and only workstation/ui knows Qt (napari's rule)."""
+"""The workstation renders without torch, and only workstation/ui knows Qt (napari's rule); the
+bundle contract lives in workstation/bundle.py, below the engine and the exporter that share it."""
 
 import ast
 import subprocess
@@ -7,29 +8,45 @@ import sys
 from tests.conftest import ROOT
 
 WORKSTATION = ROOT / "workstation"
+CORE = ("workstation.bundle", "workstation.geometry", "workstation.engine", "workstation.project",
+        "workstation.media", "workstation.rendering")
 
 
-def imported_modules(path):
+def imports_from(path):
+    """(module, names) for each absolute ``import`` and ``from ... import`` in ``path``."""
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            yield from (alias.name.split(".")[0] for alias in node.names)
+            yield from ((alias.name, ()) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module.split(".")[0]
+            yield node.module, tuple(alias.name for alias in node.names)
+
+
+def imported_modules(path):
+    return {module.split(".")[0] for module, _ in imports_from(path)}
 
 
 def test_no_workstation_module_imports_torch_and_only_ui_imports_qt():
     for path in WORKSTATION.rglob("*.py"):
-        modules = set(imported_modules(path))
+        modules = imported_modules(path)
         assert "torch" not in modules, f"{path} imports torch"
         assert "training" not in modules, f"{path} imports the training package (and so torch)"
         if "ui" not in path.relative_to(WORKSTATION).parts:
             assert not modules & {"PySide6", "PyQt6", "shiboken6"}, f"{path} imports Qt outside workstation/ui"
 
 
+def test_the_exporter_takes_the_bundle_contract_from_the_bundle_module():
+    imports = dict(imports_from(ROOT / "export" / "bundle.py"))
+    assert {"BUNDLE_FORMAT", "BUNDLE_VERSION", "GRAPHS", "CENTROID"} <= set(imports.get("workstation.bundle", ()))
+    assert "workstation.engine" not in imports, "export/bundle.py must not reach the contract through the engine"
+    for below in ("bundle.py", "geometry.py"):  # the contract and the geometry know nothing above them
+        modules = {module for module, _ in imports_from(WORKSTATION / below)}
+        assert not {m for m in modules if m.startswith("workstation")} - {"workstation.project"}, below
+
+
 def test_the_headless_core_loads_without_torch_or_qt():
-    code = ("import sys; import workstation.engine, workstation.project, workstation.media, "
-            "workstation.rendering; print(sorted(m for m in ('torch', 'PySide6') if m in sys.modules))")
+    code = (f"import sys; import {', '.join(CORE)}; "
+            "print(sorted(m for m in ('torch', 'PySide6') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

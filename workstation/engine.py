@@ -281,8 +281,3 @@ class Engine:
         x, y = float(weights.sum(0) @ centres), float(weights.sum(1) @ centres)
         spread = math.sqrt(float(weights.sum(0) @ (centres - x) ** 2 + weights.sum(1) @ (centres - y) ** 2))
         return CharacterShape(x, y, min(max(3.0, 1.6 * spread), size / 2.0))
-
-    def clear_caches(self) -> None:
-        """Forget every encoding and theta: the clips behind the names have changed."""
-        self._encodings.clear()
-        self._thetas.clear()
