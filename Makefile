@@ -1,17 +1,18 @@
-# Quick start: `make run` (the app) and `make test` (the suite). Each creates .venv when missing and
-# installs with constraints.txt; a re-run with pyproject.toml and constraints.txt unchanged skips it.
+# Quick start: `make run` (the app) and `make test` (lint, type check and the suite). Each creates
+# .venv when missing and installs everything (the workstation, the training extra and the dev tools)
+# with constraints.txt; a re-run with pyproject.toml and constraints.txt unchanged skips it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stopframe-installed
 
-.PHONY: run test lint benchmark screenshot system-deps clean-venv
+.PHONY: run test lint typecheck benchmark screenshot system-deps clean-venv
 
 run: $(STAMP)
 	scripts/system_deps.sh x11
 	$(BIN)/python main.py
 
-test: $(STAMP) system-deps
+test: lint typecheck system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 # The system libraries Qt needs (offscreen); installed with apt-get when missing and possible.
@@ -26,6 +27,10 @@ screenshot: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# mypy over workstation/ (the core and the UI) and what it imports; configured in pyproject.toml.
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/train_throughput.py
 
@@ -33,7 +38,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# torch first and pinned, so no other package can pull a CUDA build in.
 	$(BIN)/pip install --disable-pip-version-check -q -c constraints.txt torch==2.13.0
-	$(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e '.[train,dev]'
 	touch $(STAMP)
 
 clean-venv:

@@ -1,31 +1,41 @@
-"""Stopframe: the one entry point. Subcommands do headless work; heavy imports happen lazily so
-each command starts only what it needs.
+"""Stopframe: the one entry point (the ``stopframe`` command; ``python main.py`` in a checkout).
+Subcommands do headless work; heavy imports happen lazily so each command starts only what it
+needs: the workstation, ``render`` and ``demo-project`` never import torch, and the commands of the
+training extra (``train``, ``evaluate``, ``export-model``, ``demo``) say in one line when it is
+missing. Shared data (MNIST) is found by one rule, ``workstation.locations.data_dir``.
 
-    python main.py train --dataset mmnist --steps 200 --out runs/smoke
-    python main.py train --resume --out runs/smoke --steps 400
-    python main.py evaluate runs/smoke --n 10000 --json runs/smoke/eval.json
-    python main.py                      # the workstation (GUI) with the last or the demo project
-    python main.py my-shot.stopframe    # the workstation with that project
-    python main.py demo                 # headless: example videos and manipulations as PNG
+    stopframe train --dataset mmnist --steps 200 --out runs/smoke
+    stopframe train --resume --out runs/smoke --steps 400
+    stopframe evaluate runs/smoke --n 10000 --json runs/smoke/eval.json
+    stopframe                           # the workstation (GUI) with the last or the demo project
+    stopframe my-shot.stopframe         # the workstation with that project
+    stopframe demo-project --out DIR    # write the demo project (and print its path)
+    stopframe demo                      # headless: example videos and manipulations as PNG
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workstation import __version__
+from workstation.commands import UserError, add_demo_project, add_render
+from workstation.locations import DATA_DIR_VARIABLE, LocationError, mnist_dir
+
 if TYPE_CHECKING:
     from training.config import TrainConfig
 
-DEFAULT_DATA_DIR = str(Path(__file__).resolve().parent.parent / "shared" / "data" / "mnist")
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class UserError(Exception):
-    """A problem with what the user gave us: reported in one line, exit code 2."""
+# The commands of the training extra (pip install 'stopframe[train]') and the modules each needs.
+TRAINING_EXTRA = {"train": ("torch",), "evaluate": ("torch",), "demo": ("torch",),
+                  "export-model": ("torch", "onnx", "onnxscript")}
+MODULE_NAMES = {"torch": "PyTorch", "onnx": "ONNX", "onnxscript": "ONNX Script"}
+DATA_DIR_HELP = f"the shared data folder, holding mnist/ (default: ${DATA_DIR_VARIABLE}, else ../shared/data " \
+                "beside a checkout)"
 
 
 def parse_value(text: str):
@@ -60,7 +70,10 @@ def build_train_config(args) -> TrainConfig:
         for parent in parents:
             target = target.setdefault(parent, {})
         target[leaf] = parse_value(text)
-    values.setdefault("data_dir", DEFAULT_DATA_DIR)
+    if values.get("dataset", TrainConfig.dataset) == "mmnist":
+        from training.data.mnist import IMAGE_FILES
+
+        values["data_dir"] = str(mnist_dir(values.get("data_dir"), "train", (IMAGE_FILES["train"],)))
     return TrainConfig.from_dict(values).validate()
 
 
@@ -89,7 +102,7 @@ def command_train(args) -> int:
         trainer = Trainer.resume(args.out, callbacks, steps=args.steps)
     else:
         trainer = Trainer(build_train_config(args), args.out, callbacks)
-    resume = f"continue with: python main.py train --resume --out {args.out}"
+    resume = f"continue with: stopframe train --resume --out {args.out}"
     try:
         trainer.train()
     except TrainingInterrupted as interrupted:
@@ -166,10 +179,12 @@ def command_export_model(args) -> int:
 
 
 def command_evaluate(args) -> int:
+    from training.data.mnist import IMAGE_FILES, LABEL_FILES
     from training.evaluate import evaluate, format_table, write_json
 
+    data_dir = mnist_dir(args.data_dir, "evaluate", (IMAGE_FILES["test"], LABEL_FILES["test"]))
     scene, source = load_scene(args.model, plain=args.plain)
-    results = evaluate(scene, args.data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
+    results = evaluate(scene, data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
                        progress=lambda message: print(message, file=sys.stderr))
     results["model"] = source
     print(format_table(results))
@@ -177,7 +192,7 @@ def command_evaluate(args) -> int:
         write_json(results, Path(args.json))
         print(f"wrote {args.json}", file=sys.stderr)
     if args.figures:
-        for path in write_figures(scene, results, Path(args.figures), args.data_dir):
+        for path in write_figures(scene, results, Path(args.figures), data_dir):
             print(f"wrote {path}", file=sys.stderr)
     return 0
 
@@ -202,50 +217,21 @@ def write_figures(scene, results: dict, folder: Path, data_dir) -> list[Path]:
     return written
 
 
-def command_render(args) -> int:
-    from tqdm import tqdm
-
-    from export.frames import FrameWriter, output_exists
-    from workstation import project as document
-    from workstation.rendering import open_engine, parse_range, render_shot
-
-    project = document.load_project(args.project)
-    try:
-        shot = project.shot(args.shot)
-    except (KeyError, document.ProjectError):
-        names = ", ".join(s.name for s in project.shots) or "none"
-        raise UserError(f"{args.project}: no shot named {args.shot!r} (shots: {names})") from None
-    try:
-        frames = parse_range(args.range, shot.length)
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if output_exists(args.out, args.format) and not args.force:
-        raise UserError(f"{args.out} exists; pass --force to overwrite it")
-    engine = open_engine(project, args.fit)
-    print(f"stopframe: {engine.device_line}", file=sys.stderr)
-    fps = args.fps or shot.fps
-    with tqdm(total=len(frames), unit="frame", disable=args.quiet) as bar, \
-            FrameWriter(args.out, args.format, fps, len(frames), scale=args.scale, smooth=args.smooth,
-                        force=args.force) as writer:
-        for image in render_shot(engine, project, shot.name, frames):
-            writer.write(image)
-            bar.update(1)
-    print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)
-    return 0
-
-
 def command_demo(args) -> int:
+    from training.data.mnist import IMAGE_FILES
     from training.demo import run_demo
     from workstation.rendering import DEMO_BUNDLE
 
+    data_dir = mnist_dir(args.data_dir, "demo", (IMAGE_FILES["test"],))
     model = args.model or (str(DEMO_BUNDLE) if is_bundle(DEMO_BUNDLE) else None)
     scene = load_scene(model)[0] if model else None
-    run_demo(Path(args.out), args.data_dir, scene, print_line=print)
+    run_demo(Path(args.out), data_dir, scene, print_line=print)
     return 0
 
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stopframe", description="Stopframe animation workstation")
+    parser.add_argument("--version", action="version", version=f"stopframe {__version__}")
     commands = parser.add_subparsers(dest="command")
 
     train = commands.add_parser("train", help="train a scene model")
@@ -260,7 +246,7 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float)
     train.add_argument("--precision", help="auto, fp32 or bf16")
     train.add_argument("--seed", type=int)
-    train.add_argument("--data-dir", dest="data_dir", help="folder with the MNIST IDX files")
+    train.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
     train.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="any config value, e.g. --set model.width=32 --set alpha_equiv=0.5")
     train.add_argument("--progress", choices=("bar", "json"), default="bar")
@@ -271,7 +257,7 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--n", type=int, default=10_000, help="test examples (default 10000)")
     evaluate.add_argument("--pairs", type=int, default=40_000, help="frame pairs for the T^Z analysis")
     evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
+    evaluate.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
     evaluate.add_argument("--json", help="also write the results here")
     evaluate.add_argument("--figures", help="also write the T^Z scatter and Figure 2 / 10 pictures to this folder")
     evaluate.add_argument("--plain", action="store_true",
@@ -285,26 +271,15 @@ def make_parser() -> argparse.ArgumentParser:
     export_model.add_argument("--plain", action="store_true", help="export with anchored motion switched off")
     export_model.set_defaults(run=command_export_model)
 
-    render = commands.add_parser("render", help="render a shot of a project to PNG frames, MP4 or GIF")
-    render.add_argument("project", help="a .stopframe project file")
-    render.add_argument("--shot", required=True, help="the shot's name")
-    render.add_argument("--out", required=True, help="a folder for png, a file for mp4 and gif")
-    render.add_argument("--format", choices=("png", "mp4", "gif"), default="png")
-    render.add_argument("--fps", type=float, help="frames per second (default: the shot's)")
-    render.add_argument("--range", help="frames A:B of the shot (B exclusive), e.g. 0:24")
-    render.add_argument("--scale", type=int, default=1, help="scale the output up by this whole factor")
-    render.add_argument("--smooth", action="store_true", help="smooth scaling (default: crisp pixels)")
-    render.add_argument("--fit", choices=("crop", "letterbox"), default="crop",
-                        help="how clip frames are fitted to the model's square size")
-    render.add_argument("--force", action="store_true", help="overwrite an existing output")
-    render.add_argument("--quiet", action="store_true", help="no progress bar")
-    render.set_defaults(run=command_render)
+    add_render(commands)
 
     demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--model", help="a model bundle, checkpoint or run folder (default: the bundled demo model)")
-    demo.add_argument("--data-dir", dest="data_dir", default=DEFAULT_DATA_DIR)
+    demo.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
     demo.set_defaults(run=command_demo)
+
+    add_demo_project(commands)
     return parser
 
 
@@ -330,25 +305,41 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from export.bundle import ExportError
-    from export.frames import ExportError as FrameExportError
-    from training.checkpoint import CheckpointError
-    from training.config import ConfigError
-    from training.data.mnist import DataError
-    from training.trainer import RunFolderError
-    from workstation.engine import BundleError
-    from workstation.media import MediaError
-    from workstation.project import ProjectError
-
+    missing = [MODULE_NAMES[name] for name in TRAINING_EXTRA.get(args.command, ())
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"stopframe {args.command} needs {' and '.join(missing)}: pip install 'stopframe[train]'",
+              file=sys.stderr)
+        return EXIT_USAGE
     try:
         return args.run(args)
-    except (UserError, ConfigError, DataError, CheckpointError, RunFolderError, BundleError, ExportError,
-            FrameExportError, MediaError, ProjectError) as error:
+    except one_line_errors(args.command) as error:
         print(f"stopframe: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("stopframe: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def one_line_errors(command: str) -> tuple[type[Exception], ...]:
+    """The errors a command reports in one line (exit code 2): the training ones only for the
+    commands of the training extra, so the others never import torch."""
+    from export.frames import ExportError as FrameExportError
+    from workstation.bundle import BundleError
+    from workstation.media import MediaError
+    from workstation.project import ProjectError
+
+    errors: tuple[type[Exception], ...] = (UserError, LocationError, BundleError, FrameExportError, MediaError,
+                                           ProjectError)
+    if command in TRAINING_EXTRA:
+        from export.bundle import ExportError
+        from training.checkpoint import CheckpointError
+        from training.config import ConfigError
+        from training.data.mnist import DataError
+        from training.trainer import RunFolderError
+
+        errors += (ConfigError, DataError, CheckpointError, RunFolderError, ExportError)
+    return errors
 
 
 def entry_point() -> None:

@@ -12,7 +12,9 @@ The model was trained on pairs of frames at most four of the paper's moves apart
 3..15 degrees or a translation by 2..10 px on both axes), so every frame of a clip stays within a
 few such moves of frame 0; ``moves_needed`` counts them and the tests check it.
 
-Usage: python scripts/make_demo_media.py [--data-dir /work/shared/data/mnist] [--out assets/demo/clips]
+Usage: python scripts/make_demo_media.py [--data-dir DIR] [--out FOLDER]
+(the data folder by the rule of ``workstation.locations``; the clips by default into the ``assets``
+package's ``demo/clips``, i.e. the checkout's ``assets/demo/clips`` under the editable install of ``make``)
 """
 
 from __future__ import annotations
@@ -26,15 +28,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a plain script from a checkout
-    sys.path.insert(0, str(ROOT))
+from training.data.mmnist import MovingMNIST, Pose, background_specs, paint_background
+from training.data.mnist import IMAGE_FILES, LABEL_FILES, DataError, load_labels
+from workstation.locations import LocationError, asset_path, mnist_dir
 
-from training.data.mmnist import MovingMNIST, Pose, background_specs, paint_background  # noqa: E402
-from training.data.mnist import DataError, load_labels  # noqa: E402
-
-DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data" / "mnist"
-DEFAULT_OUT = ROOT / "assets" / "demo" / "clips"
+DEFAULT_OUT = asset_path("demo", "clips")
 CLIP_LENGTH = 24
 MAX_MOVES = 4  # the farthest apart two training frames ever were
 
@@ -142,12 +140,13 @@ def make_clips(data_dir: Path, out: Path, print_line=print) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="folder of the MNIST IDX files")
+    parser.add_argument("--data-dir", help="the shared data folder (holding mnist/) or the MNIST folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the clips go")
     args = parser.parse_args(argv)
     try:
-        make_clips(args.data_dir, args.out)
-    except DataError as error:
+        data_dir = mnist_dir(args.data_dir, "make_demo_media.py", (IMAGE_FILES["test"], LABEL_FILES["test"]))
+        make_clips(data_dir, args.out)
+    except (DataError, LocationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

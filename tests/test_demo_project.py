@@ -1,15 +1,17 @@
 """The first-run demo: the shipped clips (scripts/make_demo_media.py) and the demo project over them."""
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, assert_one_line_exit_2
+from tests.conftest import ROOT, assert_one_line_exit_2, run_cli
 from workstation import project as document
 from workstation.demo_project import CLIP_FILES, DEMO_CLIPS, build_demo_project, default_demo_folder, write_demo_project
 from workstation.media import probe
@@ -145,18 +147,32 @@ def test_a_missing_clips_folder_is_one_line_naming_it(tmp_path):
     assert not (tmp_path / "demo" / "demo.stopframe").exists()
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG folders are Linux's (platformdirs picks the others)")
 def test_the_default_folder_is_the_users_data_folder(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_demo_folder() == tmp_path / "stopframe" / "demo"
-    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
+    monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_demo_folder() == tmp_path / "home" / ".local" / "share" / "stopframe" / "demo"
-    monkeypatch.setattr(sys, "platform", "win32")
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
-    assert default_demo_folder() == tmp_path / "local" / "Stopframe" / "demo"
-    monkeypatch.setattr(sys, "platform", "darwin")
-    assert default_demo_folder() == tmp_path / "home" / "Library" / "Application Support" / "Stopframe" / "demo"
+
+
+def test_the_demo_project_command_writes_it_once_and_says_where(tmp_path):
+    done = run_cli("demo-project", "--out", tmp_path / "mine")
+    path = tmp_path / "mine" / "demo.stopframe"
+    assert done.returncode == 0 and done.stdout.strip() == str(path), done.stderr
+    project = document.load_project(path)
+    assert [shot.name for shot in project.shots] == [shot.name for shot in build_demo_project().shots]
+    assert {name: document.clip_path(project, name) for name in project.clips} == {
+        name: DEMO_CLIPS / file_name for name, file_name in CLIP_FILES.items()}
+    project.shot("demo").fps = 6.0
+    document.save_project(project, path)
+    edited = path.read_bytes()
+    assert run_cli("demo-project", "--out", tmp_path / "mine").stdout.strip() == str(path)
+    assert path.read_bytes() == edited
+    default = run_cli("demo-project", env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")})
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == str(tmp_path / "data" / "stopframe" / "demo" / "demo.stopframe")
+    assert Path(default.stdout.strip()).is_file()
 
 
 # -- rendering with the bundled demo model ------------------------------------------------------

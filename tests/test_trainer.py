@@ -194,7 +194,7 @@ def test_a_damaged_checkpoint_gets_one_line(tmp_path):
 def test_shared_data_is_where_the_cli_looks_by_default():
     import main
 
-    assert main.DEFAULT_DATA_DIR == str(MNIST_DIR)
+    assert main.mnist_dir(None, "train", ()) == MNIST_DIR  # the data-dir rule: ../shared/data beside a checkout
 
 
 def test_the_recipe_gives_the_default_model_and_its_training():

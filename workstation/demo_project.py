@@ -1,26 +1,29 @@
-"""The first-run demo project: the shipped demo clips (``assets/demo/clips``) in four ready shots.
+"""The first-run demo project: the shipped demo clips (package data, ``assets/demo/clips``) in four
+ready shots.
 
 - shot "demo": the 2 moves along the 5's square (motion transfer) over ``backdrop-1``;
 - shot "sway": the 5 rocks with the 2's sway over ``backdrop-2``;
 - shot "by hand": the 7, with no motion clip, animated by three keys (it slides, turns and grows);
 - shot "duet": the 2 as in "demo" and the 7 drifting with its own motion, both over ``backdrop-1``.
 
-Both use the bundled demo model. The clips are made by ``scripts/make_demo_media.py``. No Qt here.
+All use the bundled demo model. The clips are made by ``scripts/make_demo_media.py``. The project is
+written to the user's data folder (``workstation.locations``) by the app's first start or by
+``stopframe demo-project``. No Qt here.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from workstation import project as document
+from workstation.locations import asset_path, default_demo_folder
 from workstation.media import MediaError, probe
 from workstation.project import Character, ClipRef, FrameRef, Keyframe, MotionSource, Pose, Project, ProjectError, Shot
 
 __all__ = ["DEMO_CLIPS", "DEMO_FILE_NAME", "build_demo_project", "write_demo_project", "default_demo_folder"]
 
-DEMO_CLIPS = Path(__file__).resolve().parents[1] / "assets" / "demo" / "clips"
+DEMO_CLIPS = asset_path("demo", "clips")
 DEMO_FILE_NAME = "demo" + document.PROJECT_SUFFIX
 # Project clip name -> file or folder under DEMO_CLIPS.
 CLIP_FILES = {
@@ -91,15 +94,3 @@ def write_demo_project(folder: Path, clips: Path = DEMO_CLIPS) -> Path:
     document.save_project(project, path)
     return path
 
-
-def default_demo_folder() -> Path:
-    """Where the demo project goes for this user: the platform's per-user data folder + ``demo``."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA")
-        return (Path(base) if base else home / "AppData" / "Local") / "Stopframe" / "demo"
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / "Stopframe" / "demo"
-    base = os.environ.get("XDG_DATA_HOME", "")
-    # The XDG spec says to ignore a relative XDG_DATA_HOME.
-    return (Path(base) if os.path.isabs(base) else home / ".local" / "share") / "stopframe" / "demo"

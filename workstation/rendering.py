@@ -14,10 +14,10 @@ import numpy as np
 from workstation import project as document
 from workstation.bundle import BundleError, open_bundle
 from workstation.engine import Engine
+from workstation.locations import asset_path
 from workstation.media import Clip, fit
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO_BUNDLE = ROOT / "assets" / "models" / "demo"
+DEMO_BUNDLE = asset_path("models", "demo")  # package data (workstation.locations)
 RENDER_BATCH = 16
 
 
