@@ -1,0 +1,79 @@
+"""The editing helpers (workstation/project/edits.py): unique names, clip removal, keys in order."""
+
+
+import pytest
+
+from tests.project.documents import rich_project
+from workstation import project as proj
+from workstation.project import (
+    Character,
+    ClipRef,
+    FrameRef,
+    Keyframe,
+    Pose,
+    Project,
+    ProjectError,
+    Shot,
+    add_character,
+    add_clip,
+    add_shot,
+    remove_clip,
+    remove_keyframe,
+    remove_shot,
+    set_keyframe,
+    validate,
+)
+
+
+def test_add_clip_makes_names_unique():
+    project = Project()
+    clip = ClipRef("/x.mp4", 1, 1.0, 1, 1)
+    assert [add_clip(project, "walk", clip) for _ in range(3)] == ["walk", "walk 2", "walk 3"]
+    assert add_clip(project, "walk 2", clip) == "walk 2 2"
+    assert list(project.clips) == ["walk", "walk 2", "walk 3", "walk 2 2"]
+
+
+def test_remove_clip_refuses_while_used():
+    project = rich_project()
+    with pytest.raises(ProjectError, match=r"clip 'street' is still used by shots\[0\]\.background"):
+        remove_clip(project, "street")
+    project.shots[0].background = FrameRef("walk", 0)
+    assert remove_clip(project, "street") == ClipRef("clips/street", 5, 29.97, 64, 64)
+    assert "street" not in project.clips
+    validate(project)
+
+
+def test_add_and_remove_shots_and_characters():
+    project = rich_project()
+    shot = Shot("intro", 4, 24.0, FrameRef("walk", 0))
+    assert add_shot(project, shot, 0) == "intro 2" and project.shots[0] is shot
+    assert remove_shot(project, "intro 2") == (0, shot)
+    assert [s.name for s in project.shots] == ["intro", "empty plate"]
+    target = project.shots[1]
+    assert add_character(target, Character("walker", FrameRef("walk", 1))) == "walker"
+    assert add_character(target, Character("walker", FrameRef("walk", 2))) == "walker 2"
+    validate(project)
+    index, removed = proj.remove_character(target, "walker")
+    assert index == 0 and removed.source == FrameRef("walk", 1)
+    assert [c.name for c in target.characters] == ["walker 2"]
+
+
+def test_set_keyframe_keeps_order_and_replaces_same_frame():
+    character = Character("c", FrameRef("walk", 0))
+    for frame in (5, 1, 9, 3):
+        assert set_keyframe(character, Keyframe(frame, Pose(tx=float(frame)))) is None
+    assert [k.frame for k in character.keyframes] == [1, 3, 5, 9]
+    old = set_keyframe(character, Keyframe(5, Pose(tx=-1.0)))
+    assert old == Keyframe(5, Pose(tx=5.0))
+    assert [(k.frame, k.pose.tx) for k in character.keyframes] == [(1, 1.0), (3, 3.0), (5, -1.0), (9, 9.0)]
+    assert remove_keyframe(character, 3) == Keyframe(3, Pose(tx=3.0))
+    assert remove_keyframe(character, 4) is None
+    assert [k.frame for k in character.keyframes] == [1, 5, 9]
+
+
+def test_neighbour_key_finds_the_nearest_key_each_way():
+    character = proj.Character("c", proj.FrameRef("clip", 0),
+                               keyframes=[proj.Keyframe(2), proj.Keyframe(7), proj.Keyframe(12)])
+    assert [proj.neighbour_key(character, f, 1) for f in (0, 2, 5, 7, 12, 30)] == [2, 7, 7, 12, None, None]
+    assert [proj.neighbour_key(character, f, -1) for f in (0, 2, 5, 7, 12, 30)] == [None, None, 2, 2, 7, 12]
+    assert proj.neighbour_key(proj.Character("d", proj.FrameRef("clip", 0)), 3, 1) is None

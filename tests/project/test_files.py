@@ -1,0 +1,199 @@
+"""Project files (workstation/project/files.py): load errors, atomic save, autosave, and the
+version 1 fixture that every later format must keep loading."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.project.documents import FIXTURES, one_line, rich_project
+from workstation import project as proj
+from workstation.project import (
+    Character,
+    ClipRef,
+    FrameRef,
+    Keyframe,
+    MotionSource,
+    Pose,
+    Project,
+    ProjectError,
+    Shot,
+    autosave_path,
+    files,
+    load_autosave,
+    load_project,
+    save_autosave,
+    save_project,
+)
+
+
+def test_file_round_trip_preserves_floats_and_is_pretty(tmp_path):
+    project = rich_project()
+    path = tmp_path / "film.stopframe"
+    save_project(project, path)
+    assert project.path == path
+    loaded = load_project(path)
+    assert loaded == project and loaded.path == path
+    key = loaded.shots[0].characters[0].keyframes[1]
+    assert key.pose.scale == 0.3333333333333333 and key.pose.rotation == -370.5
+    assert loaded.clips["street"].fps == 29.97
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 1,')
+    assert "dance é" in text  # readable, not \u-escaped
+    save_project(loaded, path)
+    assert path.read_text(encoding="utf-8") == text  # stable output: clean diffs
+
+
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_failed_save_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch, step):
+    path = tmp_path / "p.stopframe"
+    save_project(rich_project(), path)
+    before = path.read_bytes()
+    changed = rich_project()
+    changed.shots[0].length = 99
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, step, fail)
+    with pytest.raises(ProjectError) as error:
+        save_project(changed, path)
+    monkeypatch.undo()
+    assert str(path) in one_line(error) and "No space left on device" in str(error.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.stopframe"]
+    assert changed.path is None  # a failed save does not move the project
+
+
+def test_save_into_a_missing_folder_raises(tmp_path):
+    path = tmp_path / "nowhere" / "p.stopframe"
+    with pytest.raises(ProjectError) as error:
+        save_project(rich_project(), path)
+    assert one_line(error).startswith(f"{path}: cannot save")
+
+
+def test_save_into_a_read_only_folder_raises(tmp_path, monkeypatch):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "p.stopframe"
+    save_project(rich_project(), path)
+    before = path.read_bytes()
+    if os.name == "posix" and os.geteuid() != 0:
+        folder.chmod(0o555)
+    else:  # root (or Windows) can write anyway: refuse the temporary file the way the OS would
+        def refuse(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(files.os, "open", refuse)
+    try:
+        with pytest.raises(ProjectError) as error:
+            save_project(rich_project(), path)
+    finally:
+        folder.chmod(0o755)
+        monkeypatch.undo()
+    assert one_line(error) == f"{path}: cannot save: Permission denied"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["p.stopframe"]
+
+
+def test_invalid_project_is_not_saved(tmp_path):
+    project = rich_project()
+    project.shots[0].fps = 0.0
+    path = tmp_path / "p.stopframe"
+    with pytest.raises(ProjectError, match=r"cannot save an invalid project: shots\[0\]\.fps"):
+        save_project(project, path)
+    assert not path.exists()
+
+
+def test_autosave_goes_beside_the_project_and_leaves_it_alone(tmp_path):
+    path = tmp_path / "film.stopframe"
+    assert autosave_path(path) == tmp_path / "film.stopframe.autosave"
+    assert autosave_path(path) != path
+    project = rich_project()
+    with pytest.raises(ProjectError, match="never been saved"):
+        save_autosave(project)
+    save_project(project, path)
+    saved = path.read_bytes()
+    project.shots[0].length = 3
+    assert save_autosave(project) == autosave_path(path)
+    assert path.read_bytes() == saved and project.path == path
+    assert proj.autosave_pending(path)
+    recovered = load_autosave(path)
+    assert recovered.path == path and recovered.shots[0].length == 3
+    proj.discard_autosave(path)
+    assert not autosave_path(path).exists() and not proj.autosave_pending(path)
+
+
+def test_load_missing_file(tmp_path):
+    path = tmp_path / "nope.stopframe"
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert one_line(error) == f"{path}: file not found"
+
+
+def test_load_folder(tmp_path):
+    with pytest.raises(ProjectError, match="is a folder"):
+        load_project(tmp_path)
+
+
+def test_load_not_json_gives_line_and_column(tmp_path):
+    path = tmp_path / "p.stopframe"
+    path.write_text('{\n  "format": "stopframe-project",\n  oops\n}')
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert one_line(error).startswith(f"{path}: not valid JSON: ")
+    assert "line 3, column 3" in str(error.value)
+
+
+def test_load_not_utf8(tmp_path):
+    path = tmp_path / "p.stopframe"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ProjectError, match="not UTF-8"):
+        load_project(path)
+
+
+# --- files written by earlier versions ---------------------------------------------------------
+
+
+def test_version_1_file_loads_into_the_document_it_was_written_from(tmp_path):
+    """tests/fixtures/projects/v1.stopframe was written by the schema_version 1 code (before the
+    schema was declared with pydantic). Every later format must keep loading it."""
+    path = tmp_path / "v1.stopframe"
+    shutil.copyfile(FIXTURES / "v1.stopframe", path)
+    project = load_project(path)
+    assert project.path == path
+    assert project == Project(
+        clips={
+            "walk": ClipRef("clips/walk.mp4", 10, 25.0, 320, 240),
+            "street": ClipRef("clips/street", 5, 29.97, 64, 64),
+            "dance é": ClipRef("../media/dance é.gif", 20, 12.5, 128, 96),
+            "plate": ClipRef("plate.png", 1, 1.0, 64, 48),
+        },
+        model="models/walker",
+        shots=[
+            Shot("intro", 8, 24.0, FrameRef("street", 4), [
+                Character("walker", FrameRef("walk", 3), MotionSource("walk", 2, None, True),
+                          [Keyframe(0, Pose(1.5, -2.25, 10.0, 1.0)),
+                           Keyframe(5, Pose(0.1, 0.2, -370.5, 0.3333333333333333))], "smooth"),
+                Character("dancer ☃", FrameRef("dance é", 0), MotionSource("dance é", 4, 9, False),
+                          [Keyframe(1, Pose(tx=-3.0)), Keyframe(6, Pose(scale=2.5))], "step"),
+                Character("still", FrameRef("walk", 0)),
+            ]),
+            Shot("empty plate", 1, 0.1, FrameRef("walk", 9)),
+            Shot("ループ", 24, 12.0, FrameRef("plate", 0), [
+                Character("hand", FrameRef("walk", 9), MotionSource("walk", 0, 9, True),
+                          [Keyframe(0), Keyframe(12, Pose(4.0, 8.0, 720.0, 0.5)),
+                           Keyframe(23, Pose(-1e-3, 1e6, 0.0, 1.25))], "linear"),
+                Character("held", FrameRef("street", 1), MotionSource("street", 1, 3, False), [], "linear"),
+            ]),
+        ],
+    )
+    assert files.clip_path(project, "dance é") == tmp_path.parent / "media" / "dance é.gif"
+    assert files.model_path(project) == tmp_path / "models" / "walker"
+
+
+def test_version_1_file_is_saved_again_byte_for_byte(tmp_path):
+    path = tmp_path / "v1.stopframe"
+    shutil.copyfile(FIXTURES / "v1.stopframe", path)
+    save_project(load_project(path), path)
+    assert path.read_bytes() == (FIXTURES / "v1.stopframe").read_bytes()

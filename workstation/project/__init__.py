@@ -1,0 +1,69 @@
+"""The Stopframe project document: clips, model bundle and shots. Pure Python, no UI.
+
+One concept per module:
+
+- ``values``: the value types (frozen ``ClipRef``, ``FrameRef``, ``MotionSource``, ``Pose``,
+  ``Keyframe``) and the mutable containers (``Character``, ``Shot``, ``Project``), ``ProjectError``;
+- ``schema``: the file format, declared once with pydantic; parses, validates and serialises
+  (``from_dict``, ``validate``, ``to_dict``) with one-line errors naming the JSON location;
+- ``paths``: clip and model paths, stored relative to the project file;
+- ``files``: load, atomic save, autosave;
+- ``requests``: the per-frame render requests of a shot (``render_requests``, ``pose_at``);
+- ``edits``: the editing helpers, which return what an undo needs.
+
+A document is validated where it enters (a file loaded, an edit applied by the editor), not on
+every render request. ``from workstation import project as doc; doc.X`` reaches every name below.
+"""
+
+from .edits import (
+    add_character,
+    add_clip,
+    add_shot,
+    neighbour_key,
+    remove_character,
+    remove_clip,
+    remove_keyframe,
+    remove_shot,
+    set_keyframe,
+    unique_name,
+)
+from .files import (
+    AUTOSAVE_SUFFIX,
+    PROJECT_SUFFIX,
+    autosave_path,
+    autosave_pending,
+    discard_autosave,
+    load_autosave,
+    load_project,
+    save_autosave,
+    save_project,
+)
+from .paths import clip_path, clip_users, missing_clips, model_path
+from .requests import CharacterRequest, FrameRequest, MotionRequest, motion_frame, pose_at, render_requests
+from .schema import FORMAT, SCHEMA_VERSION, from_dict, to_dict, validate
+from .values import (
+    IDENTITY_POSE,
+    INTERPOLATIONS,
+    Character,
+    ClipRef,
+    FrameRef,
+    Keyframe,
+    MotionSource,
+    Pose,
+    Project,
+    ProjectError,
+    Shot,
+    copy_project,
+)
+
+__all__ = [
+    "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "INTERPOLATIONS",
+    "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Shot", "Project",
+    "Pose", "IDENTITY_POSE", "MotionRequest", "CharacterRequest", "FrameRequest",
+    "load_project", "save_project", "to_dict", "from_dict", "validate", "copy_project",
+    "autosave_path", "save_autosave", "autosave_pending", "load_autosave", "discard_autosave",
+    "clip_path", "model_path", "missing_clips", "clip_users",
+    "pose_at", "motion_frame", "render_requests",
+    "unique_name", "add_clip", "remove_clip", "add_shot", "remove_shot", "add_character",
+    "remove_character", "set_keyframe", "remove_keyframe", "neighbour_key",
+]

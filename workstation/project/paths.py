@@ -1,0 +1,74 @@
+"""Where a project's files are: clip and model paths as stored, resolved, rebased.
+
+Paths (clips and model) are stored relative to the project file's folder with POSIX separators
+whenever possible, absolute otherwise (another drive). In memory, a relative path is relative to
+the folder of ``Project.path``, or to the current directory while the project has never been saved.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .values import Project, ProjectError
+
+__all__ = ["clip_path", "model_path", "missing_clips", "clip_users", "relative_path", "stored_path"]
+
+
+def _base_folder(project: Project) -> Path:
+    folder = project.path.parent if project.path is not None else Path.cwd()
+    return Path(os.path.abspath(folder))
+
+
+def _resolve(project: Project, stored: str) -> Path:
+    path = Path(stored)
+    if not path.is_absolute():
+        path = _base_folder(project) / path
+    return Path(os.path.normpath(path))
+
+
+def relative_path(target: Path, folder: Path) -> str:
+    """``target`` relative to ``folder`` with POSIX separators, or absolute if that is impossible."""
+    try:
+        return Path(os.path.relpath(target, folder)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return Path(target).as_posix()
+
+
+def stored_path(project: Project, path: str) -> str:
+    """How ``path`` (absolute, or relative to the project's folder) is kept in ``project``:
+    relative to its folder once it has a file, absolute before."""
+    target = _resolve(project, path)
+    return relative_path(target, _base_folder(project)) if project.path is not None else target.as_posix()
+
+
+def clip_path(project: Project, name: str) -> Path:
+    """The absolute path of a clip, resolved against the folder of ``project.path``."""
+    clip = project.clips.get(name)
+    if clip is None:
+        raise ProjectError(f"unknown clip {name!r}", project.path)
+    return _resolve(project, clip.path)
+
+
+def model_path(project: Project) -> Path | None:
+    """The absolute path of the model bundle folder, or None for the bundled demo model."""
+    return None if project.model is None else _resolve(project, project.model)
+
+
+def missing_clips(project: Project) -> list[tuple[str, Path]]:
+    """Clips whose file or folder does not exist: (name, absolute path looked for)."""
+    return [(name, path) for name in project.clips if not (path := clip_path(project, name)).exists()]
+
+
+def clip_users(project: Project, name: str) -> list[str]:
+    """Where clip ``name`` is referenced, as JSON locations (``shots[0].background`` ...)."""
+    users = []
+    for i, shot in enumerate(project.shots):
+        if shot.background.clip == name:
+            users.append(f"shots[{i}].background")
+        for j, character in enumerate(shot.characters):
+            if character.source.clip == name:
+                users.append(f"shots[{i}].characters[{j}].source")
+            if character.motion is not None and character.motion.clip == name:
+                users.append(f"shots[{i}].characters[{j}].motion")
+    return users

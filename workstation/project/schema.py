@@ -1,0 +1,359 @@
+"""The project file format, declared once: one pydantic model per JSON type parses, checks and
+writes it, for files (``from_dict``) and for documents built in memory (``validate``, ``to_dict``:
+the models read the dataclasses' attributes, so both go through the same rules).
+
+A project file is pretty-printed JSON::
+
+    {
+      "format": "stopframe-project",
+      "schema_version": 1,
+      "model": "models/walker" | null,          # null: the bundled demo model
+      "clips": {"walk": {"path": "clips/walk.mp4", "frame_count": 120, "fps": 25.0,
+                         "width": 320, "height": 240}, ...},
+      "shots": [{"name": "intro", "length": 48, "fps": 24.0,
+                 "background": {"clip": "street", "frame": 0},
+                 "characters": [{"name": "walker",
+                                 "source": {"clip": "walk", "frame": 3},
+                                 "motion": {"clip": "walk", "start": 0, "end": null, "loop": true} | null,
+                                 "interpolation": "linear" | "step" | "smooth",
+                                 "keyframes": [{"frame": 0, "tx": 0.0, "ty": 0.0,
+                                                "rotation": 0.0, "scale": 1.0}, ...]}]}]
+    }
+
+Types are strict (no "1" for 1, no 2.0 for a frame, no true for a number; ints are accepted where
+a float is expected), unknown keys are refused, omitted optional keys take the defaults above.
+Frames referring to a clip must lie within its ``frame_count``; names of shots (and of characters
+in a shot) are unique and not blank; keys are sorted by frame, one per frame.
+
+Every problem is reported as a one-line ``ProjectError`` naming the file (when known) and the JSON
+location of the first problem, e.g. ``/p/a.stopframe: shots[0].characters[1].keyframes[2].scale:
+must be greater than 0, got 0.0``; ``problems.describe_error`` turns pydantic's error into that line.
+A change of the format raises ``SCHEMA_VERSION``; files of older versions must still load (the
+fixture tests/fixtures/projects/v1.stopframe is a version 1 file).
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .problems import describe, describe_error, problem
+from .values import (
+    INTERPOLATIONS,
+    Character,
+    ClipRef,
+    FrameRef,
+    Keyframe,
+    MotionSource,
+    Pose,
+    Project,
+    ProjectError,
+    Shot,
+)
+
+__all__ = ["FORMAT", "SCHEMA_VERSION", "from_dict", "to_dict", "validate"]
+
+FORMAT = "stopframe-project"
+SCHEMA_VERSION = 1
+_HEADER = ("format", "schema_version")
+
+
+# --------------------------------------------------------------------------------------------
+# Scalars
+
+
+def _integer(value: object) -> object:
+    """Integral numbers of other types (numpy) become ints; the rest is left to the strict check."""
+    if type(value) is not int and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _number(value: object) -> object:
+    """Real numbers of other types become floats (too big for a float: infinite, refused as such)."""
+    if type(value) is float or (type(value) is int and abs(value) < 2**53):
+        return value  # the common case, first; strict float takes an int
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return float("inf")
+    return value
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise problem("must not be empty")
+    return text
+
+
+def _not_empty(text: str) -> str:
+    if not text:
+        raise problem("must not be empty")
+    return text
+
+
+def _interpolation(text: str) -> str:
+    if text not in INTERPOLATIONS:
+        raise problem(f"unknown interpolation {describe(text)} (allowed: {', '.join(INTERPOLATIONS)})")
+    return text
+
+
+Integer = Annotated[int, BeforeValidator(_integer)]
+Count = Annotated[int, BeforeValidator(_integer), Field(ge=1)]
+Number = Annotated[float, BeforeValidator(_number)]
+Positive = Annotated[float, BeforeValidator(_number), Field(gt=0)]
+Name = Annotated[str, AfterValidator(_not_blank)]
+PathText = Annotated[str, AfterValidator(_not_empty)]  # a clip or model path, as stored
+Interpolation = Annotated[str, AfterValidator(_interpolation)]
+
+
+# --------------------------------------------------------------------------------------------
+# Clip references (checked against the clips, which the project's "clips" puts in the context)
+
+
+def _frame_count(info: ValidationInfo, clip: str, at: tuple[str, ...]) -> int | None:
+    """The frame count of ``clip``; None when the clips themselves were not valid (reported first)."""
+    clips = (info.context or {}).get("clips")
+    if clips is None:
+        return None
+    if clip not in clips:
+        raise problem(f"unknown clip {clip!r}", at)
+    return int(clips[clip])
+
+
+def _check_frame(frame: int, at: tuple[str, ...], clip: str, frame_count: int) -> None:
+    if not 0 <= frame < frame_count:
+        raise problem(f"frame {frame} is out of range for clip {clip!r} (0..{frame_count - 1})", at)
+
+
+def _unique_names(items: list[Any], what: str, scope: str = "") -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.name in seen:
+            raise problem(f"duplicate {what} {item.name!r}{scope}", (i, "name"), (seen[item.name],))
+        seen[item.name] = i
+
+
+# --------------------------------------------------------------------------------------------
+# The models: one per JSON type, fields in file order
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", from_attributes=True, allow_inf_nan=False)
+    value_type: ClassVar[type]  # the document's type for this JSON type
+
+    def to_value(self) -> Any:
+        return self.value_type(**{name: _value(item) for name, item in self.__dict__.items()})  # the fields
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _value(item: Any) -> Any:
+    """A validated field as the document holds it (models become their value types)."""
+    kind = type(item)
+    if kind in _SCALARS:
+        return item
+    if kind is list:
+        return [_value(x) for x in item]
+    if kind is dict:
+        return {key: _value(x) for key, x in item.items()}
+    return item.to_value()
+
+
+class ClipSchema(_Schema):
+    value_type = ClipRef
+    path: PathText
+    frame_count: Count
+    fps: Positive
+    width: Count
+    height: Count
+
+
+class FrameRefSchema(_Schema):
+    value_type = FrameRef
+    clip: str
+    frame: Integer
+
+    @model_validator(mode="after")
+    def _within_clip(self, info: ValidationInfo) -> FrameRefSchema:
+        frame_count = _frame_count(info, self.clip, ("clip",))
+        if frame_count is not None:
+            _check_frame(self.frame, ("frame",), self.clip, frame_count)
+        return self
+
+
+class MotionSchema(_Schema):
+    value_type = MotionSource
+    clip: str
+    start: Integer = 0
+    end: Integer | None = None
+    loop: bool = False
+
+    @model_validator(mode="after")
+    def _within_clip(self, info: ValidationInfo) -> MotionSchema:
+        frame_count = _frame_count(info, self.clip, ("clip",))
+        if frame_count is not None:
+            _check_frame(self.start, ("start",), self.clip, frame_count)
+            if self.end is not None:
+                _check_frame(self.end, ("end",), self.clip, frame_count)
+        if self.end is not None and self.start > self.end:
+            raise problem(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class KeyframeSchema(_Schema):
+    """In the file a key is flat (frame and the pose's fields); in memory it is ``Keyframe(frame, pose)``."""
+
+    value_type = Keyframe
+    frame: Annotated[int, BeforeValidator(_integer), Field(ge=0)]
+    tx: Number = 0.0
+    ty: Number = 0.0
+    rotation: Number = 0.0
+    scale: Positive = 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten(cls, data: object) -> object:
+        if isinstance(data, Keyframe) and isinstance(data.pose, Pose):
+            pose = data.pose
+            return {"frame": data.frame, "tx": pose.tx, "ty": pose.ty, "rotation": pose.rotation, "scale": pose.scale}
+        return data
+
+    def to_value(self) -> Keyframe:
+        return Keyframe(self.frame, Pose(self.tx, self.ty, self.rotation, self.scale))
+
+
+class CharacterSchema(_Schema):
+    value_type = Character
+    name: Name
+    source: FrameRefSchema
+    motion: MotionSchema | None = None
+    interpolation: Interpolation = "linear"
+    keyframes: list[KeyframeSchema] = []
+
+    @field_validator("keyframes")
+    @classmethod
+    def _sorted_and_unique(cls, keys: list[KeyframeSchema]) -> list[KeyframeSchema]:
+        for i in range(1, len(keys)):
+            frame, previous = keys[i].frame, keys[i - 1].frame
+            if frame == previous:
+                raise problem(f"duplicate keyframe at frame {frame}", (i, "frame"))
+            if frame < previous:
+                raise problem(f"keyframes must be sorted by frame ({frame} comes after {previous})", (i, "frame"))
+        return keys
+
+
+class ShotSchema(_Schema):
+    value_type = Shot
+    name: Name
+    length: Count
+    fps: Positive
+    background: FrameRefSchema
+    characters: list[CharacterSchema] = []
+
+    @field_validator("characters")
+    @classmethod
+    def _unique(cls, characters: list[CharacterSchema]) -> list[CharacterSchema]:
+        _unique_names(characters, "character name", " in this shot")
+        return characters
+
+
+class ProjectSchema(_Schema):
+    """The project without its header (``format``, ``schema_version``: see ``_body``)."""
+
+    value_type = Project
+    model: PathText | None = None
+    clips: dict[Name, ClipSchema] = {}
+    shots: list[ShotSchema] = []
+
+    @field_validator("clips")
+    @classmethod
+    def _share(cls, clips: dict[str, ClipSchema], info: ValidationInfo) -> dict[str, ClipSchema]:
+        """The clips, for the clip references in the shots (validated after them, in field order)."""
+        if info.context is not None:
+            info.context["clips"] = {name: clip.frame_count for name, clip in clips.items()}
+        return clips
+
+    @field_validator("shots")
+    @classmethod
+    def _unique(cls, shots: list[ShotSchema]) -> list[ShotSchema]:
+        _unique_names(shots, "shot name")
+        return shots
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _body(data: object) -> dict[str, Any]:
+    """The file's header checked (what it is, which version); returns the rest."""
+    if not isinstance(data, dict):
+        raise ProjectError(f"not a Stopframe project (the top level is {describe(data)}, not an object)")
+    if "format" not in data:
+        raise ProjectError(f'not a Stopframe project (no "format": "{FORMAT}")')
+    if data["format"] != FORMAT:
+        raise ProjectError(f'not a Stopframe project (format is {describe(data["format"])}, expected "{FORMAT}")')
+    if "schema_version" not in data:
+        raise ProjectError("schema_version: missing")
+    version = data["schema_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ProjectError(f"schema_version: expected an integer, got {describe(version)}")
+    if version > SCHEMA_VERSION:
+        raise ProjectError(f"schema version {version} is newer than this Stopframe understands ({SCHEMA_VERSION})")
+    if version < 1:
+        raise ProjectError(f"schema version {version} is not valid (the first is 1)")
+    # Version 1 is the only one so far; a later version upgrades older bodies here.
+    return {key: value for key, value in data.items() if key not in _HEADER}
+
+
+def _checked(value: object) -> ProjectSchema:
+    """``value`` (a file's body or a ``Project``) through the schema; ProjectError (no file) if invalid."""
+    try:
+        return ProjectSchema.model_validate(value, context={})
+    except ValidationError as error:
+        raise ProjectError(describe_error(error.errors(include_url=False)[0])) from None
+
+
+def from_dict(data: object, source: str | os.PathLike[str] | None = None) -> Project:
+    """Parse and validate a project dict; ``source`` (the file it came from, if any) becomes
+    ``Project.path`` and prefixes error messages."""
+    try:
+        project: Project = _checked(_body(data)).to_value()
+    except ProjectError as error:
+        raise ProjectError(error.problem, source) from None
+    project.path = Path(source) if source is not None else None
+    return project
+
+
+def validate(project: Project) -> None:
+    """Raises ProjectError (one line: file, JSON location, problem) for the first problem found."""
+    try:
+        _checked(project)
+    except ProjectError as error:
+        raise ProjectError(error.problem, project.path) from None
+
+
+def to_dict(project: Project) -> dict[str, Any]:
+    """The JSON-ready dict of ``project`` (paths written as they are; ``path`` is not included).
+    Raises ProjectError, as ``validate`` does, for a project that is not valid."""
+    try:
+        body = _checked(project).model_dump()
+    except ProjectError as error:
+        raise ProjectError(error.problem, project.path) from None
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, **body}

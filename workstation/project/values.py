@@ -1,0 +1,124 @@
+"""The document's value types: clips, frame references, motion, poses and keys (frozen values)
+and the containers the editor changes in place (``Character``, ``Shot``, ``Project``).
+
+Nothing here checks a value: a document is checked where it enters (``schema``: a file loaded,
+an edit applied). Paths (``ClipRef.path``, ``Project.model``) are stored relative to the folder
+of ``Project.path`` (the current directory while it has none) or absolute; see ``paths``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "INTERPOLATIONS", "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE",
+    "Keyframe", "Character", "Shot", "Project", "copy_project",
+]
+
+INTERPOLATIONS = ("linear", "step", "smooth")
+
+
+class ProjectError(ValueError):
+    """One line; names the file (when known) and the problem.
+
+    ``problem`` is the message without the file, ``path`` the file (or None)."""
+
+    def __init__(self, problem: str, path: str | os.PathLike[str] | None = None):
+        self.problem = _one_line(str(problem))
+        self.path = Path(path) if path is not None else None
+        super().__init__(_one_line(f"{path}: {problem}") if path is not None else self.problem)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+@dataclass(frozen=True)
+class ClipRef:
+    path: str  # relative to the project's folder (POSIX separators), or absolute
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class FrameRef:
+    clip: str
+    frame: int
+
+
+@dataclass(frozen=True)
+class MotionSource:
+    """Output frame k uses clip frame ``start + min(k, end - start)`` (holding the last pose), or
+    ``start + k % (end - start + 1)`` when ``loop``. ``end`` None means the clip's last frame."""
+
+    clip: str
+    start: int = 0
+    end: int | None = None
+    loop: bool = False
+
+
+@dataclass(frozen=True)
+class Pose:
+    """A hand transform: pixels of the model image (+x right, +y down), degrees clockwise, scale."""
+
+    tx: float = 0.0
+    ty: float = 0.0
+    rotation: float = 0.0
+    scale: float = 1.0
+
+
+IDENTITY_POSE = Pose()
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    frame: int
+    pose: Pose = IDENTITY_POSE
+
+
+@dataclass
+class Character:
+    name: str
+    source: FrameRef
+    motion: MotionSource | None = None
+    keyframes: list[Keyframe] = field(default_factory=list)  # sorted by frame, unique frames
+    interpolation: str = "linear"  # one of INTERPOLATIONS
+
+
+@dataclass
+class Shot:
+    name: str
+    length: int  # frames, >= 1
+    fps: float  # > 0
+    background: FrameRef
+    characters: list[Character] = field(default_factory=list)  # zero characters: the plate alone
+
+    def character(self, name: str) -> Character:
+        for character in self.characters:
+            if character.name == name:
+                return character
+        raise ProjectError(f"shot {self.name!r} has no character {name!r}")
+
+
+@dataclass
+class Project:
+    clips: dict[str, ClipRef] = field(default_factory=dict)
+    model: str | None = None  # model bundle folder (stored like clip paths); None: the bundled demo
+    shots: list[Shot] = field(default_factory=list)
+    path: Path | None = field(default=None, compare=False)  # where it was loaded from / saved to
+
+    def shot(self, name: str) -> Shot:
+        for shot in self.shots:
+            if shot.name == name:
+                return shot
+        raise ProjectError(f"no shot named {name!r}", self.path)
+
+
+def copy_project(project: Project) -> Project:
+    """A deep copy (``path`` included): changing the copy never changes ``project``."""
+    return copy.deepcopy(project)
