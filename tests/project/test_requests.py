@@ -27,28 +27,28 @@ def _keyed(interpolation):
                      interpolation)
 
 
-def test_edit_at_without_keys_is_identity():
+def test_pose_at_without_keys_is_identity():
     assert pose_at(Character("c", FrameRef("walk", 0)), 5) == Pose(0.0, 0.0, 0.0, 1.0)
 
 
 @pytest.mark.parametrize("interpolation", ["linear", "step", "smooth"])
-def test_edit_at_holds_before_first_and_after_last_key(interpolation):
+def test_pose_at_holds_before_first_and_after_last_key(interpolation):
     character = _keyed(interpolation)
     assert pose_at(character, 0) == pose_at(character, 10) == Pose(0.0, 10.0, 0.0, 1.0)
     assert pose_at(character, 20) == pose_at(character, 99) == Pose(10.0, 30.0, 90.0, 3.0)
 
 
-def test_edit_at_linear():
+def test_pose_at_linear():
     assert pose_at(_keyed("linear"), 15) == Pose(5.0, 20.0, 45.0, 2.0)
-    edit = pose_at(_keyed("linear"), 12)
-    assert (edit.tx, edit.ty, edit.rotation, edit.scale) == pytest.approx((2.0, 14.0, 18.0, 1.4))
+    pose = pose_at(_keyed("linear"), 12)
+    assert (pose.tx, pose.ty, pose.rotation, pose.scale) == pytest.approx((2.0, 14.0, 18.0, 1.4))
 
 
-def test_edit_at_step():
+def test_pose_at_step():
     assert pose_at(_keyed("step"), 19) == Pose(0.0, 10.0, 0.0, 1.0)
 
 
-def test_edit_at_smooth_eases_in_and_out():
+def test_pose_at_smooth_eases_in_and_out():
     character = _keyed("smooth")
     assert pose_at(character, 15) == Pose(5.0, 20.0, 45.0, 2.0)  # symmetric about the middle
     early, late = pose_at(character, 12), pose_at(character, 18)
@@ -57,7 +57,7 @@ def test_edit_at_smooth_eases_in_and_out():
     assert early.tx + late.tx == pytest.approx(10.0)
 
 
-def test_edit_at_with_three_keys_uses_the_right_segment():
+def test_pose_at_with_three_keys_uses_the_right_segment():
     character = _keyed("linear")
     set_keyframe(character, Keyframe(30, Pose(0.0, 0.0, 0.0, 1.0)))
     assert pose_at(character, 25).tx == pytest.approx(5.0)
