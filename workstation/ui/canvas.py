@@ -16,14 +16,13 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from workstation.engine import CharacterShape
-from workstation.ui.mime import DraggedMedia, from_mime
+from workstation.ui.mime import ADD_CHARACTER, BACKGROUND, IMPORT, MOTION, DraggedMedia, from_mime
 
 ACCENT = QColor(255, 170, 40)
 HANDLE = 7.0  # handle radius in screen pixels
 WHEEL_GESTURE_GAP = 0.6  # seconds between wheel steps that still belong to one gesture
 _gestures = itertools.count(1)
 
-BACKGROUND, ADD_CHARACTER, MOTION, IMPORT = "background", "add character", "motion", "import"
 IDLE_HINT = "Drop a frame here for the background · Shift+drop adds a character · drop a clip on a character for motion"
 CHARACTER_HINT = ("Drag to move · Ctrl+drag or the top handle to rotate · "
                   "Shift+drag, the corner handle or the wheel to scale")

@@ -9,7 +9,7 @@ from pathlib import Path
 from workstation import project as doc
 from workstation.media import ClipInfo, probe
 from workstation.ui.document import ProjectDocument
-from workstation.ui.mime import DraggedMedia
+from workstation.ui.mime import ADD_CHARACTER, BACKGROUND, MOTION, DraggedMedia
 
 DEFAULT_SHOT_LENGTH = 24
 DEFAULT_FPS = 12.0
@@ -23,6 +23,20 @@ def import_clip(document: ProjectDocument, path: str | Path, info: ClipInfo | No
     clip = doc.ClipRef(str(Path(path).resolve()), info.frame_count, info.fps, info.width, info.height)
     stem = Path(path).stem or Path(path).name
     return document.edit(f"Import {stem}", lambda project: doc.add_clip(project, stem, clip))
+
+
+def drop(document: ProjectDocument, media: DraggedMedia, intent: str, character: str | None) -> None:
+    """What a drop of Library media on the Canvas means: a background, a new character, or the motion
+    of ``character`` (which it then selects)."""
+    if media.clip not in document.project.clips:
+        raise doc.ProjectError(f"clip {media.clip!r} is not in this project")
+    if intent == BACKGROUND:
+        set_background(document, media)
+    elif intent == ADD_CHARACTER:
+        add_character(document, media)
+    elif intent == MOTION and character is not None:
+        set_motion(document, character, media)
+        document.select_character(character)
 
 
 def set_background(document: ProjectDocument, media: DraggedMedia) -> None:

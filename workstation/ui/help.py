@@ -1,7 +1,10 @@
-"""Help ▸ Keyboard Shortcuts: every menu command with its keys, read from the menus themselves so
-the list cannot drift from what the keys do, then the gestures of the Canvas and the Timeline."""
+"""The Help menu. Keyboard Shortcuts: every menu command with its keys, read from the menus
+themselves so the list cannot drift from what the keys do, then the gestures of the Canvas and the
+Timeline. About: the version, the model and the device."""
 
 from __future__ import annotations
+
+import importlib.metadata
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -14,6 +17,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from workstation.engine import Engine
 
 GESTURES = (
     ("Canvas", "Move a character", "drag it"),
@@ -74,3 +79,13 @@ class ShortcutsDialog(QDialog):
             return item.text() if item is not None else ""
 
         return [(cell(r, 0), cell(r, 1), cell(r, 2)) for r in range(self.table.rowCount())]
+
+
+def about_text(engine: Engine | None) -> str:
+    try:
+        version = importlib.metadata.version("stopframe")
+    except importlib.metadata.PackageNotFoundError:
+        version = "(not installed)"
+    model = f"model: {engine.folder} ({engine.device_line})" if engine else "no model loaded"
+    return (f"Stopframe {version}\n\nSelf-supervised equivariant scene synthesis from video: "
+            f"characters, backgrounds and motion learnt from plain clips.\n\n{model}")

@@ -4,7 +4,6 @@ viewport's (``viewport.py``); the project's files are ``project_files.py``'s."""
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,13 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgress
 
 from workstation import project as doc
 from workstation.ui import dialogs, edits
-from workstation.ui.canvas import ADD_CHARACTER, BACKGROUND, MOTION, Canvas
+from workstation.ui.canvas import Canvas
 from workstation.ui.document import ProjectDocument
 from workstation.ui.export_job import ExportJob, start_export
-from workstation.ui.help import HELP_TEXT, ShortcutsDialog
+from workstation.ui.help import HELP_TEXT, ShortcutsDialog, about_text
 from workstation.ui.import_job import ClipImporter, ImportJob
 from workstation.ui.inspector import Inspector
 from workstation.ui.library import Library
-from workstation.ui.mime import DraggedMedia
 from workstation.ui.playback import Player
 from workstation.ui.project_files import ProjectFiles
 from workstation.ui.render_service import RenderedFrame
@@ -170,7 +168,7 @@ class MainWindow(QMainWindow):
         c = self.canvas
         c.files_dropped.connect(self.import_files)
         c.selection_requested.connect(d.select_character)
-        c.drop_requested.connect(self._on_drop)
+        c.drop_requested.connect(lambda media, intent, name: self._guarded(edits.drop, d, media, intent, name))
         c.move_requested.connect(lambda name, dx, dy, g: self._transform(name, ("drag", g), dx=dx, dy=dy))
         c.rotate_requested.connect(lambda name, degrees, g: self._transform(name, ("drag", g), rotate=degrees))
         c.scale_requested.connect(lambda name, factor, g: self._transform(name, ("drag", g), scale=factor))
@@ -241,14 +239,7 @@ class MainWindow(QMainWindow):
         return self.shortcuts_dialog
 
     def about_text(self) -> str:
-        try:
-            version = importlib.metadata.version("stopframe")
-        except importlib.metadata.PackageNotFoundError:
-            version = "(not installed)"
-        engine = self.viewport.engine
-        model = f"model: {engine.folder} ({engine.device_line})" if engine else "no model loaded"
-        return (f"Stopframe {version}\n\nSelf-supervised equivariant scene synthesis from video: "
-                f"characters, backgrounds and motion learnt from plain clips.\n\n{model}")
+        return about_text(self.viewport.engine)
 
     def show_about(self) -> None:
         dialogs.about(self, "About Stopframe", self.about_text())
@@ -276,20 +267,6 @@ class MainWindow(QMainWindow):
         """Run an edit; a project error becomes a one-line message in the status bar."""
         try:
             function(*args, **kwargs)
-        except doc.ProjectError as problem:
-            self.show_problem(str(problem))
-
-    def _on_drop(self, media: DraggedMedia, intent: str, character: str | None) -> None:
-        try:
-            if media.clip not in self.document.project.clips:
-                raise doc.ProjectError(f"clip {media.clip!r} is not in this project")
-            if intent == BACKGROUND:
-                edits.set_background(self.document, media)
-            elif intent == ADD_CHARACTER:
-                edits.add_character(self.document, media)
-            elif intent == MOTION and character is not None:
-                edits.set_motion(self.document, character, media)
-                self.document.select_character(character)
         except doc.ProjectError as problem:
             self.show_problem(str(problem))
 
@@ -352,7 +329,7 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         onion = self.settings.value("view/onion_skin", False, type=bool)
-        self.viewport.onion_skin = bool(onion)
+        self.viewport.set_onion_skin(bool(onion))
         self.onion_action.setChecked(bool(onion))
         geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
         if isinstance(geometry, QByteArray):

@@ -1,4 +1,5 @@
-"""The drag-and-drop payload of the Library: a clip, or one frame of a clip."""
+"""The drag-and-drop payload of the Library: a clip, or one frame of a clip; and what a drop on the
+Canvas asks for (its intent)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QMimeData
 
 MIME_TYPE = "application/x-stopframe-frame"
+BACKGROUND, ADD_CHARACTER, MOTION, IMPORT = "background", "add character", "motion", "import"  # drop intents
 
 
 @dataclass(frozen=True)
