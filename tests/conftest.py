@@ -49,8 +49,6 @@ def trained_looking_model(anchored: bool = True, **config):
     torch.manual_seed(3)
     model = SceneModel(tiny_model_config(anchored=anchored, **config)).eval()
     torch.nn.init.normal_(model.motion_net.head.weight, std=0.05)
-    if model.config.motion_alignment == "centroid":
-        torch.nn.init.constant_(model.motion_net.centroid_gain, 1.0)
     return model
 
 

@@ -1,4 +1,4 @@
-"""The model of DESIGN.md: shapes, identity start, order dependence, anchored motion."""
+"""The model of DESIGN.md: shapes, identity start, order dependence, anchored motion, losses."""
 
 import math
 
@@ -6,8 +6,13 @@ import pytest
 import torch
 
 from tests.conftest import tiny_model_config
+from training.config import LossOptions, TrainConfig
 from training.model import SceneModel, centroid, identity_theta, rotation_linear, theta_about, theta_from, warp
 from training.model import rotation_theta as model_rotation_theta
+
+# The paper's three losses, each weighted 1 (recipes/paper.toml), and the defaults' (the recipe's).
+PAPER_LOSSES = LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.0, alpha_self=0.0, equiv_levels=1)
+DEFAULT_LOSSES = TrainConfig().loss_options()
 
 
 def rotation_theta(degrees: float, n: int = 1) -> torch.Tensor:
@@ -30,7 +35,6 @@ def test_shapes(size):
 
 @pytest.mark.parametrize("anchored, motion_input, alignment", [
     (True, "rms", "none"), (False, "rms", "none"), (True, "instance", "none"),
-    (True, "instance", "centroid"), (False, "instance", "centroid"),
 ])
 def test_motion_is_identity_at_start(anchored, motion_input, alignment):
     torch.manual_seed(0)
@@ -40,10 +44,11 @@ def test_motion_is_identity_at_start(anchored, motion_input, alignment):
     assert torch.allclose(model.place(a, model.motion(a, b)), a, atol=1e-5)
 
 
-@pytest.mark.parametrize("motion_input", ["rms", "instance"])
-def test_motion_depends_on_input_order(motion_input):
+@pytest.mark.parametrize("motion_input, alignment", [("rms", "none"), ("instance", "none"),
+                                                     ("instance", "registration")])
+def test_motion_depends_on_input_order(motion_input, alignment):
     torch.manual_seed(0)
-    model = SceneModel(tiny_model_config(motion_input=motion_input))
+    model = SceneModel(tiny_model_config(motion_input=motion_input, motion_alignment=alignment))
     torch.nn.init.normal_(model.motion_net.head.weight, std=0.1)
     a, b = torch.randn(1, 8, 16, 16), torch.randn(1, 8, 16, 16)
     assert not torch.allclose(model.motion(a, b), model.motion(b, a), atol=1e-4)
@@ -53,20 +58,18 @@ def trained_looking_pair(alignment: str = "none"):
     torch.manual_seed(1)
     anchored = SceneModel(tiny_model_config(anchored=True, motion_alignment=alignment))
     torch.nn.init.normal_(anchored.motion_net.head.weight, std=0.2)
-    if alignment == "centroid":
-        torch.nn.init.constant_(anchored.motion_net.centroid_gain, 1.0)
     plain = SceneModel(tiny_model_config(anchored=False, motion_alignment=alignment))
     plain.load_state_dict(anchored.state_dict())
     return anchored, plain
 
 
-@pytest.mark.parametrize("alignment", ["none", "centroid", "registration"])
+@pytest.mark.parametrize("alignment", ["none", "registration"])
 def test_anchored_and_plain_agree_when_the_character_is_the_motion_source(alignment):
     anchored, plain = trained_looking_pair(alignment)
     x1, x2, xb = torch.rand(4, 3, 64, 64), torch.rand(4, 3, 64, 64), torch.rand(4, 3, 64, 64)
     assert torch.allclose(anchored(x1, x1, x2, xb), plain(x1, x1, x2, xb), atol=1e-5)
-    losses_a, losses_p = anchored.losses(x1, x2), plain.losses(x1, x2)
-    for key in ("scene", "equiv", "inv"):
+    losses_a, losses_p = anchored.losses(x1, x2, DEFAULT_LOSSES), plain.losses(x1, x2, DEFAULT_LOSSES)
+    for key in ("scene", "equiv", "inv", "self", "total"):
         assert torch.allclose(losses_a[key], losses_p[key], atol=1e-6)
     fc1, fc2 = anchored.encoder_character(x1), anchored.encoder_character(x2)
     placed_a = anchored.place(fc1, anchored.motion(fc1, fc2))
@@ -88,18 +91,6 @@ def blob(x: int, y: int, size: int = 16, channels: int = 4) -> torch.Tensor:
     features = torch.zeros(1, channels, size, size)
     features[:, :, y - 1 : y + 2, x - 1 : x + 2] = 1.0
     return features
-
-
-def test_centroid_aligned_motion_follows_a_character_however_far_it_moved():
-    """With the displacement fully used (gain 1) and nothing learnt yet, T^Z already moves the
-    character onto where it went: 8 cells, twice the reach of a bilinear warp's gradient."""
-    model = SceneModel(tiny_model_config(motion_alignment="centroid", feature_channels=4))
-    torch.nn.init.constant_(model.motion_net.centroid_gain, 1.0)
-    start, end = blob(4, 5), blob(12, 9)
-    unmoved = (start - end).pow(2).mean()
-    assert (model.place(start, model.motion(start, end)) - end).pow(2).mean() < 0.05 * unmoved
-    model.config.anchored = False
-    assert (model.place(start, model.motion(start, end)) - end).pow(2).mean() < 0.05 * unmoved
 
 
 def letter_l(channels: int = 8) -> torch.Tensor:
@@ -129,7 +120,7 @@ def test_registered_motion_finds_a_turn_and_a_shift_before_any_training(anchored
 
 def test_registered_motion_correction_is_bounded():
     """However wild the motion net's output, its correction moves each entry by at most 0.5:
-    the failure of the centroid-only alignment (theta running off to hundreds) cannot happen."""
+    the failure of the centroid alignment (theta running off to hundreds; removed) cannot happen."""
     model = SceneModel(tiny_model_config(motion_input="instance", motion_alignment="registration"))
     torch.nn.init.normal_(model.motion_net.head.weight, std=100.0)
     start = letter_l()
@@ -182,14 +173,13 @@ def test_a_tiny_model_overfits_a_few_pairs(test_split):
 
     torch.manual_seed(0)
     x1, x2 = (torch.from_numpy(a) for a in test_split.random_pairs(np.random.default_rng(0), 4))
-    model = SceneModel(tiny_model_config(width=16, feature_channels=16))
+    model = SceneModel(tiny_model_config(width=16, feature_channels=16, motion_input="rms", motion_alignment="none"))
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     first = None
     for _ in range(300):
-        losses = model.losses(x1, x2)
-        total = losses["scene"] + losses["equiv"] + losses["inv"]
+        losses = model.losses(x1, x2, PAPER_LOSSES)
         optimizer.zero_grad()
-        total.backward()
+        losses["total"].backward()
         optimizer.step()
         first = first if first is not None else losses["scene"].item()
     assert losses["scene"].item() < 0.15 * first
@@ -204,25 +194,6 @@ def test_sparsity_is_one_when_dense_small_when_concentrated_and_ignores_scale():
     assert torch.isclose(sparsity(dense), torch.tensor(1.0))
     assert torch.isclose(sparsity(single), torch.tensor(1 / 16.0), atol=1e-4)  # 1 / sqrt(256 cells)
     assert torch.isclose(sparsity(5 * single), sparsity(single))
-
-
-def test_relative_losses_cannot_be_lowered_by_shrinking_the_features():
-    """Scaling the encoders' outputs by k and the renderer's input layer by 1/k leaves every
-    prediction unchanged; plain L_equiv and L_inv scale by k^2, relative ones stay put."""
-    torch.manual_seed(0)
-    model = SceneModel(tiny_model_config())
-    x1, x2 = torch.rand(3, 3, 64, 64), torch.rand(3, 3, 64, 64)
-    before = {relative: model.losses(x1, x2, relative) for relative in (False, True)}
-    with torch.no_grad():
-        for encoder in (model.encoder_character, model.encoder_background):
-            encoder.layers[-1].weight *= 10
-            encoder.layers[-1].bias *= 10
-        model.renderer.layers[0].weight /= 10
-    after = {relative: model.losses(x1, x2, relative) for relative in (False, True)}
-    assert torch.allclose(after[False]["scene"], before[False]["scene"], rtol=1e-4)
-    for key in ("equiv", "inv"):
-        assert torch.allclose(after[False][key], 100 * before[False][key], rtol=1e-3)
-        assert torch.allclose(after[True][key], before[True][key], rtol=1e-3)
 
 
 def test_pyramid_equivariance_gives_the_motion_a_gradient_beyond_a_stroke_width():
@@ -259,20 +230,60 @@ def test_self_reconstruction_is_h_of_a_frame_with_itself():
     torch.manual_seed(0)
     model = SceneModel(tiny_model_config())
     x1, x2 = torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64)
-    losses = model.losses(x1, x2, self_reconstruction=True)
+    losses = model.losses(x1, x2, DEFAULT_LOSSES)
     assert torch.allclose(losses["self"], ((model(x1, x1, x1, x1) - x1) ** 2).mean(), atol=1e-6)
-    assert model.losses(x1, x2)["self"].item() == 0  # off unless asked for
+    assert model.losses(x1, x2, PAPER_LOSSES)["self"].item() == 0  # not computed unless weighted
 
 
 def test_instance_normalised_motion_ignores_a_field_that_is_the_same_everywhere():
     """f_c often carries a constant field early in training; it must not change T^Z's answer."""
     torch.manual_seed(0)
-    model = SceneModel(tiny_model_config(motion_input="instance"))
+    model = SceneModel(tiny_model_config(motion_input="instance", motion_alignment="none"))
     torch.nn.init.normal_(model.motion_net.head.weight, std=0.1)
     a, b = blob(4, 4, channels=8), blob(9, 6, channels=8)
     field = torch.randn(1, 8, 1, 1)
-    plain_model = SceneModel(tiny_model_config(motion_input="rms", anchored=False))
+    plain_model = SceneModel(tiny_model_config(motion_input="rms", motion_alignment="none", anchored=False))
     plain_model.load_state_dict(model.state_dict())
     model.config.anchored = False  # compare the motion nets alone
     assert torch.allclose(model.motion(a + field, b + field), model.motion(a, b), atol=1e-3)
     assert not torch.allclose(plain_model.motion(a + field, b + field), plain_model.motion(a, b), atol=1e-3)
+
+
+# Each term and L_total for one fixed model and batch, as computed by losses() before it took one
+# LossOptions (flags relative / equiv_levels / self_reconstruction, weights applied by the trainer).
+LOSSES_BEFORE_OPTIONS = {
+    "paper": (dict(motion_input="rms", motion_alignment="none"), PAPER_LOSSES,
+              dict(scene=0.0831754133105278, equiv=0.00044631457421928644, inv=0.00234628701582551,
+                   sparse=0.8371384143829346, self=0.0, total=0.0859680101275444)),
+    "recipe": (dict(motion_input="instance", motion_alignment="registration"), DEFAULT_LOSSES,
+               dict(scene=0.08317471295595169, equiv=0.08294323831796646, inv=0.00234628701582551,
+                    sparse=0.8371384143829346, self=0.08334722369909286, total=0.2685542404651642)),
+    "mixed": (dict(motion_input="rms", motion_alignment="none", anchored=False),
+              LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.3, equiv_levels=2),
+              dict(scene=0.0831754133105278, equiv=0.010631184093654156, inv=0.00234628701582551,
+                   sparse=0.8371384143829346, self=0.08334723860025406, total=0.2019016146659851)),
+}
+
+
+@pytest.mark.parametrize("case", LOSSES_BEFORE_OPTIONS)
+def test_losses_with_options_are_the_numbers_of_before(case):
+    model_settings, options, expected = LOSSES_BEFORE_OPTIONS[case]
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config(**model_settings))
+    torch.nn.init.normal_(model.motion_net.head.weight, std=0.05)
+    x1, x2 = torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64)
+    losses = model.losses(x1, x2, options)
+    assert {key: losses[key].item() for key in expected} == pytest.approx(expected, rel=1e-5, abs=1e-9)
+
+
+def test_loss_options_are_the_train_configs_weights_and_levels():
+    config = TrainConfig(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.0, equiv_levels=3)
+    assert config.loss_options() == LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1,
+                                                alpha_self=0.0, equiv_levels=3)
+    assert DEFAULT_LOSSES == LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.02, alpha_self=1.0,
+                                         equiv_levels=4)
+    torch.manual_seed(0)
+    losses = SceneModel(tiny_model_config()).losses(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64),
+                                                    config.loss_options())
+    weighted = losses["scene"] + 0.5 * losses["equiv"] + 2.0 * losses["inv"] + 0.1 * losses["sparse"]
+    assert torch.equal(losses["total"], weighted) and losses["self"].item() == 0

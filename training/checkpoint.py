@@ -1,4 +1,7 @@
-"""Checkpoints: one dict with model, optimizer, step, config and random state, written atomically."""
+"""Checkpoints: one dict with model, optimizer, step, config and random state, written atomically.
+
+A checkpoint holds its whole config as a dict and is rebuilt from those values, not from today's
+defaults (``TrainConfig.from_saved``); one that names a removed setting is refused in one line."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.config import ConfigError, TrainConfig
+from training.config import ConfigError, RemovedSettingError, TrainConfig
 from training.model import SceneModel
 
 CHECKPOINT_FORMAT = "stopframe-checkpoint"
@@ -66,7 +69,10 @@ def load(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: checkpoint version {state.get('version')} is not supported "
                               f"(this Stopframe reads version {CHECKPOINT_VERSION})")
     try:
-        state["config"] = TrainConfig.from_dict(state["config"]).validate()
+        state["config"] = TrainConfig.from_saved(state["config"]).validate()
+    except RemovedSettingError as error:
+        raise CheckpointError(f"{path}: {error.setting} was removed (it lost on validation); "
+                              f"retrain with {error.instead}") from None
     except (ConfigError, TypeError) as error:
         raise CheckpointError(f"{path}: bad config in checkpoint ({error})") from None
     state["path"] = path

@@ -1,17 +1,33 @@
-"""Configuration dataclasses for the model and the trainer.
+"""Configuration dataclasses for the model and the trainer, and the loss options they give.
 
 Both are plain dataclasses so they can be saved in every checkpoint (as dicts) and rebuilt
 exactly. ``validate`` raises ConfigError with one line naming the key and what is allowed.
+
+The defaults are the validated recipe, the one that trained the demo model (recipes/mmnist.toml,
+docs/RESULTS.md): ``main.py train`` with no recipe trains the model we ship. The paper's setup is
+the preset recipes/paper.toml. Settings that lost on validation are removed (REMOVED); a saved
+config that names one is refused in one line. A saved config is rebuilt from its own values
+(``TrainConfig.from_saved``): a key it lacks takes the value runs used before the key existed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class ConfigError(ValueError):
     """A configuration value is out of range; the message names the key and the allowed values."""
+
+
+class RemovedSettingError(ConfigError):
+    """A config names a setting value that was removed because it lost on validation."""
+
+    def __init__(self, setting: str, instead: str):
+        super().__init__(f"{setting} was removed (it lost on validation); use {instead}")
+        self.setting, self.instead = setting, instead
 
 
 IMAGE_SIZES = (64, 128, 256)
@@ -19,7 +35,24 @@ PRECISIONS = ("auto", "fp32", "bf16")
 DATASETS = ("mmnist", "clips")
 FIT_MODES = ("crop", "letterbox")
 MOTION_INPUTS = ("rms", "instance")
-MOTION_ALIGNMENTS = ("none", "centroid", "registration")
+MOTION_ALIGNMENTS = ("none", "registration")
+
+# Setting values that lost on validation (docs/RESULTS.md section 5), with what to use instead:
+# the centroid alignment's theta diverged from step 3,000; relative losses were worse than absolute.
+# A key whose every value is listed here is gone from the dataclasses; a saved config may still
+# hold it with its one surviving value (ALWAYS), which is what the code now always does.
+REMOVED = {
+    ("model.motion_alignment", "centroid"): '"registration"',
+    ("relative_losses", True): "the absolute L_equiv and L_inv (leave relative_losses out)",
+}
+ALWAYS = {"relative_losses": False}
+
+# What a saved config that lacks a key was trained with: the defaults until they became the
+# recipe's values (every key whose default has changed since it was introduced).
+DEFAULTS_BEFORE_THE_RECIPE: dict[str, Any] = {
+    "steps": 20_000, "warmup_steps": 200, "alpha_self": 0.0, "alpha_sparse": 0.0, "equiv_levels": 1,
+    "model": {"motion_input": "rms", "motion_alignment": "none"},
+}
 
 
 @dataclass
@@ -30,10 +63,12 @@ class ModelConfig:
     blocks: int = 1  # residual blocks per encoder stage
     motion_width: int = 64
     anchored: bool = True  # DESIGN.md "anchored motion"; False is the paper-faithful ablation
-    motion_input: str = "rms"  # how T^Z normalises its input pair: "rms" (one scale) or "instance"
-    # "centroid": T^Z compares the pair centred on each one's character; "registration": T^Z
-    # centres, turns by a soft rotation search and refines (SceneModel.registered_motion)
-    motion_alignment: str = "none"
+    # How T^Z normalises its input pair: "instance" (each channel less its spatial mean; without
+    # it T^Z never learnt) or "rms" (one scale, the paper preset)
+    motion_input: str = "instance"
+    # "registration": T^Z centres the pair on the characters, turns by a soft rotation search and
+    # refines with the motion net (SceneModel.registered_motion); "none": the motion net alone
+    motion_alignment: str = "registration"
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -42,6 +77,7 @@ class ModelConfig:
         _check_range("model.blocks", self.blocks, 0, 8)
         _check_choice("model.anchored", self.anchored, (True, False))
         _check_choice("model.motion_input", self.motion_input, MOTION_INPUTS)
+        _refuse_removed("model.motion_alignment", self.motion_alignment)
         _check_choice("model.motion_alignment", self.motion_alignment, MOTION_ALIGNMENTS)
         return self
 
@@ -50,24 +86,43 @@ class ModelConfig:
         return self.image_size // 4
 
 
+@dataclass(frozen=True)
+class LossOptions:
+    """Everything ``SceneModel.losses`` needs to know, from one TrainConfig (``of``).
+
+    L_total = L_scene + alpha_equiv L_equiv + alpha_inv L_inv + alpha_sparse L_sparse
+    + alpha_self L_self. ``equiv_levels`` 1 is the paper's L_equiv; more adds blurred levels, each
+    divided by its energy (model.pyramid_equivariance). L_self costs one more render, so it is
+    computed only when it is weighted."""
+
+    alpha_equiv: float
+    alpha_inv: float
+    alpha_sparse: float
+    alpha_self: float
+    equiv_levels: int
+
+    @classmethod
+    def of(cls, config: TrainConfig) -> LossOptions:
+        return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls)})
+
+
 @dataclass
 class TrainConfig:
     dataset: str = "mmnist"  # "clips": pairs from your own clips (training/data/clips.py)
-    data_dir: str = "../shared/data/mnist"
+    data_dir: str | None = None  # the MNIST folder; None: the caller resolves it (main.py)
     clips: list[str] = field(default_factory=list)  # videos, GIFs or image folders (dataset "clips")
     max_gap: int = 4  # dataset "clips": the two frames of a pair are at most this many frames apart
     fit: str = "crop"  # dataset "clips": how a frame becomes square ("crop" or "letterbox")
-    steps: int = 20_000
+    steps: int = 14_000
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 1e-4
-    warmup_steps: int = 200
+    warmup_steps: int = 100
     alpha_equiv: float = 1.0
     alpha_inv: float = 1.0
-    alpha_self: float = 0.0  # weight of the self-reconstruction h(x1, x1, x1, x1) = x1 (model.losses)
-    alpha_sparse: float = 0.0  # weight of the character-feature sparsity prior (model.sparsity)
-    equiv_levels: int = 1  # >1: L_equiv also on blurred features (model.pyramid_equivariance)
-    relative_losses: bool = False  # L_equiv and L_inv divided by feature energy (see model.losses)
+    alpha_self: float = 1.0  # h(x1, x1, x1, x1) = x1: makes f_c carry the character from the start
+    alpha_sparse: float = 0.02  # character features silent away from the character (model.sparsity)
+    equiv_levels: int = 4  # L_equiv also on features blurred by 1, 2 and 4 cells: gives T^Z a gradient
     precision: str = "auto"
     seed: int = 0
     val_every: int = 500
@@ -78,6 +133,8 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         _check_choice("dataset", self.dataset, DATASETS)
+        if self.data_dir is not None and not isinstance(self.data_dir, str):
+            raise ConfigError(f"data_dir={self.data_dir!r}: must be a folder path")
         _check_choice("fit", self.fit, FIT_MODES)
         _check_range("max_gap", self.max_gap, 1, 1000)
         if not isinstance(self.clips, list) or not all(isinstance(c, str) for c in self.clips):
@@ -87,7 +144,6 @@ class TrainConfig:
         if self.dataset != "clips" and self.clips:
             raise ConfigError(f"clips are for dataset='clips', not dataset={self.dataset!r}")
         _check_choice("precision", self.precision, PRECISIONS)
-        _check_choice("relative_losses", self.relative_losses, (True, False))
         _check_range("steps", self.steps, 1, 10**9)
         _check_range("batch_size", self.batch_size, 1, 4096)
         _check_range("warmup_steps", self.warmup_steps, 0, 10**9)
@@ -103,20 +159,45 @@ class TrainConfig:
         self.model.validate()
         return self
 
+    def loss_options(self) -> LossOptions:
+        return LossOptions.of(self)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
+        """A config from settings (a recipe, --set): what they leave out takes today's defaults."""
         values = dict(values)
-        model = model_config_from_dict(values.pop("model", {}))
+        for key in ALWAYS:
+            if key in values:
+                _refuse_removed(key, values[key])
+                _check_choice(key, values.pop(key), (ALWAYS[key],))
+        model = model_config_from_dict(dict(values.pop("model", {})))
         _reject_unknown(cls, values, prefix="")
         return cls(model=model, **values)
+
+    @classmethod
+    def from_saved(cls, values: dict) -> TrainConfig:
+        """The config a checkpoint was trained with: a key it lacks (it predates the key) takes the
+        value runs used before the key existed, never a later default."""
+        model = {**DEFAULTS_BEFORE_THE_RECIPE["model"], **values.get("model", {})}
+        earlier = {k: v for k, v in DEFAULTS_BEFORE_THE_RECIPE.items() if k != "model"}
+        return cls.from_dict({**earlier, **values, "model": model})
 
 
 def model_config_from_dict(values: dict) -> ModelConfig:
     _reject_unknown(ModelConfig, values, prefix="model.")
     return ModelConfig(**values)
+
+
+def _refuse_removed(key: str, value) -> None:
+    try:
+        instead = REMOVED.get((key, value))
+    except TypeError:  # an unhashable value is refused by the range checks instead
+        return
+    if instead is not None:
+        raise RemovedSettingError(f"{key}={json.dumps(value)}", instead)
 
 
 def _reject_unknown(cls, values: dict, prefix: str) -> None:

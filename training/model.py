@@ -9,8 +9,9 @@ Anchored motion (on by default): ``motion`` returns theta relative to the centro
 character in ``features_from``; ``render`` re-applies it about the centroid of the character being
 rendered. With x_c = x_t1 both centroids are the same and the result equals the plain model's.
 
-T^Z is the motion net alone (the paper), or with ``motion_alignment = "registration"`` (the
-recipe) a registration of the pair that the net corrects: ``registered_motion``.
+T^Z is a registration of the pair that the motion net corrects (``motion_alignment =
+"registration"``, the default: ``registered_motion``), or the motion net alone (``"none"``, the
+paper's, recipes/paper.toml). ``losses`` takes one LossOptions (training/config.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from training.config import ModelConfig
+from training.config import LossOptions, ModelConfig
 
 IDENTITY_THETA = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
 
@@ -115,10 +116,6 @@ class Motion(nn.Module):
         if config.motion_alignment == "registration":
             # This net then only corrects a registration (SceneModel.registered_motion).
             self.registration = RotationSearch()
-        if config.motion_alignment == "centroid":
-            # How much of the centroid displacement becomes translation: 0 at start, so T^Z starts
-            # at the identity; training raises it as soon as following the character pays off.
-            self.centroid_gain = nn.Parameter(torch.zeros(()))
 
     def forward(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         pair = torch.cat([features_from, features_to], dim=1)
@@ -178,28 +175,13 @@ class SceneModel(nn.Module):
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
-        aligned = {"centroid": self.aligned_motion, "registration": self.registered_motion}.get(
-            self.config.motion_alignment)
-        if aligned is not None:
-            relative = aligned(features_from, features_to)
+        if self.config.motion_alignment == "registration":
+            relative = self.registered_motion(features_from, features_to)
             return relative if self.config.anchored else theta_from(relative, centroid(features_from))
         theta = self.motion_net(features_from, features_to)
         if self.config.anchored:
             theta = theta_about(theta, centroid(features_from))
         return theta
-
-    def aligned_motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
-        """Pivot-relative theta from a pair shifted so that each character's centroid is at the
-        centre: the displacement of the centroids gives the translation, and the motion net only
-        has to read what is left (rotation, scale, a correction) from two centred characters,
-        however far apart they were. In centred coordinates the net's theta maps q - c_to to
-        p - c_from; about the pivot c_from that is shift t + A (c_from - c_to)."""
-        c_from, c_to = centroid(features_from), centroid(features_to)
-        centred = self.motion_net(warp(features_from, translation_theta(c_from)),
-                                  warp(features_to, translation_theta(c_to)))
-        linear, shift = centred[:, :, :2], centred[:, :, 2]
-        shift = shift + self.motion_net.centroid_gain * torch.einsum("nij,nj->ni", linear, c_from - c_to)
-        return _with_shift(linear, shift)
 
     def registered_motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         """Pivot-relative theta by registering the pair, then refining what registration misses.
@@ -246,14 +228,9 @@ class SceneModel(nn.Module):
         theta = self.motion(self.encoder_character(x_t1), self.encoder_character(x_t2))
         return self.render(self.encoder_character(x_c), theta, self.encoder_background(x_b))
 
-    def losses(self, x1: torch.Tensor, x2: torch.Tensor, relative: bool = False,
-               equiv_levels: int = 1, self_reconstruction: bool = False) -> dict[str, torch.Tensor]:
-        """L_scene, L_equiv and L_inv for a batch of pairs; each encoder runs once on both frames.
-
-        ``relative`` divides L_equiv and L_inv by the energy of the features they compare. Plain
-        squared errors can be made small by shrinking the features (the renderer scales them back
-        up), which leaves the two constraints that separate character from background toothless.
-        """
+    def losses(self, x1: torch.Tensor, x2: torch.Tensor, options: LossOptions) -> dict[str, torch.Tensor]:
+        """Every loss term and their weighted sum "total" (L_total, what training minimises) for a
+        batch of pairs, as ``options`` says; each encoder runs once on both frames."""
         n = x1.shape[0]
         both = torch.cat([x1, x2])
         fc1, fc2 = self.encoder_character(both).split(n)
@@ -266,22 +243,15 @@ class SceneModel(nn.Module):
         # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
         # so this rewards f_c for carrying it from the first step (T^Z learns nothing until it does).
         still = x1.new_zeros(())
-        if self_reconstruction:
+        if options.alpha_self > 0:
             still = F.mse_loss(self.renderer(self.place(fc1, self.motion(fc1, fc1)) + fb1).float(), x1)
-        if equiv_levels > 1:
-            equiv = pyramid_equivariance(placed.float(), fc2.float(), equiv_levels)
-        elif relative:
-            equiv = equiv / (fc2.float().pow(2).mean() + 1e-6)
-            inv = inv / (0.5 * (fb1.float().pow(2).mean() + fb2.float().pow(2).mean()) + 1e-6)
-        return {
-            "scene": F.mse_loss(prediction.float(), x2),
-            "equiv": equiv,
-            "inv": inv,
-            "sparse": sparsity(fc1.float()),
-            "self": still,
-            "prediction": prediction,
-            "theta": theta,
-        }
+        if options.equiv_levels > 1:
+            equiv = pyramid_equivariance(placed.float(), fc2.float(), options.equiv_levels)
+        scene, sparse = F.mse_loss(prediction.float(), x2), sparsity(fc1.float())
+        total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
+                 + options.alpha_self * still)
+        return {"total": total, "scene": scene, "equiv": equiv, "inv": inv, "sparse": sparse, "self": still,
+                "prediction": prediction, "theta": theta}
 
 
 def gaussian_blur(features: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from training import checkpoint
-from training.config import TrainConfig
+from training.config import ConfigError, TrainConfig
 from training.data.clips import ClipPairs
 from training.data.mmnist import MovingMNIST
 from training.evaluate import draw_examples, manipulation_mse, summarize
@@ -73,6 +73,8 @@ def open_datasets(config: TrainConfig):
     size = config.model.image_size
     if config.dataset == "clips":
         return ClipPairs.splits(config.clips, size, config.max_gap, config.fit)
+    if config.data_dir is None:
+        raise ConfigError("data_dir is not set: pass --data-dir, the folder with the MNIST files")
     return tuple(MovingMNIST.from_mnist_dir(config.data_dir, split, size) for split in ("train", "val"))
 
 
@@ -187,15 +189,11 @@ class Trainer:
             group["lr"] = lr
         model.train()
         with torch.autocast(self.device, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            losses = model.losses(x1, x2, relative=self.config.relative_losses, equiv_levels=self.config.equiv_levels,
-                                  self_reconstruction=self.config.alpha_self > 0)
-            total = (losses["scene"] + self.config.alpha_equiv * losses["equiv"]
-                     + self.config.alpha_inv * losses["inv"] + self.config.alpha_sparse * losses["sparse"]
-                     + self.config.alpha_self * losses["self"])
+            losses = model.losses(x1, x2, self.config.loss_options())
         optimizer.zero_grad(set_to_none=True)
-        total.backward()
+        losses["total"].backward()
         optimizer.step()
-        return {"loss": total.item(), **{key: losses[key].item() for key in LOSS_NAMES}}
+        return {"loss": losses["total"].item(), **{key: losses[key].item() for key in LOSS_NAMES}}
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         x1, x2 = self.train_data.random_pairs(self.rng, self.config.batch_size)
