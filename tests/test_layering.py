@@ -50,3 +50,16 @@ def test_the_headless_core_loads_without_torch_or_qt():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_no_module_outside_tests_is_over_400_lines():
+    """One concept per module: a file that grows past 400 lines holds more than one."""
+    too_long = {}
+    for path in ROOT.rglob("*.py"):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in ("tests", ".venv", "build", "dist", "runs") or parts[0].startswith("."):
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > 400:
+            too_long[str(path.relative_to(ROOT))] = lines
+    assert not too_long, f"modules over 400 lines: {too_long}"

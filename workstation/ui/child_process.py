@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
 
-MAIN = Path(__file__).resolve().parents[2] / "main.py"
+# The child runs the same CLI module as this process (`main`, installed beside `workstation`), by
+# module name, so it works from a checkout and from an installed wheel alike.
+CLI_MODULE = ["-m", "main"]
 
 
 class ChildCommand(QObject):
@@ -21,14 +22,13 @@ class ChildCommand(QObject):
         super().__init__(parent)
         self.arguments = [str(a) for a in arguments]
         self._process = QProcess(self)
-        self._process.setWorkingDirectory(str(MAIN.parent))
         self._process.readyReadStandardOutput.connect(self._read_stdout)
         self._process.readyReadStandardError.connect(self._read_stderr)
         self._process.finished.connect(self._on_finished)
         self._stdout, self._stderr = b"", b""
 
     def start(self) -> None:
-        self._process.start(sys.executable, [str(MAIN), *self.arguments])
+        self._process.start(sys.executable, [*CLI_MODULE, *self.arguments])
 
     def running(self) -> bool:
         return self._process.state() != QProcess.ProcessState.NotRunning
