@@ -1,4 +1,4 @@
-"""Export a trained model to the model bundle of DESIGN.md: four ONNX graphs and model.json.
+"""Export a trained model to the model bundle of docs/DESIGN.md: four ONNX graphs and model.json.
 
 Every graph is checked with onnx.checker and run in ONNX Runtime against PyTorch on random and on
 real frames; a difference above 1e-4 aborts the export. The bundle is written to a temporary

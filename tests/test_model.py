@@ -1,4 +1,4 @@
-"""The model of DESIGN.md: shapes, identity start, order dependence, anchored motion, losses."""
+"""The model of docs/DESIGN.md ("The model"): shapes, identity start, order dependence, anchored motion, losses."""
 
 import math
 

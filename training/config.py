@@ -62,7 +62,7 @@ class ModelConfig:
     feature_channels: int = 64  # C of the [N, C, H/4, W/4] features
     blocks: int = 1  # residual blocks per encoder stage
     motion_width: int = 64
-    anchored: bool = True  # DESIGN.md "anchored motion"; False is the paper-faithful ablation
+    anchored: bool = True  # docs/DESIGN.md "Anchored motion"; False is the paper-faithful ablation
     # How T^Z normalises its input pair: "instance" (each channel less its spatial mean; without
     # it T^Z never learnt) or "rms" (one scale, the paper preset)
     motion_input: str = "instance"

@@ -1,4 +1,4 @@
-"""The equivariant scene model of DESIGN.md.
+"""The equivariant scene model of docs/DESIGN.md ("The model").
 
     h(x_c, x_t1, x_t2, x_b) = g( warp(f_c(x_c), T^Z(f_c(x_t1), f_c(x_t2))) + f_b(x_b) )
 

@@ -1,4 +1,5 @@
 """The model bundle contract: what export/bundle.py writes and the engine reads. No Qt, no torch.
+Design: docs/DESIGN.md, "The model bundle".
 
 A bundle is a folder holding ``model.json`` and four ONNX graphs (``GRAPHS``: file -> input names,
 output name; every input and output has a dynamic batch axis first):

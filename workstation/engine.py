@@ -1,4 +1,5 @@
 """The render engine: a model bundle run with ONNX Runtime over a frame source. No Qt, no torch.
+Design: docs/DESIGN.md, "The engine".
 
     engine = Engine(bundle_folder, frames=lambda clip, frame: image_float32_3xSxS)
     engine.device_line            -> "rendering on CPU (...)" for the status bar and the CLI

@@ -1,4 +1,5 @@
 """The Stopframe project document: clips, model bundle and shots. Pure Python, no UI.
+Design: docs/DESIGN.md, "The project document".
 
 One concept per module:
 

@@ -1,4 +1,5 @@
 """The Canvas's render scheduler: the one place that decides what is rendered, and when.
+Design: docs/DESIGN.md, "The render path" and "Threading".
 
 It owns the engine and the renderer (``render_service.py``, one worker thread) and keys every
 rendered image by a ``FrameKey`` (document revision, shot, frame, layer), so a frame rendered for an
