@@ -2,7 +2,8 @@
 
 - the files shipped inside the package (the ``assets`` package of data: the demo clips and the demo
   model bundle), found with ``importlib.resources``, never relative to the source tree;
-- the user's folders, from ``platformdirs`` (the demo project goes in the user data folder);
+- the user's folders, from ``platformdirs`` (the demo project and the autosaves of projects never
+  saved go in the user data folder; the log file in the user log folder);
 - the shared data folder (MNIST ...): ``--data-dir``, else ``$STOPFRAME_DATA_DIR``, else
   ``../shared/data`` beside a source checkout; with none, a one-line LocationError that names the
   files the command needs and both ways to say where they are.
@@ -18,15 +19,18 @@ from pathlib import Path
 
 import platformdirs
 
+from workstation.errors import StopframeError
+
 __all__ = ["APP_NAME", "DATA_DIR_VARIABLE", "LocationError", "asset_path", "checkout_root", "data_dir",
-           "default_demo_folder", "mnist_dir", "user_data_folder"]
+           "default_demo_folder", "mnist_dir", "untitled_autosave_folder", "user_data_folder",
+           "user_log_folder"]
 
 APP_NAME = "stopframe"
 DATA_DIR_VARIABLE = "STOPFRAME_DATA_DIR"
 MNIST_FOLDER = "mnist"  # the MNIST IDX files sit in this folder of the data folder
 
 
-class LocationError(Exception):
+class LocationError(StopframeError):
     """A folder the command needs cannot be found; the message says what to put where (one line)."""
 
 
@@ -39,6 +43,18 @@ def asset_path(*parts: str) -> Path:
 def user_data_folder() -> Path:
     """This user's Stopframe data folder (e.g. ``~/.local/share/stopframe``, honouring $XDG_DATA_HOME)."""
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def user_log_folder() -> Path:
+    """This user's Stopframe log folder (e.g. ``~/.local/state/stopframe/log``, honouring
+    $XDG_STATE_HOME): the workstation's log file (``workstation.logs``) goes there."""
+    return platformdirs.user_log_path(APP_NAME, appauthor=False)
+
+
+def untitled_autosave_folder() -> Path:
+    """Where the workstation autosaves projects that were never saved: the user data folder +
+    ``autosave``."""
+    return user_data_folder() / "autosave"
 
 
 def default_demo_folder() -> Path:

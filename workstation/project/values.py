@@ -9,9 +9,10 @@ of ``Project.path`` (the current directory while it has none) or absolute; see `
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from workstation.errors import StopframeError
 
 __all__ = [
     "INTERPOLATIONS", "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE",
@@ -21,19 +22,8 @@ __all__ = [
 INTERPOLATIONS = ("linear", "step", "smooth")
 
 
-class ProjectError(ValueError):
-    """One line; names the file (when known) and the problem.
-
-    ``problem`` is the message without the file, ``path`` the file (or None)."""
-
-    def __init__(self, problem: str, path: str | os.PathLike[str] | None = None):
-        self.problem = _one_line(str(problem))
-        self.path = Path(path) if path is not None else None
-        super().__init__(_one_line(f"{path}: {problem}") if path is not None else self.problem)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.splitlines())
+class ProjectError(StopframeError, ValueError):
+    """A problem with a project: one line naming the file (when known) and the JSON location."""
 
 
 @dataclass(frozen=True)

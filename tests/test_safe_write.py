@@ -1,0 +1,175 @@
+"""workstation/safe_write.py: the one way outputs are written. Nothing the user had is lost or
+overwritten, whatever goes wrong while writing."""
+
+import errno
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.faults import failing_writes, fill, remount_read_only, small_filesystem
+from workstation.errors import StopframeError
+from workstation.safe_write import (
+    LOCK_SUFFIX,
+    OutputBusy,
+    OutputError,
+    OutputExists,
+    output_file,
+    output_folder,
+    write_bytes,
+    write_json,
+)
+
+
+def leftovers(folder, keep):
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+def test_a_file_appears_whole_and_only_at_the_end(tmp_path):
+    target = tmp_path / "out.bin"
+    with output_file(target, overwrite=False) as temporary:
+        assert temporary.parent == tmp_path and temporary.suffix == ".bin" and temporary.name.startswith(".")
+        temporary.write_bytes(b"new")
+        assert not target.exists()
+    assert target.read_bytes() == b"new"
+    assert leftovers(tmp_path, {"out.bin"}) == []
+
+
+def test_an_existing_output_is_refused_unless_replacing_is_allowed(tmp_path):
+    target = tmp_path / "keep.txt"
+    target.write_text("mine")
+    with pytest.raises(OutputExists, match="keep.txt: already exists"):
+        write_bytes(target, b"theirs", overwrite=False)
+    assert target.read_text() == "mine"
+    write_json(target, {"a": 1})
+    assert target.read_text() == '{\n  "a": 1\n}\n'
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("codec broke"), KeyboardInterrupt()])
+def test_a_failure_while_writing_leaves_the_previous_output_and_no_litter(tmp_path, failure):
+    target = tmp_path / "keep.mp4"
+    target.write_bytes(b"the good video")
+    with pytest.raises(type(failure)):
+        with output_file(target, overwrite=True) as temporary:
+            temporary.write_bytes(b"half a vid")
+            raise failure
+    assert target.read_bytes() == b"the good video"
+    assert leftovers(tmp_path, {"keep.mp4"}) == []
+
+
+def test_a_rejected_verification_keeps_the_previous_output(tmp_path):
+    target = tmp_path / "keep.gif"
+    target.write_bytes(b"good")
+
+    def verify(path):
+        raise OutputError("wrote 0 of 24 frames", target)
+
+    with pytest.raises(OutputError, match="wrote 0 of 24 frames"):
+        with output_file(target, overwrite=True, verify=verify) as temporary:
+            temporary.write_bytes(b"bad")
+    assert target.read_bytes() == b"good" and leftovers(tmp_path, {"keep.gif"}) == []
+
+
+@pytest.mark.parametrize("code, reason", [(errno.ENOSPC, "No space left on device"),
+                                          (errno.EROFS, "Read-only file system")])
+def test_an_injected_disk_fault_is_one_line_naming_the_output(tmp_path, code, reason):
+    target = tmp_path / "keep.json"
+    target.write_text("{}")
+    with failing_writes(tmp_path, code, after_bytes=10), pytest.raises(OutputError) as raised:
+        write_bytes(target, b"x" * 1000)
+    assert str(raised.value) == f"{target}: {reason}"
+    assert isinstance(raised.value, StopframeError) and "\n" not in str(raised.value)
+    assert target.read_text() == "{}" and leftovers(tmp_path, {"keep.json"}) == []
+
+
+def test_a_real_full_disk_and_a_read_only_one_keep_the_previous_output():
+    with small_filesystem(256 * 1024) as disk:
+        target = disk / "keep.bin"
+        target.write_bytes(b"precious")
+        fill(disk, leave_bytes=8 * 1024)
+        with pytest.raises(OutputError, match="No space left on device"):
+            write_bytes(target, b"y" * 100_000)
+        assert target.read_bytes() == b"precious"
+        assert leftovers(disk, {"keep.bin", "filler.bin"}) == []
+        (disk / "filler.bin").unlink()
+        remount_read_only(disk)
+        with pytest.raises(OutputError, match="Read-only file system"):
+            write_bytes(target, b"z")
+        assert target.read_bytes() == b"precious"
+
+
+def test_a_folder_is_swapped_in_whole_and_a_failure_keeps_the_old_one(tmp_path):
+    target = tmp_path / "frames"
+    target.mkdir()
+    (target / "old.png").write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with output_folder(target, overwrite=True) as stage:
+            (stage / "new.png").write_bytes(b"new")
+            raise RuntimeError("renderer failed")
+    assert sorted(p.name for p in target.iterdir()) == ["old.png"]
+    with output_folder(target, overwrite=True) as stage:
+        (stage / "new.png").write_bytes(b"new")
+    assert sorted(p.name for p in target.iterdir()) == ["new.png"]
+    assert leftovers(tmp_path, {"frames"}) == []
+    with pytest.raises(OutputExists):
+        with output_folder(target, overwrite=False):
+            pass
+
+
+def test_temporaries_never_take_a_users_name(tmp_path):
+    """A user's ``intro.partial.mp4`` and ``mine.partial/`` are theirs: never touched."""
+    (tmp_path / "intro.partial.mp4").write_bytes(b"user's")
+    (tmp_path / "mine.partial").mkdir()
+    (tmp_path / "mine.partial" / "notes.txt").write_text("user's")
+    write_bytes(tmp_path / "intro.mp4", b"video")
+    with output_folder(tmp_path / "mine", overwrite=False) as stage:
+        (stage / "model.json").write_text("{}")
+    assert (tmp_path / "intro.partial.mp4").read_bytes() == b"user's"
+    assert (tmp_path / "mine.partial" / "notes.txt").read_text() == "user's"
+
+
+def test_two_writers_cannot_both_claim_one_output(tmp_path):
+    target = tmp_path / "same.mp4"
+    with output_file(target, overwrite=True) as temporary:
+        temporary.write_bytes(b"first")
+        with pytest.raises(OutputBusy, match=f"pid {os.getpid()}"):
+            with output_file(target, overwrite=True):
+                pass
+    assert target.read_bytes() == b"first"
+
+
+def test_another_process_holding_the_claim_makes_a_writer_fail_in_one_line(tmp_path):
+    target = tmp_path / "shared.gif"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(os.getcwd())!r})
+        from workstation.safe_write import output_file
+        with output_file({str(target)!r}, overwrite=True) as t:
+            print("claimed", flush=True)
+            time.sleep(30)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "claimed"
+        with pytest.raises(OutputBusy) as raised:
+            write_bytes(target, b"mine")
+        assert f"pid {holder.pid}" in str(raised.value) and not target.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    write_bytes(target, b"mine")  # the claim of a killed writer is stale: taken over, litter removed
+    assert target.read_bytes() == b"mine" and leftovers(tmp_path, {"shared.gif"}) == []
+
+
+def test_a_stale_lock_is_taken_over(tmp_path):
+    target = tmp_path / "out.txt"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / f".out.txt{LOCK_SUFFIX}").write_text(dead.stdout)
+    write_bytes(target, b"ok")
+    assert target.read_bytes() == b"ok" and leftovers(tmp_path, {"out.txt"}) == []
+
+
+def test_a_missing_folder_is_one_line(tmp_path):
+    with pytest.raises(OutputError, match="does not exist"):
+        write_bytes(tmp_path / "nowhere" / "x.json", b"{}")
