@@ -1,5 +1,5 @@
-"""Fixtures for driving the real workstation widgets offscreen: settings in a temporary file, a
-window with the demo project, dialogs answered instead of shown, and real drag-and-drop events."""
+"""Fixtures for driving the real workstation widgets offscreen: settings and the user's folders in
+a temporary folder, a window with the demo project, dialogs answered instead of shown, and real drag-and-drop events."""
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
@@ -32,6 +32,15 @@ def answers(monkeypatch):
     answers = Answers()
     monkeypatch.setattr(dialogs, "answerer", answers)
     return answers
+
+
+@pytest.fixture(autouse=True)
+def user_folders(tmp_path, monkeypatch):
+    """The user's data and log folders (autosaves of untitled projects, the demo project, the log
+    file; ``workstation.locations``) in the test's temporary folder, never the real ones."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "user-state"))
+    return tmp_path
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Starting the workstation: the Qt application, the main window and the project it opens first
-(the one named, else the most recent, else the demo project, written to the user's data folder by
-the first start; ``workstation.locations``)."""
+(the one named; else an autosave of a project never saved that a session left, offered back; else
+the most recent; else the demo project, written to the user's data folder by the first start;
+``workstation.locations``). An exception that reaches Qt's event loop is one line in the status bar
+and a traceback in the log file (``error_report.py``), never a crash."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from workstation import project as doc
 from workstation.demo_project import write_demo_project
 from workstation.locations import default_demo_folder
+from workstation.ui.error_report import install
 from workstation.ui.main_window import MainWindow
 
 
@@ -26,13 +29,25 @@ def first_project(window: MainWindow) -> Path | None:
         return None
 
 
+def open_first(window: MainWindow, project: str | None = None) -> None:
+    """Open what a start opens: ``project`` when named (an untitled autosave then waits for a start
+    without one), else a restored untitled autosave, else ``first_project``."""
+    if project:
+        window.open_project(Path(project))
+        return
+    if window.files.offer_untitled_autosave():
+        return
+    path = first_project(window)
+    if path is not None:
+        window.open_project(path)
+
+
 def run(project: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Stopframe")
     app.setApplicationName("Stopframe")
     window = MainWindow()
+    install(window.show_problem, window)  # kept alive by the window and the hook
     window.show()
-    path = Path(project) if project else first_project(window)
-    if path is not None:
-        window.open_project(path)
+    open_first(window, project)
     return app.exec()

@@ -1,6 +1,8 @@
 """Training and model export run as child processes (``main.py train`` and ``main.py
 export-model``): a crash or a cancel there never takes the editor down, and the editor never
-imports torch. Training streams its progress as JSON lines (``--progress json``)."""
+imports torch. Training streams its progress as JSON lines (``--progress json``). A child that ends
+without a ``stopframe: ...`` line of its own (a crash, a traceback) has the end of its stderr
+written to the log file (``workstation/logs.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import json
 import sys
 
 from PySide6.QtCore import QObject, QProcess, Signal
+
+from workstation.logs import log_text
 
 # The child runs the same CLI module as this process (`main`, installed beside `workstation`), by
 # module name, so it works from a checkout and from an installed wheel alike.
@@ -60,4 +64,9 @@ class ChildCommand(QObject):
         self._read_stderr()
         lines = [line.strip() for line in self._stderr.decode(errors="replace").replace("\r", "\n").splitlines()]
         last = next((line for line in reversed(lines) if line), "")
-        self.finished.emit(code if status == QProcess.ExitStatus.NormalExit else -1, last)
+        code = code if status == QProcess.ExitStatus.NormalExit else -1
+        if code != 0 and not last.startswith("stopframe: "):  # not a line of its own: a crash or a bug
+            written = log_text(f"{' '.join(['main', *self.arguments])} ended with exit code {code}; "
+                               f"the end of its stderr:\n" + "\n".join(lines[-40:]))
+            last = f"{last or 'no message'} (details in {written})" if written else last
+        self.finished.emit(code, last)

@@ -85,14 +85,17 @@ class ProjectDocument(QObject):
         self.open(project or doc.Project())
 
     # -- the whole document --------------------------------------------------------------------------
-    def open(self, project: doc.Project) -> None:
+    def open(self, project: doc.Project, restored: bool = False) -> None:
         """Show ``project`` (a freshly loaded or new one); the undo history starts afresh. Raises
         ProjectError, and changes nothing, if ``project`` is not valid: a document is validated
-        where it enters (here, and each edit), not by every render request."""
+        where it enters (here, and each edit), not by every render request. A project ``restored``
+        from an autosave is modified (not what its file holds) until it is saved."""
         doc.validate(project)
         self.project = project
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        if restored:
+            self.undo_stack.resetClean()
         self.revision += 1
         self.shot_name = project.shots[0].name if project.shots else None
         self.character_name = None

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from export.frames import ExportError, FrameWriter
 from workstation import project as doc
 from workstation.bundle import BundleError
+from workstation.logs import log_error
 from workstation.media import MediaError
 from workstation.rendering import open_engine, render_shot
 
@@ -55,6 +56,9 @@ class ExportJob(QRunnable):
             return
         except (ExportError, doc.ProjectError, BundleError, MediaError, OSError) as problem:
             self.signals.failed.emit(str(problem).splitlines()[0])
+            return
+        except Exception as error:  # a bug: one line, the traceback in the log file, never a crash
+            self.signals.failed.emit(log_error(f"export of {self.shot} failed", error))
             return
         self.signals.finished.emit(str(self.path))
 

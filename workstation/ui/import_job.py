@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from workstation import project as doc
+from workstation.logs import log_error
 from workstation.media import ClipInfo, MediaError, probe
 from workstation.ui import edits
 from workstation.ui.document import ProjectDocument
@@ -36,15 +37,19 @@ class ImportJob(QRunnable):
         self._cancel.set()
 
     def run(self) -> None:
-        for number, path in enumerate(self.paths, start=1):
-            if self._cancel.is_set():
-                break
-            self.signals.reading.emit(path, number, len(self.paths))
-            try:
-                self.signals.probed.emit(path, probe(path))
-            except MediaError as problem:
-                self.signals.failed.emit(str(problem).splitlines()[0])
-        self.signals.finished.emit()
+        try:
+            for number, path in enumerate(self.paths, start=1):
+                if self._cancel.is_set():
+                    break
+                self.signals.reading.emit(path, number, len(self.paths))
+                try:
+                    self.signals.probed.emit(path, probe(path))
+                except MediaError as problem:
+                    self.signals.failed.emit(str(problem).splitlines()[0])
+                except Exception as error:  # a bug, or memory: one line (traceback logged), next file
+                    self.signals.failed.emit(log_error(f"{path}: import failed", error))
+        finally:
+            self.signals.finished.emit()  # always, so the importer forgets the job
 
 
 class ClipImporter(QObject):

@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
 
     def _on_engine_changed(self) -> None:
         engine = self.viewport.engine
-        self.device_label.setText(engine.device_line if engine else "no model")
+        self.device_label.setText(engine.device_line if engine else self.viewport.problem or "no model")
 
     def _on_frame_shown(self, frame: RenderedFrame) -> None:
         self.render_label.setText(f"render {frame.milliseconds:.1f} ms/frame")

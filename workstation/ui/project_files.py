@@ -1,6 +1,12 @@
 """The project's files as the File menu handles them: new, open, save, save as, autosave, the
 unsaved-changes question and the recent files (kept in QSettings). Dialogs go through
-``dialogs.py``."""
+``dialogs.py``.
+
+Autosaves: a saved project's goes beside it (``workstation/project/files.py``), a project never
+saved goes to the user data folder (``untitled.py``). Either is offered back when a session did not
+close (a crash); a restored project is modified until saved. An autosave is deleted once the
+project is saved, or its changes discarded, or the offer to restore it declined.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
 from workstation import project as doc
-from workstation.ui import dialogs
+from workstation.ui import dialogs, untitled
 from workstation.ui.dialogs import Button
 from workstation.ui.document import ProjectDocument
 
@@ -25,6 +31,7 @@ class ProjectFiles(QObject):
     def __init__(self, document: ProjectDocument, settings: QSettings, window: QWidget):
         super().__init__(window)
         self.document, self.settings, self.window = document, settings, window
+        self.untitled_autosave = untitled.session_path()  # where this window autosaves an untitled project
 
     def _problem(self, text: str) -> None:
         self.message.emit(text, 10_000)
@@ -43,22 +50,44 @@ class ProjectFiles(QObject):
             path = dialogs.open_file(self.window, "Open project", str(self.last_folder()), PROJECT_FILTER)
             if not path:
                 return False
+        restored = False
         try:
             project = doc.load_project(path)
-            if doc.autosave_pending(path) and self.ask(
-                    "Restore autosave?", f"{path} has newer unsaved changes from a session that did not close. "
-                    "Restore them?"):
-                project = doc.load_autosave(path)
+            if doc.autosave_pending(path):
+                if self.ask("Restore autosave?", f"{path} has newer unsaved changes from a session that did "
+                            "not close. Restore them? (No deletes them.)"):
+                    project, restored = doc.load_autosave(path), True
+                else:
+                    self._discard(doc.autosave_path(path))
+            self.document.open(project, restored=restored)  # restored: modified until saved
         except doc.ProjectError as problem:
             self._problem(str(problem))
             dialogs.warning(self.window, "Cannot open project", str(problem))
             return False
-        self.document.open(project)
         self.remember(path)
         missing = doc.missing_clips(project)
         if missing:
             self._problem(f"clip {missing[0][0]!r} is missing: looked for {missing[0][1]}")
         return True
+
+    def offer_untitled_autosave(self) -> bool:
+        """Offer back the autosaves of projects never saved that sessions left (newest first); True
+        when one was restored (it is then the open project, modified). A declined one is deleted."""
+        for path in untitled.pending():
+            if not self.ask("Restore unsaved project?", "A project that was never saved was autosaved by a "
+                            f"session that did not close ({path}). Restore it? (No deletes it.)"):
+                self._discard(path)
+                continue
+            try:
+                self.document.open(untitled.load(path), restored=True)
+            except doc.ProjectError as problem:  # kept where it is: nothing is lost
+                self._problem(str(problem))
+                dialogs.warning(self.window, "Cannot restore project", str(problem))
+                return False
+            untitled.adopt(path, self.untitled_autosave)
+            self.message.emit("restored an unsaved project: File ▸ Save keeps it", 10_000)
+            return True
+        return False
 
     # -- saving ----------------------------------------------------------------------------------
     def save(self) -> bool:
@@ -75,33 +104,57 @@ class ProjectFiles(QObject):
         return self.save_to(Path(path))
 
     def save_to(self, path: str | Path) -> bool:
-        path = Path(path)
+        path, before = Path(path), self.document.path
         try:
             self.document.save(path)
-            doc.discard_autosave(path)
         except doc.ProjectError as problem:
             dialogs.warning(self.window, "Cannot save project", str(problem))
             return False
+        self.discard_autosaves(before, path)  # saved: none of them holds anything more
         self.remember(path)
         self.saved.emit()
         self.message.emit(f"saved {path}", 5000)
         return True
 
     def autosave(self) -> None:
-        if self.document.modified and self.document.path is not None:
-            try:
+        """Write the unsaved changes to the autosave (beside the project, or in the user data folder
+        for a project never saved)."""
+        if not self.document.modified:
+            return
+        try:
+            if self.document.path is None:
+                untitled.write(self.document.project, self.untitled_autosave)
+            else:
                 doc.save_autosave(self.document.project)
-            except doc.ProjectError as problem:
-                self._problem(str(problem))
+        except doc.ProjectError as problem:
+            self._problem(str(problem))
+
+    def discard_autosaves(self, *paths: Path | None) -> None:
+        """Delete this window's untitled autosave and the autosaves of the project files ``paths``."""
+        self._discard(self.untitled_autosave)
+        for path in paths:
+            if path is not None:
+                self._discard(doc.autosave_path(path))
+
+    def _discard(self, autosave: Path) -> None:
+        try:
+            untitled.discard(autosave)
+        except doc.ProjectError as problem:
+            self._problem(str(problem))
 
     def maybe_save(self) -> bool:
-        """True when it is fine to drop the current project (saved, discarded, or unchanged)."""
+        """True when it is fine to drop the current project (saved, discarded, or unchanged); the
+        autosave of changes the user discarded goes with them."""
         if not self.document.modified:
+            self._discard(self.untitled_autosave)  # an untitled project unchanged: nothing to keep
             return True
         answer = self.ask_unsaved()
         if answer == Button.Save:
             return self.save()
-        return answer == Button.Discard
+        if answer == Button.Discard:
+            self.discard_autosaves(self.document.path)
+            return True
+        return False
 
     def ask_unsaved(self) -> Button:
         name = self.document.path.name if self.document.path else "The new project"

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from workstation.engine import CharacterShape, Engine
+from workstation.logs import log_error
 from workstation.project import FrameRequest
 from workstation.ui.images import chw_to_qimage
 
@@ -75,8 +76,8 @@ class _Job(QRunnable):
             per_frame = (time.perf_counter() - start) * 1000.0 / len(self.work)
             frames = [RenderedFrame(key, ticket, images[key], shapes[key], per_frame)  # in the order asked for
                       for key, ticket, _ in self.work]
-        except Exception as error:  # a damaged clip, a failing session: one line in the status bar
-            self.signals.failed.emit(f"rendering failed: {error}".splitlines()[0])
+        except Exception as error:  # a damaged clip, a failing session, a bug: one line, never a crash
+            self.signals.failed.emit(log_error("rendering failed", error))  # the traceback in the log
             return
         self.signals.finished.emit((self.engine, frames))
 

@@ -12,7 +12,9 @@ older state of the document is never mistaken for the current one. What it asks 
   "empty"), ahead of the thumbnails; the ghosts are drawn once all are there.
 
 The engine is never changed in place: another model builds a new engine, changed clips swap in
-``engine.with_frames(...)``, and the renderer drops what an engine it no longer holds finishes.
+``engine.with_frames(...)``, and the renderer drops what an engine it no longer holds finishes. A
+model that cannot be loaded leaves no engine (never the old one over the new project) and
+``problem`` says why, in one line.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from PySide6.QtGui import QImage
 from workstation import project as doc
 from workstation.bundle import BundleError, open_bundle
 from workstation.engine import Engine
+from workstation.logs import log_error
 from workstation.onion import onion_skin
 from workstation.project import FrameRequest
 from workstation.rendering import ProjectFrames, bundle_for
@@ -57,6 +60,7 @@ class Viewport(QObject):
         self.document, self.player, self.canvas, self.timeline = document, player, canvas, timeline
         self.renderer = FrameRenderer(parent=self)
         self.engine: Engine | None = None
+        self.problem: str | None = None  # why there is no engine (one line), while there is none
         self.onion_skin = False
         self._shown_ticket = 0
         self._shown_times: deque[float] = deque(maxlen=120)
@@ -111,7 +115,7 @@ class Viewport(QObject):
     def _update_engine(self) -> None:
         """A new engine when the project names another bundle; otherwise the same loaded sessions
         over the project's clips as they are now, with fresh caches."""
-        project = self.document.project
+        project, folder = self.document.project, None
         try:
             folder = Path(bundle_for(project))
             if self.engine is not None and self.engine.folder == folder:
@@ -119,14 +123,16 @@ class Viewport(QObject):
             else:
                 bundle = open_bundle(folder)
                 engine = Engine(bundle, ProjectFrames(project, bundle.image_size))
-        except BundleError as problem:
-            self._swap(None)
-            self.failed.emit(str(problem))
+        except Exception as error:  # no engine rather than the old one over the wrong project
+            line = str(error).splitlines()[0] if isinstance(error, BundleError) else log_error(
+                f"{folder or 'the model'}: cannot load the model bundle", error)
+            self._swap(None, line)
+            self.failed.emit(line)
             return
         self._swap(engine)
 
-    def _swap(self, engine: Engine | None) -> None:
-        self.engine = engine
+    def _swap(self, engine: Engine | None, problem: str | None = None) -> None:
+        self.engine, self.problem = engine, problem
         self.renderer.set_engine(engine)
         self.engine_changed.emit()
 
