@@ -19,7 +19,7 @@ from pathlib import Path
 from workstation.errors import StopframeError, one_line
 from workstation.locations import user_log_folder
 
-__all__ = ["BACKUPS", "LOG_NAME", "MAX_BYTES", "describe", "log_error", "log_file", "log_text"]
+__all__ = ["BACKUPS", "LOG_NAME", "MAX_BYTES", "close", "describe", "log_error", "log_file", "log_text"]
 
 LOG_NAME = "stopframe.log"
 MAX_BYTES = 1_000_000  # per file; with the backups at most (1 + BACKUPS) MB of logs
@@ -60,6 +60,16 @@ def _current_handler() -> logging.Handler | None:
         return handler
 
 
+def close() -> None:
+    """Close the log file (the next message opens it again)."""
+    global _handler
+    with _lock:
+        if _handler is not None:
+            _logger.removeHandler(_handler[1])
+            _handler[1].close()
+            _handler = None
+
+
 def log_text(text: str, level: int = logging.ERROR) -> Path | None:
     """Append ``text`` to the log file; the file written, or None (then ``text`` went to stderr)."""
     handler = _current_handler()
@@ -80,12 +90,12 @@ def describe(error: BaseException) -> str:
 
 
 def log_error(context: str, error: BaseException) -> str:
-    """Log ``error`` with its traceback under ``context`` (what was being done, e.g. "rendering
-    failed") and return the one line for the user: ``<context>: <error>``, plus where the details
-    are when the error is not one the user caused (not a StopframeError)."""
+    """The one line for the user, ``<context>: <error>`` (``context``: what was being done, e.g.
+    "rendering failed"). An error the user caused (a StopframeError) is that line alone; any other
+    is a bug: its traceback is logged and the line says where."""
+    line = f"{context}: {describe(error)}"
+    if isinstance(error, StopframeError):
+        return line
     trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     written = log_text(f"{context}\n{trace.rstrip()}")
-    line = f"{context}: {describe(error)}"
-    if not isinstance(error, StopframeError):
-        line += f" (details in {written})" if written is not None else " (details on stderr)"
-    return line
+    return line + (f" (details in {written})" if written is not None else " (details on stderr)")
