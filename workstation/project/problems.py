@@ -12,7 +12,7 @@ import numbers
 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-__all__ = ["problem", "describe", "describe_error"]
+__all__ = ["problem", "describe", "describe_error", "location", "lone_surrogate"]
 
 
 def problem(message: str, at: tuple[int | str, ...] = (), also: tuple[int | str, ...] | None = None) -> Exception:
@@ -51,7 +51,7 @@ _EXPECTED = {
 _MAPPINGS = ("clips",)  # the fields whose keys are names: clips["walk"], not clips.walk
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
+def location(loc: tuple[int | str, ...]) -> str:
     """``("shots", 0, "characters", 1, "name")`` -> ``shots[0].characters[1].name``."""
     text, key_next = "", False
     for part in loc:
@@ -73,7 +73,7 @@ def describe_error(error: ErrorDetails) -> str:
     if kind == "stopframe":
         message = ctx["message"]
         if ctx["also"] is not None:
-            message += f" (also {_location(loc + ctx['also'])})"
+            message += f" (also {location(loc + ctx['also'])})"
         loc += ctx["at"]
     elif kind == "missing":
         message = "missing"
@@ -89,4 +89,25 @@ def describe_error(error: ErrorDetails) -> str:
         message = f"must be a finite number, got {value!r}"
     else:
         message = f"{error['msg'][:1].lower()}{error['msg'][1:]}, got {describe(value)}"
-    return f"{_location(loc) or 'top level'}: {message}"
+    return f"{location(loc) or 'top level'}: {message}"
+
+
+def lone_surrogate(data: object) -> tuple[tuple[int | str, ...], str] | None:
+    """The JSON location and text of the first string (key or value) that is not Unicode text:
+    a lone surrogate such as ``"\\ud800"``, which JSON escapes allow but no file encoding can hold."""
+    stack: list[tuple[tuple[int | str, ...], object]] = [((), data)]
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    return at, value
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                stack.append((at + (key, "[key]"), key))
+                stack.append((at + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((at + (i,), item) for i, item in reversed(list(enumerate(value))))
+    return None

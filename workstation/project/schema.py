@@ -34,6 +34,7 @@ fixture tests/fixtures/projects/v1.stopframe is a version 1 file).
 
 from __future__ import annotations
 
+import json
 import numbers
 import os
 from pathlib import Path
@@ -51,7 +52,7 @@ from pydantic import (
     model_validator,
 )
 
-from .problems import describe, describe_error, problem
+from .problems import describe, describe_error, location, lone_surrogate, problem
 from .values import (
     INTERPOLATIONS,
     Character,
@@ -279,7 +280,7 @@ class ProjectSchema(_Schema):
 
     value_type = Project
     model: PathText | None = None
-    clips: dict[Name, ClipSchema] = {}
+    clips: dict[Name, ClipSchema] = Field(default={}, validate_default=True)  # an omitted "clips" too
     shots: list[ShotSchema] = []
 
     @field_validator("clips")
@@ -318,6 +319,11 @@ def _body(data: object) -> dict[str, Any]:
         raise ProjectError(f"schema version {version} is newer than this Stopframe understands ({SCHEMA_VERSION})")
     if version < 1:
         raise ProjectError(f"schema version {version} is not valid (the first is 1)")
+    broken = lone_surrogate(data)
+    if broken is not None:  # pydantic cannot even word an error about such a string
+        at, text = broken
+        where = location(at).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise ProjectError(f"{where}: not Unicode text (a lone surrogate in {json.dumps(text)[:40]})")
     # Version 1 is the only one so far; a later version upgrades older bodies here.
     return {key: value for key, value in data.items() if key not in _HEADER}
 
@@ -327,7 +333,11 @@ def _checked(value: object) -> ProjectSchema:
     try:
         return ProjectSchema.model_validate(value, context={})
     except ValidationError as error:
-        raise ProjectError(describe_error(error.errors(include_url=False)[0])) from None
+        try:
+            first = error.errors(include_url=False)[0]
+        except UnicodeEncodeError:  # a lone surrogate in a document built in memory
+            raise ProjectError("a name, path or other text is not Unicode (a lone surrogate)") from None
+        raise ProjectError(describe_error(first)) from None
 
 
 def from_dict(data: object, source: str | os.PathLike[str] | None = None) -> Project:
