@@ -22,6 +22,7 @@ from workstation.lru import LRUCache
 from workstation.media.errors import guarded, media_error
 from workstation.media.images import to_rgb8
 from workstation.media.probe import ClipInfo, gif_info, image_info, probe_video, scan_folder
+from workstation.media.quiet import quiet
 from workstation.media.readers import kind_of, list_images, load_animation, open_capture, read_image
 
 # The frame cache holds at most ``cache_frames`` frames and at most this many bytes of them
@@ -124,7 +125,8 @@ class Clip:
             if cap is None:
                 return False
             try:
-                ok, first = cap.read()
+                with quiet():
+                    ok, first = cap.read()
             finally:
                 cap.release()
             if not ok:
@@ -159,7 +161,8 @@ class Clip:
                 if files is not None:
                     cached = guarded(self._path, lambda: self._read_file(files[i]))
                 else:
-                    cached = guarded(self._path, lambda: self._decode_video(i))
+                    with quiet():
+                        cached = guarded(self._path, lambda: self._decode_video(i))
                 self._cache.put(i, cached)
             return cached.copy()
 
@@ -178,7 +181,8 @@ class Clip:
             raise media_error(self._path, "can no longer be opened")
         try:
             for i in range(len(self)):
-                ok, img = cap.read()
+                with quiet():
+                    ok, img = cap.read()
                 if not ok or img is None:
                     raise media_error(self._path, f"frame {i} failed to decode")
                 yield to_rgb8(img)

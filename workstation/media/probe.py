@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from workstation.media.errors import guarded, media_error
+from workstation.media.quiet import quiet
 from workstation.media.readers import (
     IMAGE_EXTENSIONS,
     ClipKind,
@@ -58,13 +59,14 @@ def probe_video(path: Path, kind: ClipKind = "video") -> ClipInfo:
     if cap is None:
         raise media_error(path, f"not a {what} OpenCV can decode")
     try:
-        fps = valid_fps(cap.get(cv2.CAP_PROP_FPS))
-        ok, first = cap.read()
-        if not ok or first is None or first.size == 0:
-            raise media_error(path, f"not a {what} OpenCV can decode (no frame decodes)")
-        count = 1
-        while cap.grab():
-            count += 1
+        with quiet():
+            fps = valid_fps(cap.get(cv2.CAP_PROP_FPS))
+            ok, first = cap.read()
+            if not ok or first is None or first.size == 0:
+                raise media_error(path, f"not a {what} OpenCV can decode (no frame decodes)")
+            count = 1
+            while cap.grab():
+                count += 1
     finally:
         cap.release()
     height, width = first.shape[:2]

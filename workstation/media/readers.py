@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Literal
 
 import cv2
 import numpy as np
 
-from workstation.media.errors import media_error
+from workstation.media.errors import media_error, size_problem
+from workstation.media.headers import declared_size
 from workstation.media.images import to_rgb8
+from workstation.media.quiet import quiet
 
-# Damaged files are reported as one MediaError line; FFmpeg's and OpenCV's own warnings about them
-# would only repeat it as noise on the user's terminal.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+# OpenCV's warnings go to its log; a damaged file is reported as one MediaError line instead
+# (and every read is wrapped in quiet(), which silences the decoders entirely).
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 ClipKind = Literal["video", "images", "image", "gif"]
@@ -30,13 +32,25 @@ GIF_EXTENSIONS = (".gif",)
 _IMREAD_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR  # keeps 16-bit, drops alpha, applies EXIF rotation
 
 
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
 def kind_of(path: Path) -> ClipKind:
     """Which reader ``path`` needs, from what it is (a folder) or its extension; anything that is
-    not a known image or GIF is tried as a video. MediaError if nothing is there."""
-    if not path.exists():
-        raise media_error(path, "no such file or folder")
-    if path.is_dir():
+    not a known image or GIF is tried as a video. MediaError if nothing is there, or if it is not
+    a regular file or folder: a FIFO or a device is never opened (reading a FIFO waits forever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise media_error(path, "no such file or folder") from None
+    except (OSError, ValueError) as exc:
+        raise media_error(path, f"cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if stat.S_ISDIR(mode):
         return "images"
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+        raise media_error(path, f"is {what}, not a video, image or folder of images; it was not opened")
     suffix = path.suffix.lower()
     if suffix in GIF_EXTENSIONS:
         return "gif"
@@ -60,8 +74,12 @@ def read_image(path: Path) -> np.ndarray:
     if data.size == 0:
         raise media_error(path, "not an image OpenCV can decode (empty file)")
     try:
-        img = cv2.imdecode(data, _IMREAD_FLAGS)
-    except cv2.error:
+        with quiet():
+            img = cv2.imdecode(data, _IMREAD_FLAGS)
+    except (cv2.error, MemoryError) as exc:
+        problem = size_problem(exc, declared_size(data[:65536].tobytes()))
+        if problem is not None:
+            raise media_error(path, problem) from None
         img = None
     if img is None or img.size == 0:
         raise media_error(path, "not an image OpenCV can decode")
@@ -69,6 +87,11 @@ def read_image(path: Path) -> np.ndarray:
         return to_rgb8(img)
     except ValueError as exc:
         raise media_error(path, f"not an image this tool can use ({exc})") from None
+    except (cv2.error, MemoryError) as exc:
+        problem = size_problem(exc, (img.shape[1], img.shape[0]))
+        if problem is None:
+            raise
+        raise media_error(path, problem) from None
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -85,7 +108,8 @@ def open_capture(path: Path) -> cv2.VideoCapture | None:
     """Open a VideoCapture by file name, FFmpeg first (it does not treat '%' in names as a pattern)."""
     for api in (cv2.CAP_FFMPEG, cv2.CAP_ANY):
         try:
-            cap = cv2.VideoCapture(str(path), api)
+            with quiet():
+                cap = cv2.VideoCapture(str(path), api)
         except cv2.error:
             continue
         if cap.isOpened():
@@ -101,8 +125,12 @@ def load_animation(path: Path) -> tuple[list[np.ndarray], list[float]] | None:
     if reader is None:
         return None
     try:
-        ok, animation = reader(str(path))
-    except cv2.error:
+        with quiet():
+            ok, animation = reader(str(path))
+    except (cv2.error, MemoryError) as exc:
+        problem = size_problem(exc, _declared_size(path))
+        if problem is not None:
+            raise media_error(path, problem) from None
         return None
     if not ok or animation is None or len(animation.frames) == 0:
         return None
@@ -112,3 +140,11 @@ def load_animation(path: Path) -> tuple[list[np.ndarray], list[float]] | None:
         return None
     durations = [float(d) for d in np.asarray(animation.durations).ravel()]
     return frames, durations
+
+
+def _declared_size(path: Path) -> tuple[int, int] | None:
+    try:
+        with open(path, "rb") as file:
+            return declared_size(file.read(65536))
+    except OSError:
+        return None
