@@ -16,6 +16,7 @@ missing. Shared data (MNIST) is found by one rule, ``workstation.locations.data_
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -23,13 +24,16 @@ from typing import TYPE_CHECKING
 
 from workstation import __version__
 from workstation.commands import UserError, add_demo_project, add_render
-from workstation.locations import DATA_DIR_VARIABLE, LocationError, mnist_dir
+from workstation.errors import StopframeError, one_line
+from workstation.locations import DATA_DIR_VARIABLE, mnist_dir
 
 if TYPE_CHECKING:
     from training.config import TrainConfig
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+MAX_EXAMPLES = 1_000_000  # evaluate --n: examples are drawn one batch at a time
+MAX_PAIRS = 400_000  # evaluate --pairs: the T^Z analysis keeps every pair's theta
 # The commands of the training extra (pip install 'stopframe[train]') and the modules each needs.
 TRAINING_EXTRA = {"train": ("torch",), "evaluate": ("torch",), "demo": ("torch",),
                   "export-model": ("torch", "onnx", "onnxscript")}
@@ -38,17 +42,8 @@ DATA_DIR_HELP = f"the shared data folder, holding mnist/ (default: ${DATA_DIR_VA
                 "beside a checkout)"
 
 
-def parse_value(text: str):
-    import json
-
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
 def build_train_config(args) -> TrainConfig:
-    from training.config import ConfigError, TrainConfig
+    from training.config import TrainConfig, apply_setting, load_recipe
 
     values: dict = {}
     if args.recipe:
@@ -62,35 +57,12 @@ def build_train_config(args) -> TrainConfig:
         if args.dataset is None:  # --clip means your own clips, whatever a recipe trained on
             values["dataset"] = "clips"
     for assignment in args.set or []:
-        key, sep, text = assignment.partition("=")
-        if not sep:
-            raise ConfigError(f"--set {assignment!r}: expected KEY=VALUE, e.g. --set model.width=32")
-        target = values
-        *parents, leaf = key.split(".")
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[leaf] = parse_value(text)
+        apply_setting(values, assignment)
     if values.get("dataset", TrainConfig.dataset) == "mmnist":
         from training.data.mnist import IMAGE_FILES
 
         values["data_dir"] = str(mnist_dir(values.get("data_dir"), "train", (IMAGE_FILES["train"],)))
     return TrainConfig.from_dict(values).validate()
-
-
-def load_recipe(path: str) -> dict:
-    import tomllib
-
-    try:
-        with open(path, "rb") as handle:
-            recipe = tomllib.load(handle)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such recipe") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: not valid TOML ({error})") from None
-    values = recipe.get("train", {})
-    if "model" in recipe:
-        values["model"] = recipe["model"]
-    return values
 
 
 def command_train(args) -> int:
@@ -127,7 +99,7 @@ def load_scene(model_path: str, plain: bool = False):
     training is the same as the anchored one's."""
     if is_bundle(model_path):
         if plain:
-            raise UserError(f"{model_path}: --plain needs a checkpoint (a bundle's motion is fixed at export)")
+            raise StopframeError("--plain needs a checkpoint (a bundle's motion is fixed at export)", model_path)
         from workstation.engine import Engine
 
         engine = Engine(model_path)
@@ -144,10 +116,11 @@ def load_scene(model_path: str, plain: bool = False):
 
 
 def command_export_model(args) -> int:
-    from export.bundle import check_target, export_bundle
+    from export.bundle import check_target, export_bundle, read_evaluation
     from training.checkpoint import load_model
 
-    check_target(Path(args.out))  # refuse before the slow part
+    check_target(args.out)  # refuse before the slow part
+    evaluation = read_evaluation(args.evaluation) if args.evaluation else None
     model, state = load_model(args.model)
     if args.plain:
         model.config.anchored = False
@@ -168,53 +141,69 @@ def command_export_model(args) -> int:
         validation = ClipPairs.load(config.clips, "val", config.model.image_size, config.max_gap, config.fit)
         real_frames = validation.random_pairs(np.random.default_rng(0), 8)[0]
     metadata = {"trained_on": {"dataset": config.dataset, "steps": state["step"], "train_config": config.to_dict()},
-                "source": {"checkpoint": str(state["path"])}}
-    if args.evaluation:
-        import json
-
-        metadata["evaluation"] = json.loads(Path(args.evaluation).read_text())
+                "source": {"checkpoint": str(state["path"])}, "evaluation": evaluation}
     export_bundle(model, args.out, metadata, real_frames, progress=lambda m: print(m, file=sys.stderr))
     print(f"wrote model bundle {args.out}", file=sys.stderr)
     return 0
 
 
+def claim(stack: contextlib.ExitStack, path: Path, force: bool) -> Path:
+    """Claim an output before any work (its folder is probed, an existing file refused without
+    --force); returns the temporary to write, which replaces ``path`` when the command succeeds."""
+    from workstation.safe_write import OutputExists, output_file
+
+    try:
+        return stack.enter_context(output_file(path, overwrite=force))
+    except OutputExists:
+        raise OutputExists("already exists; pass --force to replace it", path) from None
+
+
+def made_folder(stack: contextlib.ExitStack, folder: Path) -> None:
+    """``folder`` made when missing, and removed again (if still empty) when the command fails."""
+    from workstation.safe_write import OutputError
+
+    missing = [f for f in (*reversed(folder.parents), folder) if not f.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot make the folder ({error.strerror or error})", folder) from None
+
+    def remove_if_failed(kind, *_) -> None:
+        for made in reversed(missing if kind is not None else []):
+            with contextlib.suppress(OSError):
+                made.rmdir()
+
+    stack.push(remove_if_failed)
+
+
 def command_evaluate(args) -> int:
     from training.data.mnist import IMAGE_FILES, LABEL_FILES
-    from training.evaluate import evaluate, format_table, write_json
+    from training.evaluate import evaluate, figure_names, format_table, results_json, write_figures
 
     data_dir = mnist_dir(args.data_dir, "evaluate", (IMAGE_FILES["test"], LABEL_FILES["test"]))
-    scene, source = load_scene(args.model, plain=args.plain)
-    results = evaluate(scene, data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
-                       progress=lambda message: print(message, file=sys.stderr))
-    results["model"] = source
-    print(format_table(results))
-    if args.json:
-        write_json(results, Path(args.json))
-        print(f"wrote {args.json}", file=sys.stderr)
-    if args.figures:
-        for path in write_figures(scene, results, Path(args.figures), data_dir):
-            print(f"wrote {path}", file=sys.stderr)
+    figures: dict[str, Path] = {}
+    with contextlib.ExitStack() as outputs:  # every output claimed before the evaluation runs
+        if args.json:
+            made_folder(outputs, Path(args.json).parent)
+        json_file = claim(outputs, Path(args.json), args.force) if args.json else None
+        if args.figures:
+            made_folder(outputs, Path(args.figures))
+            figures = {name: claim(outputs, Path(args.figures) / name, args.force) for name in figure_names()}
+        scene, source = load_scene(args.model, plain=args.plain)
+        results = evaluate(scene, data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
+                           progress=lambda message: print(message, file=sys.stderr))
+        results["model"] = source
+        print(format_table(results))
+        for target, write in ((args.json, lambda: json_file.write_text(results_json(results), encoding="utf-8")),
+                              (args.figures, lambda: write_figures(scene, results, figures, data_dir))):
+            try:
+                if target:
+                    write()
+            except OSError as error:  # named here: each claim would name only its own file
+                raise StopframeError(f"cannot be written ({error.strerror or error})", target) from None
+    for name in [args.json] * bool(args.json) + [str(Path(args.figures) / name) for name in figures]:
+        print(f"wrote {name}", file=sys.stderr)
     return 0
-
-
-def write_figures(scene, results: dict, folder: Path, data_dir) -> list[Path]:
-    """The T^Z angle scatter of each analysed digit, and the Figure 2 and Figure 10 pictures."""
-    from training.data.mmnist import MovingMNIST
-    from training.figures import layers_figure, manipulations_figure, save_rgb, scatter_plot
-
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for label, analysis in results["motion_analysis"].items():
-        path = folder / f"tz_angle_digit{label}.png"
-        save_rgb(scatter_plot(analysis["true_angle"], analysis["learnt_angle"], "true angle (degrees)",
-                              "SVD angle of T^Z (degrees)",
-                              f"digit {label}: r^2 {analysis['r2']:.3f}, {analysis['pairs']} pairs"), path)
-        written.append(path)
-    test = MovingMNIST.from_mnist_dir(data_dir, "test")
-    for name, figure in (("manipulations.png", manipulations_figure), ("layers.png", layers_figure)):
-        save_rgb(figure(scene, test), folder / name)
-        written.append(folder / name)
-    return written
 
 
 def command_demo(args) -> int:
@@ -229,8 +218,28 @@ def command_demo(args) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, saying a usage error in one line (exit code 2) like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def whole_number(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range (from {low:,} to {high:,})")
+        return value
+    return parse
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stopframe", description="Stopframe animation workstation")
+    parser = Parser(prog="stopframe", description="Stopframe animation workstation")
     parser.add_argument("--version", action="version", version=f"stopframe {__version__}")
     commands = parser.add_subparsers(dest="command")
 
@@ -254,12 +263,15 @@ def make_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="the paper's evaluation of a model")
     evaluate.add_argument("model", help="a model bundle, a checkpoint file or a run folder")
-    evaluate.add_argument("--n", type=int, default=10_000, help="test examples (default 10000)")
-    evaluate.add_argument("--pairs", type=int, default=40_000, help="frame pairs for the T^Z analysis")
-    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--n", type=whole_number(1, MAX_EXAMPLES), default=10_000,
+                          help=f"test examples (default 10000, at most {MAX_EXAMPLES:,})")
+    evaluate.add_argument("--pairs", type=whole_number(10, MAX_PAIRS), default=40_000,
+                          help=f"frame pairs for the T^Z analysis (default 40000, from 10 to {MAX_PAIRS:,})")
+    evaluate.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0)
     evaluate.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
-    evaluate.add_argument("--json", help="also write the results here")
+    evaluate.add_argument("--json", help="also write the results here (claimed before the evaluation runs)")
     evaluate.add_argument("--figures", help="also write the T^Z scatter and Figure 2 / 10 pictures to this folder")
+    evaluate.add_argument("--force", action="store_true", help="replace an existing --json file or figures")
     evaluate.add_argument("--plain", action="store_true",
                           help="switch anchored motion off (the paper-faithful ablation; checkpoints only)")
     evaluate.set_defaults(run=command_evaluate)
@@ -301,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0].endswith(".stopframe"):
         return run_gui(argv)
     parser = make_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already said in one line
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -313,33 +328,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.run(args)
-    except one_line_errors(args.command) as error:
-        print(f"stopframe: {error}", file=sys.stderr)
+    except (StopframeError, UserError) as error:  # every error a user can cause: one line
+        print(f"stopframe: {one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("stopframe: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def one_line_errors(command: str) -> tuple[type[Exception], ...]:
-    """The errors a command reports in one line (exit code 2): the training ones only for the
-    commands of the training extra, so the others never import torch."""
-    from export.frames import ExportError as FrameExportError
-    from workstation.bundle import BundleError
-    from workstation.media import MediaError
-    from workstation.project import ProjectError
-
-    errors: tuple[type[Exception], ...] = (UserError, LocationError, BundleError, FrameExportError, MediaError,
-                                           ProjectError)
-    if command in TRAINING_EXTRA:
-        from export.bundle import ExportError
-        from training.checkpoint import CheckpointError
-        from training.config import ConfigError
-        from training.data.mnist import DataError
-        from training.trainer import RunFolderError
-
-        errors += (ConfigError, DataError, CheckpointError, RunFolderError, ExportError)
-    return errors
 
 
 def entry_point() -> None:

@@ -1,8 +1,10 @@
 """Export a trained model to the model bundle of docs/DESIGN.md: four ONNX graphs and model.json.
 
 Every graph is checked with onnx.checker and run in ONNX Runtime against PyTorch on random and on
-real frames; a difference above 1e-4 aborts the export. The bundle is written to a temporary
-folder beside the target and moved into place only when complete.
+real frames; a difference above 1e-4 aborts the export. The bundle is written through
+``workstation.safe_write.output_folder``: staged in a fresh hidden folder beside the target and
+swapped in only when complete; on any failure (a full disk included) the previous bundle and
+everything else beside it are left as they were.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import contextlib
 import io
 import json
 import logging
-import shutil
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from torch import nn
 
 from training.model import SceneModel
 from workstation.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, CENTROID, GRAPHS, new_session
+from workstation.errors import StopframeError
+from workstation.safe_write import output_folder
 
 OPSET = 20
 TOLERANCE = 1e-4
@@ -30,8 +33,8 @@ GRAPH_FILES = tuple(GRAPHS)
 BUNDLE_FILES = (*GRAPH_FILES, "model.json")
 
 
-class ExportError(RuntimeError):
-    """The export cannot go ahead; one line naming the path and the problem."""
+class ModelExportError(StopframeError, RuntimeError):
+    """The model export cannot go ahead; one line naming the path and the problem."""
 
 
 class _Encoder(nn.Module):
@@ -91,27 +94,36 @@ def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = 
     }
 
 
-def check_target(out: Path) -> None:
-    """Refuse a target that is neither absent, an empty folder, nor an older bundle."""
+def check_target(out: str | Path) -> Path:
+    """Refuse a target that is neither absent, an empty folder, nor an older bundle (or that is the
+    current folder, or holds it); returns it as an absolute path."""
+    out = Path(out).absolute()
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise ModelExportError("is the current folder (or holds it); name a new folder for the bundle, "
+                               "e.g. --out bundles/mine", out)
+    if out.parent.exists() and not out.parent.is_dir():
+        raise ModelExportError(f"{out.parent} is not a folder", out)
     if not out.exists():
-        return
+        return out
     if not out.is_dir():
-        raise ExportError(f"{out}: exists and is not a folder; choose another --out")
-    entries = {p.name for p in out.iterdir()}
+        raise ModelExportError("exists and is not a folder; choose another --out", out)
+    try:
+        entries = {p.name for p in out.iterdir()}
+    except OSError as error:
+        raise ModelExportError(f"cannot be read ({error.strerror or error})", out) from None
     if entries and not (entries <= set(BUNDLE_FILES) and "model.json" in entries):
-        raise ExportError(f"{out}: holds files that are not a model bundle; choose an empty folder")
+        raise ModelExportError("holds files that are not a model bundle; choose an empty folder", out)
+    return out
 
 
 def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = None,
                   real_frames: np.ndarray | None = None, progress=lambda message: None) -> Path:
-    """Write the bundle for ``model`` to ``out``; returns ``out``."""
-    out = Path(out)
-    check_target(out)
+    """Write the bundle for ``model`` to ``out`` (absent, an empty folder or an older bundle, which
+    is replaced only once the new one is complete); returns ``out``. Raises ModelExportError (and
+    OutputError, naming ``out``, when the disk refuses)."""
+    target = check_target(out)
     model = model.eval().float()
-    staging = out.with_name(out.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
+    with _parents_made(target), output_folder(target, overwrite=True) as staging:
         batch = torch.export.Dim("batch", min=1, max=4096)
         for name, (module, inputs, output) in graph_specs(model).items():
             progress(f"exporting {name}")
@@ -119,17 +131,52 @@ def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = No
             _export_quietly(module, example, staging / name, inputs, output, batch)
             onnx.checker.check_model(str(staging / name), full_check=True)
         real = torch.from_numpy(real_frames).float() if real_frames is not None else None
-        differences = verify(model, staging, real)
+        differences = verify(model, staging, real, shown=target)
         progress("largest difference from PyTorch: " + ", ".join(f"{k} {v:.2g}" for k, v in differences.items()))
-        (staging / "model.json").write_text(json.dumps(
-            bundle_metadata(model, differences, metadata or {}), indent=2) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        with open(staging / "model.json", "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(bundle_metadata(model, differences, metadata or {}), indent=2) + "\n")
+    return Path(out)
+
+
+@contextlib.contextmanager
+def _parents_made(target: Path):
+    """The missing folders above ``target``, made for the export and removed again if it fails."""
+    made = [folder for folder in reversed(target.parents) if not folder.exists()]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _remove_empty(made)
+        raise ModelExportError(f"cannot make its folder ({error.strerror or error})", target) from None
+    try:
+        yield
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(made)
         raise
-    return out
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def read_evaluation(path: str | Path) -> dict:
+    """The ``--evaluation`` file (what ``evaluate --json`` wrote) to store in model.json; read and
+    checked before the model loads. Raises ModelExportError."""
+    usage = "--evaluation takes what `stopframe evaluate MODEL --json FILE` wrote"
+    try:
+        evaluation = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ModelExportError(f"no such file; {usage}", path) from None
+    except IsADirectoryError:
+        raise ModelExportError(f"is a folder; {usage}", path) from None
+    except OSError as error:
+        raise ModelExportError(f"cannot be read ({error.strerror or error})", path) from None
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise ModelExportError(f"not valid JSON ({str(error)[:100]}); {usage}", path) from None
+    if not isinstance(evaluation, dict) or not isinstance(evaluation.get("psnr"), dict):
+        raise ModelExportError(f"not the results of an evaluation (no \"psnr\" table); {usage}", path)
+    return evaluation
 
 
 def _export_quietly(module, example, path: Path, inputs, output, batch) -> None:
@@ -141,9 +188,11 @@ def _export_quietly(module, example, path: Path, inputs, output, batch) -> None:
                           input_names=list(inputs), output_names=[output], dynamic_shapes=dynamic)
 
 
-def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None) -> dict[str, float]:
+def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None,
+           shown: Path | None = None) -> dict[str, float]:
     """Largest absolute difference between each graph in ONNX Runtime and PyTorch, at batch 1 and 5
-    on random images, and on the real frames when given. Raises ExportError above TOLERANCE."""
+    on random images, and on the real frames when given. Raises ModelExportError above TOLERANCE,
+    naming the graph in ``shown`` (the bundle's final folder) or ``folder``."""
     sessions = {name: new_session(folder / name) for name in GRAPH_FILES}
     worst = dict.fromkeys(GRAPH_FILES, 0.0)
     cases = [example_inputs(model, 1), example_inputs(model, 5)]
@@ -158,7 +207,8 @@ def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = N
             worst[name] = max(worst[name], float(np.abs(got - expected).max()))
     for name, difference in worst.items():
         if not difference <= TOLERANCE:
-            raise ExportError(f"{folder / name}: differs from PyTorch by {difference:.3g} (> {TOLERANCE})")
+            raise ModelExportError(f"differs from PyTorch by {difference:.3g} (> {TOLERANCE})",
+                                   (shown or folder) / name)
     return worst
 
 

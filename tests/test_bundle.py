@@ -3,18 +3,24 @@
 import json
 import shutil
 import threading
+from unittest import mock
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import event, given
+from hypothesis import strategies as st
 
-from export.bundle import ExportError, check_target, export_bundle, verify
-from tests.conftest import assert_one_line_exit_2, run_cli, tiny_model_config, trained_looking_model
+import main
+from export.bundle import ModelExportError, check_target, export_bundle, verify
+from tests.conftest import tiny_model_config, trained_looking_model
 from training.model import SceneModel
+from workstation import bundle as bundle_module
 from workstation import geometry
-from workstation.bundle import BundleError
+from workstation.bundle import BundleError, open_bundle
 from workstation.engine import Engine
 from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
+from workstation.rendering import DEMO_BUNDLE
 
 SIZE = 64
 
@@ -218,33 +224,192 @@ def copy_bundle(folder, tmp_path):
     return target
 
 
-def test_truncated_onnx_file(anchored_bundle, tmp_path):
-    folder = copy_bundle(anchored_bundle[1], tmp_path)
+DAMAGES = {  # a damaged graph file -> what the one line must say
+    "truncated": (lambda data: data[:1000], "Protobuf parsing failed"),
+    "half": (lambda data: data[: len(data) // 2], "Protobuf parsing failed"),
+    "empty": (lambda data: b"", "not a loadable ONNX graph"),
+    "random bytes": (lambda data: np.random.default_rng(0).bytes(len(data)), "not a loadable ONNX graph"),
+    "text": (lambda data: b"not a graph\n" * 10, "not a loadable ONNX graph"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_onnx_file_is_one_line_naming_it_and_nothing_on_stdout(tmp_path, capfd, damage):
+    """Of the bundled demo model: no EP Error banner on stdout, no C++ source path from a retry."""
+    folder = copy_bundle(DEMO_BUNDLE, tmp_path)
     graph = folder / "renderer.onnx"
-    graph.write_bytes(graph.read_bytes()[:1000])
+    change, says = DAMAGES[damage]
+    graph.write_bytes(change(graph.read_bytes()))
     with pytest.raises(BundleError, match="renderer.onnx: not a loadable ONNX graph"):
         Engine(folder)
-    assert_one_line_exit_2(run_cli("evaluate", str(folder), "--n", "5"), str(graph), "not a loadable ONNX graph")
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    assert main.main(["evaluate", str(folder), "--n", "5"]) == 2
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(f"stopframe: {graph}: not a loadable ONNX graph"), err
+    assert says in err and ".cc" not in err and "use_per_session_threads" not in err, err
 
 
-def test_model_json_of_another_format_version(anchored_bundle, tmp_path):
+def assert_cli_one_line(capsys, argv, *fragments):
+    """``main.main(argv)`` in-process: exit code 2, one line on stderr naming the problem."""
+    capsys.readouterr()
+    assert main.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def test_model_json_of_another_format_version(anchored_bundle, tmp_path, capsys):
     folder = copy_bundle(anchored_bundle[1], tmp_path)
     metadata = json.loads((folder / "model.json").read_text())
     metadata["format_version"] = 2
     (folder / "model.json").write_text(json.dumps(metadata))
     with pytest.raises(BundleError, match="format version 2 is not supported"):
         Engine(folder)
-    assert_one_line_exit_2(run_cli("evaluate", str(folder), "--n", "5"), str(folder / "model.json"), "version 2")
+    assert_cli_one_line(capsys, ["evaluate", str(folder), "--n", "5"], str(folder / "model.json"), "version 2")
 
 
-def test_graphs_that_disagree_on_shapes(anchored_bundle, tmp_path):
+# model.json: each key the workstation uses, given values of the wrong type or out of range.
+BAD_VALUES = {
+    "feature_shape": [64, None, [64, 16], [8, 16, 16, 1], [8, 16, 16.0], [8, "16", 16], [True, 16, 16],
+                      [8, -16, 16], [0, 16, 16], "8,16,16", {"c": 8}, [], [[8], 16, 16]],
+    "image_size": [64.0, "64", None, True, -64, 0, [64], {"size": 64}, 10**12, 64.5],
+    "anchored": ["yes", 1, 0, None, [], {}, "true"],
+    "centroid": ["middle", 5, True, [], {"kind": "character"}],
+    "format_version": [1.0, True, "1", None, 2, [1]],
+    "format": ["stopframe-project", None, 5, ["stopframe-model-bundle"]],
+}
+BAD_CASES = [(key, value) for key, values in BAD_VALUES.items() for value in values]
+
+
+def write_metadata(folder, metadata):
+    (folder / "model.json").write_text(json.dumps(metadata))
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_CASES, ids=[f"{k}={json.dumps(v)}" for k, v in BAD_CASES])
+def test_model_json_with_a_value_of_the_wrong_kind_is_one_line_naming_the_key(anchored_bundle, tmp_path, key, value):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    metadata = json.loads((folder / "model.json").read_text())
+    write_metadata(folder, {**metadata, key: value})
+    with pytest.raises(BundleError) as info:
+        open_bundle(folder)
+    line = str(info.value)
+    assert "\n" not in line and line.startswith(f"{folder / 'model.json'}: ") and key in line, line
+
+
+@pytest.mark.parametrize("key", ["format", "format_version", "image_size", "feature_shape", "anchored"])
+def test_model_json_without_a_required_key(anchored_bundle, tmp_path, key):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    metadata = json.loads((folder / "model.json").read_text())
+    del metadata[key]
+    write_metadata(folder, metadata)
+    with pytest.raises(BundleError, match=f"model.json: .*{key}") as info:
+        open_bundle(folder)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["", "{", "[1, 2]", "null", '"stopframe"', "[" * 100_000 + "]" * 100_000,
+                                  '{"format": "stopframe-model-bundle", "format_version": 1, "image_size": NaN}'])
+def test_model_json_that_is_not_an_object_of_json(anchored_bundle, tmp_path, text):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    (folder / "model.json").write_text(text)
+    with pytest.raises(BundleError, match="model.json: ") as info:
+        open_bundle(folder)
+    assert "\n" not in str(info.value)
+    (folder / "model.json").write_bytes(b"\xff\xfe{\x00")
+    with pytest.raises(BundleError, match="model.json: not valid JSON"):
+        open_bundle(folder)
+
+
+def test_model_json_feature_shape_64_in_the_cli(anchored_bundle, tmp_path, capsys):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    metadata = json.loads((folder / "model.json").read_text())
+    write_metadata(folder, {**metadata, "feature_shape": 64})
+    assert main.main(["evaluate", str(folder), "--n", "5"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{folder / 'model.json'}: feature_shape" in err, err
+
+
+# model.json fuzzed: whatever it holds, the bundle opens (and renders) or says why in one BundleError line.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12)
+KEYS = ("format", "format_version", "image_size", "feature_shape", "anchored", "centroid", "opset", "model_config")
+
+
+@st.composite
+def model_jsons(draw):
+    """model.json text: the valid one mutated (keys changed, removed, added), or anything at all."""
+    kind = draw(st.sampled_from(["mutated", "mutated", "mutated", "any json", "bytes"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=200))
+    if kind == "any json":
+        return json.dumps(draw(JSON_VALUES)).encode()
+    metadata = dict(VALID_METADATA)
+    for _ in range(draw(st.integers(1, 3))):
+        key = draw(st.sampled_from(KEYS) | st.text(max_size=8))
+        action = draw(st.sampled_from(["replace", "delete", "near"]))
+        if action == "delete":
+            metadata.pop(key, None)
+        elif action == "near" and key in VALID_METADATA:
+            metadata[key] = draw(near(VALID_METADATA[key]))
+        else:
+            metadata[key] = draw(JSON_VALUES)
+    return json.dumps(metadata).encode()
+
+
+def near(value):
+    """Values close to a valid one: the same kind, a little off."""
+    if isinstance(value, bool):
+        return st.sampled_from([not value, int(value), str(value).lower()])
+    if isinstance(value, int):
+        return st.sampled_from([value + 1, value - 1, -value, float(value), str(value), [value], 0])
+    if isinstance(value, list):
+        return st.lists(st.integers(-2, 70) | st.floats(0, 70), max_size=5) | st.just(value[:2]) | st.just(value[0])
+    return JSON_VALUES
+
+
+VALID_METADATA: dict = {}
+
+
+@pytest.fixture(scope="module")
+def fuzz_folder(anchored_bundle, tmp_path_factory):
+    folder = copy_bundle(anchored_bundle[1], tmp_path_factory.mktemp("fuzz"))
+    VALID_METADATA.update(json.loads((folder / "model.json").read_text()))
+    return folder, bundle_module.open_sessions(folder, prefer_cuda=False)
+
+
+@given(text=model_jsons())
+def test_fuzzed_model_json_opens_or_says_why_in_one_line(fuzz_folder, text):
+    folder, sessions = fuzz_folder
+    (folder / "model.json").write_bytes(text)
+    with mock.patch.object(bundle_module, "open_sessions", return_value=sessions):
+        try:
+            bundle = open_bundle(folder)
+        except BundleError as error:
+            line = str(error)
+            assert "\n" not in line and line.startswith(f"{folder}/") and len(line) < 400, line
+            event(f"refused: {line[len(str(folder)) + 1:].split(' (')[0][:40]}")
+            return
+    event("opened")
+    engine = Engine(bundle)  # it opened: then it works
+    size = engine.image_size
+    features = engine.encode_character(np.zeros((1, 3, size, size), np.float32))
+    assert features.shape == (1, *engine.feature_shape)
+    assert engine.render_features(features, engine.motion(features, features), features).shape == (1, 3, size, size)
+
+
+def test_graphs_that_disagree_on_shapes(anchored_bundle, tmp_path, capsys):
     folder = copy_bundle(anchored_bundle[1], tmp_path)
     wider = SceneModel(tiny_model_config(feature_channels=12)).eval()
     export_bundle(wider, tmp_path / "wider")
     shutil.copy(tmp_path / "wider" / "encoder_background.onnx", folder / "encoder_background.onnx")
     with pytest.raises(BundleError, match=r"encoder_background.onnx: features has shape \[N, 12, 16, 16\]"):
         Engine(folder)
-    assert_one_line_exit_2(run_cli("evaluate", str(folder), "--n", "5"), "encoder_background.onnx", "shape")
+    assert_cli_one_line(capsys, ["evaluate", str(folder), "--n", "5"], "encoder_background.onnx", "shape")
 
 
 def test_missing_graph_and_missing_bundle(anchored_bundle, tmp_path):
@@ -259,7 +424,7 @@ def test_missing_graph_and_missing_bundle(anchored_bundle, tmp_path):
 def test_export_refuses_a_folder_that_is_not_empty_or_a_bundle(anchored_bundle, tmp_path):
     (tmp_path / "work").mkdir()
     (tmp_path / "work" / "notes.txt").write_text("mine")
-    with pytest.raises(ExportError, match="not a model bundle"):
+    with pytest.raises(ModelExportError, match="not a model bundle"):
         check_target(tmp_path / "work")
     check_target(anchored_bundle[1])  # an older bundle may be replaced
     check_target(tmp_path / "new")

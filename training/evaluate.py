@@ -12,12 +12,15 @@ The T^Z analysis gathers many frame pairs of one fixed digit on one fixed backgr
 the learnt theta with the true transform T^X = [R | centre displacement]: r^2 of a linear
 regression T^X -> T^Z, and the SVD rotation angle of T^Z against the true angle.
 
-The model is reached through ``SceneFunctions``: the four graphs of a model bundle, on numpy.
+The model is reached through ``SceneFunctions``: the four graphs of a model bundle, on numpy. The
+data is drawn at the model's own ``image_size`` (64, 128 or 256: the 64-pixel canvas scaled up).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -39,7 +42,10 @@ PAPER_R2 = {5: 0.992, 8: 0.993}
 
 
 class SceneFunctions(Protocol):
-    """The model as the bundle's four graphs; arrays are float32 NCHW."""
+    """The model as the bundle's four graphs; arrays are float32 NCHW, images image_size square."""
+
+    @property
+    def image_size(self) -> int: ...
 
     def encode_character(self, images: np.ndarray) -> np.ndarray: ...
     def encode_background(self, images: np.ndarray) -> np.ndarray: ...
@@ -60,16 +66,21 @@ class Example:
     j: int
 
 
-def draw_examples(dataset: MovingMNIST, count: int, seed: int) -> list[Example]:
+def iter_examples(dataset: MovingMNIST, count: int, seed: int) -> Iterator[Example]:
+    """``count`` examples, drawn one at a time (a million take no memory to speak of)."""
     rng = np.random.default_rng(seed)
-    examples = []
-    while len(examples) < count:
+    drawn = 0
+    while drawn < count:
         first, second = dataset.random_video(rng), dataset.random_video(rng)
         i, j = (int(k) for k in rng.choice(VIDEO_LENGTH, size=2, replace=False))
         if first.poses[i] == first.poses[j]:
             continue  # the Video frames baseline needs non-identical frames
-        examples.append(Example(first, second, i, j))
-    return examples
+        drawn += 1
+        yield Example(first, second, i, j)
+
+
+def draw_examples(dataset: MovingMNIST, count: int, seed: int) -> list[Example]:
+    return list(iter_examples(dataset, count, seed))
 
 
 def _example_images(dataset: MovingMNIST, batch: list[Example]) -> dict[str, np.ndarray]:
@@ -88,13 +99,14 @@ def _example_images(dataset: MovingMNIST, batch: list[Example]) -> dict[str, np.
     return {k: np.stack(v) for k, v in images.items()}
 
 
-def manipulation_mse(scene: SceneFunctions | None, dataset: MovingMNIST, examples: list[Example],
+def manipulation_mse(scene: SceneFunctions | None, dataset: MovingMNIST, examples: Iterable[Example],
                      batch_size: int = 250) -> dict[str, np.ndarray]:
     """Per-example MSE of each manipulation (when ``scene`` is given) and each baseline."""
     names = (MANIPULATIONS if scene is not None else ()) + BASELINES
     errors: dict[str, list] = {name: [] for name in names}
-    for start in range(0, len(examples), batch_size):
-        x = _example_images(dataset, examples[start : start + batch_size])
+    examples = iter(examples)
+    while batch := list(itertools.islice(examples, batch_size)):
+        x = _example_images(dataset, batch)
         if scene is not None:
             background = h(scene, x["x1_i"], x["x1_i"], x["x1_j"], x["x2_j"])
             transform = h(scene, x["x2_i"], x["x1_i"], x["x1_j"], x["x2_i"])
@@ -154,14 +166,20 @@ def first_digit_with_label(labels: np.ndarray, label: int) -> int:
     return int(np.flatnonzero(labels == label)[0])
 
 
+def evaluation_split(scene: SceneFunctions | None, data_dir: str | Path) -> MovingMNIST:
+    """The test split drawn at the model's image size (64 without a model)."""
+    size = scene.image_size if scene is not None else None
+    return MovingMNIST.from_mnist_dir(data_dir, "test", *([size] if size else []))
+
+
 def evaluate(scene: SceneFunctions, data_dir: str | Path, examples: int = 10_000,
              analysis_pairs: int = 40_000, seed: int = 0, progress=print) -> dict:
     from training.data.mnist import load_labels
 
-    dataset = MovingMNIST.from_mnist_dir(data_dir, "test")
-    progress(f"evaluating {examples} test examples")
-    results = {"examples": examples, "seed": seed,
-               "psnr": summarize(manipulation_mse(scene, dataset, draw_examples(dataset, examples, seed)))}
+    dataset = evaluation_split(scene, data_dir)
+    progress(f"evaluating {examples} test examples at {dataset.image_size}x{dataset.image_size}")
+    results = {"examples": examples, "seed": seed, "image_size": dataset.image_size,
+               "psnr": summarize(manipulation_mse(scene, dataset, iter_examples(dataset, examples, seed)))}
     labels = load_labels(data_dir, "test")
     results["motion_analysis"] = {}
     for label in PAPER_R2:
@@ -192,6 +210,28 @@ def without_arrays(results: dict) -> dict:
     return results
 
 
-def write_json(results: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(without_arrays(results), indent=2) + "\n")
+def results_json(results: dict) -> str:
+    """The results as the text of ``evaluate --json``."""
+    return json.dumps(without_arrays(results), indent=2) + "\n"
+
+
+FIGURES = ("manipulations.png", "layers.png")
+
+
+def figure_names() -> list[str]:
+    """The files ``evaluate --figures`` writes: the T^Z scatter of each analysed digit, Figures 2 and 10."""
+    return [f"tz_angle_digit{label}.png" for label in PAPER_R2] + list(FIGURES)
+
+
+def write_figures(scene: SceneFunctions, results: dict, paths: dict[str, Path], data_dir) -> None:
+    """Each of ``figure_names()`` to the path given for it (a claimed temporary)."""
+    from training.figures import layers_figure, manipulations_figure, save_rgb, scatter_plot
+
+    for label, analysis in results["motion_analysis"].items():
+        save_rgb(scatter_plot(analysis["true_angle"], analysis["learnt_angle"], "true angle (degrees)",
+                              "SVD angle of T^Z (degrees)",
+                              f"digit {label}: r^2 {analysis['r2']:.3f}, {analysis['pairs']} pairs"),
+                 paths[f"tz_angle_digit{label}.png"])
+    test = evaluation_split(scene, data_dir)
+    for name, figure in zip(FIGURES, (manipulations_figure, layers_figure)):
+        save_rgb(figure(scene, test), paths[name])

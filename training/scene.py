@@ -14,6 +14,10 @@ class TorchScene:
         self.device = device
         self.batch_size = batch_size
 
+    @property
+    def image_size(self) -> int:
+        return self.model.config.image_size
+
     def _run(self, function, *arrays: np.ndarray) -> np.ndarray:
         outputs = []
         with torch.inference_mode():

@@ -11,8 +11,10 @@ output name; every input and output has a dynamic batch axis first):
 
 ``model.json`` says ``format`` (``BUNDLE_FORMAT``), ``format_version`` (``BUNDLE_VERSION``),
 ``image_size`` S, ``feature_shape`` [C, h, w], ``anchored`` (thetas relative to the character's
-centre) and, in bundles written since it existed, ``centroid`` (``CENTROID``). Every problem is a
-``BundleError`` of one line naming the file.
+centre) and, in bundles written since it existed, ``centroid`` (``CENTROID``); ``Metadata``
+declares their types once (strict: no 64.0 or "64" for 64, no 1 for true). The other keys are
+informational and kept as they are. Every problem is a ``BundleError`` of one line naming the file
+(and the key of model.json), and nothing is printed.
 
     bundle = open_bundle(folder)   # metadata read, graphs loaded in ONNX Runtime and checked
 """
@@ -20,9 +22,14 @@ centre) and, in bundles written since it existed, ``centroid`` (``CENTROID``). E
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+
+from workstation.errors import StopframeError
 
 BUNDLE_FORMAT = "stopframe-model-bundle"
 BUNDLE_VERSION = 1
@@ -36,11 +43,60 @@ GRAPHS = {  # file -> (inputs, output)
 # key existed anchor on the plain feature energy ("energy"); the engine's own arithmetic (outlines,
 # edits on plain bundles) must use the same one.
 CENTROID = "character"
-REQUIRED_KEYS = ("image_size", "feature_shape", "anchored")
+MAX_METADATA_BYTES = 16 * 2**20  # model.json is a few kB; anything this big is not one
 
 
-class BundleError(RuntimeError):
+class BundleError(StopframeError, RuntimeError):
     """A model bundle cannot be used; one line naming the file and the problem."""
+
+
+Dimension = Annotated[StrictInt, Field(ge=1, le=65536)]
+
+
+class Metadata(BaseModel):
+    """The keys of model.json the workstation uses, with their types; other keys are allowed
+    (informational: ``opset``, ``model_config``, ``trained_on``, ``evaluation``, ...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    format: Literal["stopframe-model-bundle"]
+    format_version: Annotated[StrictInt, Field(ge=BUNDLE_VERSION, le=BUNDLE_VERSION)]
+    image_size: Annotated[StrictInt, Field(ge=8, le=8192)]
+    feature_shape: tuple[Dimension, Dimension, Dimension]
+    anchored: StrictBool
+    centroid: Literal["character", "energy"] | None = None
+
+
+EXPECTED = {  # model.json key -> what it must hold, as the one line says it
+    "format": f'must be "{BUNDLE_FORMAT}" (this is not a Stopframe model bundle)',
+    "format_version": f"bundle format version {{got}} is not supported (this Stopframe reads version {BUNDLE_VERSION})",
+    "image_size": "must be the model's image size in pixels, a whole number from 8 to 8192",
+    "feature_shape": "must be [C, h, w], three whole numbers from 1 to 65536",
+    "anchored": "must be true or false",
+    "centroid": f'must be "{CENTROID}" or "energy" (or left out: a bundle from before the key)',
+}
+
+
+def _shown(value: object) -> str:
+    """A JSON value as the one line shows it, shortened."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def metadata_problem(error: ValidationError, metadata: dict) -> str:
+    """The one line (without the file) for the first problem pydantic found in model.json."""
+    details = error.errors()[0]
+    key = str(details["loc"][0]) if details["loc"] else ""
+    if details["type"] == "missing":
+        return f"missing {key!r}; a model bundle's model.json says {', '.join(EXPECTED)}"
+    got = _shown(metadata.get(key))
+    expected = EXPECTED.get(key, details["msg"])
+    if "{got}" in expected:
+        return f"{key}: {expected.format(got=got)}"
+    return f"{key}: {expected}, got {got}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +105,7 @@ class Bundle:
     they run on ("CPU" or "CUDA"). Sessions may be run from several threads at once."""
 
     folder: Path
-    metadata: dict[str, Any]
+    metadata: dict[str, Any]  # model.json as it is, checked against Metadata
     sessions: dict[str, Any]  # graph file -> onnxruntime.InferenceSession
     device: str
 
@@ -73,28 +129,31 @@ def open_bundle(folder: str | Path, prefer_cuda: bool = True) -> Bundle:
     folder = Path(folder)
     metadata = read_metadata(folder)
     sessions, device = open_sessions(folder, prefer_cuda)
-    check_graphs(folder, sessions, metadata)
+    check_graphs(folder, sessions, Metadata.model_validate(metadata))
     return Bundle(folder, metadata, sessions, device)
 
 
 def read_metadata(folder: Path) -> dict:
+    """model.json, checked against ``Metadata``; raises BundleError."""
     if not folder.is_dir():
-        raise BundleError(f"{folder}: no such model bundle folder")
+        raise BundleError("no such model bundle folder", folder)
     path = folder / "model.json"
     if not path.is_file():
-        raise BundleError(f"{path}: missing; a model bundle holds model.json and {', '.join(GRAPHS)}")
+        raise BundleError(f"missing; a model bundle holds model.json and {', '.join(GRAPHS)}", path)
     try:
-        metadata = json.loads(path.read_text())
-    except (ValueError, OSError) as error:
-        raise BundleError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != BUNDLE_FORMAT:
-        raise BundleError(f"{path}: not a Stopframe model bundle (format should be {BUNDLE_FORMAT!r})")
-    if metadata.get("format_version") != BUNDLE_VERSION:
-        raise BundleError(f"{path}: bundle format version {metadata.get('format_version')!r} is not supported "
-                          f"(this Stopframe reads version {BUNDLE_VERSION})")
-    for key in REQUIRED_KEYS:
-        if key not in metadata:
-            raise BundleError(f"{path}: missing {key!r}")
+        if path.stat().st_size > MAX_METADATA_BYTES:
+            raise BundleError(f"{path.stat().st_size} bytes: too large for a model bundle's model.json", path)
+        metadata = json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise BundleError(f"not valid JSON ({str(error)[:120]})", path) from None
+    except OSError as error:
+        raise BundleError(f"cannot be read ({error.strerror or error})", path) from None
+    if not isinstance(metadata, dict):
+        raise BundleError(f"not a Stopframe model bundle (model.json holds {_shown(metadata)}, not an object)", path)
+    try:
+        Metadata.model_validate(metadata)
+    except ValidationError as error:
+        raise BundleError(metadata_problem(error, metadata), path) from None
     return metadata
 
 
@@ -130,17 +189,32 @@ def _session_options(shared_threads: bool):
 
 def new_session(path: Path, providers: list[str] | None = None):
     """An InferenceSession made the way every session of this process must be (they share one
-    thread pool once the first is made); raises what onnxruntime raises."""
+    thread pool once the first is made). When CUDA comes first and the graph fails there, it is
+    tried once more on the CPU alone; nothing is printed (onnxruntime's own fallback would print a
+    banner on stdout), and a graph that loads nowhere raises the first error onnxruntime gave."""
     import onnxruntime
 
     providers = providers or ["CPUExecutionProvider"]
-    shared = _use_shared_threads()
-    try:
-        return onnxruntime.InferenceSession(str(path), _session_options(shared), providers=providers)
-    except Exception:
-        if not shared:
-            raise
-        return onnxruntime.InferenceSession(str(path), _session_options(False), providers=providers)
+    options = _session_options(_use_shared_threads())
+    attempts = [providers] if providers == ["CPUExecutionProvider"] else [providers, ["CPUExecutionProvider"]]
+    first: Exception | None = None
+    for attempt in attempts:
+        try:
+            return onnxruntime.InferenceSession(str(path), options, providers=attempt, enable_fallback=0)
+        except Exception as error:  # onnxruntime raises several kinds for a damaged graph
+            first = first or error
+    assert first is not None
+    raise first
+
+
+def graph_problem(path: Path, error: Exception) -> str:
+    """What onnxruntime said about a graph it could not load, without its codes, the path again or
+    C++ source locations: e.g. "Protobuf parsing failed"."""
+    text = " ".join(str(error).split())
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"^Load model from .* failed: ?", "", text)
+    text = re.sub(r"\S+\.(cc|cpp|h):\d+ \S+ ?", "", text).strip().rstrip(".")
+    return text[:160] or type(error).__name__
 
 
 def _preload_cuda_libraries() -> None:
@@ -171,22 +245,23 @@ def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
     for name in GRAPHS:
         path = folder / name
         if not path.is_file():
-            raise BundleError(f"{path}: missing; a model bundle holds model.json and {', '.join(GRAPHS)}")
+            raise BundleError(f"missing; a model bundle holds model.json and {', '.join(GRAPHS)}", path)
         try:
             session = new_session(path, wanted)
         except Exception as error:  # onnxruntime raises several kinds for a damaged graph
-            reason = str(error).strip().splitlines()[0][:160]
-            raise BundleError(f"{path}: not a loadable ONNX graph ({reason})") from None
+            empty = path.stat().st_size == 0 if path.is_file() else False
+            reason = "the file is empty" if empty else graph_problem(path, error)
+            raise BundleError(f"not a loadable ONNX graph: {reason} (the file is damaged, truncated or not ONNX; "
+                              "export the bundle again)", path) from None
         sessions[name] = session
         used.add(session.get_providers()[0])
     return sessions, ("CUDA" if used == {"CUDAExecutionProvider"} else "CPU")
 
 
-def check_graphs(folder: Path, sessions: dict, metadata: dict) -> None:
+def check_graphs(folder: Path, sessions: dict, metadata: Metadata) -> None:
     """Input/output names as the contract says, and shapes that agree with model.json and each other."""
-    size = metadata["image_size"]
-    channels, height, width = metadata["feature_shape"]
-    features = [channels, height, width]
+    size = metadata.image_size
+    features = list(metadata.feature_shape)
     expected_shapes = {
         "image": [3, size, size], "features": features, "features_from": features, "features_to": features,
         "theta": [2, 3], "character_features": features, "background_features": features,
@@ -196,11 +271,11 @@ def check_graphs(folder: Path, sessions: dict, metadata: dict) -> None:
         got_inputs = [i.name for i in session.get_inputs()]
         got_outputs = [o.name for o in session.get_outputs()]
         if got_inputs != list(inputs) or got_outputs != [output]:
-            raise BundleError(f"{folder / name}: takes {got_inputs} -> {got_outputs}, "
-                              f"expected {list(inputs)} -> [{output!r}]")
+            raise BundleError(f"takes {got_inputs} -> {got_outputs}, expected {list(inputs)} -> [{output!r}]",
+                              folder / name)
         for node in (*session.get_inputs(), *session.get_outputs()):
             want = expected_shapes[node.name]
             dims = list(node.shape[1:])
             if dims != want:
-                raise BundleError(f"{folder / name}: {node.name} has shape [N, {', '.join(map(str, dims))}] "
-                                  f"but the bundle says [N, {', '.join(map(str, want))}]")
+                raise BundleError(f"{node.name} has shape [N, {', '.join(map(str, dims))}] "
+                                  f"but the bundle's model.json says [N, {', '.join(map(str, want))}]", folder / name)
