@@ -5,7 +5,7 @@ defaults (``TrainConfig.from_saved``); one that names a removed setting is refus
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 
 import numpy as np
@@ -13,19 +13,23 @@ import torch
 
 from training.config import ConfigError, RemovedSettingError, TrainConfig
 from training.model import SceneModel
+from workstation.errors import StopframeError
+from workstation.safe_write import OutputError, output_file
 
 CHECKPOINT_FORMAT = "stopframe-checkpoint"
 CHECKPOINT_VERSION = 1
 LAST = "last.pt"
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(StopframeError, RuntimeError):
     """A checkpoint cannot be used; the message is one line naming the file."""
 
 
 def save(path: Path, *, model, optimizer, step: int, config: TrainConfig, rng: np.random.Generator,
          extra: dict | None = None) -> None:
-    """Write the checkpoint beside its final name, then rename it over: never a half-written file."""
+    """Write the checkpoint through the safe writer (workstation/safe_write.py): a temporary beside
+    it, loaded back, then renamed over: never a half-written file, and on any error (a full disk:
+    OutputError) the previous checkpoint stays."""
     state = {
         "format": CHECKPOINT_FORMAT,
         "version": CHECKPOINT_VERSION,
@@ -37,14 +41,25 @@ def save(path: Path, *, model, optimizer, step: int, config: TrainConfig, rng: n
         "torch_rng": torch.get_rng_state(),
         **(extra or {}),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
+    buffer = io.BytesIO()  # serialised in memory, then written by Python: a full disk is one OutputError
+    torch.save(state, buffer)
     try:
-        torch.save(state, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot make the folder ({error.strerror or error})", path.parent) from None
+    with output_file(path, overwrite=True, verify=lambda written: _check_written(written, path, step)) as temporary:
+        with open(temporary, "wb") as stream:
+            stream.write(buffer.getbuffer())
+
+
+def _check_written(written: Path, path: Path, step: int) -> None:
+    """The temporary loads back as the checkpoint of ``step``, or it never replaces the last one."""
+    try:
+        state = torch.load(written, map_location="cpu", weights_only=False)
+    except Exception as error:
+        raise OutputError(f"the written checkpoint does not load back ({type(error).__name__})", path) from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT or state.get("step") != step:
+        raise OutputError("the written checkpoint does not load back as written", path)
 
 
 def resolve(path: str | Path) -> Path:
@@ -53,7 +68,7 @@ def resolve(path: str | Path) -> Path:
     if path.is_dir():
         path = path / "checkpoints" / LAST
     if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint")
+        raise CheckpointError("no such checkpoint", path)
     return path
 
 
@@ -62,19 +77,19 @@ def load(path: str | Path) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as error:  # torch raises many kinds for a damaged file
-        raise CheckpointError(f"{path}: not a readable checkpoint ({type(error).__name__})") from None
+        raise CheckpointError(f"not a readable checkpoint ({type(error).__name__})", path) from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path}: not a Stopframe checkpoint")
+        raise CheckpointError("not a Stopframe checkpoint", path)
     if state.get("version") != CHECKPOINT_VERSION:
-        raise CheckpointError(f"{path}: checkpoint version {state.get('version')} is not supported "
-                              f"(this Stopframe reads version {CHECKPOINT_VERSION})")
+        raise CheckpointError(f"checkpoint version {state.get('version')} is not supported "
+                              f"(this Stopframe reads version {CHECKPOINT_VERSION})", path)
     try:
         state["config"] = TrainConfig.from_saved(state["config"]).validate()
     except RemovedSettingError as error:
-        raise CheckpointError(f"{path}: {error.setting} was removed (it lost on validation); "
-                              f"retrain with {error.instead}") from None
+        raise CheckpointError(f"{error.setting} was removed (it lost on validation); "
+                              f"retrain with {error.instead}", path) from None
     except (ConfigError, TypeError) as error:
-        raise CheckpointError(f"{path}: bad config in checkpoint ({error})") from None
+        raise CheckpointError(f"bad config in checkpoint ({error})", path) from None
     state["path"] = path
     return state
 

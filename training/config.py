@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from workstation.errors import StopframeError
 
-class ConfigError(ValueError):
-    """A configuration value is out of range; the message names the key and the allowed values."""
+
+class ConfigError(StopframeError, ValueError):
+    """A configuration value is out of range; the message names the key and the allowed values
+    (and the recipe file, when it came from one)."""
 
 
 class RemovedSettingError(ConfigError):
@@ -152,9 +159,9 @@ class TrainConfig:
             _check_range(key, getattr(self, key), 1, 10**9)
         for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse", "alpha_self"):
             value = getattr(self, key)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{key}={value!r}: must be a number >= 0")
-        if self.lr <= 0:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{key}={value!r}: must be a finite number >= 0")
+        if not self.lr > 0:
             raise ConfigError(f"lr={self.lr!r}: must be a number > 0")
         self.model.validate()
         return self
@@ -173,7 +180,10 @@ class TrainConfig:
             if key in values:
                 _refuse_removed(key, values[key])
                 _check_choice(key, values.pop(key), (ALWAYS[key],))
-        model = model_config_from_dict(dict(values.pop("model", {})))
+        model = values.pop("model", {})
+        if not isinstance(model, dict):
+            raise ConfigError(f"model={model!r}: must be a table of model settings, e.g. --set model.width=32")
+        model = model_config_from_dict(dict(model))
         _reject_unknown(cls, values, prefix="")
         return cls(model=model, **values)
 
@@ -216,3 +226,76 @@ def _check_choice(key: str, value, allowed) -> None:
 def _check_range(key: str, value, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ConfigError(f"{key}={value!r}: must be an integer from {low} to {high}")
+
+
+# -- recipes and --set --------------------------------------------------------------------------
+
+RECIPE_TABLES = ("train", "model")
+RECIPE_MAX_BYTES = 1 << 20
+
+
+def load_recipe(path: str | os.PathLike[str]) -> dict:
+    """The settings of a TOML recipe (its ``[train]`` table, with ``[model]`` as ``model``), as
+    ``TrainConfig.from_dict`` takes them. ConfigError naming the file for anything that is not a
+    readable recipe: missing, a folder or a pipe, binary, bad TOML, a table that is not one, an
+    unknown table or setting. Values are range-checked later, with --set applied (``validate``)."""
+    import tomllib
+
+    path = Path(path)
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise ConfigError("no such recipe", path) from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the recipe ({error.strerror or error})", path) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise ConfigError("not a file: a recipe is a TOML file with [train] and [model] tables", path)
+    if status.st_size > RECIPE_MAX_BYTES:
+        raise ConfigError(f"not a TOML recipe ({status.st_size} bytes; a recipe is a short text file)", path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read the recipe ({error.strerror or error})", path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a TOML recipe (not UTF-8 text)", path) from None
+    try:
+        recipe = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"not valid TOML ({error})", path) from None
+    for table in recipe:
+        if table not in RECIPE_TABLES:
+            raise ConfigError(f"unknown table [{table}]: a recipe has [train] and [model]", path)
+        if not isinstance(recipe[table], dict):
+            raise ConfigError(f"{table} = {recipe[table]!r}: must be a [{table}] table of settings", path)
+    values = dict(recipe.get("train", {}))
+    if "model" in recipe:
+        values["model"] = recipe["model"]
+    try:  # unknown keys and a model that is not a table: no --set can mend those
+        TrainConfig.from_dict(values)
+    except ConfigError as error:
+        raise ConfigError(error.problem, path) from None
+    except TypeError as error:
+        raise ConfigError(f"not a recipe ({error})", path) from None
+    return values
+
+
+def parse_value(text: str):
+    """A --set value: JSON (numbers, true, lists, quoted strings), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def apply_setting(values: dict, assignment: str) -> None:
+    """``--set KEY=VALUE`` into ``values``: dotted keys reach into tables (``model.width=32``)."""
+    key, sep, text = assignment.partition("=")
+    *parents, leaf = key.split(".")
+    if not sep or not all(parents) or not leaf:
+        raise ConfigError(f"--set {assignment!r}: expected KEY=VALUE, e.g. --set model.width=32")
+    target = values
+    for depth, parent in enumerate(parents):
+        target = target.setdefault(parent, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"--set {assignment!r}: {'.'.join(parents[:depth + 1])} is not a table of settings")
+    target[leaf] = parse_value(text)

@@ -8,13 +8,15 @@ import sys
 from training.trainer import Callbacks
 
 
-def json_lines(stream=sys.stdout) -> Callbacks:
-    """One JSON object per line: {"event": "start"|"step"|"validation"|"checkpoint"|"end", ...}."""
+def json_lines(stream=None) -> Callbacks:
+    """One JSON object per line: {"event": "start"|"step"|"validation"|"checkpoint"|"end", ...}
+    on ``stream`` (default: sys.stdout as it is when each line is written)."""
 
     def emit(event: str):
         def write(record: dict) -> None:
-            stream.write(json.dumps({"event": event, **record}) + "\n")
-            stream.flush()
+            out = stream or sys.stdout
+            out.write(json.dumps({"event": event, **record}) + "\n")
+            out.flush()
         return write
 
     return Callbacks(on_start=emit("start"), on_step=emit("step"), on_validation=emit("validation"),

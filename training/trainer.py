@@ -9,11 +9,10 @@ optimizer, step and the data stream's random state.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +27,10 @@ from training.data.mmnist import MovingMNIST
 from training.evaluate import draw_examples, manipulation_mse, summarize
 from training.interrupts import stop_requests
 from training.model import SceneModel
+from training.run_files import RunFolderError, read_metrics, write_metrics
 from training.scene import TorchScene
+from workstation.errors import StopframeError
+from workstation.safe_write import OutputError, write_bytes, write_json
 
 LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self")
 STEP_FIELDS = ("step", "loss", *LOSS_NAMES, "lr", "pairs_per_s")
@@ -36,8 +38,14 @@ METRIC_FIELDS = (*STEP_FIELDS, "val_reconstruction_psnr", "val_background_psnr",
                  "val_theta_spread")
 
 
-class RunFolderError(RuntimeError):
-    """The run folder cannot be used as asked; the message is one line naming it."""
+__all__ = ["Callbacks", "RunFolderError", "Trainer", "TrainingDiverged", "TrainingInterrupted"]
+# What a run folder holds when it was created but a death came before its first checkpoint: empty
+# folders, nothing to lose, so a new run may start in it.
+RUN_FOLDERS = ("checkpoints", "samples")
+
+
+class TrainingDiverged(StopframeError, RuntimeError):
+    """The loss or the weights stopped being finite; the last good checkpoint is kept."""
 
 
 class TrainingInterrupted(Exception):
@@ -95,13 +103,10 @@ class Trainer:
         self.device = pick_device()
         state = _state
         self.config = state["config"] if state else config.validate()
-        if state is None and self.run_dir.exists() and any(self.run_dir.iterdir()):
-            raise RunFolderError(f"{self.run_dir} already holds a run: pass --resume to continue it, "
-                                 "or choose another --out")
+        if state is None:
+            self._check_new_run_folder()
         torch.manual_seed(self.config.seed)
         self.train_data, self.val_data = open_datasets(self.config)
-        (self.run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "samples").mkdir(exist_ok=True)
         # Only Moving MNIST knows what a manipulated frame should look like; own clips are
         # validated on reconstruction alone.
         self.val_examples = (draw_examples(self.val_data, self.config.val_examples, seed=self.config.seed + 1)
@@ -110,11 +115,33 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.lr,
                                            weight_decay=self.config.weight_decay)
         self.rng = np.random.default_rng(self.config.seed)
-        self.step = 0
+        self.step = self.saved_step = 0
         self.best_psnr = -math.inf
+        self.metric_fields, self.metric_rows = list(METRIC_FIELDS), []
         if state:
             self._restore(state)
         self.precision = self._resolve_precision(state)
+        try:
+            for folder in RUN_FOLDERS:
+                (self.run_dir / folder).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise RunFolderError(f"cannot make the run folder ({error.strerror or error})", self.run_dir) from None
+        if state is None:  # a run killed before its first periodic checkpoint resumes from here
+            self.save(self.last_checkpoint)
+
+    def _check_new_run_folder(self) -> None:
+        folder = self.run_dir
+        if folder.exists() and not folder.is_dir():
+            raise RunFolderError("is not a folder: choose another --out", folder)
+        if self.last_checkpoint.is_file():
+            raise RunFolderError("already holds a run: pass --resume to continue it, or choose another --out", folder)
+        try:
+            entries = list(folder.iterdir()) if folder.exists() else []
+            ours = all(e.name in RUN_FOLDERS and e.is_dir() and not any(e.iterdir()) for e in entries)
+        except OSError as error:
+            raise RunFolderError(f"cannot read it ({error.strerror or error})", folder) from None
+        if not ours:
+            raise RunFolderError("is not empty and holds no checkpoint to resume: choose another --out", folder)
 
     # -- run folder ---------------------------------------------------------------------------
     @property
@@ -127,8 +154,11 @@ class Trainer:
         """Continue the run in ``run_dir``; ``steps`` may raise its total, nothing else changes."""
         last = Path(run_dir) / "checkpoints" / checkpoint.LAST
         if not last.is_file():
-            raise RunFolderError(f"{run_dir}: nothing to resume (no {last})")
+            raise RunFolderError(f"nothing to resume (no {last}): start a new run there, or choose another --out",
+                                 run_dir)
         state = checkpoint.load(last)
+        # a damaged metrics.csv is refused before the slow part, and before anything is changed
+        state["metrics"] = read_metrics(Path(run_dir) / "metrics.csv", state["step"])
         if steps is not None:
             state["config"].steps = steps
             state["config"].validate()
@@ -141,17 +171,10 @@ class Trainer:
         self.rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
         self.best_psnr = state.get("best_psnr", -math.inf)
-        self._drop_metrics_after(self.step)
-
-    def _drop_metrics_after(self, step: int) -> None:
-        """Rows logged after the checkpoint will be logged again by the resumed run."""
-        path = self.run_dir / "metrics.csv"
-        if path.exists():
-            with path.open(newline="") as handle:
-                rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= step]
-            path.unlink()
-            for row in rows:
-                self._append_metrics(row)
+        self.saved_step = self.step
+        # Rows logged after the checkpoint will be logged again by the resumed run.
+        header, self.metric_rows = state["metrics"]
+        self.metric_fields += [name for name in header if name not in METRIC_FIELDS]
 
     def _resolve_precision(self, state: dict | None) -> str:
         if state and "precision" in state:
@@ -215,6 +238,10 @@ class Trainer:
                 tick = time.perf_counter()
                 losses = self._optimize(self.model, self.optimizer, *self._batch(), self.precision,
                                         lr=learning_rate(config, self.step))
+                if not math.isfinite(losses["loss"]):
+                    terms = ", ".join(f"{key} {value}" for key, value in losses.items() if not math.isfinite(value))
+                    raise TrainingDiverged(f"the loss is {losses['loss']} at step {self.step + 1} ({terms}); "
+                                           f"training stopped, {self._kept()}; try a lower lr", self.run_dir)
                 self.step += 1
                 elapsed = time.perf_counter() - started
                 pairs_per_s = (self.step - started_step) * config.batch_size / max(elapsed, 1e-9)
@@ -252,9 +279,31 @@ class Trainer:
             self.callbacks.on_checkpoint({"step": step, "path": str(self.last_checkpoint)})
 
     def save(self, path: Path) -> None:
-        checkpoint.save(path, model=self.model, optimizer=self.optimizer, step=self.step,
-                        config=self.config, rng=self.rng,
-                        extra={"precision": self.precision, "best_psnr": self.best_psnr})
+        """A checkpoint of now; never one of weights that are no longer finite."""
+        if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
+            raise TrainingDiverged(f"the weights are not finite at step {self.step}; training stopped, "
+                                   f"{self._kept()}; try a lower lr", self.run_dir)
+        with self._writing():
+            checkpoint.save(path, model=self.model, optimizer=self.optimizer, step=self.step,
+                            config=self.config, rng=self.rng,
+                            extra={"precision": self.precision, "best_psnr": self.best_psnr})
+        if path == self.last_checkpoint:
+            self.saved_step = self.step
+
+    def _kept(self) -> str:
+        if not self.last_checkpoint.is_file():
+            return "no checkpoint was written"
+        return f"the last checkpoint (step {self.saved_step}) is kept"
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write into the run folder: a failure (a full disk) stops training in one line that
+        names the file and says which checkpoint is kept."""
+        try:
+            yield
+        except OutputError as error:
+            raise RunFolderError(f"{error.problem}; training stopped at step {self.step}, {self._kept()}: make room, "
+                                 "then continue with --resume", error.path) from None
 
     # -- validation and samples -------------------------------------------------------------
     def validate(self) -> dict[str, float]:
@@ -290,19 +339,20 @@ class Trainer:
         grid = torch.cat([torch.cat(list(column), dim=1) for column in columns], dim=2)
         image = (grid.clamp(0, 1).permute(1, 2, 0).float().cpu().numpy() * 255).round().astype(np.uint8)
         path = self.run_dir / "samples" / f"step_{self.step:07d}.png"
-        cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        encoded, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        if not encoded:
+            raise RunFolderError("could not encode the sample image", path)
+        with self._writing():
+            write_bytes(path, png.tobytes())
         return path
 
     def _write_config(self) -> None:
         payload = {**self.config.to_dict(), "device": self.device, "precision_used": self.precision}
-        (self.run_dir / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
+        with self._writing():
+            write_json(self.run_dir / "config.json", payload)
 
     def _append_metrics(self, row: dict) -> None:
-        path = self.run_dir / "metrics.csv"
-        new = not path.exists()
-        with path.open("a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=METRIC_FIELDS)
-            if new:
-                writer.writeheader()
-            writer.writerow({key: (f"{value:.6g}" if isinstance(value, float) else value)
-                             for key, value in row.items()})
+        self.metric_rows.append({key: (f"{value:.6g}" if isinstance(value, float) else value)
+                                 for key, value in row.items()})
+        with self._writing():
+            write_metrics(self.run_dir / "metrics.csv", self.metric_fields, self.metric_rows)

@@ -8,6 +8,9 @@ loaded, and kept in memory as uint8 (12 KiB a frame at 64x64).
 
 from __future__ import annotations
 
+import os
+import stat
+
 import numpy as np
 
 from training.data.mnist import DataError
@@ -15,6 +18,25 @@ from workstation.media import Clip, MediaError, fit
 
 SPLITS = ("train", "val")
 VALIDATION_SHARE = 0.1
+
+
+SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                 (stat.S_ISBLK, "a block device"))
+
+
+def refuse_special_file(path: str | os.PathLike[str]) -> None:
+    """DataError unless ``path`` is a regular file or a folder (or missing, which the reader says):
+    a named pipe would block the decoder forever, beyond the reach of Ctrl-C."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise DataError(f"cannot read it ({error.strerror or error})", path) from None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = next((name for test, name in SPECIAL_FILES if test(mode)), "a special file")
+    raise DataError(f"not a regular file or folder ({kind}): name a video, GIF, image or image folder", path)
 
 
 class ClipPairs:
@@ -33,6 +55,7 @@ class ClipPairs:
             raise DataError("no clips to train on: name at least one with --clip")
         train, val = [], []
         for path in paths:
+            refuse_special_file(path)
             try:
                 frames = [fit(frame, image_size, fit_mode) for frame in Clip(path, cache_frames=0).frames()]
             except MediaError as error:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from workstation.errors import StopframeError
+
 IMAGE_FILES = {
     "train": "train-images-idx3-ubyte.gz",
     "test": "t10k-images-idx3-ubyte.gz",
@@ -14,7 +16,7 @@ IMAGE_FILES = {
 IMAGE_MAGIC = 2051
 
 
-class DataError(RuntimeError):
+class DataError(StopframeError, RuntimeError):
     """Input data is missing or malformed; the message is one line naming the file."""
 
 
