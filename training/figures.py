@@ -3,6 +3,8 @@ offers the bundle's four functions. Images are uint8 RGB [H, W, 3], scaled up fo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -38,8 +40,14 @@ def image_grid(rows: list[np.ndarray], labels: list[str] | None = None, scale: i
 
 
 def save_rgb(image: np.ndarray, path) -> None:
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"{path}: could not write the image")
+    """Encode in memory, write with Python (so a full disk is an OSError naming its reason; callers
+    pass a temporary of workstation.safe_write.output_file)."""
+    suffix = Path(path).suffix or ".png"
+    encoded, data = cv2.imencode(suffix, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not encoded:
+        raise OSError(f"{path}: could not encode the image as {suffix}")
+    with open(path, "wb") as stream:
+        stream.write(data.tobytes())
 
 
 def _lively_video(dataset: MovingMNIST, rng: np.random.Generator) -> Video:
