@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workstation import __version__
-from workstation.commands import UserError, add_demo_project, add_render
+from workstation.commands import add_demo_project, add_render
 from workstation.errors import StopframeError, one_line
 from workstation.locations import DATA_DIR_VARIABLE, mnist_dir
 
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.run(args)
-    except (StopframeError, UserError) as error:  # every error a user can cause: one line
+    except StopframeError as error:  # every error a user can cause: one line
         print(f"stopframe: {one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
