@@ -1,16 +1,22 @@
 """export/frames.py: write frame sequences as PNG folders, MP4 and GIF, then read them back with OpenCV."""
 
+import dataclasses
+import errno
 import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from export.frames import FORMATS, ExportError, FrameWriter, output_exists, write_frames
+from export.frames import FORMATS, FrameWriteError, FrameWriter, output_exists, write_frames
+from tests.faults import failing_writes, fill, remount_read_only, small_filesystem
+from workstation.errors import StopframeError
 
 BACKGROUND = (0.2, 0.4, 0.8)  # RGB, exact in 8 bits: 51, 102, 204
 FPS = 12
@@ -54,7 +60,8 @@ def read_gif(path):
 
 
 def leftovers(folder):
-    return sorted(p.name for p in folder.iterdir() if ".partial." in p.name)
+    """Temporaries and locks: the hidden files a writer makes beside its output."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
 # -- PNG ------------------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def test_existing_file_needs_force(tmp_path, fmt):
     target = tmp_path / f"out.{fmt}"
     target.write_bytes(b"precious")
     assert output_exists(target, fmt)
-    with pytest.raises(ExportError, match=re.escape(f"{target} exists; pass --force to overwrite it")):
+    with pytest.raises(FrameWriteError, match=re.escape(f"{target}: exists; pass --force to overwrite it")):
         write_frames(square_frames(2), target, fmt, FPS, 2)
     assert target.read_bytes() == b"precious"
     write_frames(square_frames(3), target, fmt, FPS, 3, force=True)
@@ -182,7 +189,7 @@ def test_png_folder_force_removes_only_frame_files(tmp_path):
     (folder / "frame_cover.png").write_bytes(b"not a frame")
     (folder / "frame_0003.png.bak").write_bytes(b"backup")
     assert output_exists(folder, "png")
-    with pytest.raises(ExportError, match="exists; pass --force to overwrite it"):
+    with pytest.raises(FrameWriteError, match="exists; pass --force to overwrite it"):
         FrameWriter(folder, "png", FPS, 12)
     assert len(list(folder.glob("frame_*.png"))) == 21  # untouched by the refusal
 
@@ -233,12 +240,12 @@ def test_failed_render_leaves_existing_file_untouched(tmp_path, fmt):
 
 
 def test_unknown_format_names_the_allowed_values(tmp_path):
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(FrameWriteError) as info:
         FrameWriter(tmp_path / "x.avi", "avi", FPS, 3)
     message = str(info.value)
     assert "avi" in message and str(tmp_path / "x.avi") in message
     assert all(fmt in message for fmt in FORMATS) and "\n" not in message
-    with pytest.raises(ExportError, match="png, mp4, gif"):
+    with pytest.raises(FrameWriteError, match="png, mp4, gif"):
         output_exists(tmp_path / "x.avi", "avi")
 
 
@@ -246,7 +253,7 @@ def test_unknown_format_names_the_allowed_values(tmp_path):
                                           (dict(scale=1.5), "scale")])
 def test_bad_arguments(tmp_path, kwargs, text):
     values = dict(fps=FPS, frame_count=3, scale=1) | kwargs
-    with pytest.raises(ExportError, match=text):
+    with pytest.raises(FrameWriteError, match=text):
         FrameWriter(tmp_path / "x.mp4", "mp4", **values)
     assert list(tmp_path.iterdir()) == []
 
@@ -254,7 +261,7 @@ def test_bad_arguments(tmp_path, kwargs, text):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_mismatched_frame_sizes(tmp_path, fmt):
     target = tmp_path / f"out.{fmt}"
-    with pytest.raises(ExportError, match="all frames must share one size"):
+    with pytest.raises(FrameWriteError, match="all frames must share one size"):
         with FrameWriter(target, fmt, FPS, 2) as writer:
             writer.write(square_frames(1, 64, 64)[0])
             writer.write(square_frames(1, 32, 64)[0])
@@ -264,9 +271,9 @@ def test_mismatched_frame_sizes(tmp_path, fmt):
 
 def test_bad_frame_layout_is_rejected(tmp_path):
     with FrameWriter(tmp_path / "f", "png", FPS, 1) as writer:
-        with pytest.raises(ExportError, match=r"\[3, H, W\]"):
+        with pytest.raises(FrameWriteError, match=r"\[3, H, W\]"):
             writer.write(np.zeros((64, 64, 3), np.float32))
-        with pytest.raises(ExportError, match="float"):
+        with pytest.raises(FrameWriteError, match="float"):
             writer.write(np.zeros((3, 64, 64), np.uint8))
         writer.write(np.zeros((3, 8, 8), np.float32))
 
@@ -274,7 +281,7 @@ def test_bad_frame_layout_is_rejected(tmp_path):
 @pytest.mark.parametrize("fmt", ["mp4", "gif"])
 def test_missing_parent_folder_is_a_clear_error(tmp_path, fmt):
     target = tmp_path / "nowhere" / f"out.{fmt}"
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(StopframeError) as info:
         write_frames(square_frames(2), target, fmt, FPS, 2)
     assert str(target) in str(info.value) and "\n" not in str(info.value)
     assert not (tmp_path / "nowhere").exists()
@@ -283,7 +290,7 @@ def test_missing_parent_folder_is_a_clear_error(tmp_path, fmt):
 def test_png_path_that_is_a_file_is_a_clear_error(tmp_path):
     target = tmp_path / "frames"
     target.write_bytes(b"x")
-    with pytest.raises(ExportError, match="not a folder"):
+    with pytest.raises(FrameWriteError, match="not a folder"):
         FrameWriter(target, "png", FPS, 2, force=True)
     assert target.read_bytes() == b"x"
 
@@ -296,14 +303,14 @@ def test_unwritable_folder_is_a_clear_error(tmp_path, fmt):
     locked.chmod(0o500)
     try:
         target = locked / ("frames" if fmt == "png" else f"out.{fmt}")
-        with pytest.raises(ExportError, match=re.escape(str(locked))):
+        with pytest.raises(FrameWriteError, match=re.escape(str(locked))):
             write_frames(square_frames(2), target, fmt, FPS, 2)
     finally:
         locked.chmod(0o700)
 
 
 def test_no_frames_is_an_error(tmp_path):
-    with pytest.raises(ExportError, match="no frames"):
+    with pytest.raises(FrameWriteError, match="no frames"):
         write_frames([], tmp_path / "empty.mp4", "mp4", FPS, 0)
     assert list(tmp_path.iterdir()) == []
 
@@ -346,36 +353,28 @@ def test_writer_context_manager_returns_path(tmp_path):
     assert writer.close() == tmp_path / "w.mp4"
     images, fps = read_mp4(tmp_path / "w.mp4")
     assert len(images) == 2 and fps == pytest.approx(24, abs=0.01)
-    with pytest.raises(ExportError, match="closed"):
+    with pytest.raises(FrameWriteError, match="closed"):
         writer.write(square_frames(1)[0])
 
 
-def test_opencv_write_failures_become_export_errors(tmp_path, monkeypatch):
-    """Failures OpenCV only reports by a return value (full disk, codec missing) name the path."""
+def test_encoder_failures_become_one_line_naming_the_output(tmp_path, monkeypatch):
+    """Failures an encoder only reports by a return value or its own exception (codec missing)."""
+    import export.frames.encoders as encoders
 
-    class ClosedWriter:
-        def __init__(self, *args):
-            pass
-
-        def isOpened(self):
-            return False
-
-        def release(self):
-            pass
-
-    monkeypatch.setattr(cv2, "VideoWriter", ClosedWriter)
-    with pytest.raises(ExportError, match=re.escape(str(tmp_path / "v.mp4"))):
+    monkeypatch.setattr(encoders, "MP4_CODEC", "no-such-codec")
+    with pytest.raises(FrameWriteError, match=re.escape(str(tmp_path / "v.mp4"))) as info:
         write_frames(square_frames(2), tmp_path / "v.mp4", "mp4", FPS, 2)
+    assert "\n" not in str(info.value)
 
-    monkeypatch.setattr(cv2, "imwriteanimation", lambda *args: False)
-    with pytest.raises(ExportError, match=re.escape(str(tmp_path / "a.gif"))):
+    monkeypatch.setattr(cv2, "imencodeanimation", lambda *args: (False, None))
+    with pytest.raises(FrameWriteError, match=re.escape(str(tmp_path / "a.gif"))):
         write_frames(square_frames(2), tmp_path / "a.gif", "gif", FPS, 2)
 
-    monkeypatch.setattr(cv2, "imwrite", lambda *args: False)
-    with pytest.raises(ExportError, match=re.escape(str(tmp_path / "f" / "frame_0000.png"))):
+    monkeypatch.setattr(cv2, "imencode", lambda *args: (False, None))
+    with pytest.raises(FrameWriteError, match=re.escape(str(tmp_path / "f"))):
         write_frames(square_frames(2), tmp_path / "f", "png", FPS, 2)
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]  # no partial files
+    assert list(tmp_path.iterdir()) == []  # no temporaries, no staging folder, no lock
 
 
 def test_module_imports_neither_torch_nor_qt():
@@ -384,3 +383,174 @@ def test_module_imports_neither_torch_nor_qt():
             "assert not bad, bad")
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
+
+
+# -- safety: full and read-only disks, the user's files, two writers (issue 12) --------------------
+
+
+def noisy_frames(count=24, size=64, seed=0):
+    """Frames that compress badly, so even a few of them need many kilobytes on disk."""
+    rng = np.random.default_rng(seed)
+    return [rng.random((3, size, size), dtype=np.float32) for _ in range(count)]
+
+
+def target_for(folder, fmt, name="keep"):
+    return folder / (name if fmt == "png" else f"{name}.{fmt}")
+
+
+def contents(target):
+    """Everything at ``target``: the bytes of a file, or of each file of a folder by name."""
+    if target.is_dir():
+        return {p.name: p.read_bytes() for p in sorted(target.iterdir())}
+    return target.read_bytes()
+
+
+def assert_one_line(error, *fragments):
+    message = str(error)
+    assert "\n" not in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS], ids=["full", "read-only"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_failing_disk_keeps_the_previous_output(tmp_path, fmt, code):
+    """Writes that fail part-way (injected) end in one line naming the output and the reason; the
+    previous output stays as it was and nothing else is left behind."""
+    target = target_for(tmp_path, fmt)
+    write_frames(square_frames(5), target, fmt, FPS, 5)
+    before = contents(target)
+    with failing_writes(tmp_path, code, after_bytes=3000), pytest.raises(StopframeError) as info:
+        write_frames(noisy_frames(12), target, fmt, FPS, 12, scale=2, force=True)
+    assert_one_line(info.value, str(target), os.strerror(code))
+    assert contents(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_real_full_disk_keeps_the_previous_output(fmt):
+    with small_filesystem(1024 * 1024) as disk:
+        target = target_for(disk, fmt)
+        write_frames(square_frames(3), target, fmt, FPS, 3)
+        before = contents(target)
+        fill(disk, leave_bytes=32 * 1024)
+        with pytest.raises(StopframeError) as info:
+            write_frames(noisy_frames(24), target, fmt, FPS, 24, scale=4, force=True)
+        assert_one_line(info.value, str(target), "No space left on device")
+        assert contents(target) == before
+        assert sorted(p.name for p in disk.iterdir()) == sorted([target.name, "filler.bin"])
+
+
+def test_a_real_read_only_disk_keeps_the_previous_output():
+    with small_filesystem(1024 * 1024) as disk:
+        target = disk / "keep.mp4"
+        write_frames(square_frames(3), target, "mp4", FPS, 3)
+        before = target.read_bytes()
+        remount_read_only(disk)
+        with pytest.raises(StopframeError) as info:
+            write_frames(square_frames(6), target, "mp4", FPS, 6, force=True)
+        assert_one_line(info.value, str(target), "Read-only file system")
+        assert target.read_bytes() == before and sorted(p.name for p in disk.iterdir()) == ["keep.mp4"]
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "gif"])
+def test_a_video_that_does_not_read_back_is_refused(tmp_path, fmt, monkeypatch):
+    """The new file is read back by the project's own reader (frame count and size) before it
+    replaces the old one: here the reader finds a frame short."""
+    import workstation.media
+
+    target = target_for(tmp_path, fmt)
+    write_frames(square_frames(3), target, fmt, FPS, 3)
+    before = target.read_bytes()
+    real_probe = workstation.media.probe
+
+    def short_by_one(path, *args, **kwargs):
+        info = real_probe(path, *args, **kwargs)
+        return dataclasses.replace(info, frame_count=info.frame_count - 1)
+
+    monkeypatch.setattr(workstation.media, "probe", short_by_one)
+    with pytest.raises(StopframeError) as info:
+        write_frames(square_frames(6), target, fmt, FPS, 6, force=True)
+    assert_one_line(info.value, str(target), "5 frames", "6")
+    assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "gif"])
+def test_files_named_like_temporaries_are_never_touched(tmp_path, fmt):
+    theirs = {f"intro.partial.{fmt}": b"mine", f"intro.{fmt}.partial": b"mine too",
+              f".intro.{fmt}.partial.{fmt}": b"hidden", "intro.partial": b"plain"}
+    for name, data in theirs.items():
+        (tmp_path / name).write_bytes(data)
+    target = tmp_path / f"intro.{fmt}"
+    write_frames(square_frames(3), target, fmt, FPS, 3)
+
+    def broken_render():
+        yield from square_frames(2)
+        raise RuntimeError("model crashed")
+
+    with pytest.raises(RuntimeError, match="model crashed"):
+        write_frames(broken_render(), target, fmt, FPS, 3, force=True)
+    assert {name: (tmp_path / name).read_bytes() for name in theirs} == theirs
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*theirs, target.name])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_two_writers_at_once_one_wins_the_other_says_so(tmp_path, fmt):
+    """Two renders to the same output at the same time: one succeeds, the other fails in one line
+    at once (the claim), and the output holds the winner's frames only."""
+    target = target_for(tmp_path, fmt, "shared")
+    outcomes: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def frames_holding_on(count):
+        for index, frame in enumerate(square_frames(count)):
+            yield frame
+            if index == 0:  # keep writing until the other writer has finished, one way or the other
+                deadline = time.monotonic() + 5
+                while len(outcomes) == 0 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+
+    def render(name, count):
+        start.wait(timeout=10)
+        try:
+            write_frames(frames_holding_on(count), target, fmt, FPS, count, force=True)
+            outcomes[name] = count
+        except StopframeError as error:
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=render, args=(name, count)) for name, count in (("a", 4), ("b", 7))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    winners = [value for value in outcomes.values() if isinstance(value, int)]
+    losers = [value for value in outcomes.values() if isinstance(value, StopframeError)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert_one_line(losers[0], str(target), "another Stopframe process")
+    if fmt == "png":
+        assert len(list(target.glob("frame_*.png"))) == winners[0]
+    elif fmt == "mp4":
+        assert len(read_mp4(target)[0]) == winners[0]
+    else:
+        assert len(read_gif(target)[0]) == winners[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no lock or temporary left
+
+
+def test_an_output_size_over_the_limit_is_refused_before_anything_is_written(tmp_path):
+    target = tmp_path / "out" / "frames"
+    with pytest.raises(StopframeError) as info:
+        with FrameWriter(target, "png", FPS, 3, scale=100_000) as writer:
+            writer.write(square_frames(1)[0])
+    assert_one_line(info.value, str(target), "16384")
+    with pytest.raises(StopframeError) as info:
+        FrameWriter(target, "png", FPS, 3, scale=300, frame_size=(64, 64))
+    assert_one_line(info.value, str(target), "16384", "256")
+    assert list(tmp_path.iterdir()) == []  # not even the parent folder
+
+
+def test_a_gif_too_large_to_hold_in_memory_is_refused_at_once(tmp_path):
+    target = tmp_path / "long.gif"
+    with pytest.raises(StopframeError) as info:
+        FrameWriter(target, "gif", FPS, 10**9, scale=4, frame_size=(64, 64))
+    assert_one_line(info.value, str(target), "GIF", "mp4")
+    assert list(tmp_path.iterdir()) == []

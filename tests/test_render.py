@@ -129,3 +129,145 @@ def test_a_project_whose_clip_is_missing(studio, tmp_path):
 
 def test_an_unknown_shot_names_the_shots_there_are(studio, tmp_path):
     assert_one_line_exit_2(run_cli("render", str(studio), "--shot", "outro", "--out", str(tmp_path / "x")), "intro")
+
+
+# -- in-process `render`: what a hostile user can do (issue 12) -------------------------------------
+# These run main.main in this interpreter (no new process each) on the demo project and its bundled model.
+
+
+@pytest.fixture
+def demo(tmp_path):
+    from workstation.demo_project import write_demo_project
+
+    return write_demo_project(tmp_path / "demo")
+
+
+def render_in_process(capsys, project, *args):
+    """(exit code, the lines written to stderr) of `stopframe render PROJECT ARGS --quiet`."""
+    import main
+
+    code = main.main(["render", str(project), *map(str, args), "--quiet"])
+    return code, capsys.readouterr().err.splitlines()
+
+
+def assert_fails_in_one_line(code, lines, *fragments):
+    """Exit 2, no traceback, and one error line (after the device line when rendering had begun)."""
+    assert code == 2, lines
+    errors = [line for line in lines if not line.startswith("stopframe: rendering on")]
+    assert len(errors) == 1 and "Traceback" not in "\n".join(lines), lines
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+
+
+def with_shot_length(project_path, length):
+    project = document.load_project(project_path)
+    project.shots[0].length = length
+    document.save_project(project, project_path)
+    return project.shots[0].name
+
+
+def test_render_onto_a_full_disk_fails_in_one_line_and_keeps_the_old_video(demo, tmp_path, capsys):
+    from tests.faults import failing_writes
+
+    out = tmp_path / "keep.mp4"
+    assert render_in_process(capsys, demo, "--shot", "demo", "--out", out, "--format", "mp4")[0] == 0
+    before = out.read_bytes()
+    with failing_writes(tmp_path, after_bytes=2000):
+        code, lines = render_in_process(capsys, demo, "--shot", "demo", "--out", out, "--format", "mp4",
+                                        "--scale", "4", "--force")
+    assert_fails_in_one_line(code, lines, str(out), "No space left on device")
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "keep.mp4"]
+
+
+def test_render_onto_a_real_full_disk_fails_in_one_line_and_keeps_the_old_video(demo, capsys):
+    from tests.faults import fill, small_filesystem
+
+    with small_filesystem(1024 * 1024) as disk:
+        out = disk / "keep.mp4"
+        assert render_in_process(capsys, demo, "--shot", "demo", "--out", out, "--format", "mp4")[0] == 0
+        before = out.read_bytes()
+        assert len(read_video_frames(out)) == 24
+        fill(disk, leave_bytes=24 * 1024)
+        code, lines = render_in_process(capsys, demo, "--shot", "demo", "--out", out, "--format", "mp4",
+                                        "--scale", "8", "--force")
+        assert_fails_in_one_line(code, lines, str(out), "No space left on device")
+        assert out.read_bytes() == before
+        assert sorted(p.name for p in disk.iterdir()) == ["filler.bin", "keep.mp4"]
+
+
+def test_a_render_while_another_process_writes_the_same_output_fails_in_one_line(demo, tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "shared.mp4"
+    holder = ("import sys; import numpy as np; from export.frames import FrameWriter\n"
+              "with FrameWriter(sys.argv[1], 'mp4', 12, 3) as writer:\n"
+              "    print('writing', flush=True); sys.stdin.readline()\n"
+              "    for _ in range(3): writer.write(np.zeros((3, 64, 64), np.float32))\n")
+    child = subprocess.Popen([sys.executable, "-c", holder, str(out)], cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "writing"
+        code, lines = render_in_process(capsys, demo, "--shot", "demo", "--out", out, "--format", "mp4", "--force")
+        assert_fails_in_one_line(code, lines, str(out), f"pid {child.pid}")
+        assert len(lines) == 1  # refused before rendering began
+    finally:
+        child.communicate("\n", timeout=60)
+    assert child.returncode == 0 and len(read_video_frames(out)) == 3  # the first writer's video
+
+
+def test_a_huge_scale_is_refused_in_one_line_before_allocating(demo, tmp_path, capsys):
+    out = tmp_path / "huge"
+    code, lines = render_in_process(capsys, demo, "--shot", "demo", "--out", out, "--scale", "100000")
+    assert_fails_in_one_line(code, lines, str(out), "16384")
+    assert len(lines) == 1 and not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+
+
+def test_a_shot_of_a_billion_frames_renders_lazily(demo):
+    """The frame requests are built a batch at a time: the first frames of a 10^9-frame shot come
+    at once, in little memory (building every request first ran out of memory)."""
+    import itertools
+    import tracemalloc
+
+    from workstation.rendering import render_shot
+
+    name = with_shot_length(demo, 10**9)
+    project = document.load_project(demo)
+    engine = open_engine(project)
+    tracemalloc.start()
+    try:
+        first = list(itertools.islice(render_shot(engine, project, name), 40))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(first) == 40 and first[0].shape == (3, 64, 64)
+    assert peak < 64 * 1024 * 1024, peak
+
+
+def test_a_gif_of_a_billion_frames_is_refused_at_once(demo, tmp_path, capsys):
+    name = with_shot_length(demo, 10**9)
+    out = tmp_path / "long.gif"
+    code, lines = render_in_process(capsys, demo, "--shot", name, "--out", out, "--format", "gif")
+    assert_fails_in_one_line(code, lines, str(out), "GIF")
+    assert len(lines) == 1 and not out.exists()
+
+
+def test_a_billion_frame_render_starts_and_ctrl_c_leaves_nothing(demo, tmp_path, capsys, monkeypatch):
+    from export.frames import FrameWriter
+
+    name = with_shot_length(demo, 10**9)
+    out = tmp_path / "long"
+    real_write = FrameWriter.write
+
+    def interrupted_after_50(self, frame):
+        if self.frames_written == 50:
+            raise KeyboardInterrupt
+        real_write(self, frame)
+
+    monkeypatch.setattr(FrameWriter, "write", interrupted_after_50)
+    code, lines = render_in_process(capsys, demo, "--shot", name, "--out", out)
+    assert code == 130 and lines[-1] == "stopframe: interrupted", lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]

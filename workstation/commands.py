@@ -9,12 +9,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from workstation.errors import StopframeError
 from workstation.locations import default_demo_folder
 
 Commands = argparse._SubParsersAction  # what ArgumentParser.add_subparsers returns
 
 
-class UserError(Exception):
+class UserError(StopframeError):
     """A problem with what the user gave us: reported in one line, exit code 2."""
 
 
@@ -52,17 +53,19 @@ def command_render(args: argparse.Namespace) -> int:
         frames = parse_range(args.range, shot.length)
     except ValueError as error:
         raise UserError(str(error)) from None
-    if output_exists(args.out, args.format) and not args.force:
-        raise UserError(f"{args.out} exists; pass --force to overwrite it")
+    if output_exists(args.out, args.format) and not args.force:  # the quick refusal, before the model loads
+        raise UserError(f"{args.out}: exists; pass --force to overwrite it")
     engine = open_engine(project, args.fit)
-    print(f"stopframe: {engine.device_line}", file=sys.stderr)
     fps = args.fps or shot.fps
-    with tqdm(total=len(frames), unit="frame", disable=args.quiet) as bar, \
-            FrameWriter(args.out, args.format, fps, len(frames), scale=args.scale, smooth=args.smooth,
-                        force=args.force) as writer:
-        for image in render_shot(engine, project, shot.name, frames):
-            writer.write(image)
-            bar.update(1)
+    # The writer claims the output and checks its size (scale, a GIF's memory) before any frame:
+    # every refusal is the only line the user sees.
+    with FrameWriter(args.out, args.format, fps, len(frames), scale=args.scale, smooth=args.smooth,
+                     force=args.force, frame_size=(engine.image_size, engine.image_size)) as writer:
+        print(f"stopframe: {engine.device_line}", file=sys.stderr)
+        with tqdm(total=len(frames), unit="frame", disable=args.quiet) as bar:
+            for image in render_shot(engine, project, shot.name, frames):
+                writer.write(image)
+                bar.update(1)
     print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)
     return 0
 

@@ -6,7 +6,7 @@ The GUI's export and `main.py render` share this code; it knows nothing of Qt.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,12 +69,19 @@ def open_engine(project: document.Project, fit_mode: str = "crop") -> Engine:
     return Engine(bundle, frames)
 
 
-def render_shot(engine: Engine, project: document.Project, shot: str, frames: range | None = None,
+def render_shot(engine: Engine, project: document.Project, shot: str, frames: Sequence[int] | None = None,
                 layer: str = "both") -> Iterator[np.ndarray]:
-    """The shot's frames as float32 [3, S, S], rendered in batches, yielded in order."""
-    requests = document.render_requests(project, shot, frames)
-    for start in range(0, len(requests), RENDER_BATCH):
-        yield from engine.render_requests(requests[start : start + RENDER_BATCH], layer)
+    """The shot's frames (all, or ``frames``: a range or any sequence of frame numbers) as float32
+    [3, S, S], yielded in order.
+
+    Lazy: the requests are built a batch of RENDER_BATCH at a time, so a shot of 10^9 frames costs
+    no more memory than one of 16. The first and last frame numbers are checked before the first frame is rendered."""
+    indices = range(project.shot(shot).length) if frames is None else frames
+    if len(indices):
+        document.render_requests(project, shot, [indices[0], indices[-1]])  # raises if out of range
+    for start in range(0, len(indices), RENDER_BATCH):
+        batch = indices[start : start + RENDER_BATCH]
+        yield from engine.render_requests(document.render_requests(project, shot, batch), layer)
 
 
 def parse_range(text: str | None, length: int) -> range:

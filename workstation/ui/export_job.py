@@ -1,7 +1,9 @@
 """Exporting a shot to PNG frames, MP4 or GIF in a worker thread, with progress and cancel.
 
 The job renders a copy of the project taken when it starts, with an engine of its own, so the
-animator can keep editing (and the Canvas keep rendering) while it runs."""
+animator can keep editing (and the Canvas keep rendering) while it runs. It replaces an existing
+output only when told to (``overwrite``), which File > Export Shot... does only after asking
+(``ask_to_replace``); the output is written safely (export/frames, workstation/safe_write.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from export.frames import ExportError, FrameWriter
+from export.frames import FrameWriter, output_exists
 from workstation import project as doc
-from workstation.bundle import BundleError
+from workstation.errors import StopframeError, one_line
 from workstation.logs import log_error
-from workstation.media import MediaError
 from workstation.rendering import open_engine, render_shot
+from workstation.ui import dialogs
 
 
 class _Cancelled(Exception):
@@ -31,10 +33,11 @@ class ExportSignals(QObject):
 
 
 class ExportJob(QRunnable):
-    def __init__(self, project: doc.Project, shot: str, path: str | Path, fmt: str, scale: int = 4):
+    def __init__(self, project: doc.Project, shot: str, path: str | Path, fmt: str, scale: int = 4,
+                 overwrite: bool = False):
         super().__init__()
         self.project = doc.copy_project(project)
-        self.shot, self.path, self.fmt, self.scale = shot, Path(path), fmt, scale
+        self.shot, self.path, self.fmt, self.scale, self.overwrite = shot, Path(path), fmt, scale, overwrite
         self.signals = ExportSignals()
         self._cancel = threading.Event()
 
@@ -45,7 +48,8 @@ class ExportJob(QRunnable):
         try:
             shot = self.project.shot(self.shot)
             engine = open_engine(self.project)
-            with FrameWriter(self.path, self.fmt, shot.fps, shot.length, scale=self.scale, force=True) as writer:
+            with FrameWriter(self.path, self.fmt, shot.fps, shot.length, scale=self.scale, force=self.overwrite,
+                             frame_size=(engine.image_size, engine.image_size)) as writer:
                 for written, image in enumerate(render_shot(engine, self.project, shot.name), start=1):
                     if self._cancel.is_set():
                         raise _Cancelled
@@ -54,8 +58,8 @@ class ExportJob(QRunnable):
         except _Cancelled:
             self.signals.failed.emit("")
             return
-        except (ExportError, doc.ProjectError, BundleError, MediaError, OSError) as problem:
-            self.signals.failed.emit(str(problem).splitlines()[0])
+        except (StopframeError, OSError) as problem:
+            self.signals.failed.emit(one_line(problem))
             return
         except Exception as error:  # a bug: one line, the traceback in the log file, never a crash
             self.signals.failed.emit(log_error(f"export of {self.shot} failed", error))
@@ -63,11 +67,23 @@ class ExportJob(QRunnable):
         self.signals.finished.emit(str(self.path))
 
 
+def ask_to_replace(parent: QWidget | None, path: str | Path, fmt: str) -> bool | None:
+    """The ``overwrite`` to export to ``path`` with: False when nothing is there; when something
+    is, the user is asked: True to replace it, None to keep it (no export)."""
+    if not output_exists(path, fmt):
+        return False
+    what = "The folder" if fmt == "png" else "The file"
+    answer = dialogs.question(parent, "Replace existing export?",
+                              f"{what} {path} already exists. Replace it with the new export?")
+    return True if answer == dialogs.Button.Yes else None
+
+
 def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: str | Path, fmt: str, scale: int,
-                 message: Callable[[str, int], None]) -> tuple[ExportJob, QProgressDialog]:
+                 message: Callable[[str, int], None], overwrite: bool = False) -> tuple[ExportJob, QProgressDialog]:
     """Start an ExportJob on the global thread pool with a progress dialog whose Cancel stops it;
-    ``message(line, milliseconds)`` tells the status bar how it ended. Keep both alive meanwhile."""
-    job = ExportJob(project, shot.name, path, fmt, scale)
+    ``message(line, milliseconds)`` tells the status bar how it ended. Keep both alive meanwhile.
+    An existing output is replaced only with ``overwrite`` (else the job fails in one line)."""
+    job = ExportJob(project, shot.name, path, fmt, scale, overwrite)
     progress = QProgressDialog(f"Exporting {shot.name} to {Path(path).name}…", "Cancel", 0, shot.length, parent)
     progress.setWindowTitle("Export")
     progress.setMinimumDuration(300)

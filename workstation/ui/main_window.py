@@ -16,7 +16,7 @@ from workstation import project as doc
 from workstation.ui import dialogs, edits
 from workstation.ui.canvas import Canvas
 from workstation.ui.document import ProjectDocument
-from workstation.ui.export_job import ExportJob, start_export
+from workstation.ui.export_job import ExportJob, ask_to_replace, start_export
 from workstation.ui.help import HELP_TEXT, ShortcutsDialog, about_text
 from workstation.ui.import_job import ClipImporter, ImportJob
 from workstation.ui.inspector import Inspector
@@ -289,17 +289,19 @@ class MainWindow(QMainWindow):
         if path:
             fmt = EXPORT_FILTERS.get(chosen, "mp4")
             if fmt != "png" and not path.lower().endswith("." + fmt):
-                path += "." + fmt
-            self.export_shot(path, fmt)
+                path += "." + fmt  # before asking: "demo" with the MP4 filter replaces demo.mp4
+            overwrite = ask_to_replace(self, path, fmt)  # None: the user keeps what is there
+            if overwrite is not None:
+                self.export_shot(path, fmt, overwrite=overwrite)
 
-    def export_shot(self, path: str | Path, fmt: str, scale: int = 4) -> ExportJob | None:
+    def export_shot(self, path: str | Path, fmt: str, scale: int = 4, overwrite: bool = False) -> ExportJob | None:
         """Render the current shot to ``path`` (a PNG folder, an MP4 or a GIF) in the background,
         with a progress dialog that can cancel it."""
         shot = self.document.shot()
         if shot is None:
             return None
         self._export = start_export(self, self.document.project, shot, path, fmt, scale,
-                                    self.statusBar().showMessage)  # alive until the next export
+                                    self.statusBar().showMessage, overwrite)  # alive until the next export
         return self._export[0]
 
     def show_problem(self, message: str) -> None:
