@@ -173,3 +173,12 @@ def test_a_stale_lock_is_taken_over(tmp_path):
 def test_a_missing_folder_is_one_line(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_bytes(tmp_path / "nowhere" / "x.json", b"{}")
+
+
+def test_a_claim_that_cannot_be_written_leaves_no_lock(tmp_path):
+    target = tmp_path / "out.json"
+    with failing_writes(tmp_path, errno.ENOSPC, after_bytes=0), pytest.raises(OutputError, match="No space left"):
+        write_bytes(target, b"{}")
+    assert leftovers(tmp_path, set()) == []
+    write_bytes(target, b"{}")  # and the next writer claims it at once
+    assert target.read_bytes() == b"{}"

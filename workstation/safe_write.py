@@ -105,8 +105,11 @@ def _claim(target: Path) -> Path:
             continue
         try:
             os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-        finally:
+        except BaseException:  # e.g. a full disk: the lock exists but holds no PID; take it back
             os.close(fd)
+            os.unlink(lock)
+            raise
+        os.close(fd)
         return lock
     raise OutputBusy(f"could not claim it (the lock {lock} keeps changing hands)", target)
 
