@@ -47,15 +47,18 @@ def open_files(parent: QWidget | None, title: str, folder: str, filters: str) ->
     return QFileDialog.getOpenFileNames(parent, title, folder, filters)[0]
 
 
-def save_file(parent: QWidget | None, title: str, path: str, filters: str) -> tuple[str, str]:
+def save_file(parent: QWidget | None, title: str, path: str, filters: str,
+              confirm_overwrite: bool = True) -> tuple[str, str]:
     """(the path to write, the filter chosen), or ("", "") when cancelled. An answerer returns the
-    path, or (path, filter)."""
+    path, or (path, filter). ``confirm_overwrite=False`` for callers that ask themselves (an export
+    adds its extension after the dialog, then asks), so the user is not asked twice."""
     answered, answer = _answer(Question("save_file", title, filters))
     if answered:
         if isinstance(answer, tuple):
             return str(answer[0]), str(answer[1])
         return str(answer or ""), filters.split(";;")[0]
-    return QFileDialog.getSaveFileName(parent, title, path, filters)
+    options = QFileDialog.Option(0) if confirm_overwrite else QFileDialog.Option.DontConfirmOverwrite
+    return QFileDialog.getSaveFileName(parent, title, path, filters, options=options)
 
 
 def question(parent: QWidget | None, title: str, text: str, buttons: Button = Button.Yes | Button.No,

@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
             return
         folder = self.document.path.parent if self.document.path else self.files.last_folder()
         path, chosen = dialogs.save_file(self, f"Export shot {shot.name!r}", str(folder / shot.name),
-                                         ";;".join(EXPORT_FILTERS))
+                                         ";;".join(EXPORT_FILTERS), confirm_overwrite=False)
         if path:
             fmt = EXPORT_FILTERS.get(chosen, "mp4")
             if fmt != "png" and not path.lower().endswith("." + fmt):
