@@ -1,18 +1,20 @@
 """Project files on disk: load, atomic save (paths rebased onto the file's folder) and autosave.
 
-A save never leaves a half-written file: the bytes go to a temporary file beside the target,
-are fsynced, and renamed over it. The autosave of ``film.stopframe`` is ``film.stopframe.autosave``
-beside it; the editor offers it back when it is newer than the project file (a crash).
+A save never leaves a half-written file: it goes through workstation/safe_write.py (a claimed
+temporary beside the target, fsynced, renamed over it). The autosave of ``film.stopframe`` is
+``film.stopframe.autosave`` beside it; the editor offers it back when it is newer than the project
+file (a crash).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import stat
 from dataclasses import replace
 from pathlib import Path
+
+from workstation.safe_write import OutputError, output_file
 
 from .paths import clip_path, model_path, relative_path
 from .schema import from_dict, to_dict
@@ -59,43 +61,20 @@ def load_project(path: str | os.PathLike[str]) -> Project:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a fresh temporary file beside ``path``, fsync it, rename it over ``path``.
-    On any failure the temporary file is removed and ``path`` is left as it was."""
+    """Write ``data`` over ``path`` through the one safe writer (workstation/safe_write.py): a claimed,
+    fresh temporary beside it, fsynced and renamed over it; on any failure ``path`` is as it was.
+    A symbolic link is written through, and the replaced file's permissions are kept."""
     if path.is_symlink():  # write through the link rather than replacing it
         path = Path(os.path.realpath(path))
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    created = False
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        created = True
-        with open(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        try:  # keep the permissions of the file being replaced
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        except OSError:
-            pass
-        os.replace(temporary, path)
-    except BaseException as error:
-        if created:
-            try:
-                os.unlink(temporary)
+        with output_file(path, overwrite=True) as temporary:
+            temporary.write_bytes(data)
+            try:  # keep the permissions of the file being replaced
+                os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
             except OSError:
                 pass
-        if isinstance(error, OSError):
-            raise ProjectError(f"cannot save: {_reason(error)}", path) from error
-        raise
-    try:  # make the rename itself durable (not possible on every platform)
-        folder = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(folder)
-    except OSError:
-        pass
-    finally:
-        os.close(folder)
+    except OutputError as error:
+        raise ProjectError(f"cannot save: {error.problem}", path) from error
 
 
 def save_project(project: Project, path: str | os.PathLike[str], *, remember: bool = True) -> None:
