@@ -77,3 +77,45 @@ def test_neighbour_key_finds_the_nearest_key_each_way():
     assert [proj.neighbour_key(character, f, 1) for f in (0, 2, 5, 7, 12, 30)] == [2, 7, 7, 12, None, None]
     assert [proj.neighbour_key(character, f, -1) for f in (0, 2, 5, 7, 12, 30)] == [None, None, 2, 2, 7, 12]
     assert proj.neighbour_key(proj.Character("d", proj.FrameRef("clip", 0)), 3, 1) is None
+
+
+def test_set_hidden_returns_the_previous_value_and_keeps_the_character():
+    project = rich_project()
+    shot = project.shots[0]
+    assert proj.set_hidden(shot, "dancer", True) is False
+    assert shot.character("dancer").hidden is True
+    assert proj.set_hidden(shot, "dancer", True) is True  # already hidden: unchanged
+    assert [c.name for c in shot.characters] == ["walker", "dancer", "still"]
+    validate(project)
+    assert proj.set_hidden(shot, "dancer", False) is True
+    assert project == rich_project()
+    with pytest.raises(ProjectError, match="has no character 'ghost'"):
+        proj.set_hidden(shot, "ghost", True)
+
+
+@pytest.mark.parametrize("name, index, previous, order", [
+    ("walker", 2, 0, ["dancer", "still", "walker"]),  # to the front
+    ("still", 0, 2, ["still", "walker", "dancer"]),  # to the back
+    ("dancer", 2, 1, ["walker", "still", "dancer"]),  # one forward
+    ("dancer", 0, 1, ["dancer", "walker", "still"]),  # one backward
+    ("dancer", 1, 1, ["walker", "dancer", "still"]),  # where it is
+    ("walker", 99, 0, ["dancer", "still", "walker"]),  # clamped to the front
+    ("still", -5, 2, ["still", "walker", "dancer"]),  # clamped to the back
+])
+def test_move_character_changes_the_z_order(name, index, previous, order):
+    project = rich_project()
+    shot = project.shots[0]
+    before = [c.name for c in shot.characters]
+    assert proj.move_character(shot, name, index) == previous
+    assert [c.name for c in shot.characters] == order
+    validate(project)
+    proj.move_character(shot, name, previous)  # the undo
+    assert [c.name for c in shot.characters] == before
+    assert project == rich_project()
+
+
+def test_move_character_of_an_unknown_name_changes_nothing():
+    project = rich_project()
+    with pytest.raises(ProjectError, match="has no character 'ghost'"):
+        proj.move_character(project.shots[0], "ghost", 0)
+    assert project == rich_project()

@@ -1,6 +1,7 @@
 """Project files (workstation/project/files.py): load errors, atomic save, autosave, and the
-version 1 fixture that every later format must keep loading."""
+fixtures of every earlier format (version 1, version 2), which must keep loading."""
 
+import json
 import os
 import shutil
 
@@ -38,7 +39,7 @@ def test_file_round_trip_preserves_floats_and_is_pretty(tmp_path):
     assert key.pose.scale == 0.3333333333333333 and key.pose.rotation == -370.5
     assert loaded.clips["street"].fps == 29.97
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 1,')
+    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 2,')
     assert "dance é" in text  # readable, not \u-escaped
     save_project(loaded, path)
     assert path.read_text(encoding="utf-8") == text  # stable output: clean diffs
@@ -192,8 +193,45 @@ def test_version_1_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert files.model_path(project) == tmp_path / "models" / "walker"
 
 
-def test_version_1_file_is_saved_again_byte_for_byte(tmp_path):
+def test_version_1_file_is_saved_again_as_version_2_with_nothing_else_changed(tmp_path):
+    """Saving writes the latest version: the same document, every character "hidden": false."""
     path = tmp_path / "v1.stopframe"
     shutil.copyfile(FIXTURES / "v1.stopframe", path)
     save_project(load_project(path), path)
-    assert path.read_bytes() == (FIXTURES / "v1.stopframe").read_bytes()
+    expected = json.loads((FIXTURES / "v1.stopframe").read_text(encoding="utf-8"))
+    expected["schema_version"] = 2
+    for shot in expected["shots"]:
+        shot["characters"] = [{"name": c.pop("name"), "hidden": False, **c} for c in shot["characters"]]
+    assert path.read_text(encoding="utf-8") == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_version_2_file_loads_into_the_document_it_was_written_from(tmp_path):
+    """tests/fixtures/projects/v2.stopframe: characters in z-order (back to front), some hidden."""
+    path = tmp_path / "v2.stopframe"
+    shutil.copyfile(FIXTURES / "v2.stopframe", path)
+    project = load_project(path)
+    assert project.path == path
+    assert project == Project(
+        clips={"walk": ClipRef("clips/walk.mp4", 10, 25.0, 320, 240),
+               "street": ClipRef("clips/street", 5, 29.97, 64, 64)},
+        model=None,
+        shots=[
+            Shot("crowd", 12, 12.0, FrameRef("street", 0), [
+                Character("back", FrameRef("walk", 0), MotionSource("walk", 0, None, True)),
+                Character("ghost ☃", FrameRef("walk", 5), None,
+                          [Keyframe(0, Pose(tx=-4.0)), Keyframe(11, Pose(tx=4.0, rotation=90.0, scale=0.5))],
+                          "smooth", hidden=True),
+                Character("front", FrameRef("street", 2), MotionSource("street", 1, 4, False), [], "step"),
+            ]),
+            Shot("alone", 1, 24.0, FrameRef("walk", 9), [Character("only", FrameRef("walk", 1), hidden=True)]),
+        ],
+    )
+    assert [c.name for c in proj.render_requests(project, "crowd", [0])[0].characters] == ["back", "front"]
+    assert proj.render_requests(project, "alone")[0].characters == ()
+
+
+def test_version_2_file_is_saved_again_byte_for_byte(tmp_path):
+    path = tmp_path / "v2.stopframe"
+    shutil.copyfile(FIXTURES / "v2.stopframe", path)
+    save_project(load_project(path), path)
+    assert path.read_bytes() == (FIXTURES / "v2.stopframe").read_bytes()

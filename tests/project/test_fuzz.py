@@ -1,6 +1,6 @@
 """Project files under attack, property-based (hypothesis, profile "ci" from tests/conftest.py).
 
-Broken files start from valid ones (``rich_project`` and the version 1 fixture) and are mutated as
+Broken files start from valid ones (``rich_project``, the version 1 and 2 fixtures) and are mutated as
 JSON (keys dropped and added, types swapped, extreme numbers, unicode, deep nesting, raw tokens such
 as NaN) and as bytes (truncated, non-UTF-8 bytes, other encodings). ``load_project`` either succeeds
 or raises ``ProjectError`` with one line naming the file, never another exception; whatever loads
@@ -49,10 +49,11 @@ def no_fsync(monkeypatch):
     monkeypatch.setattr(files.os, "fsync", lambda fd: None)
 
 
-BASES = {"rich": to_dict(rich_project()), "v1": json.loads((FIXTURES / "v1.stopframe").read_text("utf-8"))}
+BASES = {"rich": to_dict(rich_project()), "v1": json.loads((FIXTURES / "v1.stopframe").read_text("utf-8")),
+         "v2": json.loads((FIXTURES / "v2.stopframe").read_text("utf-8"))}
 FIELDS = ["format", "schema_version", "model", "clips", "shots", "path", "frame_count", "fps", "width",
           "height", "name", "length", "background", "characters", "clip", "frame", "source", "motion",
-          "start", "end", "loop", "interpolation", "keyframes", "tx", "ty", "rotation", "scale"]
+          "start", "end", "loop", "interpolation", "keyframes", "tx", "ty", "rotation", "scale", "hidden"]
 # Numbers at the edges of what JSON, floats, ints and the schema's bounds allow.
 EXTREME_NUMBERS = [0, -1, 1, 2**31, 2**53 + 1, 2**63, 2**64, -(2**63), 10**300, -(10**300), 10**4000,
                    1e308, -1e308, 1.7976931348623157e308, 5e-324, -5e-324, -0.0, 0.5, 1e-300, 0.1]
@@ -263,7 +264,8 @@ def characters(draw: st.DrawFn, clips: dict[str, ClipRef]) -> Character:
         motion = MotionSource(clip, start, end, draw(st.booleans()))
     frames = sorted(draw(st.lists(st.integers(0, 2**40), unique=True, max_size=5)))
     keys = [Keyframe(frame, Pose(draw(finite), draw(finite), draw(finite), draw(positive))) for frame in frames]
-    return Character(draw(names), draw(frame_ref(clips)), motion, keys, draw(st.sampled_from(INTERPOLATIONS)))
+    return Character(draw(names), draw(frame_ref(clips)), motion, keys, draw(st.sampled_from(INTERPOLATIONS)),
+                     draw(st.booleans()))
 
 
 @st.composite

@@ -128,3 +128,22 @@ def test_render_requests_trusts_the_document():
     with pytest.raises(ProjectError):
         validate(project)
     assert render_requests(project, "intro") == render_requests(rich_project(), "intro")
+
+
+def test_render_requests_name_the_characters_back_to_front_and_leave_hidden_ones_out():
+    project = rich_project()
+    assert [c.name for c in render_requests(project, "intro", [0])[0].characters] == ["walker", "dancer", "still"]
+    project.shots[0].characters.reverse()  # the z-order: the last is drawn on top
+    assert [c.name for c in render_requests(project, "intro", [0])[0].characters] == ["still", "dancer", "walker"]
+    project.shots[0].character("dancer").hidden = True
+    requests = render_requests(project, "intro")
+    assert all([c.name for c in r.characters] == ["still", "walker"] for r in requests)
+    assert [r.characters[1].motion.frame for r in requests] == [2 + k for k in range(8)]  # walker as before
+    for character in project.shots[0].characters:
+        character.hidden = True
+    assert all(r.characters == () for r in render_requests(project, "intro"))  # the plate alone
+
+
+def test_character_request_name_defaults_to_empty():
+    request = CharacterRequest(FrameRef("walk", 0), None, Pose())
+    assert request.name == "" and request == CharacterRequest(FrameRef("walk", 0), None, Pose(), "")

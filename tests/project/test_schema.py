@@ -79,7 +79,40 @@ def test_load_newer_schema_version(tmp_path):
     path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 7})
     with pytest.raises(ProjectError) as error:
         load_project(path)
-    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (1)"
+    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (2)"
+    assert SCHEMA_VERSION == 2
+    path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 3})
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert one_line(error) == f"{path}: schema version 3 is newer than this Stopframe understands (2)"
+
+
+def test_hidden_is_written_for_every_character_and_read_back():
+    project = rich_project()
+    project.shots[0].characters[1].hidden = True
+    data = to_dict(project)
+    assert [c["hidden"] for c in data["shots"][0]["characters"]] == [False, True, False]
+    assert list(data["shots"][0]["characters"][0])[:2] == ["name", "hidden"]
+    assert from_dict(json.loads(json.dumps(data))) == project
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_hidden_is_optional_and_false_by_default(version):
+    data = to_dict(rich_project())
+    data["schema_version"] = version
+    for character in data["shots"][0]["characters"]:
+        del character["hidden"]
+    assert [c.hidden for c in from_dict(data).shots[0].characters] == [False, False, False]
+
+
+@pytest.mark.parametrize("value, shown", [(1, "1"), ("true", 'string "true"'), (None, "null"), (0, "0")])
+def test_hidden_is_strictly_a_bool(tmp_path, value, shown):
+    data = to_dict(rich_project())
+    data["shots"][0]["characters"][2]["hidden"] = value
+    path = write_json(tmp_path / "p.stopframe", data)
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert one_line(error) == f"{path}: shots[0].characters[2].hidden: expected true or false, got {shown}"
 
 
 def _set(data, location, value):

@@ -20,11 +20,13 @@ from .edits import (
     add_character,
     add_clip,
     add_shot,
+    move_character,
     neighbour_key,
     remove_character,
     remove_clip,
     remove_keyframe,
     remove_shot,
+    set_hidden,
     set_keyframe,
     unique_name,
 )
@@ -66,5 +68,5 @@ __all__ = [
     "clip_path", "model_path", "missing_clips", "clip_users",
     "pose_at", "motion_frame", "render_requests",
     "unique_name", "add_clip", "remove_clip", "add_shot", "remove_shot", "add_character",
-    "remove_character", "set_keyframe", "remove_keyframe", "neighbour_key",
+    "remove_character", "set_hidden", "move_character", "set_keyframe", "remove_keyframe", "neighbour_key",
 ]

@@ -13,7 +13,7 @@ from .values import Character, ClipRef, Keyframe, Project, ProjectError, Shot
 
 __all__ = [
     "unique_name", "add_clip", "remove_clip", "add_shot", "remove_shot", "add_character", "remove_character",
-    "set_keyframe", "remove_keyframe", "neighbour_key",
+    "set_hidden", "move_character", "set_keyframe", "remove_keyframe", "neighbour_key",
 ]
 
 
@@ -78,6 +78,26 @@ def remove_character(shot: Shot, name: str) -> tuple[int, Character]:
     index = shot.characters.index(character)
     del shot.characters[index]
     return index, character
+
+
+def set_hidden(shot: Shot, name: str, hidden: bool) -> bool:
+    """Hide (True) or show (False) the character called ``name`` of ``shot``; returns whether it
+    was hidden before."""
+    character = shot.character(name)
+    previous, character.hidden = character.hidden, bool(hidden)
+    return previous
+
+
+def move_character(shot: Shot, name: str, index: int) -> int:
+    """Move the character called ``name`` to ``index`` of the shot's z-order (0: the back, the last
+    index: the front), clamped: below 0 is the back, past the end the front; returns the index it
+    had before (``move_character(shot, name, previous)`` undoes it)."""
+    character = shot.character(name)
+    previous = shot.characters.index(character)
+    index = max(0, min(int(index), len(shot.characters) - 1))
+    del shot.characters[previous]
+    shot.characters.insert(index, character)
+    return previous
 
 
 def set_keyframe(character: Character, key: Keyframe) -> Keyframe | None:

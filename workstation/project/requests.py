@@ -1,5 +1,6 @@
 """What the engine is asked to draw: one frozen, hashable request per output frame of a shot,
-with each character's source frame, the motion frame and the hand pose at that frame.
+with each character's name, source frame, the motion frame and the hand pose at that frame. The
+characters are the shot's shown ones, in its z-order (back to front); hidden ones are left out.
 
 ``render_requests`` trusts the document (it was validated where it entered: loaded or edited)
 and checks only the frame numbers it is given; it runs several times per displayed frame.
@@ -31,6 +32,7 @@ class CharacterRequest:
     source: FrameRef
     motion: MotionRequest | None
     pose: Pose
+    name: str = ""  # the character's name in its shot ("" for a request not made from a shot)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ def motion_frame(project: Project, motion: MotionSource, k: int) -> int:
 
 def render_requests(project: Project, shot_name: str, frames: Iterable[int] | None = None) -> list[FrameRequest]:
     """The per-frame render requests of a shot: all its frames, or the given ones (a range or any
-    iterable of ints, each within 0..length-1). The project is taken as valid (see the module)."""
+    iterable of ints, each within 0..length-1), each with the shot's shown characters back to
+    front. The project is taken as valid (see the module)."""
     shot = project.shot(shot_name)
     indices = range(shot.length) if frames is None else list(frames)
     for k in indices:
@@ -96,8 +99,10 @@ def render_requests(project: Project, shot_name: str, frames: Iterable[int] | No
                 motion=None if character.motion is None else MotionRequest(
                     character.motion.clip, character.motion.start, motion_frame(project, character.motion, k)),
                 pose=pose_at(character, k),
+                name=character.name,
             )
             for character in shot.characters
+            if not character.hidden
         )
         requests.append(FrameRequest(shot.name, int(k), shot.background, characters))
     return requests

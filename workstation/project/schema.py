@@ -6,13 +6,14 @@ A project file is pretty-printed JSON::
 
     {
       "format": "stopframe-project",
-      "schema_version": 1,
+      "schema_version": 2,
       "model": "models/walker" | null,          # null: the bundled demo model
       "clips": {"walk": {"path": "clips/walk.mp4", "frame_count": 120, "fps": 25.0,
                          "width": 320, "height": 240}, ...},
       "shots": [{"name": "intro", "length": 48, "fps": 24.0,
                  "background": {"clip": "street", "frame": 0},
-                 "characters": [{"name": "walker",
+                 "characters": [{"name": "walker",             # back to front: the last on top
+                                 "hidden": false,               # true: kept, but not drawn
                                  "source": {"clip": "walk", "frame": 3},
                                  "motion": {"clip": "walk", "start": 0, "end": null, "loop": true} | null,
                                  "interpolation": "linear" | "step" | "smooth",
@@ -29,7 +30,8 @@ Every problem is reported as a one-line ``ProjectError`` naming the file (when k
 location of the first problem, e.g. ``/p/a.stopframe: shots[0].characters[1].keyframes[2].scale:
 must be greater than 0, got 0.0``; ``problems.describe_error`` turns pydantic's error into that line.
 A change of the format raises ``SCHEMA_VERSION``; files of older versions must still load (the
-fixture tests/fixtures/projects/v1.stopframe is a version 1 file).
+fixtures tests/fixtures/projects/v<N>.stopframe, one per version). Version 2 added a character's
+"hidden"; a version 1 file has none, and its characters load shown. Saving writes the latest version.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ from .values import (
 __all__ = ["FORMAT", "SCHEMA_VERSION", "from_dict", "to_dict", "validate"]
 
 FORMAT = "stopframe-project"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _HEADER = ("format", "schema_version")
 
 
@@ -243,6 +245,7 @@ class KeyframeSchema(_Schema):
 class CharacterSchema(_Schema):
     value_type = Character
     name: Name
+    hidden: bool = False  # since version 2
     source: FrameRefSchema
     motion: MotionSchema | None = None
     interpolation: Interpolation = "linear"
@@ -324,7 +327,8 @@ def _body(data: object) -> dict[str, Any]:
         at, text = broken
         where = location(at).encode("utf-8", "backslashreplace").decode("utf-8")
         raise ProjectError(f"{where}: not Unicode text (a lone surrogate in {json.dumps(text)[:40]})")
-    # Version 1 is the only one so far; a later version upgrades older bodies here.
+    # A later version upgrades older bodies here. Version 1 needs nothing: a character without
+    # "hidden" (version 2) is shown, which is what every version 1 character was.
     return {key: value for key, value in data.items() if key not in _HEADER}
 
 

@@ -73,20 +73,27 @@ class Keyframe:
 
 @dataclass
 class Character:
+    """One character of a shot. A ``hidden`` character stays in the shot (and its file) with all
+    its keys, but is left out of the render requests: nothing of it is drawn or exported."""
+
     name: str
     source: FrameRef
     motion: MotionSource | None = None
     keyframes: list[Keyframe] = field(default_factory=list)  # sorted by frame, unique frames
     interpolation: str = "linear"  # one of INTERPOLATIONS
+    hidden: bool = False
 
 
 @dataclass
 class Shot:
+    """A shot: its length, speed, background frame and characters. The order of ``characters`` is
+    their z-order: the first is at the back, the last in front (drawn on top of the others)."""
+
     name: str
     length: int  # frames, >= 1
     fps: float  # > 0
     background: FrameRef
-    characters: list[Character] = field(default_factory=list)  # zero characters: the plate alone
+    characters: list[Character] = field(default_factory=list)  # back to front; none: the plate alone
 
     def character(self, name: str) -> Character:
         for character in self.characters:

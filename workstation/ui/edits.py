@@ -150,3 +150,40 @@ def update_motion(document: ProjectDocument, character: str, merge_key: object =
             c.motion = replace(c.motion, **fields)
 
     document.edit_character(f"Motion range of {character}", apply, merge_key, name=character)
+
+
+def set_hidden(document: ProjectDocument, character: str, hidden: bool) -> bool:
+    """Hide or show ``character`` of the current shot as one undo step; False (and no undo step)
+    when it already is so."""
+    shot = document.shot()
+    if shot is None or shot.character(character).hidden == bool(hidden):
+        return False
+    verb = "Hide" if hidden else "Show"
+    document.edit_shot(f"{verb} {character}", lambda s: doc.set_hidden(s, character, bool(hidden)))
+    return True
+
+
+Z_MOVES = {"forward": "Bring {} forward", "backward": "Send {} backward", "front": "Bring {} to front",
+           "back": "Send {} to back"}
+
+
+def z_target(shot: doc.Shot, character: str, where: str) -> tuple[int, int]:
+    """(the index of ``character`` in the shot's z-order, where ``where`` moves it): "forward" and
+    "backward" one place, "front" and "back" to either end; within the shot."""
+    index = shot.characters.index(shot.character(character))
+    last = len(shot.characters) - 1
+    target = {"forward": index + 1, "backward": index - 1, "front": last, "back": 0}[where]
+    return index, max(0, min(target, last))
+
+
+def move_character(document: ProjectDocument, character: str, where: str) -> bool:
+    """Move ``character`` in the current shot's z-order (see ``z_target``) as one undo step; False
+    (and no undo step) when it is already there."""
+    shot = document.shot()
+    if shot is None:
+        return False
+    index, target = z_target(shot, character, where)
+    if target == index:
+        return False
+    document.edit_shot(Z_MOVES[where].format(character), lambda s: doc.move_character(s, character, target))
+    return True

@@ -249,8 +249,8 @@ class Inspector(QWidget):
         shot, character = self.document.shot(), self.document.character()
         self.character_box.clear()
         self.character_box.addItem("(none selected)", None)
-        for c in shot.characters if shot else []:
-            self.character_box.addItem(c.name, c.name)
+        for c in shot.characters if shot else []:  # back to front
+            self.character_box.addItem(f"{c.name} (hidden)" if c.hidden else c.name, c.name)
         self.character_box.setCurrentIndex(max(0, self.character_box.findData(self.document.character_name)))
         self.character_group.setEnabled(character is not None)
         for widget in (self.source, self.motion, self.hold, self.motion_start, self.motion_end, self.motion_loop,

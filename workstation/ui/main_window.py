@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgress
 from workstation import project as doc
 from workstation.ui import dialogs, edits
 from workstation.ui.canvas import Canvas
+from workstation.ui.character_menu import CharacterMenu
 from workstation.ui.document import ProjectDocument
 from workstation.ui.export_job import ExportJob, ask_to_replace, start_export
 from workstation.ui.help import HELP_TEXT, ShortcutsDialog, about_text
@@ -121,6 +122,9 @@ class MainWindow(QMainWindow):
             edit, "Remove &Character", lambda: self._edit_selected(edits.remove_character),
             QKeySequence.StandardKey.Delete)
 
+        self.character_menu = CharacterMenu(bar.addMenu("&Character"), self.document, self._action,
+                                            self._edit_selected)
+
         play = bar.addMenu("&Playback")
         self.play_action = self._action(play, "&Play / Pause", self.player.toggle, "Space")
         self._action(play, "Previous Frame", lambda: self.player.step(-1), [",", "Left"])
@@ -183,6 +187,8 @@ class MainWindow(QMainWindow):
     def _on_changed(self) -> None:
         shot = self.document.shot()
         self.timeline.set_length(shot.length if shot else 1)
+        self.canvas.set_hidden([c.name for c in shot.characters if c.hidden] if shot else [])
+        self.character_menu.refresh()
         self._refresh_keys()
 
     def _on_selection_changed(self) -> None:
