@@ -27,7 +27,7 @@ def tiny_model_config(**overrides):
 def tiny_train_config(**overrides):
     from training.config import TrainConfig
 
-    values = dict(data_dir=str(MNIST_DIR), steps=6, batch_size=4, warmup_steps=2, precision="fp32",
+    values = dict(data_dir=str(MNIST_DIR), steps=6, batch_size=4, warmup_steps=2, precision="fp32", init_from="",
                   val_every=3, val_examples=8, sample_every=3, checkpoint_every=2, model=tiny_model_config())
     values.update(overrides)
     return TrainConfig(**values)
@@ -60,12 +60,22 @@ def trained_looking_model(anchored: bool = True, **config):
 
 @pytest.fixture(scope="session")
 def anchored_bundle(tmp_path_factory):
-    """(model, bundle folder) of a tiny anchored model with the recipe's motion net, exported once
-    per test session."""
+    """(model, bundle folder) of a tiny anchored model with the recipe's motion net and its layered
+    renderer (format 2), exported once per test session."""
     from export.bundle import export_bundle
 
     model = trained_looking_model(anchored=True, motion_input="instance", motion_alignment="registration")
     return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")
+
+
+@pytest.fixture(scope="session")
+def summed_bundle(tmp_path_factory):
+    """(model, bundle folder) as ``anchored_bundle`` with the paper's summed renderer (format 2)."""
+    from export.bundle import export_bundle
+
+    model = trained_looking_model(anchored=True, motion_input="instance", motion_alignment="registration",
+                                  renderer="summed")
+    return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "summed")
 
 
 def run_cli(*args, timeout=300, **options):

@@ -15,7 +15,7 @@ from workstation.media import Clip, fit
 CLIPS = ROOT / "assets" / "demo" / "clips"
 TWO_SWAY, SEVEN_DRIFT = str(CLIPS / "digit-2-sway"), str(CLIPS / "digit-7-drift")
 TINY = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
-        "--set", "val_every=3", "--set", "sample_every=3", "--set", "checkpoint_every=3",
+        "--set", "init_from=\"\"", "--set", "val_every=3", "--set", "sample_every=3", "--set", "checkpoint_every=3",
         "--batch-size", "4", "--precision", "fp32"]
 
 

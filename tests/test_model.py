@@ -1,17 +1,20 @@
 """The model of docs/DESIGN.md ("The model"): shapes, identity start, order dependence, anchored motion, losses."""
 
+import dataclasses
 import math
 
 import pytest
 import torch
 
 from tests.conftest import tiny_model_config
-from training.config import LossOptions, TrainConfig
+from training.config import ConfigError, LossOptions, TrainConfig
+from training.decoders import LOGIT_BOUND, composite, logit_bound
 from training.model import SceneModel, centroid, identity_theta, rotation_linear, theta_about, theta_from, warp
 from training.model import rotation_theta as model_rotation_theta
 
 # The paper's three losses, each weighted 1 (recipes/paper.toml), and the defaults' (the recipe's).
-PAPER_LOSSES = LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.0, alpha_self=0.0, equiv_levels=1)
+PAPER_LOSSES = LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.0, alpha_self=0.0, alpha_plate=0.0,
+                           alpha_bound=0.0, equiv_levels=1)
 DEFAULT_LOSSES = TrainConfig().loss_options()
 
 
@@ -252,14 +255,16 @@ def test_instance_normalised_motion_ignores_a_field_that_is_the_same_everywhere(
 # Each term and L_total for one fixed model and batch, as computed by losses() before it took one
 # LossOptions (flags relative / equiv_levels / self_reconstruction, weights applied by the trainer).
 LOSSES_BEFORE_OPTIONS = {
-    "paper": (dict(motion_input="rms", motion_alignment="none"), PAPER_LOSSES,
+    "paper": (dict(motion_input="rms", motion_alignment="none", renderer="summed"), PAPER_LOSSES,
               dict(scene=0.0831754133105278, equiv=0.00044631457421928644, inv=0.00234628701582551,
                    sparse=0.8371384143829346, self=0.0, total=0.0859680101275444)),
-    "recipe": (dict(motion_input="instance", motion_alignment="registration"), DEFAULT_LOSSES,
+    "recipe": (dict(motion_input="instance", motion_alignment="registration", renderer="summed"),
+               dataclasses.replace(DEFAULT_LOSSES, alpha_plate=0.0, alpha_bound=0.0),
                dict(scene=0.08317471295595169, equiv=0.08294323831796646, inv=0.00234628701582551,
                     sparse=0.8371384143829346, self=0.08334722369909286, total=0.2685542404651642)),
-    "mixed": (dict(motion_input="rms", motion_alignment="none", anchored=False),
-              LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.3, equiv_levels=2),
+    "mixed": (dict(motion_input="rms", motion_alignment="none", anchored=False, renderer="summed"),
+              LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.3, alpha_plate=0.0,
+                          alpha_bound=0.0, equiv_levels=2),
               dict(scene=0.0831754133105278, equiv=0.010631184093654156, inv=0.00234628701582551,
                    sparse=0.8371384143829346, self=0.08334723860025406, total=0.2019016146659851)),
 }
@@ -277,13 +282,88 @@ def test_losses_with_options_are_the_numbers_of_before(case):
 
 
 def test_loss_options_are_the_train_configs_weights_and_levels():
-    config = TrainConfig(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.0, equiv_levels=3)
+    config = TrainConfig(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.0, alpha_plate=3.0,
+                         alpha_bound=0.5, equiv_levels=3)
     assert config.loss_options() == LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1,
-                                                alpha_self=0.0, equiv_levels=3)
+                                                alpha_self=0.0, alpha_plate=3.0, alpha_bound=0.5, equiv_levels=3)
     assert DEFAULT_LOSSES == LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.02, alpha_self=1.0,
-                                         equiv_levels=4)
+                                         alpha_plate=4.0, alpha_bound=1.0, equiv_levels=4)
     torch.manual_seed(0)
     losses = SceneModel(tiny_model_config()).losses(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64),
                                                     config.loss_options())
-    weighted = losses["scene"] + 0.5 * losses["equiv"] + 2.0 * losses["inv"] + 0.1 * losses["sparse"]
+    weighted = (losses["scene"] + 0.5 * losses["equiv"] + 2.0 * losses["inv"] + 0.1 * losses["sparse"]
+                + 3.0 * losses["plate"] + 0.5 * losses["bound"])
     assert torch.equal(losses["total"], weighted) and losses["self"].item() == 0
+    assert losses["plate"].item() > 0
+
+
+def layered_model(opaque: bool = False) -> SceneModel:
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config()).eval()
+    if opaque:  # alpha's pre-sigmoid bias far up: every pixel of the character layer is opaque
+        with torch.no_grad():
+            model.character_decoder.layers[-2].bias[3] = 30.0
+    return model
+
+
+def test_layered_render_is_alpha_over_the_plate():
+    model = layered_model()
+    images = torch.rand(3, 3, 64, 64) * 4 - 2  # outside [0, 1] too: alpha must still stay in it
+    character, background = model.encoder_character(images), model.encoder_background(images)
+    theta = rotation_theta(30, 3)
+    rgb, alpha = model.character_layer(character, theta)
+    plate = model.plate(background)
+    assert rgb.shape == plate.shape == (3, 3, 64, 64) and alpha.shape == (3, 1, 64, 64)
+    assert alpha.min() >= 0 and alpha.max() <= 1
+    expected = alpha * rgb + (1 - alpha) * plate
+    assert torch.allclose(model.render(character, theta, background), expected, atol=1e-6)
+
+
+def test_composite_draws_the_later_character_on_top():
+    plate = torch.zeros(1, 3, 4, 4)
+    red = torch.tensor([1.0, 0, 0]).view(1, 3, 1, 1).expand(1, 3, 4, 4)
+    blue = torch.tensor([0, 0, 1.0]).view(1, 3, 1, 1)
+    left = torch.zeros(1, 1, 4, 4)
+    left[..., :3] = 1  # columns 0-2
+    right = torch.zeros(1, 1, 4, 4)
+    right[..., 1:] = 1  # columns 1-3: the overlap is columns 1-2
+    image = composite(plate, [(red, left), (blue.expand(1, 3, 4, 4), right)])
+    assert image[0, :, 0, 1].tolist() == [0, 0, 1] and image[0, :, 0, 0].tolist() == [1, 0, 0]
+    swapped = composite(plate, [(blue.expand(1, 3, 4, 4), right), (red, left)])
+    assert swapped[0, :, 0, 1].tolist() == [1, 0, 0] and swapped[0, :, 0, 3].tolist() == [0, 0, 1]
+
+
+def test_an_opaque_character_hides_the_plate():
+    model = layered_model(opaque=True)
+    images = torch.rand(2, 3, 64, 64)
+    character, background = model.encoder_character(images), model.encoder_background(images)
+    rgb, alpha = model.character_layer(character, rotation_theta(0, 2))
+    assert torch.all(alpha > 0.999)
+    assert torch.allclose(model.render(character, rotation_theta(0, 2), background), rgb, atol=1e-4)
+
+
+def test_the_plate_term_is_zero_for_a_pair_with_one_background_and_counts_in_the_total():
+    model = layered_model()
+    x = torch.rand(2, 3, 64, 64)
+    assert model.losses(x, x, DEFAULT_LOSSES)["plate"].item() == 0
+    other = model.losses(x, torch.rand(2, 3, 64, 64), DEFAULT_LOSSES)
+    assert other["plate"].item() > 0
+
+
+def test_the_summed_renderer_refuses_the_plate_and_bound_terms():
+    with pytest.raises(ConfigError, match="alpha_plate"):
+        TrainConfig(alpha_bound=0.0, init_from="", model=tiny_model_config(renderer="summed")).validate()
+    with pytest.raises(ConfigError, match="alpha_bound"):
+        TrainConfig(alpha_plate=0.0, init_from="", model=tiny_model_config(renderer="summed")).validate()
+    TrainConfig(alpha_plate=0.0, alpha_bound=0.0, init_from="", model=tiny_model_config(renderer="summed")).validate()
+
+
+def test_the_bound_term_is_zero_within_the_bound_and_walks_a_sunk_alpha_back():
+    assert logit_bound(torch.full((1, 4, 8, 8), LOGIT_BOUND - 0.1)).item() == 0
+    assert logit_bound(torch.full((1, 4, 8, 8), -LOGIT_BOUND - 2.0)).item() == pytest.approx(4.0)
+    model = layered_model(opaque=True)  # alpha's logits at about +30: far past the bound
+    x = torch.rand(2, 3, 64, 64)
+    losses = model.losses(x, x, DEFAULT_LOSSES)
+    assert losses["bound"].item() > 100
+    losses["total"].backward()
+    assert model.character_decoder.layers[-2].bias.grad[3] > 0  # descending it lowers the sunk logit

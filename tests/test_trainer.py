@@ -16,6 +16,7 @@ from training.config import ModelConfig, TrainConfig
 from training.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
+            "--set", "init_from=\"\"",
             "--set", "val_examples=8", "--set", "val_every=5", "--set", "sample_every=5",
             "--set", "checkpoint_every=5", "--batch-size", "4", "--precision", "fp32"]
 
@@ -120,9 +121,9 @@ def test_a_run_folder_is_never_reused_silently(tmp_path):
 def test_validation_scores_the_manipulations(tmp_path):
     trainer = Trainer(tiny_train_config(steps=1), tmp_path / "run")
     scores = trainer.validate()
-    spread = scores.pop("val_theta_spread")
-    assert set(scores) == {"val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr"}
-    assert all(5 < value < 40 for value in scores.values())
+    spread, iou = scores.pop("val_theta_spread"), scores.pop("val_alpha_iou")
+    assert set(scores) == {"val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr", "val_plate_psnr"}
+    assert all(5 < value < 40 for value in scores.values()) and 0 <= iou <= 1
     assert spread > 1e-3  # the registration follows each pair's character from the first step
     net_alone = tiny_model_config(motion_input="rms", motion_alignment="none")
     paper = Trainer(tiny_train_config(steps=1, model=net_alone), tmp_path / "paper")

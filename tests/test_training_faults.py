@@ -23,6 +23,7 @@ from training import checkpoint
 from training.trainer import Trainer
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
+            "--set", "init_from=\"\"",
             "--set", "val_examples=8", "--set", "val_every=3", "--set", "sample_every=3",
             "--set", "checkpoint_every=2", "--set", "warmup_steps=2", "--batch-size", "4", "--precision", "fp32"]
 

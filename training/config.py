@@ -43,6 +43,8 @@ DATASETS = ("mmnist", "clips")
 FIT_MODES = ("crop", "letterbox")
 MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "registration")
+RENDERERS = ("layered", "summed")
+SUMMED_DEMO = "summed-demo"  # init_from: the summed demo model shipped with Stopframe (assets/models/summed)
 
 # Setting values that lost on validation (docs/RESULTS.md section 5), with what to use instead:
 # the centroid alignment's theta diverged from step 3,000; relative losses were worse than absolute.
@@ -58,7 +60,8 @@ ALWAYS = {"relative_losses": False}
 # recipe's values (every key whose default has changed since it was introduced).
 DEFAULTS_BEFORE_THE_RECIPE: dict[str, Any] = {
     "steps": 20_000, "warmup_steps": 200, "alpha_self": 0.0, "alpha_sparse": 0.0, "equiv_levels": 1,
-    "model": {"motion_input": "rms", "motion_alignment": "none"},
+    "alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "",
+    "model": {"motion_input": "rms", "motion_alignment": "none", "renderer": "summed"},
 }
 
 
@@ -76,6 +79,10 @@ class ModelConfig:
     # "registration": T^Z centres the pair on the characters, turns by a soft rotation search and
     # refines with the motion net (SceneModel.registered_motion); "none": the motion net alone
     motion_alignment: str = "registration"
+    # "layered": a character decoder gives RGB and alpha, a background decoder the plate, and the
+    # frame is their composite; "summed": the paper's g(warp(f_c) + f_b), one image from summed
+    # features (the ablation, and format 1 bundles)
+    renderer: str = "layered"
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -86,6 +93,7 @@ class ModelConfig:
         _check_choice("model.motion_input", self.motion_input, MOTION_INPUTS)
         _refuse_removed("model.motion_alignment", self.motion_alignment)
         _check_choice("model.motion_alignment", self.motion_alignment, MOTION_ALIGNMENTS)
+        _check_choice("model.renderer", self.renderer, RENDERERS)
         return self
 
     @property
@@ -98,14 +106,18 @@ class LossOptions:
     """Everything ``SceneModel.losses`` needs to know, from one TrainConfig (``of``).
 
     L_total = L_scene + alpha_equiv L_equiv + alpha_inv L_inv + alpha_sparse L_sparse
-    + alpha_self L_self. ``equiv_levels`` 1 is the paper's L_equiv; more adds blurred levels, each
-    divided by its energy (model.pyramid_equivariance). L_self costs one more render, so it is
-    computed only when it is weighted."""
+    + alpha_self L_self + alpha_plate L_plate. ``equiv_levels`` 1 is the paper's L_equiv; more adds
+    blurred levels, each divided by its energy (model.pyramid_equivariance). L_self costs one more
+    render, so it is computed only when it is weighted. L_plate (the layered renderer only) asks the
+    plates of the two frames of a pair to be equal in image space; L_bound keeps the character
+    decoder's logits within +-LOGIT_BOUND, where the sigmoid still passes a gradient."""
 
     alpha_equiv: float
     alpha_inv: float
     alpha_sparse: float
     alpha_self: float
+    alpha_plate: float
+    alpha_bound: float
     equiv_levels: int
 
     @classmethod
@@ -120,7 +132,7 @@ class TrainConfig:
     clips: list[str] = field(default_factory=list)  # videos, GIFs or image folders (dataset "clips")
     max_gap: int = 4  # dataset "clips": the two frames of a pair are at most this many frames apart
     fit: str = "crop"  # dataset "clips": how a frame becomes square ("crop" or "letterbox")
-    steps: int = 14_000
+    steps: int = 6_000
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -130,6 +142,14 @@ class TrainConfig:
     alpha_self: float = 1.0  # h(x1, x1, x1, x1) = x1: makes f_c carry the character from the start
     alpha_sparse: float = 0.02  # character features silent away from the character (model.sparsity)
     equiv_levels: int = 4  # L_equiv also on features blurred by 1, 2 and 4 cells: gives T^Z a gradient
+    # ||plate(x1) - plate(x2)||^2: without it the plate kept the digit and alpha was a flat tint
+    alpha_plate: float = 4.0
+    # the character decoder's outputs stay within LOGIT_BOUND before the sigmoid: without it alpha
+    # sank to 1e-35 everywhere by step 1,500 (logits near -80) and never came back
+    alpha_bound: float = 1.0
+    # a summed model bundle whose encoders and T^Z start a layered run, and whose renderer starts both
+    # decoders (training/warm_start.py); "" starts from scratch, where alpha never came alive
+    init_from: str = SUMMED_DEMO
     precision: str = "auto"
     seed: int = 0
     val_every: int = 500
@@ -157,13 +177,20 @@ class TrainConfig:
         _check_range("equiv_levels", self.equiv_levels, 1, 5)
         for key in ("val_every", "val_examples", "sample_every", "checkpoint_every"):
             _check_range(key, getattr(self, key), 1, 10**9)
-        for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse", "alpha_self"):
+        for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse", "alpha_self", "alpha_plate",
+                    "alpha_bound"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
                 raise ConfigError(f"{key}={value!r}: must be a finite number >= 0")
         if not self.lr > 0:
             raise ConfigError(f"lr={self.lr!r}: must be a number > 0")
         self.model.validate()
+        if not isinstance(self.init_from, str):
+            raise ConfigError(f"init_from={self.init_from!r}: must be a model bundle folder, {SUMMED_DEMO!r} or \"\"")
+        for key, off in (("alpha_plate", "0"), ("alpha_bound", "0"), ("init_from", '""')):
+            if getattr(self, key) and self.model.renderer != "layered":
+                raise ConfigError(f"{key}={getattr(self, key)!r}: needs model.renderer=\"layered\" "
+                                  f"(set {key}={off} with the summed renderer)")
         return self
 
     def loss_options(self) -> LossOptions:

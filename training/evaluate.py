@@ -53,6 +53,13 @@ class SceneFunctions(Protocol):
     def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray: ...
 
 
+class LayeredSceneFunctions(SceneFunctions, Protocol):
+    """A layered model adds its two decoders: the plate, and the placed character's RGB and alpha."""
+
+    def plate(self, background: np.ndarray) -> np.ndarray: ...
+    def character_layer(self, character: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 def h(scene: SceneFunctions, x_c, x_t1, x_t2, x_b) -> np.ndarray:
     theta = scene.motion(scene.encode_character(x_t1), scene.encode_character(x_t2))
     return scene.render(scene.encode_character(x_c), theta, scene.encode_background(x_b))
@@ -115,6 +122,26 @@ def manipulation_mse(scene: SceneFunctions | None, dataset: MovingMNIST, example
         errors["Baseline: Video frames"].append(per_example_mse(x["x1_i"], x["x1_j"]))
         errors["Baseline: No object"].append(per_example_mse(x["x1_i"], x["bg1"]))
     return {name: np.concatenate(values) for name, values in errors.items()}
+
+
+def layer_scores(scene: LayeredSceneFunctions, dataset: MovingMNIST, examples: Iterable[Example],
+                 batch_size: int = 250) -> dict[str, np.ndarray]:
+    """Per example, from frame i of its first video: the MSE of the plate against the true
+    background behind it, and the IoU of the character's alpha (>= 0.5, the character placed by
+    the identity motion) against the true ink mask."""
+    plate_mse, iou = [], []
+    examples = iter(examples)
+    while batch := list(itertools.islice(examples, batch_size)):
+        frames = np.stack([dataset.frame(ex.first, ex.i) for ex in batch])
+        truth = np.stack([dataset.render(None, None, ex.first.background) for ex in batch])
+        ink = np.stack([dataset.ink_mask(ex.first.digit, ex.first.poses[ex.i]) for ex in batch])
+        character = scene.encode_character(frames)
+        _, alpha = scene.character_layer(character, scene.motion(character, character))
+        plate_mse.append(per_example_mse(scene.plate(scene.encode_background(frames)), truth))
+        drawn = alpha[:, 0] >= 0.5
+        union = (drawn | ink).sum(axis=(1, 2))
+        iou.append((drawn & ink).sum(axis=(1, 2)) / np.maximum(union, 1))
+    return {"Plate vs true background": np.concatenate(plate_mse), "Alpha IoU": np.concatenate(iou)}
 
 
 def summarize(mse: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
@@ -180,6 +207,13 @@ def evaluate(scene: SceneFunctions, data_dir: str | Path, examples: int = 10_000
     progress(f"evaluating {examples} test examples at {dataset.image_size}x{dataset.image_size}")
     results = {"examples": examples, "seed": seed, "image_size": dataset.image_size,
                "psnr": summarize(manipulation_mse(scene, dataset, iter_examples(dataset, examples, seed)))}
+    if getattr(scene, "layered", False):
+        progress(f"the layers of {examples} test examples: plate against the true background, alpha against the ink")
+        scores = layer_scores(scene, dataset, iter_examples(dataset, examples, seed))  # type: ignore[arg-type]
+        results["psnr"]["Plate vs true background"] = summarize(
+            {"Plate vs true background": scores["Plate vs true background"]})["Plate vs true background"]
+        iou, iou_ci = mean_ci95(scores["Alpha IoU"])
+        results["alpha_iou"] = {"mean": iou, "ci95": iou_ci}
     labels = load_labels(data_dir, "test")
     results["motion_analysis"] = {}
     for label in PAPER_R2:
@@ -196,6 +230,9 @@ def format_table(results: dict) -> str:
         paper_text = f"{paper[0]:.3f} ± {paper[1]:.3f}" if paper else ""
         lines.append(f"{name:26s} {row['psnr']:9.3f} ± {row['psnr_ci95']:.3f}   {paper_text:>16s}"
                      f"   {row['mse']:.5f}")
+    if "alpha_iou" in results:
+        lines.append(f"{'Alpha IoU vs true ink':26s} {results['alpha_iou']['mean']:9.4f} ± "
+                     f"{results['alpha_iou']['ci95']:.4f}   (alpha >= 0.5 against the digit's ink mask)")
     for label, row in results.get("motion_analysis", {}).items():
         lines.append(f"T^Z digit {label}: r^2 {row['r2']:.4f} (paper {PAPER_R2[int(label)]}), "
                      f"SVD angle vs true angle: correlation {row['angle_correlation']:.4f}, "

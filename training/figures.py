@@ -81,9 +81,16 @@ def manipulations_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int 
     return image_grid(rows, labels)
 
 
+def checkerboard(size: int, cell: int = 8) -> np.ndarray:
+    """[3, size, size]: the light and dark grey squares that show transparency."""
+    ys, xs = np.mgrid[0:size, 0:size] // cell
+    return np.broadcast_to(np.where((xs + ys) % 2 == 0, 0.85, 0.6).astype(np.float32), (3, size, size))
+
+
 def layers_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int = 0, count: int = 5) -> np.ndarray:
-    """Figure 10: per row, frames x_i and x_j, then the background plate g(f_b(x_i)), the character
-    alone g(warp(f_c(x_i), theta)), and both, for the move x_i -> x_j."""
+    """Figure 10: per row, frames x_i and x_j, then for the move x_i -> x_j the background plate,
+    the character alone and both. A layered model's character is its cut-out (RGB over alpha) on a
+    checkerboard, then its alpha; a summed model's is g(warp(f_c(x_i), theta))."""
     rng = np.random.default_rng(seed)
     rows, first, second = [], [], []
     for _ in range(count):
@@ -93,11 +100,16 @@ def layers_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int = 0, co
     x_i, x_j = np.stack(first), np.stack(second)
     character, background = scene.encode_character(x_i), scene.encode_background(x_i)
     theta = scene.motion(character, scene.encode_character(x_j))
-    nothing = np.zeros_like(character)
-    plate = scene.render(nothing, theta, background)
-    alone = scene.render(character, theta, np.zeros_like(background))
     both = scene.render(character, theta, background)
-    for columns in zip(x_i, x_j, plate, alone, both):
+    if getattr(scene, "layered", False):
+        plate = scene.plate(background)  # type: ignore[attr-defined]
+        rgb, alpha = scene.character_layer(character, theta)  # type: ignore[attr-defined]
+        cut_out = alpha * rgb + (1 - alpha) * checkerboard(x_i.shape[-1])
+        parts = [plate, cut_out, np.repeat(alpha, 3, axis=1), both]
+    else:
+        plate = scene.render(np.zeros_like(character), theta, background)
+        parts = [plate, scene.render(character, theta, np.zeros_like(background)), both]
+    for columns in zip(x_i, x_j, *parts):
         rows.append(np.stack(columns))
     return image_grid(rows)
 

@@ -1,6 +1,8 @@
 """The equivariant scene model of docs/DESIGN.md ("The model").
 
-    h(x_c, x_t1, x_t2, x_b) = g( warp(f_c(x_c), T^Z(f_c(x_t1), f_c(x_t2))) + f_b(x_b) )
+    placed = warp(f_c(x_c), T^Z(f_c(x_t1), f_c(x_t2)))
+    layered (the default):  (rgb, alpha) = g_c(placed),  h = alpha * rgb + (1 - alpha) * g_b(f_b(x_b))
+    summed (the paper's):   h = g(placed + f_b(x_b))
 
 Images are float32 RGB, NCHW, in [0, 1]; features are [N, C, H/4, W/4]. Theta follows
 ``affine_grid``: it maps output coordinates to sampling coordinates in normalized [-1, 1] units.
@@ -23,6 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from training.config import LossOptions, ModelConfig
+from training.decoders import CharacterDecoder, Decoder, composite, logit_bound
 
 IDENTITY_THETA = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
 
@@ -55,33 +58,6 @@ class Encoder(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.layers(image)
-
-
-class Renderer(nn.Module):
-    """Features [N,C,H/4,W/4] -> image [N,3,H,W]: the encoder transposed layer for layer (a 1x1
-    convolution, the stages' blocks as plain convolutions, two stride-2 transposed convolutions),
-    not residual, sigmoid out."""
-
-    def __init__(self, config: ModelConfig):
-        super().__init__()
-        w = config.width
-        self.layers = nn.Sequential(
-            nn.Conv2d(config.feature_channels, 2 * w, 1),
-            nn.ReLU(),
-            *[layer for _ in range(config.blocks) for layer in _conv_relu(2 * w)],
-            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),
-            nn.ReLU(),
-            *[layer for _ in range(config.blocks) for layer in _conv_relu(w)],
-            nn.ConvTranspose2d(w, 3, 4, stride=2, padding=1),
-            nn.Sigmoid(),
-        )
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.layers(features)
-
-
-def _conv_relu(channels: int) -> list[nn.Module]:
-    return [nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU()]
 
 
 class Motion(nn.Module):
@@ -171,7 +147,15 @@ class SceneModel(nn.Module):
         self.encoder_character = Encoder(config)
         self.encoder_background = Encoder(config)
         self.motion_net = Motion(config)
-        self.renderer = Renderer(config)
+        if config.renderer == "layered":
+            self.character_decoder = CharacterDecoder(config)
+            self.background_decoder = Decoder(config)
+        else:
+            self.renderer = Decoder(config)
+
+    @property
+    def layered(self) -> bool:
+        return self.config.renderer == "layered"
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
         """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
@@ -220,8 +204,20 @@ class SceneModel(nn.Module):
         return warp(character_features, theta)
 
     def render(self, character_features, theta, background_features) -> torch.Tensor:
-        """The renderer graph of the bundle: g(place(character, theta) + background)."""
+        """The renderer graph of the bundle: the composite of the placed character over the plate
+        (layered), or g(place(character, theta) + background) (summed)."""
+        if self.layered:
+            return composite(self.plate(background_features),
+                             [self.character_layer(character_features, theta)])
         return self.renderer(self.place(character_features, theta) + background_features)
+
+    def character_layer(self, character_features, theta) -> tuple[torch.Tensor, torch.Tensor]:
+        """(rgb, alpha) of the character placed by theta: the layered renderer's character graph."""
+        return self.character_decoder(self.place(character_features, theta))
+
+    def plate(self, background_features) -> torch.Tensor:
+        """The background plate g_b(f_b): the layered renderer's background graph."""
+        return self.background_decoder(background_features)
 
     def forward(self, x_c, x_t1, x_t2, x_b) -> torch.Tensor:
         """h(x_c, x_t1, x_t2, x_b)."""
@@ -234,24 +230,43 @@ class SceneModel(nn.Module):
         n = x1.shape[0]
         both = torch.cat([x1, x2])
         fc1, fc2 = self.encoder_character(both).split(n)
-        fb1, fb2 = self.encoder_background(both).split(n)
+        fb = self.encoder_background(both)
+        fb1, fb2 = fb.split(n)
         theta = self.motion(fc1, fc2)
         placed = self.place(fc1, theta)
-        prediction = self.renderer(placed + fb1)
+        plate_term, bound = x1.new_zeros(()), x1.new_zeros(())
+        if self.layered:
+            plate1, plate2 = self.plate(fb).split(n)
+            plate_term = F.mse_loss(plate1.float(), plate2.float())
+            bounds = []
+
+            def draw(placed_features: torch.Tensor, over: int = 1) -> torch.Tensor:
+                logits = self.character_decoder.logits(placed_features)
+                bounds.append(logit_bound(logits))
+                return composite(plate1 if over == 1 else plate2, [CharacterDecoder.from_logits(logits)])
+        else:
+            def draw(placed_features: torch.Tensor, over: int = 1) -> torch.Tensor:
+                return self.renderer(placed_features + (fb1 if over == 1 else fb2))
+        prediction = draw(placed)
         equiv = F.mse_loss(placed.float(), fc2.float())
         inv = F.mse_loss(fb1.float(), fb2.float())
         # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
         # so this rewards f_c for carrying it from the first step (T^Z learns nothing until it does).
         still = x1.new_zeros(())
         if options.alpha_self > 0:
-            still = F.mse_loss(self.renderer(self.place(fc1, self.motion(fc1, fc1)) + fb1).float(), x1)
+            # Over the other frame's plate (layered): the plate may not hold x1's character, so
+            # the character layer must, with no motion to learn first.
+            itself = self.place(fc1, self.motion(fc1, fc1))
+            still = F.mse_loss(draw(itself, over=2 if self.layered else 1).float(), x1)
         if options.equiv_levels > 1:
             equiv = pyramid_equivariance(placed.float(), fc2.float(), options.equiv_levels)
         scene, sparse = F.mse_loss(prediction.float(), x2), sparsity(fc1.float())
+        if self.layered:
+            bound = torch.stack(bounds).mean()
         total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
-                 + options.alpha_self * still)
+                 + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound)
         return {"total": total, "scene": scene, "equiv": equiv, "inv": inv, "sparse": sparse, "self": still,
-                "prediction": prediction, "theta": theta}
+                "plate": plate_term, "bound": bound, "prediction": prediction, "theta": theta}
 
 
 def gaussian_blur(features: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -38,3 +38,14 @@ class TorchScene:
 
     def render(self, character, theta, background):
         return self._run(self.model.render, character, theta, background)
+
+    @property
+    def layered(self) -> bool:
+        return self.model.layered
+
+    def plate(self, background):
+        return self._run(self.model.plate, background)
+
+    def character_layer(self, character, theta):
+        rgba = self._run(lambda c, t: torch.cat(self.model.character_layer(c, t), dim=1), character, theta)
+        return rgba[:, :3], rgba[:, 3:]

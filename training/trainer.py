@@ -24,18 +24,19 @@ from training import checkpoint
 from training.config import ConfigError, TrainConfig
 from training.data.clips import ClipPairs
 from training.data.mmnist import MovingMNIST
-from training.evaluate import draw_examples, manipulation_mse, summarize
+from training.evaluate import draw_examples, layer_scores, manipulation_mse, summarize
 from training.interrupts import stop_requests
 from training.model import SceneModel
 from training.run_files import RunFolderError, read_metrics, write_metrics
 from training.scene import TorchScene
+from training.warm_start import warm_start
 from workstation.errors import StopframeError
 from workstation.safe_write import OutputError, write_bytes, write_json
 
-LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self")
+LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self", "plate", "bound")
 STEP_FIELDS = ("step", "loss", *LOSS_NAMES, "lr", "pairs_per_s")
 METRIC_FIELDS = (*STEP_FIELDS, "val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr",
-                 "val_theta_spread")
+                 "val_theta_spread", "val_plate_psnr", "val_alpha_iou")
 
 
 __all__ = ["Callbacks", "RunFolderError", "Trainer", "TrainingDiverged", "TrainingInterrupted"]
@@ -120,6 +121,8 @@ class Trainer:
         self.metric_fields, self.metric_rows = list(METRIC_FIELDS), []
         if state:
             self._restore(state)
+        elif self.config.init_from:
+            warm_start(self.model, self.config.init_from)
         self.precision = self._resolve_precision(state)
         try:
             for folder in RUN_FOLDERS:
@@ -317,9 +320,14 @@ class Trainer:
                   # near 0 while T^Z answers every pair with the same transform: motion not yet learnt
                   "val_theta_spread": float(theta.float().std(0).mean())}
         if self.val_examples:
-            summary = summarize(manipulation_mse(TorchScene(self.model, self.device), self.val_data, self.val_examples))
+            scene = TorchScene(self.model, self.device)
+            summary = summarize(manipulation_mse(scene, self.val_data, self.val_examples))
             scores["val_background_psnr"] = summary["Background manipulation"]["psnr"]
             scores["val_transform_psnr"] = summary["Transform manipulation"]["psnr"]
+            if self.model.layered:
+                layers = layer_scores(scene, self.val_data, self.val_examples)
+                scores["val_plate_psnr"] = summarize({"plate": layers["Plate vs true background"]})["plate"]["psnr"]
+                scores["val_alpha_iou"] = float(layers["Alpha IoU"].mean())
         return scores
 
     def _validation_pairs(self, count: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
@@ -327,15 +335,20 @@ class Trainer:
         return torch.from_numpy(x1).to(self.device), torch.from_numpy(x2).to(self.device)
 
     def write_samples(self, count: int = 8) -> Path:
-        """Columns: x1, x2, reconstruction h(x1,x1,x2,x1), background plate, character alone."""
+        """Columns: x1, x2, reconstruction h(x1,x1,x2,x1), background plate, character alone (for
+        a layered model: its RGB, and its alpha)."""
         x1, x2 = self._validation_pairs(count)
         model = self.model.eval()
         with torch.inference_mode():
             fc1, fc2 = model.encoder_character(x1), model.encoder_character(x2)
             theta = model.motion(fc1, fc2)
             fb1 = model.encoder_background(x1)
-            columns = [x1, x2, model.render(fc1, theta, fb1), model.renderer(fb1),
-                       model.renderer(model.place(fc1, theta))]
+            columns = [x1, x2, model.render(fc1, theta, fb1)]
+            if model.layered:
+                rgb, alpha = model.character_layer(fc1, theta)
+                columns += [model.plate(fb1), rgb * alpha, alpha.expand_as(rgb)]
+            else:
+                columns += [model.renderer(fb1), model.renderer(model.place(fc1, theta))]
         grid = torch.cat([torch.cat(list(column), dim=1) for column in columns], dim=2)
         image = (grid.clamp(0, 1).permute(1, 2, 0).float().cpu().numpy() * 255).round().astype(np.uint8)
         path = self.run_dir / "samples" / f"step_{self.step:07d}.png"

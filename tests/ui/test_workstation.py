@@ -375,6 +375,7 @@ def test_training_a_model_on_the_projects_clips_runs_in_the_background_and_is_us
 
     monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
     tiny = ("--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
+            "--set", "init_from=\"\"",
             "--set", "val_every=2", "--set", "checkpoint_every=2", "--set", "sample_every=2",
             "--batch-size", "4", "--precision", "fp32")
     dialog = window.train_dialog(tiny)
@@ -404,6 +405,7 @@ def test_cancelled_training_keeps_a_checkpoint_and_resumes_from_it(window, qtbot
 
     monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
     dialog = window.train_dialog(("--set", "model.width=8", "--set", "model.feature_channels=8",
+                                  "--set", "init_from=\"\"",
                                   "--batch-size", "4", "--precision", "fp32"))
     dialog.steps.setValue(100_000)
     dialog.start_button.click()

@@ -190,6 +190,14 @@ class MovingMNIST:
                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         return warped > 0.5
 
+    def ink_mask(self, digit: int, pose: Pose) -> np.ndarray:
+        """Where a frame is blackened by the digit, at the dataset's image size: bool [S, S]."""
+        mask = self.digit_mask(digit, pose)
+        if self.image_size != CANVAS:
+            mask = cv2.resize(mask.astype(np.uint8), (self.image_size, self.image_size),
+                              interpolation=cv2.INTER_NEAREST).astype(bool)
+        return mask
+
     def render(self, digit: int | None, pose: Pose | None, background: int) -> np.ndarray:
         """A frame as float32 [3, S, S]: the background, blackened where the digit has ink.
         ``digit=None`` renders the background alone."""

@@ -1,0 +1,63 @@
+"""A layered run starts from a trained summed model's bundle (training/warm_start.py): its encoders
+and T^Z as they were, its renderer in both decoders, alpha at 0.5."""
+
+import pytest
+import torch
+
+from tests.conftest import tiny_model_config, tiny_train_config
+from training.config import ConfigError
+from training.model import SceneModel
+from training.trainer import Trainer
+from training.warm_start import warm_start
+
+
+def test_a_layered_model_starts_as_the_summed_one_it_is_given(summed_bundle):
+    summed, folder = summed_bundle
+    torch.manual_seed(1)
+    layered = SceneModel(tiny_model_config(motion_input="instance", motion_alignment="registration"))
+    warm_start(layered, str(folder))
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        for encoder in ("encoder_character", "encoder_background"):
+            assert torch.allclose(getattr(layered, encoder)(images), getattr(summed, encoder)(images), atol=1e-6)
+        features = summed.encoder_character(images)
+        assert torch.allclose(layered.motion(features, features.flip(0)), summed.motion(features, features.flip(0)),
+                              atol=1e-5)
+        background = summed.encoder_background(images)
+        assert torch.allclose(layered.plate(background), summed.renderer(background), atol=1e-6)
+        rgb, alpha = layered.character_decoder(features)
+        assert torch.allclose(rgb, summed.renderer(features), atol=1e-6)
+        assert torch.allclose(alpha, torch.full_like(alpha, 0.5))
+
+
+def test_a_new_run_warm_starts_and_a_resumed_one_does_not(summed_bundle, tmp_path):
+    summed, folder = summed_bundle
+    config = tiny_train_config(init_from=str(folder), steps=2,
+                               model=tiny_model_config(motion_input="instance", motion_alignment="registration"))
+    trainer = Trainer(config, tmp_path / "run")
+    assert torch.equal(trainer.model.encoder_character.layers[0].weight, summed.encoder_character.layers[0].weight)
+    trainer.train()
+    trained = trainer.model.encoder_character.layers[0].weight.detach().clone()
+    assert not torch.equal(trained, summed.encoder_character.layers[0].weight)
+    resumed = Trainer.resume(tmp_path / "run")
+    assert torch.equal(resumed.model.encoder_character.layers[0].weight, trained)
+
+
+@pytest.mark.parametrize("problem, settings, says", [
+    ("not a bundle", {"init_from": "nowhere"}, "is not a model bundle"),
+    ("another architecture", {"model": tiny_model_config(width=16, motion_input="instance",
+                                                         motion_alignment="registration")}, "architecture"),
+])
+def test_a_bundle_that_cannot_start_the_run_is_one_line(summed_bundle, tmp_path, problem, settings, says):
+    config = tiny_train_config(**{"init_from": str(summed_bundle[1]),
+                                  "model": tiny_model_config(motion_input="instance", motion_alignment="registration"),
+                                  **settings})
+    with pytest.raises(ConfigError, match=says) as caught:
+        Trainer(config, tmp_path / "run")
+    assert "\n" not in str(caught.value)
+
+
+def test_the_summed_renderer_refuses_a_warm_start():
+    with pytest.raises(ConfigError, match="init_from"):
+        tiny_train_config(alpha_plate=0.0, alpha_bound=0.0, init_from="summed-demo",
+                          model=tiny_model_config(renderer="summed")).validate()

@@ -1,0 +1,91 @@
+"""Starting a layered model from a trained summed one: its encoders and T^Z as they are, and both
+layered decoders from its renderer (the character decoder's alpha output starting at 0.5).
+
+Trained from scratch on Moving MNIST, the layered renderer's alpha sank to nothing within 1,000
+steps in every setting tried (docs/RESULTS.md, "What was tried"): the plate learnt the whole frame
+first, and the character layer was never used. Started from the summed demo model, whose f_c
+already carries the character and whose T^Z already moves it, alpha took the digit's shape within
+250 steps. The summed model is read from its bundle (the weights are the ONNX graphs'
+initializers), so any summed bundle of the same architecture can start a layered run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from training.config import SUMMED_DEMO, ConfigError
+from training.model import SceneModel
+from workstation.locations import asset_path
+
+# graph -> (the prefix of its initializers, the model's module they belong to)
+GRAPH_MODULES = {
+    "encoder_character.onnx": ("encoder.", "encoder_character."),
+    "encoder_background.onnx": ("encoder.", "encoder_background."),
+    "motion.onnx": ("model.motion_net.", "motion_net."),
+    "renderer.onnx": ("model.renderer.", "renderer."),
+}
+
+
+def bundle_folder(init_from: str) -> Path:
+    return asset_path("models", "summed") if init_from == SUMMED_DEMO else Path(init_from)
+
+
+def summed_weights(folder: Path) -> dict[str, torch.Tensor]:
+    """A summed model's state dict, as far as its bundle's graphs hold it (by parameter name)."""
+    import onnx
+    from onnx import numpy_helper
+
+    weights = {}
+    for graph, (prefix, module) in GRAPH_MODULES.items():
+        path = folder / graph
+        try:
+            initializers = onnx.load(str(path)).graph.initializer
+        except (OSError, ValueError, onnx.onnx_cpp2py_export.checker.ValidationError) as error:
+            raise ConfigError(f"init_from: {path}: not a readable ONNX graph ({error})") from None
+        for tensor in initializers:
+            if tensor.name.startswith(prefix):
+                weights[module + tensor.name[len(prefix):]] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
+            elif graph == "motion.onnx" and tensor.name == "exp":  # exp(log_sharpness), folded at export
+                weights["motion_net.registration.log_sharpness"] = torch.log(
+                    torch.from_numpy(numpy_helper.to_array(tensor).copy()))
+    return weights
+
+
+def warm_start(model: SceneModel, init_from: str) -> None:
+    """Load a summed bundle's weights into a layered ``model`` (in place); raises ConfigError."""
+    folder = bundle_folder(init_from)
+    if not (folder / "model.json").is_file():
+        raise ConfigError(f"init_from={init_from!r}: {folder} is not a model bundle (no model.json); "
+                          f"set init_from=\"\" to start from scratch")
+    if not model.layered:
+        raise ConfigError(f"init_from={init_from!r}: starts a layered model; this run's renderer is summed")
+    weights = summed_weights(folder)
+    state = model.state_dict()
+    for name, tensor in list(weights.items()):
+        if name.startswith("renderer."):  # the summed renderer starts both layered decoders
+            rest = name[len("renderer."):]
+            weights["background_decoder." + rest] = tensor
+            weights["character_decoder." + rest] = _widened(tensor, state["character_decoder." + rest])
+            del weights[name]
+    missing = sorted(set(state) - set(weights))
+    wrong = [name for name in state if name in weights and weights[name].shape != state[name].shape]
+    if missing or wrong:
+        raise ConfigError(f"init_from={init_from!r}: {folder} is not a summed model of this run's architecture "
+                          f"({'missing ' + missing[0] if missing else 'a different shape for ' + wrong[0]}); "
+                          "set init_from=\"\" to start from scratch")
+    model.load_state_dict({name: weights[name] for name in state})
+
+
+def _widened(renderer: torch.Tensor, character: torch.Tensor) -> torch.Tensor:
+    """The renderer's last layer (3 outputs) as the character decoder's (4: RGB, then alpha with
+    zero weights and bias, so alpha starts at 0.5 everywhere); any other layer as it is."""
+    widened = torch.zeros_like(character)
+    if renderer.ndim == 4 and renderer.shape[::2] == character.shape[::2] and renderer.shape[1] < character.shape[1]:
+        widened[:, : renderer.shape[1]] = renderer  # ConvTranspose2d weight [in, out, k, k]
+    elif renderer.ndim == 1 and renderer.shape[0] < character.shape[0]:
+        widened[: renderer.shape[0]] = renderer
+    else:
+        return renderer  # the same shape, or one that does not fit (reported by the caller)
+    return widened
