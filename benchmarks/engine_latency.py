@@ -1,4 +1,6 @@
 """Engine latency for the default 64x64 model: what a drag, a playback frame and an export cost.
+With a layered bundle, a drag is one character decoder and the numpy composite (the plate and the
+other characters come from the engine's caches).
 
 Prints median latencies (ms), ONNX Runtime against PyTorch eager on the same weights, and
 frames/s for rendering 1,000 frames of a shot to MP4. Uses the given bundle or checkpoint, else
@@ -66,6 +68,22 @@ def shot_project(length: int) -> document.Project:
     return document.Project(clips={"walk": walk, "field": field}, shots=[shot])
 
 
+def dragged_frame(engine: Engine):
+    """One step of a drag, as the Canvas asks for it: the frame of a shot whose character moves by a
+    new amount each call (its layer is decoded again), over a cached plate and a second, still
+    character (both cached)."""
+    still = document.CharacterRequest(document.FrameRef("walk", 1), None, document.Pose(tx=-10.0), "still")
+    steps = iter(range(10**9))
+
+    def drag() -> np.ndarray:
+        moved = document.CharacterRequest(document.FrameRef("walk", 0), None,
+                                          document.Pose(tx=next(steps) * 1e-3), "dragged")
+        request = document.FrameRequest("bench", 0, document.FrameRef("field", 0), (still, moved))
+        return engine.render_requests([request])
+
+    return drag
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="a model bundle, checkpoint or run folder")
@@ -114,6 +132,11 @@ def main() -> None:
             "eager_drag": ("PyTorch eager renderer, batch 1", median_ms(eager_renderer, quick)),
             "eager_h": ("PyTorch eager full h, batch 1", median_ms(eager_h, quick)),
         }
+        if engine.layered:
+            figures["layered_drag"] = ("a drag: one character decoder + composite",
+                                       median_ms(dragged_frame(engine), quick))
+            figures["decoder"] = ("character decoder alone, batch 1",
+                                  median_ms(lambda: engine.character_layer(fc[1], theta[1]), quick))
         ms = {key: value for key, (_, value) in figures.items()}
         for label, value in figures.values():
             print(f"{label:42s} {value:8.3f} ms")

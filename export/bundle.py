@@ -1,4 +1,5 @@
-"""Export a trained model to the model bundle of docs/DESIGN.md: four ONNX graphs and model.json.
+"""Export a trained model to the model bundle of docs/DESIGN.md: its ONNX graphs (four, and the
+two layer decoders of a layered model) and model.json.
 
 Every graph is checked with onnx.checker and run in ONNX Runtime against PyTorch on random and on
 real frames; a difference above 1e-4 aborts the export. The bundle is written through
@@ -23,14 +24,13 @@ import torch
 from torch import nn
 
 from training.model import SceneModel
-from workstation.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, CENTROID, GRAPHS, new_session
+from workstation.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, CENTROID, GRAPHS, LAYER_GRAPHS, graphs_for, new_session
 from workstation.errors import StopframeError
 from workstation.safe_write import output_folder
 
 OPSET = 20
 TOLERANCE = 1e-4
-GRAPH_FILES = tuple(GRAPHS)
-BUNDLE_FILES = (*GRAPH_FILES, "model.json")
+BUNDLE_FILES = (*GRAPHS, *LAYER_GRAPHS, "model.json")
 
 
 class ModelExportError(StopframeError, RuntimeError):
@@ -64,15 +64,37 @@ class _Renderer(nn.Module):
         return self.model.render(character_features, theta, background_features)
 
 
-def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...], str]]:
-    """File name -> (module, input names, output name), the names as the engine's contract says."""
-    modules = {
+class _CharacterLayer(nn.Module):
+    def __init__(self, model: SceneModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, character_features, theta):
+        return self.model.character_layer(character_features, theta)
+
+
+class _Plate(nn.Module):
+    def __init__(self, model: SceneModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, background_features):
+        return self.model.plate(background_features)
+
+
+def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...], tuple[str, ...]]]:
+    """File name -> (module, input names, output names), the names as the engine's contract says."""
+    modules: dict[str, nn.Module] = {
         "encoder_character.onnx": _Encoder(model.encoder_character),
         "encoder_background.onnx": _Encoder(model.encoder_background),
         "motion.onnx": _Motion(model),
         "renderer.onnx": _Renderer(model),
     }
-    return {name: (modules[name], *GRAPHS[name]) for name in GRAPHS}
+    if model.layered:
+        modules["renderer_character.onnx"] = _CharacterLayer(model)
+        modules["renderer_background.onnx"] = _Plate(model)
+    graphs = graphs_for(model.config.renderer)
+    return {name: (modules[name], *graphs[name]) for name in graphs}
 
 
 def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = None) -> dict[str, tuple]:
@@ -91,6 +113,8 @@ def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = 
         "encoder_background.onnx": (images,),
         "motion.onnx": (character, shifted),
         "renderer.onnx": (character, theta, background),
+        "renderer_character.onnx": (character, theta),
+        "renderer_background.onnx": (background,),
     }
 
 
@@ -125,10 +149,10 @@ def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = No
     model = model.eval().float()
     with _parents_made(target), output_folder(target, overwrite=True) as staging:
         batch = torch.export.Dim("batch", min=1, max=4096)
-        for name, (module, inputs, output) in graph_specs(model).items():
+        for name, (module, inputs, outputs) in graph_specs(model).items():
             progress(f"exporting {name}")
             example = example_inputs(model, 2)[name]
-            _export_quietly(module, example, staging / name, inputs, output, batch)
+            _export_quietly(module, example, staging / name, inputs, outputs, batch)
             onnx.checker.check_model(str(staging / name), full_check=True)
         real = torch.from_numpy(real_frames).float() if real_frames is not None else None
         differences = verify(model, staging, real, shown=target)
@@ -179,13 +203,13 @@ def read_evaluation(path: str | Path) -> dict:
     return evaluation
 
 
-def _export_quietly(module, example, path: Path, inputs, output, batch) -> None:
+def _export_quietly(module, example, path: Path, inputs, outputs, batch) -> None:
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # e.g. "torchvision is not installed"
     dynamic = {name: {0: batch} for name in inputs}
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         torch.onnx.export(module, example, str(path), dynamo=True, opset_version=OPSET, external_data=False,
-                          input_names=list(inputs), output_names=[output], dynamic_shapes=dynamic)
+                          input_names=list(inputs), output_names=list(outputs), dynamic_shapes=dynamic)
 
 
 def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None,
@@ -193,18 +217,20 @@ def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = N
     """Largest absolute difference between each graph in ONNX Runtime and PyTorch, at batch 1 and 5
     on random images, and on the real frames when given. Raises ModelExportError above TOLERANCE,
     naming the graph in ``shown`` (the bundle's final folder) or ``folder``."""
-    sessions = {name: new_session(folder / name) for name in GRAPH_FILES}
-    worst = dict.fromkeys(GRAPH_FILES, 0.0)
+    specs = graph_specs(model)
+    sessions = {name: new_session(folder / name) for name in specs}
+    worst = dict.fromkeys(specs, 0.0)
     cases = [example_inputs(model, 1), example_inputs(model, 5)]
     if real_images is not None:
         cases.append(example_inputs(model, len(real_images), real_images))
-    specs = graph_specs(model)
     for case in cases:
         for name, (module, inputs, _) in specs.items():
             with torch.no_grad():
-                expected = module(*case[name]).numpy()
-            got = sessions[name].run(None, {k: v.numpy() for k, v in zip(inputs, case[name])})[0]
-            worst[name] = max(worst[name], float(np.abs(got - expected).max()))
+                expected = module(*case[name])
+            expected = expected if isinstance(expected, tuple) else (expected,)
+            got = sessions[name].run(None, {k: v.numpy() for k, v in zip(inputs, case[name])})
+            for want, have in zip(expected, got, strict=True):
+                worst[name] = max(worst[name], float(np.abs(have - want.numpy()).max()))
     for name, difference in worst.items():
         if not difference <= TOLERANCE:
             raise ModelExportError(f"differs from PyTorch by {difference:.3g} (> {TOLERANCE})",
@@ -222,6 +248,7 @@ def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dic
         "opset": OPSET,
         "anchored": config.anchored,
         "centroid": CENTROID,
+        "renderer": config.renderer,
         "model_config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "trained_on": extra.get("trained_on"),
         "evaluation": extra.get("evaluation"),

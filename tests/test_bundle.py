@@ -2,202 +2,77 @@
 
 import json
 import shutil
-import threading
 from unittest import mock
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 import main
 from export.bundle import ModelExportError, check_target, export_bundle, verify
-from tests.conftest import tiny_model_config, trained_looking_model
+from tests.conftest import tiny_model_config
 from training.model import SceneModel
 from workstation import bundle as bundle_module
 from workstation import geometry
 from workstation.bundle import BundleError, open_bundle
 from workstation.engine import Engine
-from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
 from workstation.rendering import DEMO_BUNDLE
 
 SIZE = 64
 
 
-@pytest.fixture
-def frames():
-    """A frame source over two synthetic clips of random images (deterministic per clip/frame)."""
-    def source(clip, frame):
-        rng = np.random.default_rng(hash((clip, frame)) % 2**32)
-        return rng.random((3, SIZE, SIZE), dtype=np.float32)
-    return source
+LAYERED_GRAPHS = {"encoder_character.onnx", "encoder_background.onnx", "motion.onnx", "renderer.onnx",
+                  "renderer_character.onnx", "renderer_background.onnx"}
 
 
-def image(frames, clip, frame):
-    return torch.from_numpy(frames(clip, frame))[None]
-
-
-def test_all_four_graphs_match_pytorch_at_batch_1_and_5(anchored_bundle):
+def test_every_graph_of_a_layered_bundle_matches_pytorch_at_batch_1_and_5(anchored_bundle):
     model, folder = anchored_bundle
-    differences = verify(model, folder)  # raises above 1e-4
-    assert set(differences) == {"encoder_character.onnx", "encoder_background.onnx", "motion.onnx",
-                                "renderer.onnx"}
+    differences = verify(model, folder)  # raises above 1e-4; each output of each graph
+    assert set(differences) == LAYERED_GRAPHS
     assert max(differences.values()) <= 1e-4
     metadata = json.loads((folder / "model.json").read_text())
-    assert metadata["format"] == "stopframe-model-bundle" and metadata["format_version"] == 1
+    assert metadata["format"] == "stopframe-model-bundle" and metadata["format_version"] == 2
+    assert metadata["renderer"] == "layered"
     assert metadata["image_size"] == 64 and metadata["feature_shape"] == [8, 16, 16]
     assert metadata["opset"] == 20 and metadata["anchored"] is True
+    bundle = open_bundle(folder)
+    assert bundle.layered and set(bundle.sessions) == LAYERED_GRAPHS
+    assert [o.name for o in bundle.sessions["renderer_character.onnx"].get_outputs()] == ["rgb", "alpha"]
 
 
-def test_engine_inputs_outputs_and_dynamic_batch(anchored_bundle):
-    _, folder = anchored_bundle
-    engine = Engine(folder)
-    assert engine.device in ("CPU", "CUDA") and engine.device_line.startswith("rendering on")
-    for n in (1, 5):
-        features = engine.encode_character(np.random.rand(n, 3, SIZE, SIZE).astype(np.float32))
-        assert features.shape == (n, 8, 16, 16)
-        assert engine.motion(features, features).shape == (n, 2, 3)
+def test_a_summed_bundle_has_the_four_graphs_of_format_1_and_says_so(summed_bundle):
+    model, folder = summed_bundle
+    differences = verify(model, folder)
+    assert set(differences) == LAYERED_GRAPHS - {"renderer_character.onnx", "renderer_background.onnx"}
+    assert max(differences.values()) <= 1e-4
+    metadata = json.loads((folder / "model.json").read_text())
+    assert metadata["format_version"] == 2 and metadata["renderer"] == "summed"
+    assert not open_bundle(folder).layered
 
 
-def request(*characters, background=("bg", 0)):
-    return FrameRequest(shot="s", index=0, background=FrameRef(*background), characters=tuple(characters))
+def test_a_layered_bundle_without_a_layer_graph_is_one_line_naming_it(anchored_bundle, tmp_path):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    (folder / "renderer_character.onnx").unlink()
+    with pytest.raises(BundleError, match=r"renderer_character\.onnx: missing") as caught:
+        open_bundle(folder)
+    assert "\n" not in str(caught.value)
 
 
-def character(clip="actor", frame=0, motion=None, edit=None):
-    return CharacterRequest(source=FrameRef(clip, frame), motion=None if motion is None else MotionRequest(*motion),
-                            pose=edit or Pose(0, 0, 0, 1))
-
-
-def test_a_frame_request_renders_h(anchored_bundle, frames):
-    model, folder = anchored_bundle
-    engine = Engine(folder, frames)
-    got = engine.render_frame(request(character(motion=("walk", 2, 4))))
-    with torch.no_grad():
-        expected = model(image(frames, "actor", 0), image(frames, "walk", 2), image(frames, "walk", 4),
-                         image(frames, "bg", 0))[0].numpy()
-    assert np.abs(got - expected).max() < 1e-4
-
-
-def test_a_hand_translation_moves_the_character_by_pixels(anchored_bundle, frames):
-    model, folder = anchored_bundle
-    engine = Engine(folder, frames)
-    got = engine.render_frame(request(character(edit=Pose(tx=8, ty=-4, rotation=0, scale=1))))
-    # 8 px right and 4 px up on a 64 px image: sample 0.25 to the left and 0.125 below. The edit
-    # moves the character part of f_c; the field it carries everywhere stays where it was.
-    theta = torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.125]]])
-    with torch.no_grad():
-        features = model.encoder_character(image(frames, "actor", 0))
-        character_part = torch.from_numpy(geometry.character_only(features.numpy()))
-        background = model.encoder_background(image(frames, "bg", 0)) + (features - character_part)
-        expected = model.render(character_part, theta, background)[0].numpy()
-    assert np.abs(got - expected).max() < 1e-4
-
-
-def test_several_characters_are_summed_in_feature_space(anchored_bundle, frames):
-    model, folder = anchored_bundle
-    engine = Engine(folder, frames)
-    first = character("actor", 0, motion=("walk", 0, 3))
-    second = character("extra", 1, edit=Pose(tx=-6, ty=5, rotation=30, scale=0.8))
-    got = engine.render_frame(request(first, second))
-    with torch.no_grad():
-        f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
-        theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
-                              model.encoder_character(image(frames, "walk", 3)))
-        theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
-        background = model.encoder_background(image(frames, "bg", 0))
-        f2 = torch.from_numpy(geometry.character_only(f2.numpy()))  # the second adds itself alone
-        expected = model.renderer(model.place(f1, theta1) + model.place(f2, theta2) + background)[0].numpy()
-    assert np.abs(got - expected).max() < 1e-4
-
-
-def test_layer_views_render_plate_and_character_alone(anchored_bundle, frames):
-    model, folder = anchored_bundle
-    engine = Engine(folder, frames)
-    frame = request(character())
-    with torch.no_grad():
-        plate = model.renderer(model.encoder_background(image(frames, "bg", 0)))[0].numpy()
-        alone = model.renderer(model.encoder_character(image(frames, "actor", 0)))[0].numpy()
-    assert np.abs(engine.render_frame(frame, layer="background") - plate).max() < 1e-4
-    assert np.abs(engine.render_frame(frame, layer="character") - alone).max() < 1e-4
-    with pytest.raises(ValueError, match="allowed values"):
-        engine.render_frame(frame, layer="mask")
-
-
-def test_encodings_and_thetas_are_cached(anchored_bundle, frames):
-    _, folder = anchored_bundle
-    calls = []
-
-    def counting(clip, frame):
-        calls.append((clip, frame))
-        return frames(clip, frame)
-
-    engine = Engine(folder, counting)
-    frame = request(character(motion=("walk", 0, 2)))
-    first = engine.render_frame(frame)
-    decoded = len(calls)
-    moved = request(character(motion=("walk", 0, 2), edit=Pose(3, 0, 0, 1)))
-    engine.render_frame(moved)  # a drag: only the renderer runs again
-    assert len(calls) == decoded == 4  # actor, bg, walk 0, walk 2
-    assert np.array_equal(engine.render_frame(frame), first)
-    small = Engine(folder, frames, cache_size=2)
-    small.render_frame(frame)
-    assert len(small._encodings) <= 2
-
-
-def test_with_frames_shares_the_loaded_graphs_and_starts_with_empty_caches(anchored_bundle, frames):
-    """A clip change makes a new engine over the new frames; the old one is left as it was (a
-    worker may still be rendering with it), and an engine cannot be changed from outside."""
-    _, folder = anchored_bundle
-    engine = Engine(folder, frames)
-    frame = request(character(motion=("walk", 0, 2)))
-    before = engine.render_frame(frame)
-
-    def other(clip, frame):
-        return 1.0 - frames(clip, frame)
-
-    swapped = engine.with_frames(other)
-    assert swapped is not engine and swapped.bundle is engine.bundle  # no graph is loaded again
-    assert swapped.frames is other and engine.frames is frames
-    assert len(swapped._encodings) == 0 and len(swapped._thetas) == 0
-    assert np.array_equal(swapped.render_frame(frame), Engine(folder, other).render_frame(frame))
-    assert not np.array_equal(swapped.render_frame(frame), before)
-    assert np.array_equal(engine.render_frame(frame), before)
-    with pytest.raises(AttributeError):
-        engine.frames = other
-
-
-def test_rendering_from_several_threads_gives_the_serial_result(anchored_bundle, frames):
-    _, folder = anchored_bundle
-    engine = Engine(folder, frames)
-    requests = [request(character(motion=("walk", 0, k), edit=Pose(k, 0, 3 * k, 1))) for k in range(8)]
-    serial = Engine(folder, frames).render_requests(requests)
-    results = [None] * 8
-
-    def work(k):
-        results[k] = engine.render_frame(requests[k])
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(np.abs(results[k] - serial[k]).max() < 1e-6 for k in range(8))
-
-
-def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
-    model = trained_looking_model(anchored=False)
-    folder = export_bundle(model, tmp_path / "plain")
-    engine = Engine(folder, frames)
-    assert engine.anchored is False
-    got = engine.render_frame(request(character(edit=Pose(tx=8, ty=0, rotation=0, scale=1))))
-    with torch.no_grad():
-        features = model.encoder_character(image(frames, "actor", 0))
-        character_part = torch.from_numpy(geometry.character_only(features.numpy()))
-        background = model.encoder_background(image(frames, "bg", 0)) + (features - character_part)
-        expected = model.render(character_part, torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]]),
-                                background)[0].numpy()
-    assert np.abs(got - expected).max() < 1e-4
+@pytest.mark.parametrize("renderer, version, problem", [
+    (None, 2, "renderer: must be"), ("layered", 1, "renderer: must be"), ("painted", 2, "renderer: must be"),
+])
+def test_model_json_renderer_must_agree_with_the_format(anchored_bundle, tmp_path, renderer, version, problem):
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    metadata = json.loads((folder / "model.json").read_text())
+    metadata["format_version"] = version
+    metadata.pop("renderer")
+    if renderer is not None:
+        metadata["renderer"] = renderer
+    (folder / "model.json").write_text(json.dumps(metadata))
+    with pytest.raises(BundleError, match=problem) as caught:
+        open_bundle(folder)
+    assert str(caught.value).startswith(str(folder / "model.json")) and "\n" not in str(caught.value)
 
 
 # -- bad bundles ---------------------------------------------------------------------------------------
@@ -264,11 +139,11 @@ def assert_cli_one_line(capsys, argv, *fragments):
 def test_model_json_of_another_format_version(anchored_bundle, tmp_path, capsys):
     folder = copy_bundle(anchored_bundle[1], tmp_path)
     metadata = json.loads((folder / "model.json").read_text())
-    metadata["format_version"] = 2
+    metadata["format_version"] = 3
     (folder / "model.json").write_text(json.dumps(metadata))
-    with pytest.raises(BundleError, match="format version 2 is not supported"):
+    with pytest.raises(BundleError, match="format version 3 is not supported"):
         Engine(folder)
-    assert_cli_one_line(capsys, ["evaluate", str(folder), "--n", "5"], str(folder / "model.json"), "version 2")
+    assert_cli_one_line(capsys, ["evaluate", str(folder), "--n", "5"], str(folder / "model.json"), "version 3")
 
 
 # model.json: each key the workstation uses, given values of the wrong type or out of range.
@@ -278,7 +153,8 @@ BAD_VALUES = {
     "image_size": [64.0, "64", None, True, -64, 0, [64], {"size": 64}, 10**12, 64.5],
     "anchored": ["yes", 1, 0, None, [], {}, "true"],
     "centroid": ["middle", 5, True, [], {"kind": "character"}],
-    "format_version": [1.0, True, "1", None, 2, [1]],
+    "format_version": [2.0, True, "2", None, 3, 0, [2]],
+    "renderer": ["painted", None, 1, True, ["layered"]],
     "format": ["stopframe-project", None, 5, ["stopframe-model-bundle"]],
 }
 BAD_CASES = [(key, value) for key, values in BAD_VALUES.items() for value in values]
@@ -379,7 +255,7 @@ VALID_METADATA: dict = {}
 def fuzz_folder(anchored_bundle, tmp_path_factory):
     folder = copy_bundle(anchored_bundle[1], tmp_path_factory.mktemp("fuzz"))
     VALID_METADATA.update(json.loads((folder / "model.json").read_text()))
-    return folder, bundle_module.open_sessions(folder, prefer_cuda=False)
+    return folder, bundle_module.open_sessions(folder, bundle_module.graphs_for("layered"), prefer_cuda=False)
 
 
 @given(text=model_jsons())

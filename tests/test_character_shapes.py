@@ -72,16 +72,20 @@ def test_shrinking_or_turning_a_character_by_hand_leaves_the_background_as_it_wa
         assert (after.max(axis=0) < 0.15).sum() >= 10  # the character is still drawn, in black
 
 
-def test_the_empty_layer_is_the_shot_as_its_frames_show_it_without_the_character():
-    """What onion skins compare frames with: away from the character the frame and the "empty"
-    render agree, where the plate alone ("background") differs everywhere (it lacks f_c's field)."""
+def test_the_layers_of_a_frame_are_its_plate_and_its_characters_cut_out():
+    """Away from the character the frame is the plate and the alpha is about 0; where its ink is,
+    the alpha is about 1; the plate has no ink of the character (the summed renderer's plate lacked
+    the field f_c carries everywhere, and its "character alone" was a grey field)."""
     project = build_demo_project()
     engine = open_engine(project)
     request = doc.render_requests(project, "demo", [6])[0]
-    frame, empty, plate = (engine.render_requests([request], layer)[0] for layer in ("both", "empty", "background"))
+    frame, plate, rgba = (engine.render_requests([request], layer)[0]
+                          for layer in ("composite", "background", "characters"))
     shape = engine.character_shapes(request)[0]
     ys, xs = np.mgrid[0:64, 0:64] + 0.5
     away = np.hypot(xs - shape.x, ys - shape.y) > shape.radius + 4
-    assert np.abs(frame - empty)[:, away].mean() < 0.02
-    assert np.abs(frame - plate)[:, away].mean() > 0.05
-    assert (empty.max(axis=0) < 0.15).sum() == 0  # no ink: the character is not drawn
+    assert np.abs(frame - plate)[:, away].mean() < 0.01
+    assert rgba[3][away].mean() < 0.02
+    ink = frame.max(axis=0) < 0.15
+    assert ink.sum() >= 10 and rgba[3][ink].mean() > 0.8
+    assert (plate.max(axis=0) < 0.15).sum() == 0  # no ink: the character is not in the plate

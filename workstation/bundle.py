@@ -1,20 +1,27 @@
 """The model bundle contract: what export/bundle.py writes and the engine reads. No Qt, no torch.
 Design: docs/DESIGN.md, "The model bundle".
 
-A bundle is a folder holding ``model.json`` and four ONNX graphs (``GRAPHS``: file -> input names,
-output name; every input and output has a dynamic batch axis first):
+A bundle is a folder holding ``model.json`` and ONNX graphs (``graphs_for``: file -> input names,
+output names; every input and output has a dynamic batch axis first). Every bundle has four:
 
     encoder_character.onnx   image [N, 3, S, S]                          -> features [N, C, h, w]
     encoder_background.onnx  image [N, 3, S, S]                          -> features [N, C, h, w]
     motion.onnx              features_from, features_to [N, C, h, w]    -> theta [N, 2, 3]
     renderer.onnx            character_features, theta [N, 2, 3], background_features -> image
 
-``model.json`` says ``format`` (``BUNDLE_FORMAT``), ``format_version`` (``BUNDLE_VERSION``),
-``image_size`` S, ``feature_shape`` [C, h, w], ``anchored`` (thetas relative to the character's
-centre) and, in bundles written since it existed, ``centroid`` (``CENTROID``); ``Metadata``
-declares their types once (strict: no 64.0 or "64" for 64, no 1 for true). The other keys are
-informational and kept as they are. Every problem is a ``BundleError`` of one line naming the file
-(and the key of model.json), and nothing is printed.
+and a layered bundle (format 2, ``"renderer": "layered"``) two more, whose composite
+``alpha * rgb + (1 - alpha) * plate`` is what its renderer.onnx gives:
+
+    renderer_character.onnx  character_features, theta  -> rgb [N, 3, S, S], alpha [N, 1, S, S]
+    renderer_background.onnx background_features        -> plate [N, 3, S, S]
+
+``model.json`` says ``format`` (``BUNDLE_FORMAT``), ``format_version`` (1 or 2), ``image_size``
+S, ``feature_shape`` [C, h, w], ``anchored`` (thetas relative to the character's centre), in
+bundles written since it existed ``centroid`` (``CENTROID``), and from format 2 ``renderer``
+("layered" or "summed"; a format 1 bundle is summed). ``Metadata`` declares their types once
+(strict: no 64.0 or "64" for 64, no 1 for true). The other keys are informational and kept as they
+are. Every problem is a ``BundleError`` of one line naming the file (and the key of model.json),
+and nothing is printed.
 
     bundle = open_bundle(folder)   # metadata read, graphs loaded in ONNX Runtime and checked
 """
@@ -27,17 +34,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
 
 from workstation.errors import StopframeError
 
 BUNDLE_FORMAT = "stopframe-model-bundle"
-BUNDLE_VERSION = 1
-GRAPHS = {  # file -> (inputs, output)
-    "encoder_character.onnx": (("image",), "features"),
-    "encoder_background.onnx": (("image",), "features"),
-    "motion.onnx": (("features_from", "features_to"), "theta"),
-    "renderer.onnx": (("character_features", "theta", "background_features"), "image"),
+BUNDLE_VERSION = 2  # what export writes; every version from 1 is read
+RENDERERS = ("layered", "summed")
+GRAPHS = {  # file -> (inputs, outputs): the graphs of every bundle
+    "encoder_character.onnx": (("image",), ("features",)),
+    "encoder_background.onnx": (("image",), ("features",)),
+    "motion.onnx": (("features_from", "features_to"), ("theta",)),
+    "renderer.onnx": (("character_features", "theta", "background_features"), ("image",)),
+}
+LAYER_GRAPHS = {  # the layered renderer's two decoders, in layered bundles only
+    "renderer_character.onnx": (("character_features", "theta"), ("rgb", "alpha")),
+    "renderer_background.onnx": (("background_features",), ("plate",)),
 }
 # model.json "centroid": which centroid the renderer graph anchors on. Bundles written before the
 # key existed anchor on the plain feature energy ("energy"); the engine's own arithmetic (outlines,
@@ -60,11 +72,29 @@ class Metadata(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     format: Literal["stopframe-model-bundle"]
-    format_version: Annotated[StrictInt, Field(ge=BUNDLE_VERSION, le=BUNDLE_VERSION)]
+    format_version: Annotated[StrictInt, Field(ge=1, le=BUNDLE_VERSION)]
     image_size: Annotated[StrictInt, Field(ge=8, le=8192)]
     feature_shape: tuple[Dimension, Dimension, Dimension]
     anchored: StrictBool
     centroid: Literal["character", "energy"] | None = None
+    renderer: Literal["layered", "summed"] | None = None
+
+    @model_validator(mode="after")
+    def _renderer_named_from_format_2(self) -> Metadata:
+        if self.format_version >= 2 and self.renderer is None:
+            raise ValueError("renderer")
+        if self.format_version == 1 and self.renderer == "layered":
+            raise ValueError("renderer")
+        return self
+
+    @property
+    def renderer_kind(self) -> str:
+        return self.renderer or "summed"
+
+
+def graphs_for(renderer: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The graphs a bundle with this renderer ("layered" or "summed") holds: file -> (inputs, outputs)."""
+    return {**GRAPHS, **LAYER_GRAPHS} if renderer == "layered" else dict(GRAPHS)
 
 
 EXPECTED = {  # model.json key -> what it must hold, as the one line says it
@@ -74,6 +104,7 @@ EXPECTED = {  # model.json key -> what it must hold, as the one line says it
     "feature_shape": "must be [C, h, w], three whole numbers from 1 to 65536",
     "anchored": "must be true or false",
     "centroid": f'must be "{CENTROID}" or "energy" (or left out: a bundle from before the key)',
+    "renderer": 'must be "layered" or "summed" from format_version 2 on (a format 1 bundle is summed)',
 }
 
 
@@ -90,6 +121,8 @@ def metadata_problem(error: ValidationError, metadata: dict) -> str:
     """The one line (without the file) for the first problem pydantic found in model.json."""
     details = error.errors()[0]
     key = str(details["loc"][0]) if details["loc"] else ""
+    if not key and details["type"] == "value_error":  # a check across keys names its key itself
+        key = str(details.get("ctx", {}).get("error", ""))
     if details["type"] == "missing":
         return f"missing {key!r}; a model bundle's model.json says {', '.join(EXPECTED)}"
     got = _shown(metadata.get(key))
@@ -122,14 +155,29 @@ class Bundle:
     def anchored(self) -> bool:
         return bool(self.metadata["anchored"])
 
+    @property
+    def renderer(self) -> str:
+        """"layered" (character RGBA over a plate) or "summed" (the paper's; every format 1 bundle)."""
+        return str(self.metadata.get("renderer") or "summed")
+
+    @property
+    def layered(self) -> bool:
+        return self.renderer == "layered"
+
+    @property
+    def graphs(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        return graphs_for(self.renderer)
+
 
 def open_bundle(folder: str | Path, prefer_cuda: bool = True) -> Bundle:
     """Read model.json, load the four graphs (on CUDA when its provider loads) and check that they
     keep the contract; raises BundleError."""
     folder = Path(folder)
     metadata = read_metadata(folder)
-    sessions, device = open_sessions(folder, prefer_cuda)
-    check_graphs(folder, sessions, Metadata.model_validate(metadata))
+    checked = Metadata.model_validate(metadata)
+    graphs = graphs_for(checked.renderer_kind)
+    sessions, device = open_sessions(folder, graphs, prefer_cuda)
+    check_graphs(folder, sessions, checked, graphs)
     return Bundle(folder, metadata, sessions, device)
 
 
@@ -232,8 +280,8 @@ def _preload_cuda_libraries() -> None:
             pass
 
 
-def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
-    """One InferenceSession per graph, on CUDA when its provider loads, else on the CPU."""
+def open_sessions(folder: Path, graphs: dict, prefer_cuda: bool = True) -> tuple[dict, str]:
+    """One InferenceSession per graph of ``graphs``, on CUDA when its provider loads, else on the CPU."""
     import onnxruntime
 
     onnxruntime.set_default_logger_severity(4)  # a CUDA provider that fails to load is not an error to the user
@@ -242,10 +290,10 @@ def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
         wanted.insert(0, "CUDAExecutionProvider")
         _preload_cuda_libraries()
     sessions, used = {}, set()
-    for name in GRAPHS:
+    for name in graphs:
         path = folder / name
         if not path.is_file():
-            raise BundleError(f"missing; a model bundle holds model.json and {', '.join(GRAPHS)}", path)
+            raise BundleError(f"missing; this model bundle holds model.json and {', '.join(graphs)}", path)
         try:
             session = new_session(path, wanted)
         except Exception as error:  # onnxruntime raises several kinds for a damaged graph
@@ -258,20 +306,21 @@ def open_sessions(folder: Path, prefer_cuda: bool = True) -> tuple[dict, str]:
     return sessions, ("CUDA" if used == {"CUDAExecutionProvider"} else "CPU")
 
 
-def check_graphs(folder: Path, sessions: dict, metadata: Metadata) -> None:
+def check_graphs(folder: Path, sessions: dict, metadata: Metadata, graphs: dict) -> None:
     """Input/output names as the contract says, and shapes that agree with model.json and each other."""
     size = metadata.image_size
     features = list(metadata.feature_shape)
     expected_shapes = {
         "image": [3, size, size], "features": features, "features_from": features, "features_to": features,
         "theta": [2, 3], "character_features": features, "background_features": features,
+        "rgb": [3, size, size], "alpha": [1, size, size], "plate": [3, size, size],
     }
-    for name, (inputs, output) in GRAPHS.items():
+    for name, (inputs, outputs) in graphs.items():
         session = sessions[name]
         got_inputs = [i.name for i in session.get_inputs()]
         got_outputs = [o.name for o in session.get_outputs()]
-        if got_inputs != list(inputs) or got_outputs != [output]:
-            raise BundleError(f"takes {got_inputs} -> {got_outputs}, expected {list(inputs)} -> [{output!r}]",
+        if got_inputs != list(inputs) or got_outputs != list(outputs):
+            raise BundleError(f"takes {got_inputs} -> {got_outputs}, expected {list(inputs)} -> {list(outputs)}",
                               folder / name)
         for node in (*session.get_inputs(), *session.get_outputs()):
             want = expected_shapes[node.name]

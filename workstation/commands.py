@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from workstation.errors import StopframeError
+from workstation.layers import LAYERS
 from workstation.locations import default_demo_folder
 
 Commands = argparse._SubParsersAction  # what ArgumentParser.add_subparsers returns
@@ -31,6 +32,9 @@ def add_render(commands: Commands) -> None:
     render.add_argument("--smooth", action="store_true", help="smooth scaling (default: crisp pixels)")
     render.add_argument("--fit", choices=("crop", "letterbox"), default="crop",
                         help="how clip frames are fitted to the model's square size")
+    render.add_argument("--layer", choices=LAYERS, default="composite",
+                        help="composite (the frame), background (the plate), characters (RGBA, png only) "
+                             "or alpha (the characters' coverage, grey)")
     render.add_argument("--force", action="store_true", help="overwrite an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(run=command_render)
@@ -53,6 +57,8 @@ def command_render(args: argparse.Namespace) -> int:
         frames = parse_range(args.range, shot.length)
     except ValueError as error:
         raise UserError(str(error)) from None
+    if args.layer == "characters" and args.format != "png":
+        raise UserError(f"{args.out}: {args.format} has no alpha channel; write --layer characters as png")
     if output_exists(args.out, args.format) and not args.force:  # the quick refusal, before the model loads
         raise UserError(f"{args.out}: exists; pass --force to overwrite it")
     engine = open_engine(project, args.fit)
@@ -63,7 +69,7 @@ def command_render(args: argparse.Namespace) -> int:
                      force=args.force, frame_size=(engine.image_size, engine.image_size)) as writer:
         print(f"stopframe: {engine.device_line}", file=sys.stderr)
         with tqdm(total=len(frames), unit="frame", disable=args.quiet) as bar:
-            for image in render_shot(engine, project, shot.name, frames):
+            for image in render_shot(engine, project, shot.name, frames, args.layer):
                 writer.write(image)
                 bar.update(1)
     print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)

@@ -3,16 +3,27 @@ Design: docs/DESIGN.md, "The engine".
 
     engine = Engine(bundle_folder, frames=lambda clip, frame: image_float32_3xSxS)
     engine.device_line            -> "rendering on CPU (...)" for the status bar and the CLI
-    engine.render_requests(requests, layer) -> [N, 3, S, S] float32, one image per FrameRequest
+    engine.render_requests(requests, layer) -> [N, C, S, S] float32, one image per FrameRequest
     engine.with_frames(frames)    -> a new engine over other frames, sharing the loaded graphs
+
+Layers (``LAYERS``): "composite" (the frame, RGB), "background" (the plate, RGB), "characters"
+(the characters alone over transparency, straight RGBA) and "alpha" (their coverage, [N, 1, S, S]);
+``character=name`` draws that character alone. A request's characters are drawn in its order,
+the first at the back.
+
+With a layered bundle the engine decodes the plate once per background frame and each character's
+RGB and alpha once per (source, motion, pose), and composites them in numpy (workstation/layers.py):
+a drag re-runs one character decoder. A summed bundle (the paper's renderer, every format 1
+bundle) draws each view through renderer.onnx from summed features (workstation/summed.py), and
+reads its characters' alpha from where they change the frame.
 
 An engine is complete when made and never changed afterwards: when the clips behind the names
 change, ``with_frames`` makes a new engine (cheap: the ONNX sessions are shared, the caches are
 new) and its owner swaps it in, so no thread ever renders with a half-changed one.
 
-Encodings are cached per (clip, frame, encoder) and thetas per (motion clip, start, frame) in
-bounded LRU caches, so moving a character re-runs only the renderer. All methods are safe to call
-from several threads (ONNX Runtime sessions are; the caches take a lock).
+Encodings are cached per (clip, frame, encoder), thetas per (motion clip, start, frame) and decoded
+layers per plate and placed character, in bounded LRU caches. All methods are safe to call from
+several threads (ONNX Runtime sessions are; the caches take a lock).
 
 With an anchored bundle, theta is relative to the character's centre (the renderer re-anchors it
 on the character it draws); hand poses are composed in that frame (see workstation.geometry).
@@ -21,36 +32,35 @@ on the character it draws); hand poses are composed in that frame (see workstati
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from workstation.bundle import CENTROID, GRAPHS, Bundle, open_bundle
+from workstation import summed
+from workstation.bundle import CENTROID, Bundle, open_bundle
 from workstation.geometry import (
     IDENTITY_THETA,
     centroid,
-    character_only,
     compose_pose,
     energy_centroid,
     is_identity_pose,
-    split_field,
     theta_about,
     theta_from,
-    warp,
 )
+from workstation.layers import LAYER_CHANNELS, LAYERS, Layer, composite, flatten
 from workstation.lru import LRUCache
-from workstation.project import CharacterRequest, FrameRequest
+from workstation.project import CharacterRequest, FrameRef, FrameRequest
 
-LAYERS = ("both", "background", "character", "empty")
 FrameSource = Callable[[str, int], np.ndarray]
+DECODED_CACHE = 1024  # plates and character layers kept: 64 KiB each at 64x64
 
 
 @dataclass(frozen=True)
 class CharacterShape:
     """Where a placed character is on the output image, in model pixels: its centre and the radius
-    holding most of its feature energy (for outlines, handles and hit tests)."""
+    holding most of it (for outlines, handles and hit tests)."""
 
     x: float
     y: float
@@ -58,14 +68,14 @@ class CharacterShape:
 
 
 @dataclass(frozen=True)
-class _Placed:
+class Placed:
     features: np.ndarray  # [C, h, w]
-    theta: np.ndarray  # [2, 3], as the renderer graph takes it: the motion, then the hand pose
+    theta: np.ndarray  # [2, 3], as the renderer graphs take it: the motion, then the hand pose
     motion: np.ndarray | None = None  # [2, 3] absolute, the motion alone; None without a hand pose
 
 
 class Engine:
-    """A bundle's four graphs with cached encodings and thetas over one frame source.
+    """A bundle's graphs with cached encodings, thetas and decoded layers over one frame source.
 
     ``bundle`` is a bundle folder (opened here; raises BundleError) or an already opened Bundle.
     ``frames(clip, frame)`` gives a clip frame as float32 [3, S, S] fitted to the model; an engine
@@ -79,6 +89,8 @@ class Engine:
         self._centroid = centroid if self.bundle.metadata.get("centroid") == CENTROID else energy_centroid
         self._encodings = LRUCache(cache_size)
         self._thetas = LRUCache(cache_size)
+        self._plates = LRUCache(min(cache_size, DECODED_CACHE))
+        self._layers = LRUCache(min(cache_size, DECODED_CACHE))
 
     def with_frames(self, frames: FrameSource | None) -> Engine:
         """A new engine over ``frames`` sharing this one's loaded graphs and metadata, with empty
@@ -114,6 +126,11 @@ class Engine:
         return self.bundle.anchored
 
     @property
+    def layered(self) -> bool:
+        """Characters as RGB and alpha over a plate (format 2 "layered"); else the summed renderer."""
+        return self.bundle.layered
+
+    @property
     def centroid(self) -> Callable[[np.ndarray], np.ndarray]:
         """The centroid the renderer graph anchors on (model.json "centroid"), [N, C, h, w] -> [N, 2]."""
         return self._centroid
@@ -124,30 +141,48 @@ class Engine:
             return "rendering on CUDA (GPU)"
         return "rendering on CPU (no usable CUDA GPU found)"
 
-    # -- the four graphs, batched, on numpy: also the evaluation's SceneFunctions --------------------
-    def _run(self, graph: str, *arrays: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        inputs, _ = GRAPHS[graph]
+    # -- the graphs, batched, on numpy: also the evaluation's SceneFunctions -----------------------
+    def _run(self, graph: str, *arrays: np.ndarray, batch_size: int = 256) -> list[np.ndarray]:
+        """Every output of ``graph``, in the contract's order."""
+        inputs, _ = self.bundle.graphs[graph]
         session = self.bundle.sessions[graph]
-        outputs = []
+        batches = []
         for start in range(0, len(arrays[0]), batch_size):
             feed = {name: np.ascontiguousarray(a[start : start + batch_size], dtype=np.float32)
                     for name, a in zip(inputs, arrays)}
-            outputs.append(session.run(None, feed)[0])
-        return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
+            batches.append(session.run(None, feed))
+        if len(batches) == 1:
+            return list(batches[0])
+        return [np.concatenate(outputs) for outputs in zip(*batches)]
 
     def encode_character(self, images: np.ndarray) -> np.ndarray:
-        return self._run("encoder_character.onnx", images)
+        return self._run("encoder_character.onnx", images)[0]
 
     def encode_background(self, images: np.ndarray) -> np.ndarray:
-        return self._run("encoder_background.onnx", images)
+        return self._run("encoder_background.onnx", images)[0]
 
     def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray:
-        return self._run("motion.onnx", features_from, features_to)
+        return self._run("motion.onnx", features_from, features_to)[0]
 
     def render_features(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray:
-        return self._run("renderer.onnx", character, theta, background)
+        """The frame of one character over a background: renderer.onnx, in every bundle."""
+        return self._run("renderer.onnx", character, theta, background)[0]
 
     render = render_features  # the name evaluation's SceneFunctions uses
+
+    def plate(self, background: np.ndarray) -> np.ndarray:
+        """[N, 3, S, S]: the plate decoded from background features (layered bundles)."""
+        return self._run("renderer_background.onnx", self._layered_only(background))[0]
+
+    def character_layer(self, character: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rgb [N, 3, S, S], alpha [N, 1, S, S]) of character features placed by theta (layered bundles)."""
+        rgb, alpha = self._run("renderer_character.onnx", self._layered_only(character), theta)
+        return rgb, alpha
+
+    def _layered_only(self, array: np.ndarray) -> np.ndarray:
+        if not self.layered:
+            raise ValueError(f"{self.folder}: a {self.bundle.renderer} bundle has no separate layer graphs")
+        return array
 
     def h(self, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
         """h(x_c, x_t1, x_t2, x_b) uncached; the three character encodings run as one batch."""
@@ -183,13 +218,13 @@ class Engine:
             self._thetas.put(key, cached)
         return cached
 
-    # -- frame requests -----------------------------------------------------------------------------
-    def _placed(self, character: CharacterRequest) -> _Placed:
+    def placed(self, character: CharacterRequest) -> Placed:
+        """A character's features and the theta the renderer graphs place it with."""
         features = self.features(character.source.clip, character.source.frame, "character")
         m = character.motion
         motion = IDENTITY_THETA if m is None else self.motion_theta(m.clip, m.start, m.frame)
         if is_identity_pose(character.pose):
-            return _Placed(features, motion.astype(np.float32))
+            return Placed(features, motion.astype(np.float32))
         pivot = self.centroid(features[None])
         if self.anchored:  # centre-relative thetas: the pose composes directly
             theta = compose_pose(motion, character.pose, self.image_size)
@@ -197,88 +232,112 @@ class Engine:
         else:  # plain bundles take absolute thetas: pose about this character's centroid
             relative = compose_pose(theta_about(motion[None], pivot)[0], character.pose, self.image_size)
             theta = theta_from(relative[None], pivot)[0]
-        return _Placed(features, theta.astype(np.float32), motion.astype(np.float32))
+        return Placed(features, theta.astype(np.float32), motion.astype(np.float32))
 
-    def _absolute(self, placed: _Placed) -> np.ndarray:
+    def absolute(self, placed: Placed) -> np.ndarray:
         """Theta as grid_sample uses it (what the renderer graph does inside when anchored)."""
         if not self.anchored:
             return placed.theta
         return theta_from(placed.theta[None], self.centroid(placed.features[None]))[0]
 
-    def _inputs(self, request: FrameRequest, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        channels, height, width = self.feature_shape
-        background = np.zeros((channels, height, width), np.float32)
-        if layer in ("both", "background", "empty"):
-            background = self.features(request.background.clip, request.background.frame, "background").copy()
-        if layer == "empty":
-            if request.characters:  # the field is the first character's, as in "both"
-                source = request.characters[0].source
-                background = background + split_field(self.features(source.clip, source.frame, "character"))[1]
-            return np.zeros_like(background), IDENTITY_THETA, background
-        placed = [self._placed(c) for c in request.characters] if layer in ("both", "character") else []
-        if not placed:
-            return np.zeros_like(background), IDENTITY_THETA, background
-        first, others = placed[0], placed[1:]
-        character = first.features
-        if first.motion is not None and self.centroid is centroid:
-            # A hand pose moves the character, not the field f_c carries everywhere: warped with a
-            # shrink or a turn, that field would pull the warp's zero padding into view and stain
-            # the background. So the field follows the motion alone, as in training, and the
-            # renderer warps the character part by motion and pose. With an identity pose the sum
-            # is warp(f_c, motion) exactly. (This centroid ignores the field, so the renderer
-            # anchors the character part where it anchors f_c.)
-            character, field = split_field(first.features)
-            background = background + warp(field[None], first.motion[None])[0]
-        if others:  # the renderer warps one character; the others are warped here and added in
-            features = character_only(np.stack([p.features for p in others]))
-            thetas = np.stack([self._absolute(p) for p in others])
-            background = background + warp(features, thetas).sum(axis=0)
-        return character, first.theta, background
+    # -- decoded layers (layered bundles), cached -------------------------------------------------
+    def _decoded(self, cache: LRUCache, items: dict[Hashable, object], decode: Callable[[list], list]) -> dict:
+        """``items`` (key -> what to decode) decoded, those not in ``cache`` in one batch."""
+        found = {key: cache.get(key) for key in items}
+        missing = [key for key, value in found.items() if value is None]
+        if missing:
+            for key, value in zip(missing, decode([items[key] for key in missing])):
+                cache.put(key, value)
+                found[key] = value
+        return found
 
-    def render_requests(self, requests: Sequence[FrameRequest], layer: str = "both") -> np.ndarray:
-        """Images [N, 3, S, S] for frame requests. ``layer``:
-        "both", "background" (the plate alone), "character" (the characters alone) or "empty" (the
-        shot as its frames show it without their characters: the plate with the field f_c carries
-        everywhere, which the plate alone lacks; what onion skins and masks compare frames with)."""
+    def _plates_of(self, backgrounds: Sequence[FrameRef]) -> dict:
+        def decode(refs: list[FrameRef]) -> list[np.ndarray]:
+            return list(self.plate(np.stack([self.features(r.clip, r.frame, "background") for r in refs])))
+
+        return self._decoded(self._plates, {ref: ref for ref in backgrounds}, decode)
+
+    def _layers_of(self, characters: Sequence[CharacterRequest]) -> dict:
+        def decode(requests: list[CharacterRequest]) -> list[Layer]:
+            placed = [self.placed(c) for c in requests]
+            rgb, alpha = self.character_layer(np.stack([p.features for p in placed]),
+                                              np.stack([p.theta for p in placed]))
+            return list(zip(rgb, alpha))
+
+        return self._decoded(self._layers, {_layer_key(c): c for c in characters}, decode)
+
+    # -- frame requests -----------------------------------------------------------------------------
+    def render_requests(self, requests: Sequence[FrameRequest], layer: str = "composite",
+                        character: str | None = None) -> np.ndarray:
+        """Images [N, C, S, S] of frame requests in one of ``LAYERS`` (C is ``LAYER_CHANNELS``);
+        with ``character``, the request's character of that name alone (none if it has none)."""
         if layer not in LAYERS:
             raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LAYERS)}")
+        size = self.image_size
+        if character is not None:
+            requests = [replace(r, characters=tuple(c for c in r.characters if c.name == character)) for r in requests]
         if not requests:
-            return np.zeros((0, 3, self.image_size, self.image_size), np.float32)
-        character, theta, background = zip(*(self._inputs(r, layer) for r in requests))
-        return self.render_features(np.stack(character), np.stack(theta), np.stack(background))
+            return np.zeros((0, LAYER_CHANNELS[layer], size, size), np.float32)
+        if not self.layered:
+            return self._render_summed(requests, layer)
+        plates = self._plates_of([r.background for r in requests]) if layer in ("composite", "background") else {}
+        drawn = self._layers_of([c for r in requests for c in r.characters]) if layer != "background" else {}
+        images = []
+        for r in requests:
+            if layer == "background":
+                images.append(plates[r.background])
+                continue
+            layers = [drawn[_layer_key(c)] for c in r.characters]
+            if layer == "composite":
+                images.append(composite(plates[r.background], layers))
+            else:
+                rgba = flatten(layers, (size, size))
+                images.append(rgba if layer == "characters" else rgba[3:])
+        return np.stack(images)
 
-    def render_frame(self, request: FrameRequest, layer: str = "both") -> np.ndarray:
+    def _render_summed(self, requests: Sequence[FrameRequest], layer: str) -> np.ndarray:
+        if layer in ("composite", "background"):
+            return summed.render_view(self, requests, "both" if layer == "composite" else "background")
+        frame, empty = summed.render_view(self, requests, "both"), summed.render_view(self, requests, "empty")
+        alpha = summed.departure_alpha(frame, empty)
+        return np.concatenate([frame, alpha], axis=1) if layer == "characters" else alpha
+
+    def render_frame(self, request: FrameRequest, layer: str = "composite") -> np.ndarray:
         return self.render_requests([request], layer)[0]
 
+    def render_view(self, requests: Sequence[FrameRequest], view: str) -> np.ndarray:
+        """A summed bundle's views (``summed.VIEWS``), through renderer.onnx: how format 1 drew."""
+        if view not in summed.VIEWS:
+            raise ValueError(f"view={view!r}: allowed values are {', '.join(summed.VIEWS)}")
+        return summed.render_view(self, requests, view)
+
+    # -- where the characters are ---------------------------------------------------------------------
     def character_shapes(self, request: FrameRequest) -> list[CharacterShape]:
         """Each character of a frame request as it lands on the output image, for outlines,
-        handles and hit tests: the centre and radius of what the renderer draws for it alone
-        (g of its placed features, against g of nothing). The rendering, not the feature energy,
-        because a character encoder may also carry faint background everywhere."""
+        handles and hit tests: the centre and spread of its alpha (layered), or of what the
+        renderer draws for it alone on nothing (summed)."""
         return self.shapes_of_requests([request])[0]
 
     def shapes_of_requests(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
-        """``character_shapes`` for several requests, with one renderer call for all of them."""
-        placed = [[self._placed(c) for c in request.characters] for request in requests]
-        flat = [p for frame in placed for p in frame]
-        if not flat:
-            return [[] for _ in requests]
-        features = np.stack([p.features for p in flat])
-        nothing = np.zeros_like(features[:1])
-        images = self.render_features(np.concatenate([features, nothing]),
-                                      np.concatenate([np.stack([p.theta for p in flat]), IDENTITY_THETA[None]]),
-                                      np.zeros((len(flat) + 1, *features.shape[1:]), np.float32))
-        shapes = iter(self._shape(image, images[-1]) for image in images[:-1])
-        return [[next(shapes) for _ in frame] for frame in placed]
+        """``character_shapes`` for several requests, with one decoder call for all of them."""
+        if not self.layered:
+            return [[self._shape(np.maximum(d - np.quantile(d, 0.95), 0.0)) for d in frame]  # the strongest 5%
+                    for frame in summed.drawn_alone(self, requests)]
+        drawn = self._layers_of([c for r in requests for c in r.characters])
+        return [[self._shape(drawn[_layer_key(c)][1][0]) for c in r.characters] for r in requests]
 
-    def _shape(self, image: np.ndarray, empty: np.ndarray) -> CharacterShape:
+    def _shape(self, weights: np.ndarray) -> CharacterShape:
         size = self.image_size
         centres = np.arange(size, dtype=np.float64) + 0.5
-        drawn = np.abs(image - empty).sum(axis=0).astype(np.float64)
-        weights = np.maximum(drawn - np.quantile(drawn, 0.95), 0.0)  # the strongest 5% of the pixels
-        if weights.sum() <= 0:
+        weights = weights.astype(np.float64)
+        if weights.sum() <= 1e-9:
             return CharacterShape(size / 2.0, size / 2.0, size / 4.0)
-        weights /= weights.sum()
+        weights = weights / weights.sum()
         x, y = float(weights.sum(0) @ centres), float(weights.sum(1) @ centres)
         spread = math.sqrt(float(weights.sum(0) @ (centres - x) ** 2 + weights.sum(1) @ (centres - y) ** 2))
         return CharacterShape(x, y, min(max(3.0, 1.6 * spread), size / 2.0))
+
+
+def _layer_key(character: CharacterRequest) -> Hashable:
+    """What a character's decoded layer depends on (not its name: two characters alike share it)."""
+    return (character.source, character.motion, character.pose)

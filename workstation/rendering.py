@@ -70,9 +70,9 @@ def open_engine(project: document.Project, fit_mode: str = "crop") -> Engine:
 
 
 def render_shot(engine: Engine, project: document.Project, shot: str, frames: Sequence[int] | None = None,
-                layer: str = "both") -> Iterator[np.ndarray]:
-    """The shot's frames (all, or ``frames``: a range or any sequence of frame numbers) as float32
-    [3, S, S], yielded in order.
+                layer: str = "composite") -> Iterator[np.ndarray]:
+    """The shot's frames (all, or ``frames``: a range or any sequence of frame numbers) in one of the
+    engine's layers, as float32 [C, S, S] (``LAYER_CHANNELS``), yielded in order.
 
     Lazy: the requests are built a batch of RENDER_BATCH at a time, so a shot of 10^9 frames costs
     no more memory than one of 16. The first and last frame numbers are checked before the first frame is rendered."""

@@ -1,9 +1,11 @@
 """Write rendered frame sequences to disk as a PNG folder, an MP4 video or a looping GIF.
 
-Frames arrive one at a time as float32 RGB arrays ``[3, H, W]`` in ``[0, 1]`` (the model's NCHW
-layout without N), so a long render never holds every frame in memory; only GIF buffers its
-frames, as 8-bit images after scaling, because the GIF encoder needs all of them at once (a GIF
-over 2 GiB of frames is refused before anything is rendered).
+Frames arrive one at a time as float32 arrays in ``[0, 1]`` in the model's NCHW layout without N:
+RGB ``[3, H, W]``, straight (not premultiplied) RGBA ``[4, H, W]`` written as RGBA PNGs (MP4 and GIF
+have no alpha and refuse it), or one grey channel ``[1, H, W]`` (an alpha matte), so a long render
+never holds every frame in memory; only GIF buffers its frames, as 8-bit images after scaling,
+because the GIF encoder needs all of them at once (a GIF over 2 GiB of frames is refused before
+anything is rendered).
 
 Each frame is scaled up by an integer ``scale`` (``smooth=False``: nearest neighbour, crisp pixels;
 ``smooth=True``: bicubic, clipped to [0, 1]), then converted to 8 bits with rounding. A written

@@ -197,10 +197,14 @@ class FrameWriter:
     # -- frames ------------------------------------------------------------------------------
 
     def _to_image(self, frame: np.ndarray) -> np.ndarray:
-        """[3, H, W] float RGB in [0, 1] -> [H*scale(+pad), W*scale(+pad), 3] uint8 BGR."""
+        """[C, H, W] float in [0, 1] -> [H*scale(+pad), W*scale(+pad)(, C)] uint8: RGB (C 3) as BGR,
+        straight RGBA (C 4, PNG only) as BGRA, one grey channel (C 1) as grey (as BGR in a video)."""
         array = np.asarray(frame)
-        if array.ndim != 3 or array.shape[0] != 3 or array.shape[1] < 1 or array.shape[2] < 1:
-            raise FrameWriteError(f"a frame must be a [3, H, W] RGB array, got shape {tuple(array.shape)}", self.path)
+        if array.ndim != 3 or array.shape[0] not in (1, 3, 4) or array.shape[1] < 1 or array.shape[2] < 1:
+            raise FrameWriteError("a frame must be a [3, H, W] RGB, [4, H, W] RGBA or [1, H, W] grey array, "
+                                  f"got shape {tuple(array.shape)}", self.path)
+        if array.shape[0] == 4 and self.fmt != "png":
+            raise FrameWriteError(f"{self.fmt.upper()} has no alpha channel; write RGBA frames as png", self.path)
         if not np.issubdtype(array.dtype, np.floating):
             raise FrameWriteError(f"a frame must be a float array in [0, 1], got dtype {array.dtype}", self.path)
         size = (int(array.shape[1]), int(array.shape[2]))
@@ -219,7 +223,12 @@ class FrameWriter:
         image = np.rint(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.uint8)
         if self.scale > 1 and not self.smooth:
             image = cv2.resize(image, target, interpolation=cv2.INTER_NEAREST)
-        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        if image.ndim == 2 or image.shape[2] == 1:
+            image = image.reshape(image.shape[:2])
+            if self.fmt != "png":
+                image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        else:
+            image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR if image.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
         if self.fmt == "mp4":
             pad_bottom, pad_right = image.shape[0] % 2, image.shape[1] % 2
             if pad_bottom or pad_right:
@@ -227,7 +236,8 @@ class FrameWriter:
         return image
 
     def write(self, frame: np.ndarray) -> None:
-        """Add one float32 [3, H, W] RGB frame in [0, 1]. A bad frame is refused (the writer stays
+        """Add one float32 frame in [0, 1]: [3, H, W] RGB, [4, H, W] straight RGBA (png) or [1, H, W]
+        grey. A bad frame is refused (the writer stays
         usable); a failure to write discards the output."""
         if self._closed:
             raise FrameWriteError("the frame writer is already closed", self.path)

@@ -47,7 +47,6 @@ class Canvas(QWidget):
         self.image: QImage | None = None
         self.image_size = 64
         self.names: list[str] = []  # of the characters drawn, back to front: one per shape
-        self.hidden: set[str] = set()  # characters of the shot that are not drawn (no shape)
         self.shapes: tuple[CharacterShape, ...] = ()
         self.selected: str | None = None
         self.placeholder = "No shot yet: drag a frame from the Library here"
@@ -61,14 +60,10 @@ class Canvas(QWidget):
         self.image = image
         self.shapes = tuple(shapes)
         if names is not None:
-            self.names = [name for name in names if name not in self.hidden]
+            self.names = list(names)
         if image is not None:
             self.image_size = image.width()
         self.update()
-
-    def set_hidden(self, names) -> None:
-        """The shot's hidden characters: the frames shown from now on have no shape for them."""
-        self.hidden = set(names)
 
     def set_selected(self, name: str | None) -> None:
         self.selected = name

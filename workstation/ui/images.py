@@ -14,8 +14,22 @@ def rgb8_to_qimage(image: np.ndarray) -> QImage:
 
 
 def chw_to_qimage(image: np.ndarray) -> QImage:
-    """float [3, H, W] in [0, 1] (what the engine renders) -> QImage."""
-    return rgb8_to_qimage((np.clip(image, 0.0, 1.0).transpose(1, 2, 0) * 255.0 + 0.5).astype(np.uint8))
+    """float [C, H, W] in [0, 1] (what the engine renders: RGB, straight RGBA or one alpha channel)
+    -> QImage (RGB888, RGBA8888 or Grayscale8)."""
+    pixels = np.ascontiguousarray((np.clip(image, 0.0, 1.0).transpose(1, 2, 0) * 255.0 + 0.5).astype(np.uint8))
+    height, width, channels = pixels.shape
+    if channels == 3:
+        return rgb8_to_qimage(pixels)
+    layout = {4: QImage.Format.Format_RGBA8888, 1: QImage.Format.Format_Grayscale8}[channels]
+    return QImage(pixels.data, width, height, channels * width, layout).copy()
+
+
+def qimage_to_rgba8(image: QImage) -> np.ndarray:
+    """QImage -> uint8 [H, W, 4] straight RGBA."""
+    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), np.uint8, count=stride * height).reshape(height, stride)
+    return data[:, : 4 * width].reshape(height, width, 4).copy()
 
 
 def qimage_to_rgb8(image: QImage) -> np.ndarray:

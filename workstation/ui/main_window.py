@@ -187,7 +187,6 @@ class MainWindow(QMainWindow):
     def _on_changed(self) -> None:
         shot = self.document.shot()
         self.timeline.set_length(shot.length if shot else 1)
-        self.canvas.set_hidden([c.name for c in shot.characters if c.hidden] if shot else [])
         self.character_menu.refresh()
         self._refresh_keys()
 

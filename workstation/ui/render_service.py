@@ -28,12 +28,12 @@ from workstation.ui.images import chw_to_qimage
 @dataclass(frozen=True)
 class FrameKey:
     """What a rendered image is of: a frame of a shot as the document was at ``revision``, in one of
-    the engine's layers ("both", or "empty": the shot without its characters)."""
+    the engine's layers ("composite", or "characters": the characters alone, RGBA)."""
 
     revision: int
     shot: str
     frame: int
-    layer: str = "both"
+    layer: str = "composite"
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class RenderedFrame:
     key: FrameKey
     ticket: int  # the order interactive requests were made in; 0 for background work
     image: QImage
-    shapes: tuple[CharacterShape, ...]
+    shapes: tuple[CharacterShape, ...]  # one per character drawn, back to front
+    names: tuple[str, ...]  # of the characters drawn (a hidden one is not), as ``shapes``
     milliseconds: float  # render time per frame
 
     @property
@@ -65,16 +66,17 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             start = time.perf_counter()
-            images, shapes = {}, {}
+            images, shapes, names = {}, {}, {}
             for layer in dict.fromkeys(key.layer for key, _, _ in self.work):  # one batch per layer
                 items = [(key, request) for key, _, request in self.work if key.layer == layer]
                 requests = [request for _, request in items]
                 rendered = self.engine.render_requests(requests, layer)
-                outlines = self.engine.shapes_of_requests(requests) if layer == "both" else [[]] * len(items)
-                for (key, _), image, outline in zip(items, rendered, outlines):
+                outlines = self.engine.shapes_of_requests(requests) if layer == "composite" else [[]] * len(items)
+                for (key, request), image, outline in zip(items, rendered, outlines):
                     images[key], shapes[key] = chw_to_qimage(image), tuple(outline)
+                    names[key] = tuple(c.name for c in request.characters)
             per_frame = (time.perf_counter() - start) * 1000.0 / len(self.work)
-            frames = [RenderedFrame(key, ticket, images[key], shapes[key], per_frame)  # in the order asked for
+            frames = [RenderedFrame(key, ticket, images[key], shapes[key], names[key], per_frame)  # in order asked
                       for key, ticket, _ in self.work]
         except Exception as error:  # a damaged clip, a failing session, a bug: one line, never a crash
             self.signals.failed.emit(log_error("rendering failed", error))  # the traceback in the log

@@ -8,8 +8,8 @@ older state of the document is never mistaken for the current one. What it asks 
 - the current frame, as an interactive request (the newest replaces any still waiting);
 - while playing, the next ``PREFETCH`` frames behind it, so they are cached in time;
 - after a pause in editing, every frame of the shot for the timeline's thumbnails;
-- with the onion skin on, the neighbours and the plate (the shot without its characters, layer
-  "empty"), ahead of the thumbnails; the ghosts are drawn once all are there.
+- with the onion skin on, the characters alone (layer "characters": RGBA) of the current frame and
+  of its neighbours, ahead of the thumbnails; the ghosts are drawn once all are there.
 
 The engine is never changed in place: another model builds a new engine, changed clips swap in
 ``engine.with_frames(...)``, and the renderer drops what an engine it no longer holds finishes. A
@@ -38,7 +38,7 @@ from workstation.project import FrameRequest
 from workstation.rendering import ProjectFrames, bundle_for
 from workstation.ui.canvas import Canvas
 from workstation.ui.document import ProjectDocument
-from workstation.ui.images import qimage_to_rgb8, rgb8_to_qimage
+from workstation.ui.images import qimage_to_rgb8, qimage_to_rgba8, rgb8_to_qimage
 from workstation.ui.playback import Player
 from workstation.ui.render_service import FrameKey, FrameRenderer, RenderedFrame
 from workstation.ui.timeline import Timeline
@@ -46,7 +46,7 @@ from workstation.ui.timeline import Timeline
 PREFETCH = 8  # frames rendered ahead of the playhead while playing
 THUMBNAIL_DELAY_MS = 250  # thumbnails wait for this long a pause in editing
 THUMBNAIL_FRAMES = 600  # at most this many frames of a shot get thumbnails
-PLATE = "empty"  # the engine's layer without the characters: the onion skin's plate
+CHARACTERS = "characters"  # the engine's layer of the characters alone (RGBA): the onion skin's ghosts
 
 
 class Viewport(QObject):
@@ -80,7 +80,7 @@ class Viewport(QObject):
         player.state_changed.connect(self._on_play_state)
 
     # -- public ------------------------------------------------------------------------------------
-    def key(self, frame: int, layer: str = "both") -> FrameKey | None:
+    def key(self, frame: int, layer: str = "composite") -> FrameKey | None:
         """The key of ``frame`` of the current shot as the document is now (None without a shot)."""
         shot = self.document.shot()
         return None if shot is None else FrameKey(self.document.revision, shot.name, frame, layer)
@@ -194,23 +194,22 @@ class Viewport(QObject):
             self._display(frame)
 
     def _display(self, frame: RenderedFrame) -> None:
-        shot = self.document.shot()
         image = frame.image
         if self.onion_skin and not self.player.playing:  # ghosts would only blur playback
             image = self._ghosted(frame) or image
-        self.canvas.show_frame(image, frame.shapes, [c.name for c in shot.characters] if shot else [])
+        self.canvas.show_frame(image, frame.shapes, frame.names)
         self._shown_times.append(time.perf_counter())
         self.frame_shown.emit(frame)
 
     # -- the onion skin ----------------------------------------------------------------------------
     def _onion_parts(self, key: FrameKey) -> list[FrameKey]:
-        """The plate (the same for every frame of a shot: keyed at frame 0) and the neighbours
-        within the shot, that the ghosts of the frame at ``key`` need."""
+        """The characters alone of the frame at ``key`` (their alpha keeps the ghosts under them)
+        and of its neighbours within the shot: what the ghosts of that frame need."""
         shot = self.document.shot()
         if shot is None or shot.name != key.shot:
             return []
-        neighbours = [replace(key, frame=k) for k in (key.frame - 1, key.frame + 1) if 0 <= k < shot.length]
-        return [replace(key, frame=0, layer=PLATE), *neighbours]
+        return [replace(key, frame=k, layer=CHARACTERS)
+                for k in (key.frame, key.frame - 1, key.frame + 1) if 0 <= k < shot.length]
 
     def _request_ghosts(self, key: FrameKey | None) -> None:
         """Ask for what the ghosts of ``key`` still lack, before anything queued."""
@@ -223,16 +222,17 @@ class Viewport(QObject):
 
     def _ghosted(self, frame: RenderedFrame) -> QImage | None:
         """``frame`` with its neighbours' ghosts (``workstation/onion.py``); None (and the missing
-        parts asked for) while the plate or a neighbour is not rendered yet."""
+        parts asked for) while a part is not rendered yet."""
         parts = {k: self.renderer.cached(k) for k in self._onion_parts(frame.key)}
-        plate = parts.get(replace(frame.key, frame=0, layer=PLATE))
-        if plate is None or any(part is None for part in parts.values()):
+        if not parts or any(part is None for part in parts.values()):
             self._request_ghosts(frame.key)
             return None
-        previous = parts.get(replace(frame.key, frame=frame.frame - 1))
-        following = parts.get(replace(frame.key, frame=frame.frame + 1))
-        image = onion_skin(_rgb(frame.image), _rgb(plate.image), _rgb(previous.image) if previous else None,
-                           _rgb(following.image) if following else None)
+        own = parts[replace(frame.key, layer=CHARACTERS)]
+        assert own is not None
+        previous = parts.get(replace(frame.key, frame=frame.frame - 1, layer=CHARACTERS))
+        following = parts.get(replace(frame.key, frame=frame.frame + 1, layer=CHARACTERS))
+        image = onion_skin(_rgb(frame.image), _rgba(own.image)[..., 3], _rgba(previous.image) if previous else None,
+                           _rgba(following.image) if following else None)
         return rgb8_to_qimage((np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
 
     # -- thumbnails --------------------------------------------------------------------------------
@@ -258,3 +258,7 @@ class Viewport(QObject):
 
 def _rgb(image: QImage) -> np.ndarray:
     return qimage_to_rgb8(image).astype(np.float32) / 255.0
+
+
+def _rgba(image: QImage) -> np.ndarray:
+    return qimage_to_rgba8(image).astype(np.float32) / 255.0

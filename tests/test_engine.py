@@ -1,0 +1,271 @@
+"""The engine over a bundle's graphs: what each layer draws, in which order, from which cache, for
+the layered renderer (the default) and the summed one (the paper's; every format 1 bundle)."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from export.bundle import export_bundle
+from tests.conftest import trained_looking_model
+from training.decoders import composite
+from workstation import geometry
+from workstation.engine import Engine
+from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
+
+SIZE = 64
+
+
+@pytest.fixture
+def frames():
+    """A frame source over synthetic clips of random images (deterministic per clip/frame)."""
+    def source(clip, frame):
+        rng = np.random.default_rng(hash((clip, frame)) % 2**32)
+        return rng.random((3, SIZE, SIZE), dtype=np.float32)
+    return source
+
+
+def image(frames, clip, frame):
+    return torch.from_numpy(frames(clip, frame))[None]
+
+
+def frame_request(*characters, background=("bg", 0)):
+    return FrameRequest(shot="s", index=0, background=FrameRef(*background), characters=tuple(characters))
+
+
+def character(clip="actor", frame=0, motion=None, edit=None, name=""):
+    return CharacterRequest(source=FrameRef(clip, frame), motion=None if motion is None else MotionRequest(*motion),
+                            pose=edit or Pose(0, 0, 0, 1), name=name)
+
+
+def test_engine_inputs_outputs_and_dynamic_batch(anchored_bundle):
+    _, folder = anchored_bundle
+    engine = Engine(folder)
+    assert engine.device in ("CPU", "CUDA") and engine.device_line.startswith("rendering on")
+    for n in (1, 5):
+        features = engine.encode_character(np.random.rand(n, 3, SIZE, SIZE).astype(np.float32))
+        assert features.shape == (n, 8, 16, 16)
+        assert engine.motion(features, features).shape == (n, 2, 3)
+        rgb, alpha = engine.character_layer(features, engine.motion(features, features))
+        assert rgb.shape == (n, 3, SIZE, SIZE) and alpha.shape == (n, 1, SIZE, SIZE)
+        assert engine.plate(features).shape == (n, 3, SIZE, SIZE)
+
+
+def test_a_frame_request_renders_h_with_either_renderer(anchored_bundle, summed_bundle, frames):
+    for model, folder in (anchored_bundle, summed_bundle):
+        got = Engine(folder, frames).render_frame(frame_request(character(motion=("walk", 2, 4))))
+        with torch.no_grad():
+            expected = model(image(frames, "actor", 0), image(frames, "walk", 2), image(frames, "walk", 4),
+                             image(frames, "bg", 0))[0].numpy()
+        assert np.abs(got - expected).max() < 1e-4
+
+
+# -- the layered renderer ------------------------------------------------------------------------------
+def test_layers_of_a_layered_bundle_are_its_decoders(anchored_bundle, frames):
+    model, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    first = character("actor", 0, motion=("walk", 0, 3))
+    second = character("extra", 1, edit=Pose(tx=-6, ty=5, rotation=30, scale=0.8))
+    frame = frame_request(first, second)
+    with torch.no_grad():
+        f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
+        theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
+                              model.encoder_character(image(frames, "walk", 3)))
+        theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
+        plate = model.plate(model.encoder_background(image(frames, "bg", 0)))
+        layers = [model.character_layer(f1, theta1), model.character_layer(f2, theta2)]
+        expected = composite(plate, layers)[0].numpy()  # back to front, the second on top
+        ink = 1 - (1 - layers[0][1]) * (1 - layers[1][1])
+    assert np.abs(engine.render_frame(frame) - expected).max() < 1e-4
+    assert np.abs(engine.render_frame(frame, "background") - plate[0].numpy()).max() < 1e-4
+    alpha = engine.render_frame(frame, "alpha")
+    assert alpha.shape == (1, SIZE, SIZE) and np.abs(alpha - ink[0].numpy()).max() < 1e-4
+    assert 0.0 <= alpha.min() and alpha.max() <= 1.0
+    rgba = engine.render_frame(frame, "characters")
+    assert rgba.shape == (4, SIZE, SIZE) and 0.0 <= rgba.min() and rgba.max() <= 1.0
+    over_plate = rgba[3:] * rgba[:3] + (1 - rgba[3:]) * plate[0].numpy()  # the cut-out, composited again
+    assert np.abs(over_plate - expected).max() < 1e-4
+    with pytest.raises(ValueError, match="allowed values"):
+        engine.render_frame(frame, layer="mask")
+
+
+def test_one_character_alone_by_name(anchored_bundle, frames):
+    _, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    hero, extra = character("actor", 0, name="hero"), character("extra", 1, edit=Pose(tx=9), name="extra")
+    both = frame_request(hero, extra)
+    for layer in ("composite", "characters", "alpha"):
+        alone = engine.render_requests([both], layer, character="extra")[0]
+        assert np.array_equal(alone, engine.render_frame(frame_request(extra), layer))
+    nobody = engine.render_requests([both], "alpha", character="nobody")[0]
+    assert not nobody.any()
+
+
+@pytest.fixture(scope="module")
+def opaque_bundle(tmp_path_factory):
+    """A layered bundle whose characters are opaque everywhere (alpha bias +30) and whose colours
+    vary strongly with the features (RGB weights x 300): where two overlap, only the one on top
+    can show."""
+    model = trained_looking_model(anchored=True)
+    with torch.no_grad():
+        last = model.character_decoder.layers[-2]
+        last.bias[3] = 30.0
+        last.weight[:, :3] *= 300.0
+    return model, export_bundle(model, tmp_path_factory.mktemp("opaque") / "bundle")
+
+
+def test_the_later_character_is_drawn_on_top_and_swapping_swaps_them(opaque_bundle, frames):
+    _, folder = opaque_bundle
+    engine = Engine(folder, frames)
+    red, blue = character("actor", 0, name="red"), character("extra", 1, edit=Pose(tx=3), name="blue")
+    red_alone, blue_alone = engine.render_frame(frame_request(red)), engine.render_frame(frame_request(blue))
+    assert np.abs(red_alone - blue_alone).max() > 0.05  # two different pictures
+    assert np.abs(engine.render_frame(frame_request(red, blue)) - blue_alone).max() < 1e-5
+    assert np.abs(engine.render_frame(frame_request(blue, red)) - red_alone).max() < 1e-5
+
+
+def test_a_drag_decodes_one_character_again_and_nothing_else(anchored_bundle, frames):
+    _, folder = anchored_bundle
+    calls = []
+
+    def counting(clip, frame):
+        calls.append((clip, frame))
+        return frames(clip, frame)
+
+    engine = Engine(folder, counting)
+    decoded = {"plate": 0, "character": 0}
+    plate, character_layer = engine.plate, engine.character_layer
+
+    def count(name, function):
+        def counted(*arrays):
+            decoded[name] += len(arrays[0])
+            return function(*arrays)
+        return counted
+
+    engine.plate, engine.character_layer = count("plate", plate), count("character", character_layer)
+    still = character("extra", 2, name="extra")
+    frame = frame_request(character(motion=("walk", 0, 2)), still)
+    first = engine.render_frame(frame)
+    assert decoded == {"plate": 1, "character": 2} and len(calls) == 5  # actor, extra, bg, walk 0, walk 2
+    for step in range(1, 4):  # a drag: each move decodes the dragged character, nothing else
+        engine.render_frame(frame_request(character(motion=("walk", 0, 2), edit=Pose(step, 0, 0, 1)), still))
+    assert decoded == {"plate": 1, "character": 5} and len(calls) == 5
+    assert np.array_equal(engine.render_frame(frame), first)
+    small = Engine(folder, frames, cache_size=2)
+    small.render_frame(frame)
+    assert len(small._encodings) <= 2
+
+
+def test_outlines_are_the_centre_of_the_alpha(anchored_bundle, frames):
+    """(That they follow a trained character's ink and a hand move: tests/test_character_shapes.py.)"""
+    _, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    alpha = engine.render_frame(frame_request(character()), "alpha")[0]
+    shape = engine.character_shapes(frame_request(character()))[0]
+    ys, xs = np.mgrid[0:SIZE, 0:SIZE] + 0.5
+    assert abs(shape.x - (alpha * xs).sum() / alpha.sum()) < 1e-3
+    assert abs(shape.y - (alpha * ys).sum() / alpha.sum()) < 1e-3
+
+
+def test_with_frames_shares_the_loaded_graphs_and_starts_with_empty_caches(anchored_bundle, frames):
+    """A clip change makes a new engine over the new frames; the old one is left as it was (a
+    worker may still be rendering with it), and an engine cannot be changed from outside."""
+    _, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    frame = frame_request(character(motion=("walk", 0, 2)))
+    before = engine.render_frame(frame)
+
+    def other(clip, frame):
+        return 1.0 - frames(clip, frame)
+
+    swapped = engine.with_frames(other)
+    assert swapped is not engine and swapped.bundle is engine.bundle  # no graph is loaded again
+    assert swapped.frames is other and engine.frames is frames
+    assert len(swapped._encodings) == 0 and len(swapped._thetas) == 0 and len(swapped._layers) == 0
+    assert np.array_equal(swapped.render_frame(frame), Engine(folder, other).render_frame(frame))
+    assert not np.array_equal(swapped.render_frame(frame), before)
+    assert np.array_equal(engine.render_frame(frame), before)
+    with pytest.raises(AttributeError):
+        engine.frames = other
+
+
+@pytest.mark.parametrize("fixture", ["anchored_bundle", "summed_bundle"])
+def test_rendering_from_several_threads_gives_the_serial_result(fixture, frames, request):
+    _, folder = request.getfixturevalue(fixture)
+    engine = Engine(folder, frames)
+    frame_requests = [frame_request(character(motion=("walk", 0, k), edit=Pose(k, 0, 3 * k, 1))) for k in range(8)]
+    serial = Engine(folder, frames).render_requests(frame_requests)
+    results = [None] * 8
+
+    def work(k):
+        results[k] = engine.render_frame(frame_requests[k])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(np.abs(results[k] - serial[k]).max() < 1e-6 for k in range(8))
+
+
+def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
+    model = trained_looking_model(anchored=False)
+    folder = export_bundle(model, tmp_path / "plain")
+    engine = Engine(folder, frames)
+    assert engine.anchored is False
+    got = engine.render_frame(frame_request(character(edit=Pose(tx=8, ty=0, rotation=0, scale=1))))
+    with torch.no_grad():
+        features = model.encoder_character(image(frames, "actor", 0))
+        expected = model.render(features, torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]]),
+                                model.encoder_background(image(frames, "bg", 0)))[0].numpy()
+    assert np.abs(got - expected).max() < 1e-4
+
+
+# -- the summed renderer (the paper's; format 1) -----------------------------------------------------
+def test_summed_a_hand_translation_moves_the_character_not_its_field(summed_bundle, frames):
+    model, folder = summed_bundle
+    engine = Engine(folder, frames)
+    got = engine.render_frame(frame_request(character(edit=Pose(tx=8, ty=-4, rotation=0, scale=1))))
+    # 8 px right and 4 px up on a 64 px image: sample 0.25 to the left and 0.125 below. The edit
+    # moves the character part of f_c; the field it carries everywhere stays where it was.
+    theta = torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.125]]])
+    with torch.no_grad():
+        features = model.encoder_character(image(frames, "actor", 0))
+        character_part = torch.from_numpy(geometry.character_only(features.numpy()))
+        background = model.encoder_background(image(frames, "bg", 0)) + (features - character_part)
+        expected = model.render(character_part, theta, background)[0].numpy()
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_summed_several_characters_are_summed_in_feature_space(summed_bundle, frames):
+    model, folder = summed_bundle
+    engine = Engine(folder, frames)
+    first = character("actor", 0, motion=("walk", 0, 3))
+    second = character("extra", 1, edit=Pose(tx=-6, ty=5, rotation=30, scale=0.8))
+    got = engine.render_frame(frame_request(first, second))
+    with torch.no_grad():
+        f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
+        theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
+                              model.encoder_character(image(frames, "walk", 3)))
+        theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
+        background = model.encoder_background(image(frames, "bg", 0))
+        f2 = torch.from_numpy(geometry.character_only(f2.numpy()))  # the second adds itself alone
+        expected = model.renderer(model.place(f1, theta1) + model.place(f2, theta2) + background)[0].numpy()
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_summed_layers_and_views(summed_bundle, frames):
+    model, folder = summed_bundle
+    engine = Engine(folder, frames)
+    frame = frame_request(character())
+    with torch.no_grad():
+        plate = model.renderer(model.encoder_background(image(frames, "bg", 0)))[0].numpy()
+        alone = model.renderer(model.encoder_character(image(frames, "actor", 0)))[0].numpy()
+    assert np.abs(engine.render_frame(frame, layer="background") - plate).max() < 1e-4
+    assert np.abs(engine.render_view([frame], "character")[0] - alone).max() < 1e-4
+    rgba, alpha = engine.render_frame(frame, "characters"), engine.render_frame(frame, "alpha")
+    assert rgba.shape == (4, SIZE, SIZE) and np.array_equal(rgba[3:], alpha)
+    assert np.array_equal(rgba[:3], engine.render_frame(frame)) and 0 <= alpha.min() <= alpha.max() <= 1
+    with pytest.raises(ValueError, match="summed bundle has no separate layer graphs"):
+        engine.plate(np.zeros((1, 8, 16, 16), np.float32))
