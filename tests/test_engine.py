@@ -269,3 +269,29 @@ def test_summed_layers_and_views(summed_bundle, frames):
     assert np.array_equal(rgba[:3], engine.render_frame(frame)) and 0 <= alpha.min() <= alpha.max() <= 1
     with pytest.raises(ValueError, match="summed bundle has no separate layer graphs"):
         engine.plate(np.zeros((1, 8, 16, 16), np.float32))
+
+
+def test_a_hidden_character_is_not_drawn_and_the_shot_order_is_the_z_order(opaque_bundle, frames):
+    """Through the document: render_requests leaves a hidden character out and keeps the shot's
+    order, so with opaque characters the frame is the last shown character's."""
+    from workstation import project as doc
+
+    _, folder = opaque_bundle
+    engine = Engine(folder, frames)
+    clip = doc.ClipRef("clip.mp4", 4, 12.0, 64, 64)
+    shot = doc.Shot("s", 2, 12.0, doc.FrameRef("bg", 0), [
+        doc.Character("red", doc.FrameRef("actor", 0)),
+        doc.Character("blue", doc.FrameRef("extra", 1), keyframes=[doc.Keyframe(0, doc.Pose(tx=3))])])
+    project = doc.Project(clips={name: clip for name in ("bg", "actor", "extra")}, shots=[shot])
+    red, blue = (engine.render_requests(doc.render_requests(project, "s", [0]), character=name)[0]
+                 for name in ("red", "blue"))
+
+    def frame():
+        return engine.render_requests(doc.render_requests(project, "s", [0]))[0]
+
+    assert np.abs(frame() - blue).max() < 1e-5
+    doc.move_character(shot, "blue", 0)  # blue to the back: red on top
+    assert np.abs(frame() - red).max() < 1e-5
+    doc.set_hidden(shot, "red", True)
+    assert np.abs(frame() - blue).max() < 1e-5
+    assert engine.render_requests(doc.render_requests(project, "s", [0]), "alpha", character="red")[0].max() == 0

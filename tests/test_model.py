@@ -3,6 +3,7 @@
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -367,3 +368,17 @@ def test_the_bound_term_is_zero_within_the_bound_and_walks_a_sunk_alpha_back():
     assert losses["bound"].item() > 100
     losses["total"].backward()
     assert model.character_decoder.layers[-2].bias.grad[3] > 0  # descending it lowers the sunk logit
+
+
+def test_layer_scores_measure_the_plate_and_the_alpha_against_the_ink(test_split):
+    from training.evaluate import draw_examples, layer_scores
+    from training.scene import TorchScene
+
+    examples = draw_examples(test_split, 3, seed=0)
+    opaque = layer_scores(TorchScene(layered_model(opaque=True)), test_split, examples)
+    ink = np.array([test_split.ink_mask(ex.first.digit, ex.first.poses[ex.i]).mean() for ex in examples])
+    assert np.allclose(opaque["Alpha IoU"], ink)  # alpha 1 everywhere: the IoU is the ink's share
+    assert opaque["Plate vs true background"].shape == (3,) and np.all(opaque["Plate vs true background"] > 0)
+    torch.manual_seed(0)
+    summed = layer_scores(TorchScene(SceneModel(tiny_model_config(renderer="summed")).eval()), test_split, examples)
+    assert set(summed) == {"Plate vs true background"}
