@@ -1,10 +1,9 @@
 """The picture of docs/RESULTS.md's hand-pose comparison: a demo character as it is, scaled 0.5x
-and 1.75x, and rotated 60 degrees, one row per model bundle (e.g. the summed demo model before bundle
-format 2, and the layered one after). Needs only the workstation (ONNX Runtime, no torch).
+and 1.75x, and rotated 60 degrees, one row per model bundle (e.g. the summed demo model of before
+layered rendering, kept as assets/models/summed, and the layered demo model). Needs only the
+workstation (ONNX Runtime, no torch).
 
-    git worktree add /tmp/before 842994a        # the demo model before layered rendering
-    python scripts/pose_figure.py /tmp/before/assets/models/demo assets/models/demo \\
-        --out docs/results/poses.png
+    python scripts/pose_figure.py assets/models/summed assets/models/demo --out docs/results/poses.png
 """
 
 from __future__ import annotations

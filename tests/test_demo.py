@@ -19,9 +19,14 @@ def tiles(picture: np.ndarray) -> list[np.ndarray]:
             for r in range(rows) for c in range(columns)]
 
 
-def test_demo_draws_the_data_and_the_manipulations_of_a_bundle(tmp_path, anchored_bundle):
-    done = run_cli("demo", "--model", anchored_bundle[1], "--out", tmp_path)
+def test_demo_draws_the_data_and_the_manipulations_of_a_bundle(tmp_path, summed_bundle, anchored_bundle):
+    layered = tmp_path / "layered"
+    assert run_cli("demo", "--model", anchored_bundle[1], "--out", layered).returncode == 0
+    # per row x_i, x_j, plate, cut-out, alpha, both; a summed model's has no alpha column
+    assert len(tiles(cv2.imread(str(layered / "layers.png")))) == 5 * 6
+    done = run_cli("demo", "--model", summed_bundle[1], "--out", tmp_path / "summed")
     assert done.returncode == 0, done.stderr
+    tmp_path = tmp_path / "summed"
     names = ("test_videos.png", "manipulations.png", "layers.png")
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names)
     videos, manipulations, layers = (cv2.imread(str(tmp_path / name)) for name in names)

@@ -55,8 +55,8 @@ def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
             raise ProjectError(f"demo clip {name!r} cannot be used: {error}") from None
         document.add_clip(project, name, ClipRef(str(info.path), info.frame_count, info.fps, info.width, info.height))
 
-    # First what the model does best (one character, moved by another clip's motion); several
-    # characters in one shot come last: their features add up, which this model renders less cleanly.
+    # First what the method is about (one character, moved by another clip's motion); the shot of
+    # two characters, drawn back to front, comes last.
     demo = Shot("demo", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0))
     document.add_character(demo, Character("digit 2", FrameRef("digit-2-sway", 0), motion=_looping("digit-5-square")))
     document.add_shot(project, demo)

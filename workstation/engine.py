@@ -71,7 +71,9 @@ class CharacterShape:
 class Placed:
     features: np.ndarray  # [C, h, w]
     theta: np.ndarray  # [2, 3], as the renderer graphs take it: the motion, then the hand pose
-    motion: np.ndarray | None = None  # [2, 3] absolute, the motion alone; None without a hand pose
+    # [2, 3] absolute, the motion alone, for the summed renderer; None without a hand pose, and for
+    # an anchored layered bundle (its graphs take theta alone)
+    motion: np.ndarray | None = None
 
 
 class Engine:
@@ -225,8 +227,10 @@ class Engine:
         motion = IDENTITY_THETA if m is None else self.motion_theta(m.clip, m.start, m.frame)
         if is_identity_pose(character.pose):
             return Placed(features, motion.astype(np.float32))
+        if self.anchored and self.layered:  # centre-relative thetas: the pose composes directly
+            return Placed(features, compose_pose(motion, character.pose, self.image_size).astype(np.float32))
         pivot = self.centroid(features[None])
-        if self.anchored:  # centre-relative thetas: the pose composes directly
+        if self.anchored:  # the summed renderer also needs the motion alone, absolute (summed.py)
             theta = compose_pose(motion, character.pose, self.image_size)
             motion = theta_from(motion[None], pivot)[0]
         else:  # plain bundles take absolute thetas: pose about this character's centroid
@@ -314,7 +318,7 @@ class Engine:
     # -- where the characters are ---------------------------------------------------------------------
     def character_shapes(self, request: FrameRequest) -> list[CharacterShape]:
         """Each character of a frame request as it lands on the output image, for outlines,
-        handles and hit tests: the centre and spread of its alpha (layered), or of what the
+        handles and hit tests: the centre and spread of its opaque alpha (layered), or of what the
         renderer draws for it alone on nothing (summed)."""
         return self.shapes_of_requests([request])[0]
 
@@ -324,7 +328,7 @@ class Engine:
             return [[self._shape(np.maximum(d - np.quantile(d, 0.95), 0.0)) for d in frame]  # the strongest 5%
                     for frame in summed.drawn_alone(self, requests)]
         drawn = self._layers_of([c for r in requests for c in r.characters])
-        return [[self._shape(drawn[_layer_key(c)][1][0]) for c in r.characters] for r in requests]
+        return [[self._shape(_opaque(drawn[_layer_key(c)][1][0])) for c in r.characters] for r in requests]
 
     def _shape(self, weights: np.ndarray) -> CharacterShape:
         size = self.image_size
@@ -336,6 +340,13 @@ class Engine:
         x, y = float(weights.sum(0) @ centres), float(weights.sum(1) @ centres)
         spread = math.sqrt(float(weights.sum(0) @ (centres - x) ** 2 + weights.sum(1) @ (centres - y) ** 2))
         return CharacterShape(x, y, min(max(3.0, 1.6 * spread), size / 2.0))
+
+
+def _opaque(alpha: np.ndarray) -> np.ndarray:
+    """Alpha where it is at least 0.5 (the character proper, not the faint haze a decoder leaves
+    around it, which would pull the outline wide); all of it when nothing is that opaque."""
+    opaque = np.where(alpha >= 0.5, alpha, 0.0)
+    return opaque if opaque.any() else alpha
 
 
 def _layer_key(character: CharacterRequest) -> Hashable:

@@ -6,7 +6,7 @@ import pytest
 
 from workstation import project as doc
 from workstation.rendering import open_engine
-from workstation.ui.images import chw_to_qimage, qimage_to_rgb8
+from workstation.ui.images import chw_to_qimage, qimage_to_rgb8, qimage_to_rgba8
 from workstation.ui.render_service import FrameKey, FrameRenderer
 
 
@@ -56,23 +56,24 @@ def test_an_interactive_request_goes_before_queued_background_work(qtbot, demo):
     assert interactive_at <= renderer.BATCH  # at most the one background batch already running
 
 
-PLATE = FrameKey(1, "demo", 0, "empty")  # the shot without its characters
+CUT_OUT = FrameKey(1, "demo", 3, "characters")  # the frame's characters alone, as the onion skin asks
 
 
-def test_work_asked_for_first_jumps_the_queue_and_the_empty_layer_renders_without_characters(qtbot, demo):
+def test_work_asked_for_first_jumps_the_queue_and_the_characters_layer_renders_as_rgba(qtbot, demo):
     project, engine, renderer = demo
     requests = doc.render_requests(project, "demo")
     order = []
-    renderer.frame_ready.connect(lambda frame: order.append("plate" if frame.key == PLATE else frame.frame))
+    renderer.frame_ready.connect(lambda frame: order.append("cut-out" if frame.key == CUT_OUT else frame.frame))
     renderer.request_background([(FrameKey(1, "demo", k), requests[k]) for k in range(12)])
-    renderer.request_first([(PLATE, requests[3]), (FrameKey(1, "demo", 20), requests[20])])
+    renderer.request_first([(CUT_OUT, requests[3]), (FrameKey(1, "demo", 20), requests[20])])
     qtbot.waitUntil(lambda: len(order) == 14, timeout=10_000)
     # after at most the one background batch already running
-    assert order.index("plate") == order.index(20) - 1 <= renderer.BATCH
-    assert sorted(order, key=str) == sorted(["plate", *range(12), 20], key=str)  # nothing queued was dropped
-    empty = renderer.cached(PLATE)
-    expected = qimage_to_rgb8(chw_to_qimage(engine.render_requests([requests[3]], "empty")[0]))
-    assert np.array_equal(qimage_to_rgb8(empty.image), expected) and empty.shapes == ()
+    assert order.index("cut-out") == order.index(20) - 1 <= renderer.BATCH
+    assert sorted(order, key=str) == sorted(["cut-out", *range(12), 20], key=str)  # nothing queued was dropped
+    cut_out = renderer.cached(CUT_OUT)
+    expected = qimage_to_rgba8(chw_to_qimage(engine.render_requests([requests[3]], "characters")[0]))
+    assert cut_out.image.hasAlphaChannel() and np.array_equal(qimage_to_rgba8(cut_out.image), expected)
+    assert cut_out.shapes == () and cut_out.names == ("digit 2",)
 
 
 def test_what_a_replaced_engine_finishes_is_dropped(qtbot, demo):
