@@ -61,18 +61,25 @@ def test_a_frame_request_renders_h_with_either_renderer(anchored_bundle, summed_
         assert np.abs(got - expected).max() < 1e-4
 
 
-# -- the layered renderer ------------------------------------------------------------------------------
-def test_layers_of_a_layered_bundle_are_its_decoders(anchored_bundle, frames):
-    model, folder = anchored_bundle
-    engine = Engine(folder, frames)
+def two_characters(model, frames):
+    """A frame request of two characters, one moved by a clip's motion, one by a hand pose, and
+    each one's features and theta as the model computes them."""
     first = character("actor", 0, motion=("walk", 0, 3))
     second = character("extra", 1, edit=Pose(tx=-6, ty=5, rotation=30, scale=0.8))
-    frame = frame_request(first, second)
     with torch.no_grad():
         f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
         theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
                               model.encoder_character(image(frames, "walk", 3)))
-        theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
+    theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
+    return frame_request(first, second), (f1, theta1), (f2, theta2)
+
+
+# -- the layered renderer ------------------------------------------------------------------------------
+def test_layers_of_a_layered_bundle_are_its_decoders(anchored_bundle, frames):
+    model, folder = anchored_bundle
+    engine = Engine(folder, frames)
+    frame, (f1, theta1), (f2, theta2) = two_characters(model, frames)
+    with torch.no_grad():
         plate = model.plate(model.encoder_background(image(frames, "bg", 0)))
         layers = [model.character_layer(f1, theta1), model.character_layer(f2, theta2)]
         expected = composite(plate, layers)[0].numpy()  # back to front, the second on top
@@ -241,15 +248,9 @@ def test_summed_a_hand_translation_moves_the_character_not_its_field(summed_bund
 
 def test_summed_several_characters_are_summed_in_feature_space(summed_bundle, frames):
     model, folder = summed_bundle
-    engine = Engine(folder, frames)
-    first = character("actor", 0, motion=("walk", 0, 3))
-    second = character("extra", 1, edit=Pose(tx=-6, ty=5, rotation=30, scale=0.8))
-    got = engine.render_frame(frame_request(first, second))
+    frame, (f1, theta1), (f2, theta2) = two_characters(model, frames)
+    got = Engine(folder, frames).render_frame(frame)
     with torch.no_grad():
-        f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
-        theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
-                              model.encoder_character(image(frames, "walk", 3)))
-        theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
         background = model.encoder_background(image(frames, "bg", 0))
         f2 = torch.from_numpy(geometry.character_only(f2.numpy()))  # the second adds itself alone
         expected = model.renderer(model.place(f1, theta1) + model.place(f2, theta2) + background)[0].numpy()
