@@ -42,44 +42,20 @@ class _Encoder(nn.Module):
         super().__init__()
         self.encoder = encoder
 
-    def forward(self, image):
-        return self.encoder(image)
+    def forward(self, *inputs):  # as _ModelMethod's, so every graph exports alike
+        return self.encoder(*inputs)
 
 
-class _Motion(nn.Module):
-    def __init__(self, model: SceneModel):
+class _ModelMethod(nn.Module):
+    """One of the model's functions as a graph: ``motion``, ``render``, ``character_layer`` or ``plate``
+    (the model is held as ``model``, which names the graph's weights "model.<parameter>")."""
+
+    def __init__(self, model: SceneModel, method: str):
         super().__init__()
-        self.model = model
+        self.model, self.method = model, method
 
-    def forward(self, features_from, features_to):
-        return self.model.motion(features_from, features_to)
-
-
-class _Renderer(nn.Module):
-    def __init__(self, model: SceneModel):
-        super().__init__()
-        self.model = model
-
-    def forward(self, character_features, theta, background_features):
-        return self.model.render(character_features, theta, background_features)
-
-
-class _CharacterLayer(nn.Module):
-    def __init__(self, model: SceneModel):
-        super().__init__()
-        self.model = model
-
-    def forward(self, character_features, theta):
-        return self.model.character_layer(character_features, theta)
-
-
-class _Plate(nn.Module):
-    def __init__(self, model: SceneModel):
-        super().__init__()
-        self.model = model
-
-    def forward(self, background_features):
-        return self.model.plate(background_features)
+    def forward(self, *inputs):
+        return getattr(self.model, self.method)(*inputs)
 
 
 def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...], tuple[str, ...]]]:
@@ -87,12 +63,12 @@ def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...]
     modules: dict[str, nn.Module] = {
         "encoder_character.onnx": _Encoder(model.encoder_character),
         "encoder_background.onnx": _Encoder(model.encoder_background),
-        "motion.onnx": _Motion(model),
-        "renderer.onnx": _Renderer(model),
+        "motion.onnx": _ModelMethod(model, "motion"),
+        "renderer.onnx": _ModelMethod(model, "render"),
     }
     if model.layered:
-        modules["renderer_character.onnx"] = _CharacterLayer(model)
-        modules["renderer_background.onnx"] = _Plate(model)
+        modules["renderer_character.onnx"] = _ModelMethod(model, "character_layer")
+        modules["renderer_background.onnx"] = _ModelMethod(model, "plate")
     graphs = graphs_for(model.config.renderer)
     return {name: (modules[name], *graphs[name]) for name in graphs}
 
@@ -205,7 +181,7 @@ def read_evaluation(path: str | Path) -> dict:
 
 def _export_quietly(module, example, path: Path, inputs, outputs, batch) -> None:
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # e.g. "torchvision is not installed"
-    dynamic = {name: {0: batch} for name in inputs}
+    dynamic = (tuple({0: batch} for _ in inputs),)  # the wrappers take *inputs: one tuple, by position
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         torch.onnx.export(module, example, str(path), dynamo=True, opset_version=OPSET, external_data=False,
