@@ -234,20 +234,21 @@ class SceneModel(nn.Module):
         fb1, fb2 = fb.split(n)
         theta = self.motion(fc1, fc2)
         placed = self.place(fc1, theta)
-        plate_term, bound = x1.new_zeros(()), x1.new_zeros(())
-        if self.layered:
-            plate1, plate2 = self.plate(fb).split(n)
-            plate_term = F.mse_loss(plate1.float(), plate2.float())
-            bounds = []
+        plate_term, bound, bounds = x1.new_zeros(()), x1.new_zeros(()), []
+        if self.layered:  # what the character is drawn over: each frame's plate
+            behind1, behind2 = self.plate(fb).split(n)
+            plate_term = F.mse_loss(behind1.float(), behind2.float())
 
-            def draw(placed_features: torch.Tensor, over: int = 1) -> torch.Tensor:
+            def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
                 logits = self.character_decoder.logits(placed_features)
                 bounds.append(logit_bound(logits))
-                return composite(plate1 if over == 1 else plate2, [CharacterDecoder.from_logits(logits)])
-        else:
-            def draw(placed_features: torch.Tensor, over: int = 1) -> torch.Tensor:
-                return self.renderer(placed_features + (fb1 if over == 1 else fb2))
-        prediction = draw(placed)
+                return composite(behind, [CharacterDecoder.from_logits(logits)])
+        else:  # what the character's features are summed with: each frame's f_b
+            behind1, behind2 = fb1, fb2
+
+            def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+                return self.renderer(placed_features + behind)
+        prediction = draw(placed, behind1)
         equiv = F.mse_loss(placed.float(), fc2.float())
         inv = F.mse_loss(fb1.float(), fb2.float())
         # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
@@ -257,11 +258,11 @@ class SceneModel(nn.Module):
             # Over the other frame's plate (layered): the plate may not hold x1's character, so
             # the character layer must, with no motion to learn first.
             itself = self.place(fc1, self.motion(fc1, fc1))
-            still = F.mse_loss(draw(itself, over=2 if self.layered else 1).float(), x1)
+            still = F.mse_loss(draw(itself, behind2 if self.layered else behind1).float(), x1)
         if options.equiv_levels > 1:
             equiv = pyramid_equivariance(placed.float(), fc2.float(), options.equiv_levels)
         scene, sparse = F.mse_loss(prediction.float(), x2), sparsity(fc1.float())
-        if self.layered:
+        if bounds:
             bound = torch.stack(bounds).mean()
         total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
                  + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound)

@@ -174,17 +174,18 @@ class Engine:
 
     def plate(self, background: np.ndarray) -> np.ndarray:
         """[N, 3, S, S]: the plate decoded from background features (layered bundles)."""
-        return self._run("renderer_background.onnx", self._layered_only(background))[0]
+        self._require_layers()
+        return self._run("renderer_background.onnx", background)[0]
 
     def character_layer(self, character: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rgb [N, 3, S, S], alpha [N, 1, S, S]) of character features placed by theta (layered bundles)."""
-        rgb, alpha = self._run("renderer_character.onnx", self._layered_only(character), theta)
+        self._require_layers()
+        rgb, alpha = self._run("renderer_character.onnx", character, theta)
         return rgb, alpha
 
-    def _layered_only(self, array: np.ndarray) -> np.ndarray:
+    def _require_layers(self) -> None:
         if not self.layered:
             raise ValueError(f"{self.folder}: a {self.bundle.renderer} bundle has no separate layer graphs")
-        return array
 
     def h(self, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
         """h(x_c, x_t1, x_t2, x_b) uncached; the three character encodings run as one batch."""
