@@ -61,3 +61,16 @@ def test_the_summed_renderer_refuses_a_warm_start():
     with pytest.raises(ConfigError, match="init_from"):
         tiny_train_config(alpha_plate=0.0, alpha_bound=0.0, init_from="summed-demo",
                           model=tiny_model_config(renderer="summed")).validate()
+
+
+def test_a_damaged_graph_in_the_bundle_is_one_line_naming_it(summed_bundle, tmp_path):
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(summed_bundle[1], folder)
+    (folder / "motion.onnx").write_bytes(b"not a graph at all")
+    config = tiny_train_config(init_from=str(folder),
+                               model=tiny_model_config(motion_input="instance", motion_alignment="registration"))
+    with pytest.raises(ConfigError, match="motion.onnx: not a readable ONNX graph") as caught:
+        Trainer(config, tmp_path / "run")
+    assert "\n" not in str(caught.value)

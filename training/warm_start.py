@@ -35,6 +35,7 @@ def bundle_folder(init_from: str) -> Path:
 def summed_weights(folder: Path) -> dict[str, torch.Tensor]:
     """A summed model's state dict, as far as its bundle's graphs hold it (by parameter name)."""
     import onnx
+    from google.protobuf.message import DecodeError
     from onnx import numpy_helper
 
     weights = {}
@@ -42,7 +43,7 @@ def summed_weights(folder: Path) -> dict[str, torch.Tensor]:
         path = folder / graph
         try:
             initializers = onnx.load(str(path)).graph.initializer
-        except (OSError, ValueError, onnx.onnx_cpp2py_export.checker.ValidationError) as error:
+        except (OSError, ValueError, DecodeError) as error:  # missing, unreadable or not protobuf
             raise ConfigError(f"init_from: {path}: not a readable ONNX graph ({error})") from None
         for tensor in initializers:
             if tensor.name.startswith(prefix):
