@@ -76,6 +76,20 @@ def test_backgrounds_follow_the_paper():
     assert background_specs("test") == per_split["test"]  # fixed per split
 
 
+def test_training_may_draw_more_backgrounds_but_validation_and_test_keep_theirs(mnist_dir, tmp_path):
+    from training.config import ConfigError, TrainConfig
+    from training.trainer import open_datasets
+
+    config = TrainConfig(data_dir=str(mnist_dir), backgrounds=200).validate()
+    train, val = open_datasets(config)
+    assert len(train.backgrounds) == 200 and len(val.backgrounds) == 64
+    # the first 64 are the standard ones, so backgrounds=64 trains on exactly what it always did
+    assert train.background_specs[:64] == background_specs("train")
+    assert val.background_specs == background_specs("val")
+    with pytest.raises(ConfigError, match="backgrounds=0"):
+        TrainConfig(backgrounds=0).validate()
+
+
 def test_painted_diamond_has_its_colour_and_shape():
     spec = background_specs("train")[0]
     image = mmnist.paint_background(spec)

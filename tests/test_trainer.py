@@ -299,7 +299,7 @@ def test_a_checkpoint_is_rebuilt_from_its_own_config_never_from_todays_defaults(
     saved_with(tmp_path / "old.pt", relative_losses=False)  # the key today's configs no longer write
     loaded, state = checkpoint.load_model(tmp_path / "old.pt")
     saved = {key: value for key, value in OLDER_CONFIG.items() if key != "relative_losses"}
-    before_layers = {"alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": ""}  # what such runs used
+    before_layers = {"alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "", "backgrounds": 64}  # what such runs used
     assert state["config"].to_dict() == {**saved, **before_layers, "model": {**saved["model"], "renderer": "summed"}}
     default = TrainConfig().to_dict()
     assert all(saved[key] != default[key] for key in saved if key != "model")  # the test can fail
@@ -341,6 +341,6 @@ def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
 
     saved = json.loads((DEMO_BUNDLE / "model.json").read_text())["trained_on"]["train_config"]
     rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
-    assert rebuilt == saved
+    assert rebuilt == {**saved, "backgrounds": 64}
     own = {"val_every": 250, "sample_every": 250, "init_from": ""}
     assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"], **own}

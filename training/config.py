@@ -60,7 +60,7 @@ ALWAYS = {"relative_losses": False}
 # recipe's values (every key whose default has changed since it was introduced).
 DEFAULTS_BEFORE_THE_RECIPE: dict[str, Any] = {
     "steps": 20_000, "warmup_steps": 200, "alpha_self": 0.0, "alpha_sparse": 0.0, "equiv_levels": 1,
-    "alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "",
+    "alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "", "backgrounds": 64,
     "model": {"motion_input": "rms", "motion_alignment": "none", "renderer": "summed"},
 }
 
@@ -132,6 +132,9 @@ class TrainConfig:
     clips: list[str] = field(default_factory=list)  # videos, GIFs or image folders (dataset "clips")
     max_gap: int = 4  # dataset "clips": the two frames of a pair are at most this many frames apart
     fit: str = "crop"  # dataset "clips": how a frame becomes square ("crop" or "letterbox")
+    # dataset "mmnist": how many training backgrounds (validation and test keep their 64): with 64,
+    # the plate learnt them by heart (30.3 dB on them, 23.4 dB on the validation backgrounds)
+    backgrounds: int = 64
     steps: int = 6_000
     batch_size: int = 32
     lr: float = 1e-3
@@ -164,6 +167,7 @@ class TrainConfig:
             raise ConfigError(f"data_dir={self.data_dir!r}: must be a folder path")
         _check_choice("fit", self.fit, FIT_MODES)
         _check_range("max_gap", self.max_gap, 1, 1000)
+        _check_range("backgrounds", self.backgrounds, 1, 100_000)
         if not isinstance(self.clips, list) or not all(isinstance(c, str) for c in self.clips):
             raise ConfigError(f"clips={self.clips!r}: must be a list of paths")
         if self.dataset == "clips" and not self.clips:

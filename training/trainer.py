@@ -84,7 +84,8 @@ def open_datasets(config: TrainConfig):
         return ClipPairs.splits(config.clips, size, config.max_gap, config.fit)
     if config.data_dir is None:
         raise ConfigError("data_dir is not set: pass --data-dir, the folder with the MNIST files")
-    return tuple(MovingMNIST.from_mnist_dir(config.data_dir, split, size) for split in ("train", "val"))
+    return (MovingMNIST.from_mnist_dir(config.data_dir, "train", size, config.backgrounds),
+            MovingMNIST.from_mnist_dir(config.data_dir, "val", size))
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:

@@ -20,7 +20,7 @@ from training.data.css4_colors import CSS4_COLORS, rgb
 CANVAS = 64
 DIGIT = 28
 VIDEO_LENGTH = 5
-BACKGROUNDS_PER_SPLIT = 64
+BACKGROUNDS_PER_SPLIT = 64  # validation and test always use these many; training may use more
 DIAMONDS = 5
 DIAMOND_RADII = (7, 10)  # inclusive
 ROTATIONS = tuple(a for a in range(-15, 16, 3) if a != 0)
@@ -115,7 +115,8 @@ def relative_transform(start: Pose, end: Pose) -> np.ndarray:
 class MovingMNIST:
     """One split of the dataset: its digits and backgrounds, and a video/pair generator."""
 
-    def __init__(self, digits: np.ndarray, split: str, image_size: int = CANVAS):
+    def __init__(self, digits: np.ndarray, split: str, image_size: int = CANVAS,
+                 backgrounds: int = BACKGROUNDS_PER_SPLIT):
         if split not in SPLITS:
             raise ValueError(f"split={split!r}: allowed values are {', '.join(SPLITS)}")
         self.split = split
@@ -124,11 +125,12 @@ class MovingMNIST:
         self.ink_offsets = [
             np.argwhere(mask > 0)[:, ::-1].astype(np.float64) - _BOX_CENTRE for mask in self.masks
         ]
-        self.background_specs = background_specs(split)
+        self.background_specs = background_specs(split, backgrounds)
         self.backgrounds = np.stack([paint_background(s) for s in self.background_specs])
 
     @classmethod
-    def from_mnist_dir(cls, data_dir, split: str, image_size: int = CANVAS) -> MovingMNIST:
+    def from_mnist_dir(cls, data_dir, split: str, image_size: int = CANVAS,
+                       backgrounds: int = BACKGROUNDS_PER_SPLIT) -> MovingMNIST:
         from training.data.mnist import load_images
 
         if split == "test":
@@ -136,7 +138,7 @@ class MovingMNIST:
         else:
             digits = load_images(data_dir, "train")
             digits = digits[:-VAL_DIGITS] if split == "train" else digits[-VAL_DIGITS:]
-        return cls(digits, split, image_size)
+        return cls(digits, split, image_size, backgrounds)
 
     def __len__(self) -> int:
         return len(self.masks)
