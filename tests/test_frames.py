@@ -1,7 +1,9 @@
-"""export/frames.py: write frame sequences as PNG folders, MP4 and GIF, then read them back with OpenCV."""
+"""export/frames: write frame sequences as PNG folders, MP4 and GIF, then read them back with OpenCV; the safety
+tests run for every format (tests/test_frame_formats.py holds the other formats' own tests)."""
 
 import dataclasses
 import errno
+import json
 import os
 import re
 import subprocess
@@ -10,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -359,9 +362,10 @@ def test_writer_context_manager_returns_path(tmp_path):
 
 def test_encoder_failures_become_one_line_naming_the_output(tmp_path, monkeypatch):
     """Failures an encoder only reports by a return value or its own exception (codec missing)."""
-    import export.frames.encoders as encoders
+    import export.frames.video as video
 
-    monkeypatch.setattr(encoders, "MP4_CODEC", "no-such-codec")
+    no_codec = dataclasses.replace(video.VIDEO_FORMATS["mp4"], codec="no-such-codec")
+    monkeypatch.setitem(video.VIDEO_FORMATS, "mp4", no_codec)
     with pytest.raises(FrameWriteError, match=re.escape(str(tmp_path / "v.mp4"))) as info:
         write_frames(square_frames(2), tmp_path / "v.mp4", "mp4", FPS, 2)
     assert "\n" not in str(info.value)
@@ -398,11 +402,34 @@ def target_for(folder, fmt, name="keep"):
     return folder / (name if fmt == "png" else f"{name}.{fmt}")
 
 
+def output_names(target, fmt):
+    """The names an output of ``fmt`` at ``target`` has in its folder (a sprite sheet's JSON too)."""
+    return sorted([target.name, *([target.with_suffix(".json").name] if fmt == "sprites" else [])])
+
+
 def contents(target):
-    """Everything at ``target``: the bytes of a file, or of each file of a folder by name."""
+    """Everything at ``target``: the bytes of a file (and of a sprite sheet's JSON beside it), or
+    of each file of a folder by name."""
     if target.is_dir():
         return {p.name: p.read_bytes() for p in sorted(target.iterdir())}
-    return target.read_bytes()
+    data = target.with_suffix(".json")
+    return (target.read_bytes(), data.read_bytes() if data.is_file() else None)
+
+
+def frames_in(target, fmt):
+    """How many frames the output of ``fmt`` at ``target`` holds, read back."""
+    if fmt == "png":
+        return len(list(target.glob("frame_*.png")))
+    if fmt == "mp4":
+        return len(read_mp4(target)[0])
+    if fmt == "sprites":
+        return len(json.loads(target.with_suffix(".json").read_text())["frames"])
+    if fmt in ("gif", "webp"):
+        return len(cv2.imreadanimation(str(target))[1].frames)
+    decoder = av.codec.CodecContext.create("libvpx-vp9", "r") if fmt == "webm" else None
+    with av.open(str(target)) as container:
+        stream = container.streams.video[0]
+        return sum(len((decoder or stream.codec_context).decode(packet)) for packet in container.demux(stream))
 
 
 def assert_one_line(error, *fragments):
@@ -424,7 +451,7 @@ def test_a_failing_disk_keeps_the_previous_output(tmp_path, fmt, code):
         write_frames(noisy_frames(12), target, fmt, FPS, 12, scale=2, force=True)
     assert_one_line(info.value, str(target), os.strerror(code))
     assert contents(target) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == output_names(target, fmt)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -438,7 +465,7 @@ def test_a_real_full_disk_keeps_the_previous_output(fmt):
             write_frames(noisy_frames(24), target, fmt, FPS, 24, scale=4, force=True)
         assert_one_line(info.value, str(target), "No space left on device")
         assert contents(target) == before
-        assert sorted(p.name for p in disk.iterdir()) == sorted([target.name, "filler.bin"])
+        assert sorted(p.name for p in disk.iterdir()) == sorted([*output_names(target, fmt), "filler.bin"])
 
 
 def test_a_real_read_only_disk_keeps_the_previous_output():
@@ -527,13 +554,8 @@ def test_two_writers_at_once_one_wins_the_other_says_so(tmp_path, fmt):
     losers = [value for value in outcomes.values() if isinstance(value, StopframeError)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert_one_line(losers[0], str(target), "another Stopframe process")
-    if fmt == "png":
-        assert len(list(target.glob("frame_*.png"))) == winners[0]
-    elif fmt == "mp4":
-        assert len(read_mp4(target)[0]) == winners[0]
-    else:
-        assert len(read_gif(target)[0]) == winners[0]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no lock or temporary left
+    assert frames_in(target, fmt) == winners[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == output_names(target, fmt)  # no lock or temporary left
 
 
 def test_an_output_size_over_the_limit_is_refused_before_anything_is_written(tmp_path):

@@ -20,12 +20,20 @@ class UserError(StopframeError):
     """A problem with what the user gave us: reported in one line, exit code 2."""
 
 
+# export.frames.FORMATS, named here so that building the parser loads no encoder (a test holds them equal)
+RENDER_FORMATS = ("png", "mp4", "gif", "mov", "webm", "apng", "webp", "sprites")
+
+
 def add_render(commands: Commands) -> None:
-    render = commands.add_parser("render", help="render a shot of a project to PNG frames, MP4 or GIF")
+    render = commands.add_parser("render", help="render a shot of a project to PNG frames, a video, an animation "
+                                                "or a sprite sheet")
     render.add_argument("project", help="a .stopframe project file")
     render.add_argument("--shot", required=True, help="the shot's name")
-    render.add_argument("--out", required=True, help="a folder for png, a file for mp4 and gif")
-    render.add_argument("--format", choices=("png", "mp4", "gif"), default="png")
+    render.add_argument("--out", required=True, help="a folder for png, a file otherwise (sprites: the atlas .png; "
+                                                     "its .json is written beside it)")
+    render.add_argument("--format", choices=RENDER_FORMATS, default="png",
+                        help="png (frames), mp4 (H.264), gif, mov (ProRes 4444 with alpha), webm (VP9 with alpha), "
+                             "apng, webp or sprites (PNG atlas + JSON); all but mp4 and gif keep alpha")
     render.add_argument("--fps", type=float, help="frames per second (default: the shot's)")
     render.add_argument("--range", help="frames A:B of the shot (B exclusive), e.g. 0:24")
     render.add_argument("--scale", type=int, default=1, help="scale the output up by this whole factor")
@@ -33,8 +41,8 @@ def add_render(commands: Commands) -> None:
     render.add_argument("--fit", choices=("crop", "letterbox"), default="crop",
                         help="how clip frames are fitted to the model's square size")
     render.add_argument("--layer", choices=LAYERS, default="composite",
-                        help="composite (the frame), background (the plate), characters (RGBA, png only) "
-                             "or alpha (the characters' coverage, grey)")
+                        help="composite (the frame), background (the plate), characters (RGBA: a format with "
+                             "alpha) or alpha (the characters' coverage, grey)")
     render.add_argument("--force", action="store_true", help="overwrite an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(run=command_render)
@@ -43,7 +51,7 @@ def add_render(commands: Commands) -> None:
 def command_render(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from export.frames import FrameWriter, output_exists
+    from export.frames import ALPHA_FORMATS, FrameWriter, has_alpha, output_exists
     from workstation import project as document
     from workstation.rendering import open_engine, parse_range, render_shot
 
@@ -57,8 +65,9 @@ def command_render(args: argparse.Namespace) -> int:
         frames = parse_range(args.range, shot.length)
     except ValueError as error:
         raise UserError(str(error)) from None
-    if args.layer == "characters" and args.format != "png":
-        raise UserError(f"{args.out}: {args.format} has no alpha channel; write --layer characters as png")
+    if args.layer == "characters" and not has_alpha(args.format):
+        raise UserError(f"{args.out}: {args.format} has no alpha channel; write --layer characters as one of "
+                        f"{', '.join(ALPHA_FORMATS)}")
     if output_exists(args.out, args.format) and not args.force:  # the quick refusal, before the model loads
         raise UserError(f"{args.out}: exists; pass --force to overwrite it")
     engine = open_engine(project, args.fit)
