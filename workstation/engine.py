@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,11 +60,24 @@ DECODED_CACHE = 1024  # plates and character layers kept: 64 KiB each at 64x64
 @dataclass(frozen=True)
 class CharacterShape:
     """Where a placed character is on the output image, in model pixels: its centre and the radius
-    holding most of it (for outlines, handles and hit tests)."""
+    holding most of it (for outlines and handles), and the pixels it covers (for hit tests)."""
 
     x: float
     y: float
     radius: float
+    # bool [S, S]: where the character is opaque (alpha >= 0.5); none for a character that covers
+    # nothing, which therefore takes no clicks
+    coverage: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def covers(self, x: float, y: float, reach: float = 0.0) -> bool:
+        """Whether the character covers the model pixel at (x, y), or one within ``reach`` pixels."""
+        if self.coverage is None:
+            return False
+        size = self.coverage.shape[0]
+        r = max(0, math.ceil(reach - 0.5))
+        col, row = math.floor(x), math.floor(y)
+        window = self.coverage[max(0, row - r) : max(0, row + r + 1), max(0, col - r) : max(0, col + r + 1)]
+        return bool(-r <= col < size + r and -r <= row < size + r and window.any())
 
 
 @dataclass(frozen=True)
@@ -325,22 +338,24 @@ class Engine:
 
     def shapes_of_requests(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
         """``character_shapes`` for several requests, with one decoder call for all of them."""
-        if not self.layered:
-            return [[self._shape(np.maximum(d - np.quantile(d, 0.95), 0.0)) for d in frame]  # the strongest 5%
-                    for frame in summed.drawn_alone(self, requests)]
+        if not self.layered:  # the strongest 5% of where it changes the frame, and where it is opaque
+            return [[self._shape(np.maximum(d - np.quantile(d, 0.95), 0.0), summed.covered(d))
+                     for d in frame] for frame in summed.drawn_alone(self, requests)]
         drawn = self._layers_of([c for r in requests for c in r.characters])
-        return [[self._shape(_opaque(drawn[_layer_key(c)][1][0])) for c in r.characters] for r in requests]
+        alphas = [[drawn[_layer_key(c)][1][0] for c in r.characters] for r in requests]
+        return [[self._shape(_opaque(alpha), alpha >= 0.5) for alpha in frame] for frame in alphas]
 
-    def _shape(self, weights: np.ndarray) -> CharacterShape:
+    def _shape(self, weights: np.ndarray, coverage: np.ndarray) -> CharacterShape:
         size = self.image_size
         centres = np.arange(size, dtype=np.float64) + 0.5
         weights = weights.astype(np.float64)
+        covered = coverage if coverage.any() else None
         if weights.sum() <= 1e-9:
-            return CharacterShape(size / 2.0, size / 2.0, size / 4.0)
+            return CharacterShape(size / 2.0, size / 2.0, size / 4.0, covered)
         weights = weights / weights.sum()
         x, y = float(weights.sum(0) @ centres), float(weights.sum(1) @ centres)
         spread = math.sqrt(float(weights.sum(0) @ (centres - x) ** 2 + weights.sum(1) @ (centres - y) ** 2))
-        return CharacterShape(x, y, min(max(3.0, 1.6 * spread), size / 2.0))
+        return CharacterShape(x, y, min(max(3.0, 1.6 * spread), size / 2.0), covered)
 
 
 def _opaque(alpha: np.ndarray) -> np.ndarray:

@@ -36,6 +36,11 @@ def departure_alpha(image: np.ndarray, empty: np.ndarray) -> np.ndarray:
     return np.clip((departure - NOISE) / RAMP, 0.0, 1.0).astype(np.float32)
 
 
+def covered(departure: np.ndarray) -> np.ndarray:
+    """bool: where a departure of ``drawn_alone`` makes a pixel at least half character."""
+    return departure >= NOISE + 0.5 * RAMP
+
+
 def summed_inputs(engine: Engine, request: FrameRequest, view: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(character features, theta, background features) for renderer.onnx to draw ``view``."""
     channels, height, width = engine.feature_shape

@@ -3,11 +3,13 @@ a temporary folder, a window with the demo project, dialogs answered instead of 
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workstation import project as doc
 from workstation.ui import dialogs
 from workstation.ui.dialogs import Question
+from workstation.ui.help import HELP_TEXT
 
 DEFAULT_ANSWERS = {"open_file": "", "open_files": [], "save_file": "", "question": QMessageBox.StandardButton.No,
                    "warning": None, "about": None}
@@ -117,4 +119,39 @@ def snapshot(window) -> dict:
     return doc.to_dict(window.document.project)
 
 
-__all__ = ["QPoint", "Answers", "character_point", "empty_point", "send_drop", "snapshot", "wait_for_frame"]
+def menu_action(window, menu: str, text: str) -> QAction:
+    for entry in window.menuBar().actions():
+        if entry.menu() is not None and entry.text().replace("&", "") == menu:
+            for action in entry.menu().actions():
+                if (action.property(HELP_TEXT) or action.text()).replace("&", "") == text:  # Undo: "Undo Hide…"
+                    return action
+    raise AssertionError(f"no menu command {menu} ▸ {text}")
+
+
+def order(window) -> list[str]:
+    return [c.name for c in window.document.shot().characters]
+
+
+def drawn(window) -> list[str]:
+    """The characters the engine is asked to draw at the current frame, back to front."""
+    document = window.document
+    return [c.name for c in doc.render_requests(document.project, document.shot_name, [document.frame])[0].characters]
+
+
+@pytest.fixture
+def trio(window, qtbot):
+    """The demo's "duet" shot with a third character: digit 2, digit 7, digit 5 (back to front),
+    digit 7 selected."""
+    document = window.document
+    document.select_shot("duet")
+    document.edit_shot("Add digit 5", lambda shot: doc.add_character(
+        shot, doc.Character("digit 5", doc.FrameRef("digit-5-square", 0))))
+    document.undo_stack.clear()
+    document.select_character("digit 7")
+    assert order(window) == ["digit 2", "digit 7", "digit 5"]
+    wait_for_frame(qtbot, window)
+    return window
+
+
+__all__ = ["QPoint", "Answers", "character_point", "drawn", "empty_point", "menu_action", "order", "send_drop",
+           "snapshot", "wait_for_frame"]

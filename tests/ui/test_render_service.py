@@ -73,7 +73,8 @@ def test_work_asked_for_first_jumps_the_queue_and_the_characters_layer_renders_a
     cut_out = renderer.cached(CUT_OUT)
     expected = qimage_to_rgba8(chw_to_qimage(engine.render_requests([requests[3]], "characters")[0]))
     assert cut_out.image.hasAlphaChannel() and np.array_equal(qimage_to_rgba8(cut_out.image), expected)
-    assert cut_out.shapes == () and cut_out.names == ("digit 2",)
+    assert cut_out.names == ("digit 2",)  # with its shape: a layer view selects and drags as the frame does
+    assert cut_out.shapes == tuple(engine.character_shapes(requests[3]))
 
 
 def test_what_a_replaced_engine_finishes_is_dropped(qtbot, demo):

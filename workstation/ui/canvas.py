@@ -50,6 +50,7 @@ class Canvas(QWidget):
         self.shapes: tuple[CharacterShape, ...] = ()
         self.selected: str | None = None
         self.placeholder = "No shot yet: drag a frame from the Library here"
+        self.caption = ""  # what the Canvas shows when it is not the frame itself, e.g. "Alpha matte"
         self._drop: tuple[str, str | None, str] | None = None  # intent, character, hint
         self._gesture: tuple[str, str, int] | None = None  # kind, character, id
         self._last = QPointF()
@@ -63,6 +64,10 @@ class Canvas(QWidget):
             self.names = list(names)
         if image is not None:
             self.image_size = image.width()
+        self.update()
+
+    def set_caption(self, caption: str) -> None:
+        self.caption = caption
         self.update()
 
     def set_selected(self, name: str | None) -> None:
@@ -92,12 +97,11 @@ class Canvas(QWidget):
         return None
 
     def character_at(self, point: QPointF) -> str | None:
-        """The character under ``point`` (the selected one first, then the topmost)."""
+        """The topmost character whose alpha covers ``point`` (give or take a few screen pixels);
+        None over empty background. A character that covers nothing takes no clicks."""
         x, y = self.to_model(point)
-        hits = [name for name, shape in zip(self.names, self.shapes)
-                if math.hypot(x - shape.x, y - shape.y) <= shape.radius + HANDLE / self.zoom()]
-        if self.selected in hits:
-            return self.selected
+        reach = 3.0 / self.zoom()
+        hits = [name for name, shape in zip(self.names, self.shapes) if shape.covers(x, y, reach)]
         return hits[-1] if hits else None
 
     def rotate_handle(self, shape: CharacterShape) -> QPointF:
@@ -126,8 +130,12 @@ class Canvas(QWidget):
             painter.setPen(self.palette().text().color())
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
         else:
+            if self.image.hasAlphaChannel():  # a cut-out: the checkerboard shows through where it is clear
+                _paint_checkerboard(painter, rect)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp pixels
             painter.drawImage(rect, self.image)
+            if self.caption:
+                _paint_caption(painter, rect, self.caption)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         shape = self.shape_of(self.selected)
         if shape is not None and self.image is not None:
@@ -281,3 +289,26 @@ class Canvas(QWidget):
             self.files_dropped.emit([url.toLocalFile() for url in data.urls() if url.isLocalFile()])
         else:
             self.drop_requested.emit(from_mime(data), intent, character)
+
+
+CHECKER = 12  # screen pixels per checkerboard square
+CHECKER_COLOURS = (QColor(204, 204, 204), QColor(153, 153, 153))
+
+
+def _paint_checkerboard(painter: QPainter, rect: QRectF) -> None:
+    painter.save()
+    painter.setClipRect(rect)
+    painter.fillRect(rect, CHECKER_COLOURS[0])
+    columns, rows = math.ceil(rect.width() / CHECKER), math.ceil(rect.height() / CHECKER)
+    for row in range(rows):
+        for column in range(row % 2, columns, 2):
+            painter.fillRect(QRectF(rect.left() + column * CHECKER, rect.top() + row * CHECKER, CHECKER, CHECKER),
+                             CHECKER_COLOURS[1])
+    painter.restore()
+
+
+def _paint_caption(painter: QPainter, rect: QRectF, caption: str) -> None:
+    band = QRectF(rect.left(), rect.top(), rect.width(), 22)
+    painter.fillRect(band, QColor(0, 0, 0, 150))
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(band.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, caption)

@@ -21,6 +21,8 @@ from workstation.ui.export_job import ExportJob, ask_to_replace, start_export
 from workstation.ui.help import HELP_TEXT, ShortcutsDialog, about_text
 from workstation.ui.import_job import ClipImporter, ImportJob
 from workstation.ui.inspector import Inspector
+from workstation.ui.layer_menu import LayerMenu
+from workstation.ui.layers_panel import LayersPanel
 from workstation.ui.library import Library
 from workstation.ui.playback import Player
 from workstation.ui.project_files import ProjectFiles
@@ -52,8 +54,10 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline()
         self.inspector = Inspector(self.document)
         self.viewport = Viewport(self.document, self.player, self.canvas, self.timeline, self)
+        self.layers = LayersPanel(self.document, self.viewport)
         self.library_dock = self._dock("Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.layers_dock = self._dock("Layers", self.layers, Qt.DockWidgetArea.RightDockWidgetArea)
         self.timeline_dock = self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.device_label, self.render_label, self.fps_label = QLabel(), QLabel(), QLabel()
         for label in (self.device_label, self.render_label, self.fps_label):
@@ -137,10 +141,11 @@ class MainWindow(QMainWindow):
         self.loop_action.setChecked(self.player.loop)
 
         view = bar.addMenu("&View")
+        self.layer_menu = LayerMenu(view.addMenu("&Layer"), self.viewport, self._action)
         self.onion_action = self._action(view, "&Onion Skin", self.set_onion_skin, "Alt+O", checkable=True)
         self.onion_action.setToolTip("Show the frames on either side faintly: earlier in red, later in blue")
         view.addSeparator()
-        for dock in (self.library_dock, self.inspector_dock, self.timeline_dock):
+        for dock in (self.library_dock, self.inspector_dock, self.layers_dock, self.timeline_dock):
             view.addAction(dock.toggleViewAction())
 
         help_menu = bar.addMenu("&Help")
@@ -168,6 +173,7 @@ class MainWindow(QMainWindow):
         self.timeline.range_changed.connect(self.player.set_range)
         self.timeline.key_moved.connect(lambda source, target: self._edit_selected(edits.move_key, source, target))
         self.inspector.error.connect(self.show_problem)
+        self.layers.error.connect(self.show_problem)
         self.library.files_dropped.connect(self.import_files)
         c = self.canvas
         c.files_dropped.connect(self.import_files)

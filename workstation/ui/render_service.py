@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
@@ -28,12 +28,13 @@ from workstation.ui.images import chw_to_qimage
 @dataclass(frozen=True)
 class FrameKey:
     """What a rendered image is of: a frame of a shot as the document was at ``revision``, in one of
-    the engine's layers ("composite", or "characters": the characters alone, RGBA)."""
+    the engine's layers (``workstation.layers.LAYERS``), of every character or of one alone (solo)."""
 
     revision: int
     shot: str
     frame: int
     layer: str = "composite"
+    character: str | None = None  # solo: this character alone
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,10 @@ class _Job(QRunnable):
             start = time.perf_counter()
             images, shapes, names = {}, {}, {}
             for layer in dict.fromkeys(key.layer for key, _, _ in self.work):  # one batch per layer
-                items = [(key, request) for key, _, request in self.work if key.layer == layer]
+                items = [(key, _solo(request, key.character)) for key, _, request in self.work if key.layer == layer]
                 requests = [request for _, request in items]
                 rendered = self.engine.render_requests(requests, layer)
-                outlines = self.engine.shapes_of_requests(requests) if layer == "composite" else [[]] * len(items)
+                outlines = self.engine.shapes_of_requests(requests)
                 for (key, request), image, outline in zip(items, rendered, outlines):
                     images[key], shapes[key] = chw_to_qimage(image), tuple(outline)
                     names[key] = tuple(c.name for c in request.characters)
@@ -82,6 +83,12 @@ class _Job(QRunnable):
             self.signals.failed.emit(log_error("rendering failed", error))  # the traceback in the log
             return
         self.signals.finished.emit((self.engine, frames))
+
+
+def _solo(request: FrameRequest, character: str | None) -> FrameRequest:
+    if character is None:
+        return request
+    return replace(request, characters=tuple(c for c in request.characters if c.name == character))
 
 
 class FrameRenderer(QObject):

@@ -2,14 +2,17 @@
 Design: docs/DESIGN.md, "The render path" and "Threading".
 
 It owns the engine and the renderer (``render_service.py``, one worker thread) and keys every
-rendered image by a ``FrameKey`` (document revision, shot, frame, layer), so a frame rendered for an
-older state of the document is never mistaken for the current one. What it asks for:
+rendered image by a ``FrameKey`` (document revision, shot, frame, layer, solo character), so a frame
+rendered for an older state of the document is never mistaken for the current one. The layer the
+Canvas shows (View > Layer) and the character shown alone (solo) are view state, here, never in
+the document. What it asks for:
 
 - the current frame, as an interactive request (the newest replaces any still waiting);
 - while playing, the next ``PREFETCH`` frames behind it, so they are cached in time;
-- after a pause in editing, every frame of the shot for the timeline's thumbnails;
-- with the onion skin on, the characters alone (layer "characters": RGBA) of the current frame and
-  of its neighbours, ahead of the thumbnails; the ghosts are drawn once all are there.
+- after a pause in editing, every frame of the shot for the timeline's thumbnails (the composite);
+- with the onion skin on (in the composite view), the characters alone (layer "characters": RGBA)
+  of the current frame and of its neighbours, ahead of the thumbnails; the ghosts are drawn once
+  all are there.
 
 The engine is never changed in place: another model builds a new engine, changed clips swap in
 ``engine.with_frames(...)``, and the renderer drops what an engine it no longer holds finishes. A
@@ -32,6 +35,7 @@ from PySide6.QtGui import QImage
 from workstation import project as doc
 from workstation.bundle import BundleError, open_bundle
 from workstation.engine import Engine
+from workstation.layers import LAYERS
 from workstation.logs import log_error
 from workstation.onion import onion_skin
 from workstation.project import FrameRequest
@@ -46,6 +50,7 @@ from workstation.ui.timeline import Timeline
 PREFETCH = 8  # frames rendered ahead of the playhead while playing
 THUMBNAIL_DELAY_MS = 250  # thumbnails wait for this long a pause in editing
 THUMBNAIL_FRAMES = 600  # at most this many frames of a shot get thumbnails
+CAPTIONS = {"composite": "", "background": "Background plate", "characters": "Characters", "alpha": "Alpha matte"}
 CHARACTERS = "characters"  # the engine's layer of the characters alone (RGBA): the onion skin's ghosts
 
 
@@ -62,6 +67,8 @@ class Viewport(QObject):
         self.engine: Engine | None = None
         self.problem: str | None = None  # why there is no engine (one line), while there is none
         self.onion_skin = False
+        self.layer = "composite"  # the engine's layer the Canvas shows
+        self.solo: str | None = None  # the character shown alone, or None for all of them
         self._shown_ticket = 0
         self._shown_times: deque[float] = deque(maxlen=120)
         self._thumbnail_timer = QTimer(self)
@@ -74,20 +81,26 @@ class Viewport(QObject):
         document.replaced.connect(self._on_replaced)
         document.clips_changed.connect(self._update_engine)
         document.model_changed.connect(self._update_engine)
-        document.changed.connect(self.refresh)
-        document.selection_changed.connect(self.refresh)
+        document.changed.connect(self._on_changed)
+        document.selection_changed.connect(self._on_changed)
         document.frame_changed.connect(self._on_frame_changed)
         player.state_changed.connect(self._on_play_state)
 
     # -- public ------------------------------------------------------------------------------------
-    def key(self, frame: int, layer: str = "composite") -> FrameKey | None:
-        """The key of ``frame`` of the current shot as the document is now (None without a shot)."""
+    def key(self, frame: int, layer: str | None = None) -> FrameKey | None:
+        """The key of ``frame`` of the current shot as the document is now, as the Canvas shows it
+        (or in ``layer``, of every character); None without a shot."""
         shot = self.document.shot()
-        return None if shot is None else FrameKey(self.document.revision, shot.name, frame, layer)
+        if shot is None:
+            return None
+        if layer is not None:
+            return FrameKey(self.document.revision, shot.name, frame, layer)
+        return FrameKey(self.document.revision, shot.name, frame, self.layer, self.solo)
 
-    def cached(self, frame: int | None = None) -> RenderedFrame | None:
-        """``frame`` (the current one by default) as the document is now, if it is rendered yet."""
-        key = self.key(self.document.frame if frame is None else frame)
+    def cached(self, frame: int | None = None, layer: str | None = None) -> RenderedFrame | None:
+        """``frame`` (the current one by default) as the document is now, as the Canvas shows it
+        (or in ``layer``), if it is rendered yet."""
+        key = self.key(self.document.frame if frame is None else frame, layer)
         return None if key is None else self.renderer.cached(key)
 
     def refresh(self) -> None:
@@ -98,6 +111,24 @@ class Viewport(QObject):
     def set_onion_skin(self, on: bool) -> None:
         self.onion_skin = bool(on)
         self._request_frame()
+
+    def set_layer(self, layer: str) -> None:
+        """Show another of the engine's layers (``workstation.layers.LAYERS``) on the Canvas."""
+        if layer not in LAYERS:
+            raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LAYERS)}")
+        self.layer = layer
+        self._update_caption()
+        self._request_frame()
+
+    def set_solo(self, name: str | None) -> None:
+        """Show the character ``name`` alone (None: every character)."""
+        self.solo = name
+        self._update_caption()
+        self._request_frame()
+
+    def _update_caption(self) -> None:
+        alone = f"{self.solo} alone" if self.solo is not None else ""
+        self.canvas.set_caption(" · ".join(part for part in (CAPTIONS[self.layer], alone) if part))
 
     def delivered_fps(self) -> int:
         """Frames shown in the last second."""
@@ -139,6 +170,15 @@ class Viewport(QObject):
     # -- the current frame -------------------------------------------------------------------------
     def _on_replaced(self) -> None:
         self._shown_ticket = 0
+        self.solo = None
+        self._update_caption()
+
+    def _on_changed(self) -> None:
+        shot = self.document.shot()
+        if self.solo is not None and (shot is None or all(c.name != self.solo for c in shot.characters)):
+            self.solo = None  # the character shown alone was removed, or the shot changed
+            self._update_caption()
+        self.refresh()
 
     def _on_frame_changed(self, frame: int) -> None:
         # While playing, the next frames render ahead (in batches) so they are cached in time.
@@ -195,7 +235,7 @@ class Viewport(QObject):
 
     def _display(self, frame: RenderedFrame) -> None:
         image = frame.image
-        if self.onion_skin and not self.player.playing:  # ghosts would only blur playback
+        if self.onion_skin and not self.player.playing and frame.key.layer == "composite":  # ghosts would blur playback
             image = self._ghosted(frame) or image
         self.canvas.show_frame(image, frame.shapes, frame.names)
         self._shown_times.append(time.perf_counter())
@@ -213,7 +253,7 @@ class Viewport(QObject):
 
     def _request_ghosts(self, key: FrameKey | None) -> None:
         """Ask for what the ghosts of ``key`` still lack, before anything queued."""
-        if not self.onion_skin or key is None:
+        if not self.onion_skin or key is None or self.layer != "composite":
             return
         missing = [k for k in self._onion_parts(key) if self.renderer.cached(k) is None]
         requests = self._requests(key.shot, [k.frame for k in missing], report=False) if missing else None
@@ -237,11 +277,11 @@ class Viewport(QObject):
 
     # -- thumbnails --------------------------------------------------------------------------------
     def _thumbnail(self, frame: int) -> QImage | None:
-        cached = self.cached(frame)
+        cached = self.cached(frame, "composite")
         return cached.image if cached else None
 
     def _render_thumbnails(self) -> None:
-        key = self.key(self.document.frame)
+        key = self.key(self.document.frame, "composite")
         shot = self.document.shot()
         if key is None or shot is None or self.engine is None:
             return
@@ -253,7 +293,7 @@ class Viewport(QObject):
         if requests is None:
             return
         self.renderer.request_background(list(zip(keys, requests)))
-        self._request_ghosts(key)  # ahead of the thumbnails
+        self._request_ghosts(self.key(self.document.frame))  # ahead of the thumbnails
 
 
 def _rgb(image: QImage) -> np.ndarray:
