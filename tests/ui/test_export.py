@@ -1,16 +1,18 @@
 """File ▸ Export Shot…, picked as a user would: the extension is added before anything is checked,
 an existing output is replaced only after the user said so, and an export that fails says so in
-the status bar and leaves the old output as it was (issue 12)."""
+the status bar and leaves the old output as it was (issue 12). The form itself:
+``test_export_dialog.py``."""
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.ui.test_menus import menu_actions
 from workstation.media import probe
 
 REPLACE = "Replace existing export?"
-MP4, PNG = "MP4 video (*.mp4)", "PNG frames (a folder)"
+MP4, PNG = "mp4", "png"
 
 
 def export_action(window):
@@ -18,11 +20,19 @@ def export_action(window):
     return dict(menu_actions(file_menu, "File"))["File ▸ Export Shot…"]
 
 
-def export_through_the_menu(window, qtbot, answers, path, chosen):
-    answers.replies[f"Export shot {window.document.shot_name!r}"] = (str(path), chosen)
+def export_through_the_menu(window, qtbot, answers, path, fmt):
+    """Open the export form from the menu, choose ``fmt``, type ``path`` and click Export; a form
+    still open afterwards (the user kept what was there) is then cancelled."""
     export_action(window).trigger()
+    dialog = window.export_shot_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.format_combo.setCurrentIndex(dialog.format_combo.findData(fmt))
+    dialog.path_edit.setText(str(path))
+    QTest.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     QThreadPool.globalInstance().waitForDone(60_000)
     qtbot.wait(50)  # the job's signals reach the status bar
+    if dialog.isVisible():
+        dialog.reject()
     return [question.title for question in answers.asked]
 
 

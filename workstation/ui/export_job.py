@@ -1,14 +1,16 @@
-"""Exporting a shot to PNG frames, MP4 or GIF in a worker thread, with progress and cancel.
+"""Exporting a shot's frames (all, or a range) in one of the engine's layers to any of the frame
+writers' formats (``export.frames.FORMAT_INFO``) in a worker thread, with progress and cancel.
 
 The job renders a copy of the project taken when it starts, with an engine of its own, so the
 animator can keep editing (and the Canvas keep rendering) while it runs. It replaces an existing
-output only when told to (``overwrite``), which File > Export Shot... does only after asking
-(``ask_to_replace``); the output is written safely (export/frames, workstation/safe_write.py)."""
+output only when told to (``overwrite``), which File > Export Shot... (``export_dialog.py``) does
+only after asking (``ask_to_replace``); the output is written safely (export/frames,
+workstation/safe_write.py)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -34,10 +36,13 @@ class ExportSignals(QObject):
 
 class ExportJob(QRunnable):
     def __init__(self, project: doc.Project, shot: str, path: str | Path, fmt: str, scale: int = 4,
-                 overwrite: bool = False):
+                 overwrite: bool = False, frames: Sequence[int] | None = None, layer: str = "composite"):
+        """``frames``: the shot's frames to render (numbered from 0), all when None; ``layer``: one of
+        the engine's ``LAYERS`` (characters, RGBA, needs a format with alpha)."""
         super().__init__()
         self.project = doc.copy_project(project)
         self.shot, self.path, self.fmt, self.scale, self.overwrite = shot, Path(path), fmt, scale, overwrite
+        self.frames, self.layer = frames, layer
         self.signals = ExportSignals()
         self._cancel = threading.Event()
 
@@ -47,14 +52,16 @@ class ExportJob(QRunnable):
     def run(self) -> None:
         try:
             shot = self.project.shot(self.shot)
+            frames = range(shot.length) if self.frames is None else self.frames
             engine = open_engine(self.project)
-            with FrameWriter(self.path, self.fmt, shot.fps, shot.length, scale=self.scale, force=self.overwrite,
+            with FrameWriter(self.path, self.fmt, shot.fps, len(frames), scale=self.scale, force=self.overwrite,
                              frame_size=(engine.image_size, engine.image_size)) as writer:
-                for written, image in enumerate(render_shot(engine, self.project, shot.name), start=1):
+                for written, image in enumerate(render_shot(engine, self.project, shot.name, frames, self.layer),
+                                                start=1):
                     if self._cancel.is_set():
                         raise _Cancelled
                     writer.write(image)
-                    self.signals.progress.emit(written, shot.length)
+                    self.signals.progress.emit(written, len(frames))
         except _Cancelled:
             self.signals.failed.emit("")
             return
@@ -79,12 +86,16 @@ def ask_to_replace(parent: QWidget | None, path: str | Path, fmt: str) -> bool |
 
 
 def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: str | Path, fmt: str, scale: int,
-                 message: Callable[[str, int], None], overwrite: bool = False) -> tuple[ExportJob, QProgressDialog]:
-    """Start an ExportJob on the global thread pool with a progress dialog whose Cancel stops it;
-    ``message(line, milliseconds)`` tells the status bar how it ended. Keep both alive meanwhile.
-    An existing output is replaced only with ``overwrite`` (else the job fails in one line)."""
-    job = ExportJob(project, shot.name, path, fmt, scale, overwrite)
-    progress = QProgressDialog(f"Exporting {shot.name} to {Path(path).name}…", "Cancel", 0, shot.length, parent)
+                 message: Callable[[str, int], None], overwrite: bool = False, frames: Sequence[int] | None = None,
+                 layer: str = "composite") -> tuple[ExportJob, QProgressDialog]:
+    """Start an ExportJob of ``frames`` (all when None) in ``layer`` on the global thread pool with a
+    progress dialog whose Cancel stops it; ``message(line, milliseconds)`` tells the status bar how
+    it ended. Keep both alive meanwhile. An existing output is replaced only with ``overwrite``
+    (else the job fails in one line)."""
+    frames = range(shot.length) if frames is None else frames
+    count = len(frames)
+    job = ExportJob(project, shot.name, path, fmt, scale, overwrite, frames, layer)
+    progress = QProgressDialog(f"Exporting {shot.name} to {Path(path).name}…", "Cancel", 0, count, parent)
     progress.setWindowTitle("Export")
     progress.setMinimumDuration(300)
     progress.canceled.connect(job.cancel)
@@ -92,7 +103,7 @@ def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: st
 
     def finished(written: str) -> None:
         progress.reset()
-        message(f"exported {shot.length} frames to {written}", 10_000)
+        message(f"exported {count} frame{'s' if count != 1 else ''} to {written}", 10_000)
 
     def failed(problem: str) -> None:
         progress.reset()

@@ -17,7 +17,8 @@ from workstation.ui import dialogs, edits
 from workstation.ui.canvas import Canvas
 from workstation.ui.character_menu import CharacterMenu
 from workstation.ui.document import ProjectDocument
-from workstation.ui.export_job import ExportJob, ask_to_replace, start_export
+from workstation.ui.export_dialog import ExportDialog
+from workstation.ui.export_job import ExportJob, start_export
 from workstation.ui.help import HELP_TEXT, ShortcutsDialog, about_text
 from workstation.ui.import_job import ClipImporter, ImportJob
 from workstation.ui.inspector import Inspector
@@ -32,7 +33,6 @@ from workstation.ui.train_dialog import TrainDialog
 from workstation.ui.viewport import Viewport
 
 AUTOSAVE_MS = 60_000
-EXPORT_FILTERS = {"MP4 video (*.mp4)": "mp4", "Animated GIF (*.gif)": "gif", "PNG frames (a folder)": "png"}
 MEDIA_FILTER = "Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"
 Shortcut = str | QKeySequence | QKeySequence.StandardKey
 
@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
         self._export: tuple[ExportJob, QProgressDialog] | None = None
+        self.export_shot_dialog: ExportDialog | None = None  # File ▸ Export Shot…, the latest opened
         self.settings = settings or QSettings()
         self.document = ProjectDocument(parent=self)
         self.files = ProjectFiles(self.document, self.settings, self)
@@ -289,30 +290,29 @@ class MainWindow(QMainWindow):
     def import_dialog(self) -> None:
         self.import_files(dialogs.open_files(self, "Import clips", str(self.files.last_folder()), MEDIA_FILTER))
 
-    def export_dialog(self) -> None:
+    def export_dialog(self) -> ExportDialog | None:
+        """File ▸ Export Shot…: the form of ``export_dialog.py``, window-modal without blocking."""
         shot = self.document.shot()
         if shot is None:
             self.show_problem("there is no shot to export yet")
-            return
+            return None
+        if self.export_shot_dialog is not None:
+            self.export_shot_dialog.deleteLater()
         folder = self.document.path.parent if self.document.path else self.files.last_folder()
-        path, chosen = dialogs.save_file(self, f"Export shot {shot.name!r}", str(folder / shot.name),
-                                         ";;".join(EXPORT_FILTERS), confirm_overwrite=False)
-        if path:
-            fmt = EXPORT_FILTERS.get(chosen, "mp4")
-            if fmt != "png" and not path.lower().endswith("." + fmt):
-                path += "." + fmt  # before asking: "demo" with the MP4 filter replaces demo.mp4
-            overwrite = ask_to_replace(self, path, fmt)  # None: the user keeps what is there
-            if overwrite is not None:
-                self.export_shot(path, fmt, overwrite=overwrite)
+        self.export_shot_dialog = ExportDialog(self, self.settings, shot, self.timeline.range(), self.viewport.engine,
+                                               folder, lambda c: self.export_shot(*c.arguments()))
+        self.export_shot_dialog.open()
+        return self.export_shot_dialog
 
-    def export_shot(self, path: str | Path, fmt: str, scale: int = 4, overwrite: bool = False) -> ExportJob | None:
-        """Render the current shot to ``path`` (a PNG folder, an MP4 or a GIF) in the background,
-        with a progress dialog that can cancel it."""
+    def export_shot(self, path: str | Path, fmt: str, scale: int = 4, overwrite: bool = False,
+                    frames: Sequence[int] | None = None, layer: str = "composite") -> ExportJob | None:
+        """Render ``frames`` (all when None) of the current shot in ``layer`` to ``path`` (any format of
+        ``export.frames.FORMAT_INFO``) in the background, with a progress dialog that can cancel it."""
         shot = self.document.shot()
         if shot is None:
             return None
-        self._export = start_export(self, self.document.project, shot, path, fmt, scale,
-                                    self.statusBar().showMessage, overwrite)  # alive until the next export
+        self._export = start_export(self, self.document.project, shot, path, fmt, scale, self.statusBar().showMessage,
+                                    overwrite, frames, layer)  # alive until the next export
         return self._export[0]
 
     def show_problem(self, message: str) -> None:
