@@ -130,6 +130,19 @@ def test_prores_and_vp9_read_back_with_their_alpha(tmp_path, fmt, decoder, toler
         assert np.abs(image[opaque][..., :3].astype(int) - expected[opaque][..., :3]).max() <= tolerance
 
 
+def test_an_mp4_is_h264_that_plays_every_frame(tmp_path):
+    """What browsers and every player play: H.264 (not MPEG-4 Part 2, OpenCV's mp4v) in yuv420p."""
+    frames = [frame[:3] for frame in rgba_frames(9)]
+    out = write_frames(frames, tmp_path / "clip.mp4", "mp4", FPS, len(frames))
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
+        images = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
+    assert len(images) == 9 and images[0].shape == (SIZE, SIZE, 3)
+    square = (slice(12, 20), slice(4 + 2 * 8, 12 + 2 * 8))  # the last frame's square, where it moved
+    assert np.abs(images[8][square].astype(int) - as_rgba8(frames[8])[square][..., :3]).max() <= 8
+
+
 def test_vp9_alpha_needs_the_libvpx_decoder(tmp_path):
     """What av.open picks for a WebM (FFmpeg's own vp9 decoder) drops the alpha: why the writer,
     and any reader, must decode with libvpx-vp9."""
