@@ -226,7 +226,8 @@ def test_the_defaults_are_the_recipe_of_the_demo_model():
     assert config.to_dict() == {**TrainConfig().to_dict(), "data_dir": config.data_dir}
     assert config.model == ModelConfig(motion_input="instance", motion_alignment="registration")  # default sizes
     assert config.model.renderer == "layered" and config.init_from == "summed-demo"
-    assert config.steps == 6_000 and config.warmup_steps == 100 and config.dataset == "mmnist"
+    assert config.steps == 12_000 and config.warmup_steps == 100 and config.dataset == "mmnist"
+    assert config.backgrounds == 4096
     assert config.alpha_sparse == 0.02 and config.alpha_self == 1.0 and config.equiv_levels == 4
     assert config.alpha_plate == 4.0 and config.alpha_bound == 1.0
     overridden = recipe_config("mmnist", "model.anchored=false", "steps=10")
@@ -333,14 +334,10 @@ def test_evaluate_plain_switches_anchoring_off_for_checkpoints_only(tmp_path, an
 
 
 def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
-    """The demo model's run comes back value for value, and it is the recipe's. Two differences
-    are its own, written in docs/RESULTS.md section 1: it validated every 250 steps, and it was
-    started (from the summed demo model, as the recipe's init_from does, to the same weights)
-    before init_from existed, so its checkpoint says "", the value of runs from before the key."""
+    """The demo model's run comes back value for value, and it is the recipe's."""
     from workstation.rendering import DEMO_BUNDLE
 
     saved = json.loads((DEMO_BUNDLE / "model.json").read_text())["trained_on"]["train_config"]
     rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
-    assert rebuilt == {**saved, "backgrounds": 64}
-    own = {"val_every": 250, "sample_every": 250, "init_from": ""}
-    assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"], **own}
+    assert rebuilt == saved
+    assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"]}

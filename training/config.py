@@ -134,8 +134,8 @@ class TrainConfig:
     fit: str = "crop"  # dataset "clips": how a frame becomes square ("crop" or "letterbox")
     # dataset "mmnist": how many training backgrounds (validation and test keep their 64): with 64,
     # the plate learnt them by heart (30.3 dB on them, 23.4 dB on the validation backgrounds)
-    backgrounds: int = 64
-    steps: int = 6_000
+    backgrounds: int = 4096
+    steps: int = 12_000
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 1e-4
