@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMenu
 from workstation.ui import edits
 from workstation.ui.document import ProjectDocument
 
-MakeAction = Callable[..., QAction]  # MainWindow._action: (menu, text, slot, shortcut, checkable=...)
+MakeAction = Callable[..., QAction]  # MainWindow.add_action: (menu, text, slot, shortcut, checkable=...)
 EditSelected = Callable[..., None]  # MainWindow._edit_selected: (function, *args) on the selection
 
 

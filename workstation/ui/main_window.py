@@ -19,12 +19,13 @@ from workstation.ui.character_menu import CharacterMenu
 from workstation.ui.document import ProjectDocument
 from workstation.ui.export_dialog import ExportDialog
 from workstation.ui.export_job import ExportJob, start_export
-from workstation.ui.help import HELP_TEXT, ShortcutsDialog, about_text
+from workstation.ui.help import ShortcutsDialog, about_text
 from workstation.ui.import_job import ClipImporter, ImportJob
 from workstation.ui.inspector import Inspector
 from workstation.ui.layer_menu import LayerMenu
 from workstation.ui.layers_panel import LayersPanel
 from workstation.ui.library import Library
+from workstation.ui.menus import build_menus
 from workstation.ui.playback import Player
 from workstation.ui.project_files import ProjectFiles
 from workstation.ui.render_service import RenderedFrame
@@ -39,6 +40,18 @@ Shortcut = str | QKeySequence | QKeySequence.StandardKey
 
 class MainWindow(QMainWindow):
     clips_imported = Signal(list)  # the names of the clips an import added (maybe none)
+    # the menus' commands that follow the document (made by ``menus.build_menus``)
+    recent_menu: QMenu
+    character_menu: CharacterMenu
+    layer_menu: LayerMenu
+    set_key_action: QAction
+    remove_key_action: QAction
+    remove_character_action: QAction
+    play_action: QAction
+    previous_key_action: QAction
+    next_key_action: QAction
+    loop_action: QAction
+    onion_action: QAction
 
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
@@ -67,7 +80,7 @@ class MainWindow(QMainWindow):
         self._autosave_timer.setInterval(AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.files.autosave)
         self._autosave_timer.start()
-        self._make_actions()
+        build_menus(self)
         self._connect()
         self.resize(1280, 800)
         self._restore_layout()
@@ -81,7 +94,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu: QMenu, text: str, slot: Callable[..., Any], shortcut: Shortcut | list[str] | None = None,
+    def add_action(self, menu: QMenu, text: str, slot: Callable[..., Any], shortcut: Shortcut | list[str] | None = None,
                 checkable: bool = False) -> QAction:
         """A menu command. ``slot`` gets Qt's ``checked`` argument only when ``checkable``."""
         action = QAction(text, self)
@@ -93,65 +106,6 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot if checkable else lambda checked=False: slot())
         menu.addAction(action)
         return action
-
-    def _make_actions(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "&New Project", self.files.new_project, QKeySequence.StandardKey.New)
-        self._action(file, "&Open…", self.open_project, QKeySequence.StandardKey.Open)
-        self.recent_menu = file.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
-        self._action(file, "&Save", self.files.save, QKeySequence.StandardKey.Save)
-        self._action(file, "Save &As…", self.files.save_as, QKeySequence.StandardKey.SaveAs)
-        file.addSeparator()
-        self._action(file, "&Import Clip…", self.import_dialog, "Ctrl+I")
-        self._action(file, "&Export Shot…", self.export_dialog, "Ctrl+E")
-        self._action(file, "&Train Model on Clips…", self.train_dialog)
-        file.addSeparator()
-        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        edit = bar.addMenu("&Edit")
-        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        undo.setProperty(HELP_TEXT, "Undo")
-        redo.setProperty(HELP_TEXT, "Redo")
-        edit.addActions([undo, redo])
-        edit.addSeparator()
-        self.set_key_action = self._action(
-            edit, "Set &Key", lambda: self._edit_selected(edits.set_key, self.document.frame), "K")
-        self.remove_key_action = self._action(
-            edit, "Remove K&ey", lambda: self._edit_selected(edits.remove_key, self.document.frame), "Alt+K")
-        self.remove_character_action = self._action(
-            edit, "Remove &Character", lambda: self._edit_selected(edits.remove_character),
-            QKeySequence.StandardKey.Delete)
-
-        self.character_menu = CharacterMenu(bar.addMenu("&Character"), self.document, self._action,
-                                            self._edit_selected)
-
-        play = bar.addMenu("&Playback")
-        self.play_action = self._action(play, "&Play / Pause", self.player.toggle, "Space")
-        self._action(play, "Previous Frame", lambda: self.player.step(-1), [",", "Left"])
-        self._action(play, "Next Frame", lambda: self.player.step(1), [".", "Right"])
-        self._action(play, "First Frame", self.player.go_to_start, "Home")
-        self._action(play, "Last Frame", self.player.go_to_end, "End")
-        self.previous_key_action = self._action(play, "Previous Key", lambda: self.jump_to_key(-1), "Alt+,")
-        self.next_key_action = self._action(play, "Next Key", lambda: self.jump_to_key(1), "Alt+.")
-        self.loop_action = self._action(play, "&Loop", self.player.set_loop, "L", checkable=True)
-        self.loop_action.setChecked(self.player.loop)
-
-        view = bar.addMenu("&View")
-        self.layer_menu = LayerMenu(view.addMenu("&Layer"), self.viewport, self._action)
-        self.onion_action = self._action(view, "&Onion Skin", self.set_onion_skin, "Alt+O", checkable=True)
-        self.onion_action.setToolTip("Show the frames on either side faintly: earlier in red, later in blue")
-        view.addSeparator()
-        for dock in (self.library_dock, self.inspector_dock, self.layers_dock, self.timeline_dock):
-            view.addAction(dock.toggleViewAction())
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard Shortcuts…", self.show_shortcuts, "F1")
-        self._action(help_menu, "&About Stopframe", self.show_about)
 
     def _connect(self) -> None:
         d = self.document
