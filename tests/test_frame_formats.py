@@ -384,7 +384,7 @@ def test_render_the_characters_layer_to_a_video_with_alpha(demo, tmp_path, capsy
                                                            tolerance):
     out = tmp_path / f"characters.{fmt}"
     code, lines = render_in_process(capsys, demo, "--shot", "duet", "--out", out, "--format", fmt,
-                                    "--layer", "characters", "--range", "0:4")
+                                    "--layer", "characters", "--range", "0:4", "--scale", "1")  # the model's pixels
     assert code == 0, lines
     images, decoded_with_alpha = read_with_pyav(out, decoder)
     assert len(images) == 4 and decoded_with_alpha

@@ -3,7 +3,7 @@ where their alpha says they are."""
 
 import numpy as np
 
-from workstation.onion import NEXT_TINT, PREVIOUS_TINT, onion_skin
+from workstation.onion import NEXT_TINT, PREVIOUS_TINT, OnionStyle, onion_skin
 
 PLATE_COLOUR = (0.8, 0.75, 0.6)
 
@@ -60,5 +60,20 @@ def test_a_half_transparent_neighbour_leaves_a_fainter_ghost():
 def test_no_neighbours_or_no_opacity_change_nothing():
     current = frame_with_ink_at(14)
     assert np.array_equal(onion_skin(current, alpha_at(14)), current)
-    assert np.array_equal(onion_skin(current, alpha_at(14), characters_at(4), characters_at(24), opacity=0.0),
-                          current)
+    assert np.array_equal(onion_skin(current, alpha_at(14), characters_at(4), characters_at(24),
+                                     style=OnionStyle(opacity=0.0)), current)
+
+
+def test_more_frames_on_each_side_fade_with_distance_in_the_chosen_colours():
+    current = frame_with_ink_at(None)
+    green, yellow = (0.0, 1.0, 0.0), (1.0, 1.0, 0.0)
+    style = OnionStyle(frames=2, opacity=0.8, earlier=green, later=yellow)
+    out = onion_skin(current, alpha_at(None), previous=[characters_at(8), characters_at(2)],
+                     following=[characters_at(20), None], style=style)
+    change = lambda x: np.abs(out[15, x] - current[15, x]).sum()  # noqa: E731
+    assert change(9) > 1.5 * change(3) > 0  # the nearer earlier frame is stronger than the farther one
+    assert out[15, 9, 1] > out[15, 9, 0] + 0.1 and out[15, 9, 1] > out[15, 9, 2] + 0.1  # green before
+    assert out[15, 21, 0] > out[15, 21, 2] + 0.1 and out[15, 21, 1] > out[15, 21, 2] + 0.1  # yellow after
+    one_frame = onion_skin(current, alpha_at(None), previous=[characters_at(8), characters_at(2)],
+                           style=OnionStyle(frames=1))
+    assert np.array_equal(one_frame[15, 3], current[15, 3])  # only as many frames as the style says

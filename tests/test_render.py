@@ -80,7 +80,7 @@ def test_render_to_png_mp4_and_gif(studio, tmp_path):
     assert run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.gif"), "--format", "gif",
                "--fps", "8", "--quiet").returncode == 0
     ok, animation = cv2.imreadanimation(str(tmp_path / "shot.gif"))
-    assert ok and len(animation.frames) == 10 and animation.frames[0].shape[:2] == (64, 64)
+    assert ok and len(animation.frames) == 10 and animation.frames[0].shape[:2] == (256, 256)  # the shot's output
     assert all(abs(d - 125) <= 10 for d in animation.durations)
 
     # Each PNG is the engine's rendering of that frame's request, scaled up with crisp pixels.

@@ -21,7 +21,8 @@ def read_png(path):
 
 def test_the_characters_layer_is_written_as_rgba_pngs_whose_alpha_is_the_engines(demo, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "characters"
-    code, lines = render_in_process(capsys, demo, "--shot", "duet", "--out", out, "--layer", "characters")
+    code, lines = render_in_process(capsys, demo, "--shot", "duet", "--out", out, "--layer", "characters",
+                                    "--scale", "1")  # the model's own pixels, as the engine gives them
     assert code == 0, lines
     expected = engine_layer(demo, "characters")
     pngs = sorted(out.glob("frame_*.png"))
@@ -40,7 +41,8 @@ def test_the_characters_layer_is_written_as_rgba_pngs_whose_alpha_is_the_engines
 @pytest.mark.parametrize("layer, channels", [("alpha", 1), ("background", 3), ("composite", 3)])
 def test_the_alpha_plate_and_frame_layers_are_written_as_pngs(demo, tmp_path, capsys, layer, channels):  # noqa: F811
     out = tmp_path / layer
-    code, lines = render_in_process(capsys, demo, "--shot", "duet", "--out", out, "--layer", layer, "--range", "0:3")
+    code, lines = render_in_process(capsys, demo, "--shot", "duet", "--out", out, "--layer", layer, "--range", "0:3",
+                                    "--scale", "1")
     assert code == 0, lines
     expected = engine_layer(demo, layer)[:3]
     for png, image in zip(sorted(out.glob("frame_*.png")), expected, strict=True):

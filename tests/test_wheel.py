@@ -137,7 +137,7 @@ def test_the_installed_command_writes_and_renders_the_demo_project(installed, em
     run([stopframe, "render", "D/demo.stopframe", "--shot", "demo", "--out", "x.gif", "--format", "gif", "--quiet"],
         empty_folder, env)
     ok, animation = cv2.imreadanimation(str(empty_folder / "x.gif"))
-    assert ok and len(animation.frames) == 24 and animation.frames[0].shape[:2] == (64, 64)
+    assert ok and len(animation.frames) == 24 and animation.frames[0].shape[:2] == (256, 256)  # the shot's output
     assert max(abs(frame.astype(int) - animation.frames[0]).mean() for frame in animation.frames) > 1
 
 

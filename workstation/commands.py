@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workstation.errors import StopframeError
 from workstation.layers import LAYERS
 from workstation.locations import default_demo_folder
+
+if TYPE_CHECKING:
+    from workstation.engine import Engine
+    from workstation.project import Project, Shot
 
 Commands = argparse._SubParsersAction  # what ArgumentParser.add_subparsers returns
 
@@ -25,37 +31,46 @@ RENDER_FORMATS = ("png", "mp4", "gif", "mov", "webm", "apng", "webp", "sprites")
 
 
 def add_render(commands: Commands) -> None:
-    render = commands.add_parser("render", help="render a shot of a project to PNG frames, a video, an animation "
-                                                "or a sprite sheet")
+    render = commands.add_parser("render", help="render a shot (or every shot) of a project to PNG frames, a video, "
+                                                "an animation or a sprite sheet")
     render.add_argument("project", help="a .stopframe project file")
-    render.add_argument("--shot", required=True, help="the shot's name")
+    which = render.add_mutually_exclusive_group(required=True)
+    which.add_argument("--shot", help="the shot's name")
+    which.add_argument("--all", action="store_true",
+                       help="every shot: --out is a folder that gets one output per shot, named after the shot")
     render.add_argument("--out", required=True, help="a folder for png, a file otherwise (sprites: the atlas .png; "
-                                                     "its .json is written beside it)")
+                                                     "its .json is written beside it); with --all, the folder")
     render.add_argument("--format", choices=RENDER_FORMATS, default="png",
                         help="png (frames), mp4 (H.264), gif, mov (ProRes 4444 with alpha), webm (VP9 with alpha), "
                              "apng, webp or sprites (PNG atlas + JSON); all but mp4 and gif keep alpha")
     render.add_argument("--fps", type=float, help="frames per second (default: the shot's)")
     render.add_argument("--range", help="frames A:B of the shot (B exclusive), e.g. 0:24")
-    render.add_argument("--scale", type=int, default=1, help="scale the output up by this whole factor")
-    render.add_argument("--smooth", action="store_true", help="smooth scaling (default: crisp pixels)")
-    render.add_argument("--fit", choices=("crop", "letterbox"), default="crop",
-                        help="how clip frames are fitted to the model's square size")
+    render.add_argument("--scale", type=int, help="scale the model's square render up by this whole factor "
+                                                  "(default: the shot's output size, Shot ▸ Output Size)")
+    scaling = render.add_mutually_exclusive_group()
+    scaling.add_argument("--smooth", action="store_const", const=True, dest="smooth",
+                         help="smooth scaling (default: the shot's)")
+    scaling.add_argument("--crisp", action="store_const", const=False, dest="smooth",
+                         help="crisp pixels (default: the shot's)")
+    render.add_argument("--fit", choices=("crop", "letterbox"),
+                        help="fit every clip's frames to the model's square this way (default: each clip's own)")
     render.add_argument("--layer", choices=LAYERS, default="composite",
                         help="composite (the frame), background (the plate), characters (RGBA: a format with "
                              "alpha) or alpha (the characters' coverage, grey)")
-    render.add_argument("--force", action="store_true", help="overwrite an existing output")
+    render.add_argument("--force", "--overwrite", dest="force", action="store_true",
+                        help="overwrite an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(run=command_render)
 
 
 def command_render(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from export.frames import ALPHA_FORMATS, FrameWriter, has_alpha, output_exists
+    from export.frames import ALPHA_FORMATS, has_alpha, output_exists
     from workstation import project as document
-    from workstation.rendering import open_engine, parse_range, render_shot
+    from workstation.rendering import open_engine, parse_range
 
     project = document.load_project(args.project)
+    if args.all:
+        return render_all(args, project)
     try:
         shot = project.shot(args.shot)
     except (KeyError, document.ProjectError):
@@ -71,17 +86,67 @@ def command_render(args: argparse.Namespace) -> int:
     if output_exists(args.out, args.format) and not args.force:  # the quick refusal, before the model loads
         raise UserError(f"{args.out}: exists; pass --force to overwrite it")
     engine = open_engine(project, args.fit)
+    render_one(args, engine, project, shot, Path(args.out), frames, device_line=True)
+    print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)
+    return 0
+
+
+def render_one(args: argparse.Namespace, engine: Engine, project: Project, shot: Shot, out: Path,
+               frames: Sequence[int], device_line: bool = False) -> None:
+    """Write ``frames`` of ``shot`` to ``out`` as ``args`` say (format, fps, scale, layer, force)."""
+    from tqdm import tqdm
+
+    from export.frames import FrameWriter
+    from workstation.rendering import render_shot
+
     fps = args.fps or shot.fps
     # The writer claims the output and checks its size (scale, a GIF's memory) before any frame:
     # every refusal is the only line the user sees.
-    with FrameWriter(args.out, args.format, fps, len(frames), scale=args.scale, smooth=args.smooth,
+    scale = shot.output.scale if args.scale is None else args.scale
+    smooth = shot.output.scaling == "smooth" if args.smooth is None else args.smooth
+    with FrameWriter(out, args.format, fps, len(frames), scale=scale, smooth=smooth,
                      force=args.force, frame_size=(engine.image_size, engine.image_size)) as writer:
-        print(f"stopframe: {engine.device_line}", file=sys.stderr)
-        with tqdm(total=len(frames), unit="frame", disable=args.quiet) as bar:
+        if device_line:
+            print(f"stopframe: {engine.device_line}", file=sys.stderr)
+        with tqdm(total=len(frames), unit="frame", disable=args.quiet, desc=None if device_line else shot.name) as bar:
             for image in render_shot(engine, project, shot.name, frames, args.layer):
                 writer.write(image)
                 bar.update(1)
-    print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)
+
+
+def render_all(args: argparse.Namespace, project: Project) -> int:
+    """``render --all``: every shot, whole, into the folder ``--out``, one output per shot named after it.
+    Every output is checked before anything renders: an existing one is refused without --overwrite."""
+    from export.frames import ALPHA_FORMATS, has_alpha
+    from workstation.rendering import open_engine
+    from workstation.shot_outputs import existing_outputs, shot_outputs
+
+    folder = Path(args.out)
+    if args.range:
+        raise UserError("--range is for one shot (--shot); --all renders every shot whole")
+    if not project.shots:
+        raise UserError(f"{args.project}: has no shots to render")
+    if args.layer == "characters" and not has_alpha(args.format):
+        raise UserError(f"{folder}: {args.format} has no alpha channel; write --layer characters as one of "
+                        f"{', '.join(ALPHA_FORMATS)}")
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder}: is not a folder (--all writes one output per shot into a folder)")
+    outputs = shot_outputs(project, folder, args.format)
+    existing = existing_outputs(outputs, args.format)
+    if existing and not args.force:
+        names = ", ".join(path.name for path in existing)
+        them = "it" if len(existing) == 1 else "them"
+        raise UserError(f"{folder}: already holds {names}; pass --overwrite to replace {them}")
+    engine = open_engine(project, args.fit)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"{folder}: cannot create the folder: {error.strerror or error}") from None
+    print(f"stopframe: {engine.device_line}", file=sys.stderr)
+    for name, out in outputs:
+        shot = project.shot(name)
+        render_one(args, engine, project, shot, out, range(shot.length))
+        print(f"wrote {shot.length} frames of {name!r} to {out}", file=sys.stderr)
     return 0
 
 

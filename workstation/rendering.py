@@ -16,15 +16,17 @@ from workstation.bundle import BundleError, open_bundle
 from workstation.engine import Engine
 from workstation.locations import asset_path
 from workstation.media import Clip, fit
+from workstation.project.relink import missing_line
 
 DEMO_BUNDLE = asset_path("models", "demo")  # package data (workstation.locations)
 RENDER_BATCH = 16
 
 
 class ProjectFrames:
-    """The frame source an Engine reads: (clip name, frame) -> float32 [3, S, S] fitted to the model."""
+    """The frame source an Engine reads: (clip name, frame) -> float32 [3, S, S] fitted to the model,
+    each clip its own way (``ClipRef.fit``: cropped or letterboxed), or all by ``fit_mode`` if given."""
 
-    def __init__(self, project: document.Project, image_size: int, fit_mode: str = "crop"):
+    def __init__(self, project: document.Project, image_size: int, fit_mode: str | None = None):
         self.project = project
         self.image_size = image_size
         self.fit_mode = fit_mode
@@ -38,7 +40,7 @@ class ProjectFrames:
             return self._clips[name]
 
     def __call__(self, name: str, frame: int) -> np.ndarray:
-        return fit(self.clip(name).frame(frame), self.image_size, self.fit_mode)
+        return fit(self.clip(name).frame(frame), self.image_size, self.fit_mode or self.project.clips[name].fit)
 
 
 def bundle_for(project: document.Project) -> Path:
@@ -52,15 +54,16 @@ def bundle_for(project: document.Project) -> Path:
 
 
 def check_clips(project: document.Project) -> None:
+    """One line naming every missing clip and where it was looked for, if any is missing."""
     missing = document.missing_clips(project)
     if missing:
-        name, path = missing[0]
-        raise document.ProjectError(f"clip {name!r} is missing: looked for {path}", project.path)
+        raise document.ProjectError(missing_line(missing), project.path)
 
 
-def open_engine(project: document.Project, fit_mode: str = "crop") -> Engine:
-    """An engine over the project's bundle and clips; every clip is opened first, so a missing or
-    damaged one is reported before any rendering starts."""
+def open_engine(project: document.Project, fit_mode: str | None = None) -> Engine:
+    """An engine over the project's bundle and clips (each fitted its own way, or all by
+    ``fit_mode``); every clip is opened first, so a missing or damaged one is reported before any
+    rendering starts."""
     check_clips(project)
     bundle = open_bundle(bundle_for(project))
     frames = ProjectFrames(project, bundle.image_size, fit_mode)

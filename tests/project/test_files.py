@@ -1,5 +1,5 @@
 """Project files (workstation/project/files.py): load errors, atomic save, autosave, and the
-fixtures of every earlier format (version 1, version 2), which must keep loading."""
+fixtures of every format (version 1, 2 and 3), which must keep loading."""
 
 import json
 import os
@@ -12,9 +12,11 @@ from workstation import project as proj
 from workstation.project import (
     Character,
     ClipRef,
+    Current,
     FrameRef,
     Keyframe,
     MotionSource,
+    Output,
     Pose,
     Project,
     ProjectError,
@@ -39,7 +41,7 @@ def test_file_round_trip_preserves_floats_and_is_pretty(tmp_path):
     assert key.pose.scale == 0.3333333333333333 and key.pose.rotation == -370.5
     assert loaded.clips["street"].fps == 29.97
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 2,')
+    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 3,')
     assert "dance é" in text  # readable, not \u-escaped
     save_project(loaded, path)
     assert path.read_text(encoding="utf-8") == text  # stable output: clean diffs
@@ -193,15 +195,29 @@ def test_version_1_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert files.model_path(project) == tmp_path / "models" / "walker"
 
 
-def test_version_1_file_is_saved_again_as_version_2_with_nothing_else_changed(tmp_path):
-    """Saving writes the latest version: the same document, every character "hidden": false."""
+def _with_version_3_defaults(data: dict) -> dict:
+    """A version 1 or 2 file as version 3 writes it: the same document with the defaults that mean
+    what the older file meant (clips cropped, 4x crisp output, in and out at the ends, no position)."""
+    data["schema_version"] = 3
+    for clip in data["clips"].values():
+        clip["fit"] = "crop"
+    for i, shot in enumerate(data["shots"]):
+        head = {key: shot.pop(key) for key in ("name", "length", "fps")}
+        data["shots"][i] = {**head, "output": {"scale": 4, "scaling": "crisp"}, "in": 0, "out": None, **shot}
+    data["current"] = None
+    return data
+
+
+def test_version_1_file_is_saved_again_as_version_3_with_nothing_else_changed(tmp_path):
+    """Saving writes the latest version: the same document, every character "hidden": false, and
+    the defaults of version 3."""
     path = tmp_path / "v1.stopframe"
     shutil.copyfile(FIXTURES / "v1.stopframe", path)
     save_project(load_project(path), path)
     expected = json.loads((FIXTURES / "v1.stopframe").read_text(encoding="utf-8"))
-    expected["schema_version"] = 2
     for shot in expected["shots"]:
         shot["characters"] = [{"name": c.pop("name"), "hidden": False, **c} for c in shot["characters"]]
+    expected = _with_version_3_defaults(expected)
     assert path.read_text(encoding="utf-8") == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -230,8 +246,31 @@ def test_version_2_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert proj.render_requests(project, "alone")[0].characters == ()
 
 
-def test_version_2_file_is_saved_again_byte_for_byte(tmp_path):
+def test_version_2_file_is_saved_again_as_version_3_with_nothing_else_changed(tmp_path):
     path = tmp_path / "v2.stopframe"
     shutil.copyfile(FIXTURES / "v2.stopframe", path)
     save_project(load_project(path), path)
-    assert path.read_bytes() == (FIXTURES / "v2.stopframe").read_bytes()
+    expected = _with_version_3_defaults(json.loads((FIXTURES / "v2.stopframe").read_text(encoding="utf-8")))
+    assert path.read_text(encoding="utf-8") == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_version_3_file_loads_into_the_document_it_was_written_from(tmp_path):
+    """tests/fixtures/projects/v3.stopframe: the v2 document with a letterboxed clip, shots with
+    their own output size and in/out points, and where the user was."""
+    path = tmp_path / "v3.stopframe"
+    shutil.copyfile(FIXTURES / "v3.stopframe", path)
+    project = load_project(path)
+    assert project.clips == {"walk": ClipRef("clips/walk.mp4", 10, 25.0, 320, 240, "letterbox"),
+                             "street": ClipRef("clips/street", 5, 29.97, 64, 64, "crop")}
+    crowd, alone = project.shots
+    assert (crowd.output, crowd.in_point, crowd.out_point, crowd.in_out()) == (Output(2, "smooth"), 3, 9, (3, 9))
+    assert (alone.output, alone.in_point, alone.out_point, alone.in_out()) == (Output(8, "crisp"), 0, None, (0, 0))
+    assert project.current == Current("crowd", 7)
+    assert [c.name for c in crowd.characters] == ["back", "ghost ☃", "front"]
+
+
+def test_version_3_file_is_saved_again_byte_for_byte(tmp_path):
+    path = tmp_path / "v3.stopframe"
+    shutil.copyfile(FIXTURES / "v3.stopframe", path)
+    save_project(load_project(path), path)
+    assert path.read_bytes() == (FIXTURES / "v3.stopframe").read_bytes()

@@ -1,6 +1,7 @@
 """Fixtures for driving the real workstation widgets offscreen: settings and the user's folders in
 a temporary folder, a window with the demo project, dialogs answered instead of shown, and real drag-and-drop events."""
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QAction
@@ -12,7 +13,7 @@ from workstation.ui.dialogs import Question
 from workstation.ui.help import HELP_TEXT
 
 DEFAULT_ANSWERS = {"open_file": "", "open_files": [], "save_file": "", "question": QMessageBox.StandardButton.No,
-                   "warning": None, "about": None}
+                   "warning": None, "about": None, "text": "", "open_folder": "", "choose": ""}
 
 
 class Answers:
@@ -99,9 +100,17 @@ def send_drop(widget, mime: QMimeData, point: QPointF, modifiers=Qt.KeyboardModi
 
 
 def character_point(window, name: str) -> QPointF:
-    shape = window.canvas.shape_of(name)
-    assert shape is not None, f"{name} is not on the canvas"
-    return window.canvas.to_widget(shape.x, shape.y)
+    """A point of the Canvas where a click picks ``name``: of the pixels it covers and no character
+    above it covers, the one nearest its centre (the centre itself may lie between strokes)."""
+    canvas = window.canvas
+    shape = canvas.shape_of(name)
+    assert shape is not None and shape.coverage is not None, f"{name} covers nothing on the canvas"
+    rows, columns = shape.coverage.nonzero()
+    for i in np.argsort((columns + 0.5 - shape.x) ** 2 + (rows + 0.5 - shape.y) ** 2):
+        point = canvas.to_widget(columns[i] + 0.5, rows[i] + 0.5)
+        if canvas.character_at(point) == name:
+            return point
+    raise AssertionError(f"{name} is covered everywhere by the characters above it")
 
 
 def empty_point(window) -> QPointF:

@@ -110,7 +110,7 @@ def test_the_form_proposes_the_shot_in_the_project_folder(window, qtbot, project
     assert dialog.range_combo.itemText(IN_OUT) == "In/out (frames 0–23)"
     assert dialog.range_combo.itemText(WHOLE) == "Whole shot (24 frames)"
     assert not dialog.first_spin.isEnabled()
-    assert dialog.size_label.text() == "256 × 256 px"
+    assert dialog.size_label.text() == "256 × 256 px (the shot's output size)"
     dialog.scale_spin.setValue(1)
     assert dialog.size_label.text() == "64 × 64 px"
 
@@ -258,7 +258,8 @@ def test_the_dialog_remembers_the_last_folder_and_choices(window, qtbot, answers
     second = open_export_dialog(window, qtbot, shortcut=True)
     assert second is not dialog
     assert Path(second.path_edit.text()) == first / "demo.gif"  # the folder of the last export, the shot's name
-    assert (second.fmt(), second.layer(), second.scale()) == ("gif", "composite", 2)
+    assert (second.fmt(), second.layer()) == ("gif", "composite")
+    assert second.scale() == 4  # the shot's output size (Shot ▸ Output Size), never the last export's
     assert second.range_combo.currentIndex() == IN_OUT  # the range is the timeline's, never remembered
     second.reject()
 

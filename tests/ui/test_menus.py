@@ -45,7 +45,10 @@ def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, pr
         "Open project": str(project_path),
         "Save project": str(tmp_path / "saved.stopframe"),
         "Import clips": [str(CLIP)],
+        "Export All Shots": "Animated GIF (.gif)",  # File ▸ Export All Shots…: the format, then the folder
+        "Export all shots to folder": str(tmp_path / "all"),
     })
+    (tmp_path / "all").mkdir()
     menus = [entry.menu() for entry in window.menuBar().actions() if entry.menu() is not None]
     actions = [item for menu in menus for item in menu_actions(menu, menu.title().replace("&", ""))]
     quitting = [item for item in actions if item[0] == "File ▸ Quit"]
@@ -74,8 +77,9 @@ def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, pr
     window.viewport.wait()
     assert errors == []
     assert not window.isVisible()  # Quit closed it
-    assert sorted(opened) == ["Keyboard Shortcuts", "Train a Model on Clips"]
+    assert sorted(opened) == ["Keyboard Shortcuts", "Preferences", "Train a Model on Clips"]
     asked = [question.title for question in answers.asked]
     for title in ("Open project", "Save project", "Import clips", "About Stopframe"):
         assert title in asked
     assert (tmp_path / "saved.stopframe").is_file() and (tmp_path / "out.gif").is_file()
+    assert (tmp_path / "all" / "demo.gif").is_file()

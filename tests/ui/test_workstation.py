@@ -21,9 +21,13 @@ CLIPS = ROOT / "assets" / "demo" / "clips"
 
 
 def library_mime(window, clip: str, frame: int | None = None):
-    """The drag payload the Library itself makes for a clip or one of its frames."""
+    """The drag payload the Library itself makes for a clip (its row) or one of its frames (the
+    picture of the frame picked under the list)."""
     library = window.library
-    item = library.clip_item(clip) if frame is None else library.frame_item(clip, frame)
+    if frame is not None:
+        library.show_frame(clip, frame)
+        return library.frames.mime_data()
+    item = library.clip_item(clip)
     assert item is not None
     return library.mimeData([item])
 
@@ -83,15 +87,6 @@ def test_a_slow_clip_is_read_in_the_background_while_the_window_stays_live(windo
     assert window.document.project.clips[plate].frame_count == 1
     window.document.undo_stack.undo()
     assert plate not in window.document.project.clips and folder in window.document.project.clips
-
-
-def test_expanding_a_clip_lists_its_frames_with_thumbnails(window):
-    item = window.library.clip_item("digit-5-square")
-    item.setExpanded(True)
-    window.library.load_all_icons()
-    assert item.childCount() == 24
-    assert not item.child(23).icon(0).isNull()
-    assert library_mime(window, "digit-5-square", 7).text() == "frame 7 of 'digit-5-square'"
 
 
 def test_dropping_a_frame_on_the_canvas_sets_the_background(window, qtbot):
@@ -360,70 +355,10 @@ def test_help_lists_every_keyboard_shortcut_from_the_menus_themselves(window):
     assert ("Edit", "Set Key", "K") in rows and ("View", "Onion Skin", "Alt+O") in rows
     assert ("Edit", "Undo", "Ctrl+Z") in rows
     assert ("Playback", "Previous Frame", ", or Left") in rows
-    assert ("Timeline", "Set the in / out point", "I / O") in rows
+    assert ("Playback", "Set In Point", "I") in rows and ("View ▸ Layer", "Alpha Matte", "Ctrl+4") in rows
     shortcuts = {action.shortcut().toString() for action in window.findChildren(QAction)
                  if not action.shortcut().isEmpty()}
     listed = {keys for _, _, keys in rows}
     assert all(any(key in entry for entry in listed) for key in shortcuts)  # no shortcut left out
     window.shortcuts_dialog.close()
     assert "Stopframe" in window.about_text() and "model:" in window.about_text()
-
-
-def test_training_a_model_on_the_projects_clips_runs_in_the_background_and_is_used(window, qtbot, monkeypatch,
-                                                                                    tmp_path):
-    from workstation.ui import train_dialog
-
-    monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
-    tiny = ("--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
-            "--set", "init_from=\"\"",
-            "--set", "val_every=2", "--set", "checkpoint_every=2", "--set", "sample_every=2",
-            "--batch-size", "4", "--precision", "fp32")
-    dialog = window.train_dialog(tiny)
-    usable = dialog.chosen_clips()
-    assert "digit-5-square" in usable and "backdrop-1" not in usable  # one frame is too few
-    dialog.name.setText("my digits")
-    dialog.steps.setValue(10)
-    events = []
-    dialog.start_button.click()
-    dialog.child.record.connect(events.append)
-    assert "--clip" in dialog.training_arguments()
-    with qtbot.waitSignal(dialog.model_ready, timeout=180_000) as ready:
-        pass
-    bundle = Path(ready.args[0])
-    assert bundle == tmp_path / "models" / "my-digits" and (bundle / "model.json").is_file()
-    assert any(e.get("event") == "step" for e in events) and dialog.progress.value() == 10
-    assert doc.model_path(window.document.project) == bundle and window.viewport.engine.folder == bundle
-    wait_for_frame(qtbot, window)
-    window.document.undo_stack.undo()  # back to the demo model
-    assert window.document.project.model is None and window.viewport.engine.folder != bundle
-    wait_for_frame(qtbot, window)
-    dialog.close()
-
-
-def test_cancelled_training_keeps_a_checkpoint_and_resumes_from_it(window, qtbot, monkeypatch, tmp_path):
-    from workstation.ui import train_dialog
-
-    monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
-    dialog = window.train_dialog(("--set", "model.width=8", "--set", "model.feature_channels=8",
-                                  "--set", "init_from=\"\"",
-                                  "--batch-size", "4", "--precision", "fp32"))
-    dialog.steps.setValue(100_000)
-    dialog.start_button.click()
-    child = dialog.child
-    with qtbot.waitSignal(child.record, timeout=120_000, check_params_cb=lambda r: r.get("event") == "step"):
-        pass
-    with qtbot.waitSignal(child.finished, timeout=60_000) as finished:
-        dialog.cancel_button.click()
-    assert finished.args[0] == 130
-    assert "--resume" in dialog.status.text() and "interrupted at step" in dialog.status.text()
-    assert (dialog.run_folder / "checkpoints" / "last.pt").is_file()
-    assert window.document.project.model is None
-    assert dialog.resume_button.isVisible() and dialog.steps.isEnabled()
-    stopped_at = int(dialog.status.text().split("interrupted at step ")[1].split(";")[0])
-    target = max(dialog.steps.minimum(), stopped_at + 3)
-    dialog.steps.setValue(target)
-    with qtbot.waitSignal(dialog.model_ready, timeout=180_000):
-        dialog.resume_button.click()
-    assert dialog.progress.value() == target and window.document.project.model is not None
-    wait_for_frame(qtbot, window)
-    dialog.close()

@@ -4,13 +4,16 @@ Design: docs/DESIGN.md, "The project document".
 One concept per module:
 
 - ``values``: the value types (frozen ``ClipRef``, ``FrameRef``, ``MotionSource``, ``Pose``,
-  ``Keyframe``) and the mutable containers (``Character``, ``Shot``, ``Project``), ``ProjectError``;
+  ``Keyframe``, ``Output``, ``Current``) and the mutable containers (``Character``, ``Shot``,
+  ``Project``), ``ProjectError``;
 - ``schema``: the file format, declared once with pydantic; parses, validates and serialises
   (``from_dict``, ``validate``, ``to_dict``) with one-line errors naming the JSON location;
+- ``scalars``: the file's scalar types (strict integers and numbers, names, words from a list);
 - ``paths``: clip and model paths, stored relative to the project file;
 - ``files``: load, atomic save, autosave;
 - ``requests``: the per-frame render requests of a shot (``render_requests``, ``pose_at``);
-- ``edits``: the editing helpers, which return what an undo needs.
+- ``edits``: the editing helpers, which return what an undo needs;
+- ``shots``: the edits of the list of shots (add, rename, duplicate, delete, move) and their rules.
 
 A document is validated where it enters (a file loaded, an edit applied by the editor), not on
 every render request. ``from workstation import project as doc; doc.X`` reaches every name below.
@@ -44,14 +47,34 @@ from .files import (
 from .paths import clip_path, clip_users, missing_clips, model_path
 from .requests import CharacterRequest, FrameRequest, MotionRequest, motion_frame, pose_at, render_requests
 from .schema import FORMAT, SCHEMA_VERSION, from_dict, to_dict, validate
+from .shots import (
+    DEFAULT_SHOT_FPS,
+    DEFAULT_SHOT_LENGTH,
+    add_blank_shot,
+    blank_shot,
+    checked_shot_name,
+    copy_name,
+    delete_shot,
+    duplicate_shot,
+    move_shot,
+    neighbour_shot,
+    new_shot_name,
+    rename_shot,
+)
 from .values import (
+    FITS,
     IDENTITY_POSE,
     INTERPOLATIONS,
+    MAX_OUTPUT_SCALE,
+    OUTPUT_SCALES,
+    SCALINGS,
     Character,
     ClipRef,
+    Current,
     FrameRef,
     Keyframe,
     MotionSource,
+    Output,
     Pose,
     Project,
     ProjectError,
@@ -61,7 +84,9 @@ from .values import (
 
 __all__ = [
     "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "INTERPOLATIONS",
-    "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Shot", "Project",
+    "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE",
+    "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Output", "Shot", "Current",
+    "Project",
     "Pose", "IDENTITY_POSE", "MotionRequest", "CharacterRequest", "FrameRequest",
     "load_project", "save_project", "to_dict", "from_dict", "validate", "copy_project",
     "autosave_path", "save_autosave", "autosave_pending", "load_autosave", "discard_autosave",
@@ -69,4 +94,6 @@ __all__ = [
     "pose_at", "motion_frame", "render_requests",
     "unique_name", "add_clip", "remove_clip", "add_shot", "remove_shot", "add_character",
     "remove_character", "set_hidden", "move_character", "set_keyframe", "remove_keyframe", "neighbour_key",
+    "DEFAULT_SHOT_LENGTH", "DEFAULT_SHOT_FPS", "new_shot_name", "checked_shot_name", "copy_name", "blank_shot",
+    "add_blank_shot", "rename_shot", "duplicate_shot", "delete_shot", "move_shot", "neighbour_shot",
 ]

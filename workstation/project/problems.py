@@ -85,6 +85,8 @@ def describe_error(error: ErrorDetails) -> str:
         message = f"must be at least {_plain(ctx['ge'])}, got {value!r}"
     elif kind == "greater_than":
         message = f"must be greater than {_plain(ctx['gt'])}, got {value!r}"
+    elif kind == "less_than_equal":
+        message = f"must be at most {_plain(ctx['le'])}, got {value!r}"
     elif kind == "finite_number":
         message = f"must be a finite number, got {value!r}"
     else:

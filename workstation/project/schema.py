@@ -6,11 +6,14 @@ A project file is pretty-printed JSON::
 
     {
       "format": "stopframe-project",
-      "schema_version": 2,
+      "schema_version": 3,
       "model": "models/walker" | null,          # null: the bundled demo model
       "clips": {"walk": {"path": "clips/walk.mp4", "frame_count": 120, "fps": 25.0,
-                         "width": 320, "height": 240}, ...},
+                         "width": 320, "height": 240,
+                         "fit": "crop" | "letterbox"}, ...},    # how a frame becomes the model's square
       "shots": [{"name": "intro", "length": 48, "fps": 24.0,
+                 "output": {"scale": 4, "scaling": "crisp" | "smooth"},  # the model's square x scale
+                 "in": 0, "out": 47 | null,                   # null: the last frame
                  "background": {"clip": "street", "frame": 0},
                  "characters": [{"name": "walker",             # back to front: the last on top
                                  "hidden": false,               # true: kept, but not drawn
@@ -18,34 +21,38 @@ A project file is pretty-printed JSON::
                                  "motion": {"clip": "walk", "start": 0, "end": null, "loop": true} | null,
                                  "interpolation": "linear" | "step" | "smooth",
                                  "keyframes": [{"frame": 0, "tx": 0.0, "ty": 0.0,
-                                                "rotation": 0.0, "scale": 1.0}, ...]}]}]
+                                                "rotation": 0.0, "scale": 1.0}, ...]}]}],
+      "current": {"shot": "intro", "frame": 12} | null   # where the user was at the last save
     }
 
 Types are strict (no "1" for 1, no 2.0 for a frame, no true for a number; ints are accepted where
 a float is expected), unknown keys are refused, omitted optional keys take the defaults above.
 Frames referring to a clip must lie within its ``frame_count``; names of shots (and of characters
-in a shot) are unique and not blank; keys are sorted by frame, one per frame.
+in a shot) are unique and not blank; keys are sorted by frame, one per frame. A shot's "out" is not
+before its "in"; either may lie past the shot's end (it means the last frame: shortening a shot
+never makes its file invalid). "current" names where to reopen, not content: a shot that is no
+longer there, or a frame past its end, is not an error (the first shot, or its last frame, opens).
 
 Every problem is reported as a one-line ``ProjectError`` naming the file (when known) and the JSON
 location of the first problem, e.g. ``/p/a.stopframe: shots[0].characters[1].keyframes[2].scale:
 must be greater than 0, got 0.0``; ``problems.describe_error`` turns pydantic's error into that line.
 A change of the format raises ``SCHEMA_VERSION``; files of older versions must still load (the
 fixtures tests/fixtures/projects/v<N>.stopframe, one per version). Version 2 added a character's
-"hidden"; a version 1 file has none, and its characters load shown. Saving writes the latest version.
+"hidden"; a version 1 file has none, and its characters load shown. Version 3 added a clip's "fit",
+a shot's "output", "in" and "out", and the project's "current"; an older file has none of them, and
+loads as it always rendered: clips cropped, shots exported at 4x crisp, in and out at the shot's
+ends, opened at the first shot's first frame. Saving writes the latest version.
 """
 
 from __future__ import annotations
 
 import json
-import numbers
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -55,13 +62,15 @@ from pydantic import (
 )
 
 from .problems import describe, describe_error, location, lone_surrogate, problem
+from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, Number, OutputScale, PathText, Positive, Scaling
 from .values import (
-    INTERPOLATIONS,
     Character,
     ClipRef,
+    Current,
     FrameRef,
     Keyframe,
     MotionSource,
+    Output,
     Pose,
     Project,
     ProjectError,
@@ -71,58 +80,8 @@ from .values import (
 __all__ = ["FORMAT", "SCHEMA_VERSION", "from_dict", "to_dict", "validate"]
 
 FORMAT = "stopframe-project"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _HEADER = ("format", "schema_version")
-
-
-# --------------------------------------------------------------------------------------------
-# Scalars
-
-
-def _integer(value: object) -> object:
-    """Integral numbers of other types (numpy) become ints; the rest is left to the strict check."""
-    if type(value) is not int and isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    return value
-
-
-def _number(value: object) -> object:
-    """Real numbers of other types become floats (too big for a float: infinite, refused as such)."""
-    if type(value) is float or (type(value) is int and abs(value) < 2**53):
-        return value  # the common case, first; strict float takes an int
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:
-            return float("inf")
-    return value
-
-
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise problem("must not be empty")
-    return text
-
-
-def _not_empty(text: str) -> str:
-    if not text:
-        raise problem("must not be empty")
-    return text
-
-
-def _interpolation(text: str) -> str:
-    if text not in INTERPOLATIONS:
-        raise problem(f"unknown interpolation {describe(text)} (allowed: {', '.join(INTERPOLATIONS)})")
-    return text
-
-
-Integer = Annotated[int, BeforeValidator(_integer)]
-Count = Annotated[int, BeforeValidator(_integer), Field(ge=1)]
-Number = Annotated[float, BeforeValidator(_number)]
-Positive = Annotated[float, BeforeValidator(_number), Field(gt=0)]
-Name = Annotated[str, AfterValidator(_not_blank)]
-PathText = Annotated[str, AfterValidator(_not_empty)]  # a clip or model path, as stored
-Interpolation = Annotated[str, AfterValidator(_interpolation)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,6 +145,7 @@ class ClipSchema(_Schema):
     fps: Positive
     width: Count
     height: Count
+    fit: Fit = "crop"  # since version 3
 
 
 class FrameRefSchema(_Schema):
@@ -224,7 +184,7 @@ class KeyframeSchema(_Schema):
     """In the file a key is flat (frame and the pose's fields); in memory it is ``Keyframe(frame, pose)``."""
 
     value_type = Keyframe
-    frame: Annotated[int, BeforeValidator(_integer), Field(ge=0)]
+    frame: Frame
     tx: Number = 0.0
     ty: Number = 0.0
     rotation: Number = 0.0
@@ -263,19 +223,51 @@ class CharacterSchema(_Schema):
         return keys
 
 
+class OutputSchema(_Schema):
+    value_type = Output
+    scale: OutputScale = 4
+    scaling: Scaling = "crisp"
+
+
 class ShotSchema(_Schema):
+    """In the file the in and out points are "in" and "out" (``in`` is a Python keyword: in memory
+    they are ``Shot.in_point`` and ``Shot.out_point``)."""
+
     value_type = Shot
     name: Name
     length: Count
     fps: Positive
+    output: OutputSchema = OutputSchema()  # since version 3, as are "in" and "out"
+    in_point: Frame = Field(default=0, alias="in")
+    out_point: Frame | None = Field(default=None, alias="out")
     background: FrameRefSchema
     characters: list[CharacterSchema] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _file_names(cls, data: object) -> object:
+        if isinstance(data, Shot):
+            fields = ("name", "length", "fps", "output", "background", "characters")
+            return {**{name: getattr(data, name) for name in fields}, "in": data.in_point, "out": data.out_point}
+        return data
 
     @field_validator("characters")
     @classmethod
     def _unique(cls, characters: list[CharacterSchema]) -> list[CharacterSchema]:
         _unique_names(characters, "character name", " in this shot")
         return characters
+
+    @model_validator(mode="after")
+    def _out_after_in(self) -> ShotSchema:
+        if self.out_point is not None and self.out_point < self.in_point:
+            raise problem(f"out {self.out_point} is before in {self.in_point}", ("out",))
+        return self
+
+
+class CurrentSchema(_Schema):
+    value_type = Current
+    shot: Name
+    frame: Frame = 0
 
 
 class ProjectSchema(_Schema):
@@ -285,6 +277,7 @@ class ProjectSchema(_Schema):
     model: PathText | None = None
     clips: dict[Name, ClipSchema] = Field(default={}, validate_default=True)  # an omitted "clips" too
     shots: list[ShotSchema] = []
+    current: CurrentSchema | None = None  # since version 3
 
     @field_validator("clips")
     @classmethod
@@ -327,8 +320,9 @@ def _body(data: object) -> dict[str, Any]:
         at, text = broken
         where = location(at).encode("utf-8", "backslashreplace").decode("utf-8")
         raise ProjectError(f"{where}: not Unicode text (a lone surrogate in {json.dumps(text)[:40]})")
-    # A later version upgrades older bodies here. Version 1 needs nothing: a character without
-    # "hidden" (version 2) is shown, which is what every version 1 character was.
+    # A later version upgrades older bodies here. Versions 1 and 2 need nothing: a character without
+    # "hidden" (version 2) is shown, a clip without "fit" (version 3) cropped, a shot without
+    # "output" exported at 4x crisp, without "in" and "out" played whole: what they always were.
     return {key: value for key, value in data.items() if key not in _HEADER}
 
 
@@ -367,7 +361,7 @@ def to_dict(project: Project) -> dict[str, Any]:
     """The JSON-ready dict of ``project`` (paths written as they are; ``path`` is not included).
     Raises ProjectError, as ``validate`` does, for a project that is not valid."""
     try:
-        body = _checked(project).model_dump()
+        body = _checked(project).model_dump(by_alias=True)
     except ProjectError as error:
         raise ProjectError(error.problem, project.path) from None
     return {"format": FORMAT, "schema_version": SCHEMA_VERSION, **body}

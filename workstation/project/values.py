@@ -15,11 +15,16 @@ from pathlib import Path
 from workstation.errors import StopframeError
 
 __all__ = [
-    "INTERPOLATIONS", "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE",
-    "Keyframe", "Character", "Shot", "Project", "copy_project",
+    "INTERPOLATIONS", "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE", "ProjectError", "ClipRef",
+    "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE", "Keyframe", "Character", "Output", "Shot", "Current",
+    "Project", "copy_project",
 ]
 
 INTERPOLATIONS = ("linear", "step", "smooth")
+FITS = ("crop", "letterbox")  # how a clip's frames become the model's square (workstation.media.FIT_MODES)
+SCALINGS = ("crisp", "smooth")  # how a shot's output is scaled up from the model's render
+OUTPUT_SCALES = (1, 2, 4, 8)  # the output sizes offered, as multiples of the model's square render
+MAX_OUTPUT_SCALE = 16
 
 
 class ProjectError(StopframeError, ValueError):
@@ -33,6 +38,11 @@ class ClipRef:
     fps: float
     width: int
     height: int
+    fit: str = "crop"  # one of FITS: "crop" keeps the centre square, "letterbox" the whole frame, padded
+
+    @property
+    def square(self) -> bool:
+        return self.width == self.height
 
 
 @dataclass(frozen=True)
@@ -84,16 +94,46 @@ class Character:
     hidden: bool = False
 
 
+@dataclass(frozen=True)
+class Output:
+    """What a shot is exported (and shown on the Canvas) at: the model's square render scaled up
+    ``scale`` times (a 64-pixel model at 4: 256 x 256), with ``scaling`` "crisp" (nearest
+    neighbour: hard pixels) or "smooth" (bicubic)."""
+
+    scale: int = 4
+    scaling: str = "crisp"  # one of SCALINGS
+
+    def size(self, model_size: int) -> int:
+        """The output's side in pixels for a model rendering ``model_size`` pixels square."""
+        return model_size * self.scale
+
+    def describe(self, model_size: int) -> str:
+        side = self.size(model_size)
+        return f"{side}×{side} {self.scaling}"
+
+
 @dataclass
 class Shot:
     """A shot: its length, speed, background frame and characters. The order of ``characters`` is
-    their z-order: the first is at the back, the last in front (drawn on top of the others)."""
+    their z-order: the first is at the back, the last in front (drawn on top of the others).
+    ``in_point`` and ``out_point`` (None: the last frame) are the frames played and exported by
+    default; either past the shot's end means its last frame (a shorter shot keeps them valid)."""
 
     name: str
     length: int  # frames, >= 1
     fps: float  # > 0
     background: FrameRef
     characters: list[Character] = field(default_factory=list)  # back to front; none: the plate alone
+    output: Output = Output()
+    in_point: int = 0
+    out_point: int | None = None  # None: the last frame, whatever the length
+
+    def in_out(self) -> tuple[int, int]:
+        """The in and out frames (inclusive) within the shot as long as it is now."""
+        last = self.length - 1
+        first = min(self.in_point, last)
+        out = last if self.out_point is None else min(self.out_point, last)
+        return first, max(first, out)
 
     def character(self, name: str) -> Character:
         for character in self.characters:
@@ -102,11 +142,21 @@ class Shot:
         raise ProjectError(f"shot {self.name!r} has no character {name!r}")
 
 
+@dataclass(frozen=True)
+class Current:
+    """Where the user was when the project was saved: the shot shown and its frame (opening the
+    project goes back there; a shot no longer there, or a frame past its end, is not an error)."""
+
+    shot: str
+    frame: int = 0
+
+
 @dataclass
 class Project:
     clips: dict[str, ClipRef] = field(default_factory=dict)
     model: str | None = None  # model bundle folder (stored like clip paths); None: the bundled demo
     shots: list[Shot] = field(default_factory=list)
+    current: Current | None = None  # where the user was at the last save: not part of the undo history
     path: Path | None = field(default=None, compare=False)  # where it was loaded from / saved to
 
     def shot(self, name: str) -> Shot:

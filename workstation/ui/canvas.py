@@ -1,8 +1,14 @@
-"""The Canvas: the current output frame, scaled up crisply, with the selected character's outline
-and handles; the place to drop library media and to move, rotate and scale characters by hand.
+"""The Canvas: the current output frame at the shot's output size (crisp or smooth, centred; scaled
+down to fit only when the window is too small, and then it says so), with the selected character's
+outline and handles; the place to drop library media and to move, rotate and scale characters by hand.
 
 It knows nothing of the project: it shows what it is given and says what the user asked for
 through signals (in model pixels and degrees), which the window turns into undoable edits.
+
+Clicks and the selection outline follow what is drawn: a character takes the clicks where its alpha
+is opaque (``CharacterShape.covers``), and its outline is the circle around those pixels. A
+character that draws nothing (footage the model does not know) takes no clicks and, once selected
+(from the Inspector), shows a small handle at its anchor, which takes the clicks that move it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from workstation.ui.mime import ADD_CHARACTER, BACKGROUND, IMPORT, MOTION, Dragg
 
 ACCENT = QColor(255, 170, 40)
 HANDLE = 7.0  # handle radius in screen pixels
+ANCHOR = 10.0  # radius in screen pixels of the outline of a selected character that draws nothing
 WHEEL_GESTURE_GAP = 0.6  # seconds between wheel steps that still belong to one gesture
 _gestures = itertools.count(1)
 
@@ -33,7 +40,8 @@ class Canvas(QWidget):
     move_requested = Signal(str, float, float, int)  # character, dx, dy (model pixels), gesture id
     rotate_requested = Signal(str, float, int)  # character, degrees clockwise, gesture id
     scale_requested = Signal(str, float, int)  # character, factor, gesture id
-    drop_requested = Signal(object, str, object)  # DraggedMedia, intent, character name or None
+    # DraggedMedia, intent, character name or None, where it was dropped: (x, y) in model pixels
+    drop_requested = Signal(object, str, object, object)
     files_dropped = Signal(list)  # local file paths dropped from the desktop
 
     def __init__(self, parent: QWidget | None = None):
@@ -45,7 +53,9 @@ class Canvas(QWidget):
         self.setMinimumSize(160, 160)
         self.setToolTip(IDLE_HINT)
         self.image: QImage | None = None
+        self._outlines: dict[int, float] = {}  # id of a shown shape -> radius (model px) around its opaque pixels
         self.image_size = 64
+        self.output_scale, self.smooth = 4, False  # the shot's output: the frame drawn image_size x this
         self.names: list[str] = []  # of the characters drawn, back to front: one per shape
         self.shapes: tuple[CharacterShape, ...] = ()
         self.selected: str | None = None
@@ -60,10 +70,16 @@ class Canvas(QWidget):
     def show_frame(self, image: QImage | None, shapes=(), names=None) -> None:
         self.image = image
         self.shapes = tuple(shapes)
+        self._outlines.clear()
         if names is not None:
             self.names = list(names)
         if image is not None:
             self.image_size = image.width()
+        self.update()
+
+    def set_output(self, scale: int, smooth: bool) -> None:
+        """Draw the frame as the shot is exported: ``scale`` times its size, crisp or smooth."""
+        self.output_scale, self.smooth = max(1, int(scale)), bool(smooth)
         self.update()
 
     def set_caption(self, caption: str) -> None:
@@ -76,8 +92,19 @@ class Canvas(QWidget):
 
     # -- geometry --------------------------------------------------------------------------------
     def image_rect(self) -> QRectF:
-        side = max(1.0, min(self.width(), self.height()) - 8.0)
+        """Where the frame is drawn: at the output size, centred; smaller only when the Canvas is."""
+        side = min(float(self.output_side()), max(1.0, min(self.width(), self.height()) - 8.0))
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def output_side(self) -> int:
+        return self.image_size * self.output_scale
+
+    def size_note(self) -> str:
+        """What the Canvas says when the frame is drawn smaller than the output ("" when it is not)."""
+        side, shown = self.output_side(), round(self.image_rect().width())
+        if shown >= side:
+            return ""
+        return f"output {side}×{side} shown at {shown}×{shown} ({100 * shown // side}%) to fit the window"
 
     def zoom(self) -> float:
         return self.image_rect().width() / self.image_size
@@ -104,21 +131,39 @@ class Canvas(QWidget):
         hits = [name for name, shape in zip(self.names, self.shapes) if shape.covers(x, y, reach)]
         return hits[-1] if hits else None
 
-    def rotate_handle(self, shape: CharacterShape) -> QPointF:
+    def outline(self, shape: CharacterShape) -> tuple[QPointF, float]:
+        """The selection circle of ``shape`` on screen (centre, radius): around the pixels it covers,
+        or a small one at its anchor when it covers none."""
         centre = self.to_widget(shape.x, shape.y)
-        return QPointF(centre.x(), centre.y() - shape.radius * self.zoom() - 18.0)
+        if shape.coverage is None:
+            return centre, ANCHOR
+        radius = self._outlines.get(id(shape))
+        if radius is None:
+            rows, columns = shape.coverage.nonzero()
+            reach = float((((columns + 0.5 - shape.x) ** 2 + (rows + 0.5 - shape.y) ** 2) ** 0.5).max()) + 0.71
+            radius = self._outlines[id(shape)] = max(3.0, reach)  # 0.71: the far corner of the pixel
+        return centre, radius * self.zoom()
+
+    def rotate_handle(self, shape: CharacterShape) -> QPointF:
+        centre, r = self.outline(shape)
+        return QPointF(centre.x(), centre.y() - r - 18.0)
 
     def scale_handle(self, shape: CharacterShape) -> QPointF:
-        centre, r = self.to_widget(shape.x, shape.y), shape.radius * self.zoom()
+        centre, r = self.outline(shape)
         return QPointF(centre.x() + r * 0.7071, centre.y() + r * 0.7071)
 
     def handle_at(self, point: QPointF) -> str | None:
+        """The handle of the selected character under ``point``: rotate, scale, or the anchor of a
+        character that draws nothing (which moves it)."""
         shape = self.shape_of(self.selected)
         if shape is None:
             return None
         for kind, handle in (("rotate", self.rotate_handle(shape)), ("scale", self.scale_handle(shape))):
             if math.hypot(point.x() - handle.x(), point.y() - handle.y()) <= HANDLE + 3:
                 return kind
+        centre, r = self.outline(shape)
+        if shape.coverage is None and math.hypot(point.x() - centre.x(), point.y() - centre.y()) <= r:
+            return "move"
         return None
 
     # -- painting --------------------------------------------------------------------------------
@@ -132,10 +177,13 @@ class Canvas(QWidget):
         else:
             if self.image.hasAlphaChannel():  # a cut-out: the checkerboard shows through where it is clear
                 _paint_checkerboard(painter, rect)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # crisp pixels
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)  # else crisp pixels
             painter.drawImage(rect, self.image)
             if self.caption:
                 _paint_caption(painter, rect, self.caption)
+            note = self.size_note()
+            if note:
+                _paint_note(painter, rect, note)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         shape = self.shape_of(self.selected)
         if shape is not None and self.image is not None:
@@ -145,10 +193,13 @@ class Canvas(QWidget):
         painter.end()
 
     def _paint_selection(self, painter: QPainter, shape: CharacterShape) -> None:
-        centre, r = self.to_widget(shape.x, shape.y), shape.radius * self.zoom()
+        centre, r = self.outline(shape)
         painter.setPen(QPen(ACCENT, 1.5, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(centre, r, r)
+        if shape.coverage is None:  # draws nothing here: a cross marks where it is anchored
+            painter.drawLine(QPointF(centre.x() - r, centre.y()), QPointF(centre.x() + r, centre.y()))
+            painter.drawLine(QPointF(centre.x(), centre.y() - r), QPointF(centre.x(), centre.y() + r))
         rotate, scale = self.rotate_handle(shape), self.scale_handle(shape)
         painter.setPen(QPen(ACCENT, 1.5))
         painter.drawLine(QPointF(centre.x(), centre.y() - r), rotate)
@@ -164,7 +215,7 @@ class Canvas(QWidget):
         glow.setAlpha(70)
         shape = self.shape_of(character)
         if shape is not None and intent in (MOTION, ADD_CHARACTER):
-            centre, r = self.to_widget(shape.x, shape.y), shape.radius * self.zoom()
+            centre, r = self.outline(shape)
             painter.setPen(QPen(ACCENT, 3))
             painter.setBrush(glow)
             painter.drawEllipse(centre, r + 6, r + 6)
@@ -288,7 +339,7 @@ class Canvas(QWidget):
         if intent == IMPORT:
             self.files_dropped.emit([url.toLocalFile() for url in data.urls() if url.isLocalFile()])
         else:
-            self.drop_requested.emit(from_mime(data), intent, character)
+            self.drop_requested.emit(from_mime(data), intent, character, self.to_model(event.position()))
 
 
 CHECKER = 12  # screen pixels per checkerboard square
@@ -305,6 +356,13 @@ def _paint_checkerboard(painter: QPainter, rect: QRectF) -> None:
             painter.fillRect(QRectF(rect.left() + column * CHECKER, rect.top() + row * CHECKER, CHECKER, CHECKER),
                              CHECKER_COLOURS[1])
     painter.restore()
+
+
+def _paint_note(painter: QPainter, rect: QRectF, note: str) -> None:
+    band = QRectF(rect.left(), rect.bottom() - 20, rect.width(), 20)
+    painter.fillRect(band, QColor(0, 0, 0, 130))
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(band.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, note)
 
 
 def _paint_caption(painter: QPainter, rect: QRectF, caption: str) -> None:

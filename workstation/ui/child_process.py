@@ -30,6 +30,7 @@ class ChildCommand(QObject):
         self._process.readyReadStandardError.connect(self._read_stderr)
         self._process.finished.connect(self._on_finished)
         self._stdout, self._stderr = b"", b""
+        self.cancelled = False  # by cancel(): a child it stopped before its own handler ran is no crash
 
     def start(self) -> None:
         self._process.start(sys.executable, [*CLI_MODULE, *self.arguments])
@@ -40,6 +41,7 @@ class ChildCommand(QObject):
     def cancel(self) -> None:
         """SIGTERM: training stops after the step under way and writes a checkpoint."""
         if self.running():
+            self.cancelled = True
             self._process.terminate()
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
@@ -65,7 +67,8 @@ class ChildCommand(QObject):
         lines = [line.strip() for line in self._stderr.decode(errors="replace").replace("\r", "\n").splitlines()]
         last = next((line for line in reversed(lines) if line), "")
         code = code if status == QProcess.ExitStatus.NormalExit else -1
-        if code != 0 and not last.startswith("stopframe: "):  # not a line of its own: a crash or a bug
+        stopped = self.cancelled and code == -1  # SIGTERM before training began (importing PyTorch, say)
+        if code != 0 and not stopped and not last.startswith("stopframe: "):  # no line of its own: a crash or a bug
             written = log_text(f"{' '.join(['main', *self.arguments])} ended with exit code {code}; "
                                f"the end of its stderr:\n" + "\n".join(lines[-40:]))
             last = f"{last or 'no message'} (details in {written})" if written else last

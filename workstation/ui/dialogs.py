@@ -3,7 +3,8 @@
 A modal dialog blocks until someone answers it, which offscreen (in tests) never happens. When
 ``answerer`` is set, each function asks it instead of showing a dialog: it gets a ``Question``
 (the kind of dialog, its title and text) and returns what the dialog would have: a path (``""``
-for Cancel), a list of paths, a ``QMessageBox.StandardButton``, or None for a plain message.
+for Cancel), a list of paths, a ``QMessageBox.StandardButton``, the text typed (``""`` for Cancel),
+or None for a plain message.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 Button = QMessageBox.StandardButton
 
 
 @dataclass(frozen=True)
 class Question:
-    kind: str  # "open_file", "open_files", "save_file", "question", "warning", "about"
+    kind: str  # "open_file", "open_files", "open_folder", "save_file", "question", "warning", "about", "text",
+    # "choose"
     title: str
-    text: str = ""  # the message, or the file filter of a file dialog
+    text: str = ""  # the message, the file filter of a file dialog, or the label of a text field
 
 
 answerer: Callable[[Question], Any] | None = None  # tests set this to answer instead of blocking
@@ -61,6 +63,23 @@ def save_file(parent: QWidget | None, title: str, path: str, filters: str,
     return QFileDialog.getSaveFileName(parent, title, path, filters, options=options)
 
 
+def open_folder(parent: QWidget | None, title: str, folder: str) -> str:
+    """The path of an existing folder the user chose, or "" when cancelled."""
+    answered, answer = _answer(Question("open_folder", title, folder))
+    if answered:
+        return str(answer or "")
+    return QFileDialog.getExistingDirectory(parent, title, folder)
+
+
+def choose(parent: QWidget | None, title: str, label: str, items: list[str], current: int = 0) -> str:
+    """The entry of ``items`` the user chose in a list labelled ``label``, or "" when cancelled."""
+    answered, answer = _answer(Question("choose", title, label))
+    if answered:
+        return str(answer or "")
+    chosen, ok = QInputDialog.getItem(parent, title, label, items, current, False)
+    return chosen if ok else ""
+
+
 def question(parent: QWidget | None, title: str, text: str, buttons: Button = Button.Yes | Button.No,
              default: Button = Button.NoButton) -> Button:
     """The button the user pressed."""
@@ -68,6 +87,16 @@ def question(parent: QWidget | None, title: str, text: str, buttons: Button = Bu
     if answered:
         return Button(answer)
     return QMessageBox.question(parent, title, text, buttons, default)
+
+
+def ask_text(parent: QWidget | None, title: str, label: str, value: str = "") -> str:
+    """The line the user typed in a field labelled ``label`` (it starts as ``value``), or "" when
+    cancelled."""
+    answered, answer = _answer(Question("text", title, label))
+    if answered:
+        return str(answer or "")
+    typed, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, value)
+    return typed if ok else ""
 
 
 def warning(parent: QWidget | None, title: str, text: str) -> None:

@@ -40,10 +40,12 @@ class ProjectEdit(QUndoCommand):
     MERGE_ID = 0x5F0E
 
     def __init__(self, document: ProjectDocument, text: str, mutate: Callable[[doc.Project], object],
-                 merge_key: object = None):
+                 merge_key: object = None, shot_after: str | None = None):
         super().__init__(text)
         self.document = document
         self.merge_key = merge_key
+        # An edit of the list of shots names the shot to show after it; its undo shows the one before.
+        self.shot_before, self.shot_after = document.shot_name, shot_after
         self.before = _State.of(document.project)
         scratch = doc.copy_project(document.project)
         self.result = mutate(scratch)
@@ -51,10 +53,10 @@ class ProjectEdit(QUndoCommand):
         self.after = _State(scratch.clips, scratch.model, scratch.shots)  # the scratch copy is ours alone
 
     def redo(self) -> None:
-        self.document._restore(self.after)
+        self.document._restore(self.after, self.shot_after)
 
     def undo(self) -> None:
-        self.document._restore(self.before)
+        self.document._restore(self.before, self.shot_before if self.shot_after is not None else None)
 
     def id(self) -> int:
         return self.MERGE_ID if self.merge_key is not None else -1
@@ -82,6 +84,7 @@ class ProjectDocument(QObject):
         self.character_name: str | None = None
         self.frame = 0
         self.revision = 0  # grows with every change of content: a key for rendered frames
+        self.new_shot_fps: float | None = None  # Preferences: a first shot's rate (None: its clip's)
         self.open(project or doc.Project())
 
     # -- the whole document --------------------------------------------------------------------------
@@ -89,7 +92,8 @@ class ProjectDocument(QObject):
         """Show ``project`` (a freshly loaded or new one); the undo history starts afresh. Raises
         ProjectError, and changes nothing, if ``project`` is not valid: a document is validated
         where it enters (here, and each edit), not by every render request. A project ``restored``
-        from an autosave is modified (not what its file holds) until it is saved."""
+        from an autosave is modified (not what its file holds) until it is saved. It opens where
+        the user was when it was saved (``Project.current``), else at the first shot's first frame."""
         doc.validate(project)
         self.project = project
         self.undo_stack.clear()
@@ -97,9 +101,10 @@ class ProjectDocument(QObject):
         if restored:
             self.undo_stack.resetClean()
         self.revision += 1
-        self.shot_name = project.shots[0].name if project.shots else None
+        names, current = [shot.name for shot in project.shots], project.current
+        self.shot_name = current.shot if current and current.shot in names else names[0] if names else None
         self.character_name = None
-        self.frame = 0
+        self.frame = current.frame if current and current.shot == self.shot_name else 0
         self._fix_selection()
         self.replaced.emit()
         self.clips_changed.emit()
@@ -116,16 +121,25 @@ class ProjectDocument(QObject):
         return not self.undo_stack.isClean()
 
     def save(self, path: str | Path) -> None:
-        """Write the project (atomically) to ``path``; raises ProjectError with one line."""
+        """Write the project (atomically) to ``path``, with where the user is now (the shot and
+        frame it reopens at); raises ProjectError with one line."""
+        self.remember_position()
         doc.save_project(self.project, path)
         self.undo_stack.setClean()
 
+    def remember_position(self) -> None:
+        """``Project.current`` set to the shot and frame shown: what a save (or autosave) writes.
+        Where the user is is not an edit: it makes no undo step and leaves the project unmodified."""
+        self.project.current = None if self.shot_name is None else doc.Current(self.shot_name, self.frame)
+
     # -- edits ---------------------------------------------------------------------------------------
-    def edit(self, text: str, mutate: Callable[[doc.Project], object], merge_key: object = None):
+    def edit(self, text: str, mutate: Callable[[doc.Project], object], merge_key: object = None,
+             shot_after: str | None = None):
         """Apply ``mutate`` (a function changing a project in place) as one undoable step and
         return what it returned. An edit that would make the project invalid raises ProjectError
-        and changes nothing."""
-        command = ProjectEdit(self, text, mutate, merge_key)
+        and changes nothing. With ``shot_after`` (an edit of the list of shots), the edit and its
+        redo show that shot, and its undo the shot shown before it."""
+        command = ProjectEdit(self, text, mutate, merge_key, shot_after)
         self.undo_stack.push(command)
         return command.result
 
@@ -144,10 +158,13 @@ class ProjectDocument(QObject):
             raise doc.ProjectError("no character is selected")
         return self.edit(text, lambda project: mutate(project.shot(shot_name).character(name)), merge_key)
 
-    def _restore(self, state: _State) -> None:
+    def _restore(self, state: _State, shot: str | None = None) -> None:
         clips_before, model_before = dict(self.project.clips), self.project.model
+        shot_before = self.shot_name
         state.apply_to(self.project)
         self.revision += 1
+        if shot is not None and shot != shot_before:
+            self.shot_name, self.character_name = shot, None
         self._fix_selection()
         if self.project.clips != clips_before:
             self.clips_changed.emit()
@@ -155,6 +172,8 @@ class ProjectDocument(QObject):
             self.model_changed.emit()
         self.changed.emit()
         self.selection_changed.emit()
+        if self.shot_name != shot_before:
+            self.frame_changed.emit(self.frame)
 
     # -- selection -----------------------------------------------------------------------------------
     def shot(self) -> doc.Shot | None:

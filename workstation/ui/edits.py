@@ -3,6 +3,7 @@ or a field of the Inspector means for the project."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,25 +16,30 @@ DEFAULT_SHOT_LENGTH = 24
 DEFAULT_FPS = 12.0
 
 
-def import_clip(document: ProjectDocument, path: str | Path, info: ClipInfo | None = None) -> str:
+def import_clip(document: ProjectDocument, path: str | Path, info: ClipInfo | None = None,
+                fit: str = "crop") -> str:
     """Add the clip at ``path`` (video, GIF, image or image folder), read with ``probe`` unless its
-    ``info`` is given; returns its name. Raises MediaError (one line naming the file) when it
-    cannot be read."""
+    ``info`` is given, fitted to the model's square by ``fit`` (``doc.FITS``); returns its name.
+    Raises MediaError (one line naming the file) when it cannot be read."""
     info = info or probe(path)
-    clip = doc.ClipRef(str(Path(path).resolve()), info.frame_count, info.fps, info.width, info.height)
+    clip = doc.ClipRef(str(Path(path).resolve()), info.frame_count, info.fps, info.width, info.height, fit)
     stem = Path(path).stem or Path(path).name
     return document.edit(f"Import {stem}", lambda project: doc.add_clip(project, stem, clip))
 
 
-def drop(document: ProjectDocument, media: DraggedMedia, intent: str, character: str | None) -> None:
-    """What a drop of Library media on the Canvas means: a background, a new character, or the motion
-    of ``character`` (which it then selects)."""
+Point = tuple[float, float]  # model pixels
+
+
+def drop(document: ProjectDocument, media: DraggedMedia, intent: str, character: str | None,
+         at: Point | None = None, centre_of: Callable[[doc.Character], Point | None] | None = None) -> None:
+    """What a drop of Library media on the Canvas means: a background, a new character (its centre
+    at ``at``, see ``add_character``), or the motion of ``character`` (which it then selects)."""
     if media.clip not in document.project.clips:
         raise doc.ProjectError(f"clip {media.clip!r} is not in this project")
     if intent == BACKGROUND:
         set_background(document, media)
     elif intent == ADD_CHARACTER:
-        add_character(document, media)
+        add_character(document, media, at, centre_of)
     elif intent == MOTION and character is not None:
         set_motion(document, character, media)
         document.select_character(character)
@@ -49,24 +55,35 @@ def set_background(document: ProjectDocument, media: DraggedMedia) -> None:
 
 
 def new_shot(document: ProjectDocument, background: doc.FrameRef) -> str:
-    fps = document.project.clips[background.clip].fps or DEFAULT_FPS
-    shot = doc.Shot("shot", DEFAULT_SHOT_LENGTH, fps, background)
-    name = document.edit("New shot", lambda project: doc.add_shot(project, shot))
+    fps = document.new_shot_fps or document.project.clips[background.clip].fps or DEFAULT_FPS
+    shot = doc.Shot(doc.new_shot_name(document.project), DEFAULT_SHOT_LENGTH, fps, background)
+    name = document.edit(f"New shot {shot.name}", lambda project: doc.add_shot(project, shot))
     document.select_shot(name)
     return name
 
 
-def add_character(document: ProjectDocument, media: DraggedMedia) -> str:
+def add_character(document: ProjectDocument, media: DraggedMedia, at: Point | None = None,
+                  centre_of: Callable[[doc.Character], Point | None] | None = None) -> str:
     """Add a character taken from a frame (a clip's first frame) to the current shot, animated by
-    its own clip from that frame on; returns its name and selects it."""
+    its own clip from that frame on; returns its name and selects it. With ``at`` (where it was
+    dropped) and ``centre_of`` (where it would draw its centre: ``placement.drawn_centre``), it is
+    keyed at the current frame with the move that puts its centre at ``at``, in the same undo step."""
     if document.shot() is None:
         new_shot(document, doc.FrameRef(media.clip, media.frame_or_first))
     source = doc.FrameRef(media.clip, media.frame_or_first)
     motion: doc.MotionSource | None = doc.MotionSource(media.clip, source.frame, None, True)
     if document.project.clips[media.clip].frame_count <= 1:
         motion = None
-    name = document.edit_shot(f"Add character from {media.describe()}",
-                              lambda shot: doc.add_character(shot, doc.Character(media.clip, source, motion)))
+    centre = centre_of(doc.Character(media.clip, source, motion)) if at is not None and centre_of else None
+
+    def add(shot: doc.Shot) -> str:
+        character = doc.Character(media.clip, source, motion)
+        if at is not None and centre is not None:
+            move = doc.Pose(tx=at[0] - centre[0], ty=at[1] - centre[1])
+            doc.set_keyframe(character, doc.Keyframe(document.frame, move))
+        return doc.add_character(shot, character)
+
+    name = document.edit_shot(f"Add character from {media.describe()}", add)
     document.select_character(name)
     return name
 

@@ -2,12 +2,13 @@
 ``export.frames.FORMAT_INFO``), the engine's layer, the frames, the scale and the output path.
 
 Frames are numbered from 0, as the timeline shows them. The default range is the timeline's in/out
-range. The Characters layer is RGBA and needs a format with alpha: while it is chosen, the formats
-without alpha (H.264, GIF) are disabled in the list, and a format without alpha chosen before is
-switched to one with alpha, with a note saying so. On Export the format's extension is added to
+range, the default scale and scaling the shot's output (Shot ▸ Output Size). The Characters layer
+is RGBA and needs a format with alpha: while it is chosen, the formats without alpha (H.264, GIF)
+are disabled in the list, and a format without alpha chosen before is switched to one with alpha,
+with a note saying so. On Export the format's extension is added to
 the name first (a PNG folder has none), then an existing output is replaced only after the user
-said so (``ask_to_replace``); a No keeps the dialog open and writes nothing. The folder, format,
-layer and scale are remembered in QSettings under ``export/``.
+said so (``ask_to_replace``); a No keeps the dialog open and writes nothing. The folder, format
+and layer are remembered in QSettings under ``export/`` (and the scale, for Export All Shots).
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ class ExportChoice:
     frames: range
     scale: int
     overwrite: bool
+    smooth: bool = False
 
-    def arguments(self) -> tuple[Path, str, int, bool, range, str]:
+    def arguments(self) -> tuple[Path, str, int, bool, range, str, bool]:
         """``MainWindow.export_shot``'s arguments, in its order."""
-        return self.path, self.fmt, self.scale, self.overwrite, self.frames, self.layer
+        return self.path, self.fmt, self.scale, self.overwrite, self.frames, self.layer, self.smooth
 
 
 def _known_extensions() -> set[str]:
@@ -121,10 +123,14 @@ class ExportDialog(QDialog):
         self.scale_spin = QSpinBox()
         self.scale_spin.setRange(1, MAX_SCALE)
         self.scale_spin.setSuffix("×")
+        self.scaling_combo = QComboBox()
+        self.scaling_combo.addItem("Crisp pixels", "crisp")
+        self.scaling_combo.addItem("Smooth", "smooth")
         self.size_label = QLabel()
         self.size_label.setWordWrap(True)
         scale_row = QHBoxLayout()
         scale_row.addWidget(self.scale_spin)
+        scale_row.addWidget(self.scaling_combo)
         scale_row.addWidget(self.size_label, 1)
 
         self.path_edit = QLineEdit()
@@ -160,6 +166,7 @@ class ExportDialog(QDialog):
         self.first_spin.valueChanged.connect(lambda value: self._custom_changed(self.first_spin))
         self.last_spin.valueChanged.connect(lambda value: self._custom_changed(self.last_spin))
         self.scale_spin.valueChanged.connect(lambda value: self._update_size())
+        self.scaling_combo.currentIndexChanged.connect(lambda index: self._update_size())
         self._layer_changed()
         self._range_changed()
 
@@ -181,6 +188,9 @@ class ExportDialog(QDialog):
 
     def scale(self) -> int:
         return self.scale_spin.value()
+
+    def smooth(self) -> bool:
+        return self.scaling_combo.currentData() == "smooth"
 
     def output_path(self) -> Path | None:
         """The path typed, with the format's extension added when it lacks it (none for a PNG
@@ -211,11 +221,8 @@ class ExportDialog(QDialog):
         self.set_format(fmt if fmt in FORMAT_INFO else DEFAULT_FORMAT)
         layer = str(self.settings.value(KEY + "layer", "composite") or "composite")
         self.set_layer(layer if layer in LAYER_LABELS else "composite")
-        try:
-            scale = int(str(self.settings.value(KEY + "scale", DEFAULT_SCALE)))
-        except ValueError:
-            scale = DEFAULT_SCALE
-        self.scale_spin.setValue(min(MAX_SCALE, max(1, scale)))
+        self.scale_spin.setValue(min(MAX_SCALE, max(1, self.shot.output.scale)))  # the shot's output size
+        self.scaling_combo.setCurrentIndex(self.scaling_combo.findData(self.shot.output.scaling))
         self.path_edit.setText(str(self._folder / with_extension(self.shot.name, self.fmt())))
 
     def _format_changed(self) -> None:
@@ -271,7 +278,8 @@ class ExportDialog(QDialog):
             self.size_label.setText(problem.problem)
             self.export_button.setEnabled(False)
             return
-        self.size_label.setText(f"{width} × {height} px")
+        own = self.scale() == self.shot.output.scale and self.scaling_combo.currentData() == self.shot.output.scaling
+        self.size_label.setText(f"{width} × {height} px" + (" (the shot's output size)" if own else ""))
         self.export_button.setEnabled(True)
 
     # -- buttons ----------------------------------------------------------------------------------------
@@ -299,7 +307,7 @@ class ExportDialog(QDialog):
         self.settings.setValue(KEY + "format", fmt)
         self.settings.setValue(KEY + "layer", self.layer())
         self.settings.setValue(KEY + "scale", self.scale())
-        self._start(ExportChoice(path, fmt, self.layer(), self.frames(), self.scale(), overwrite))
+        self._start(ExportChoice(path, fmt, self.layer(), self.frames(), self.scale(), overwrite, self.smooth()))
         self.accept()
         return True
 

@@ -18,14 +18,36 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from export.frames import FrameWriter, output_exists
 from workstation import project as doc
+from workstation.engine import Engine
 from workstation.errors import StopframeError, one_line
 from workstation.logs import log_error
 from workstation.rendering import open_engine, render_shot
 from workstation.ui import dialogs
 
 
-class _Cancelled(Exception):
-    pass
+class ExportCancelled(Exception):
+    """Raised inside an export when the user cancelled it: the output being written is discarded."""
+
+
+def write_shot(project: doc.Project, engine: Engine, shot_name: str, path: str | Path, fmt: str,
+               scale: int | None = None, overwrite: bool = False, frames: Sequence[int] | None = None,
+               layer: str = "composite", progress: Callable[[int, int], None] = lambda written, total: None,
+               cancelled: Callable[[], bool] = lambda: False, smooth: bool | None = None) -> None:
+    """Render ``frames`` (all when None) of a shot in ``layer`` and write them to ``path``: the one
+    way File ▸ Export Shot and File ▸ Export All Shots write a shot, at the shot's output size and
+    scaling (``Shot.output``) unless ``scale`` or ``smooth`` is given. ``progress(written, total)``
+    after each frame; raises ExportCancelled, leaving nothing of the output, once ``cancelled()``."""
+    shot = project.shot(shot_name)
+    frames = range(shot.length) if frames is None else frames
+    scale = shot.output.scale if scale is None else scale
+    smooth = shot.output.scaling == "smooth" if smooth is None else smooth
+    with FrameWriter(path, fmt, shot.fps, len(frames), scale=scale, smooth=smooth, force=overwrite,
+                     frame_size=(engine.image_size, engine.image_size)) as writer:
+        for written, image in enumerate(render_shot(engine, project, shot.name, frames, layer), start=1):
+            if cancelled():
+                raise ExportCancelled
+            writer.write(image)
+            progress(written, len(frames))
 
 
 class ExportSignals(QObject):
@@ -35,14 +57,16 @@ class ExportSignals(QObject):
 
 
 class ExportJob(QRunnable):
-    def __init__(self, project: doc.Project, shot: str, path: str | Path, fmt: str, scale: int = 4,
-                 overwrite: bool = False, frames: Sequence[int] | None = None, layer: str = "composite"):
+    def __init__(self, project: doc.Project, shot: str, path: str | Path, fmt: str, scale: int | None = None,
+                 overwrite: bool = False, frames: Sequence[int] | None = None, layer: str = "composite",
+                 smooth: bool | None = None):
         """``frames``: the shot's frames to render (numbered from 0), all when None; ``layer``: one of
-        the engine's ``LAYERS`` (characters, RGBA, needs a format with alpha)."""
+        the engine's ``LAYERS`` (characters, RGBA, needs a format with alpha); ``scale`` and
+        ``smooth``: the shot's output (``Shot.output``) when None."""
         super().__init__()
         self.project = doc.copy_project(project)
         self.shot, self.path, self.fmt, self.scale, self.overwrite = shot, Path(path), fmt, scale, overwrite
-        self.frames, self.layer = frames, layer
+        self.frames, self.layer, self.smooth = frames, layer, smooth
         self.signals = ExportSignals()
         self._cancel = threading.Event()
 
@@ -51,18 +75,10 @@ class ExportJob(QRunnable):
 
     def run(self) -> None:
         try:
-            shot = self.project.shot(self.shot)
-            frames = range(shot.length) if self.frames is None else self.frames
-            engine = open_engine(self.project)
-            with FrameWriter(self.path, self.fmt, shot.fps, len(frames), scale=self.scale, force=self.overwrite,
-                             frame_size=(engine.image_size, engine.image_size)) as writer:
-                for written, image in enumerate(render_shot(engine, self.project, shot.name, frames, self.layer),
-                                                start=1):
-                    if self._cancel.is_set():
-                        raise _Cancelled
-                    writer.write(image)
-                    self.signals.progress.emit(written, len(frames))
-        except _Cancelled:
+            write_shot(self.project, open_engine(self.project), self.shot, self.path, self.fmt, self.scale,
+                       self.overwrite, self.frames, self.layer, self.signals.progress.emit, self._cancel.is_set,
+                       self.smooth)
+        except ExportCancelled:
             self.signals.failed.emit("")
             return
         except (StopframeError, OSError) as problem:
@@ -85,16 +101,17 @@ def ask_to_replace(parent: QWidget | None, path: str | Path, fmt: str) -> bool |
     return True if answer == dialogs.Button.Yes else None
 
 
-def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: str | Path, fmt: str, scale: int,
-                 message: Callable[[str, int], None], overwrite: bool = False, frames: Sequence[int] | None = None,
-                 layer: str = "composite") -> tuple[ExportJob, QProgressDialog]:
+def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: str | Path, fmt: str,
+                 scale: int | None, message: Callable[[str, int], None], overwrite: bool = False,
+                 frames: Sequence[int] | None = None, layer: str = "composite",
+                 smooth: bool | None = None) -> tuple[ExportJob, QProgressDialog]:
     """Start an ExportJob of ``frames`` (all when None) in ``layer`` on the global thread pool with a
     progress dialog whose Cancel stops it; ``message(line, milliseconds)`` tells the status bar how
     it ended. Keep both alive meanwhile. An existing output is replaced only with ``overwrite``
     (else the job fails in one line)."""
     frames = range(shot.length) if frames is None else frames
     count = len(frames)
-    job = ExportJob(project, shot.name, path, fmt, scale, overwrite, frames, layer)
+    job = ExportJob(project, shot.name, path, fmt, scale, overwrite, frames, layer, smooth)
     progress = QProgressDialog(f"Exporting {shot.name} to {Path(path).name}…", "Cancel", 0, count, parent)
     progress.setWindowTitle("Export")
     progress.setMinimumDuration(300)

@@ -29,7 +29,6 @@ GESTURES = (
     ("Canvas", "Give a character motion", "drop a clip on it"),
     ("Timeline", "Scrub", "click or drag"),
     ("Timeline", "Move a key to another frame", "drag its diamond"),
-    ("Timeline", "Set the in / out point", "I / O"),
     ("Timeline", "Zoom", "Ctrl+wheel"),
 )
 HELP_TEXT = "help_text"  # an action property: its name here when its menu text changes (Undo, Redo)
@@ -40,17 +39,24 @@ def _plain(text: str) -> str:
 
 
 def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
-    """(menu, command, keys) for every menu command that has keys, in menu order."""
-    rows = []
-    for entry in menu_bar.actions():
-        menu = entry.menu()
-        if not isinstance(menu, QMenu):
-            continue
+    """(menu, command, keys) for every menu command that has keys, in menu order; a submenu's
+    commands are listed under its path ("View ▸ Layer")."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(menu: QMenu, path: str) -> None:
         for action in menu.actions():
+            submenu = action.menu()
+            if isinstance(submenu, QMenu):
+                walk(submenu, f"{path} ▸ {_plain(submenu.title())}")
+                continue
             keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts() if not k.isEmpty()]
             if keys and not action.isSeparator():
-                rows.append((_plain(menu.title()), _plain(action.property(HELP_TEXT) or action.text()),
-                             " or ".join(keys)))
+                rows.append((path, _plain(action.property(HELP_TEXT) or action.text()), " or ".join(keys)))
+
+    for entry in menu_bar.actions():
+        menu = entry.menu()
+        if isinstance(menu, QMenu):
+            walk(menu, _plain(menu.title()))
     return rows
 
 

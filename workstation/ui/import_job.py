@@ -1,12 +1,14 @@
 """Importing clips in a worker thread: a video is decoded through to count its frames (headers lie),
 which for a long video takes seconds the window must not freeze for. The job only reads the files;
 the clips are added to the project on the UI thread, one undo step each, as they come
-(``ClipImporter``)."""
+(``ClipImporter``), each fitted to the model's square as ``fit_for`` says (``clip_fit.py``: it may
+ask the user, in a modal dialog, meanwhile the next files' results wait their turn)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -16,6 +18,8 @@ from workstation.logs import log_error
 from workstation.media import ClipInfo, MediaError, probe
 from workstation.ui import edits
 from workstation.ui.document import ProjectDocument
+
+FitFor = Callable[[str, ClipInfo], str]  # (clip name, what was read) -> its fit (``doc.FITS``)
 
 
 class ImportSignals(QObject):
@@ -63,16 +67,19 @@ class ClipImporter(QObject):
         super().__init__(parent)
         self.document = document
         self.jobs: list[ImportJob] = []  # alive until they finish
+        self._waiting: deque[Callable[[], None]] = deque()  # what the jobs read, handled in order
+        self._handling = False
 
-    def import_files(self, paths: Sequence[str]) -> ImportJob | None:
+    def import_files(self, paths: Sequence[str], fit_for: FitFor = lambda name, info: "crop") -> ImportJob | None:
+        """Read ``paths`` in the background; each clip read is added fitted by ``fit_for(name, info)``."""
         if not paths:
             return None
         job, names = ImportJob(list(paths)), list[str]()
         job.signals.reading.connect(lambda path, number, count: self.message.emit(
             f"reading {Path(path).name}" + (f" ({number} of {count})" if count > 1 else "") + "…", 0))
-        job.signals.probed.connect(lambda path, info: self._add(path, info, names))
+        job.signals.probed.connect(lambda path, info: self._in_turn(lambda: self._add(path, info, names, fit_for)))
         job.signals.failed.connect(lambda problem: self.message.emit(problem, 10_000))
-        job.signals.finished.connect(lambda: self._finished(job, names))
+        job.signals.finished.connect(lambda: self._in_turn(lambda: self._finished(job, names)))
         self.jobs.append(job)
         QThreadPool.globalInstance().start(job)
         return job
@@ -81,9 +88,23 @@ class ClipImporter(QObject):
         for job in self.jobs:
             job.cancel()
 
-    def _add(self, path: str, info: ClipInfo, names: list[str]) -> None:
+    def _in_turn(self, handle: Callable[[], None]) -> None:
+        """Handle the jobs' results one after the other: a question asked while adding a clip
+        (a modal dialog runs the event loop) never lets the next result in before it is answered."""
+        self._waiting.append(handle)
+        if self._handling:
+            return
+        self._handling = True
         try:
-            names.append(edits.import_clip(self.document, path, info))
+            while self._waiting:
+                self._waiting.popleft()()
+        finally:
+            self._handling = False
+
+    def _add(self, path: str, info: ClipInfo, names: list[str], fit_for: FitFor) -> None:
+        try:
+            fit = fit_for(Path(path).stem or Path(path).name, info)
+            names.append(edits.import_clip(self.document, path, info, fit))
         except (MediaError, doc.ProjectError) as problem:
             self.message.emit(str(problem), 10_000)
 

@@ -1,9 +1,12 @@
 """The Inspector: the current shot (length, fps, background) and the selected character (source,
-motion source, and its hand transform at the current frame), as fields and drop slots."""
+motion source, and its hand transform at the current frame), as fields and drop slots.
+
+Its width never follows what it shows (a long clip name, the Keys line): the lines of text wrap
+and the lists keep one width, so selecting a character never moves the Canvas beside it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -22,6 +26,7 @@ from workstation import project as doc
 from workstation.ui import edits
 from workstation.ui.document import ProjectDocument
 from workstation.ui.mime import from_mime
+from workstation.ui.output_menu import output_line
 
 
 class DropSlot(QLabel):
@@ -35,6 +40,7 @@ class DropSlot(QLabel):
         self.setAcceptDrops(True)
         self.setFrameShape(QLabel.Shape.StyledPanel)
         self.setMinimumHeight(26)
+        _wrap(self)
         self.setToolTip("Drop a clip or a frame from the Library here")
         self._highlight(False)
 
@@ -63,6 +69,16 @@ class DropSlot(QLabel):
             return
         event.acceptProposedAction()
         self.dropped.emit(media)
+
+
+WIDTH = 320  # the Inspector's width (screen pixels) until the user drags its edge
+LIST_WIDTH = 12  # characters of a name the shot and character lists show before eliding
+
+
+def _wrap(label: QLabel) -> None:
+    """A line of text that wraps rather than widening the Inspector."""
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
 
 def _spin(low: float, high: float, step: float, decimals: int = 2, suffix: str = "") -> QDoubleSpinBox:
@@ -103,6 +119,7 @@ class Inspector(QWidget):
         super().__init__(parent)
         self.document = document
         self._refreshing = False
+        self.model_size: int | None = None  # of the model's square render (None: no model), for the output line
 
         self.shot_box = QComboBox()
         self.length = QSpinBox()
@@ -115,6 +132,9 @@ class Inspector(QWidget):
         shot_form.addRow("Length", self.length)
         shot_form.addRow("Speed", self.fps)
         shot_form.addRow("Background", self.background)
+        self.output_line = QLabel()  # "model 64×64 · output 256×256 crisp" (Shot ▸ Output Size)
+        _wrap(self.output_line)
+        shot_form.addRow("Size", self.output_line)
         self.shot_group = QGroupBox("Shot")
         self.shot_group.setLayout(shot_form)
 
@@ -142,14 +162,15 @@ class Inspector(QWidget):
         self.interpolation = QComboBox()
         self.interpolation.addItems(doc.INTERPOLATIONS)
         self.key_state = QLabel()
+        _wrap(self.key_state)
         self.set_key = QPushButton("Key")
         self.set_key.setToolTip("Key this frame with the pose it has now (K)")
         self.remove_key = QPushButton("Remove key")
         self.remove_key.setToolTip("Remove the key at this frame (Alt+K)")
-        keys_row = QHBoxLayout()
-        keys_row.addWidget(self.key_state, 1)
+        keys_row = QHBoxLayout()  # the buttons; where the frame stands among the keys on a line of its own
         keys_row.addWidget(self.set_key)
         keys_row.addWidget(self.remove_key)
+        keys_row.addStretch(1)
         self.remove = QPushButton("Remove character")
         self.remove.setToolTip("Remove the selected character from the shot (Delete)")
         character_form = QFormLayout()
@@ -159,9 +180,12 @@ class Inspector(QWidget):
         character_form.addRow("Motion frames", range_row)
         character_form.addRow("Offset x", self.offset_x)
         character_form.addRow("Offset y", self.offset_y)
+        self.offset_unit = QLabel()  # offsets are shown in pixels of the output: "px at 256×256"
+        character_form.addRow("", self.offset_unit)
         character_form.addRow("Rotation", self.rotation)
         character_form.addRow("Scale", self.scale)
         character_form.addRow("Keys", keys_row)
+        character_form.addRow("", self.key_state)
         character_form.addRow("Between keys", self.interpolation)
         character_form.addRow(self.remove)
         self.character_group = QGroupBox("Character (at the current frame)")
@@ -171,11 +195,17 @@ class Inspector(QWidget):
         layout.addWidget(self.shot_group)
         layout.addWidget(self.character_group)
         layout.addStretch(1)
+        for names in (self.shot_box, self.character_box):  # as wide whatever the names in them
+            names.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            names.setMinimumContentsLength(LIST_WIDTH)
         self._connect()
         document.changed.connect(self.refresh)
         document.selection_changed.connect(self.refresh)
         document.frame_changed.connect(self.refresh)
         self.refresh()
+
+    def sizeHint(self) -> QSize:
+        return QSize(max(WIDTH, self.minimumSizeHint().width()), super().sizeHint().height())
 
     def _connect(self) -> None:
         self.shot_box.activated.connect(lambda i: self.document.select_shot(self.shot_box.itemText(i)))
@@ -219,8 +249,18 @@ class Inspector(QWidget):
     def _motion_edit(self, **fields) -> None:
         self._guard(edits.update_motion, self.document, self._name(), ("motion", self._name()), **fields)
 
+    def set_model_size(self, size: int | None) -> None:
+        self.model_size = size
+        self.refresh()
+
+    def _output_scale(self) -> int:
+        """Output pixels per model pixel: offsets show in the one and are stored in the other."""
+        shot = self.document.shot()
+        return shot.output.scale if shot is not None else 1
+
     def _transform_edit(self, field: str, value: float) -> None:
         name, frame = self._name(), self.document.frame
+        value = value / self._output_scale() if field in ("tx", "ty") else value
         self._guard(edits.change_edit, self.document, name, frame, ("field", name, frame, field), 0, 0, 0, 1,
                     {field: value})
 
@@ -239,11 +279,16 @@ class Inspector(QWidget):
         self.shot_group.setEnabled(shot is not None)
         if shot is None:
             self.background.show_media(None)
+            self.output_line.setText(output_line(self.model_size, None))
             return
         self.shot_box.setCurrentText(shot.name)
         self.length.setValue(shot.length)
         self.fps.setValue(shot.fps)
         self.background.show_media(_frame_text(shot.background))
+        self.output_line.setText(output_line(self.model_size, shot.output))
+        side = f"{shot.output.size(self.model_size)}×{shot.output.size(self.model_size)}" if self.model_size else (
+            f"{shot.output.scale}× the model's size")
+        self.offset_unit.setText(f"px at {side} (the output)")
 
     def _refresh_character(self) -> None:
         shot, character = self.document.shot(), self.document.character()
@@ -252,24 +297,29 @@ class Inspector(QWidget):
         for c in shot.characters if shot else []:  # back to front
             self.character_box.addItem(f"{c.name} (hidden)" if c.hidden else c.name, c.name)
         self.character_box.setCurrentIndex(max(0, self.character_box.findData(self.document.character_name)))
-        self.character_group.setEnabled(character is not None)
+        self.character_box.setEnabled(bool(shot and shot.characters))  # picks one even with none selected
         for widget in (self.source, self.motion, self.hold, self.motion_start, self.motion_end, self.motion_loop,
                        self.offset_x, self.offset_y, self.rotation, self.scale, self.interpolation, self.set_key,
                        self.remove_key, self.remove):
             widget.setEnabled(character is not None)
-        if character is None:
+        if character is None:  # disabled fields show nothing, never the values of the one selected before
             self.key_state.clear()
             self.source.show_media(None)
             self.motion.show_media(None)
+            self._clear_motion_range()
             for box, neutral in ((self.offset_x, 0.0), (self.offset_y, 0.0), (self.rotation, 0.0), (self.scale, 1.0)):
                 box.setValue(neutral)
+                box.clear()
+            self.interpolation.setCurrentIndex(-1)
             return
         self.source.show_media(_frame_text(character.source))
         motion = character.motion
         self.motion.show_media(f"{motion.clip}" if motion else None)
         for widget in (self.motion_start, self.motion_end, self.motion_loop):
             widget.setEnabled(motion is not None)
-        if motion is not None:
+        if motion is None:
+            self._clear_motion_range()
+        else:
             last = self.document.project.clips[motion.clip].frame_count - 1
             self.motion_start.setRange(0, last)
             self.motion_start.setValue(motion.start)
@@ -277,10 +327,16 @@ class Inspector(QWidget):
             self.motion_end.setValue(motion.end or 0)
             self.motion_loop.setChecked(motion.loop)
         edit = doc.pose_at(character, self.document.frame)
-        self.offset_x.setValue(edit.tx)
-        self.offset_y.setValue(edit.ty)
+        self.offset_x.setValue(edit.tx * self._output_scale())
+        self.offset_y.setValue(edit.ty * self._output_scale())
         self.rotation.setValue(edit.rotation)
         self.scale.setValue(edit.scale)
         self.interpolation.setCurrentText(character.interpolation)
         self.key_state.setText(describe_keys(character, self.document.frame))
         self.remove_key.setEnabled(any(key.frame == self.document.frame for key in character.keyframes))
+
+    def _clear_motion_range(self) -> None:
+        for box in (self.motion_start, self.motion_end):
+            box.setValue(0)
+            box.clear()
+        self.motion_loop.setChecked(False)

@@ -13,22 +13,32 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgressDialog, QWidget
 
 from workstation import project as doc
+from workstation.preferences import Preferences, device_line
 from workstation.ui import dialogs, edits
 from workstation.ui.canvas import Canvas
 from workstation.ui.character_menu import CharacterMenu
+from workstation.ui.clip_fit import ClipFitMenu, ImportFit
 from workstation.ui.document import ProjectDocument
+from workstation.ui.export_all import AllShotsExport
 from workstation.ui.export_dialog import ExportDialog
 from workstation.ui.export_job import ExportJob, start_export
 from workstation.ui.help import ShortcutsDialog, about_text
 from workstation.ui.import_job import ClipImporter, ImportJob
+from workstation.ui.in_out import InOutPoints
 from workstation.ui.inspector import Inspector
 from workstation.ui.layer_menu import LayerMenu
 from workstation.ui.layers_panel import LayersPanel
 from workstation.ui.library import Library
 from workstation.ui.menus import build_menus
+from workstation.ui.output_menu import OutputMenu
+from workstation.ui.placement import drawn_centre
 from workstation.ui.playback import Player
+from workstation.ui.preferences import PreferencesDialog
 from workstation.ui.project_files import ProjectFiles
 from workstation.ui.render_service import RenderedFrame
+from workstation.ui.settings_store import read_preferences
+from workstation.ui.shot_menu import ShotMenu
+from workstation.ui.shots_panel import ShotsPanel
 from workstation.ui.timeline import Timeline
 from workstation.ui.train_dialog import TrainDialog
 from workstation.ui.viewport import Viewport
@@ -43,6 +53,9 @@ class MainWindow(QMainWindow):
     # the menus' commands that follow the document (made by ``menus.build_menus``)
     recent_menu: QMenu
     character_menu: CharacterMenu
+    shot_menu: ShotMenu
+    output_menu: OutputMenu
+    clip_fit_menu: ClipFitMenu
     layer_menu: LayerMenu
     set_key_action: QAction
     remove_key_action: QAction
@@ -60,6 +73,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.document = ProjectDocument(parent=self)
         self.files = ProjectFiles(self.document, self.settings, self)
+        self.all_shots = AllShotsExport(self.document, self.settings, self)  # File ▸ Export All Shots…
         self.importer = ClipImporter(self.document, self)
         self.player = Player(self.document, self)
         self.canvas = Canvas()
@@ -69,7 +83,9 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document)
         self.viewport = Viewport(self.document, self.player, self.canvas, self.timeline, self)
         self.layers = LayersPanel(self.document, self.viewport)
-        self.library_dock = self._dock("Library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.shots = ShotsPanel(self.document)
+        self.shots_dock = self._dock("Shots", self.shots, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.library_dock = self._dock("Library", self.library.panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.layers_dock = self._dock("Layers", self.layers, Qt.DockWidgetArea.RightDockWidgetArea)
         self.timeline_dock = self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -82,8 +98,10 @@ class MainWindow(QMainWindow):
         self._autosave_timer.start()
         build_menus(self)
         self._connect()
+        self.in_out = InOutPoints(self.document, self.timeline, self.player, self.show_problem)
         self.resize(1280, 800)
         self._restore_layout()
+        self.apply_preferences(read_preferences(self.settings))
         self.document.open(doc.Project())
 
     # -- construction ------------------------------------------------------------------------------
@@ -116,6 +134,7 @@ class MainWindow(QMainWindow):
         d.frame_changed.connect(self._on_frame_changed)
         d.undo_stack.cleanChanged.connect(lambda clean: self._update_title())
         self.files.message.connect(self.statusBar().showMessage)
+        self.all_shots.message.connect(self.statusBar().showMessage)
         self.importer.message.connect(self.statusBar().showMessage)
         self.importer.imported.connect(self.clips_imported)
         self.files.saved.connect(self._update_title)
@@ -125,23 +144,23 @@ class MainWindow(QMainWindow):
         self.player.state_changed.connect(self._on_play_state)
         self.player.loop_changed.connect(self.loop_action.setChecked)
         self.timeline.frame_requested.connect(self.scrub)
-        self.timeline.range_changed.connect(self.player.set_range)
         self.timeline.key_moved.connect(lambda source, target: self._edit_selected(edits.move_key, source, target))
         self.inspector.error.connect(self.show_problem)
         self.layers.error.connect(self.show_problem)
+        self.shots.error.connect(self.show_problem)
         self.library.files_dropped.connect(self.import_files)
         c = self.canvas
         c.files_dropped.connect(self.import_files)
         c.selection_requested.connect(d.select_character)
-        c.drop_requested.connect(lambda media, intent, name: self._guarded(edits.drop, d, media, intent, name))
+        c.drop_requested.connect(lambda media, intent, name, at: self._guarded(
+            edits.drop, d, media, intent, name, at, lambda character: drawn_centre(self.viewport.engine, d, character)))
         c.move_requested.connect(lambda name, dx, dy, g: self._transform(name, ("drag", g), dx=dx, dy=dy))
         c.rotate_requested.connect(lambda name, degrees, g: self._transform(name, ("drag", g), rotate=degrees))
         c.scale_requested.connect(lambda name, factor, g: self._transform(name, ("drag", g), scale=factor))
 
     # -- reacting to the document and the viewport --------------------------------------------------
     def _on_replaced(self) -> None:
-        self.player.stop()
-        self.player.set_range(0, 0)
+        self.player.stop()  # the range: ``in_out.py``, from the shot
         self.fps_label.setText("paused")
         self._update_title()
 
@@ -171,7 +190,9 @@ class MainWindow(QMainWindow):
 
     def _on_engine_changed(self) -> None:
         engine = self.viewport.engine
-        self.device_label.setText(engine.device_line if engine else self.viewport.problem or "no model")
+        self.inspector.set_model_size(engine.image_size if engine else None)
+        self.device_label.setText(device_line(engine.device, self.viewport.render_device) if engine
+                                  else self.viewport.problem or "no model")
 
     def _on_frame_shown(self, frame: RenderedFrame) -> None:
         self.render_label.setText(f"render {frame.milliseconds:.1f} ms/frame")
@@ -192,9 +213,10 @@ class MainWindow(QMainWindow):
         self._guarded(edits.change_edit, self.document, name, self.document.frame, gesture, **change)
 
     def train_dialog(self, extra_arguments: tuple[str, ...] = ()) -> TrainDialog:
-        """Train a model on the project's clips in the background and render with it when done."""
+        """Train a model on the project's clips in the background; at the end, the animator chooses
+        whether the project renders with it (each switch of model is one undo step)."""
         dialog = TrainDialog(self.document, self, extra_arguments)
-        dialog.model_ready.connect(lambda bundle: self._guarded(edits.use_model, self.document, bundle))
+        dialog.model_chosen.connect(lambda bundle: self._guarded(edits.use_model, self.document, bundle))
         self._train_dialog = dialog  # one at a time; alive while shown
         dialog.show()
         return dialog
@@ -209,6 +231,20 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         dialogs.about(self, "About Stopframe", self.about_text())
+
+    def preferences_dialog(self) -> PreferencesDialog:
+        """Edit ▸ Preferences…: OK or Apply uses them at once and keeps them for the next start."""
+        self._preferences_dialog = PreferencesDialog(self.preferences, self.settings, self.apply_preferences, self)
+        self._preferences_dialog.open()  # window-modal, without blocking
+        return self._preferences_dialog
+
+    def apply_preferences(self, preferences: Preferences) -> None:
+        self.preferences = preferences
+        self._autosave_timer.setInterval(preferences.autosave_ms)
+        self.viewport.set_onion_style(preferences.onion)
+        self.viewport.set_render_device(preferences.render_device)
+        self.library.set_thumbnail_size(preferences.thumbnail_size)
+        self.document.new_shot_fps = preferences.new_shot_fps
 
     def set_onion_skin(self, on: bool) -> None:
         self.onion_action.setChecked(bool(on))
@@ -236,13 +272,14 @@ class MainWindow(QMainWindow):
         except doc.ProjectError as problem:
             self.show_problem(str(problem))
 
-    def import_files(self, paths: Sequence[str]) -> ImportJob | None:
-        """Read the clips at ``paths`` in the background and add each as it is read; the window
-        stays live meanwhile. Emits ``clips_imported`` with the names added when all are done."""
-        return self.importer.import_files(paths)
+    def import_files(self, paths: Sequence[str], ask_fit: bool = False) -> ImportJob | None:
+        """Read the clips at ``paths`` in the background and add each as it is read, fitted as the
+        user last chose (or asked, once: ``clip_fit.py``); the window stays live meanwhile. Emits
+        ``clips_imported`` with the names added when all are done."""
+        return self.importer.import_files(paths, ImportFit(self.settings, self, ask_fit).fit_for)
 
     def import_dialog(self) -> None:
-        self.import_files(dialogs.open_files(self, "Import clips", str(self.files.last_folder()), MEDIA_FILTER))
+        self.import_files(dialogs.open_files(self, "Import clips", str(self.files.last_folder()), MEDIA_FILTER), True)
 
     def export_dialog(self) -> ExportDialog | None:
         """File ▸ Export Shot…: the form of ``export_dialog.py``, window-modal without blocking."""
@@ -258,15 +295,17 @@ class MainWindow(QMainWindow):
         self.export_shot_dialog.open()
         return self.export_shot_dialog
 
-    def export_shot(self, path: str | Path, fmt: str, scale: int = 4, overwrite: bool = False,
-                    frames: Sequence[int] | None = None, layer: str = "composite") -> ExportJob | None:
+    def export_shot(self, path: str | Path, fmt: str, scale: int | None = None, overwrite: bool = False,
+                    frames: Sequence[int] | None = None, layer: str = "composite",
+                    smooth: bool | None = None) -> ExportJob | None:
         """Render ``frames`` (all when None) of the current shot in ``layer`` to ``path`` (any format of
-        ``export.frames.FORMAT_INFO``) in the background, with a progress dialog that can cancel it."""
+        ``export.frames.FORMAT_INFO``) in the background, with a progress dialog that can cancel it;
+        at the shot's output size and scaling unless ``scale`` and ``smooth`` say otherwise."""
         shot = self.document.shot()
         if shot is None:
             return None
         self._export = start_export(self, self.document.project, shot, path, fmt, scale, self.statusBar().showMessage,
-                                    overwrite, frames, layer)  # alive until the next export
+                                    overwrite, frames, layer, smooth)  # alive until the next export
         return self._export[0]
 
     def show_problem(self, message: str) -> None:
@@ -284,10 +323,12 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
+        self.document.undo_stack.clear()  # now: emptied while being deleted, it would tell this deleted window
         self.player.stop()
         self.importer.cancel()
         if self._export is not None:
             self._export[0].cancel()
+        self.all_shots.cancel()
         QThreadPool.globalInstance().waitForDone()  # a worker still running at exit aborts the process
         self.viewport.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())

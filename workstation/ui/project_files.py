@@ -5,11 +5,15 @@ unsaved-changes question and the recent files (kept in QSettings). Dialogs go th
 Autosaves: a saved project's goes beside it (``workstation/project/files.py``), a project never
 saved goes to the user data folder (``untitled.py``). Either is offered back when a session did not
 close (a crash); a restored project is modified until saved. An autosave is deleted once the
-project is saved, or its changes discarded, or the offer to restore it declined.
+project is saved, or its changes discarded, or undone back to what the file holds (the next
+autosave tick, or leaving the project). One whose restore the user declined is moved aside, never
+deleted, to a project file of its own (``declined_path``) that the status bar names, so it is not
+offered again and File ▸ Open still reaches it.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -19,9 +23,16 @@ from workstation import project as doc
 from workstation.ui import dialogs, untitled
 from workstation.ui.dialogs import Button
 from workstation.ui.document import ProjectDocument
+from workstation.ui.relink import offer_relink
 
 RECENT_LIMIT = 8
 PROJECT_FILTER = f"Stopframe projects (*{doc.PROJECT_SUFFIX})"
+
+
+def declined_path(project: Path) -> Path:
+    """Where the declined autosave of the project file ``project`` is kept: beside it (so its
+    relative clip paths still hold), as ``<name> (declined autosave).stopframe``."""
+    return project.with_name(f"{project.stem} (declined autosave){doc.PROJECT_SUFFIX}")
 
 
 class ProjectFiles(QObject):
@@ -54,29 +65,28 @@ class ProjectFiles(QObject):
         try:
             project = doc.load_project(path)
             if doc.autosave_pending(path):
+                kept = declined_path(Path(path))
                 if self.ask("Restore autosave?", f"{path} has newer unsaved changes from a session that did "
-                            "not close. Restore them? (No deletes them.)"):
+                            f"not close. Restore them? (No keeps them aside as {kept.name}.)"):
                     project, restored = doc.load_autosave(path), True
                 else:
-                    self._discard(doc.autosave_path(path))
+                    self._set_aside(doc.autosave_path(path), kept)
             self.document.open(project, restored=restored)  # restored: modified until saved
         except doc.ProjectError as problem:
             self._problem(str(problem))
             dialogs.warning(self.window, "Cannot open project", str(problem))
             return False
         self.remember(path)
-        missing = doc.missing_clips(project)
-        if missing:
-            self._problem(f"clip {missing[0][0]!r} is missing: looked for {missing[0][1]}")
+        offer_relink(self.document, self.window, self._problem)  # clips that moved: offer to find them
         return True
 
     def offer_untitled_autosave(self) -> bool:
         """Offer back the autosaves of projects never saved that sessions left (newest first); True
-        when one was restored (it is then the open project, modified). A declined one is deleted."""
+        when one was restored (it is then the open project, modified). A declined one is moved aside."""
         for path in untitled.pending():
             if not self.ask("Restore unsaved project?", "A project that was never saved was autosaved by a "
-                            f"session that did not close ({path}). Restore it? (No deletes it.)"):
-                self._discard(path)
+                            f"session that did not close ({path}). Restore it? (No keeps it aside.)"):
+                self._set_aside(path, untitled.declined_path(path))
                 continue
             try:
                 self.document.open(untitled.load(path), restored=True)
@@ -118,9 +128,11 @@ class ProjectFiles(QObject):
 
     def autosave(self) -> None:
         """Write the unsaved changes to the autosave (beside the project, or in the user data folder
-        for a project never saved)."""
+        for a project never saved); with nothing unsaved (all undone), the autosaves go."""
         if not self.document.modified:
+            self.discard_autosaves(self.document.path)
             return
+        self.document.remember_position()
         try:
             if self.document.path is None:
                 untitled.write(self.document.project, self.untitled_autosave)
@@ -142,11 +154,21 @@ class ProjectFiles(QObject):
         except doc.ProjectError as problem:
             self._problem(str(problem))
 
+    def _set_aside(self, autosave: Path, kept: Path) -> None:
+        """Move the declined ``autosave`` to ``kept`` (replacing an older declined one there) and
+        say where; if it cannot be moved it stays, and is offered again."""
+        try:
+            os.replace(autosave, kept)
+        except OSError as error:
+            self._problem(f"cannot keep the declined autosave aside: {error.strerror or error}: {autosave}")
+            return
+        self.message.emit(f"kept the changes you did not restore in {kept} (File ▸ Open opens it)", 15_000)
+
     def maybe_save(self) -> bool:
         """True when it is fine to drop the current project (saved, discarded, or unchanged); the
         autosave of changes the user discarded goes with them."""
         if not self.document.modified:
-            self._discard(self.untitled_autosave)  # an untitled project unchanged: nothing to keep
+            self.discard_autosaves(self.document.path)  # nothing unsaved: the autosaves hold nothing more
             return True
         answer = self.ask_unsaved()
         if answer == Button.Save:

@@ -1,6 +1,7 @@
 """The shot timeline: a custom-painted strip with a frame-number ruler, one thumbnail cell per
 frame, a diamond under each key of the selected character, the in/out range and the playhead.
-Click or drag to scrub, Ctrl+wheel to zoom, wheel to scroll, I/O to set the in and out points.
+Click or drag to scrub, Ctrl+wheel to zoom, wheel to scroll, I/O to set the in and out points
+(window-wide as Playback ▸ Set In Point / Set Out Point, Alt+X clears them; ``menus.py``).
 Frames are numbered from 0, as in the project file.
 """
 
@@ -218,11 +219,23 @@ class Timeline(QWidget):
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             return super().keyPressEvent(event)
         if event.key() == Qt.Key.Key_I:
-            self._user_range(self._frame, max(self._frame, self._last))
+            self.set_in_point()
         elif event.key() == Qt.Key.Key_O:
-            self._user_range(min(self._frame, self._first), self._frame)
+            self.set_out_point()
         else:
             super().keyPressEvent(event)
+
+    def set_in_point(self) -> None:
+        """The in point at the playhead; an out point before it moves along."""
+        self._user_range(self._frame, max(self._frame, self._last))
+
+    def set_out_point(self) -> None:
+        """The out point at the playhead; an in point after it moves along."""
+        self._user_range(min(self._frame, self._first), self._frame)
+
+    def clear_in_out(self) -> None:
+        """The range back to the whole shot."""
+        self._user_range(0, self._length - 1)
 
     def _user_range(self, first: int, last: int) -> None:
         if (first, last) != self.range():

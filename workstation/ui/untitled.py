@@ -1,6 +1,7 @@
 """Autosaves of projects that were never saved (no file name yet): they go to the user data folder
 (``workstation.locations.untitled_autosave_folder``), one file per window, written through the
-project's atomic save (``workstation/project/files.py``), and are offered back at the next start.
+project's atomic save (``workstation/project/files.py``), and are offered back at the next start;
+one the user declines is renamed aside (``declined_path``), never offered again.
 
 A file is named ``untitled-<pid>-<random>.stopframe`` after the process that writes it, so a start
 never offers the autosave of another Stopframe still running. Clip and model paths are stored
@@ -82,6 +83,13 @@ def adopt(path: Path, target: Path) -> None:
             os.replace(path, target)
         except OSError:
             pass  # it stays under its old name, offered again next time: nothing is lost
+
+
+def declined_path(path: Path) -> Path:
+    """Where the autosave ``path`` is kept once the user declined to restore it: in the same folder
+    (its relative clip paths still hold), under a name ``pending`` never offers.
+    Stays a ``.stopframe`` file, so File ▸ Open reaches it."""
+    return path.with_name(f"declined-{path.name}")
 
 
 def discard(path: Path) -> None:

@@ -11,8 +11,11 @@ the document. What it asks for:
 - while playing, the next ``PREFETCH`` frames behind it, so they are cached in time;
 - after a pause in editing, every frame of the shot for the timeline's thumbnails (the composite);
 - with the onion skin on (in the composite view), the characters alone (layer "characters": RGBA)
-  of the current frame and of its neighbours, ahead of the thumbnails; the ghosts are drawn once
-  all are there.
+  of the current frame and of its neighbours (``onion_style.frames`` on each side), ahead of the
+  thumbnails; the ghosts are drawn once all are there.
+
+The render device (Preferences: "auto", "cuda" or "cpu") decides which ONNX Runtime providers a
+newly loaded model uses; changing it loads the model again.
 
 The engine is never changed in place: another model builds a new engine, changed clips swap in
 ``engine.with_frames(...)``, and the renderer drops what an engine it no longer holds finishes. A
@@ -37,7 +40,8 @@ from workstation.bundle import BundleError, open_bundle
 from workstation.engine import Engine
 from workstation.layers import LAYERS
 from workstation.logs import log_error
-from workstation.onion import onion_skin
+from workstation.onion import OnionStyle, onion_skin
+from workstation.preferences import CUDA_UNAVAILABLE
 from workstation.project import FrameRequest
 from workstation.rendering import ProjectFrames, bundle_for
 from workstation.ui.canvas import Canvas
@@ -67,6 +71,8 @@ class Viewport(QObject):
         self.engine: Engine | None = None
         self.problem: str | None = None  # why there is no engine (one line), while there is none
         self.onion_skin = False
+        self.onion_style = OnionStyle()
+        self.render_device = "auto"  # a key of workstation.preferences.RENDER_DEVICES
         self.layer = "composite"  # the engine's layer the Canvas shows
         self.solo: str | None = None  # the character shown alone, or None for all of them
         self._shown_ticket = 0
@@ -112,6 +118,20 @@ class Viewport(QObject):
         self.onion_skin = bool(on)
         self._request_frame()
 
+    def set_onion_style(self, style: OnionStyle) -> None:
+        """How many ghosts on each side, how strong, in which colours (shown at once)."""
+        if style != self.onion_style:
+            self.onion_style = style
+            self._request_frame()
+
+    def set_render_device(self, device: str) -> None:
+        """Render on "auto", "cuda" or "cpu" (``workstation.preferences``): the model loads again."""
+        if device != self.render_device:
+            self.render_device = device
+            if self.engine is not None:
+                self._update_engine(reload=True)
+                self.refresh()
+
     def set_layer(self, layer: str) -> None:
         """Show another of the engine's layers (``workstation.layers.LAYERS``) on the Canvas."""
         if layer not in LAYERS:
@@ -143,16 +163,16 @@ class Viewport(QObject):
         self.renderer.shutdown()
 
     # -- the engine --------------------------------------------------------------------------------
-    def _update_engine(self) -> None:
-        """A new engine when the project names another bundle; otherwise the same loaded sessions
-        over the project's clips as they are now, with fresh caches."""
+    def _update_engine(self, reload: bool = False) -> None:
+        """A new engine when the project names another bundle (or ``reload``); otherwise the same
+        loaded sessions over the project's clips as they are now, with fresh caches."""
         project, folder = self.document.project, None
         try:
             folder = Path(bundle_for(project))
-            if self.engine is not None and self.engine.folder == folder:
+            if self.engine is not None and self.engine.folder == folder and not reload:
                 engine = self.engine.with_frames(ProjectFrames(project, self.engine.image_size))
             else:
-                bundle = open_bundle(folder)
+                bundle = open_bundle(folder, prefer_cuda=self.render_device != "cpu")
                 engine = Engine(bundle, ProjectFrames(project, bundle.image_size))
         except Exception as error:  # no engine rather than the old one over the wrong project
             line = str(error).splitlines()[0] if isinstance(error, BundleError) else log_error(
@@ -161,6 +181,8 @@ class Viewport(QObject):
             self.failed.emit(line)
             return
         self._swap(engine)
+        if self.render_device == "cuda" and engine.device != "CUDA":
+            self.failed.emit(CUDA_UNAVAILABLE)
 
     def _swap(self, engine: Engine | None, problem: str | None = None) -> None:
         self.engine, self.problem = engine, problem
@@ -178,6 +200,8 @@ class Viewport(QObject):
         if self.solo is not None and (shot is None or all(c.name != self.solo for c in shot.characters)):
             self.solo = None  # the character shown alone was removed, or the shot changed
             self._update_caption()
+        output = shot.output if shot is not None else doc.Output()
+        self.canvas.set_output(output.scale, output.scaling == "smooth")
         self.refresh()
 
     def _on_frame_changed(self, frame: int) -> None:
@@ -248,8 +272,9 @@ class Viewport(QObject):
         shot = self.document.shot()
         if shot is None or shot.name != key.shot:
             return []
-        return [replace(key, frame=k, layer=CHARACTERS)
-                for k in (key.frame, key.frame - 1, key.frame + 1) if 0 <= k < shot.length]
+        ghosts = range(1, self.onion_style.frames + 1)
+        frames = [key.frame, *(key.frame - d for d in ghosts), *(key.frame + d for d in ghosts)]
+        return [replace(key, frame=k, layer=CHARACTERS) for k in frames if 0 <= k < shot.length]
 
     def _request_ghosts(self, key: FrameKey | None) -> None:
         """Ask for what the ghosts of ``key`` still lack, before anything queued."""
@@ -269,10 +294,12 @@ class Viewport(QObject):
             return None
         own = parts[replace(frame.key, layer=CHARACTERS)]
         assert own is not None
-        previous = parts.get(replace(frame.key, frame=frame.frame - 1, layer=CHARACTERS))
-        following = parts.get(replace(frame.key, frame=frame.frame + 1, layer=CHARACTERS))
-        image = onion_skin(_rgb(frame.image), _rgba(own.image)[..., 3], _rgba(previous.image) if previous else None,
-                           _rgba(following.image) if following else None)
+        def ghosts(direction: int) -> list[np.ndarray | None]:  # nearest first; None beyond the shot
+            found = (parts.get(replace(frame.key, frame=frame.frame + direction * d, layer=CHARACTERS))
+                     for d in range(1, self.onion_style.frames + 1))
+            return [_rgba(part.image) if part else None for part in found]
+
+        image = onion_skin(_rgb(frame.image), _rgba(own.image)[..., 3], ghosts(-1), ghosts(1), self.onion_style)
         return rgb8_to_qimage((np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
 
     # -- thumbnails --------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""File ▸ Export All Shots… (workstation/ui/export_all.py), picked from the menu: one output per shot
+named after it, nothing replaced without a Yes, and a cancel that keeps the shots already written."""
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from tests.ui.conftest import menu_action
+from workstation import project as doc
+from workstation.media import probe
+
+YES = QMessageBox.StandardButton.Yes
+COMMAND, FORMAT, FOLDER, REPLACE = "Export All Shots…", "Export All Shots", "Export all shots to folder", \
+    "Replace existing exports?"
+MP4, GIF = "H.264 video (.mp4)", "Animated GIF (.gif)"
+
+
+def export_all(window, qtbot, answers, folder, label):
+    answers.replies.update({FORMAT: label, FOLDER: str(folder)})
+    menu_action(window, "File", COMMAND).trigger()
+    qtbot.waitUntil(lambda: not window.all_shots.running, timeout=120_000)
+    QThreadPool.globalInstance().waitForDone(60_000)
+
+
+def test_every_shot_is_exported_to_a_file_named_after_it(window, qtbot, answers, tmp_path):
+    window.document.edit("Rename", lambda project: setattr(project.shots[1], "name", "sway: take 2/3"))
+    window.document.edit("Output size", lambda project: setattr(project.shots[3], "output", doc.Output(scale=2)))
+    out = tmp_path / "renders"
+    out.mkdir()
+    export_all(window, qtbot, answers, out, GIF)
+    names = ["demo.gif", "sway_ take 2_3.gif", "by hand.gif", "duet.gif"]
+    assert sorted(path.name for path in out.iterdir()) == sorted(names)  # no temporaries, no locks
+    for name in names:  # at each shot's own output size: 64 pixels times 4 (the default), or times 2
+        info = probe(out / name)
+        assert (info.frame_count, info.width) == (24, 128 if name == "duet.gif" else 256)
+    assert window.statusBar().currentMessage() == f"exported 4 shots to {out}"
+    assert [question.title for question in answers.asked] == [FORMAT, FOLDER]
+    assert "4 shots" in answers.asked[0].text
+
+
+def test_outputs_already_there_are_replaced_only_after_a_yes(window, qtbot, answers, tmp_path):
+    out = tmp_path / "renders"
+    out.mkdir()
+    (out / "duet.mp4").write_bytes(b"the director's cut")
+    export_all(window, qtbot, answers, out, MP4)  # the question answered No
+    assert answers.asked[-1].title == REPLACE and "duet.mp4" in answers.asked[-1].text
+    assert [path.name for path in out.iterdir()] == ["duet.mp4"]
+    assert (out / "duet.mp4").read_bytes() == b"the director's cut"
+    assert "nothing exported" in window.statusBar().currentMessage()
+
+    answers.replies[REPLACE] = YES
+    export_all(window, qtbot, answers, out, MP4)
+    assert sorted(path.name for path in out.iterdir()) == ["by hand.mp4", "demo.mp4", "duet.mp4", "sway.mp4"]
+    assert probe(out / "duet.mp4").frame_count == 24
+
+
+def test_cancel_keeps_the_shots_written_and_leaves_no_partial_file(window, qtbot, answers, tmp_path):
+    window.document.edit("Lengthen", lambda project: setattr(project.shots[1], "length", 5000))
+    out = tmp_path / "renders"
+    out.mkdir()
+    answers.replies.update({FORMAT: MP4, FOLDER: str(out)})
+    menu_action(window, "File", COMMAND).trigger()
+    progress = window.all_shots.progress
+    qtbot.waitUntil(lambda: progress.value() > 24 + 8, timeout=60_000)  # into the second shot
+    progress.findChild(QPushButton).click()  # the progress dialog's Cancel
+    qtbot.waitUntil(lambda: not window.all_shots.running, timeout=60_000)
+    QThreadPool.globalInstance().waitForDone(60_000)
+    assert [path.name for path in out.iterdir()] == ["demo.mp4"]
+    assert probe(out / "demo.mp4").frame_count == 24
+    assert window.statusBar().currentMessage() == f"export of all shots cancelled: 1 of 4 shots written to {out}"
+
+
+def test_a_project_without_shots_says_so(window, answers):
+    window.document.open(doc.Project())
+    menu_action(window, "File", COMMAND).trigger()
+    assert answers.asked == [] and "no shots" in window.statusBar().currentMessage()

@@ -1,0 +1,179 @@
+"""File ▸ Train Model on Clips…, opened from its menu command as an animator would: the time it will
+take, said before it starts (from a measured warm-up), progress in plain words with the sample
+pictures and the error curve, and at the end the new model's render beside the current one, with
+the project's model changed only when the animator says so. Every run here is tiny (a few steps of a
+small model), so the tests stay fast."""
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QLabel
+
+from tests.ui.conftest import menu_action, wait_for_frame
+from workstation import project as doc
+from workstation.ui import train_dialog
+from workstation.ui.loss_curve import LossCurve
+from workstation.ui.training_estimate import Estimate, duration_words
+from workstation.ui.training_progress import quality_words
+
+TINY = ("--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
+        "--set", "init_from=\"\"", "--set", "val_every=2", "--set", "checkpoint_every=2", "--set", "sample_every=2",
+        "--batch-size", "4", "--precision", "fp32")
+SHELL_WORDS = ("main.py", "python", "--resume", "--out", "stopframe train", "held-out", " dB")
+
+
+@pytest.fixture
+def open_dialog(window, monkeypatch, tmp_path):
+    """File ▸ Train Model on Clips… through its menu command, with the tiny model's settings."""
+    from workstation.ui import main_window
+
+    monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
+    monkeypatch.setattr(main_window, "TrainDialog", lambda document, parent, extra=():
+                        train_dialog.TrainDialog(document, parent, extra or TINY))
+
+    def open_it():
+        before = set(window.findChildren(train_dialog.TrainDialog))
+        menu_action(window, "File", "Train Model on Clips…").trigger()
+        (dialog,) = set(window.findChildren(train_dialog.TrainDialog)) - before
+        return dialog
+    return open_it
+
+
+def texts(dialog) -> list[str]:
+    """Every text the dialog shows: labels, buttons and their tool tips."""
+    widgets = dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton)
+    return [text for w in widgets for text in (w.text(), w.toolTip()) if text] + [dialog.duration.text()]
+
+
+def assert_plain(dialog) -> None:
+    for text in texts(dialog):
+        for word in SHELL_WORDS:
+            assert word not in text, f"{text!r} speaks of {word!r}"
+
+
+def train_to_the_end(qtbot, dialog, steps: int = 10):
+    dialog.steps.setValue(steps)
+    with qtbot.waitSignal(dialog.model_ready, timeout=180_000) as ready:
+        dialog.start_button.click()
+    qtbot.waitUntil(lambda: dialog.choice.after_picture.pixmap() is not None
+                    and not dialog.choice.after_picture.pixmap().isNull(), timeout=30_000)
+    return Path(ready.args[0])
+
+
+def test_the_menu_command_opens_the_dialog_and_estimates_the_time_before_training(window, qtbot, open_dialog):
+    dialog = open_dialog()
+    assert dialog.isVisible() and dialog.windowTitle() == "Train a Model on Clips"
+    assert dialog.run_folder is None and dialog.warm_up.running()  # nothing trains yet: it only measures
+    assert "Measuring" in dialog.duration.text()
+    with qtbot.waitSignal(dialog.warm_up.measured, timeout=120_000) as measured:
+        pass
+    estimate = measured.args[0]
+    assert estimate.step_s > 0 and estimate.start_s > 0
+    assert dialog.duration.text() == f"Takes {duration_words(estimate.seconds(3000))} on this computer."
+    dialog.steps.setValue(1_000_000)  # a longer training length: a longer time, at once
+    assert dialog.duration.text() == f"Takes {duration_words(estimate.seconds(1_000_000))} on this computer."
+    assert "hour" in dialog.duration.text()
+    qtbot.waitUntil(lambda: not dialog.warm_up.running(), timeout=60_000)  # it stops by itself
+    assert dialog.run_folder is None and not (Path(dialog.document.path).parent / "models").exists()
+    assert_plain(dialog)
+    dialog.close()
+
+
+def test_durations_and_quality_in_plain_words():
+    assert duration_words(20) == "under a minute"
+    assert duration_words(7 * 60 + 10) == "about 7 minutes"
+    assert duration_words(61) == "about 1 minute"
+    assert duration_words(2 * 3600 + 14 * 60) == "about 2 hours 15 minutes"
+    assert duration_words(3600) == "about 1 hour"
+    assert Estimate(start_s=5, step_s=0.5).seconds(100) == 60
+    assert [quality_words(psnr) for psnr in (16.5, 22, 27, 35)] == ["rough", "fair", "good", "very good"]
+
+
+def test_the_loss_curve_is_painted_from_the_step_events(qtbot):
+    curve = LossCurve()
+    qtbot.addWidget(curve)
+    curve.resize(300, 120)
+    for step, loss in ((1, 1.0), (2, 0.1), (3, 0.01)):
+        curve.add(step, loss)
+    points = curve.polyline(curve.rect().toRectF())
+    assert curve.log_scale() and [round(p.y()) for p in points] == [0, 60, 120]  # a steady fall, on a log scale
+    assert [round(p.x()) for p in points] == [0, 150, 300]
+    curve.add(2, 0.5)  # a resumed run repeats the steps after its checkpoint: they replace the old ones
+    assert curve.points == [(1, 1.0), (2, 0.5)]
+    image = curve.grab().toImage()
+    assert image.width() == 300 and not image.isNull()
+
+
+def test_progress_in_plain_words_then_the_new_model_beside_the_old_and_declining_keeps_the_old(
+        window, qtbot, open_dialog, caplog):
+    dialog = open_dialog()
+    shown_steps = []
+    dialog.progress.bar.valueChanged.connect(shown_steps.append)
+    bundle = train_to_the_end(qtbot, dialog)
+    assert bundle == dialog.bundle_folder and (bundle / "model.json").is_file()
+    assert [r.message for r in caplog.records if r.levelname == "ERROR"] == []  # the stopped warm-up is no crash
+    assert shown_steps[-1] == 10 and dialog.progress.curve.points[-1][0] == 10  # the curve, step by step
+    assert dialog.progress.quality.text().startswith("Quality on frames it has not trained on: ")
+    assert dialog.progress.samples.isVisible() and dialog.progress.sample_shown.name == "step_0000010.png"
+    # the comparison: the current frame by the project's model (the demo) and by the new one
+    choice = dialog.choice
+    assert choice.isVisible() and choice.before_caption.text() == "Now: the demo model"
+    assert choice.after_caption.text() == f"New: “{bundle.name}”"
+    assert not choice.before_picture.pixmap().isNull()
+    assert "Use the new model for this project?" in choice.question.text()
+    assert choice.use_button.isVisible() and choice.keep_button.isVisible()
+    assert window.document.project.model is None  # nothing changed without asking
+    assert_plain(dialog)
+    choice.keep_button.click()
+    assert window.document.project.model is None and not window.document.undo_stack.canUndo()
+    assert choice.switch_button.isVisible() and choice.switch_button.text() == "Use the New Model"
+    assert str(bundle.parent) in choice.question.text()  # where the new model is kept
+    dialog.close()
+
+
+def test_accepting_switches_the_model_and_one_click_brings_the_old_one_back(window, qtbot, open_dialog):
+    dialog = open_dialog()
+    bundle = train_to_the_end(qtbot, dialog)
+    demo_engine = window.viewport.engine
+    dialog.choice.use_button.click()
+    assert doc.model_path(window.document.project) == bundle and window.viewport.engine.folder == bundle
+    wait_for_frame(qtbot, window)
+    back = dialog.choice.switch_button
+    assert back.isVisible() and back.text() == "Go Back to the Previous Model"
+    assert "now renders with" in dialog.choice.question.text()
+    back.click()  # one click: the demo model again, as an undoable edit of its own
+    assert window.document.project.model is None and window.viewport.engine.folder == demo_engine.folder
+    assert back.text() == "Use the New Model"
+    wait_for_frame(qtbot, window)
+    window.document.undo_stack.undo()  # Edit ▸ Undo takes the going-back back
+    assert doc.model_path(window.document.project) == bundle and back.text() == "Go Back to the Previous Model"
+    window.document.undo_stack.undo()  # and then the switch itself
+    assert window.document.project.model is None
+    wait_for_frame(qtbot, window)
+    dialog.close()
+
+
+def test_cancelled_training_keeps_a_checkpoint_and_resumes_from_it_in_plain_words(window, qtbot, open_dialog):
+    dialog = open_dialog()
+    dialog.steps.setValue(100_000)
+    dialog.start_button.click()
+    assert not dialog.warm_up.running()  # the warm-up gives way to the run
+    child = dialog.child
+    with qtbot.waitSignal(child.record, timeout=120_000, check_params_cb=lambda r: r.get("event") == "step"):
+        pass
+    with qtbot.waitSignal(child.finished, timeout=60_000) as finished:
+        dialog.cancel_button.click()
+    assert finished.args[0] == train_dialog.EXIT_INTERRUPTED
+    stopped_at = dialog.progress.last_step
+    assert dialog.status.text().startswith(f"Stopped at step {stopped_at:,} of 100,000. Resume carries on")
+    assert (dialog.run_folder / "checkpoints" / "last.pt").is_file()
+    assert dialog.resume_button.isVisible() and dialog.steps.isEnabled()
+    assert_plain(dialog)
+    target = max(dialog.steps.minimum(), stopped_at + 3)
+    dialog.steps.setValue(target)
+    with qtbot.waitSignal(dialog.model_ready, timeout=180_000):
+        dialog.resume_button.click()
+    assert dialog.progress.bar.value() == target and dialog.progress.curve.points[-1][0] == target
+    assert window.document.project.model is None  # still asks first
+    qtbot.waitUntil(lambda: "Use the new model" in dialog.choice.question.text(), timeout=30_000)
+    dialog.close()

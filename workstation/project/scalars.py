@@ -1,0 +1,69 @@
+"""The project file's scalar types, as the schema (``schema.py``) declares its fields: strict
+integers and numbers (integral numbers of other types, such as numpy's, taken as the file's would
+be), names and paths that are not blank, and words from a fixed list (an interpolation, a fit, a
+scaling), each worded as ``problems`` words every message."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from .problems import describe, problem
+from .values import FITS, INTERPOLATIONS, MAX_OUTPUT_SCALE, SCALINGS
+
+__all__ = ["Integer", "Count", "Number", "Positive", "Name", "PathText", "Interpolation", "Fit", "Scaling", "Frame",
+           "OutputScale"]
+
+
+def _integer(value: object) -> object:
+    """Integral numbers of other types (numpy) become ints; the rest is left to the strict check."""
+    if type(value) is not int and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _number(value: object) -> object:
+    """Real numbers of other types become floats (too big for a float: infinite, refused as such)."""
+    if type(value) is float or (type(value) is int and abs(value) < 2**53):
+        return value  # the common case, first; strict float takes an int
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return float("inf")
+    return value
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise problem("must not be empty")
+    return text
+
+
+def _not_empty(text: str) -> str:
+    if not text:
+        raise problem("must not be empty")
+    return text
+
+
+def _one_of(what: str, allowed: tuple[str, ...]):
+    def check(text: str) -> str:
+        if text not in allowed:
+            raise problem(f"unknown {what} {describe(text)} (allowed: {', '.join(allowed)})")
+        return text
+    return check
+
+
+Integer = Annotated[int, BeforeValidator(_integer)]
+Count = Annotated[int, BeforeValidator(_integer), Field(ge=1)]
+Number = Annotated[float, BeforeValidator(_number)]
+Positive = Annotated[float, BeforeValidator(_number), Field(gt=0)]
+Name = Annotated[str, AfterValidator(_not_blank)]
+PathText = Annotated[str, AfterValidator(_not_empty)]  # a clip or model path, as stored
+Interpolation = Annotated[str, AfterValidator(_one_of("interpolation", INTERPOLATIONS))]
+Fit = Annotated[str, AfterValidator(_one_of("fit", FITS))]
+Scaling = Annotated[str, AfterValidator(_one_of("scaling", SCALINGS))]
+Frame = Annotated[int, BeforeValidator(_integer), Field(ge=0)]
+OutputScale = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_OUTPUT_SCALE)]
