@@ -89,6 +89,15 @@ def test_declining_an_autosave_moves_it_aside_and_says_where(window, qtbot, sett
     open_first(again)
     assert again.document.path == project_path.resolve() and titles(answers) == []
 
+    again.inspector.length.setValue(40)  # declined a second time: the first copy stays
+    crash_after_autosave(again)
+    third = new_window(qtbot, settings)
+    open_first(third)
+    assert titles(answers) == ["Restore autosave?"]
+    second = project_path.with_name("demo (declined autosave) 2.stopframe")
+    assert str(second) in third.statusBar().currentMessage()
+    assert doc.load_project(kept).shots[0].length == 30 and doc.load_project(second).shots[0].length == 40
+
 
 def test_an_untitled_project_is_autosaved_and_offered_back_at_the_next_start(qtbot, settings, answers, tmp_path):
     first = new_window(qtbot, settings)

@@ -155,14 +155,22 @@ class ProjectFiles(QObject):
             self._problem(str(problem))
 
     def _set_aside(self, autosave: Path, kept: Path) -> None:
-        """Move the declined ``autosave`` to ``kept`` (replacing an older declined one there) and
-        say where; if it cannot be moved it stays, and is offered again."""
-        try:
-            os.replace(autosave, kept)
-        except OSError as error:
-            self._problem(f"cannot keep the declined autosave aside: {error.strerror or error}: {autosave}")
+        """Move the declined ``autosave`` to ``kept``, or ``kept`` numbered (" 2", " 3"...) when an
+        older declined one is there (never replaced), and say where; if it cannot be moved it
+        stays, and is offered again."""
+        for number in range(1, 1000):
+            target = kept if number == 1 else kept.with_name(f"{kept.stem} {number}{kept.suffix}")
+            try:
+                os.link(autosave, target)  # fails rather than replace a file already there
+            except FileExistsError:
+                continue
+            except OSError as error:
+                self._problem(f"cannot keep the declined autosave aside: {error.strerror or error}: {autosave}")
+                return
+            autosave.unlink(missing_ok=True)
+            self.message.emit(f"kept the changes you did not restore in {target} (File ▸ Open opens it)", 15_000)
             return
-        self.message.emit(f"kept the changes you did not restore in {kept} (File ▸ Open opens it)", 15_000)
+        self._problem(f"cannot keep the declined autosave aside: too many declined copies beside {kept}")
 
     def maybe_save(self) -> bool:
         """True when it is fine to drop the current project (saved, discarded, or unchanged); the
