@@ -7,6 +7,7 @@ missing. Shared data (MNIST) is found by one rule, ``workstation.locations.data_
     stopframe train --dataset mmnist --steps 200 --out runs/smoke
     stopframe train --resume --out runs/smoke --steps 400
     stopframe evaluate runs/smoke --n 10000 --json runs/smoke/eval.json
+    stopframe evaluate runs/sprites --dataset sprites --n 2000 [--no-backgrounds]
     stopframe                           # the workstation (GUI) with the last or the demo project
     stopframe my-shot.stopframe         # the workstation with that project
     stopframe demo-project --out DIR    # write the demo project (and print its path)
@@ -62,6 +63,10 @@ def build_train_config(args) -> TrainConfig:
         from training.data.mnist import IMAGE_FILES
 
         values["data_dir"] = str(mnist_dir(values.get("data_dir"), "train", (IMAGE_FILES["train"],)))
+    elif values.get("dataset") == "sprites":
+        from training.data.sprites import sprites_dir
+
+        values["data_dir"] = str(sprites_dir(values.get("data_dir"), "train"))
     return TrainConfig.from_dict(values).validate()
 
 
@@ -176,11 +181,24 @@ def made_folder(stack: contextlib.ExitStack, folder: Path) -> None:
     stack.push(remove_if_failed)
 
 
-def command_evaluate(args) -> int:
+def evaluation_of(args):
+    """The evaluation module of ``--dataset`` and its data folder, found before anything is claimed."""
+    if args.dataset == "sprites":
+        from training.data.sprites import sprites_dir
+
+        if args.figures:
+            raise StopframeError("--figures draws the Moving MNIST pictures; leave it out with --dataset sprites")
+        return importlib.import_module("training.evaluate_sprites"), sprites_dir(args.data_dir, "evaluate")
+    if args.no_backgrounds:
+        raise StopframeError("--no-backgrounds is for --dataset sprites (Moving MNIST always has backgrounds)")
     from training.data.mnist import IMAGE_FILES, LABEL_FILES
-    from training.evaluate import evaluate, figure_names, format_table, results_json, write_figures
 
     data_dir = mnist_dir(args.data_dir, "evaluate", (IMAGE_FILES["test"], LABEL_FILES["test"]))
+    return importlib.import_module("training.evaluate"), data_dir
+
+
+def command_evaluate(args) -> int:
+    evaluation, data_dir = evaluation_of(args)
     figures: dict[str, Path] = {}
     with contextlib.ExitStack() as outputs:  # every output claimed before the evaluation runs
         if args.json:
@@ -188,14 +206,21 @@ def command_evaluate(args) -> int:
         json_file = claim(outputs, Path(args.json), args.force) if args.json else None
         if args.figures:
             made_folder(outputs, Path(args.figures))
-            figures = {name: claim(outputs, Path(args.figures) / name, args.force) for name in figure_names()}
+            figures = {name: claim(outputs, Path(args.figures) / name, args.force)
+                       for name in evaluation.figure_names()}
         scene, source = load_scene(args.model, plain=args.plain)
-        results = evaluate(scene, data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
-                           progress=lambda message: print(message, file=sys.stderr))
+        if args.dataset == "sprites":
+            results = evaluation.evaluate_sprites(scene, data_dir, examples=args.n, seed=args.seed,
+                                                  backgrounds=not args.no_backgrounds,
+                                                  progress=lambda message: print(message, file=sys.stderr))
+        else:
+            results = evaluation.evaluate(scene, data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
+                                          progress=lambda message: print(message, file=sys.stderr))
         results["model"] = source
-        print(format_table(results))
-        for target, write in ((args.json, lambda: json_file.write_text(results_json(results), encoding="utf-8")),
-                              (args.figures, lambda: write_figures(scene, results, figures, data_dir))):
+        print(evaluation.format_table(results))
+        json_text = evaluation.results_json(results)
+        for target, write in ((args.json, lambda: json_file.write_text(json_text, encoding="utf-8")),
+                              (args.figures, lambda: evaluation.write_figures(scene, results, figures, data_dir))):
             try:
                 if target:
                     write()
@@ -247,7 +272,8 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="run folder (created; must be new unless --resume)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     train.add_argument("--recipe", help="TOML file with [train] and [model] tables")
-    train.add_argument("--dataset", help="mmnist (the default) or clips (your own, named with --clip)")
+    train.add_argument("--dataset", help="mmnist (the default), sprites (game characters, from lpc-sprites/ in the "
+                       "data folder) or clips (your own, named with --clip)")
     train.add_argument("--clip", dest="clips", action="append", metavar="PATH",
                        help="a video, GIF or image folder to train on (repeat for more); implies --dataset clips")
     train.add_argument("--steps", type=int, help="total training steps")
@@ -263,6 +289,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="the paper's evaluation of a model")
     evaluate.add_argument("model", help="a model bundle, a checkpoint file or a run folder")
+    evaluate.add_argument("--dataset", choices=("mmnist", "sprites"), default="mmnist",
+                          help="Moving MNIST (the default) or the game-character sprites (analogies, section 4.4)")
+    evaluate.add_argument("--no-backgrounds", dest="no_backgrounds", action="store_true",
+                          help="sprites over a flat grey canvas (the paper's Ours-BG setting), not test backgrounds")
     evaluate.add_argument("--n", type=whole_number(1, MAX_EXAMPLES), default=10_000,
                           help=f"test examples (default 10000, at most {MAX_EXAMPLES:,})")
     evaluate.add_argument("--pairs", type=whole_number(10, MAX_PAIRS), default=40_000,

@@ -168,7 +168,7 @@ def test_ctrl_c_writes_a_checkpoint_and_says_how_to_resume(tmp_path, stop, start
 
 @pytest.mark.parametrize("arguments, named", [
     (["--precision", "fp64"], "precision='fp64': allowed values are auto, fp32, bf16"),
-    (["--dataset", "sprites"], "dataset='sprites': allowed values are mmnist"),
+    (["--dataset", "cifar"], "dataset='cifar': allowed values are mmnist"),
     (["--set", "model.image_size=100"], "model.image_size=100: allowed values are 64, 128, 256"),
     (["--set", "model.depth=3"], "unknown setting model.depth"),
     (["--steps", "0"], "steps=0: must be an integer from 1"),
@@ -300,7 +300,8 @@ def test_a_checkpoint_is_rebuilt_from_its_own_config_never_from_todays_defaults(
     saved_with(tmp_path / "old.pt", relative_losses=False)  # the key today's configs no longer write
     loaded, state = checkpoint.load_model(tmp_path / "old.pt")
     saved = {key: value for key, value in OLDER_CONFIG.items() if key != "relative_losses"}
-    before_layers = {"alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "", "backgrounds": 64}  # what such runs used
+    before_layers = {"alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "", "backgrounds": 64,  # what such runs used
+                     "shift": 0}
     assert state["config"].to_dict() == {**saved, **before_layers, "model": {**saved["model"], "renderer": "summed"}}
     default = TrainConfig().to_dict()
     assert all(saved[key] != default[key] for key in saved if key != "model")  # the test can fail
@@ -339,5 +340,5 @@ def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
 
     saved = json.loads((DEMO_BUNDLE / "model.json").read_text())["trained_on"]["train_config"]
     rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
-    assert rebuilt == saved
+    assert {key: rebuilt[key] for key in saved} == saved and set(rebuilt) - set(saved) <= {"shift"}  # sprites only
     assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"]}

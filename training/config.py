@@ -39,7 +39,7 @@ class RemovedSettingError(ConfigError):
 
 IMAGE_SIZES = (64, 128, 256)
 PRECISIONS = ("auto", "fp32", "bf16")
-DATASETS = ("mmnist", "clips")
+DATASETS = ("mmnist", "clips", "sprites")
 FIT_MODES = ("crop", "letterbox")
 MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "registration")
@@ -127,14 +127,19 @@ class LossOptions:
 
 @dataclass
 class TrainConfig:
-    dataset: str = "mmnist"  # "clips": pairs from your own clips (training/data/clips.py)
-    data_dir: str | None = None  # the MNIST folder; None: the caller resolves it (main.py)
+    dataset: str = "mmnist"  # "clips": pairs from your own clips (training/data/clips.py); "sprites": game
+    # characters from the LPC layer sheets (training/data/sprites.py)
+    data_dir: str | None = None  # the MNIST (or lpc-sprites) folder; None: the caller resolves it (main.py)
     clips: list[str] = field(default_factory=list)  # videos, GIFs or image folders (dataset "clips")
     max_gap: int = 4  # dataset "clips": the two frames of a pair are at most this many frames apart
     fit: str = "crop"  # dataset "clips": how a frame becomes square ("crop" or "letterbox")
-    # dataset "mmnist": how many training backgrounds (validation and test keep their 64): with 64,
-    # the plate learnt them by heart (30.3 dB on them, 23.4 dB on the validation backgrounds)
+    # datasets "mmnist" and "sprites": how many training backgrounds (validation and test keep their 64,
+    # 100 for sprites): with 64, the plate learnt them by heart (30.3 dB on them, 23.4 dB on new ones).
+    # Sprites only: 0 draws every frame of every split over flat grey (the runs without backgrounds)
     backgrounds: int = 4096
+    # dataset "sprites": each training frame moved by up to this many pixels (x and y), so the two
+    # frames of a pair stand apart over their background (the paper's Figure 15); 0: as drawn
+    shift: int = 0
     steps: int = 12_000
     batch_size: int = 32
     lr: float = 1e-3
@@ -167,7 +172,10 @@ class TrainConfig:
             raise ConfigError(f"data_dir={self.data_dir!r}: must be a folder path")
         _check_choice("fit", self.fit, FIT_MODES)
         _check_range("max_gap", self.max_gap, 1, 1000)
-        _check_range("backgrounds", self.backgrounds, 1, 100_000)
+        _check_range("shift", self.shift, 0, 24)
+        if self.shift and self.dataset != "sprites":
+            raise ConfigError(f"shift={self.shift}: moves sprites (dataset='sprites'), not dataset={self.dataset!r}")
+        _check_range("backgrounds", self.backgrounds, 0 if self.dataset == "sprites" else 1, 100_000)
         if not isinstance(self.clips, list) or not all(isinstance(c, str) for c in self.clips):
             raise ConfigError(f"clips={self.clips!r}: must be a list of paths")
         if self.dataset == "clips" and not self.clips:

@@ -45,3 +45,12 @@ def svd_rotation_angle(matrices: np.ndarray) -> np.ndarray:
     u, _, vt = np.linalg.svd(linear)
     rotation = u @ vt
     return np.degrees(np.arctan2(rotation[:, 1, 0], rotation[:, 0, 0]))
+
+
+def per_example_sse(prediction: np.ndarray, target: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """Sum of squared errors of each example over its pixels and channels (NCHW, images in [0, 1]);
+    with ``where`` (N x H x W, boolean) over the pixels it marks only."""
+    difference = (np.asarray(prediction, np.float64) - np.asarray(target, np.float64)) ** 2
+    if where is not None:
+        difference = difference * np.asarray(where, bool)[:, None]
+    return difference.reshape(len(difference), -1).sum(axis=1)

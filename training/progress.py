@@ -43,6 +43,10 @@ def terminal_bar() -> Callbacks:
         if "val_background_psnr" in record:
             line += (f", background {record['val_background_psnr']:.2f} dB, "
                      f"transform {record['val_transform_psnr']:.2f} dB")
+        if "val_analogy_psnr" in record:  # sprites
+            line += f", analogy {record['val_analogy_psnr']:.2f} dB"
+        if "val_alpha_iou" in record:
+            line += f", alpha IoU {record['val_alpha_iou']:.2f}"
         bar["tqdm"].write(f"{line}, theta spread {record['val_theta_spread']:.4f}")
 
     def end(summary: dict) -> None:

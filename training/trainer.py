@@ -24,11 +24,13 @@ from training import checkpoint
 from training.config import ConfigError, TrainConfig
 from training.data.clips import ClipPairs
 from training.data.mmnist import MovingMNIST
+from training.data.sprites import Sprites, SpriteSheets
 from training.evaluate import draw_examples, layer_scores, manipulation_mse, summarize
 from training.interrupts import stop_requests
 from training.model import SceneModel
 from training.run_files import RunFolderError, read_metrics, write_metrics
 from training.scene import TorchScene
+from training.sprite_validation import sprite_scores
 from training.warm_start import warm_start
 from workstation.errors import StopframeError
 from workstation.safe_write import OutputError, write_bytes, write_json
@@ -36,7 +38,7 @@ from workstation.safe_write import OutputError, write_bytes, write_json
 LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self", "plate", "bound")
 STEP_FIELDS = ("step", "loss", *LOSS_NAMES, "lr", "pairs_per_s")
 METRIC_FIELDS = (*STEP_FIELDS, "val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr",
-                 "val_theta_spread", "val_plate_psnr", "val_alpha_iou")
+                 "val_theta_spread", "val_plate_psnr", "val_alpha_iou", "val_analogy_psnr")
 
 
 __all__ = ["Callbacks", "RunFolderError", "Trainer", "TrainingDiverged", "TrainingInterrupted"]
@@ -78,12 +80,17 @@ def bf16_supported(device: str) -> bool:
 
 
 def open_datasets(config: TrainConfig):
-    """(training pairs, validation pairs): Moving MNIST generated on the fly, or your own clips."""
+    """(training pairs, validation pairs): Moving MNIST or sprites generated on the fly, or your own clips."""
     size = config.model.image_size
     if config.dataset == "clips":
         return ClipPairs.splits(config.clips, size, config.max_gap, config.fit)
     if config.data_dir is None:
-        raise ConfigError("data_dir is not set: pass --data-dir, the folder with the MNIST files")
+        raise ConfigError("data_dir is not set: pass --data-dir, the folder with the MNIST files (or the sprites)")
+    if config.dataset == "sprites":
+        sheets = SpriteSheets.load(config.data_dir)
+        return tuple(Sprites(sheets, split, size, config.backgrounds, with_backgrounds=config.backgrounds > 0,
+                             shift=config.shift if split == "train" else 0)  # validation as the test draws it
+                     for split in ("train", "val"))
     return (MovingMNIST.from_mnist_dir(config.data_dir, "train", size, config.backgrounds),
             MovingMNIST.from_mnist_dir(config.data_dir, "val", size))
 
@@ -109,8 +116,8 @@ class Trainer:
             self._check_new_run_folder()
         torch.manual_seed(self.config.seed)
         self.train_data, self.val_data = open_datasets(self.config)
-        # Only Moving MNIST knows what a manipulated frame should look like; own clips are
-        # validated on reconstruction alone.
+        # Moving MNIST knows what a manipulated frame should look like (sprites too: their analogies
+        # are drawn at each validation); own clips are validated on reconstruction alone.
         self.val_examples = (draw_examples(self.val_data, self.config.val_examples, seed=self.config.seed + 1)
                              if isinstance(self.val_data, MovingMNIST) else [])
         self.model = SceneModel(self.config.model).to(self.device)
@@ -270,7 +277,8 @@ class Trainer:
             row.update(validation)
             self.callbacks.on_validation({"step": step, **validation})
             score = (validation["val_background_psnr"] + validation["val_transform_psnr"]
-                     if "val_background_psnr" in validation else validation["val_reconstruction_psnr"])
+                     if "val_background_psnr" in validation else
+                     validation.get("val_analogy_psnr", validation["val_reconstruction_psnr"]))
             if score > self.best_psnr:
                 self.best_psnr = score
                 self.save(self.run_dir / "checkpoints" / "best.pt")
@@ -311,7 +319,8 @@ class Trainer:
 
     # -- validation and samples -------------------------------------------------------------
     def validate(self) -> dict[str, float]:
-        """Reconstruction and the two manipulations, in PSNR, on held-out digits and backgrounds."""
+        """Reconstruction and the two manipulations, in PSNR, on held-out digits and backgrounds
+        (sprites: reconstruction and the analogy, training/sprite_validation.py)."""
         x1, x2 = self._validation_pairs()
         with torch.inference_mode():
             prediction = self.model(x1, x1, x2, x1)
@@ -329,6 +338,9 @@ class Trainer:
                 layers = layer_scores(scene, self.val_data, self.val_examples)
                 scores["val_plate_psnr"] = summarize({"plate": layers["Plate vs true background"]})["plate"]["psnr"]
                 scores["val_alpha_iou"] = float(layers["Alpha IoU"].mean())
+        if isinstance(self.val_data, Sprites):
+            scene = TorchScene(self.model, self.device)
+            scores.update(sprite_scores(scene, self.val_data, self.config.val_examples, self.config.seed + 1))
         return scores
 
     def _validation_pairs(self, count: int = 16) -> tuple[torch.Tensor, torch.Tensor]:

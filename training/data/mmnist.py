@@ -67,7 +67,12 @@ class BackgroundSpec:
 
 
 def background_specs(split: str, count: int = BACKGROUNDS_PER_SPLIT) -> list[BackgroundSpec]:
-    rng = np.random.default_rng(BACKGROUND_SEEDS[split])
+    return diamond_background_specs(BACKGROUND_SEEDS[split], count)
+
+
+def diamond_background_specs(seed: int, count: int) -> list[BackgroundSpec]:
+    """The first ``count`` backgrounds drawn from ``seed`` (the sprites use their own seeds)."""
+    rng = np.random.default_rng(seed)
     specs = []
     for _ in range(count):
         colours = rng.choice(len(PALETTE), size=1 + DIAMONDS, replace=False)
