@@ -11,6 +11,7 @@ missing. Shared data (MNIST) is found by one rule, ``workstation.locations.data_
     stopframe                           # the workstation (GUI) with the last or the demo project
     stopframe my-shot.stopframe         # the workstation with that project
     stopframe demo-project --out DIR    # write the demo project (and print its path)
+    stopframe demo-project --sprites    # write the sprite demo project (game characters)
     stopframe demo                      # headless: example videos and manipulations as PNG
 """
 

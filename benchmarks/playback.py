@@ -1,13 +1,17 @@
-"""Playback of the demo shot in the real main window, offscreen, with the Canvas at 512x512.
+"""Playback of a shot in the real main window, offscreen, with the Canvas at 512x512.
 
-Plays ``--frames`` frames (default 300) from a cold render cache at the shot's fps (the demo shot
-set to ``--fps``, default 60) and reports the frames delivered per second (distinct frames the
+Plays ``--frames`` frames (default 300) from a cold render cache at the shot's fps (the shot set to
+``--fps``, default 60) and reports the frames delivered per second (distinct frames the
 Canvas showed) and the longest stall of the event loop (the largest gap between ticks of a 1 ms
 timer), against the targets: at least 60 fps delivered, no stall over 50 ms.
 
-    python benchmarks/playback.py [--fps 60] [--frames 300] [--shot demo|sway|duet] [--model BUNDLE]
-                                  [--layer composite|background|characters|alpha]
+    python benchmarks/playback.py [--fps 60] [--frames 300] [--demo digits|sprites | --project FILE]
+                                  [--shot NAME] [--model BUNDLE] [--layer composite|background|characters|alpha]
 
+The project is a demo (``--demo``, default digits: written afresh into a temporary folder) or a
+project file (``--project``; it is played, never saved); the shot is ``--shot`` (default: the
+project's first). The digit demo's shots: demo, sway, by hand, duet (two characters); the sprite
+demo's: walk, slash, spellcast, party (two characters).
 ``--layer`` plays with that layer on the Canvas (View > Layer), as an animator checking a cut-out does.
 """
 
@@ -27,7 +31,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workstation.demo_project import write_demo_project  # noqa: E402
+from workstation.rendering import stand_in_line  # noqa: E402
+from workstation.ui.demo_menu import DEMOS  # noqa: E402
 from workstation.ui.layer_menu import LAYER_VIEWS  # noqa: E402
 from workstation.ui.main_window import MainWindow  # noqa: E402
 
@@ -39,7 +44,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fps", type=float, default=60.0)
     parser.add_argument("--frames", type=int, default=300)
-    parser.add_argument("--shot", default="demo", help="a shot of the demo project (duet has two characters)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--demo", choices=list(DEMOS), default="digits", help="a demo project (default: digits)")
+    which.add_argument("--project", type=Path, help="a .stopframe project file instead of a demo")
+    parser.add_argument("--shot", help="the shot to play (default: the project's first)")
     parser.add_argument("--model", help="a model bundle (default: the bundled demo model)")
     parser.add_argument("--layer", default="composite", choices=list(LAYER_VIEWS),
                         help="the layer the Canvas shows (View > Layer)")
@@ -50,8 +58,16 @@ def main() -> int:
     window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
     window.canvas.setFixedSize(512, 512)
     window.show()
-    window.open_project(write_demo_project(folder / "demo"))
-    window.document.select_shot(args.shot)
+    project = args.project if args.project else DEMOS[args.demo][2](folder / "demo")
+    if not window.open_project(project):
+        print(f"error: cannot open {project}", file=sys.stderr)
+        return 2
+    shots = [shot.name for shot in window.document.project.shots]
+    shot_name = args.shot or shots[0]
+    if shot_name not in shots:
+        print(f"error: {project}: no shot named {shot_name!r} (shots: {', '.join(shots)})", file=sys.stderr)
+        return 2
+    window.document.select_shot(shot_name)
     if args.model:
         window.document.edit("Model", lambda project: setattr(project, "model", str(Path(args.model).resolve())))
     window.document.edit_shot("Benchmark length", lambda shot: (setattr(shot, "length", args.frames),
@@ -60,6 +76,9 @@ def main() -> int:
     window.player.set_loop(False)
     window.layer_menu.actions[args.layer].trigger()  # through View > Layer, as the user would
     viewport = window.viewport
+    if viewport.engine is None:
+        print(f"error: {project}: no model to render with ({viewport.problem})", file=sys.stderr)
+        return 2
     viewport.renderer.set_engine(viewport.engine)  # a cold cache: every frame is rendered while playing
 
     shown: dict[int, float] = {}
@@ -97,9 +116,13 @@ def main() -> int:
 
     delivered = len(shown) / elapsed
     stall = max(gaps) * 1000.0
-    print(f"shot {args.shot!r} ({len(window.document.shot().characters)} characters), layer {args.layer!r}; "
-          f"device: {window.device_label.text()}; model {viewport.engine.image_size}x{viewport.engine.image_size}; "
+    print(f"project {project.name}, shot {shot_name!r} ({len(window.document.shot().characters)} characters), "
+          f"layer {args.layer!r}; device: {window.device_label.text()}; model {viewport.engine.folder.name} "
+          f"{viewport.engine.image_size}x{viewport.engine.image_size}; "
           f"canvas {window.canvas.width()}x{window.canvas.height()}")
+    stand_in = stand_in_line(window.document.project)
+    if stand_in:
+        print(f"note: {stand_in}")
     print(f"played {args.frames} frames at {args.fps:g} fps in {elapsed:.2f} s (ideal {args.frames / args.fps:.2f} s)")
     print(f"delivered: {len(shown)} distinct frames, {delivered:.1f} fps "
           f"({delivered / TARGET_FPS:.2f}x the {TARGET_FPS:g} fps target)")

@@ -3,7 +3,7 @@ virtual environment in a temporary folder, which borrows the dependencies alread
 .venv but neither the checkout nor .venv's editable install of it; then, from an empty temporary
 folder, the installed ``stopframe`` does what a user does: ``--version``, ``demo-project`` (the
 installed app writes the demo project itself), ``render`` of the demo shot to a GIF, and an
-offscreen start of the workstation.
+offscreen start of the workstation; the sprite demo's clips, credits and licence texts are in it.
 
 How the new environment borrows .venv's packages: one line in a .pth file of its site-packages names
 .venv's site-packages. A plain path line in a .pth file only appends that folder to sys.path; the
@@ -146,6 +146,27 @@ def test_the_installed_app_starts_offscreen_with_the_demo_project(installed, emp
     done = run([python, "-c", START_APP], empty_folder, env)
     assert "windows: ['demo.stopframe[*] — Stopframe']" in done.stdout, done.stdout + done.stderr
     assert (Path(env["XDG_DATA_HOME"]) / "stopframe" / "demo" / "demo.stopframe").is_file()
+    assert (Path(env["XDG_DATA_HOME"]) / "stopframe" / "demo" / "sprites.stopframe").is_file()  # written beside it
+
+
+def test_the_installed_sprite_demo_has_its_clips_credits_and_licences(installed, empty_folder):
+    env_dir, python, env = installed
+    stopframe = env_dir / "bin" / "stopframe"
+    written = run([stopframe, "demo-project", "--sprites", "--out", "D"], empty_folder, env).stdout.strip()
+    assert Path(written).resolve() == (empty_folder / "D" / "sprites.stopframe").resolve()
+    files = run([python, "-c", "import sys; from workstation import project as d; "
+                 "from workstation.locations import asset_path; p = d.load_project(sys.argv[1]); "
+                 "print('\\n'.join([str(d.clip_path(p, name)) for name in p.clips] + [str(d.model_path(p).parent)] + "
+                 "[str(asset_path('sprite_demo', f)) for f in ('CREDITS.txt', 'CC-BY-SA-3.0-LICENSE', "
+                 "'GNU-GPL-3.0-LICENSE')]))", written], empty_folder, env).stdout.split()
+    assert len(files) == 8 + 1 + 3
+    for file in files:
+        assert Path(file).exists() and Path(file).resolve().is_relative_to(env_dir.resolve()), file
+    done = run([stopframe, "render", "D/sprites.stopframe", "--shot", "walk", "--range", "0:2", "--out", "F",
+                "--quiet"], empty_folder, env)
+    if not (Path(files[8]) / "sprites" / "model.json").is_file():  # the sprite model not installed yet
+        assert "the digit model renders meanwhile" in done.stderr, done.stderr
+    assert len(list((empty_folder / "F").glob("frame_*.png"))) == 2
 
 
 def test_outside_a_checkout_a_command_without_data_says_where_to_put_it(installed, empty_folder):

@@ -82,4 +82,4 @@ def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, pr
     for title in ("Open project", "Save project", "Import clips", "About Stopframe"):
         assert title in asked
     assert (tmp_path / "saved.stopframe").is_file() and (tmp_path / "out.gif").is_file()
-    assert (tmp_path / "all" / "demo.gif").is_file()
+    assert (tmp_path / "all" / "walk.gif").is_file()  # of the sprite demo, open since File ▸ Open Demo ▸ Sprites

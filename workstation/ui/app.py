@@ -1,6 +1,7 @@
 """Starting the workstation: the Qt application, the main window and the project it opens first
 (the one named; else an autosave of a project never saved that a session left, offered back; else
-the most recent; else the demo project, written to the user's data folder by the first start;
+the most recent; else the digit demo project, written to the user's data folder by the first start
+with the sprite demo beside it;
 ``workstation.locations``). An exception that reaches Qt's event loop is one line in the status bar
 and a traceback in the log file (``error_report.py``), never a crash."""
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from workstation import project as doc
 from workstation.demo_project import write_demo_project
 from workstation.locations import default_demo_folder
+from workstation.sprite_demo import write_sprite_demo_project
 from workstation.ui.error_report import install
 from workstation.ui.main_window import MainWindow
 
@@ -22,6 +24,10 @@ def first_project(window: MainWindow) -> Path | None:
     for recent in window.recent_files():
         if Path(recent).is_file():
             return Path(recent)
+    try:
+        write_sprite_demo_project(default_demo_folder())  # beside it, for File ▸ Open Demo ▸ Sprites
+    except (doc.ProjectError, OSError) as problem:
+        window.show_problem(f"could not write the sprite demo project: {problem}")
     try:
         return write_demo_project(default_demo_folder())
     except (doc.ProjectError, OSError) as problem:

@@ -1,6 +1,6 @@
 """The Help menu. Keyboard Shortcuts: every menu command with its keys, read from the menus
 themselves so the list cannot drift from what the keys do, then the gestures of the Canvas and the
-Timeline. About: the version, the model and the device."""
+Timeline. About: the version, the model and the device, and the credit of the sprite demo's art."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.engine import Engine
+from workstation.sprite_demo import SPRITE_ART_CREDIT, SPRITE_DEMO_FOLDER
 
 GESTURES = (
     ("Canvas", "Move a character", "drag it"),
@@ -93,5 +94,7 @@ def about_text(engine: Engine | None) -> str:
     except importlib.metadata.PackageNotFoundError:
         version = "(not installed)"
     model = f"model: {engine.folder} ({engine.device_line})" if engine else "no model loaded"
+    credits = SPRITE_DEMO_FOLDER / "CREDITS.txt"
     return (f"Stopframe {version}\n\nSelf-supervised equivariant scene synthesis from video: "
-            f"characters, backgrounds and motion learnt from plain clips.\n\n{model}")
+            f"characters, backgrounds and motion learnt from plain clips.\n\n{model}\n\n"
+            f"{SPRITE_ART_CREDIT} (credits and licence texts: {credits})")

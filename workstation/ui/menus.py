@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeySequence
 from workstation.ui import edits
 from workstation.ui.character_menu import CharacterMenu
 from workstation.ui.clip_fit import ClipFitMenu
+from workstation.ui.demo_menu import DemoMenu
 from workstation.ui.help import HELP_TEXT
 from workstation.ui.layer_menu import LayerMenu
 from workstation.ui.output_menu import OutputMenu
@@ -28,6 +29,8 @@ def build_menus(window: MainWindow) -> None:
     window.add_action(file, "&Open…", window.open_project, QKeySequence.StandardKey.Open)
     window.recent_menu = file.addMenu("Open &Recent")
     window.recent_menu.aboutToShow.connect(lambda: window.files.fill_recent_menu(window.recent_menu))
+    window.demo_menu = DemoMenu(file.addMenu("Open &Demo"), window.add_action, window.open_project,
+                                window.show_problem)
     window.add_action(file, "&Save", window.files.save, QKeySequence.StandardKey.Save)
     window.add_action(file, "Save &As…", window.files.save_as, QKeySequence.StandardKey.SaveAs)
     file.addSeparator()
