@@ -74,3 +74,21 @@ def test_a_damaged_graph_in_the_bundle_is_one_line_naming_it(summed_bundle, tmp_
     with pytest.raises(ConfigError, match="motion.onnx: not a readable ONNX graph") as caught:
         Trainer(config, tmp_path / "run")
     assert "\n" not in str(caught.value)
+
+
+def test_a_layered_model_starts_as_the_layered_one_it_is_given(anchored_bundle):
+    """A layered bundle (the digit demo, for sprites) gives every part as it is, both decoders too."""
+    source, folder = anchored_bundle
+    torch.manual_seed(2)
+    layered = SceneModel(source.config)
+    warm_start(layered, str(folder))
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        features = source.encoder_character(images)
+        assert torch.allclose(layered.encoder_character(images), features, atol=1e-6)
+        background = source.encoder_background(images)
+        assert torch.allclose(layered.plate(background), source.plate(background), atol=1e-6)
+        for mine, theirs in zip(layered.character_decoder(features), source.character_decoder(features), strict=True):
+            assert torch.allclose(mine, theirs, atol=1e-6)
+        assert torch.allclose(layered.motion(features, features.flip(0)), source.motion(features, features.flip(0)),
+                              atol=1e-5)

@@ -1,5 +1,6 @@
-"""Starting a layered model from a trained summed one: its encoders and T^Z as they are, and both
-layered decoders from its renderer (the character decoder's alpha output starting at 0.5).
+"""Starting a layered model from a trained one: its encoders and T^Z as they are; from a summed
+model, both layered decoders from its renderer (the character decoder's alpha output starting at
+0.5); from a layered model, its two decoders as they are.
 
 Trained from scratch on Moving MNIST, the layered renderer's alpha sank to nothing within 1,000
 steps in every setting tried (docs/RESULTS.md, "What was tried"): the plate learnt the whole frame
@@ -26,20 +27,26 @@ GRAPH_MODULES = {
     "motion.onnx": ("model.motion_net.", "motion_net."),
     "renderer.onnx": ("model.renderer.", "renderer."),
 }
+# a layered bundle: the same encoders and T^Z, and its two decoders instead of the summed renderer
+LAYERED_GRAPH_MODULES = {
+    **{graph: names for graph, names in GRAPH_MODULES.items() if graph != "renderer.onnx"},
+    "renderer_character.onnx": ("model.character_decoder.", "character_decoder."),
+    "renderer_background.onnx": ("model.background_decoder.", "background_decoder."),
+}
 
 
 def bundle_folder(init_from: str) -> Path:
     return asset_path("models", "summed") if init_from == SUMMED_DEMO else Path(init_from)
 
 
-def summed_weights(folder: Path) -> dict[str, torch.Tensor]:
-    """A summed model's state dict, as far as its bundle's graphs hold it (by parameter name)."""
+def bundle_weights(folder: Path, graphs: dict[str, tuple[str, str]] = GRAPH_MODULES) -> dict[str, torch.Tensor]:
+    """A model's state dict, as far as its bundle's ``graphs`` hold it (by parameter name)."""
     import onnx
     from google.protobuf.message import DecodeError
     from onnx import numpy_helper
 
     weights = {}
-    for graph, (prefix, module) in GRAPH_MODULES.items():
+    for graph, (prefix, module) in graphs.items():
         path = folder / graph
         try:
             initializers = onnx.load(str(path)).graph.initializer
@@ -55,15 +62,21 @@ def summed_weights(folder: Path) -> dict[str, torch.Tensor]:
 
 
 def warm_start(model: SceneModel, init_from: str) -> None:
-    """Load a summed bundle's weights into a layered ``model`` (in place); raises ConfigError."""
+    """Load a summed or layered bundle's weights into a layered ``model`` (in place); raises ConfigError."""
+    import json
+
     folder = bundle_folder(init_from)
     if not (folder / "model.json").is_file():
         raise ConfigError(f"init_from={init_from!r}: {folder} is not a model bundle (no model.json); "
                           f"set init_from=\"\" to start from scratch")
     if not model.layered:
         raise ConfigError(f"init_from={init_from!r}: starts a layered model; this run's renderer is summed")
-    weights = summed_weights(folder)
+    try:
+        layered = json.loads((folder / "model.json").read_text(encoding="utf-8")).get("renderer") == "layered"
+    except (OSError, ValueError, AttributeError) as error:
+        raise ConfigError(f"init_from={init_from!r}: {folder / 'model.json'}: not readable ({error})") from None
     state = model.state_dict()
+    weights = bundle_weights(folder, LAYERED_GRAPH_MODULES if layered else GRAPH_MODULES)
     for name, tensor in list(weights.items()):
         if name.startswith("renderer."):  # the summed renderer starts both layered decoders
             rest = name[len("renderer."):]
@@ -73,7 +86,7 @@ def warm_start(model: SceneModel, init_from: str) -> None:
     missing = sorted(set(state) - set(weights))
     wrong = [name for name in state if name in weights and weights[name].shape != state[name].shape]
     if missing or wrong:
-        raise ConfigError(f"init_from={init_from!r}: {folder} is not a summed model of this run's architecture "
+        raise ConfigError(f"init_from={init_from!r}: {folder} is not a model of this run's architecture "
                           f"({'missing ' + missing[0] if missing else 'a different shape for ' + wrong[0]}); "
                           "set init_from=\"\" to start from scratch")
     model.load_state_dict({name: weights[name] for name in state})
