@@ -350,3 +350,19 @@ def test_the_sprites_recipe_trains_sprites_with_the_layered_renderer():
     assert config.dataset == "sprites" and config.backgrounds > 0
     assert config.data_dir == str(SPRITES_DIR)  # the lpc-sprites folder inside the data folder
     assert config.model.renderer == "layered" and config.model.image_size == 64
+    assert config.init_from == "digits-demo" and config.shift == 8  # what brought the sprite's alpha alive
+
+
+def test_the_digits_demo_starts_a_sprite_model_with_its_decoders(sheets):
+    """init_from "digits-demo" is the bundled layered digit model, whatever the working folder."""
+    import torch
+
+    from training.config import ModelConfig
+    from training.model import SceneModel
+    from training.warm_start import bundle_folder, warm_start
+
+    assert (bundle_folder("digits-demo") / "renderer_character.onnx").is_file()
+    model = SceneModel(ModelConfig(renderer="layered"))
+    before = model.character_decoder.layers[0].weight.clone()
+    warm_start(model, "digits-demo")
+    assert not torch.equal(before, model.character_decoder.layers[0].weight)

@@ -45,6 +45,7 @@ MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "registration")
 RENDERERS = ("layered", "summed")
 SUMMED_DEMO = "summed-demo"  # init_from: the summed demo model shipped with Stopframe (assets/models/summed)
+DIGITS_DEMO = "digits-demo"  # init_from: the layered digit demo model shipped with Stopframe (assets/models/demo)
 
 # Setting values that lost on validation (docs/RESULTS.md section 5), with what to use instead:
 # the centroid alignment's theta diverged from step 3,000; relative losses were worse than absolute.
@@ -198,7 +199,8 @@ class TrainConfig:
             raise ConfigError(f"lr={self.lr!r}: must be a number > 0")
         self.model.validate()
         if not isinstance(self.init_from, str):
-            raise ConfigError(f"init_from={self.init_from!r}: must be a model bundle folder, {SUMMED_DEMO!r} or \"\"")
+            raise ConfigError(f"init_from={self.init_from!r}: must be a model bundle folder, {SUMMED_DEMO!r}, "
+                              f"{DIGITS_DEMO!r} or \"\"")
         for key, off in (("alpha_plate", "0"), ("alpha_bound", "0"), ("init_from", '""')):
             if getattr(self, key) and self.model.renderer != "layered":
                 raise ConfigError(f"{key}={getattr(self, key)!r}: needs model.renderer=\"layered\" "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from training.config import SUMMED_DEMO, ConfigError
+from training.config import DIGITS_DEMO, SUMMED_DEMO, ConfigError
 from training.model import SceneModel
 from workstation.locations import asset_path
 
@@ -36,7 +36,8 @@ LAYERED_GRAPH_MODULES = {
 
 
 def bundle_folder(init_from: str) -> Path:
-    return asset_path("models", "summed") if init_from == SUMMED_DEMO else Path(init_from)
+    named = {SUMMED_DEMO: asset_path("models", "summed"), DIGITS_DEMO: asset_path("models", "demo")}
+    return named.get(init_from, Path(init_from))
 
 
 def bundle_weights(folder: Path, graphs: dict[str, tuple[str, str]] = GRAPH_MODULES) -> dict[str, torch.Tensor]:
