@@ -14,6 +14,7 @@ written to the user's data folder (``workstation.locations``) by the app's first
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from workstation import project as document
@@ -83,14 +84,18 @@ def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
 def write_demo_project(folder: Path, clips: Path = DEMO_CLIPS) -> Path:
     """Save the demo project as ``folder / "demo.stopframe"`` and return that path. An existing file
     is returned untouched: it may hold the user's edits."""
-    path = Path(folder) / DEMO_FILE_NAME
+    return write_once(Path(folder) / DEMO_FILE_NAME, lambda: build_demo_project(clips))
+
+
+def write_once(path: Path, build: Callable[[], Project]) -> Path:
+    """Save the project ``build()`` makes at ``path`` unless a file is there already (it may hold
+    the user's edits); return ``path``."""
     if path.exists():
         return path
-    project = build_demo_project(clips)
+    project = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ProjectError(f"cannot create the folder: {error.strerror or error}", path.parent) from None
     document.save_project(project, path)
     return path
-

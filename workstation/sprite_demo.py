@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workstation import project as document
+from workstation.demo_project import write_once
 from workstation.locations import asset_path
 from workstation.media import MediaError, probe
 from workstation.project import Character, ClipRef, FrameRef, Keyframe, MotionSource, Pose, Project, ProjectError, Shot
@@ -109,13 +110,4 @@ def build_sprite_demo_project(folder: Path = SPRITE_DEMO_FOLDER) -> Project:
 def write_sprite_demo_project(folder: Path, clips: Path = SPRITE_DEMO_FOLDER) -> Path:
     """Save the sprite demo as ``folder / "sprites.stopframe"`` and return that path. An existing
     file is returned untouched: it may hold the user's edits."""
-    path = Path(folder) / SPRITE_DEMO_FILE_NAME
-    if path.exists():
-        return path
-    project = build_sprite_demo_project(clips)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ProjectError(f"cannot create the folder: {error.strerror or error}", path.parent) from None
-    document.save_project(project, path)
-    return path
+    return write_once(Path(folder) / SPRITE_DEMO_FILE_NAME, lambda: build_sprite_demo_project(clips))
