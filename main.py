@@ -37,7 +37,7 @@ EXIT_INTERRUPTED = 130
 MAX_EXAMPLES = 1_000_000  # evaluate --n: examples are drawn one batch at a time
 MAX_PAIRS = 400_000  # evaluate --pairs: the T^Z analysis keeps every pair's theta
 # The commands of the training extra (pip install 'stopframe[train]') and the modules each needs.
-TRAINING_EXTRA = {"train": ("torch",), "evaluate": ("torch",), "demo": ("torch",),
+TRAINING_EXTRA = {"train": ("torch",), "evaluate": ("torch",), "demo": ("torch",), "devices": ("torch",),
                   "export-model": ("torch", "onnx", "onnxscript")}
 MODULE_NAMES = {"torch": "PyTorch", "onnx": "ONNX", "onnxscript": "ONNX Script"}
 DATA_DIR_HELP = f"the shared data folder, holding mnist/ (default: ${DATA_DIR_VARIABLE}, else ../shared/data " \
@@ -72,6 +72,16 @@ def build_train_config(args) -> TrainConfig:
 
 
 def command_train(args) -> int:
+    from training import distributed
+
+    if args.nproc_per_node and not distributed.launched_by_torchrun():
+        if not args.resume:
+            build_train_config(args)  # a bad setting is said once, here, not by every process
+        return distributed.launch(args.nproc_per_node, str(Path(__file__).resolve()), args.argv, args.resume, args.out)
+    return distributed.as_rank(lambda group: train_here(args, group))
+
+
+def train_here(args, group) -> int:
     from training.progress import json_lines, terminal_bar
     from training.trainer import Trainer, TrainingInterrupted
 
@@ -84,7 +94,8 @@ def command_train(args) -> int:
     try:
         trainer.train()
     except TrainingInterrupted as interrupted:
-        print(f"stopframe: {interrupted}; {resume}", file=sys.stderr)
+        if group.leads:  # the other ranks stopped at the same step; rank 0 wrote the checkpoint
+            print(f"stopframe: {interrupted}; {resume}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:  # a second Ctrl-C: nothing is written in the middle of a step
         kept = trainer.last_checkpoint
@@ -92,6 +103,13 @@ def command_train(args) -> int:
                  else "no checkpoint had been written yet")
         print(f"stopframe: left at once during step {trainer.step + 1}; {after}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    return 0
+
+
+def command_devices(args) -> int:
+    from training.distributed import describe_devices
+
+    print(describe_devices(as_json=args.json))
     return 0
 
 
@@ -286,7 +304,13 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="any config value, e.g. --set model.width=32 --set alpha_equiv=0.5")
     train.add_argument("--progress", choices=("bar", "json"), default="bar")
+    train.add_argument("--nproc-per-node", dest="nproc_per_node", type=whole_number(1, 1024), metavar="N",
+                       help="train with N processes on this machine (torchrun's standalone form; one per GPU)")
     train.set_defaults(run=command_train)
+
+    devices = commands.add_parser("devices", help="what this machine can train on (GPUs, CPU threads)")
+    devices.add_argument("--json", action="store_true", help="one JSON line, for programs")
+    devices.set_defaults(run=command_devices)
 
     evaluate = commands.add_parser("evaluate", help="the paper's evaluation of a model")
     evaluate.add_argument("model", help="a model bundle, a checkpoint file or a run folder")
@@ -351,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    args.argv = argv  # train --nproc-per-node starts itself again under torchrun
     missing = [MODULE_NAMES[name] for name in TRAINING_EXTRA.get(args.command, ())
                if importlib.util.find_spec(name) is None]
     if missing:

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import torch
 
-from training import checkpoint
+from training import checkpoint, distributed
 from training.config import ConfigError, TrainConfig
 from training.data.clips import ClipPairs
 from training.data.mmnist import MovingMNIST
@@ -108,12 +108,13 @@ class Trainer:
                  _state: dict | None = None):
         """A new run in an empty (or absent) ``run_dir``; use ``Trainer.resume`` to continue one."""
         self.run_dir = Path(run_dir)
-        self.callbacks = callbacks or Callbacks()
+        self.group = distributed.current()  # a Solo unless torchrun started this process (training/distributed.py)
+        self.callbacks = (callbacks or Callbacks()) if self.group.leads else Callbacks()
         self.device = pick_device()
         state = _state
         self.config = state["config"] if state else config.validate()
         if state is None:
-            self._check_new_run_folder()
+            self.group.decided(self._check_new_run_folder)
         torch.manual_seed(self.config.seed)
         self.train_data, self.val_data = open_datasets(self.config)
         # Moving MNIST knows what a manipulated frame should look like (sprites too: their analogies
@@ -123,7 +124,7 @@ class Trainer:
         self.model = SceneModel(self.config.model).to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.lr,
                                            weight_decay=self.config.weight_decay)
-        self.rng = np.random.default_rng(self.config.seed)
+        self.rng = np.random.default_rng(distributed.data_seed(self.config.seed, self.group.rank))
         self.step = self.saved_step = 0
         self.best_psnr = -math.inf
         self.metric_fields, self.metric_rows = list(METRIC_FIELDS), []
@@ -131,9 +132,10 @@ class Trainer:
             self._restore(state)
         elif self.config.init_from:
             warm_start(self.model, self.config.init_from)
-        self.precision = self._resolve_precision(state)
+        self.trained = self.group.wrap(self.model)  # what steps train: DDP averages gradients over the ranks
+        self.precision = self.group.decided(lambda: self._resolve_precision(state))
         try:
-            for folder in RUN_FOLDERS:
+            for folder in RUN_FOLDERS if self.group.leads else ():
                 (self.run_dir / folder).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise RunFolderError(f"cannot make the run folder ({error.strerror or error})", self.run_dir) from None
@@ -163,6 +165,11 @@ class Trainer:
     def resume(cls, run_dir: str | Path, callbacks: Callbacks | None = None,
                steps: int | None = None) -> Trainer:
         """Continue the run in ``run_dir``; ``steps`` may raise its total, nothing else changes."""
+        state = distributed.current().decided(lambda: cls._saved_state(run_dir, steps))
+        return cls(state["config"], run_dir, callbacks, _state=state)
+
+    @staticmethod
+    def _saved_state(run_dir: str | Path, steps: int | None) -> dict:
         last = Path(run_dir) / "checkpoints" / checkpoint.LAST
         if not last.is_file():
             raise RunFolderError(f"nothing to resume (no {last}): start a new run there, or choose another --out",
@@ -173,13 +180,14 @@ class Trainer:
         if steps is not None:
             state["config"].steps = steps
             state["config"].validate()
-        return cls(state["config"], run_dir, callbacks, _state=state)
+        distributed.check_world_size(state.get("world_size", 1), distributed.current().world_size)
+        return state
 
     def _restore(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.step = state["step"]
-        self.rng.bit_generator.state = state["numpy_rng"]
+        self.rng.bit_generator.state = (state.get("rank_rngs") or [state["numpy_rng"]])[self.group.rank]
         torch.set_rng_state(state["torch_rng"])
         self.best_psnr = state.get("best_psnr", -math.inf)
         self.saved_step = self.step
@@ -236,29 +244,32 @@ class Trainer:
     # -- the loop ---------------------------------------------------------------------------
     def train(self) -> dict:
         config = self.config
-        self._write_config()
+        world, batch = self.group.world_size, config.batch_size * self.group.world_size  # pairs of all ranks
+        if self.group.leads:
+            self._write_config()
         self.callbacks.on_start({"step": self.step, "steps": config.steps, "device": self.device,
-                                 "precision": self.precision, "run_dir": str(self.run_dir)})
+                                 "precision": self.precision, "run_dir": str(self.run_dir), "world_size": world})
         started, started_step = time.perf_counter(), self.step
         record: dict = {}
         with stop_requests() as stop_requested:
             while self.step < config.steps:
-                if stop_requested() or self.callbacks.should_stop():
+                if self.group.any(stop_requested() or self.callbacks.should_stop()):  # all ranks stop together
                     self.save(self.last_checkpoint)
                     raise TrainingInterrupted(self.step, self.last_checkpoint)
                 tick = time.perf_counter()
-                losses = self._optimize(self.model, self.optimizer, *self._batch(), self.precision,
+                losses = self._optimize(self.trained, self.optimizer, *self._batch(), self.precision,
                                         lr=learning_rate(config, self.step))
-                if not math.isfinite(losses["loss"]):
+                if self.group.any(not math.isfinite(losses["loss"])):
                     terms = ", ".join(f"{key} {value}" for key, value in losses.items() if not math.isfinite(value))
-                    raise TrainingDiverged(f"the loss is {losses['loss']} at step {self.step + 1} ({terms}); "
+                    what = f"is {losses['loss']}" if terms else "is not finite on another process"
+                    raise TrainingDiverged(f"the loss {what} at step {self.step + 1} ({terms or 'rank 0 is fine'}); "
                                            f"training stopped, {self._kept()}; try a lower lr", self.run_dir)
                 self.step += 1
                 elapsed = time.perf_counter() - started
-                pairs_per_s = (self.step - started_step) * config.batch_size / max(elapsed, 1e-9)
+                pairs_per_s = (self.step - started_step) * batch / max(elapsed, 1e-9)
                 record = {"step": self.step, **losses, "lr": learning_rate(config, self.step - 1),
                           "pairs_per_s": pairs_per_s, "step_s": time.perf_counter() - tick,
-                          "eta_s": (config.steps - self.step) * config.batch_size / max(pairs_per_s, 1e-9)}
+                          "eta_s": (config.steps - self.step) * batch / max(pairs_per_s, 1e-9), "world_size": world}
                 self.callbacks.on_step(record)
                 self._periodic(record)
         self.save(self.last_checkpoint)
@@ -270,7 +281,7 @@ class Trainer:
     def _periodic(self, record: dict) -> None:
         config, step = self.config, self.step
         last = step == config.steps
-        validating = step % config.val_every == 0 or last
+        validating = (step % config.val_every == 0 or last) and self.group.leads  # rank 0 alone validates
         row = {key: record[key] for key in STEP_FIELDS}
         if validating:
             validation = self.validate()
@@ -282,9 +293,9 @@ class Trainer:
             if score > self.best_psnr:
                 self.best_psnr = score
                 self.save(self.run_dir / "checkpoints" / "best.pt")
-        if step % config.sample_every == 0 or last:
+        if (step % config.sample_every == 0 or last) and self.group.leads:
             self.write_samples()
-        if step % 10 == 0 or validating:
+        if (step % 10 == 0 or validating) and self.group.leads:
             self._append_metrics(row)
         if step % config.checkpoint_every == 0 and not last:
             self.save(self.last_checkpoint)
@@ -295,10 +306,12 @@ class Trainer:
         if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
             raise TrainingDiverged(f"the weights are not finite at step {self.step}; training stopped, "
                                    f"{self._kept()}; try a lower lr", self.run_dir)
+        rngs = self.group.gathered(self.rng.bit_generator.state) if path == self.last_checkpoint else []
         with self._writing():
-            checkpoint.save(path, model=self.model, optimizer=self.optimizer, step=self.step,
-                            config=self.config, rng=self.rng,
-                            extra={"precision": self.precision, "best_psnr": self.best_psnr})
+            if self.group.leads:
+                checkpoint.save(path, model=self.model, optimizer=self.optimizer, step=self.step, config=self.config,
+                                rng=self.rng, extra={"precision": self.precision, "best_psnr": self.best_psnr,
+                                                     "world_size": self.group.world_size, "rank_rngs": rngs})
         if path == self.last_checkpoint:
             self.saved_step = self.step
 
@@ -373,7 +386,9 @@ class Trainer:
         return path
 
     def _write_config(self) -> None:
-        payload = {**self.config.to_dict(), "device": self.device, "precision_used": self.precision}
+        payload = {**self.config.to_dict(), "device": self.device, "precision_used": self.precision,
+                   "world_size": self.group.world_size,
+                   "global_batch_size": self.config.batch_size * self.group.world_size}
         with self._writing():
             write_json(self.run_dir / "config.json", payload)
 

@@ -177,3 +177,26 @@ def test_cancelled_training_keeps_a_checkpoint_and_resumes_from_it_in_plain_word
     assert window.document.project.model is None  # still asks first
     qtbot.waitUntil(lambda: "Use the new model" in dialog.choice.question.text(), timeout=30_000)
     dialog.close()
+
+
+def test_the_number_of_graphics_cards_is_offered_only_where_there_are_several(window, qtbot, open_dialog):
+    """The dialog asks a child (`main.py devices --json`) what there is: this machine has no GPU, so
+    nothing is offered; an answer of two GPUs (faked here) offers one training process on each."""
+    dialog = open_dialog()
+    gpus_row = lambda: dialog.form.isRowVisible(dialog.gpus)  # noqa: E731
+
+    def processes() -> str | None:
+        arguments = dialog.training_arguments(Path("run"))
+        return arguments[arguments.index("--nproc-per-node") + 1] if "--nproc-per-node" in arguments else None
+
+    with qtbot.waitSignal(dialog.devices.record, timeout=60_000) as answer:  # the real answer, from PyTorch
+        pass
+    several = len(answer.args[0]["gpus"]) > 1
+    assert gpus_row() == several and (processes() is not None) == several
+    dialog.devices.record.emit({"gpus": [{"index": 0, "name": "GPU A"}, {"index": 1, "name": "GPU B"}]})
+    assert gpus_row() and dialog.gpus.value() == 2 and dialog.gpus.maximum() == 2
+    assert processes() == "2"
+    dialog.gpus.setValue(1)  # one card: one process, as without a choice
+    assert processes() is None
+    assert_plain(dialog)
+    dialog.close()

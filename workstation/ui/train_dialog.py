@@ -106,6 +106,12 @@ class TrainDialog(QDialog):
         form.addRow("Training length", self.steps)
         form.addRow("", self.duration)
         form.addRow("Frames apart, at most", self.max_gap)
+        # shown only where this computer has more than one GPU: one training process on each
+        self.gpus = QSpinBox()
+        self.gpus.setToolTip("Training runs on this many graphics cards at once, each on its own share of the pairs")
+        form.addRow("Graphics cards", self.gpus)
+        form.setRowVisible(self.gpus, False)
+        self.form = form
 
         self.progress = TrainingProgress()
         self.status = self.progress.status
@@ -137,6 +143,21 @@ class TrainDialog(QDialog):
         self.steps.valueChanged.connect(self._show_duration)
         self.clips.itemChanged.connect(lambda item: self._measure())
         self._measure()
+        self.devices = ChildCommand(["devices", "--json"], self)  # the workstation never imports torch
+        self.devices.record.connect(self._on_devices)
+        self.devices.start()
+
+    def _on_devices(self, found: dict) -> None:
+        count = len(found.get("gpus", []))
+        if count > 1:
+            self.gpus.setRange(1, count)
+            self.gpus.setValue(count)
+            self.form.setRowVisible(self.gpus, True)
+
+    def processes(self) -> list[str]:
+        """``--nproc-per-node N`` where more than one graphics card trains (a resumed run keeps its N)."""
+        count = self.gpus.value() if self.form.isRowVisible(self.gpus) else 1
+        return ["--nproc-per-node", str(count)] if count > 1 else []
 
     def chosen_clips(self) -> list[str]:
         items = (self.clips.item(i) for i in range(self.clips.count()))
@@ -145,7 +166,7 @@ class TrainDialog(QDialog):
     def training_arguments(self, run_folder: Path | None = None, steps: int | None = None) -> list[str]:
         """``main.py train`` for this form, into ``run_folder`` (the run's) for ``steps`` (the form's)."""
         arguments = ["train", "--out", str(run_folder or self.run_folder), "--steps", str(steps or self.steps.value()),
-                     "--set", f"max_gap={self.max_gap.value()}", "--progress", "json"]
+                     "--set", f"max_gap={self.max_gap.value()}", "--progress", "json", *self.processes()]
         for name in self.chosen_clips():
             arguments += ["--clip", str(doc.clip_path(self.document.project, name))]
         return arguments + list(self.extra_arguments)
@@ -179,7 +200,7 @@ class TrainDialog(QDialog):
         folder = models_folder(self.document)
         name = free_name(folder, self.name.text())
         self.run_folder, self.bundle_folder = folder / f"{name}-training", folder / name
-        for widget in (self.clips, self.name, self.steps, self.max_gap, self.start_button):
+        for widget in (self.clips, self.name, self.steps, self.max_gap, self.gpus, self.start_button):
             widget.setEnabled(False)
         self.progress.begin(self.run_folder, self.steps.value(), self._starting("Starting training", 0))
         self._run(self.training_arguments(), self._on_trained)
@@ -193,7 +214,7 @@ class TrainDialog(QDialog):
         self.progress.begin(self.run_folder, self.steps.value(),
                             self._starting(f"Resuming at step {self.progress.last_step:,}", self.progress.last_step))
         self._run(["train", "--resume", "--out", str(self.run_folder), "--steps", str(self.steps.value()),
-                   "--progress", "json"], self._on_trained)
+                   "--progress", "json", *self.processes()], self._on_trained)
 
     def _starting(self, what: str, done_steps: int) -> str:
         if self.estimate is None:
@@ -249,6 +270,9 @@ class TrainDialog(QDialog):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.warm_up.stop()
+        if self.devices.running():
+            self.devices.cancel()
+            self.devices.wait()
         if self.child is not None and self.child.running():
             self.child.cancel()
             self.child.wait()
