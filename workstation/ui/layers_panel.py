@@ -10,14 +10,13 @@ viewport keeps it, the file never sees it).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from workstation import project as doc
 from workstation.ui import edits
 from workstation.ui.document import ProjectDocument
+from workstation.ui.named_list import NAME, NamedList
 from workstation.ui.viewport import Viewport
-
-NAME = Qt.ItemDataRole.UserRole
 
 
 class LayersPanel(QWidget):
@@ -26,7 +25,7 @@ class LayersPanel(QWidget):
     def __init__(self, document: ProjectDocument, viewport: Viewport, parent: QWidget | None = None):
         super().__init__(parent)
         self.document, self.viewport = document, viewport
-        self.list = QListWidget()
+        self.list = NamedList()
         self.list.setToolTip("The shot's characters, front at the top: check to show, uncheck to hide")
         self.forward = QPushButton("Forward")
         self.forward.setToolTip("Bring the selected character one place forward (Ctrl+])")
@@ -53,11 +52,10 @@ class LayersPanel(QWidget):
 
     def names(self) -> list[str]:
         """The rows' characters, top (front) to bottom (back)."""
-        return [self.list.item(row).data(NAME) for row in range(self.list.count())]
+        return self.list.names()
 
     def row_of(self, name: str) -> QListWidgetItem | None:
-        return next((self.list.item(row) for row in range(self.list.count()) if self.list.item(row).data(NAME) == name),
-                    None)
+        return self.list.row_of(name)
 
     def refresh(self) -> None:
         """Show the document: the shot's characters front to back, their visibility, the selection."""

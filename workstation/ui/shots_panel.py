@@ -14,8 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushBu
 from workstation import project as doc
 from workstation.ui import shot_edits
 from workstation.ui.document import ProjectDocument
-
-NAME = Qt.ItemDataRole.UserRole  # a row's shot, as the document names it (its text may be mid-edit)
+from workstation.ui.named_list import NAME, NamedList
 
 
 class ShotsPanel(QWidget):
@@ -24,7 +23,7 @@ class ShotsPanel(QWidget):
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
-        self.list = QListWidget()
+        self.list = NamedList()
         self.list.setToolTip("The project's shots: click one to show it; double-click or F2 to rename it")
         self.list.setEditTriggers(QListWidget.EditTrigger.DoubleClicked | QListWidget.EditTrigger.EditKeyPressed)
         self.list.installEventFilter(self)
@@ -58,11 +57,10 @@ class ShotsPanel(QWidget):
 
     def names(self) -> list[str]:
         """The shots of the rows, top to bottom."""
-        return [self.list.item(row).data(NAME) for row in range(self.list.count())]
+        return self.list.names()
 
     def row_of(self, name: str) -> QListWidgetItem | None:
-        names = self.names()
-        return self.list.item(names.index(name)) if name in names else None
+        return self.list.row_of(name)
 
     def refresh(self) -> None:
         """Show the document: its shots in order, the current one selected, what the buttons can do."""
