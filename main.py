@@ -205,8 +205,6 @@ def evaluation_of(args):
     if args.dataset == "sprites":
         from training.data.sprites import sprites_dir
 
-        if args.figures:
-            raise StopframeError("--figures draws the Moving MNIST pictures; leave it out with --dataset sprites")
         return importlib.import_module("training.evaluate_sprites"), sprites_dir(args.data_dir, "evaluate")
     if args.no_backgrounds:
         raise StopframeError("--no-backgrounds is for --dataset sprites (Moving MNIST always has backgrounds)")
@@ -325,7 +323,8 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0)
     evaluate.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
     evaluate.add_argument("--json", help="also write the results here (claimed before the evaluation runs)")
-    evaluate.add_argument("--figures", help="also write the T^Z scatter and Figure 2 / 10 pictures to this folder")
+    evaluate.add_argument("--figures", help="also write the pictures to this folder: the T^Z scatter and Figures 2 / "
+                          "10 (Moving MNIST); Figure 5 and the character layer (sprites)")
     evaluate.add_argument("--force", action="store_true", help="replace an existing --json file or figures")
     evaluate.add_argument("--plain", action="store_true",
                           help="switch anchored motion off (the paper-faithful ablation; checkpoints only)")

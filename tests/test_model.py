@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import tiny_model_config
+from tests.conftest import tiny_model_config, tiny_train_config
 from training.config import ConfigError, LossOptions, TrainConfig
 from training.decoders import LOGIT_BOUND, composite, logit_bound
 from training.model import SceneModel, centroid, identity_theta, rotation_linear, theta_about, theta_from, warp
@@ -15,7 +15,7 @@ from training.model import rotation_theta as model_rotation_theta
 
 # The paper's three losses, each weighted 1 (recipes/paper.toml), and the defaults' (the recipe's).
 PAPER_LOSSES = LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.0, alpha_self=0.0, alpha_plate=0.0,
-                           alpha_bound=0.0, equiv_levels=1)
+                           alpha_bound=0.0, alpha_static=0.0, equiv_levels=1)
 DEFAULT_LOSSES = TrainConfig().loss_options()
 
 
@@ -190,7 +190,7 @@ def test_a_tiny_model_overfits_a_few_pairs(test_split):
 
 
 def test_sparsity_is_one_when_dense_small_when_concentrated_and_ignores_scale():
-    from training.model import sparsity
+    from training.loss_terms import sparsity
 
     dense = torch.ones(2, 4, 16, 16)
     single = torch.zeros(2, 4, 16, 16)
@@ -205,7 +205,7 @@ def test_pyramid_equivariance_gives_the_motion_a_gradient_beyond_a_stroke_width(
     which way the target lies; the pyramid can."""
     from torch.nn import functional as F
 
-    from training.model import pyramid_equivariance
+    from training.loss_terms import pyramid_equivariance
 
     source = blob(8, 8)
 
@@ -228,6 +228,38 @@ def test_pyramid_equivariance_gives_the_motion_a_gradient_beyond_a_stroke_width(
     # the right must rise with it, for the target on the left fall.
     assert gradient(pyramid, right) - gradient(pyramid, left) > 1.0
     assert pyramid_equivariance(right, right, levels=4).item() == 0
+
+
+def test_static_background_asks_the_plates_for_the_pixels_both_frames_show():
+    """L_static: only where x1 and x2 are the same picture does it ask the plate for them; a plate
+    that is right there costs nothing, whatever it shows where the character moved."""
+    from training.loss_terms import static_background
+
+    torch.manual_seed(0)
+    background = torch.rand(1, 3, 8, 8)
+    x1, x2 = background.clone(), background.clone()
+    x1[:, :, 2:4, 2:4], x2[:, :, 5:7, 5:7] = 1.0, 0.0  # the character, in two places
+    moved = torch.zeros(1, 1, 8, 8, dtype=torch.bool)
+    moved[:, :, 2:4, 2:4] = moved[:, :, 5:7, 5:7] = True
+    frames = torch.cat([x1, x2])
+    right = torch.where(moved, torch.rand(1, 3, 8, 8), background).repeat(2, 1, 1, 1)  # anything where it moved
+    assert static_background(right, frames, x1, x2).item() == 0
+    off = (right + 0.1).clamp(max=1.0)  # wrong by 0.1 where both frames show the background
+    expected = ((off - frames) ** 2 * ~moved).sum() / (3 * 2 * (~moved).sum())
+    assert torch.isclose(static_background(off, frames, x1, x2), expected)
+    assert static_background(off, torch.cat([x1, 1 - x1]), x1, 1 - x1).item() == 0  # nowhere the same: nothing
+
+
+def test_static_background_is_part_of_the_loss_when_weighted():
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config())
+    x1, x2 = torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64)
+    x2[:, :, :32] = x1[:, :, :32]  # the top half agrees
+    options = tiny_train_config(alpha_static=2.0).loss_options()
+    losses = model.losses(x1, x2, options)
+    unweighted = model.losses(x1, x2, tiny_train_config(alpha_static=0.0).loss_options())
+    assert losses["static"].item() > 0 and unweighted["static"].item() == 0
+    assert torch.isclose(losses["total"] - unweighted["total"], 2.0 * losses["static"], atol=1e-6)
 
 
 def test_self_reconstruction_is_h_of_a_frame_with_itself():
@@ -265,7 +297,7 @@ LOSSES_BEFORE_OPTIONS = {
                     sparse=0.8371384143829346, self=0.08334722369909286, total=0.2685542404651642)),
     "mixed": (dict(motion_input="rms", motion_alignment="none", anchored=False, renderer="summed"),
               LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.3, alpha_plate=0.0,
-                          alpha_bound=0.0, equiv_levels=2),
+                          alpha_bound=0.0, alpha_static=0.0, equiv_levels=2),
               dict(scene=0.0831754133105278, equiv=0.010631184093654156, inv=0.00234628701582551,
                    sparse=0.8371384143829346, self=0.08334723860025406, total=0.2019016146659851)),
 }
@@ -284,11 +316,11 @@ def test_losses_with_options_are_the_numbers_of_before(case):
 
 def test_loss_options_are_the_train_configs_weights_and_levels():
     config = TrainConfig(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.0, alpha_plate=3.0,
-                         alpha_bound=0.5, equiv_levels=3)
-    assert config.loss_options() == LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1,
-                                                alpha_self=0.0, alpha_plate=3.0, alpha_bound=0.5, equiv_levels=3)
+                         alpha_bound=0.5, alpha_static=0.25, equiv_levels=3)
+    assert config.loss_options() == LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.0,
+                                                alpha_plate=3.0, alpha_bound=0.5, alpha_static=0.25, equiv_levels=3)
     assert DEFAULT_LOSSES == LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.02, alpha_self=1.0,
-                                         alpha_plate=4.0, alpha_bound=1.0, equiv_levels=4)
+                                         alpha_plate=4.0, alpha_bound=1.0, alpha_static=0.0, equiv_levels=4)
     torch.manual_seed(0)
     losses = SceneModel(tiny_model_config()).losses(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64),
                                                     config.loss_options())

@@ -184,32 +184,49 @@ def test_without_backgrounds_the_canvas_is_grey_and_the_paper_has_no_sums(sheets
     assert "grey canvas" in format_table(results) and "79.0" not in format_table(results)
 
 
-def write_checkpoint(path):
+def write_checkpoint(path, renderer="layered"):
     import torch
 
     from training import checkpoint
     from training.model import SceneModel
 
-    config = tiny_train_config()
+    summed = {"alpha_plate": 0.0, "alpha_bound": 0.0} if renderer == "summed" else {}  # layered-only terms
+    config = tiny_train_config(model=tiny_model_config(renderer=renderer), **summed)
     model = SceneModel(config.model)
     checkpoint.save(path, model=model, optimizer=torch.optim.AdamW(model.parameters()), step=1, config=config,
                     rng=np.random.default_rng(0))
 
 
 def test_evaluate_dataset_sprites_from_the_command_line(tmp_path, capsys):
+    import cv2
+
     write_checkpoint(tmp_path / "tiny.pt")
-    out = tmp_path / "results" / "sprites.json"
+    out, pictures = tmp_path / "results" / "sprites.json", tmp_path / "pictures"
     assert main.main(["evaluate", str(tmp_path / "tiny.pt"), "--dataset", "sprites", "--n", "3", "--seed", "4",
-                      "--no-backgrounds", "--json", str(out)]) == 0
+                      "--no-backgrounds", "--json", str(out), "--figures", str(pictures)]) == 0
     printed = capsys.readouterr().out
     results = json.loads(out.read_text())
     assert results["examples"] == 3 and results["seed"] == 4 and results["backgrounds"] is False
     assert results["model"]["checkpoint"].endswith("tiny.pt") and "Analogy" in results["psnr"]
     assert "PSNR (dB)" in printed and "Ours-BG" in printed
+    # Figure 5's seven rows for each of three animations (walk's 9 frames the widest), and the
+    # character layer's five rows of eight test characters; every image 64 pixels shown at twice.
+    manipulations = cv2.imread(str(pictures / "sprites-manipulations.png"))
+    layer = cv2.imread(str(pictures / "sprites-character-layer.png"))
+    assert manipulations.shape == (21 * 130 + 2, 150 + 9 * 130 + 2, 3)
+    assert layer.shape == (5 * 130 + 2, 150 + 8 * 130 + 2, 3)
+
+
+def test_sprite_figures_of_a_summed_model_say_why_and_write_nothing(tmp_path, capsys):
+    write_checkpoint(tmp_path / "summed.pt", renderer="summed")
+    assert main.main(["evaluate", str(tmp_path / "summed.pt"), "--dataset", "sprites", "--n", "2",
+                      "--figures", str(tmp_path / "pictures")]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert "the character-layer picture needs a layered model" in err and "Traceback" not in err
+    assert not (tmp_path / "pictures").exists()
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["--dataset", "sprites", "--figures", "pictures"], "--figures draws the Moving MNIST pictures"),
     (["--no-backgrounds"], "--no-backgrounds is for --dataset sprites"),
     (["--dataset", "sprites", "--data-dir", "{empty}"], "body/0.png: sprite layer sheet not found"),
     (["--dataset", "sprite"], "invalid choice: 'sprite'"),

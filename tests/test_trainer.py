@@ -301,7 +301,7 @@ def test_a_checkpoint_is_rebuilt_from_its_own_config_never_from_todays_defaults(
     loaded, state = checkpoint.load_model(tmp_path / "old.pt")
     saved = {key: value for key, value in OLDER_CONFIG.items() if key != "relative_losses"}
     before_layers = {"alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "", "backgrounds": 64,  # what such runs used
-                     "shift": 0}
+                     "shift": 0, "alpha_static": 0.0}
     assert state["config"].to_dict() == {**saved, **before_layers, "model": {**saved["model"], "renderer": "summed"}}
     default = TrainConfig().to_dict()
     assert all(saved[key] != default[key] for key in saved if key != "model")  # the test can fail
@@ -340,5 +340,5 @@ def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
 
     saved = json.loads((DEMO_BUNDLE / "model.json").read_text())["trained_on"]["train_config"]
     rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
-    assert {key: rebuilt[key] for key in saved} == saved and set(rebuilt) - set(saved) <= {"shift"}  # sprites only
+    assert {key: rebuilt[key] for key in saved} == saved and set(rebuilt) - set(saved) <= {"shift", "alpha_static"}
     assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"]}

@@ -107,11 +107,13 @@ class LossOptions:
     """Everything ``SceneModel.losses`` needs to know, from one TrainConfig (``of``).
 
     L_total = L_scene + alpha_equiv L_equiv + alpha_inv L_inv + alpha_sparse L_sparse
-    + alpha_self L_self + alpha_plate L_plate. ``equiv_levels`` 1 is the paper's L_equiv; more adds
-    blurred levels, each divided by its energy (model.pyramid_equivariance). L_self costs one more
-    render, so it is computed only when it is weighted. L_plate (the layered renderer only) asks the
-    plates of the two frames of a pair to be equal in image space; L_bound keeps the character
-    decoder's logits within +-LOGIT_BOUND, where the sigmoid still passes a gradient."""
+    + alpha_self L_self + alpha_plate L_plate + alpha_bound L_bound + alpha_static L_static.
+    ``equiv_levels`` 1 is the paper's L_equiv; more adds blurred levels, each divided by its energy
+    (loss_terms.pyramid_equivariance). L_self costs one more render, so it is computed only when it is
+    weighted. L_plate (the layered renderer only) asks the plates of the two frames of a pair to be
+    equal in image space; L_bound keeps the character decoder's logits within +-LOGIT_BOUND, where
+    the sigmoid still passes a gradient; L_static asks each plate to show the pair's pixels where
+    its two frames agree (loss_terms.static_background)."""
 
     alpha_equiv: float
     alpha_inv: float
@@ -119,6 +121,7 @@ class LossOptions:
     alpha_self: float
     alpha_plate: float
     alpha_bound: float
+    alpha_static: float
     equiv_levels: int
 
     @classmethod
@@ -149,13 +152,16 @@ class TrainConfig:
     alpha_equiv: float = 1.0
     alpha_inv: float = 1.0
     alpha_self: float = 1.0  # h(x1, x1, x1, x1) = x1: makes f_c carry the character from the start
-    alpha_sparse: float = 0.02  # character features silent away from the character (model.sparsity)
+    alpha_sparse: float = 0.02  # character features silent away from the character (loss_terms.sparsity)
     equiv_levels: int = 4  # L_equiv also on features blurred by 1, 2 and 4 cells: gives T^Z a gradient
     # ||plate(x1) - plate(x2)||^2: without it the plate kept the digit and alpha was a flat tint
     alpha_plate: float = 4.0
     # the character decoder's outputs stay within LOGIT_BOUND before the sigmoid: without it alpha
     # sank to 1e-35 everywhere by step 1,500 (logits near -80) and never came back
     alpha_bound: float = 1.0
+    # where the two frames of a pair agree, the plate shows them (loss_terms.static_background): without it
+    # the sprite model's plate blurred every background, 21 dB on bare ones (the digit model's: 31 dB)
+    alpha_static: float = 0.0
     # a summed model bundle whose encoders and T^Z start a layered run, and whose renderer starts both
     # decoders (training/warm_start.py); "" starts from scratch, where alpha never came alive
     init_from: str = SUMMED_DEMO
@@ -191,7 +197,7 @@ class TrainConfig:
         for key in ("val_every", "val_examples", "sample_every", "checkpoint_every"):
             _check_range(key, getattr(self, key), 1, 10**9)
         for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse", "alpha_self", "alpha_plate",
-                    "alpha_bound"):
+                    "alpha_bound", "alpha_static"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
                 raise ConfigError(f"{key}={value!r}: must be a finite number >= 0")
@@ -201,7 +207,7 @@ class TrainConfig:
         if not isinstance(self.init_from, str):
             raise ConfigError(f"init_from={self.init_from!r}: must be a model bundle folder, {SUMMED_DEMO!r}, "
                               f"{DIGITS_DEMO!r} or \"\"")
-        for key, off in (("alpha_plate", "0"), ("alpha_bound", "0"), ("init_from", '""')):
+        for key, off in (("alpha_plate", "0"), ("alpha_bound", "0"), ("alpha_static", "0"), ("init_from", '""')):
             if getattr(self, key) and self.model.renderer != "layered":
                 raise ConfigError(f"{key}={getattr(self, key)!r}: needs model.renderer=\"layered\" "
                                   f"(set {key}={off} with the summed renderer)")

@@ -31,6 +31,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import cast
 
 import numpy as np
@@ -217,3 +218,17 @@ def format_table(results: dict) -> str:
 def results_json(results: dict) -> str:
     """The results as the text of ``evaluate --dataset sprites --json``."""
     return json.dumps(results, indent=2) + "\n"
+
+
+def figure_names() -> list[str]:
+    """The files ``evaluate --dataset sprites --figures`` writes (training/sprite_figures.py)."""
+    from training.sprite_figures import FIGURES
+
+    return list(FIGURES)
+
+
+def write_figures(scene: SceneFunctions, results: dict, paths: dict[str, Path], data_dir) -> None:
+    """Each of ``figure_names()`` to the path given for it (a claimed temporary)."""
+    from training import sprite_figures
+
+    sprite_figures.write_figures(scene, results["backgrounds"], paths, data_dir)

@@ -26,6 +26,7 @@ from torch.nn import functional as F
 
 from training.config import LossOptions, ModelConfig
 from training.decoders import CharacterDecoder, Decoder, composite, logit_bound
+from training.loss_terms import pyramid_equivariance, sparsity, static_background
 
 IDENTITY_THETA = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
 
@@ -234,10 +235,13 @@ class SceneModel(nn.Module):
         fb1, fb2 = fb.split(n)
         theta = self.motion(fc1, fc2)
         placed = self.place(fc1, theta)
-        plate_term, bound, bounds = x1.new_zeros(()), x1.new_zeros(()), []
+        plate_term, bound, bounds, static = x1.new_zeros(()), x1.new_zeros(()), [], x1.new_zeros(())
         if self.layered:  # what the character is drawn over: each frame's plate
-            behind1, behind2 = self.plate(fb).split(n)
+            plates = self.plate(fb)
+            behind1, behind2 = plates.split(n)
             plate_term = F.mse_loss(behind1.float(), behind2.float())
+            if options.alpha_static > 0:
+                static = static_background(plates.float(), both, x1, x2)
 
             def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
                 logits = self.character_decoder.logits(placed_features)
@@ -265,47 +269,10 @@ class SceneModel(nn.Module):
         if bounds:
             bound = torch.stack(bounds).mean()
         total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
-                 + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound)
+                 + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound
+                 + options.alpha_static * static)
         return {"total": total, "scene": scene, "equiv": equiv, "inv": inv, "sparse": sparse, "self": still,
-                "plate": plate_term, "bound": bound, "prediction": prediction, "theta": theta}
-
-
-def gaussian_blur(features: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of every channel (zero padding), sigma in feature cells."""
-    radius = max(1, int(math.ceil(2.5 * sigma)))
-    offsets = torch.arange(-radius, radius + 1, device=features.device, dtype=features.dtype)
-    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    channels = features.shape[1]
-    rows = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)
-    columns = kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1)
-    blurred = F.conv2d(features, rows, padding=(radius, 0), groups=channels)
-    return F.conv2d(blurred, columns, padding=(0, radius), groups=channels)
-
-
-def pyramid_equivariance(placed: torch.Tensor, target: torch.Tensor, levels: int) -> torch.Tensor:
-    """L_equiv at full resolution and blurred by sigma = 1, 2, 4, ... cells, each level divided by
-    its energy.
-
-    A bilinear warp only has a gradient where the moved and the target features overlap: for a
-    digit that moved several strokes' widths, the paper's L_equiv cannot tell T^Z which way the
-    target lies. Blurred copies still overlap, and blurring commutes with moving, so every level
-    points T^Z the same way."""
-    total = placed.new_zeros(())
-    for level in range(levels):
-        a, b = (placed, target) if level == 0 else (gaussian_blur(placed, 2.0 ** (level - 1)),
-                                                    gaussian_blur(target, 2.0 ** (level - 1)))
-        total = total + F.mse_loss(a, b) / (b.pow(2).mean() + 1e-6)
-    return total / levels
-
-
-def sparsity(features: torch.Tensor) -> torch.Tensor:
-    """Mean |f| / rms f per example (1 when every cell is equally active, small when few are).
-    Unlike an L1 penalty it cannot be lowered by shrinking the features, only by concentrating
-    them: the character encoder should be silent away from the character, which is also what
-    anchored motion's centroid needs."""
-    flat = features.flatten(1)
-    return (flat.abs().mean(1) / (flat.pow(2).mean(1).sqrt() + 1e-6)).mean()
+                "plate": plate_term, "bound": bound, "static": static, "prediction": prediction, "theta": theta}
 
 
 class RotationSearch(nn.Module):
