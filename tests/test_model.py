@@ -230,22 +230,25 @@ def test_pyramid_equivariance_gives_the_motion_a_gradient_beyond_a_stroke_width(
     assert pyramid_equivariance(right, right, levels=4).item() == 0
 
 
-def test_static_background_asks_the_plates_for_the_pixels_both_frames_show():
-    """L_static: only where x1 and x2 are the same picture does it ask the plate for them; a plate
-    that is right there costs nothing, whatever it shows where the character moved."""
-    from training.loss_terms import static_background
+def test_static_background_asks_the_plates_for_the_pixels_both_frames_show_all_around():
+    """L_static: only where x1 and x2 are the same picture over the whole window around a pixel does
+    it ask the plate for that pixel; a plate that is right there costs nothing, whatever it shows
+    near where the character moved."""
+    from training.loss_terms import STATIC_WINDOW, static_background
 
     torch.manual_seed(0)
-    background = torch.rand(1, 3, 8, 8)
+    size, reach = 32, STATIC_WINDOW // 2
+    background = torch.rand(1, 3, size, size)
     x1, x2 = background.clone(), background.clone()
-    x1[:, :, 2:4, 2:4], x2[:, :, 5:7, 5:7] = 1.0, 0.0  # the character, in two places
-    moved = torch.zeros(1, 1, 8, 8, dtype=torch.bool)
-    moved[:, :, 2:4, 2:4] = moved[:, :, 5:7, 5:7] = True
+    x1[:, :, 4:8, 4:8], x2[:, :, 20:24, 6:10] = 1.0, 0.0  # the character, in two places
+    near = torch.zeros(1, 1, size, size, dtype=torch.bool)  # within reach of a pixel that changed
+    near[:, :, 4 - reach : 8 + reach, 4 - reach : 8 + reach] = True
+    near[:, :, 20 - reach : 24 + reach, 6 - reach : 10 + reach] = True
     frames = torch.cat([x1, x2])
-    right = torch.where(moved, torch.rand(1, 3, 8, 8), background).repeat(2, 1, 1, 1)  # anything where it moved
+    right = torch.where(near, torch.rand(1, 3, size, size), background).repeat(2, 1, 1, 1)
     assert static_background(right, frames, x1, x2).item() == 0
-    off = (right + 0.1).clamp(max=1.0)  # wrong by 0.1 where both frames show the background
-    expected = ((off - frames) ** 2 * ~moved).sum() / (3 * 2 * (~moved).sum())
+    off = (right + 0.1).clamp(max=1.0)  # wrong by 0.1 where both frames show the background all around
+    expected = ((off - frames) ** 2 * ~near).sum() / (3 * 2 * (~near).sum())
     assert torch.isclose(static_background(off, frames, x1, x2), expected)
     assert static_background(off, torch.cat([x1, 1 - x1]), x1, 1 - x1).item() == 0  # nowhere the same: nothing
 

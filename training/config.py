@@ -159,8 +159,9 @@ class TrainConfig:
     # the character decoder's outputs stay within LOGIT_BOUND before the sigmoid: without it alpha
     # sank to 1e-35 everywhere by step 1,500 (logits near -80) and never came back
     alpha_bound: float = 1.0
-    # where the two frames of a pair agree, the plate shows them (loss_terms.static_background): without it
-    # the sprite model's plate blurred every background, 21 dB on bare ones (the digit model's: 31 dB)
+    # where the two frames of a pair agree all around, the plate shows them (loss_terms.static_background):
+    # without it the sprite model's plate blurred every background, 21 dB on bare ones (the digit model's:
+    # 31 dB); 0 by default, as the digit model was trained (recipes/sprites-stage2.toml sets 4)
     alpha_static: float = 0.0
     # a summed model bundle whose encoders and T^Z start a layered run, and whose renderer starts both
     # decoders (training/warm_start.py); "" starts from scratch, where alpha never came alive
