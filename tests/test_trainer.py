@@ -130,6 +130,16 @@ def test_validation_scores_the_manipulations(tmp_path):
     assert paper.validate()["val_theta_spread"] < 1e-6  # the motion net alone starts at the identity
 
 
+def test_runs_with_different_seeds_are_validated_on_the_same_examples(tmp_path):
+    """Model choices compare runs: the validation set may not change with the run's seed."""
+    first = Trainer(tiny_train_config(steps=1, seed=0), tmp_path / "first")
+    second = Trainer(tiny_train_config(steps=1, seed=7), tmp_path / "second")
+    assert not torch.equal(first.model.encoder_character.layers[0].weight,
+                           second.model.encoder_character.layers[0].weight)  # the seed matters for training
+    second.model.load_state_dict(first.model.state_dict())
+    assert second.validate() == first.validate()
+
+
 def test_cli_json_progress_and_resume(tmp_path):
     out = tmp_path / "run"
     done = run_cli("train", "--dataset", "mmnist", "--steps", "5", "--out", str(out), "--progress", "json", *TINY_CLI)

@@ -25,12 +25,10 @@ from training.config import ConfigError, TrainConfig
 from training.data.clips import ClipPairs
 from training.data.mmnist import MovingMNIST
 from training.data.sprites import Sprites, SpriteSheets
-from training.evaluate import draw_examples, layer_scores, manipulation_mse, summarize
 from training.interrupts import stop_requests
 from training.model import SceneModel
 from training.run_files import RunFolderError, read_metrics, write_metrics
-from training.scene import TorchScene
-from training.sprite_validation import sprite_scores
+from training.validation import manipulation_examples, sample_grid, validation_scores
 from training.warm_start import warm_start
 from workstation.errors import StopframeError
 from workstation.safe_write import OutputError, write_bytes, write_json
@@ -119,8 +117,7 @@ class Trainer:
         self.train_data, self.val_data = open_datasets(self.config)
         # Moving MNIST knows what a manipulated frame should look like (sprites too: their analogies
         # are drawn at each validation); own clips are validated on reconstruction alone.
-        self.val_examples = (draw_examples(self.val_data, self.config.val_examples, seed=self.config.seed + 1)
-                             if isinstance(self.val_data, MovingMNIST) else [])
+        self.val_examples = manipulation_examples(self.val_data, self.config.val_examples)
         self.model = SceneModel(self.config.model).to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.lr,
                                            weight_decay=self.config.weight_decay)
@@ -332,53 +329,14 @@ class Trainer:
 
     # -- validation and samples -------------------------------------------------------------
     def validate(self) -> dict[str, float]:
-        """Reconstruction and the two manipulations, in PSNR, on held-out digits and backgrounds
-        (sprites: reconstruction and the analogy, training/sprite_validation.py)."""
-        x1, x2 = self._validation_pairs()
-        with torch.inference_mode():
-            prediction = self.model(x1, x1, x2, x1)
-            theta = self.model.motion(self.model.encoder_character(x1), self.model.encoder_character(x2))
-        mse = ((prediction - x2) ** 2).flatten(1).mean(1).clamp_min(1e-10)
-        scores = {"val_reconstruction_psnr": float((10 * torch.log10(1 / mse)).mean()),
-                  # near 0 while T^Z answers every pair with the same transform: motion not yet learnt
-                  "val_theta_spread": float(theta.float().std(0).mean())}
-        if self.val_examples:
-            scene = TorchScene(self.model, self.device)
-            summary = summarize(manipulation_mse(scene, self.val_data, self.val_examples))
-            scores["val_background_psnr"] = summary["Background manipulation"]["psnr"]
-            scores["val_transform_psnr"] = summary["Transform manipulation"]["psnr"]
-            if self.model.layered:
-                layers = layer_scores(scene, self.val_data, self.val_examples)
-                scores["val_plate_psnr"] = summarize({"plate": layers["Plate vs true background"]})["plate"]["psnr"]
-                scores["val_alpha_iou"] = float(layers["Alpha IoU"].mean())
-        if isinstance(self.val_data, Sprites):
-            scene = TorchScene(self.model, self.device)
-            scores.update(sprite_scores(scene, self.val_data, self.config.val_examples, self.config.seed + 1))
-        return scores
-
-    def _validation_pairs(self, count: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
-        x1, x2 = self.val_data.random_pairs(np.random.default_rng(self.config.seed + 2), count)
-        return torch.from_numpy(x1).to(self.device), torch.from_numpy(x2).to(self.device)
+        """The validation scores (training/validation.py) of the model as it is now."""
+        return validation_scores(self.model, self.val_data, self.val_examples, self.config.val_examples, self.device)
 
     def write_samples(self, count: int = 8) -> Path:
-        """Columns: x1, x2, reconstruction h(x1,x1,x2,x1), background plate, character alone (for
-        a layered model: its RGB, and its alpha)."""
-        x1, x2 = self._validation_pairs(count)
-        model = self.model.eval()
-        with torch.inference_mode():
-            fc1, fc2 = model.encoder_character(x1), model.encoder_character(x2)
-            theta = model.motion(fc1, fc2)
-            fb1 = model.encoder_background(x1)
-            columns = [x1, x2, model.render(fc1, theta, fb1)]
-            if model.layered:
-                rgb, alpha = model.character_layer(fc1, theta)
-                columns += [model.plate(fb1), rgb * alpha, alpha.expand_as(rgb)]
-            else:
-                columns += [model.renderer(fb1), model.renderer(model.place(fc1, theta))]
-        grid = torch.cat([torch.cat(list(column), dim=1) for column in columns], dim=2)
-        image = (grid.clamp(0, 1).permute(1, 2, 0).float().cpu().numpy() * 255).round().astype(np.uint8)
+        """The sample grid (training/validation.py) as samples/step_NNNNNNN.png."""
         path = self.run_dir / "samples" / f"step_{self.step:07d}.png"
-        encoded, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        encoded, png = cv2.imencode(".png", cv2.cvtColor(sample_grid(self.model, self.val_data, count, self.device),
+                                                         cv2.COLOR_RGB2BGR))
         if not encoded:
             raise RunFolderError("could not encode the sample image", path)
         with self._writing():
