@@ -31,7 +31,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workstation.rendering import stand_in_line  # noqa: E402
 from workstation.ui.demo_menu import DEMOS  # noqa: E402
 from workstation.ui.layer_menu import LAYER_VIEWS  # noqa: E402
 from workstation.ui.main_window import MainWindow  # noqa: E402
@@ -48,7 +47,7 @@ def main() -> int:
     which.add_argument("--demo", choices=list(DEMOS), default="digits", help="a demo project (default: digits)")
     which.add_argument("--project", type=Path, help="a .stopframe project file instead of a demo")
     parser.add_argument("--shot", help="the shot to play (default: the project's first)")
-    parser.add_argument("--model", help="a model bundle (default: the bundled demo model)")
+    parser.add_argument("--model", help="a model bundle (default: the one the project names)")
     parser.add_argument("--layer", default="composite", choices=list(LAYER_VIEWS),
                         help="the layer the Canvas shows (View > Layer)")
     args = parser.parse_args()
@@ -120,9 +119,6 @@ def main() -> int:
           f"layer {args.layer!r}; device: {window.device_label.text()}; model {viewport.engine.folder.name} "
           f"{viewport.engine.image_size}x{viewport.engine.image_size}; "
           f"canvas {window.canvas.width()}x{window.canvas.height()}")
-    stand_in = stand_in_line(window.document.project)
-    if stand_in:
-        print(f"note: {stand_in}")
     print(f"played {args.frames} frames at {args.fps:g} fps in {elapsed:.2f} s (ideal {args.frames / args.fps:.2f} s)")
     print(f"delivered: {len(shown)} distinct frames, {delivered:.1f} fps "
           f"({delivered / TARGET_FPS:.2f}x the {TARGET_FPS:g} fps target)")

@@ -1,10 +1,8 @@
 """The sprite demo: its shipped clips (scripts/make_sprite_demo_media.py), their licences and
-credits, and the project over them, which names the bundled sprite model and renders with the digit
-model, saying so, until that model is installed."""
+credits, and the project over them, which renders with the bundled sprite model."""
 
 import fnmatch
 import importlib.util
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -16,8 +14,7 @@ import pytest
 from tests.conftest import ROOT, assert_one_line_exit_2, run_cli
 from training.data.sprites import EVALUATION_BACKGROUNDS, split_of
 from workstation import project as document
-from workstation import rendering
-from workstation.rendering import DEMO_BUNDLE, bundle_for, open_engine, render_shot, stand_in_line
+from workstation.rendering import bundle_for, open_engine, render_shot
 from workstation.sprite_demo import (
     SPRITE_BUNDLE,
     SPRITE_CLIPS,
@@ -161,42 +158,21 @@ def test_the_command_writes_the_sprite_demo(tmp_path):
     assert [shot.name for shot in document.load_project(path).shots] == ["walk", "slash", "spellcast", "party"]
 
 
-# -- the model: the sprite bundle once installed, the digit model meanwhile -----------------------------
+# -- the model: the bundled sprite model ------------------------------------------------------------
 
-@pytest.fixture
-def bundled_models(tmp_path, monkeypatch):
-    """The package's model folder in a temporary folder, with the sprite model not installed."""
-    models = tmp_path / "models"
-    models.mkdir()
-    monkeypatch.setattr(rendering, "BUNDLED_MODELS", models)
+def test_the_sprite_demo_renders_with_the_bundled_sprite_model():
     project = build_sprite_demo_project()
-    project.model = str(models / "sprites")
-    return models, project
-
-
-def test_the_digit_model_stands_in_until_the_sprite_model_is_installed(bundled_models):
-    models, project = bundled_models
-    assert bundle_for(project) == DEMO_BUNDLE
-    line = stand_in_line(project)
-    assert line is not None and "not installed" in line and "digit model" in line and "\n" not in line
-    frames = np.stack(list(render_shot(open_engine(project), project, "party", range(3))))
+    assert bundle_for(project) == SPRITE_BUNDLE
+    engine = open_engine(project)
+    trained_on = engine.metadata["trained_on"]
+    assert engine.layered and trained_on["dataset"] == "sprites" and trained_on["train_config"]["alpha_static"] > 0
+    frames = np.stack(list(render_shot(engine, project, "party", range(3))))
     assert frames.shape == (3, 3, 64, 64) and np.isfinite(frames).all()
-
-    shutil.copytree(DEMO_BUNDLE, models / "sprites")  # the sprite model arrives
-    assert bundle_for(project) == models / "sprites" and stand_in_line(project) is None
+    assert frames.std(axis=0).max() > 0.05  # the two characters move
 
 
-def test_a_missing_model_of_the_users_own_is_not_stood_in_for(bundled_models, tmp_path):
-    _, project = bundled_models
-    project.model = str(tmp_path / "my-models" / "walker")
-    assert bundle_for(project) == tmp_path / "my-models" / "walker" and stand_in_line(project) is None
-
-
-def test_render_says_in_one_line_that_the_digit_model_stands_in(tmp_path):
-    if (SPRITE_BUNDLE / "model.json").is_file():
-        pytest.skip("the sprite model is installed: nothing stands in for it")
+def test_render_draws_the_demo_with_the_sprite_model(tmp_path):
     project = write_sprite_demo_project(tmp_path)
     done = run_cli("render", project, "--shot", "walk", "--range", "0:2", "--out", tmp_path / "frames", "--quiet")
     assert done.returncode == 0, done.stderr
-    assert 'The "sprites" model is not installed yet, so the digit model renders meanwhile' in done.stderr
     assert len(list((tmp_path / "frames").glob("frame_*.png"))) == 2

@@ -2,6 +2,7 @@
 composition over backgrounds, and one-line refusals of missing or malformed layer sheets."""
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from training.data import sprites
 from training.data.mmnist import background_specs, paint_background
 from training.data.sprites import Character, DataError, Sprites, SpriteSheets
 
-SPRITES_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "lpc-sprites"
+ROOT = Path(__file__).resolve().parents[1]
+SPRITES_DIR = ROOT.parent / "shared" / "data" / "lpc-sprites"
 README_FRAMES = {"spellcast": 7, "thrust": 8, "walk": 9, "slash": 6, "shoot": 13}  # ../shared/data/README.md
 
 
@@ -351,6 +353,26 @@ def test_the_sprites_recipe_trains_sprites_with_the_layered_renderer():
     assert config.data_dir == str(SPRITES_DIR)  # the lpc-sprites folder inside the data folder
     assert config.model.renderer == "layered" and config.model.image_size == 64
     assert config.init_from == "digits-demo" and config.shift == 8  # what brought the sprite's alpha alive
+
+
+def test_the_sprite_model_is_the_second_stage_recipes_run_started_from_the_first():
+    """assets/models/sprites was trained as recipes/sprites-stage2.toml says, from the model of
+    recipes/sprites.toml; its figures in model.json are those of docs/results/sprites-eval.json."""
+    from test_trainer import recipe_config
+
+    from training.config import TrainConfig
+    from workstation.sprite_demo import SPRITE_BUNDLE
+
+    metadata = json.loads((SPRITE_BUNDLE / "model.json").read_text())
+    saved = metadata["trained_on"]["train_config"]
+    rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
+    assert rebuilt == {**recipe_config("sprites-stage2", f"data_dir={SPRITES_DIR.parent}").to_dict(),
+                       "data_dir": saved["data_dir"]}
+    assert metadata["trained_on"]["steps"] <= rebuilt["steps"] and rebuilt["alpha_static"] > 0
+    first = recipe_config("sprites", f"data_dir={SPRITES_DIR.parent}").to_dict()
+    assert rebuilt == {**first, **{key: rebuilt[key] for key in (
+        "steps", "lr", "alpha_static", "init_from", "seed", "data_dir")}}  # stage 2 changes only these
+    assert metadata["evaluation"] == json.loads((ROOT / "docs" / "results" / "sprites-eval.json").read_text())
 
 
 def test_the_digits_demo_starts_a_sprite_model_with_its_decoders(sheets):

@@ -86,19 +86,10 @@ def command_render(args: argparse.Namespace) -> int:
     if output_exists(args.out, args.format) and not args.force:  # the quick refusal, before the model loads
         raise UserError(f"{args.out}: exists; pass --force to overwrite it")
     engine = open_engine(project, args.fit)
-    stand_in_note(project)
     render_one(args, engine, project, shot, Path(args.out), frames, device_line=True)
     print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)
     return 0
 
-
-def stand_in_note(project: Project) -> None:
-    """Say so when the digit model renders in place of a bundled model not installed yet."""
-    from workstation.rendering import stand_in_line
-
-    line = stand_in_line(project)
-    if line:
-        print(f"stopframe: {line}", file=sys.stderr)
 
 
 def render_one(args: argparse.Namespace, engine: Engine, project: Project, shot: Shot, out: Path,
@@ -153,7 +144,6 @@ def render_all(args: argparse.Namespace, project: Project) -> int:
     except OSError as error:
         raise UserError(f"{folder}: cannot create the folder: {error.strerror or error}") from None
     print(f"stopframe: {engine.device_line}", file=sys.stderr)
-    stand_in_note(project)
     for name, out in outputs:
         shot = project.shot(name)
         render_one(args, engine, project, shot, out, range(shot.length))

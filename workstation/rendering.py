@@ -5,7 +5,6 @@ The GUI's export and `main.py render` share this code; it knows nothing of Qt.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,8 +18,7 @@ from workstation.locations import asset_path
 from workstation.media import Clip, fit
 from workstation.project.relink import missing_line
 
-BUNDLED_MODELS = asset_path("models")  # package data (workstation.locations)
-DEMO_BUNDLE = BUNDLED_MODELS / "demo"
+DEMO_BUNDLE = asset_path("models", "demo")  # package data (workstation.locations)
 RENDER_BATCH = 16
 
 
@@ -45,28 +43,10 @@ class ProjectFrames:
         return fit(self.clip(name).frame(frame), self.image_size, self.fit_mode or self.project.clips[name].fit)
 
 
-def missing_bundled_model(project: document.Project) -> Path | None:
-    """The model the project names when it is one shipped with Stopframe (in ``assets/models``, like
-    the sprite model of the sprite demo) that this installation does not have yet; else None."""
-    path = document.model_path(project)
-    if path is None or (path / "model.json").is_file():
-        return None
-    return path if os.path.realpath(path.parent) == os.path.realpath(BUNDLED_MODELS) else None
-
-
-def stand_in_line(project: document.Project) -> str | None:
-    """One line when the demo model renders in place of a bundled model not installed; else None."""
-    missing = missing_bundled_model(project)
-    if missing is None:
-        return None
-    return f'The "{missing.name}" model is not installed yet, so the digit model renders meanwhile'
-
-
 def bundle_for(project: document.Project) -> Path:
-    """The project's model bundle, or the bundled demo model when it names none or names a bundled
-    model that is not installed (``stand_in_line`` says so)."""
+    """The project's model bundle, or the bundled demo model when it names none."""
     path = document.model_path(project)
-    if path is not None and missing_bundled_model(project) is None:
+    if path is not None:
         return path
     if not (DEMO_BUNDLE / "model.json").is_file():
         raise BundleError(f"{DEMO_BUNDLE}: the project names no model bundle and the bundled demo model is missing")

@@ -10,8 +10,7 @@ and moved by another test character's clip:
 - shot "spellcast": the caster raises its arms with another character's spell (over ``backdrop-1``);
 - shot "party": the walker and the caster side by side (over ``backdrop-2``).
 
-The project names the bundled sprite model (``assets/models/sprites``). Until that bundle is
-installed, ``workstation.rendering`` renders with the digit demo model in its place and says so.
+The project names the bundled sprite model (``assets/models/sprites``).
 The project is written beside the digit demo (``workstation.demo_project``) by the app's first
 start, by File ▸ Open Demo ▸ Sprites and by ``stopframe demo-project --sprites``. No Qt here.
 """

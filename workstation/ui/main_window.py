@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgress
 
 from workstation import project as doc
 from workstation.preferences import Preferences, device_line
-from workstation.rendering import stand_in_line
 from workstation.ui import dialogs, edits
 from workstation.ui.canvas import Canvas
 from workstation.ui.character_menu import CharacterMenu
@@ -196,8 +195,6 @@ class MainWindow(QMainWindow):
         self.inspector.set_model_size(engine.image_size if engine else None)
         self.device_label.setText(device_line(engine.device, self.viewport.render_device) if engine
                                   else self.viewport.problem or "no model")
-        if engine is not None and (stand_in := stand_in_line(self.document.project)):
-            self.show_problem(stand_in)  # the sprite demo before its model is installed
 
     def _on_frame_shown(self, frame: RenderedFrame) -> None:
         self.render_label.setText(f"render {frame.milliseconds:.1f} ms/frame")
