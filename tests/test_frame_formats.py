@@ -165,14 +165,14 @@ def test_rgb_frames_get_an_opaque_alpha(tmp_path, fmt):
         assert np.abs(image[..., :3].astype(int) - as_rgba8(frame)[..., :3]).mean() < 6  # VP9's 8-bit yuv420p
 
 
-def test_vp9_odd_sizes_are_padded_with_transparent_pixels(tmp_path):
+def test_vp9_keeps_odd_sizes_as_they_are(tmp_path):
+    """No padding: a padded edge was a line of half-transparent pixels (VP9 blurs alpha into it)."""
     frames = rgba_frames(2, height=31, width=33)
     for frame in frames:
         frame[3] = 1.0
     images, _ = read_with_pyav(write_frames(frames, tmp_path / "odd.webm", "webm", FPS, 2), "libvpx-vp9")
-    assert [image.shape for image in images] == [(32, 34, 4)] * 2
-    assert images[0][:29, :31, 3].min() >= 243  # opaque, but near the padding, which VP9 blurs into
-    assert images[0][31, :, 3].mean() < 64 and images[0][:, 33, 3].mean() < 64  # the padding is transparent
+    assert [image.shape for image in images] == [(31, 33, 4)] * 2
+    assert min(image[..., 3].min() for image in images) >= 250  # opaque to the last row and column
 
 
 # -- animations with alpha: APNG, WebP ------------------------------------------------------------

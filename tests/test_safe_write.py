@@ -162,6 +162,30 @@ def test_another_process_holding_the_claim_makes_a_writer_fail_in_one_line(tmp_p
     assert target.read_bytes() == b"mine" and leftovers(tmp_path, {"shared.gif"}) == []
 
 
+def test_a_claim_whose_pid_is_not_written_yet_is_waited_for_not_called_unstable(tmp_path):
+    """The other writer has created its lock and not yet written its PID: the claim waits for the
+    PID and names that writer, instead of giving up as if the lock kept changing hands."""
+    import threading
+    import time
+
+    target = tmp_path / "shared.webm"
+    lock = tmp_path / f".shared.webm{LOCK_SUFFIX}"
+    lock.write_text("")  # created this moment, PID to follow
+
+    def write_the_pid():
+        time.sleep(0.2)
+        lock.write_text(f"{os.getpid()}\n")
+
+    writer = threading.Thread(target=write_the_pid)
+    writer.start()
+    try:
+        with pytest.raises(OutputBusy, match=f"another Stopframe process \\(pid {os.getpid()}\\)"):
+            write_bytes(target, b"mine")
+    finally:
+        writer.join()
+    assert not target.exists()
+
+
 def test_a_stale_lock_is_taken_over(tmp_path):
     target = tmp_path / "out.txt"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

@@ -88,7 +88,7 @@ def _read_pid(path: Path) -> int | None:
 def _claim(target: Path) -> Path:
     """Create the lock file of ``target`` (O_EXCL), taking over a stale one; returns its path."""
     lock = _lock_path(target)
-    for _ in range(5):
+    for _ in range(CLAIM_TRIES):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
@@ -97,6 +97,7 @@ def _claim(target: Path) -> Path:
                 raise OutputBusy(f"another Stopframe process (pid {pid}) is writing it; if none is running, "
                                  f"remove {lock}", target) from None
             if pid is None and _young(lock):  # being written this very moment: its PID follows
+                time.sleep(CLAIM_WAIT_S)  # without a pause, all tries passed before the PID was written
                 continue
             try:  # stale: its writer is gone
                 os.unlink(lock)
@@ -112,6 +113,10 @@ def _claim(target: Path) -> Path:
         os.close(fd)
         return lock
     raise OutputBusy(f"could not claim it (the lock {lock} keeps changing hands)", target)
+
+
+# A lock just created holds no PID yet: wait for it this long, at most this many times (about 1 s).
+CLAIM_TRIES, CLAIM_WAIT_S = 50, 0.02
 
 
 def _young(path: Path, seconds: float = 2.0) -> bool:

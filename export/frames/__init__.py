@@ -29,8 +29,8 @@ alpha; ``has_alpha(fmt)``, ``extension(fmt)``):
   the bottom (never rescaled), so the picture itself stays pixel-exact in geometry.
 * ``mov``: ProRes 4444 with alpha (``prores_ks``, profile 4444, ``yuva444p10le``), for After
   Effects, Resolve, Krita; any size.
-* ``webm``: VP9 with alpha (``libvpx-vp9``, ``yuva420p``, CRF 18, good quality at ``cpu-used`` 5).
-  Even sides as for mp4: the padding pixels are transparent.
+* ``webm``: VP9 with alpha (``libvpx-vp9``, ``yuva420p``, CRF 18, good quality at ``cpu-used`` 5);
+  any size (VP9 rounds its chroma planes up, so odd sides need no padding).
 * ``apng``: an animated PNG (FFmpeg's ``apng`` encoder and muxer, RGBA, lossless), looping forever.
 * ``webp``: an animated WebP (``libwebp_anim``, lossless BGRA, looping forever) written by PyAV,
   which streams the frames to the encoder; every visible pixel is exact (the colour under alpha 0

@@ -54,7 +54,7 @@ VIDEO_FORMATS: dict[str, VideoFormat] = {
     "mov": VideoFormat("mov", "prores_ks", "yuva444p10le", {"profile": "4444"}, alpha=True),
     "webm": VideoFormat("webm", "libvpx-vp9", "yuva420p",
                         {"crf": "18", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"},
-                        alpha=True, even_sides=True, decoder="libvpx-vp9"),
+                        alpha=True, decoder="libvpx-vp9"),  # VP9 takes odd sides as they are
     "apng": VideoFormat("apng", "apng", "rgba", muxer_options={"plays": "0"}, alpha=True),  # plays 0: forever
     # lossless: every visible pixel exact (the colour under alpha 0 is not kept); level 1 of 6: fast
     "webp": VideoFormat("webp", "libwebp_anim", "bgra", {"lossless": "1", "compression_level": "1"},
