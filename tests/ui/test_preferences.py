@@ -39,11 +39,21 @@ def pick_colour(button, colour: str) -> None:
 
 
 def ghosts(window, qtbot) -> np.ndarray:
-    """How the Canvas with the onion skin differs from the plain frame 6, per pixel (RGB)."""
+    """How the Canvas with the onion skin differs from the plain frame 6, per pixel (RGB).
+    The plain frame need never reach the Canvas (when its neighbours are rendered already, the
+    ghosted frame is shown at once), so this waits for frame 6 shown as something else than it."""
+    shown = []
+    window.viewport.frame_shown.connect(shown.append)
     window.scrub(6)
-    wait_for_frame(qtbot, window, 6)
+
+    def ghosted() -> bool:
+        plain = window.viewport.cached(6)
+        return (plain is not None and bool(shown) and shown[-1].key.frame == 6
+                and window.canvas.image is not plain.image)
+
+    qtbot.waitUntil(ghosted, timeout=10_000)
+    window.viewport.frame_shown.disconnect(shown.append)
     plain = window.viewport.cached(6).image
-    qtbot.waitUntil(lambda: window.canvas.image is not plain, timeout=10_000)
     return qimage_to_rgb8(window.canvas.image).astype(int) - qimage_to_rgb8(plain).astype(int)
 
 
