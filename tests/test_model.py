@@ -246,11 +246,11 @@ def test_static_background_asks_the_plates_for_the_pixels_both_frames_show_all_a
     near[:, :, 20 - reach : 24 + reach, 6 - reach : 10 + reach] = True
     frames = torch.cat([x1, x2])
     right = torch.where(near, torch.rand(1, 3, size, size), background).repeat(2, 1, 1, 1)
-    assert static_background(right, frames, x1, x2).item() == 0
+    assert static_background(right, frames).item() == 0
     off = (right + 0.1).clamp(max=1.0)  # wrong by 0.1 where both frames show the background all around
     expected = ((off - frames) ** 2 * ~near).sum() / (3 * 2 * (~near).sum())
-    assert torch.isclose(static_background(off, frames, x1, x2), expected)
-    assert static_background(off, torch.cat([x1, 1 - x1]), x1, 1 - x1).item() == 0  # nowhere the same: nothing
+    assert torch.isclose(static_background(off, frames), expected)
+    assert static_background(off, torch.cat([x1, 1 - x1])).item() == 0  # nowhere the same: nothing
 
 
 def test_static_background_is_part_of_the_loss_when_weighted():

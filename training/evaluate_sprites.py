@@ -84,9 +84,13 @@ def analogy_alpha_iou(scene: SceneFunctions, examples: Analogies) -> np.ndarray:
     layers = cast(LayeredSceneFunctions, scene)
     theta = scene.motion(scene.encode_character(examples.a_p), scene.encode_character(examples.a_q))
     _, alpha = layers.character_layer(scene.encode_character(examples.b_p), theta)
-    drawn, truth = alpha[:, 0] >= 0.5, examples.b_q_mask
-    union = (drawn | truth).sum(axis=(1, 2))
-    return (drawn & truth).sum(axis=(1, 2)) / np.maximum(union, 1)
+    return mask_iou(alpha, examples.b_q_mask)
+
+
+def mask_iou(alpha: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per example: the IoU of where ``alpha`` [n, 1, S, S] is >= 0.5 with the mask ``truth`` [n, S, S]."""
+    drawn = alpha[:, 0] >= 0.5
+    return (drawn & truth).sum(axis=(1, 2)) / np.maximum((drawn | truth).sum(axis=(1, 2)), 1)
 
 
 def take(examples: Analogies, indices: np.ndarray) -> Analogies:

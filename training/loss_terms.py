@@ -15,7 +15,7 @@ AGREEMENT = 1.0 / 512
 STATIC_WINDOW = 9
 
 
-def static_background(plates: torch.Tensor, frames: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+def static_background(plates: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
     """L_static: the mean squared error of the plates (both frames', [2N,3,H,W]) against their frames
     (``frames`` = x1 then x2) over the pixels where x1 and x2 agree all around, 0 where none does.
 
@@ -26,6 +26,7 @@ def static_background(plates: torch.Tensor, frames: torch.Tensor, x1: torch.Tens
     both frames show. Pixel by pixel, the inside of a flat-coloured shirt that moved a few pixels
     also agrees, and the plate learnt a ghost of the body (validation: the plate under the character
     fell from 16.0 to 14.3 dB); over a 9x9 window it did not (16.2 dB)."""
+    x1, x2 = frames.float().chunk(2)
     agree = ((x1 - x2).abs().amax(dim=1, keepdim=True) <= AGREEMENT).to(plates.dtype)
     agree = 1 - F.max_pool2d(1 - agree, STATIC_WINDOW, stride=1, padding=STATIC_WINDOW // 2)  # the whole window
     agree = agree.repeat(2, 1, 1, 1)

@@ -241,7 +241,7 @@ class SceneModel(nn.Module):
             behind1, behind2 = plates.split(n)
             plate_term = F.mse_loss(behind1.float(), behind2.float())
             if options.alpha_static > 0:
-                static = static_background(plates.float(), both, x1, x2)
+                static = static_background(plates.float(), both)
 
             def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
                 logits = self.character_decoder.logits(placed_features)

@@ -4,7 +4,10 @@ Validation draws the same examples whatever the run's seed (``VALIDATION_SEED``)
 are compared on one set: the seeds a seed-0 run used before they were fixed, so its figures are
 unchanged. Every dataset gets the reconstruction h(x1, x1, x2, x1) of 16 pairs and the spread of
 T^Z; Moving MNIST adds the paper's two manipulations (and a layered model the plate and alpha
-IoU); sprites add the analogy (training/sprite_validation.py); own clips stop at reconstruction.
+IoU); sprites add the paper's analogy on validation characters over validation backgrounds,
+h(x_c = B_p, x_t1 = A_p, x_t2 = A_q, x_b = B_p) against the true B_q (and a layered model the
+plate against B's background and the analogy's alpha IoU with B_q's mask); own clips stop at
+reconstruction. The full evaluation on test characters is ``main.py evaluate --dataset sprites``.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import torch
 from training.data.mmnist import MovingMNIST
 from training.data.sprites import Sprites
 from training.evaluate import Example, draw_examples, layer_scores, manipulation_mse, summarize
+from training.evaluate_sprites import mask_iou
+from training.metrics import per_example_mse, psnr_from_mse
 from training.model import SceneModel
 from training.scene import TorchScene
-from training.sprite_validation import sprite_scores
 
 VALIDATION_SEED = 1
 
@@ -42,8 +46,8 @@ def validation_scores(model: SceneModel, val_data, examples: list[Example], coun
     scores = {"val_reconstruction_psnr": float((10 * torch.log10(1 / mse)).mean()),
               # near 0 while T^Z answers every pair with the same transform: motion not yet learnt
               "val_theta_spread": float(theta.float().std(0).mean())}
+    scene = TorchScene(model, device)
     if examples:
-        scene = TorchScene(model, device)
         summary = summarize(manipulation_mse(scene, val_data, examples))
         scores["val_background_psnr"] = summary["Background manipulation"]["psnr"]
         scores["val_transform_psnr"] = summary["Transform manipulation"]["psnr"]
@@ -52,7 +56,23 @@ def validation_scores(model: SceneModel, val_data, examples: list[Example], coun
             scores["val_plate_psnr"] = summarize({"plate": layers["Plate vs true background"]})["plate"]["psnr"]
             scores["val_alpha_iou"] = float(layers["Alpha IoU"].mean())
     if isinstance(val_data, Sprites):
-        scores.update(sprite_scores(TorchScene(model, device), val_data, count, VALIDATION_SEED))
+        scores.update(sprite_scores(scene, val_data, count))
+    return scores
+
+
+def sprite_scores(scene: TorchScene, data: Sprites, count: int) -> dict[str, float]:
+    """val_analogy_psnr, and for a layered model val_plate_psnr and val_alpha_iou, on ``count`` analogies."""
+    examples = data.random_analogies(np.random.default_rng(VALIDATION_SEED), count)
+    target_character = scene.encode_character(examples.b_p)
+    theta = scene.motion(scene.encode_character(examples.a_p), scene.encode_character(examples.a_q))
+    background = scene.encode_background(examples.b_p)
+    analogy = scene.render(target_character, theta, background)
+    scores = {"val_analogy_psnr": float(psnr_from_mse(per_example_mse(analogy, examples.b_q)).mean())}
+    if scene.layered:
+        _, alpha = scene.character_layer(target_character, theta)
+        scores["val_plate_psnr"] = float(psnr_from_mse(per_example_mse(scene.plate(background),
+                                                                       examples.background)).mean())
+        scores["val_alpha_iou"] = float(mask_iou(alpha, examples.b_q_mask).mean())
     return scores
 
 
