@@ -91,7 +91,6 @@ def command_render(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def render_one(args: argparse.Namespace, engine: Engine, project: Project, shot: Shot, out: Path,
                frames: Sequence[int], device_line: bool = False) -> None:
     """Write ``frames`` of ``shot`` to ``out`` as ``args`` say (format, fps, scale, layer, force)."""
