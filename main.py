@@ -2,7 +2,7 @@
 Subcommands do headless work; heavy imports happen lazily so each command starts only what it
 needs: the workstation, ``render`` and ``demo-project`` never import torch, and the commands of the
 training extra (``train``, ``evaluate``, ``export-model``, ``demo``) say in one line when it is
-missing. Shared data (MNIST) is found by one rule, ``workstation.locations.data_dir``.
+missing. Shared data (MNIST) is found by one rule, ``workstation.kernel.locations.data_dir``.
 
     stopframe train --dataset mmnist --steps 200 --out runs/smoke
     stopframe train --resume --out runs/smoke --steps 400
@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workstation import __version__
-from workstation.commands import add_demo_project, add_render
-from workstation.errors import StopframeError, one_line
-from workstation.locations import DATA_DIR_VARIABLE, mnist_dir
+from workstation.cli import add_demo_project, add_render
+from workstation.kernel.errors import StopframeError, one_line
+from workstation.kernel.locations import DATA_DIR_VARIABLE, mnist_dir
 
 if TYPE_CHECKING:
-    from training.config import TrainConfig
+    from training.model.config import TrainConfig
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -45,7 +45,7 @@ DATA_DIR_HELP = f"the shared data folder, holding mnist/ (default: ${DATA_DIR_VA
 
 
 def build_train_config(args) -> TrainConfig:
-    from training.config import TrainConfig, apply_setting, load_recipe
+    from training.model.config import TrainConfig, apply_setting, load_recipe
 
     values: dict = {}
     if args.recipe:
@@ -72,7 +72,7 @@ def build_train_config(args) -> TrainConfig:
 
 
 def command_train(args) -> int:
-    from training import distributed
+    from training.run import distributed
 
     if args.nproc_per_node and not distributed.launched_by_torchrun():
         if not args.resume:
@@ -82,8 +82,8 @@ def command_train(args) -> int:
 
 
 def train_here(args, group) -> int:
-    from training.progress import json_lines, terminal_bar
-    from training.trainer import Trainer, TrainingInterrupted
+    from training.run.progress import json_lines, terminal_bar
+    from training.run.trainer import Trainer, TrainingInterrupted
 
     callbacks = json_lines() if args.progress == "json" else terminal_bar()
     if args.resume:
@@ -107,7 +107,7 @@ def train_here(args, group) -> int:
 
 
 def command_devices(args) -> int:
-    from training.distributed import describe_devices
+    from training.run.distributed import describe_devices
 
     print(describe_devices(as_json=args.json))
     return 0
@@ -124,13 +124,13 @@ def load_scene(model_path: str, plain: bool = False):
     if is_bundle(model_path):
         if plain:
             raise StopframeError("--plain needs a checkpoint (a bundle's motion is fixed at export)", model_path)
-        from workstation.engine import Engine
+        from workstation.render.engine import Engine
 
         engine = Engine(model_path)
         print(f"stopframe: {engine.device_line}", file=sys.stderr)
         return engine, {"bundle": str(model_path), "metadata": engine.metadata}
-    from training.checkpoint import load_model
-    from training.scene import TorchScene
+    from training.model.scene_functions import TorchScene
+    from training.run.checkpoint import load_model
 
     model, state = load_model(model_path)
     if plain:
@@ -140,8 +140,8 @@ def load_scene(model_path: str, plain: bool = False):
 
 
 def command_export_model(args) -> int:
-    from export.bundle import check_target, export_bundle, read_evaluation
-    from training.checkpoint import load_model
+    from training.bundle_export import check_target, export_bundle, read_evaluation
+    from training.run.checkpoint import load_model
 
     check_target(args.out)  # refuse before the slow part
     evaluation = read_evaluation(args.evaluation) if args.evaluation else None
@@ -174,7 +174,7 @@ def command_export_model(args) -> int:
 def claim(stack: contextlib.ExitStack, path: Path, force: bool) -> Path:
     """Claim an output before any work (its folder is probed, an existing file refused without
     --force); returns the temporary to write, which replaces ``path`` when the command succeeds."""
-    from workstation.safe_write import OutputExists, output_file
+    from workstation.kernel.safe_write import OutputExists, output_file
 
     try:
         return stack.enter_context(output_file(path, overwrite=force))
@@ -184,7 +184,7 @@ def claim(stack: contextlib.ExitStack, path: Path, force: bool) -> Path:
 
 def made_folder(stack: contextlib.ExitStack, folder: Path) -> None:
     """``folder`` made when missing, and removed again (if still empty) when the command fails."""
-    from workstation.safe_write import OutputError
+    from workstation.kernel.safe_write import OutputError
 
     missing = [f for f in (*reversed(folder.parents), folder) if not f.exists()]
     try:
@@ -205,13 +205,13 @@ def evaluation_of(args):
     if args.dataset == "sprites":
         from training.data.sprites import sprites_dir
 
-        return importlib.import_module("training.evaluate_sprites"), sprites_dir(args.data_dir, "evaluate")
+        return importlib.import_module("training.evaluation.evaluate_sprites"), sprites_dir(args.data_dir, "evaluate")
     if args.no_backgrounds:
         raise StopframeError("--no-backgrounds is for --dataset sprites (Moving MNIST always has backgrounds)")
     from training.data.mnist import IMAGE_FILES, LABEL_FILES
 
     data_dir = mnist_dir(args.data_dir, "evaluate", (IMAGE_FILES["test"], LABEL_FILES["test"]))
-    return importlib.import_module("training.evaluate"), data_dir
+    return importlib.import_module("training.evaluation.evaluate"), data_dir
 
 
 def command_evaluate(args) -> int:
@@ -250,8 +250,8 @@ def command_evaluate(args) -> int:
 
 def command_demo(args) -> int:
     from training.data.mnist import IMAGE_FILES
-    from training.demo import run_demo
-    from workstation.rendering import DEMO_BUNDLE
+    from training.evaluation.demo import run_demo
+    from workstation.render.shot_frames import DEMO_BUNDLE
 
     data_dir = mnist_dir(args.data_dir, "demo", (IMAGE_FILES["test"],))
     model = args.model or (str(DEMO_BUNDLE) if is_bundle(DEMO_BUNDLE) else None)
@@ -357,7 +357,7 @@ def run_gui(argv: list[str]) -> int:
     if argv and not Path(argv[0]).is_file():
         print(f"stopframe: {argv[0]}: no such project file", file=sys.stderr)
         return EXIT_USAGE
-    from workstation.ui.app import run
+    from workstation.ui.shell.app import run
 
     return run(argv[0] if argv else None)
 

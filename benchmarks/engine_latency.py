@@ -24,13 +24,13 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from export.bundle import export_bundle  # noqa: E402
-from export.frames import FrameWriter  # noqa: E402
-from training.config import ModelConfig  # noqa: E402
-from training.model import SceneModel  # noqa: E402
+from training.bundle_export import export_bundle  # noqa: E402
+from training.model.config import ModelConfig  # noqa: E402
+from training.model.scene_model import SceneModel  # noqa: E402
 from workstation import project as document  # noqa: E402
-from workstation.engine import Engine  # noqa: E402
-from workstation.rendering import render_shot  # noqa: E402
+from workstation.output import FrameWriter  # noqa: E402
+from workstation.render.engine import Engine  # noqa: E402
+from workstation.render.shot_frames import render_shot  # noqa: E402
 
 
 def median_ms(function, repeats: int) -> float:
@@ -51,7 +51,7 @@ def load_model(path: str | None) -> tuple[SceneModel, Path | None]:
         config = ModelConfig(**json.loads((Path(path) / "model.json").read_text())["model_config"])
         return SceneModel(config).eval(), Path(path)  # eager timings use the same architecture
     if path:
-        from training.checkpoint import load_model as load_checkpoint
+        from training.run.checkpoint import load_model as load_checkpoint
 
         return load_checkpoint(path)[0], None
     torch.manual_seed(0)

@@ -11,7 +11,7 @@ before a phase comes back to them), then the rest of the shot renders from the c
 
 1. Playback: one ``Engine.render_requests`` call per frame, in order, as the viewport's render
    service makes them.
-2. Export: ``workstation.rendering.render_shot`` into the real writer (``export.frames.write_frames``),
+2. Export: ``workstation.render.shot_frames.render_shot`` into the real writer (``workstation.output.write_frames``),
    PNG frames into a temporary folder (the PNG writer streams: it holds no frame after writing it;
    the GIF writer keeps every frame for its palette).
 
@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from export.frames import write_frames  # noqa: E402
 from workstation import project as doc  # noqa: E402
 from workstation.media import probe  # noqa: E402
-from workstation.rendering import open_engine, render_shot  # noqa: E402
+from workstation.output import write_frames  # noqa: E402
+from workstation.render.shot_frames import open_engine, render_shot  # noqa: E402
 
 
 def rss_mb() -> float:

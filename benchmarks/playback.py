@@ -31,9 +31,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workstation.ui.demo_menu import DEMOS  # noqa: E402
-from workstation.ui.layer_menu import LAYER_VIEWS  # noqa: E402
-from workstation.ui.main_window import MainWindow  # noqa: E402
+from workstation.ui.shell.demo_menu import DEMOS  # noqa: E402
+from workstation.ui.shell.main_window import MainWindow  # noqa: E402
+from workstation.ui.view.layer_menu import LAYER_VIEWS  # noqa: E402
 
 TARGET_FPS = 60.0
 TARGET_STALL_MS = 50.0

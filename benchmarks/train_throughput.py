@@ -5,7 +5,7 @@ Each step is a whole training step as the trainer runs it: draw a batch of Movin
 forward, every loss the defaults weight (L_self adds a render, L_equiv blurred levels), backward,
 AdamW. Run: python benchmarks/train_throughput.py
 
-With ``--nproc-per-node N`` it compares data-parallel training instead (training/distributed.py):
+With ``--nproc-per-node N`` it compares data-parallel training instead (training/run/distributed.py):
 the same steps in fp32 by 1 process and by N processes started through ``torch.distributed.run``
 (DDP, gloo on CPUs, one GPU each with NCCL), each process drawing ``--batch-size`` pairs a step;
 pairs/s counts the pairs of all processes.
@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from training import distributed  # noqa: E402
-from training.config import TrainConfig  # noqa: E402
 from training.data.mmnist import MovingMNIST  # noqa: E402
-from training.model import SceneModel  # noqa: E402
-from training.trainer import Trainer, bf16_supported, pick_device  # noqa: E402
+from training.model.config import TrainConfig  # noqa: E402
+from training.model.scene_model import SceneModel  # noqa: E402
+from training.run import distributed  # noqa: E402
+from training.run.trainer import Trainer, bf16_supported, pick_device  # noqa: E402
 
 
 def measure(precision: str, data: MovingMNIST, config: TrainConfig, steps: int, device: str,

@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, 
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QMenuBar, QMessageBox
 
-from workstation.ui.help import HELP_TEXT
-from workstation.ui.main_window import MainWindow
+from workstation.ui.shell.help import HELP_TEXT
+from workstation.ui.shell.main_window import MainWindow
 
 SETTLE_TIMEOUT_S = 20.0
 

@@ -1,6 +1,6 @@
 """Every picture of the animator's guide (``docs/GUIDE.md``), made by driving the workstation the
 way a user would: its menu commands (``QAction.trigger``), drags and drops on its widgets, and its
-dialogs (file dialogs answered through ``workstation/ui/dialogs.py``). First the panels, on the demo
+dialogs (file dialogs answered through ``workstation/ui/shell/dialogs.py``). First the panels, on the demo
 project; then one whole workflow in a new project: import, drop, motion, keys, layers, export,
 training. Run under Xvfb with `make guide`, or offscreen:
 
@@ -34,10 +34,10 @@ from PySide6.QtCore import QPointF, QRect, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QImage, QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
-from workstation.demo_project import write_demo_project  # noqa: E402
-from workstation.safe_write import write_bytes  # noqa: E402
-from workstation.ui import dialogs  # noqa: E402
-from workstation.ui.main_window import MainWindow  # noqa: E402
+from workstation.demos.digit_demo import write_demo_project  # noqa: E402
+from workstation.kernel.safe_write import write_bytes  # noqa: E402
+from workstation.ui.shell import dialogs  # noqa: E402
+from workstation.ui.shell.main_window import MainWindow  # noqa: E402
 
 WINDOW_SIZE = (1360, 820)  # fits the 1440x900 screen of `make guide`
 CLIPS = ROOT / "assets" / "demo" / "clips"

@@ -13,7 +13,7 @@ The model was trained on pairs of frames at most four of the paper's moves apart
 few such moves of frame 0; ``moves_needed`` counts them and the tests check it.
 
 Usage: python scripts/make_demo_media.py [--data-dir DIR] [--out FOLDER]
-(the data folder by the rule of ``workstation.locations``; the clips by default into the ``assets``
+(the data folder by the rule of ``workstation.kernel.locations``; the clips by default into the ``assets``
 package's ``demo/clips``, i.e. the checkout's ``assets/demo/clips`` under the editable install of ``make``)
 """
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from training.data.mmnist import MovingMNIST, Pose, background_specs, paint_background
 from training.data.mnist import IMAGE_FILES, LABEL_FILES, DataError, load_labels
-from workstation.locations import LocationError, asset_path, mnist_dir
+from workstation.kernel.locations import LocationError, asset_path, mnist_dir
 
 DEFAULT_OUT = asset_path("demo", "clips")
 CLIP_LENGTH = 24

@@ -1,6 +1,6 @@
 """Regenerate the sprite demo's clips in ``assets/sprite_demo/clips`` from the LPC layer sheets.
 
-What each clip shows is declared once, in ``workstation/sprite_demo.py`` (``SPRITE_CLIPS``): a
+What each clip shows is declared once, in ``workstation/demos/sprite_demo.py`` (``SPRITE_CLIPS``): a
 test character of the sprite dataset (``training/data/sprites.py``, split by its rule, so never
 seen in training) composited from its layers over one of the dataset's test backgrounds, or a test
 background alone. The output is deterministic and small (8-bit PNGs of 64x64):
@@ -15,7 +15,7 @@ copied beside the clips (``assets/sprite_demo``), next to ``CREDITS.txt``.
 
 Usage: python scripts/make_sprite_demo_media.py [--data-dir DIR] [--out FOLDER]
 (``--data-dir``: the shared data folder holding lpc-sprites/, or that folder itself; by default
-the rule of ``workstation.locations``. ``--out``: the sprite demo folder, by default the ``assets``
+the rule of ``workstation.kernel.locations``. ``--out``: the sprite demo folder, by default the ``assets``
 package's ``sprite_demo``, i.e. the checkout's under the editable install of ``make``)
 """
 
@@ -38,8 +38,8 @@ from training.data.sprites import (
     sequence,
     sprites_dir,
 )
-from workstation.locations import LocationError
-from workstation.sprite_demo import SPRITE_CLIPS, SPRITE_DEMO_FOLDER, SpriteClip
+from workstation.demos.sprite_demo import SPRITE_CLIPS, SPRITE_DEMO_FOLDER, SpriteClip
+from workstation.kernel.locations import LocationError
 
 LICENCES = ("CC-BY-SA-3.0-LICENSE", "GNU-GPL-3.0-LICENSE")
 

@@ -18,9 +18,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from workstation import project as document  # noqa: E402
-from workstation.demo_project import build_demo_project  # noqa: E402
-from workstation.engine import Engine  # noqa: E402
-from workstation.rendering import ProjectFrames  # noqa: E402
+from workstation.demos.digit_demo import build_demo_project  # noqa: E402
+from workstation.render.engine import Engine  # noqa: E402
+from workstation.render.shot_frames import ProjectFrames  # noqa: E402
 
 POSES = {"as drawn": document.Pose(), "scale 0.5": document.Pose(scale=0.5),
          "scale 1.75": document.Pose(scale=1.75), "rotate 60": document.Pose(rotation=60.0)}
@@ -51,7 +51,7 @@ def main() -> int:
     ok, data = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     if not ok:
         raise SystemExit(f"{args.out}: could not encode the picture")
-    from workstation.safe_write import write_bytes
+    from workstation.kernel.safe_write import write_bytes
 
     write_bytes(args.out, data.tobytes())
     print(f"wrote {args.out}: columns {', '.join(POSES)}; rows {', '.join(map(str, args.bundles))}")

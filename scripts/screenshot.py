@@ -18,8 +18,8 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workstation.demo_project import write_demo_project  # noqa: E402
-from workstation.ui.main_window import MainWindow  # noqa: E402
+from workstation.demos.digit_demo import write_demo_project  # noqa: E402
+from workstation.ui.shell.main_window import MainWindow  # noqa: E402
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def tiny_model_config(**overrides):
-    from training.config import ModelConfig
+    from training.model.config import ModelConfig
 
     values = dict(width=8, feature_channels=8, blocks=1, motion_width=8)
     values.update(overrides)
@@ -25,7 +25,7 @@ def tiny_model_config(**overrides):
 
 
 def tiny_train_config(**overrides):
-    from training.config import TrainConfig
+    from training.model.config import TrainConfig
 
     values = dict(data_dir=str(MNIST_DIR), steps=6, batch_size=4, warmup_steps=2, precision="fp32", init_from="",
                   val_every=3, val_examples=8, sample_every=3, checkpoint_every=2, model=tiny_model_config())
@@ -50,7 +50,7 @@ def trained_looking_model(anchored: bool = True, **config):
     """A tiny model whose motion net is not the identity, so motion really moves things."""
     import torch
 
-    from training.model import SceneModel
+    from training.model.scene_model import SceneModel
 
     torch.manual_seed(3)
     model = SceneModel(tiny_model_config(anchored=anchored, **config)).eval()
@@ -62,7 +62,7 @@ def trained_looking_model(anchored: bool = True, **config):
 def anchored_bundle(tmp_path_factory):
     """(model, bundle folder) of a tiny anchored model with the recipe's motion net and its layered
     renderer (format 2), exported once per test session."""
-    from export.bundle import export_bundle
+    from training.bundle_export import export_bundle
 
     model = trained_looking_model(anchored=True, motion_input="instance", motion_alignment="registration")
     return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "anchored")
@@ -71,7 +71,7 @@ def anchored_bundle(tmp_path_factory):
 @pytest.fixture(scope="session")
 def summed_bundle(tmp_path_factory):
     """(model, bundle folder) as ``anchored_bundle`` with the paper's summed renderer (format 2)."""
-    from export.bundle import export_bundle
+    from training.bundle_export import export_bundle
 
     model = trained_looking_model(anchored=True, motion_input="instance", motion_alignment="registration",
                                   renderer="summed")

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import pytest
 
-from workstation.errors import StopframeError
+from workstation.kernel.errors import StopframeError
 from workstation.media import GIF_EXTENSIONS, IMAGE_EXTENSIONS, Clip, MediaError, probe
 
 ROOT = Path(__file__).resolve().parents[1]

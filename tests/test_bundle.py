@@ -10,14 +10,14 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import main
-from export.bundle import ModelExportError, check_target, export_bundle, verify
 from tests.conftest import tiny_model_config
-from training.model import SceneModel
-from workstation import bundle as bundle_module
-from workstation import geometry
-from workstation.bundle import BundleError, open_bundle
-from workstation.engine import Engine
-from workstation.rendering import DEMO_BUNDLE
+from training.bundle_export import ModelExportError, check_target, export_bundle, verify
+from training.model.scene_model import SceneModel
+from workstation.render import bundle as bundle_module
+from workstation.render import geometry
+from workstation.render.bundle import BundleError, open_bundle
+from workstation.render.engine import Engine
+from workstation.render.shot_frames import DEMO_BUNDLE
 
 SIZE = 64
 

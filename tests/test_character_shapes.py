@@ -4,8 +4,8 @@ against where its ink really is, with the bundled demo model and the shipped dem
 import numpy as np
 
 from workstation import project as doc
-from workstation.demo_project import build_demo_project
-from workstation.rendering import open_engine
+from workstation.demos.digit_demo import build_demo_project
+from workstation.render.shot_frames import open_engine
 
 
 def ink_centre(image: np.ndarray) -> np.ndarray:

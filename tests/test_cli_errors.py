@@ -82,21 +82,21 @@ def one_line_exit_2(argv, capsys, *fragments, progress=False):
 @pytest.fixture
 def no_evaluation(monkeypatch):
     """Fails the test if the evaluation (the slow part) starts."""
-    import training.evaluate
+    import training.evaluation.evaluate
 
     def refuse(*args, **kwargs):
         raise AssertionError("the evaluation ran before the output was checked")
-    monkeypatch.setattr(training.evaluate, "evaluate", refuse)
+    monkeypatch.setattr(training.evaluation.evaluate, "evaluate", refuse)
 
 
 @pytest.fixture
 def no_model_load(monkeypatch):
     """Fails the test if a checkpoint starts loading."""
-    import training.checkpoint
+    import training.run.checkpoint
 
     def refuse(*args, **kwargs):
         raise AssertionError("the model loaded before the arguments were checked")
-    monkeypatch.setattr(training.checkpoint, "load_model", refuse)
+    monkeypatch.setattr(training.run.checkpoint, "load_model", refuse)
 
 
 # -- evaluate: its outputs are claimed before the evaluation runs ------------------------------------
@@ -220,8 +220,8 @@ def tiny_checkpoint(folder: Path, **model) -> Path:
     import torch
 
     from tests.conftest import tiny_model_config, tiny_train_config
-    from training.checkpoint import save
-    from training.model import SceneModel
+    from training.model.scene_model import SceneModel
+    from training.run.checkpoint import save
 
     config = tiny_train_config(model=tiny_model_config(**model))
     network = SceneModel(config.model)

@@ -68,7 +68,7 @@ def test_train_on_your_clips_then_export_a_bundle_that_renders(tmp_path):
     again = run_cli("train", "--resume", "--out", str(out), "--steps", "7")
     assert again.returncode == 0, again.stderr
 
-    from workstation.engine import Engine
+    from workstation.render.engine import Engine
 
     bundle = tmp_path / "bundle"
     exported = run_cli("export-model", str(out / "checkpoints" / "best.pt"), "--out", str(bundle))

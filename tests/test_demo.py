@@ -6,7 +6,7 @@ import numpy as np
 from tests.conftest import run_cli
 
 TILE = 64 * 3  # each 64x64 frame is drawn scaled x3
-GAP = 2  # white lines between the tiles (training/figures.py)
+GAP = 2  # white lines between the tiles (training/evaluation/figures.py)
 
 
 def tiles(picture: np.ndarray) -> list[np.ndarray]:

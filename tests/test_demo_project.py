@@ -13,9 +13,15 @@ import pytest
 
 from tests.conftest import ROOT, assert_one_line_exit_2, run_cli
 from workstation import project as document
-from workstation.demo_project import CLIP_FILES, DEMO_CLIPS, build_demo_project, default_demo_folder, write_demo_project
+from workstation.demos.digit_demo import (
+    CLIP_FILES,
+    DEMO_CLIPS,
+    build_demo_project,
+    default_demo_folder,
+    write_demo_project,
+)
 from workstation.media import probe
-from workstation.rendering import open_engine, render_shot
+from workstation.render.shot_frames import open_engine, render_shot
 
 SCRIPT = ROOT / "scripts" / "make_demo_media.py"
 CHARACTER_CLIPS = ("digit-2-sway", "digit-5-square", "digit-7-drift")
@@ -208,9 +214,9 @@ def test_the_by_hand_shot_moves_by_its_keys_alone():
 
 def test_neither_the_script_nor_the_demo_project_imports_torch_or_qt():
     heavy = re.compile(r"^\s*(import|from)\s+(torch|PySide6)\b", re.MULTILINE)
-    for source in [SCRIPT, ROOT / "workstation" / "demo_project.py"]:
+    for source in [SCRIPT, ROOT / "workstation" / "demos" / "digit_demo.py"]:
         assert not heavy.search(source.read_text()), source
-    check = ("import sys, runpy; import workstation.demo_project; runpy.run_path(sys.argv[1]); "
+    check = ("import sys, runpy; import workstation.demos.digit_demo; runpy.run_path(sys.argv[1]); "
              "print(sorted(m for m in ('torch', 'PySide6') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", check, str(SCRIPT)], capture_output=True, text=True, cwd=ROOT,
                           timeout=60)

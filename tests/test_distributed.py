@@ -1,4 +1,4 @@
-"""Data-parallel training (training/distributed.py): processes started by torchrun, gloo on CPU.
+"""Data-parallel training (training/run/distributed.py): processes started by torchrun, gloo on CPU.
 
 Each test starts real processes through ``torch.distributed.run``; every one runs under a timeout,
 so a hang fails the test instead of blocking the suite."""
@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from conftest import ROOT, tiny_train_config
 
-from training import checkpoint
-from training.distributed import data_seed
-from training.trainer import Trainer
+from training.run import checkpoint
+from training.run.distributed import data_seed
+from training.run.trainer import Trainer
 
 # A tiny run: 2 pairs per process and step, no validation or samples before the end. L_equiv is
 # the paper's (equiv_levels 1): every loss is then a mean over pairs, and averaging the gradients of

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from export.bundle import export_bundle
 from tests.conftest import trained_looking_model
-from training.decoders import composite
-from workstation import geometry
-from workstation.engine import Engine
+from training.bundle_export import export_bundle
+from training.model.decoders import composite
 from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
+from workstation.render import geometry
+from workstation.render.engine import Engine
 
 SIZE = 64
 

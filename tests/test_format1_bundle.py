@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workstation.bundle import open_bundle
-from workstation.engine import Engine
 from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
+from workstation.render.bundle import open_bundle
+from workstation.render.engine import Engine
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bundles" / "format1"
 # The engine's layer (or the summed renderer's view) that draws what format 1's layer drew.

@@ -1,4 +1,4 @@
-"""export/frames: the formats with alpha (ProRes MOV, VP9 WebM, APNG, WebP, sprite sheet), written
+"""workstation/output: the formats with alpha (ProRes MOV, VP9 WebM, APNG, WebP, sprite sheet), written
 through FrameWriter / write_frames / `stopframe render` and read back as a user's tools would: PyAV
 (with the libvpx-vp9 decoder for VP9's alpha), OpenCV, the sprite sheet's JSON."""
 
@@ -12,7 +12,11 @@ import cv2
 import numpy as np
 import pytest
 
-from export.frames import (
+from tests.faults import failing_writes
+from tests.test_render import assert_fails_in_one_line, demo, render_in_process  # noqa: F401 (a fixture)
+from tests.test_render_layers import engine_layer
+from workstation.kernel.errors import StopframeError
+from workstation.output import (
     ALPHA_FORMATS,
     FORMAT_INFO,
     FORMATS,
@@ -23,10 +27,6 @@ from export.frames import (
     output_exists,
     write_frames,
 )
-from tests.faults import failing_writes
-from tests.test_render import assert_fails_in_one_line, demo, render_in_process  # noqa: F401 (a fixture)
-from tests.test_render_layers import engine_layer
-from workstation.errors import StopframeError
 
 FPS = 12
 SIZE = 32
@@ -105,7 +105,7 @@ def test_the_format_table_names_every_format_its_extension_and_alpha():
 
 
 def test_the_render_command_takes_every_format():
-    from workstation.commands import RENDER_FORMATS
+    from workstation.cli import RENDER_FORMATS
 
     assert RENDER_FORMATS == FORMATS
 
@@ -362,7 +362,7 @@ def test_a_full_disk_while_writing_a_video_with_alpha_keeps_the_previous_one(tmp
 
 
 def test_a_mov_that_reads_back_short_or_without_alpha_is_refused(tmp_path, monkeypatch):
-    import export.frames.video as video
+    import workstation.output.video as video
 
     target = tmp_path / "keep.mov"
     write_frames(rgba_frames(3), target, "mov", FPS, 3)

@@ -1,4 +1,4 @@
-"""export/frames: write frame sequences as PNG folders, MP4 and GIF, then read them back with OpenCV; the safety
+"""workstation/output: write frame sequences as PNG folders, MP4 and GIF, then read them back with OpenCV; the safety
 tests run for every format (tests/test_frame_formats.py holds the other formats' own tests)."""
 
 import dataclasses
@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 import pytest
 
-from export.frames import FORMATS, FrameWriteError, FrameWriter, output_exists, write_frames
 from tests.faults import failing_writes, fill, remount_read_only, small_filesystem
-from workstation.errors import StopframeError
+from workstation.kernel.errors import StopframeError
+from workstation.output import FORMATS, FrameWriteError, FrameWriter, output_exists, write_frames
 
 BACKGROUND = (0.2, 0.4, 0.8)  # RGB, exact in 8 bits: 51, 102, 204
 FPS = 12
@@ -362,7 +362,7 @@ def test_writer_context_manager_returns_path(tmp_path):
 
 def test_encoder_failures_become_one_line_naming_the_output(tmp_path, monkeypatch):
     """Failures an encoder only reports by a return value or its own exception (codec missing)."""
-    import export.frames.video as video
+    import workstation.output.video as video
 
     no_codec = dataclasses.replace(video.VIDEO_FORMATS["mp4"], codec="no-such-codec")
     monkeypatch.setitem(video.VIDEO_FORMATS, "mp4", no_codec)
@@ -382,7 +382,7 @@ def test_encoder_failures_become_one_line_naming_the_output(tmp_path, monkeypatc
 
 
 def test_module_imports_neither_torch_nor_qt():
-    code = ("import sys, export.frames; "
+    code = ("import sys, workstation.output; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'PyQt5', 'PyQt6')]; "
             "assert not bad, bad")
     root = Path(__file__).resolve().parents[1]

@@ -1,11 +1,11 @@
-"""workstation.geometry, the numpy twin of training's warp and centroid, against the torch code."""
+"""workstation.render.geometry, the numpy twin of training's warp and centroid, against the torch code."""
 
 import numpy as np
 import torch
 
-from training.model import centroid, theta_about, theta_from, warp
-from workstation import geometry
+from training.model.scene_model import centroid, theta_about, theta_from, warp
 from workstation.project import Pose
+from workstation.render import geometry
 
 
 def test_numpy_warp_and_centroid_match_torch():

@@ -1,5 +1,5 @@
 """The workstation renders without torch, and only workstation/ui knows Qt (napari's rule); the
-bundle contract lives in workstation/bundle.py, below the engine and the exporter that share it."""
+bundle contract lives in workstation/render/bundle.py, below the engine and the exporter that share it."""
 
 import ast
 import subprocess
@@ -8,8 +8,8 @@ import sys
 from tests.conftest import ROOT
 
 WORKSTATION = ROOT / "workstation"
-CORE = ("workstation.bundle", "workstation.geometry", "workstation.engine", "workstation.project",
-        "workstation.media", "workstation.rendering")
+CORE = ("workstation.render.bundle", "workstation.render.geometry", "workstation.render.engine", "workstation.project",
+        "workstation.media", "workstation.render.shot_frames")
 
 
 def imports_from(path):
@@ -37,11 +37,11 @@ def test_no_workstation_module_imports_torch_and_only_ui_imports_qt():
 
 def test_the_exporter_takes_the_bundle_contract_from_the_bundle_module():
     imports = dict(imports_from(ROOT / "export" / "bundle.py"))
-    assert {"BUNDLE_FORMAT", "BUNDLE_VERSION", "GRAPHS", "CENTROID"} <= set(imports.get("workstation.bundle", ()))
-    assert "workstation.engine" not in imports, "export/bundle.py must not reach the contract through the engine"
+    assert {"BUNDLE_FORMAT", "BUNDLE_VERSION", "GRAPHS", "CENTROID"} <= set(imports.get("workstation.render.bundle", ()))
+    assert "workstation.render.engine" not in imports, "training/bundle_export.py must not reach the contract through the engine"
     for below in ("bundle.py", "geometry.py"):  # the contract and the geometry know nothing above them
         modules = {module for module, _ in imports_from(WORKSTATION / below)}
-        allowed = {"workstation.project", "workstation.errors"}  # the error base knows nothing above it
+        allowed = {"workstation.project", "workstation.kernel.errors"}  # the error base knows nothing above it
         assert not {m for m in modules if m.startswith("workstation")} - allowed, below
 
 

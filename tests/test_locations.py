@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from tests.conftest import MNIST_DIR, ROOT, assert_one_line_exit_2
-from workstation.locations import DATA_DIR_VARIABLE, asset_path, checkout_root, data_dir, mnist_dir
-from workstation.rendering import DEMO_BUNDLE
+from workstation.kernel.locations import DATA_DIR_VARIABLE, asset_path, checkout_root, data_dir, mnist_dir
+from workstation.render.shot_frames import DEMO_BUNDLE
 
 # main.py as the `stopframe` command of an install without PyTorch (the base install): importing
 # torch fails as it would there.

@@ -1,10 +1,10 @@
-"""The log file (workstation/logs.py): tracebacks of bugs in the user log folder, bounded in size;
+"""The log file (workstation/kernel/logs.py): tracebacks of bugs in the user log folder, bounded in size;
 a user's error is its one line alone; a log folder that cannot be written never raises."""
 
 import pytest
 
-from workstation import logs
-from workstation.errors import StopframeError
+from workstation.kernel import logs
+from workstation.kernel.errors import StopframeError
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 from training.data.mmnist import relative_transform
-from training.evaluate import motion_analysis
-from training.metrics import mean_ci95, per_example_mse, psnr_from_mse, r2_score, svd_rotation_angle
+from training.evaluation.evaluate import motion_analysis
+from training.evaluation.metrics import mean_ci95, per_example_mse, psnr_from_mse, r2_score, svd_rotation_angle
 
 
 def test_mse_and_psnr():

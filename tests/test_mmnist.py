@@ -6,7 +6,7 @@ import pytest
 from training.data import mmnist
 from training.data.css4_colors import CSS4_COLORS
 from training.data.mmnist import MovingMNIST, Pose, background_specs, relative_transform
-from training.evaluate import BASELINES, draw_examples, manipulation_mse, summarize
+from training.evaluation.evaluate import BASELINES, draw_examples, manipulation_mse, summarize
 
 
 def test_same_seed_same_videos_and_pixels(test_split):
@@ -77,8 +77,8 @@ def test_backgrounds_follow_the_paper():
 
 
 def test_training_may_draw_more_backgrounds_but_validation_and_test_keep_theirs(mnist_dir, tmp_path):
-    from training.config import ConfigError, TrainConfig
-    from training.trainer import open_datasets
+    from training.model.config import ConfigError, TrainConfig
+    from training.run.trainer import open_datasets
 
     config = TrainConfig(data_dir=str(mnist_dir), backgrounds=200).validate()
     train, val = open_datasets(config)

@@ -8,10 +8,18 @@ import pytest
 import torch
 
 from tests.conftest import tiny_model_config, tiny_train_config
-from training.config import ConfigError, LossOptions, TrainConfig
-from training.decoders import LOGIT_BOUND, composite, logit_bound
-from training.model import SceneModel, centroid, identity_theta, rotation_linear, theta_about, theta_from, warp
-from training.model import rotation_theta as model_rotation_theta
+from training.model.config import ConfigError, LossOptions, TrainConfig
+from training.model.decoders import LOGIT_BOUND, composite, logit_bound
+from training.model.scene_model import (
+    SceneModel,
+    centroid,
+    identity_theta,
+    rotation_linear,
+    theta_about,
+    theta_from,
+    warp,
+)
+from training.model.scene_model import rotation_theta as model_rotation_theta
 
 # The paper's three losses, each weighted 1 (recipes/paper.toml), and the defaults' (the recipe's).
 PAPER_LOSSES = LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.0, alpha_self=0.0, alpha_plate=0.0,
@@ -190,7 +198,7 @@ def test_a_tiny_model_overfits_a_few_pairs(test_split):
 
 
 def test_sparsity_is_one_when_dense_small_when_concentrated_and_ignores_scale():
-    from training.loss_terms import sparsity
+    from training.model.loss_terms import sparsity
 
     dense = torch.ones(2, 4, 16, 16)
     single = torch.zeros(2, 4, 16, 16)
@@ -205,7 +213,7 @@ def test_pyramid_equivariance_gives_the_motion_a_gradient_beyond_a_stroke_width(
     which way the target lies; the pyramid can."""
     from torch.nn import functional as F
 
-    from training.loss_terms import pyramid_equivariance
+    from training.model.loss_terms import pyramid_equivariance
 
     source = blob(8, 8)
 
@@ -234,7 +242,7 @@ def test_static_background_asks_the_plates_for_the_pixels_both_frames_show_all_a
     """L_static: only where x1 and x2 are the same picture over the whole window around a pixel does
     it ask the plate for that pixel; a plate that is right there costs nothing, whatever it shows
     near where the character moved."""
-    from training.loss_terms import STATIC_WINDOW, static_background
+    from training.model.loss_terms import STATIC_WINDOW, static_background
 
     torch.manual_seed(0)
     size, reach = 32, STATIC_WINDOW // 2
@@ -406,8 +414,8 @@ def test_the_bound_term_is_zero_within_the_bound_and_walks_a_sunk_alpha_back():
 
 
 def test_layer_scores_measure_the_plate_and_the_alpha_against_the_ink(test_split):
-    from training.evaluate import draw_examples, layer_scores
-    from training.scene import TorchScene
+    from training.evaluation.evaluate import draw_examples, layer_scores
+    from training.model.scene_functions import TorchScene
 
     examples = draw_examples(test_split, 3, seed=0)
     opaque = layer_scores(TorchScene(layered_model(opaque=True)), test_split, examples)

@@ -3,7 +3,7 @@ where their alpha says they are."""
 
 import numpy as np
 
-from workstation.onion import NEXT_TINT, PREVIOUS_TINT, OnionStyle, onion_skin
+from workstation.render.onion import NEXT_TINT, PREVIOUS_TINT, OnionStyle, onion_skin
 
 PLATE_COLOUR = (0.8, 0.75, 0.6)
 

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import assert_one_line_exit_2, run_cli
 from workstation import project as document
 from workstation.media import probe
-from workstation.rendering import open_engine
+from workstation.render.shot_frames import open_engine
 
 
 def to_bgr8(frame):
@@ -137,7 +137,7 @@ def test_an_unknown_shot_names_the_shots_there_are(studio, tmp_path):
 
 @pytest.fixture
 def demo(tmp_path):
-    from workstation.demo_project import write_demo_project
+    from workstation.demos.digit_demo import write_demo_project
 
     return write_demo_project(tmp_path / "demo")
 
@@ -203,7 +203,7 @@ def test_a_render_while_another_process_writes_the_same_output_fails_in_one_line
     from tests.conftest import ROOT
 
     out = tmp_path / "shared.mp4"
-    holder = ("import sys; import numpy as np; from export.frames import FrameWriter\n"
+    holder = ("import sys; import numpy as np; from workstation.output import FrameWriter\n"
               "with FrameWriter(sys.argv[1], 'mp4', 12, 3) as writer:\n"
               "    print('writing', flush=True); sys.stdin.readline()\n"
               "    for _ in range(3): writer.write(np.zeros((3, 64, 64), np.float32))\n")
@@ -232,7 +232,7 @@ def test_a_shot_of_a_billion_frames_renders_lazily(demo):
     import itertools
     import tracemalloc
 
-    from workstation.rendering import render_shot
+    from workstation.render.shot_frames import render_shot
 
     name = with_shot_length(demo, 10**9)
     project = document.load_project(demo)
@@ -256,7 +256,7 @@ def test_a_gif_of_a_billion_frames_is_refused_at_once(demo, tmp_path, capsys):
 
 
 def test_a_billion_frame_render_starts_and_ctrl_c_leaves_nothing(demo, tmp_path, capsys, monkeypatch):
-    from export.frames import FrameWriter
+    from workstation.output import FrameWriter
 
     name = with_shot_length(demo, 10**9)
     out = tmp_path / "long"

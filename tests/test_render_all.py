@@ -1,5 +1,5 @@
 """`stopframe render PROJECT --all --out FOLDER`: one output per shot, named after the shot
-(workstation/shot_outputs.py), through the same writers as one shot; nothing replaced without --overwrite."""
+(workstation/output/shot_files.py), through the same writers as one shot; nothing replaced without --overwrite."""
 
 import shutil
 
@@ -7,7 +7,7 @@ import pytest
 
 from workstation import project as document
 from workstation.media import probe
-from workstation.shot_outputs import safe_file_name, shot_file_names
+from workstation.output.shot_files import safe_file_name, shot_file_names
 
 
 def render(capsys, project, *args):
@@ -28,7 +28,7 @@ def assert_one_line(code, lines, *fragments):
 @pytest.fixture
 def demo(tmp_path):
     """The demo project (shots "demo", "sway", "by hand", "duet") over its own copy of the clips."""
-    from workstation.demo_project import DEMO_CLIPS, write_demo_project
+    from workstation.demos.digit_demo import DEMO_CLIPS, write_demo_project
 
     shutil.copytree(DEMO_CLIPS, tmp_path / "clips")
     return write_demo_project(tmp_path / "demo", clips=tmp_path / "clips")

@@ -7,7 +7,7 @@ import pytest
 
 from tests.test_render import assert_fails_in_one_line, demo, render_in_process  # noqa: F401 (a fixture)
 from workstation import project as document
-from workstation.rendering import open_engine
+from workstation.render.shot_frames import open_engine
 
 
 def engine_layer(project_path, layer, shot="duet"):

@@ -1,4 +1,4 @@
-"""workstation/safe_write.py: the one way outputs are written. Nothing the user had is lost or
+"""workstation/kernel/safe_write.py: the one way outputs are written. Nothing the user had is lost or
 overwritten, whatever goes wrong while writing."""
 
 import errno
@@ -10,8 +10,8 @@ import textwrap
 import pytest
 
 from tests.faults import failing_writes, fill, remount_read_only, small_filesystem
-from workstation.errors import StopframeError
-from workstation.safe_write import (
+from workstation.kernel.errors import StopframeError
+from workstation.kernel.safe_write import (
     LOCK_SUFFIX,
     OutputBusy,
     OutputError,
@@ -145,7 +145,7 @@ def test_another_process_holding_the_claim_makes_a_writer_fail_in_one_line(tmp_p
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(os.getcwd())!r})
-        from workstation.safe_write import output_file
+        from workstation.kernel.safe_write import output_file
         with output_file({str(target)!r}, overwrite=True) as t:
             print("claimed", flush=True)
             time.sleep(30)

@@ -14,14 +14,14 @@ import pytest
 from tests.conftest import ROOT, assert_one_line_exit_2, run_cli
 from training.data.sprites import EVALUATION_BACKGROUNDS, split_of
 from workstation import project as document
-from workstation.rendering import bundle_for, open_engine, render_shot
-from workstation.sprite_demo import (
+from workstation.demos.sprite_demo import (
     SPRITE_BUNDLE,
     SPRITE_CLIPS,
     SPRITE_DEMO_FOLDER,
     build_sprite_demo_project,
     write_sprite_demo_project,
 )
+from workstation.render.shot_frames import bundle_for, open_engine, render_shot
 
 SCRIPT = ROOT / "scripts" / "make_sprite_demo_media.py"
 SPRITES_DIR = ROOT.parent / "shared" / "data" / "lpc-sprites"

@@ -1,4 +1,4 @@
-"""The paper's sprite evaluation (training/evaluate_sprites.py, `evaluate --dataset sprites`): the
+"""The paper's sprite evaluation (training/evaluation/evaluate_sprites.py, `evaluate --dataset sprites`): the
 error splits, the baselines against numpy by hand, the analogy's wiring, and a tiny model end to end."""
 
 import json
@@ -10,7 +10,7 @@ import pytest
 import main
 from tests.conftest import ROOT, tiny_model_config, tiny_train_config
 from training.data.sprites import ANIMATIONS, GREY, Analogies, Sprites, SpriteSheets, characters, sequence
-from training.evaluate_sprites import (
+from training.evaluation.evaluate_sprites import (
     ALL,
     METHODS,
     analogy,
@@ -22,7 +22,7 @@ from training.evaluate_sprites import (
     paper_scale,
     results_json,
 )
-from training.metrics import per_example_sse
+from training.evaluation.metrics import per_example_sse
 
 SPRITES_DIR = ROOT.parent / "shared" / "data" / "lpc-sprites"
 
@@ -42,8 +42,8 @@ def test_split(sheets):
 def tiny_scene():
     import torch
 
-    from training.model import SceneModel
-    from training.scene import TorchScene
+    from training.model.scene_functions import TorchScene
+    from training.model.scene_model import SceneModel
 
     torch.manual_seed(0)
     return TorchScene(SceneModel(tiny_model_config()))
@@ -147,7 +147,7 @@ def test_examples_are_drawn_from_the_seed_with_distinct_frames_and_alpha_masks(t
 
 
 def test_a_tiny_model_reports_every_field(sheets, tiny_scene, test_split, monkeypatch):
-    import training.evaluate_sprites as evaluation
+    import training.evaluation.evaluate_sprites as evaluation
 
     monkeypatch.setattr(evaluation.SpriteSheets, "load", lambda folder: sheets)  # loaded once per module
     results = evaluate_sprites(tiny_scene, SPRITES_DIR, examples=12, seed=0, progress=lambda message: None)
@@ -175,7 +175,7 @@ def test_a_tiny_model_reports_every_field(sheets, tiny_scene, test_split, monkey
 
 
 def test_without_backgrounds_the_canvas_is_grey_and_the_paper_has_no_sums(sheets, tiny_scene, monkeypatch):
-    import training.evaluate_sprites as evaluation
+    import training.evaluation.evaluate_sprites as evaluation
 
     monkeypatch.setattr(evaluation.SpriteSheets, "load", lambda folder: sheets)
     results = evaluate_sprites(tiny_scene, SPRITES_DIR, examples=3, seed=0, backgrounds=False,
@@ -187,8 +187,8 @@ def test_without_backgrounds_the_canvas_is_grey_and_the_paper_has_no_sums(sheets
 def write_checkpoint(path, renderer="layered"):
     import torch
 
-    from training import checkpoint
-    from training.model import SceneModel
+    from training.model.scene_model import SceneModel
+    from training.run import checkpoint
 
     summed = {"alpha_plate": 0.0, "alpha_bound": 0.0} if renderer == "summed" else {}  # layered-only terms
     config = tiny_train_config(model=tiny_model_config(renderer=renderer), **summed)
@@ -242,9 +242,9 @@ def test_bad_sprite_evaluation_arguments_say_one_line(tmp_path, capsys, argv, sa
 
 
 def test_a_bundle_and_its_model_give_the_same_figures(anchored_bundle, sheets, monkeypatch):
-    import training.evaluate_sprites as evaluation
-    from training.scene import TorchScene
-    from workstation.engine import Engine
+    import training.evaluation.evaluate_sprites as evaluation
+    from training.model.scene_functions import TorchScene
+    from workstation.render.engine import Engine
 
     monkeypatch.setattr(evaluation.SpriteSheets, "load", lambda folder: sheets)
     model, bundle = anchored_bundle

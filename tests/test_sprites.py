@@ -309,9 +309,9 @@ def test_the_sprites_folder_is_found_in_the_data_folder(tmp_path):
 def test_a_tiny_run_on_sprites_validates_the_analogy_and_the_alpha(tmp_path):
     from conftest import tiny_train_config
 
-    from training.progress import terminal_bar
-    from training.run_files import read_metrics
-    from training.trainer import Trainer
+    from training.run.progress import terminal_bar
+    from training.run.run_files import read_metrics
+    from training.run.trainer import Trainer
 
     config = tiny_train_config(dataset="sprites", data_dir=str(SPRITES_DIR), backgrounds=20, steps=2, val_every=2,
                                sample_every=2, val_examples=6)
@@ -335,8 +335,8 @@ def test_a_tiny_run_on_sprites_validates_the_analogy_and_the_alpha(tmp_path):
 def test_backgrounds_0_draws_sprites_over_flat_grey():
     from conftest import tiny_train_config
 
-    from training.config import ConfigError
-    from training.trainer import open_datasets
+    from training.model.config import ConfigError
+    from training.run.trainer import open_datasets
 
     config = tiny_train_config(dataset="sprites", data_dir=str(SPRITES_DIR), backgrounds=0).validate()
     train, val = open_datasets(config)
@@ -360,8 +360,8 @@ def test_the_sprite_model_is_the_second_stage_recipes_run_started_from_the_first
     recipes/sprites.toml; its figures in model.json are those of docs/results/sprites-eval.json."""
     from test_trainer import recipe_config
 
-    from training.config import TrainConfig
-    from workstation.sprite_demo import SPRITE_BUNDLE
+    from training.model.config import TrainConfig
+    from workstation.demos.sprite_demo import SPRITE_BUNDLE
 
     metadata = json.loads((SPRITE_BUNDLE / "model.json").read_text())
     saved = metadata["trained_on"]["train_config"]
@@ -379,9 +379,9 @@ def test_the_digits_demo_starts_a_sprite_model_with_its_decoders(sheets):
     """init_from "digits-demo" is the bundled layered digit model, whatever the working folder."""
     import torch
 
-    from training.config import ModelConfig
-    from training.model import SceneModel
-    from training.warm_start import bundle_folder, warm_start
+    from training.model.config import ModelConfig
+    from training.model.scene_model import SceneModel
+    from training.run.warm_start import bundle_folder, warm_start
 
     assert (bundle_folder("digits-demo") / "renderer_character.onnx").is_file()
     model = SceneModel(ModelConfig(renderer="layered"))

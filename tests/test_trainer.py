@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from tests.conftest import MNIST_DIR, ROOT, run_cli, tiny_model_config, tiny_train_config
-from training import checkpoint
-from training.config import ModelConfig, TrainConfig
-from training.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
+from training.model.config import ModelConfig, TrainConfig
+from training.run import checkpoint
+from training.run.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
             "--set", "init_from=\"\"",
@@ -259,7 +259,7 @@ def save_checkpoint(path, config: TrainConfig) -> None:
     """A checkpoint of an untrained model with this config, as the trainer writes one."""
     import numpy as np
 
-    from training.model import SceneModel
+    from training.model.scene_model import SceneModel
 
     model = SceneModel(config.model)
     checkpoint.save(path, model=model, optimizer=torch.optim.AdamW(model.parameters()), step=5, config=config,
@@ -346,7 +346,7 @@ def test_evaluate_plain_switches_anchoring_off_for_checkpoints_only(tmp_path, an
 
 def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
     """The demo model's run comes back value for value, and it is the recipe's."""
-    from workstation.rendering import DEMO_BUNDLE
+    from workstation.render.shot_frames import DEMO_BUNDLE
 
     saved = json.loads((DEMO_BUNDLE / "model.json").read_text())["trained_on"]["train_config"]
     rebuilt = TrainConfig.from_saved(saved).validate().to_dict()

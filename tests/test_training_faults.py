@@ -19,8 +19,8 @@ import torch
 
 from tests import faults
 from tests.conftest import ROOT, run_cli
-from training import checkpoint
-from training.trainer import Trainer
+from training.run import checkpoint
+from training.run.trainer import Trainer
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
             "--set", "init_from=\"\"",
@@ -254,7 +254,7 @@ def test_a_run_folder_left_before_any_checkpoint_gets_messages_that_agree(tmp_pa
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_a_nan_or_inf_loss_stops_in_one_line_keeping_the_last_good_checkpoint(tmp_path, monkeypatch, capsys, bad):
-    from training.model import SceneModel
+    from training.model.scene_model import SceneModel
 
     losses, calls = SceneModel.losses, []
 

@@ -1,14 +1,14 @@
-"""A layered run starts from a trained summed model's bundle (training/warm_start.py): its encoders
+"""A layered run starts from a trained summed model's bundle (training/run/warm_start.py): its encoders
 and T^Z as they were, its renderer in both decoders, alpha at 0.5."""
 
 import pytest
 import torch
 
 from tests.conftest import tiny_model_config, tiny_train_config
-from training.config import ConfigError
-from training.model import SceneModel
-from training.trainer import Trainer
-from training.warm_start import warm_start
+from training.model.config import ConfigError
+from training.model.scene_model import SceneModel
+from training.run.trainer import Trainer
+from training.run.warm_start import warm_start
 
 
 def test_a_layered_model_starts_as_the_summed_one_it_is_given(summed_bundle):

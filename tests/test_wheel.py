@@ -38,8 +38,8 @@ NOT_SOURCES = shutil.ignore_patterns(".venv", ".git", "build", "dist", "runs", "
 # What the installed python reports about where it found things.
 WHERE = """
 import json, sys
-import assets, main, workstation, workstation.ui.app
-print(json.dumps({"files": [assets.__file__, main.__file__, workstation.__file__, workstation.ui.app.__file__],
+import assets, main, workstation, workstation.ui.shell.app
+print(json.dumps({"files": [assets.__file__, main.__file__, workstation.__file__, workstation.ui.shell.app.__file__],
                   "finders": [repr(finder) for finder in sys.meta_path], "path": sys.path}))
 """
 # The real start of the app (main.main with no arguments: window, first project, event loop), with a
@@ -155,7 +155,7 @@ def test_the_installed_sprite_demo_has_its_clips_credits_and_licences(installed,
     written = run([stopframe, "demo-project", "--sprites", "--out", "D"], empty_folder, env).stdout.strip()
     assert Path(written).resolve() == (empty_folder / "D" / "sprites.stopframe").resolve()
     files = run([python, "-c", "import sys; from workstation import project as d; "
-                 "from workstation.locations import asset_path; p = d.load_project(sys.argv[1]); "
+                 "from workstation.kernel.locations import asset_path; p = d.load_project(sys.argv[1]); "
                  "print('\\n'.join([str(d.clip_path(p, name)) for name in p.clips] + [str(d.model_path(p).parent)] + "
                  "[str(asset_path('sprite_demo', f)) for f in ('CREDITS.txt', 'CC-BY-SA-3.0-LICENSE', "
                  "'GNU-GPL-3.0-LICENSE')]))", written], empty_folder, env).stdout.split()

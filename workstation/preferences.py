@@ -1,7 +1,7 @@
 """The animator's preferences (Edit ▸ Preferences…), as plain values with their limits; no Qt.
-The workstation keeps them in its QSettings (``workstation/ui/settings_store.py``).
+The workstation keeps them in its QSettings (``workstation/ui/shell/settings_store.py``).
 
-The render device is a choice of ONNX Runtime providers (``workstation.bundle.open_sessions``):
+The render device is a choice of ONNX Runtime providers (``workstation.render.bundle.open_sessions``):
 "auto" and "cuda" try CUDA first and fall back to the CPU, "cpu" uses the CPU alone; "cuda" says
 so in one line when it got the CPU.
 """
@@ -13,7 +13,7 @@ import functools
 import sys
 from dataclasses import dataclass, field
 
-from workstation.onion import MAX_GHOST_FRAMES, OnionStyle
+from workstation.render.onion import MAX_GHOST_FRAMES, OnionStyle
 
 RENDER_DEVICES = {"auto": "Automatic (the GPU when there is one)", "cuda": "CUDA (GPU)", "cpu": "CPU"}
 AUTOSAVE_MINUTES = (1, 120)

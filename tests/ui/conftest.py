@@ -8,16 +8,16 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workstation import project as doc
-from workstation.ui import dialogs
-from workstation.ui.dialogs import Question
-from workstation.ui.help import HELP_TEXT
+from workstation.ui.shell import dialogs
+from workstation.ui.shell.dialogs import Question
+from workstation.ui.shell.help import HELP_TEXT
 
 DEFAULT_ANSWERS = {"open_file": "", "open_files": [], "save_file": "", "question": QMessageBox.StandardButton.No,
                    "warning": None, "about": None, "text": "", "open_folder": "", "choose": ""}
 
 
 class Answers:
-    """Answers every dialog (``workstation/ui/dialogs.py``) as a user who cancels would, except the
+    """Answers every dialog (``workstation/ui/shell/dialogs.py``) as a user who cancels would, except the
     ones given in ``replies`` by dialog title; ``asked`` lists the dialogs in the order they came."""
 
     def __init__(self):
@@ -40,7 +40,7 @@ def answers(monkeypatch):
 @pytest.fixture(autouse=True)
 def user_folders(tmp_path, monkeypatch):
     """The user's data and log folders (autosaves of untitled projects, the demo project, the log
-    file; ``workstation.locations``) in the test's temporary folder, never the real ones."""
+    file; ``workstation.kernel.locations``) in the test's temporary folder, never the real ones."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "user-state"))
     return tmp_path
@@ -54,14 +54,14 @@ def settings(tmp_path):
 
 @pytest.fixture
 def project_path(tmp_path):
-    from workstation.demo_project import write_demo_project
+    from workstation.demos.digit_demo import write_demo_project
 
     return write_demo_project(tmp_path / "demo")
 
 
 @pytest.fixture
 def window(qtbot, settings, project_path):
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.main_window import MainWindow
 
     window = MainWindow(settings)
     qtbot.addWidget(window)

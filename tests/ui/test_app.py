@@ -5,8 +5,8 @@ from tests.conftest import assert_one_line_exit_2, run_cli
 
 def test_first_start_opens_the_demo_project_then_the_most_recent_one(qtbot, settings, tmp_path, monkeypatch):
     from workstation import project as doc
-    from workstation.ui.app import first_project
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.app import first_project
+    from workstation.ui.shell.main_window import MainWindow
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     window = MainWindow(settings)

@@ -1,7 +1,7 @@
 """Autosave as a user meets it (issue 12, cases 15 and 16): a session that did not close leaves an
 autosave; the next one offers it back; a restored project is modified until saved; and an autosave
 is offered only until the user has saved or discarded it. Projects never saved are autosaved too,
-to the user's data folder, and offered back at the next start (``workstation/ui/app.py``)."""
+to the user's data folder, and offered back at the next start (``workstation/ui/shell/app.py``)."""
 
 import sys
 from pathlib import Path
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests.conftest import ROOT
 from tests.ui.conftest import menu_action
 from workstation import project as doc
-from workstation.locations import untitled_autosave_folder
+from workstation.kernel.locations import untitled_autosave_folder
 
 Yes, Save, Discard = (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Save,
                       QMessageBox.StandardButton.Discard)
@@ -26,7 +26,7 @@ def crash_after_autosave(window) -> None:
 
 
 def new_window(qtbot, settings):
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.main_window import MainWindow
 
     window = MainWindow(settings)
     qtbot.addWidget(window)
@@ -68,7 +68,7 @@ def test_a_restored_autosave_is_modified_and_offered_only_until_discarded_or_sav
 
 def test_declining_an_autosave_moves_it_aside_and_says_where(window, qtbot, settings, answers, project_path):
     """Issue 15, case 2: No is not asked again at every start, and the changes are not lost silently."""
-    from workstation.ui.app import open_first
+    from workstation.ui.shell.app import open_first
 
     window.inspector.length.setValue(30)
     crash_after_autosave(window)
@@ -109,7 +109,7 @@ def test_an_untitled_project_is_autosaved_and_offered_back_at_the_next_start(qtb
     assert len(saved) == 1 and saved[0].suffix == ".stopframe"
     assert untitled_autosave_folder().is_relative_to(tmp_path)  # the user data folder (tests/ui/conftest.py)
 
-    from workstation.ui.app import open_first
+    from workstation.ui.shell.app import open_first
 
     answers.replies["Restore unsaved project?"] = Yes
     second = new_window(qtbot, settings)
@@ -134,7 +134,7 @@ def test_an_untitled_project_is_autosaved_and_offered_back_at_the_next_start(qtb
 
 
 def test_an_untitled_autosave_declined_is_kept_aside_and_a_discarded_one_is_gone(qtbot, settings, answers):
-    from workstation.ui.app import open_first
+    from workstation.ui.shell.app import open_first
 
     for reply in (QMessageBox.StandardButton.No, Discard):
         first = new_window(qtbot, settings)
@@ -167,8 +167,8 @@ def test_an_untitled_autosave_declined_is_kept_aside_and_a_discarded_one_is_gone
 def test_a_change_undone_leaves_no_autosave_to_offer(window, qtbot, settings, answers, project_path):
     """Issue 15, case 2: a model applied, undone, File ▸ New, quit: nothing is unsaved, so the next
     start asks nothing."""
-    from workstation.ui import edits
-    from workstation.ui.app import open_first
+    from workstation.ui.editing import animator_edits as edits
+    from workstation.ui.shell.app import open_first
 
     edits.use_model(window.document, project_path.parent / "some-model")
     window._autosave_timer.timeout.emit()  # the autosave caught the change
@@ -195,7 +195,7 @@ def test_quitting_after_discard_raises_nothing(qtbot, settings, answers, monkeyp
 
     errors: list[str] = []
     monkeypatch.setattr(sys, "excepthook", lambda kind, value, trace: errors.append(f"{kind.__name__}: {value}"))
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.main_window import MainWindow
 
     window = MainWindow(settings)  # not qtbot's to delete: deleting it is the test
     window.show()

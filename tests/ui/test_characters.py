@@ -118,7 +118,7 @@ def test_the_character_commands_are_disabled_while_no_character_is_selected(trio
 
 
 def test_order_and_hidden_survive_saving_and_reopening(trio, qtbot, tmp_path, settings):
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.main_window import MainWindow
 
     window, document = trio, trio.document
     menu_action(window, "Character", "Send to Back").trigger()

@@ -1,6 +1,6 @@
 """Faults injected into the workstation (issue 12): an exception in a worker (rendering, import,
 export, a child process) or in a slot is one line in the status bar and a traceback in the log file
-(``workstation/logs.py``, in the user log folder), never a crash; and a model bundle that cannot be
+(``workstation/kernel/logs.py``, in the user log folder), never a crash; and a model bundle that cannot be
 loaded is said as such, and stays said (case 6), rather than a wrong message about the clips."""
 
 import json
@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import wait_for_frame
 from workstation import project as doc
-from workstation.locations import asset_path
-from workstation.logs import log_file
+from workstation.kernel.locations import asset_path
+from workstation.kernel.logs import log_file
 
 
 class InjectedFault(Exception):
@@ -48,11 +48,11 @@ def test_an_exception_in_the_render_worker_is_a_line_and_a_log(window, qtbot, mo
 
 
 def test_an_exception_in_a_slot_is_a_line_and_a_log(window, qtbot, monkeypatch):
-    from workstation.ui.error_report import install
+    from workstation.ui.shell.error_report import install
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # both restored after the test
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
-    install(window.show_problem, window)  # as workstation/ui/app.py's run does
+    install(window.show_problem, window)  # as workstation/ui/shell/app.py's run does
     monkeypatch.setattr(window.player, "step", fail)
     next_frame = next(a for a in window.findChildren(QAction) if a.text() == "Next Frame")
     next_frame.trigger()
@@ -63,7 +63,7 @@ def test_an_exception_in_a_slot_is_a_line_and_a_log(window, qtbot, monkeypatch):
 
 
 def test_an_exception_in_an_import_is_a_line_and_a_log_and_the_import_ends(window, qtbot, monkeypatch):
-    from workstation.ui import import_job
+    from workstation.ui.files import import_job
 
     monkeypatch.setattr(import_job, "probe", fail)
     before = dict(window.document.project.clips)
@@ -75,7 +75,7 @@ def test_an_exception_in_an_import_is_a_line_and_a_log_and_the_import_ends(windo
 
 
 def test_an_exception_in_an_export_is_a_line_and_a_log(window, qtbot, monkeypatch, tmp_path):
-    from workstation.ui import export_job
+    from workstation.ui.export import export_job
 
     monkeypatch.setattr(export_job, "render_shot", fail)
     job = window.export_shot(tmp_path / "out.gif", "gif")
@@ -86,7 +86,7 @@ def test_an_exception_in_an_export_is_a_line_and_a_log(window, qtbot, monkeypatc
 
 
 def test_a_child_process_that_crashes_is_logged(qtbot, monkeypatch):
-    from workstation.ui import child_process
+    from workstation.ui.train import child_process
 
     crash = "import sys; sys.stderr.write('Traceback (most recent call last):\\nInjectedFault: boom\\n'); sys.exit(1)"
     monkeypatch.setattr(child_process, "CLI_MODULE", ["-c", crash])
@@ -100,7 +100,7 @@ def test_a_child_process_that_crashes_is_logged(qtbot, monkeypatch):
 def test_a_broken_model_bundle_is_said_and_stays_said(qtbot, settings, tmp_path, project_path):
     """Case 6 through the real path: a project naming a copy of the demo bundle whose model.json
     has a bad ``feature_shape``, opened at start (after the empty project a window begins with)."""
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.main_window import MainWindow
 
     bundle = tmp_path / "broken-model"
     shutil.copytree(asset_path("models", "demo"), bundle)

@@ -1,4 +1,4 @@
-"""File ▸ Export All Shots… (workstation/ui/export_all.py), picked from the menu: one output per shot
+"""File ▸ Export All Shots… (workstation/ui/export/export_all.py), picked from the menu: one output per shot
 named after it, nothing replaced without a Yes, and a cancel that keeps the shots already written."""
 
 from PySide6.QtCore import QThreadPool

@@ -13,13 +13,13 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from export.frames import FORMAT_INFO, has_alpha
 from tests.ui.conftest import menu_action
 from workstation import project as doc
 from workstation.media import probe
-from workstation.rendering import open_engine
-from workstation.ui.export_dialog import CUSTOM, IN_OUT, WHOLE, ExportDialog
-from workstation.ui.timeline import RULER_HEIGHT
+from workstation.output import FORMAT_INFO, has_alpha
+from workstation.render.shot_frames import open_engine
+from workstation.ui.export.export_dialog import CUSTOM, IN_OUT, WHOLE, ExportDialog
+from workstation.ui.view.timeline import RULER_HEIGHT
 
 REPLACE = "Replace existing export?"
 
@@ -265,7 +265,7 @@ def test_the_dialog_remembers_the_last_folder_and_choices(window, qtbot, answers
 
 
 def test_a_size_the_writer_would_refuse_cannot_be_exported(window, qtbot, monkeypatch):
-    monkeypatch.setattr("export.frames.writer.MAX_SIDE", 512)  # a smaller limit than 16384, for 64-pixel frames
+    monkeypatch.setattr("workstation.output.writer.MAX_SIDE", 512)  # a smaller limit than 16384, for 64-pixel frames
     dialog = open_export_dialog(window, qtbot)
     dialog.scale_spin.setValue(8)
     assert dialog.size_label.text() == "512 × 512 px" and dialog.export_button.isEnabled()

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 
 from tests.ui.conftest import menu_action
 from workstation.media.probe import probe
-from workstation.ui.export_dialog import IN_OUT
+from workstation.ui.export.export_dialog import IN_OUT
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QStyle
 
 from tests.ui.conftest import empty_point, menu_action, order, snapshot, wait_for_frame
 from workstation import project as doc
-from workstation.ui import edits
-from workstation.ui.images import qimage_to_rgba8
+from workstation.ui.editing import animator_edits as edits
+from workstation.ui.view.qimages import qimage_to_rgba8
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

@@ -1,5 +1,5 @@
 """Every menu command, triggered as a user would pick it: the demo project open, a character
-selected, dialogs answered through ``workstation/ui/dialogs.py``, and any exception that reaches Qt
+selected, dialogs answered through ``workstation/ui/shell/dialogs.py``, and any exception that reaches Qt
 failing the test (Qt only prints those, so the app would carry on with the command half done)."""
 
 import sys

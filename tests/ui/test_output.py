@@ -14,7 +14,7 @@ from tests.test_render import render_in_process
 from tests.ui.conftest import menu_action, wait_for_frame
 from tests.ui.test_export_dialog import click_export, custom_range, open_export_dialog
 from workstation import project as doc
-from workstation.ui.clip_fit import LABELS, TITLE
+from workstation.ui.files.clip_fit import LABELS, TITLE
 
 LETTERBOX, CROP = LABELS["letterbox"], LABELS["crop"]
 

@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QColorDialog, QDialogButtonBox
 
 from tests.conftest import ROOT
 from tests.ui.conftest import menu_action, send_drop, wait_for_frame
-from workstation.onion import OnionStyle
 from workstation.preferences import CUDA_UNAVAILABLE, Preferences, cuda_available
-from workstation.ui.images import qimage_to_rgb8
-from workstation.ui.preferences import PreferencesDialog
+from workstation.render.onion import OnionStyle
+from workstation.ui.shell.preferences_dialog import PreferencesDialog
+from workstation.ui.view.qimages import qimage_to_rgb8
 
 GREEN, YELLOW = (0.0, 1.0, 0.0), (1.0, 1.0, 0.0)
 BACKDROP = ROOT / "assets" / "demo" / "clips" / "backdrop-2.png"  # a still: 12 fps
@@ -58,7 +58,7 @@ def ghosts(window, qtbot) -> np.ndarray:
 
 
 def test_every_preference_takes_effect_at_once_and_at_the_next_start(window, qtbot, settings):
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.main_window import MainWindow
 
     window.set_onion_skin(True)
     before = ghosts(window, qtbot)

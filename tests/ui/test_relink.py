@@ -1,4 +1,4 @@
-"""Clips that moved (workstation/ui/relink.py): opening a project whose clips folder was renamed offers
+"""Clips that moved (workstation/ui/files/relink_dialog.py): opening a project whose clips folder was renamed offers
 to find them; the user shows one, the others in that folder follow, in one undo step."""
 
 import json
@@ -17,7 +17,7 @@ OFFER, RELINK = "Missing clips", "Relink Missing Clips…"
 @pytest.fixture
 def moved(tmp_path):
     """A copy of the demo project whose clips folder ``clips/`` was renamed ``footage/`` since it was saved."""
-    from workstation.demo_project import DEMO_CLIPS, write_demo_project
+    from workstation.demos.digit_demo import DEMO_CLIPS, write_demo_project
 
     shutil.copytree(DEMO_CLIPS, tmp_path / "clips")
     path = write_demo_project(tmp_path / "film", clips=tmp_path / "clips")

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from workstation import project as doc
-from workstation.rendering import open_engine
-from workstation.ui.images import chw_to_qimage, qimage_to_rgb8, qimage_to_rgba8
-from workstation.ui.render_service import FrameKey, FrameRenderer
+from workstation.render.shot_frames import open_engine
+from workstation.ui.view.qimages import chw_to_qimage, qimage_to_rgb8, qimage_to_rgba8
+from workstation.ui.view.render_service import FrameKey, FrameRenderer
 
 
 @pytest.fixture

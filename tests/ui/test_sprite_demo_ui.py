@@ -2,9 +2,9 @@
 folder and opened, the sprite demo with the sprite model. Help ▸ About credits the sprite art."""
 
 from tests.ui.conftest import menu_action, wait_for_frame
-from workstation.locations import default_demo_folder
-from workstation.rendering import DEMO_BUNDLE
-from workstation.sprite_demo import SPRITE_BUNDLE
+from workstation.demos.sprite_demo import SPRITE_BUNDLE
+from workstation.kernel.locations import default_demo_folder
+from workstation.render.shot_frames import DEMO_BUNDLE
 
 
 def open_demo_action(window, text: str):

@@ -6,7 +6,7 @@ from PySide6.QtGui import QColor, QImage, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from workstation.ui.timeline import KEY_COLOUR, RULER_HEIGHT, Timeline
+from workstation.ui.view.timeline import KEY_COLOUR, RULER_HEIGHT, Timeline
 
 WIDTH, HEIGHT = 600, 96
 

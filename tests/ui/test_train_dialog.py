@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from tests.ui.conftest import menu_action, wait_for_frame
 from workstation import project as doc
-from workstation.ui import train_dialog
-from workstation.ui.loss_curve import LossCurve
-from workstation.ui.training_estimate import Estimate, duration_words
-from workstation.ui.training_progress import quality_words
+from workstation.ui.train import train_dialog
+from workstation.ui.train.loss_curve import LossCurve
+from workstation.ui.train.training_estimate import Estimate, duration_words
+from workstation.ui.train.training_progress import quality_words
 
 TINY = ("--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
         "--set", "init_from=\"\"", "--set", "val_every=2", "--set", "checkpoint_every=2", "--set", "sample_every=2",
@@ -25,7 +25,7 @@ SHELL_WORDS = ("main.py", "python", "--resume", "--out", "stopframe train", "hel
 @pytest.fixture
 def open_dialog(window, monkeypatch, tmp_path):
     """File ▸ Train Model on Clips… through its menu command, with the tiny model's settings."""
-    from workstation.ui import main_window
+    from workstation.ui.shell import main_window
 
     monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
     monkeypatch.setattr(main_window, "TrainDialog", lambda document, parent, extra=():

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.ui.conftest import character_point, empty_point, send_drop, snapshot, wait_for_frame
 from workstation import project as doc
 from workstation.media import probe
-from workstation.ui import edits
+from workstation.ui.editing import animator_edits as edits
 from workstation.ui.mime import DraggedMedia, to_mime
 
 CLIPS = ROOT / "assets" / "demo" / "clips"
@@ -66,7 +66,7 @@ def test_importing_a_file_that_is_not_media_says_so_and_changes_nothing(window, 
 def test_a_slow_clip_is_read_in_the_background_while_the_window_stays_live(window, qtbot, monkeypatch):
     """Reading a long video (decoded through to count its frames) takes seconds; here a probe that
     takes a second stands in for one. The event loop must keep running meanwhile."""
-    from workstation.ui import import_job
+    from workstation.ui.files import import_job
 
     def slow_probe(path):
         time.sleep(1.0)
@@ -258,7 +258,7 @@ def test_delete_removes_the_selected_character_but_not_while_typing_in_a_field(w
 
 
 def test_onion_skin_shows_the_neighbours_ghosts_while_paused_and_goes_when_switched_off(window, qtbot, settings):
-    from workstation.ui.images import qimage_to_rgb8
+    from workstation.ui.view.qimages import qimage_to_rgb8
 
     window.scrub(6)
     wait_for_frame(qtbot, window, 6)
@@ -282,7 +282,7 @@ def test_onion_skin_shows_the_neighbours_ghosts_while_paused_and_goes_when_switc
 
 
 def test_save_reopen_and_compare(window, qtbot, tmp_path, settings):
-    from workstation.ui.main_window import MainWindow
+    from workstation.ui.shell.main_window import MainWindow
 
     name = window.document.shot().characters[0].name
     window.document.select_character(name)
@@ -338,7 +338,7 @@ def test_exporting_the_shot_writes_every_frame_while_editing_goes_on(window, qtb
 
 
 def test_a_cancelled_export_leaves_nothing_behind(window, tmp_path):
-    from workstation.ui.export_job import ExportJob
+    from workstation.ui.export.export_job import ExportJob
 
     out = tmp_path / "out.gif"
     job = ExportJob(window.document.project, window.document.shot_name, out, "gif")

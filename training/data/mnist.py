@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workstation.errors import StopframeError
+from workstation.kernel.errors import StopframeError
 
 IMAGE_FILES = {
     "train": "train-images-idx3-ubyte.gz",

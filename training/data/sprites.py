@@ -176,7 +176,7 @@ def sprites_dir(given: str | Path | None, command: str) -> Path:
     $STOPFRAME_DATA_DIR, else ../shared/data beside a checkout), or the data folder itself when it
     has none (so ``--data-dir`` may name the sheets' folder directly). LocationError when there is
     no data folder at all."""
-    from workstation.locations import DATA_DIR_VARIABLE, LocationError, data_dir
+    from workstation.kernel.locations import DATA_DIR_VARIABLE, LocationError, data_dir
 
     base = data_dir(given)
     if base is None:

@@ -10,7 +10,7 @@ Everything returned here is RGB (OpenCV's BGR is converted on the way in).
 - ``readers.py`` decodes each kind of file with OpenCV; ``errors.py`` holds :class:`MediaError`;
   ``headers.py`` reads the size an image declares; ``quiet.py`` keeps the decoders quiet.
 
-Every failure to read a clip raises :class:`MediaError` (a ``workstation.errors.StopframeError``)
+Every failure to read a clip raises :class:`MediaError` (a ``workstation.kernel.errors.StopframeError``)
 with a single line of text that names the file and the problem, so the UI can show it as it is;
 the decoders' own messages are silenced (:func:`quiet`, usable around any OpenCV call). Anything
 but a regular file or a folder (a FIFO, a device) is refused without being opened.
@@ -24,8 +24,8 @@ This package must not import torch or Qt.
 """
 
 from workstation.media.clip import CACHE_MAX_BYTES, Clip, KnownClip
-from workstation.media.errors import MediaError
 from workstation.media.images import FIT_MODES, fit, thumbnail
+from workstation.media.media_error import MediaError
 from workstation.media.probe import DEFAULT_FPS, ClipInfo, probe
 from workstation.media.quiet import quiet
 from workstation.media.readers import GIF_EXTENSIONS, IMAGE_EXTENSIONS, ClipKind

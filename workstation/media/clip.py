@@ -18,9 +18,9 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from workstation.lru import LRUCache
-from workstation.media.errors import guarded, media_error
+from workstation.kernel.lru import LRUCache
 from workstation.media.images import to_rgb8
+from workstation.media.media_error import guarded, media_error
 from workstation.media.probe import ClipInfo, gif_info, image_info, probe_video, scan_folder
 from workstation.media.quiet import quiet
 from workstation.media.readers import kind_of, list_images, load_animation, open_capture, read_image

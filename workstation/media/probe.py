@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from workstation.media.errors import guarded, media_error
+from workstation.media.media_error import guarded, media_error
 from workstation.media.quiet import quiet
 from workstation.media.readers import (
     IMAGE_EXTENSIONS,

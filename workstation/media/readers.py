@@ -15,9 +15,9 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from workstation.media.errors import media_error, size_problem
 from workstation.media.headers import declared_size
 from workstation.media.images import to_rgb8
+from workstation.media.media_error import media_error, size_problem
 from workstation.media.quiet import quiet
 
 # OpenCV's warnings go to its log; a damaged file is reported as one MediaError line instead

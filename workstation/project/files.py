@@ -1,6 +1,6 @@
 """Project files on disk: load, atomic save (paths rebased onto the file's folder) and autosave.
 
-A save never leaves a half-written file: it goes through workstation/safe_write.py (a claimed
+A save never leaves a half-written file: it goes through workstation/kernel/safe_write.py (a claimed
 temporary beside the target, fsynced, renamed over it). The autosave of ``film.stopframe`` is
 ``film.stopframe.autosave`` beside it; the editor offers it back when it is newer than the project
 file (a crash).
@@ -14,7 +14,7 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
-from workstation.safe_write import OutputError, output_file
+from workstation.kernel.safe_write import OutputError, output_file
 
 from .paths import clip_path, model_path, relative_path
 from .schema import from_dict, to_dict
@@ -61,7 +61,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` over ``path`` through the one safe writer (workstation/safe_write.py): a claimed,
+    """Write ``data`` over ``path`` through the one safe writer (workstation/kernel/safe_write.py): a claimed,
     fresh temporary beside it, fsynced and renamed over it; on any failure ``path`` is as it was.
     A symbolic link is written through, and the replaced file's permissions are kept."""
     if path.is_symlink():  # write through the link rather than replacing it

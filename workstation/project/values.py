@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workstation.errors import StopframeError
+from workstation.kernel.errors import StopframeError
 
 __all__ = [
     "INTERPOLATIONS", "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE", "ProjectError", "ClipRef",

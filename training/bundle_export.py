@@ -1,0 +1,242 @@
+"""Export a trained model to the model bundle of docs/DESIGN.md: its ONNX graphs (four, and the
+two layer decoders of a layered model) and model.json.
+
+Every graph is checked with onnx.checker and run in ONNX Runtime against PyTorch on random and on
+real frames; a difference above 1e-4 aborts the export. The bundle is written through
+``workstation.kernel.safe_write.output_folder``: staged in a fresh hidden folder beside the target and
+swapped in only when complete; on any failure (a full disk included) the previous bundle and
+everything else beside it are left as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from training.model.scene_model import SceneModel
+from workstation.kernel.errors import StopframeError
+from workstation.kernel.safe_write import output_folder
+from workstation.render.bundle import (
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    CENTROID,
+    GRAPHS,
+    LAYER_GRAPHS,
+    graphs_for,
+    new_session,
+)
+
+OPSET = 20
+TOLERANCE = 1e-4
+BUNDLE_FILES = (*GRAPHS, *LAYER_GRAPHS, "model.json")
+
+
+class ModelExportError(StopframeError, RuntimeError):
+    """The model export cannot go ahead; one line naming the path and the problem."""
+
+
+class _Encoder(nn.Module):
+    def __init__(self, encoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, *inputs):  # as _ModelMethod's, so every graph exports alike
+        return self.encoder(*inputs)
+
+
+class _ModelMethod(nn.Module):
+    """One of the model's functions as a graph: ``motion``, ``render``, ``character_layer`` or ``plate``
+    (the model is held as ``model``, which names the graph's weights "model.<parameter>")."""
+
+    def __init__(self, model: SceneModel, method: str):
+        super().__init__()
+        self.model, self.method = model, method
+
+    def forward(self, *inputs):
+        return getattr(self.model, self.method)(*inputs)
+
+
+def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...], tuple[str, ...]]]:
+    """File name -> (module, input names, output names), the names as the engine's contract says."""
+    modules: dict[str, nn.Module] = {
+        "encoder_character.onnx": _Encoder(model.encoder_character),
+        "encoder_background.onnx": _Encoder(model.encoder_background),
+        "motion.onnx": _ModelMethod(model, "motion"),
+        "renderer.onnx": _ModelMethod(model, "render"),
+    }
+    if model.layered:
+        modules["renderer_character.onnx"] = _ModelMethod(model, "character_layer")
+        modules["renderer_background.onnx"] = _ModelMethod(model, "plate")
+    graphs = graphs_for(model.config.renderer)
+    return {name: (modules[name], *graphs[name]) for name in graphs}
+
+
+def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = None) -> dict[str, tuple]:
+    """Inputs for each graph: real frames when given (their features feed the later graphs)."""
+    size = model.config.image_size
+    generator = torch.Generator().manual_seed(batch)
+    if images is None:
+        images = torch.rand(batch, 3, size, size, generator=generator)
+    with torch.no_grad():
+        character = model.encoder_character(images)
+        background = model.encoder_background(images)
+        shifted = model.encoder_character(images.roll(1, dims=0))
+        theta = model.motion(character, shifted)
+    return {
+        "encoder_character.onnx": (images,),
+        "encoder_background.onnx": (images,),
+        "motion.onnx": (character, shifted),
+        "renderer.onnx": (character, theta, background),
+        "renderer_character.onnx": (character, theta),
+        "renderer_background.onnx": (background,),
+    }
+
+
+def check_target(out: str | Path) -> Path:
+    """Refuse a target that is neither absent, an empty folder, nor an older bundle (or that is the
+    current folder, or holds it); returns it as an absolute path."""
+    out = Path(out).absolute()
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise ModelExportError("is the current folder (or holds it); name a new folder for the bundle, "
+                               "e.g. --out bundles/mine", out)
+    if out.parent.exists() and not out.parent.is_dir():
+        raise ModelExportError(f"{out.parent} is not a folder", out)
+    if not out.exists():
+        return out
+    if not out.is_dir():
+        raise ModelExportError("exists and is not a folder; choose another --out", out)
+    try:
+        entries = {p.name for p in out.iterdir()}
+    except OSError as error:
+        raise ModelExportError(f"cannot be read ({error.strerror or error})", out) from None
+    if entries and not (entries <= set(BUNDLE_FILES) and "model.json" in entries):
+        raise ModelExportError("holds files that are not a model bundle; choose an empty folder", out)
+    return out
+
+
+def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = None,
+                  real_frames: np.ndarray | None = None, progress=lambda message: None) -> Path:
+    """Write the bundle for ``model`` to ``out`` (absent, an empty folder or an older bundle, which
+    is replaced only once the new one is complete); returns ``out``. Raises ModelExportError (and
+    OutputError, naming ``out``, when the disk refuses)."""
+    target = check_target(out)
+    model = model.eval().float()
+    with _parents_made(target), output_folder(target, overwrite=True) as staging:
+        batch = torch.export.Dim("batch", min=1, max=4096)
+        for name, (module, inputs, outputs) in graph_specs(model).items():
+            progress(f"exporting {name}")
+            example = example_inputs(model, 2)[name]
+            _export_quietly(module, example, staging / name, inputs, outputs, batch)
+            onnx.checker.check_model(str(staging / name), full_check=True)
+        real = torch.from_numpy(real_frames).float() if real_frames is not None else None
+        differences = verify(model, staging, real, shown=target)
+        progress("largest difference from PyTorch: " + ", ".join(f"{k} {v:.2g}" for k, v in differences.items()))
+        with open(staging / "model.json", "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(bundle_metadata(model, differences, metadata or {}), indent=2) + "\n")
+    return Path(out)
+
+
+@contextlib.contextmanager
+def _parents_made(target: Path):
+    """The missing folders above ``target``, made for the export and removed again if it fails."""
+    made = [folder for folder in reversed(target.parents) if not folder.exists()]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _remove_empty(made)
+        raise ModelExportError(f"cannot make its folder ({error.strerror or error})", target) from None
+    try:
+        yield
+    except BaseException:
+        _remove_empty(made)
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def read_evaluation(path: str | Path) -> dict:
+    """The ``--evaluation`` file (what ``evaluate --json`` wrote) to store in model.json; read and
+    checked before the model loads. Raises ModelExportError."""
+    usage = "--evaluation takes what `stopframe evaluate MODEL --json FILE` wrote"
+    try:
+        evaluation = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ModelExportError(f"no such file; {usage}", path) from None
+    except IsADirectoryError:
+        raise ModelExportError(f"is a folder; {usage}", path) from None
+    except OSError as error:
+        raise ModelExportError(f"cannot be read ({error.strerror or error})", path) from None
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise ModelExportError(f"not valid JSON ({str(error)[:100]}); {usage}", path) from None
+    if not isinstance(evaluation, dict) or not isinstance(evaluation.get("psnr"), dict):
+        raise ModelExportError(f"not the results of an evaluation (no \"psnr\" table); {usage}", path)
+    return evaluation
+
+
+def _export_quietly(module, example, path: Path, inputs, outputs, batch) -> None:
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # e.g. "torchvision is not installed"
+    dynamic = (tuple({0: batch} for _ in inputs),)  # the wrappers take *inputs: one tuple, by position
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, example, str(path), dynamo=True, opset_version=OPSET, external_data=False,
+                          input_names=list(inputs), output_names=list(outputs), dynamic_shapes=dynamic)
+
+
+def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None,
+           shown: Path | None = None) -> dict[str, float]:
+    """Largest absolute difference between each graph in ONNX Runtime and PyTorch, at batch 1 and 5
+    on random images, and on the real frames when given. Raises ModelExportError above TOLERANCE,
+    naming the graph in ``shown`` (the bundle's final folder) or ``folder``."""
+    specs = graph_specs(model)
+    sessions = {name: new_session(folder / name) for name in specs}
+    worst = dict.fromkeys(specs, 0.0)
+    cases = [example_inputs(model, 1), example_inputs(model, 5)]
+    if real_images is not None:
+        cases.append(example_inputs(model, len(real_images), real_images))
+    for case in cases:
+        for name, (module, inputs, _) in specs.items():
+            with torch.no_grad():
+                expected = module(*case[name])
+            expected = expected if isinstance(expected, tuple) else (expected,)
+            got = sessions[name].run(None, {k: v.numpy() for k, v in zip(inputs, case[name])})
+            for want, have in zip(expected, got, strict=True):
+                worst[name] = max(worst[name], float(np.abs(have - want.numpy()).max()))
+    for name, difference in worst.items():
+        if not difference <= TOLERANCE:
+            raise ModelExportError(f"differs from PyTorch by {difference:.3g} (> {TOLERANCE})",
+                                   (shown or folder) / name)
+    return worst
+
+
+def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dict) -> dict:
+    config = model.config
+    return {
+        "format": BUNDLE_FORMAT,
+        "format_version": BUNDLE_VERSION,
+        "image_size": config.image_size,
+        "feature_shape": [config.feature_channels, config.feature_size, config.feature_size],
+        "opset": OPSET,
+        "anchored": config.anchored,
+        "centroid": CENTROID,
+        "renderer": config.renderer,
+        "model_config": {k: getattr(config, k) for k in config.__dataclass_fields__},
+        "trained_on": extra.get("trained_on"),
+        "evaluation": extra.get("evaluation"),
+        "source": extra.get("source"),
+        "parity_max_abs_difference": differences,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,286 @@
+"""The paper's evaluation on Moving MNIST with backgrounds (sections 4.3 and 4.6).
+
+Manipulations, on unseen test digits over unseen test backgrounds. For each example two videos
+(1 and 2) and one pair of distinct positions (i, j) whose frames in video 1 differ:
+
+    Transform manipulation   h(x2_i, x1_i, x1_j, x2_i)  vs  digit 2 moved as 1 moved i -> j, on bg 2
+    Background manipulation  h(x1_i, x1_i, x1_j, x2_j)  vs  digit 1 at pose j on background 2
+    Video frames (baseline)  x1_i vs x1_j
+    No object (baseline)     x1_i vs its background alone
+
+The T^Z analysis gathers many frame pairs of one fixed digit on one fixed background and compares
+the learnt theta with the true transform T^X = [R | centre displacement]: r^2 of a linear
+regression T^X -> T^Z, and the SVD rotation angle of T^Z against the true angle.
+
+The model is reached through ``SceneFunctions``: the four graphs of a model bundle, on numpy. The
+data is drawn at the model's own ``image_size`` (64, 128 or 256: the 64-pixel canvas scaled up).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, cast
+
+import numpy as np
+
+from training.data.mmnist import VIDEO_LENGTH, MovingMNIST, Video, relative_transform
+from training.evaluation.metrics import mean_ci95, per_example_mse, psnr_from_mse, r2_score, svd_rotation_angle
+
+MANIPULATIONS = ("Background manipulation", "Transform manipulation")
+BASELINES = ("Baseline: Video frames", "Baseline: No object")
+PAPER_PSNR = {
+    "Background manipulation": (22.920, 0.033),
+    "Transform manipulation": (18.912, 0.051),
+    "Baseline: Video frames": (18.993, 0.319),
+    "Baseline: No object": (18.609, 0.060),
+}
+PAPER_R2 = {5: 0.992, 8: 0.993}
+
+
+class SceneFunctions(Protocol):
+    """The model as the bundle's four graphs; arrays are float32 NCHW, images image_size square."""
+
+    @property
+    def image_size(self) -> int: ...
+
+    def encode_character(self, images: np.ndarray) -> np.ndarray: ...
+    def encode_background(self, images: np.ndarray) -> np.ndarray: ...
+    def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray: ...
+    def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray: ...
+
+
+class LayeredSceneFunctions(SceneFunctions, Protocol):
+    """A layered model adds its two decoders: the plate, and the placed character's RGB and alpha."""
+
+    def plate(self, background: np.ndarray) -> np.ndarray: ...
+    def character_layer(self, character: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def h(scene: SceneFunctions, x_c, x_t1, x_t2, x_b) -> np.ndarray:
+    theta = scene.motion(scene.encode_character(x_t1), scene.encode_character(x_t2))
+    return scene.render(scene.encode_character(x_c), theta, scene.encode_background(x_b))
+
+
+@dataclass(frozen=True)
+class Example:
+    first: Video
+    second: Video
+    i: int
+    j: int
+
+
+def iter_examples(dataset: MovingMNIST, count: int, seed: int) -> Iterator[Example]:
+    """``count`` examples, drawn one at a time (a million take no memory to speak of)."""
+    rng = np.random.default_rng(seed)
+    drawn = 0
+    while drawn < count:
+        first, second = dataset.random_video(rng), dataset.random_video(rng)
+        i, j = (int(k) for k in rng.choice(VIDEO_LENGTH, size=2, replace=False))
+        if first.poses[i] == first.poses[j]:
+            continue  # the Video frames baseline needs non-identical frames
+        drawn += 1
+        yield Example(first, second, i, j)
+
+
+def draw_examples(dataset: MovingMNIST, count: int, seed: int) -> list[Example]:
+    return list(iter_examples(dataset, count, seed))
+
+
+def _example_images(dataset: MovingMNIST, batch: list[Example]) -> dict[str, np.ndarray]:
+    images: dict[str, list] = {k: [] for k in
+                               ("x1_i", "x1_j", "x2_i", "x2_j", "bg1", "true_transform", "true_background")}
+    for ex in batch:
+        images["x1_i"].append(dataset.frame(ex.first, ex.i))
+        images["x1_j"].append(dataset.frame(ex.first, ex.j))
+        images["x2_i"].append(dataset.frame(ex.second, ex.i))
+        images["x2_j"].append(dataset.frame(ex.second, ex.j))
+        images["bg1"].append(dataset.render(None, None, ex.first.background))
+        start, end = ex.first.poses[ex.i], ex.first.poses[ex.j]
+        moved = ex.second.poses[ex.i].moved(end.angle - start.angle, end.cx - start.cx, end.cy - start.cy)
+        images["true_transform"].append(dataset.render(ex.second.digit, moved, ex.second.background))
+        images["true_background"].append(dataset.render(ex.first.digit, end, ex.second.background))
+    return {k: np.stack(v) for k, v in images.items()}
+
+
+def manipulation_mse(scene: SceneFunctions | None, dataset: MovingMNIST, examples: Iterable[Example],
+                     batch_size: int = 250) -> dict[str, np.ndarray]:
+    """Per-example MSE of each manipulation (when ``scene`` is given) and each baseline."""
+    names = (MANIPULATIONS if scene is not None else ()) + BASELINES
+    errors: dict[str, list] = {name: [] for name in names}
+    examples = iter(examples)
+    while batch := list(itertools.islice(examples, batch_size)):
+        x = _example_images(dataset, batch)
+        if scene is not None:
+            background = h(scene, x["x1_i"], x["x1_i"], x["x1_j"], x["x2_j"])
+            transform = h(scene, x["x2_i"], x["x1_i"], x["x1_j"], x["x2_i"])
+            errors["Background manipulation"].append(per_example_mse(background, x["true_background"]))
+            errors["Transform manipulation"].append(per_example_mse(transform, x["true_transform"]))
+        errors["Baseline: Video frames"].append(per_example_mse(x["x1_i"], x["x1_j"]))
+        errors["Baseline: No object"].append(per_example_mse(x["x1_i"], x["bg1"]))
+    return {name: np.concatenate(values) for name, values in errors.items()}
+
+
+def layer_scores(scene: SceneFunctions, dataset: MovingMNIST, examples: Iterable[Example],
+                 batch_size: int = 250) -> dict[str, np.ndarray]:
+    """Per example, from frame i of its first video: the MSE of the plate against the true
+    background behind it and, for a layered model, the IoU of the character's alpha (>= 0.5, the
+    character placed by the identity motion) against the true ink mask. A summed model's plate is
+    g(f_b) alone (what Figure 10 shows for it)."""
+    layered = bool(getattr(scene, "layered", False))
+    plate_mse, iou = [], []
+    examples = iter(examples)
+    while batch := list(itertools.islice(examples, batch_size)):
+        frames = np.stack([dataset.frame(ex.first, ex.i) for ex in batch])
+        truth = np.stack([dataset.render(None, None, ex.first.background) for ex in batch])
+        background = scene.encode_background(frames)
+        if not layered:
+            character = np.zeros_like(background)
+            plate_mse.append(per_example_mse(scene.render(character, scene.motion(character, character), background),
+                                             truth))
+            continue
+        layers = cast(LayeredSceneFunctions, scene)
+        ink = np.stack([dataset.ink_mask(ex.first.digit, ex.first.poses[ex.i]) for ex in batch])
+        character = scene.encode_character(frames)
+        _, alpha = layers.character_layer(character, scene.motion(character, character))
+        plate_mse.append(per_example_mse(layers.plate(background), truth))
+        drawn = alpha[:, 0] >= 0.5
+        union = (drawn | ink).sum(axis=(1, 2))
+        iou.append((drawn & ink).sum(axis=(1, 2)) / np.maximum(union, 1))
+    scores = {"Plate vs true background": np.concatenate(plate_mse)}
+    if layered:
+        scores["Alpha IoU"] = np.concatenate(iou)
+    return scores
+
+
+def summarize(mse: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    summary = {}
+    for name, values in mse.items():
+        psnr, psnr_ci = mean_ci95(psnr_from_mse(values))
+        mean_mse, mse_ci = mean_ci95(values)
+        summary[name] = {"psnr": psnr, "psnr_ci95": psnr_ci, "mse": mean_mse, "mse_ci95": mse_ci}
+    return summary
+
+
+def motion_analysis(scene: SceneFunctions, dataset: MovingMNIST, digit: int, pairs: int,
+                    seed: int, background: int = 0) -> dict:
+    """T^Z against T^X over ``pairs`` unique ordered frame pairs of one digit on one background."""
+    rng = np.random.default_rng(seed)
+    true, learnt, seen = [], [], set()
+    while len(true) < pairs:
+        video = dataset.random_video(rng, digit=digit, background=background)
+        features = scene.encode_character(dataset.frames(video))
+        index_from, index_to = [], []
+        for i in range(VIDEO_LENGTH):
+            for j in range(VIDEO_LENGTH):
+                key = (video.poses[i], video.poses[j])
+                if i == j or video.poses[i] == video.poses[j] or key in seen:
+                    continue
+                seen.add(key)
+                index_from.append(i)
+                index_to.append(j)
+                true.append(relative_transform(video.poses[i], video.poses[j]))
+        if index_from:
+            learnt.append(scene.motion(features[index_from], features[index_to]))
+    true_x = np.stack(true)[:pairs]
+    learnt_z = np.concatenate(learnt)[:pairs]
+    true_angle = np.degrees(np.arctan2(-true_x[:, 1, 0], true_x[:, 0, 0]))
+    learnt_angle = svd_rotation_angle(learnt_z)
+    slope, intercept = np.polyfit(true_angle, learnt_angle, 1)
+    return {
+        "pairs": int(len(true_x)),
+        "r2": r2_score(true_x.reshape(len(true_x), -1), learnt_z.reshape(len(learnt_z), -1)),
+        "angle_correlation": float(np.corrcoef(true_angle, learnt_angle)[0, 1]),
+        "angle_slope": float(slope),
+        "angle_intercept": float(intercept),
+        "true_angle": true_angle,
+        "learnt_angle": learnt_angle,
+    }
+
+
+def first_digit_with_label(labels: np.ndarray, label: int) -> int:
+    return int(np.flatnonzero(labels == label)[0])
+
+
+def evaluation_split(scene: SceneFunctions | None, data_dir: str | Path) -> MovingMNIST:
+    """The test split drawn at the model's image size (64 without a model)."""
+    size = scene.image_size if scene is not None else None
+    return MovingMNIST.from_mnist_dir(data_dir, "test", *([size] if size else []))
+
+
+def evaluate(scene: SceneFunctions, data_dir: str | Path, examples: int = 10_000,
+             analysis_pairs: int = 40_000, seed: int = 0, progress=print) -> dict:
+    from training.data.mnist import load_labels
+
+    dataset = evaluation_split(scene, data_dir)
+    progress(f"evaluating {examples} test examples at {dataset.image_size}x{dataset.image_size}")
+    results = {"examples": examples, "seed": seed, "image_size": dataset.image_size,
+               "psnr": summarize(manipulation_mse(scene, dataset, iter_examples(dataset, examples, seed)))}
+    progress(f"the layers of {examples} test examples: the plate against the true background"
+             + (", alpha against the ink" if getattr(scene, "layered", False) else ""))
+    scores = layer_scores(scene, dataset, iter_examples(dataset, examples, seed))
+    results["psnr"].update(summarize({"Plate vs true background": scores["Plate vs true background"]}))
+    if "Alpha IoU" in scores:
+        iou, iou_ci = mean_ci95(scores["Alpha IoU"])
+        results["alpha_iou"] = {"mean": iou, "ci95": iou_ci}
+    labels = load_labels(data_dir, "test")
+    results["motion_analysis"] = {}
+    for label in PAPER_R2:
+        progress(f"T^Z analysis on digit {label}: {analysis_pairs} frame pairs")
+        results["motion_analysis"][str(label)] = motion_analysis(
+            scene, dataset, first_digit_with_label(labels, label), analysis_pairs, seed + label)
+    return results
+
+
+def format_table(results: dict) -> str:
+    lines = [f"{'':26s} {'PSNR (dB)':>18s}   {'paper':>16s}   {'MSE':>9s}",]
+    for name, row in results["psnr"].items():
+        paper = PAPER_PSNR.get(name)
+        paper_text = f"{paper[0]:.3f} ± {paper[1]:.3f}" if paper else ""
+        lines.append(f"{name:26s} {row['psnr']:9.3f} ± {row['psnr_ci95']:.3f}   {paper_text:>16s}"
+                     f"   {row['mse']:.5f}")
+    if "alpha_iou" in results:
+        lines.append(f"{'Alpha IoU vs true ink':26s} {results['alpha_iou']['mean']:9.4f} ± "
+                     f"{results['alpha_iou']['ci95']:.4f}   (alpha >= 0.5 against the digit's ink mask)")
+    for label, row in results.get("motion_analysis", {}).items():
+        lines.append(f"T^Z digit {label}: r^2 {row['r2']:.4f} (paper {PAPER_R2[int(label)]}), "
+                     f"SVD angle vs true angle: correlation {row['angle_correlation']:.4f}, "
+                     f"slope {row['angle_slope']:.3f}, over {row['pairs']} pairs")
+    return "\n".join(lines)
+
+
+def without_arrays(results: dict) -> dict:
+    """The results as JSON can hold them: the per-pair angle arrays are left out."""
+    if isinstance(results, dict):
+        return {k: without_arrays(v) for k, v in results.items() if not isinstance(v, np.ndarray)}
+    return results
+
+
+def results_json(results: dict) -> str:
+    """The results as the text of ``evaluate --json``."""
+    return json.dumps(without_arrays(results), indent=2) + "\n"
+
+
+FIGURES = ("manipulations.png", "layers.png")
+
+
+def figure_names() -> list[str]:
+    """The files ``evaluate --figures`` writes: the T^Z scatter of each analysed digit, Figures 2 and 10."""
+    return [f"tz_angle_digit{label}.png" for label in PAPER_R2] + list(FIGURES)
+
+
+def write_figures(scene: SceneFunctions, results: dict, paths: dict[str, Path], data_dir) -> None:
+    """Each of ``figure_names()`` to the path given for it (a claimed temporary)."""
+    from training.evaluation.figures import layers_figure, manipulations_figure, save_rgb, scatter_plot
+
+    for label, analysis in results["motion_analysis"].items():
+        save_rgb(scatter_plot(analysis["true_angle"], analysis["learnt_angle"], "true angle (degrees)",
+                              "SVD angle of T^Z (degrees)",
+                              f"digit {label}: r^2 {analysis['r2']:.3f}, {analysis['pairs']} pairs"),
+                 paths[f"tz_angle_digit{label}.png"])
+    test = evaluation_split(scene, data_dir)
+    for name, figure in zip(FIGURES, (manipulations_figure, layers_figure)):
+        save_rgb(figure(scene, test), paths[name])

@@ -1,0 +1,342 @@
+"""The equivariant scene model of docs/DESIGN.md ("The model").
+
+    placed = warp(f_c(x_c), T^Z(f_c(x_t1), f_c(x_t2)))
+    layered (the default):  (rgb, alpha) = g_c(placed),  h = alpha * rgb + (1 - alpha) * g_b(f_b(x_b))
+    summed (the paper's):   h = g(placed + f_b(x_b))
+
+Images are float32 RGB, NCHW, in [0, 1]; features are [N, C, H/4, W/4]. Theta follows
+``affine_grid``: it maps output coordinates to sampling coordinates in normalized [-1, 1] units.
+
+Anchored motion (on by default): ``motion`` returns theta relative to the centroid of the
+character in ``features_from``; ``render`` re-applies it about the centroid of the character being
+rendered. With x_c = x_t1 both centroids are the same and the result equals the plain model's.
+
+T^Z is a registration of the pair that the motion net corrects (``motion_alignment =
+"registration"``, the default: ``registered_motion``), or the motion net alone (``"none"``, the
+paper's, recipes/paper.toml). ``losses`` takes one LossOptions (training/model/config.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from training.model.config import LossOptions, ModelConfig
+from training.model.decoders import CharacterDecoder, Decoder, composite, logit_bound
+from training.model.loss_terms import pyramid_equivariance, sparsity, static_background
+
+IDENTITY_THETA = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(F.relu(self.conv1(F.relu(x))))
+
+
+class Encoder(nn.Module):
+    """Image [N,3,H,W] -> features [N,C,H/4,W/4]: two stride-2 stages with residual blocks."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        w = config.width
+        self.layers = nn.Sequential(
+            nn.Conv2d(3, w, 4, stride=2, padding=1),
+            *[ResidualBlock(w) for _ in range(config.blocks)],
+            nn.ReLU(),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1),
+            *[ResidualBlock(2 * w) for _ in range(config.blocks)],
+            nn.ReLU(),
+            nn.Conv2d(2 * w, config.feature_channels, 1),
+        )
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.layers(image)
+
+
+class Motion(nn.Module):
+    """T^Z: (features_from, features_to) -> plain theta [N,2,3]. Order dependent; identity at start.
+
+    The pair is normalised first: the character features are small and their scale drifts in
+    training, and unnormalised they left every unit of this network dead (it then predicted one
+    constant theta). "rms" divides the pair by one scale; "instance" also removes each channel's
+    spatial mean, so a field that is the same everywhere (which f_c carries early in training)
+    cannot drown out where the character is. Leaky units keep a gradient everywhere."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.input_norm = config.motion_input
+        c, w = config.feature_channels, config.motion_width
+        self.layers = nn.Sequential(
+            nn.Conv2d(2 * c, w, 3, padding=1),
+            nn.LeakyReLU(0.1),
+            nn.Conv2d(w, w, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.1),
+            nn.Conv2d(w, w, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.1),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+            nn.Linear(16 * w, 4 * w),
+            nn.LeakyReLU(0.1),
+        )
+        self.head = nn.Linear(4 * w, 6)
+        nn.init.zeros_(self.head.weight)
+        with torch.no_grad():
+            self.head.bias.copy_(torch.tensor(IDENTITY_THETA).flatten())
+        if config.motion_alignment == "registration":
+            # This net then only corrects a registration (SceneModel.registered_motion).
+            self.registration = RotationSearch()
+
+    def forward(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
+        pair = torch.cat([features_from, features_to], dim=1)
+        if self.input_norm == "instance":
+            pair = F.instance_norm(pair.float(), eps=1e-3).to(pair.dtype)
+        else:
+            pair = pair / (pair.float().pow(2).mean(dim=(1, 2, 3), keepdim=True).sqrt() + 1e-6).to(pair.dtype)
+        return self.head(self.layers(pair)).view(-1, 2, 3)
+
+
+def warp(features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    """Resample features by an affine theta (affine_grid convention), bilinear, zero padding."""
+    grid = F.affine_grid(theta.to(features.dtype), list(features.shape), align_corners=False)
+    return F.grid_sample(features, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def centroid(features: torch.Tensor) -> torch.Tensor:
+    """Soft centroid [N,2] (x, y in normalized units) of where the character features carry energy."""
+    return centroid_of(energy_map(features))
+
+
+def centroid_of(energy: torch.Tensor) -> torch.Tensor:
+    """Soft centroid [N,2] of an energy map [N,1,h,w]."""
+    n, _, h, w = energy.shape
+    energy = energy.reshape(n, h * w)
+    weights = energy / (energy.sum(dim=1, keepdim=True) + 1e-8)
+    ys = (torch.arange(h, device=energy.device, dtype=torch.float32) * 2 + 1) / h - 1
+    xs = (torch.arange(w, device=energy.device, dtype=torch.float32) * 2 + 1) / w - 1
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
+    cx = (weights * grid_x.reshape(1, -1)).sum(dim=1)
+    cy = (weights * grid_y.reshape(1, -1)).sum(dim=1)
+    return torch.stack([cx, cy], dim=1)
+
+
+def theta_about(theta: torch.Tensor, pivot: torch.Tensor) -> torch.Tensor:
+    """Express a plain theta relative to ``pivot``: p - m = A (q - m) + t' with t' = t + A m - m."""
+    linear, shift = theta[:, :, :2], theta[:, :, 2]
+    relative_shift = shift + torch.einsum("nij,nj->ni", linear, pivot) - pivot
+    return torch.cat([linear, relative_shift.unsqueeze(2)], dim=2)
+
+
+def theta_from(relative: torch.Tensor, pivot: torch.Tensor) -> torch.Tensor:
+    """Apply a pivot-relative theta about ``pivot``: the inverse of ``theta_about``."""
+    linear, shift = relative[:, :, :2], relative[:, :, 2]
+    plain_shift = shift - torch.einsum("nij,nj->ni", linear, pivot) + pivot
+    return torch.cat([linear, plain_shift.unsqueeze(2)], dim=2)
+
+
+class SceneModel(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config.validate()
+        self.encoder_character = Encoder(config)
+        self.encoder_background = Encoder(config)
+        self.motion_net = Motion(config)
+        if config.renderer == "layered":
+            self.character_decoder = CharacterDecoder(config)
+            self.background_decoder = Decoder(config)
+        else:
+            self.renderer = Decoder(config)
+
+    @property
+    def layered(self) -> bool:
+        return self.config.renderer == "layered"
+
+    def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
+        """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
+        if self.config.motion_alignment == "registration":
+            relative = self.registered_motion(features_from, features_to)
+            return relative if self.config.anchored else theta_from(relative, centroid(features_from))
+        theta = self.motion_net(features_from, features_to)
+        if self.config.anchored:
+            theta = theta_about(theta, centroid(features_from))
+        return theta
+
+    def registered_motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
+        """Pivot-relative theta by registering the pair, then refining what registration misses.
+
+        Both characters are centred on their centroids (the displacement of the centroids is the
+        translation), a soft search over rotations turns the first onto the second, and the motion
+        net reads the registered pair for a bounded correction (scale, shear, what the centroids
+        got wrong). Unlike a network that has to discover rotation from a loss, this finds it
+        from the first step, so T^Z can be learnt together with the features it reads.
+
+        Coordinates: centring gives a(u) = f_from(u + c_from) and b(v) = f_to(v + c_to); turning
+        gives a(R v); the correction samples that at A v + t. So the placed character at q samples
+        f_from at c_from + R A (q - c_to) + R t: about the pivot c_from, the linear part is L = R A
+        and the shift is R t - L (c_to - c_from)."""
+        # Registration measures the features and passes no gradient back into them: with one, f_c
+        # learnt to hold a fixed stripe that made every registration the identity (and carried no
+        # character at all), the cheapest way to keep early, wrong motions from costing anything.
+        energy_from, energy_to = energy_map(features_from.detach()), energy_map(features_to.detach())
+        c_from, c_to = centroid_of(energy_from), centroid_of(energy_to)
+        centre_from, centre_to = translation_theta(c_from), translation_theta(c_to)
+        angle = self.motion_net.registration(warp(energy_from, centre_from), warp(energy_to, centre_to))
+        centred_from, centred_to = warp(features_from, centre_from), warp(features_to, centre_to)
+        turn_theta = rotation_theta(angle)
+        turned, turn = warp(centred_from, turn_theta), turn_theta[:, :, :2]
+        correction = self.motion_net(turned, centred_to) - c_from.new_tensor(IDENTITY_THETA)
+        correction = 0.5 * torch.tanh(correction.float())  # bounded: it refines, it cannot run away
+        linear = turn @ (torch.eye(2, device=c_from.device) + correction[:, :, :2])
+        shift = torch.einsum("nij,nj->ni", turn, correction[:, :, 2])
+        shift = shift - torch.einsum("nij,nj->ni", linear, c_to - c_from)
+        return _with_shift(linear, shift)
+
+    def place(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored."""
+        if self.config.anchored:
+            theta = theta_from(theta, centroid(character_features))
+        return warp(character_features, theta)
+
+    def render(self, character_features, theta, background_features) -> torch.Tensor:
+        """The renderer graph of the bundle: the composite of the placed character over the plate
+        (layered), or g(place(character, theta) + background) (summed)."""
+        if self.layered:
+            return composite(self.plate(background_features),
+                             [self.character_layer(character_features, theta)])
+        return self.renderer(self.place(character_features, theta) + background_features)
+
+    def character_layer(self, character_features, theta) -> tuple[torch.Tensor, torch.Tensor]:
+        """(rgb, alpha) of the character placed by theta: the layered renderer's character graph."""
+        return self.character_decoder(self.place(character_features, theta))
+
+    def plate(self, background_features) -> torch.Tensor:
+        """The background plate g_b(f_b): the layered renderer's background graph."""
+        return self.background_decoder(background_features)
+
+    def forward(self, x_c, x_t1, x_t2, x_b) -> torch.Tensor:
+        """h(x_c, x_t1, x_t2, x_b)."""
+        theta = self.motion(self.encoder_character(x_t1), self.encoder_character(x_t2))
+        return self.render(self.encoder_character(x_c), theta, self.encoder_background(x_b))
+
+    def losses(self, x1: torch.Tensor, x2: torch.Tensor, options: LossOptions) -> dict[str, torch.Tensor]:
+        """Every loss term and their weighted sum "total" (L_total, what training minimises) for a
+        batch of pairs, as ``options`` says; each encoder runs once on both frames."""
+        n = x1.shape[0]
+        both = torch.cat([x1, x2])
+        fc1, fc2 = self.encoder_character(both).split(n)
+        fb = self.encoder_background(both)
+        fb1, fb2 = fb.split(n)
+        theta = self.motion(fc1, fc2)
+        placed = self.place(fc1, theta)
+        plate_term, bound, bounds, static = x1.new_zeros(()), x1.new_zeros(()), [], x1.new_zeros(())
+        if self.layered:  # what the character is drawn over: each frame's plate
+            plates = self.plate(fb)
+            behind1, behind2 = plates.split(n)
+            plate_term = F.mse_loss(behind1.float(), behind2.float())
+            if options.alpha_static > 0:
+                static = static_background(plates.float(), both)
+
+            def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+                logits = self.character_decoder.logits(placed_features)
+                bounds.append(logit_bound(logits))
+                return composite(behind, [CharacterDecoder.from_logits(logits)])
+        else:  # what the character's features are summed with: each frame's f_b
+            behind1, behind2 = fb1, fb2
+
+            def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+                return self.renderer(placed_features + behind)
+        prediction = draw(placed, behind1)
+        equiv = F.mse_loss(placed.float(), fc2.float())
+        inv = F.mse_loss(fb1.float(), fb2.float())
+        # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
+        # so this rewards f_c for carrying it from the first step (T^Z learns nothing until it does).
+        still = x1.new_zeros(())
+        if options.alpha_self > 0:
+            # Over the other frame's plate (layered): the plate may not hold x1's character, so
+            # the character layer must, with no motion to learn first.
+            itself = self.place(fc1, self.motion(fc1, fc1))
+            still = F.mse_loss(draw(itself, behind2 if self.layered else behind1).float(), x1)
+        if options.equiv_levels > 1:
+            equiv = pyramid_equivariance(placed.float(), fc2.float(), options.equiv_levels)
+        scene, sparse = F.mse_loss(prediction.float(), x2), sparsity(fc1.float())
+        if bounds:
+            bound = torch.stack(bounds).mean()
+        total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
+                 + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound
+                 + options.alpha_static * static)
+        return {"total": total, "scene": scene, "equiv": equiv, "inv": inv, "sparse": sparse, "self": still,
+                "plate": plate_term, "bound": bound, "static": static, "prediction": prediction, "theta": theta}
+
+
+class RotationSearch(nn.Module):
+    """(energy_from, energy_to) -> angle [N] (radians, the angle of ``rotation_linear``): a soft
+    arg-max over candidate rotations of the cosine similarity between the first energy map turned
+    and the second, both centred on their character. Energy maps, not the features: a warp moves
+    where the character is, which the energy map says without the per-channel detail (and 64
+    times cheaper). The candidates span the +-60 degrees a Moving MNIST pair can turn, with a
+    margin; the sharpness of the soft arg-max is learnt."""
+
+    CANDIDATES_DEGREES = tuple(range(-75, 76, 5))
+
+    def __init__(self):
+        super().__init__()
+        angles = torch.deg2rad(torch.tensor(self.CANDIDATES_DEGREES, dtype=torch.float32))
+        self.register_buffer("angles", angles, persistent=False)
+        self.register_buffer("turns", rotation_theta(angles), persistent=False)  # [K, 2, 3]
+        self.log_sharpness = nn.Parameter(torch.tensor(math.log(100.0)))
+
+    def forward(self, energy_from: torch.Tensor, energy_to: torch.Tensor) -> torch.Tensor:
+        n, k = energy_from.shape[0], self.angles.numel()
+        target = energy_to.reshape(n, 1, -1)
+        turned = warp(energy_from.repeat_interleave(k, dim=0), self.turns.repeat(n, 1, 1)).reshape(n, k, -1)
+        similarity = (turned * target).sum(-1) / (turned.norm(dim=-1) * target.norm(dim=-1) + 1e-6)
+        weights = torch.softmax(similarity * self.log_sharpness.clamp(0.0, 6.0).exp(), dim=1)
+        return (weights * self.angles).sum(dim=1)
+
+
+def energy_map(features: torch.Tensor) -> torch.Tensor:
+    """[N,1,h,w] float32: where the character is. The outermost ring of cells is left out (zero);
+    inside it, the mean square over channels of each channel's departure from its own mean, less
+    the average of that over the cells, clipped at 0.
+    f_c also carries a field that is the same everywhere (90% of the raw energy of a trained f_c,
+    measured) and a rim from the encoder's zero padding that is the same in every frame (up to
+    0.9 of the character's peak); neither says where the character is."""
+    inner = features.float()[:, :, 1:-1, 1:-1]
+    energy = (inner - inner.mean(dim=(2, 3), keepdim=True)).pow(2).mean(dim=1, keepdim=True)
+    # What is left away from the character (its own share of each channel's mean, squared) is
+    # below the average energy and is dropped, so it cannot pull the centroid to the middle.
+    energy = F.relu(energy - energy.mean(dim=(2, 3), keepdim=True))
+    return F.pad(energy, (1, 1, 1, 1))
+
+
+def rotation_linear(angle: torch.Tensor) -> torch.Tensor:
+    """[..., 2, 2] rotation matrices for angles [...] in radians."""
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    return torch.stack([torch.stack([cos, -sin], -1), torch.stack([sin, cos], -1)], -2)
+
+
+def rotation_theta(angle: torch.Tensor) -> torch.Tensor:
+    """[..., 2, 3]: the theta of a turn about the centre, for angles [...] in radians."""
+    linear = rotation_linear(angle)
+    return _with_shift(linear, linear.new_zeros(*linear.shape[:-1]))
+
+
+def _with_shift(linear: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    return torch.cat([linear, shift.unsqueeze(-1)], dim=-1)
+
+
+def translation_theta(offset: torch.Tensor) -> torch.Tensor:
+    """The theta whose warp moves what is at ``offset`` [N,2] (normalized units) to the centre."""
+    eye = torch.eye(2, device=offset.device, dtype=offset.dtype).expand(offset.shape[0], 2, 2)
+    return torch.cat([eye, offset.unsqueeze(2)], dim=2)
+
+
+def identity_theta(n: int, device=None) -> torch.Tensor:
+    return torch.tensor(IDENTITY_THETA, device=device).expand(n, 2, 3).clone()

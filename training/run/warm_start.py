@@ -1,0 +1,106 @@
+"""Starting a layered model from a trained one: its encoders and T^Z as they are; from a summed
+model, both layered decoders from its renderer (the character decoder's alpha output starting at
+0.5); from a layered model, its two decoders as they are.
+
+Trained from scratch on Moving MNIST, the layered renderer's alpha sank to nothing within 1,000
+steps in every setting tried (docs/RESULTS.md, "What was tried"): the plate learnt the whole frame
+first, and the character layer was never used. Started from the summed demo model, whose f_c
+already carries the character and whose T^Z already moves it, alpha took the digit's shape within
+250 steps. The summed model is read from its bundle (the weights are the ONNX graphs'
+initializers), so any summed bundle of the same architecture can start a layered run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from training.model.config import DIGITS_DEMO, SUMMED_DEMO, ConfigError
+from training.model.scene_model import SceneModel
+from workstation.kernel.locations import asset_path
+
+# graph -> (the prefix of its initializers, the model's module they belong to)
+GRAPH_MODULES = {
+    "encoder_character.onnx": ("encoder.", "encoder_character."),
+    "encoder_background.onnx": ("encoder.", "encoder_background."),
+    "motion.onnx": ("model.motion_net.", "motion_net."),
+    "renderer.onnx": ("model.renderer.", "renderer."),
+}
+# a layered bundle: the same encoders and T^Z, and its two decoders instead of the summed renderer
+LAYERED_GRAPH_MODULES = {
+    **{graph: names for graph, names in GRAPH_MODULES.items() if graph != "renderer.onnx"},
+    "renderer_character.onnx": ("model.character_decoder.", "character_decoder."),
+    "renderer_background.onnx": ("model.background_decoder.", "background_decoder."),
+}
+
+
+def bundle_folder(init_from: str) -> Path:
+    named = {SUMMED_DEMO: asset_path("models", "summed"), DIGITS_DEMO: asset_path("models", "demo")}
+    return named.get(init_from, Path(init_from))
+
+
+def bundle_weights(folder: Path, graphs: dict[str, tuple[str, str]] = GRAPH_MODULES) -> dict[str, torch.Tensor]:
+    """A model's state dict, as far as its bundle's ``graphs`` hold it (by parameter name)."""
+    import onnx
+    from google.protobuf.message import DecodeError
+    from onnx import numpy_helper
+
+    weights = {}
+    for graph, (prefix, module) in graphs.items():
+        path = folder / graph
+        try:
+            initializers = onnx.load(str(path)).graph.initializer
+        except (OSError, ValueError, DecodeError) as error:  # missing, unreadable or not protobuf
+            raise ConfigError(f"init_from: {path}: not a readable ONNX graph ({error})") from None
+        for tensor in initializers:
+            if tensor.name.startswith(prefix):
+                weights[module + tensor.name[len(prefix):]] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
+            elif graph == "motion.onnx" and tensor.name == "exp":  # exp(log_sharpness), folded at export
+                weights["motion_net.registration.log_sharpness"] = torch.log(
+                    torch.from_numpy(numpy_helper.to_array(tensor).copy()))
+    return weights
+
+
+def warm_start(model: SceneModel, init_from: str) -> None:
+    """Load a summed or layered bundle's weights into a layered ``model`` (in place); raises ConfigError."""
+    import json
+
+    folder = bundle_folder(init_from)
+    if not (folder / "model.json").is_file():
+        raise ConfigError(f"init_from={init_from!r}: {folder} is not a model bundle (no model.json); "
+                          f"set init_from=\"\" to start from scratch")
+    if not model.layered:
+        raise ConfigError(f"init_from={init_from!r}: starts a layered model; this run's renderer is summed")
+    try:
+        layered = json.loads((folder / "model.json").read_text(encoding="utf-8")).get("renderer") == "layered"
+    except (OSError, ValueError, AttributeError) as error:
+        raise ConfigError(f"init_from={init_from!r}: {folder / 'model.json'}: not readable ({error})") from None
+    state = model.state_dict()
+    weights = bundle_weights(folder, LAYERED_GRAPH_MODULES if layered else GRAPH_MODULES)
+    for name, tensor in list(weights.items()):
+        if name.startswith("renderer."):  # the summed renderer starts both layered decoders
+            rest = name[len("renderer."):]
+            weights["background_decoder." + rest] = tensor
+            weights["character_decoder." + rest] = _widened(tensor, state["character_decoder." + rest])
+            del weights[name]
+    missing = sorted(set(state) - set(weights))
+    wrong = [name for name in state if name in weights and weights[name].shape != state[name].shape]
+    if missing or wrong:
+        raise ConfigError(f"init_from={init_from!r}: {folder} is not a model of this run's architecture "
+                          f"({'missing ' + missing[0] if missing else 'a different shape for ' + wrong[0]}); "
+                          "set init_from=\"\" to start from scratch")
+    model.load_state_dict({name: weights[name] for name in state})
+
+
+def _widened(renderer: torch.Tensor, character: torch.Tensor) -> torch.Tensor:
+    """The renderer's last layer (3 outputs) as the character decoder's (4: RGB, then alpha with
+    zero weights and bias, so alpha starts at 0.5 everywhere); any other layer as it is."""
+    widened = torch.zeros_like(character)
+    if renderer.ndim == 4 and renderer.shape[::2] == character.shape[::2] and renderer.shape[1] < character.shape[1]:
+        widened[:, : renderer.shape[1]] = renderer  # ConvTranspose2d weight [in, out, k, k]
+    elif renderer.ndim == 1 and renderer.shape[0] < character.shape[0]:
+        widened[: renderer.shape[0]] = renderer
+    else:
+        return renderer  # the same shape, or one that does not fit (reported by the caller)
+    return widened

@@ -1,0 +1,1 @@
+"""The demo projects that ship with Stopframe: handwritten digits and LPC game sprites."""

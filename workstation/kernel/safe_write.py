@@ -1,0 +1,286 @@
+"""The one way Stopframe writes an output (frames, videos, bundles, checkpoints, JSON), whatever fills it.
+
+    with output_file(Path("intro.mp4"), overwrite=force, verify=check_video) as temporary:
+        write_the_video(temporary)            # any codec, any library: it only sees a fresh path
+
+1. **Claim** the final name: a lock file ``.<name>.stopframe-lock`` beside it, created with
+   ``O_EXCL`` and holding the writer's PID, so two writers cannot both succeed. A lock whose process
+   is gone (a crash, ``kill -9``) is stale and is taken over.
+2. **Refuse** an existing output unless ``overwrite`` (``OutputExists``; the caller words the remedy).
+3. **Write** to a fresh temporary beside the target: ``.<name>.<pid>-<random>.stopframe-partial``
+   (plus the target's suffix, so codecs pick the format), created with ``O_EXCL``: never a name a
+   user could own, and nothing is ever deleted that this module did not create.
+4. **fsync, verify** (the caller's check, e.g. a video read back by the project's own reader), then
+   **rename** over the target and fsync the folder. A folder (a PNG sequence, a bundle) is staged
+   beside the target and swapped in: the old one renamed aside, the new one renamed in, the old one
+   removed; as close to atomic as a filesystem allows.
+5. On **any** error, Ctrl-C included, the temporaries are removed, the previous output is untouched
+   and the claim is released; an ``OSError`` becomes one ``OutputError`` line naming the target
+   ("No space left on device", "Read-only file system" ...).
+
+No Qt and no torch here. Design: docs/DESIGN.md, "Writing outputs".
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from workstation.kernel.errors import StopframeError
+
+__all__ = ["OutputError", "OutputExists", "OutputBusy", "output_file", "output_folder",
+           "write_bytes", "write_text", "write_json", "LOCK_SUFFIX", "PARTIAL_MARK"]
+
+LOCK_SUFFIX = ".stopframe-lock"
+PARTIAL_MARK = ".stopframe-partial"
+OLD_MARK = ".stopframe-old"
+
+Verify = Callable[[Path], None]
+
+
+class OutputError(StopframeError):
+    """An output could not be written; the previous one (if any) is untouched."""
+
+
+class OutputExists(OutputError):
+    """The output exists and the caller did not allow replacing it."""
+
+
+class OutputBusy(OutputError):
+    """Another live writer holds the claim on the output."""
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
+
+
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}{LOCK_SUFFIX}")
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _claim(target: Path) -> Path:
+    """Create the lock file of ``target`` (O_EXCL), taking over a stale one; returns its path."""
+    lock = _lock_path(target)
+    for _ in range(CLAIM_TRIES):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            pid = _read_pid(lock)
+            if pid is not None and _alive(pid):
+                raise OutputBusy(f"another Stopframe process (pid {pid}) is writing it; if none is running, "
+                                 f"remove {lock}", target) from None
+            if pid is None and _young(lock):  # being written this very moment: its PID follows
+                time.sleep(CLAIM_WAIT_S)  # without a pause, all tries passed before the PID was written
+                continue
+            try:  # stale: its writer is gone
+                os.unlink(lock)
+            except FileNotFoundError:
+                pass
+            continue
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        except BaseException:  # e.g. a full disk: the lock exists but holds no PID; take it back
+            os.close(fd)
+            os.unlink(lock)
+            raise
+        os.close(fd)
+        return lock
+    raise OutputBusy(f"could not claim it (the lock {lock} keeps changing hands)", target)
+
+
+# A lock just created holds no PID yet: wait for it this long, at most this many times (about 1 s).
+CLAIM_TRIES, CLAIM_WAIT_S = 50, 0.02
+
+
+def _young(path: Path, seconds: float = 2.0) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except OSError:
+        return False
+
+
+def _release(lock: Path) -> None:
+    if _read_pid(lock) == os.getpid():
+        try:
+            os.unlink(lock)
+        except OSError:
+            pass
+
+
+def _partial_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def _remove_stale_partials(target: Path) -> None:
+    """Temporaries of ``target`` left by writers that died (``kill -9``): ours by name, theirs by PID."""
+    prefix = _partial_prefix(target)
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(prefix) or (PARTIAL_MARK not in name and OLD_MARK not in name):
+            continue
+        pid_text = name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        _remove(entry)
+
+
+def _fresh_name(target: Path, mark: str, suffix: str = "") -> Path:
+    return target.with_name(f"{_partial_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}{mark}{suffix}")
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EBADF):  # some filesystems cannot fsync a folder
+            raise
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for root, _, files in os.walk(folder):
+        for name in files:
+            _fsync_path(Path(root) / name)
+        _fsync_path(Path(root))
+
+
+def _check_folder(target: Path) -> None:
+    if not target.parent.is_dir():
+        raise OutputError(f"the folder {target.parent} does not exist", target)
+
+
+@contextmanager
+def _claimed(target: Path) -> Iterator[None]:
+    try:
+        lock = _claim(target)
+    except OSError as error:
+        raise OutputError(_reason(error), target) from None
+    try:
+        _remove_stale_partials(target)
+        yield
+    finally:
+        _release(lock)
+
+
+@contextmanager
+def output_file(target: str | os.PathLike[str], *, overwrite: bool, verify: Verify | None = None) -> Iterator[Path]:
+    """Write the file ``target``: yields a fresh temporary path beside it (an empty file), which
+    replaces ``target`` only after the block, fsync and ``verify`` all succeed."""
+    target = Path(target)
+    _check_folder(target)
+    if target.is_dir():
+        raise OutputError("is a folder, not a file", target)
+    with _claimed(target):
+        if target.exists() and not overwrite:
+            raise OutputExists("already exists", target)
+        temporary = _fresh_name(target, PARTIAL_MARK, target.suffix)
+        try:
+            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            yield temporary
+            _fsync_path(temporary)
+            if verify is not None:
+                verify(temporary)
+            os.replace(temporary, target)
+            _fsync_path(target.parent)
+        except OSError as error:
+            _remove(temporary)
+            raise OutputError(_reason(error), target) from None
+        except BaseException:
+            _remove(temporary)
+            raise
+
+
+@contextmanager
+def output_folder(target: str | os.PathLike[str], *, overwrite: bool,
+                  verify: Verify | None = None) -> Iterator[Path]:
+    """Write the folder ``target``: yields a fresh empty folder beside it, which is swapped in for
+    ``target`` only after the block, fsync and ``verify`` all succeed."""
+    target = Path(target)
+    _check_folder(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError("exists and is not a folder", target)
+    with _claimed(target):
+        if target.exists() and not overwrite:
+            raise OutputExists("already exists", target)
+        stage = _fresh_name(target, PARTIAL_MARK)
+        aside: Path | None = None
+        try:
+            stage.mkdir()
+            yield stage
+            _fsync_tree(stage)
+            if verify is not None:
+                verify(stage)
+            if target.exists():
+                aside = _fresh_name(target, OLD_MARK)
+                os.rename(target, aside)
+            os.rename(stage, target)
+            _fsync_path(target.parent)
+        except BaseException as error:
+            if aside is not None and not target.exists():
+                os.rename(aside, target)  # put the previous output back
+                aside = None
+            _remove(stage)
+            if isinstance(error, OSError):
+                raise OutputError(_reason(error), target) from None
+            raise
+        finally:
+            if aside is not None:
+                _remove(aside)
+
+
+def write_bytes(target: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:
+    with output_file(target, overwrite=overwrite) as temporary, open(temporary, "wb") as stream:
+        stream.write(data)
+
+
+def write_text(target: str | os.PathLike[str], text: str, *, overwrite: bool = True) -> None:
+    write_bytes(target, text.encode("utf-8"), overwrite=overwrite)
+
+
+def write_json(target: str | os.PathLike[str], value: Any, *, overwrite: bool = True) -> None:
+    write_text(target, json.dumps(value, indent=2, ensure_ascii=False) + "\n", overwrite=overwrite)

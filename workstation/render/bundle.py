@@ -1,0 +1,330 @@
+"""The model bundle contract: what training/bundle_export.py writes and the engine reads. No Qt, no torch.
+Design: docs/DESIGN.md, "The model bundle".
+
+A bundle is a folder holding ``model.json`` and ONNX graphs (``graphs_for``: file -> input names,
+output names; every input and output has a dynamic batch axis first). Every bundle has four:
+
+    encoder_character.onnx   image [N, 3, S, S]                          -> features [N, C, h, w]
+    encoder_background.onnx  image [N, 3, S, S]                          -> features [N, C, h, w]
+    motion.onnx              features_from, features_to [N, C, h, w]    -> theta [N, 2, 3]
+    renderer.onnx            character_features, theta [N, 2, 3], background_features -> image
+
+and a layered bundle (format 2, ``"renderer": "layered"``) two more, whose composite
+``alpha * rgb + (1 - alpha) * plate`` is what its renderer.onnx gives:
+
+    renderer_character.onnx  character_features, theta  -> rgb [N, 3, S, S], alpha [N, 1, S, S]
+    renderer_background.onnx background_features        -> plate [N, 3, S, S]
+
+``model.json`` says ``format`` (``BUNDLE_FORMAT``), ``format_version`` (1 or 2), ``image_size``
+S, ``feature_shape`` [C, h, w], ``anchored`` (thetas relative to the character's centre), in
+bundles written since it existed ``centroid`` (``CENTROID``), and from format 2 ``renderer``
+("layered" or "summed"; a format 1 bundle is summed). ``Metadata`` declares their types once
+(strict: no 64.0 or "64" for 64, no 1 for true). The other keys are informational and kept as they
+are. Every problem is a ``BundleError`` of one line naming the file (and the key of model.json),
+and nothing is printed.
+
+    bundle = open_bundle(folder)   # metadata read, graphs loaded in ONNX Runtime and checked
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
+
+from workstation.kernel.errors import StopframeError
+
+BUNDLE_FORMAT = "stopframe-model-bundle"
+BUNDLE_VERSION = 2  # what export writes; every version from 1 is read
+RENDERERS = ("layered", "summed")
+GRAPHS = {  # file -> (inputs, outputs): the graphs of every bundle
+    "encoder_character.onnx": (("image",), ("features",)),
+    "encoder_background.onnx": (("image",), ("features",)),
+    "motion.onnx": (("features_from", "features_to"), ("theta",)),
+    "renderer.onnx": (("character_features", "theta", "background_features"), ("image",)),
+}
+LAYER_GRAPHS = {  # the layered renderer's two decoders, in layered bundles only
+    "renderer_character.onnx": (("character_features", "theta"), ("rgb", "alpha")),
+    "renderer_background.onnx": (("background_features",), ("plate",)),
+}
+# model.json "centroid": which centroid the renderer graph anchors on. Bundles written before the
+# key existed anchor on the plain feature energy ("energy"); the engine's own arithmetic (outlines,
+# edits on plain bundles) must use the same one.
+CENTROID = "character"
+MAX_METADATA_BYTES = 16 * 2**20  # model.json is a few kB; anything this big is not one
+
+
+class BundleError(StopframeError, RuntimeError):
+    """A model bundle cannot be used; one line naming the file and the problem."""
+
+
+Dimension = Annotated[StrictInt, Field(ge=1, le=65536)]
+
+
+class Metadata(BaseModel):
+    """The keys of model.json the workstation uses, with their types; other keys are allowed
+    (informational: ``opset``, ``model_config``, ``trained_on``, ``evaluation``, ...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    format: Literal["stopframe-model-bundle"]
+    format_version: Annotated[StrictInt, Field(ge=1, le=BUNDLE_VERSION)]
+    image_size: Annotated[StrictInt, Field(ge=8, le=8192)]
+    feature_shape: tuple[Dimension, Dimension, Dimension]
+    anchored: StrictBool
+    centroid: Literal["character", "energy"] | None = None
+    renderer: Literal["layered", "summed"] | None = None
+
+    @model_validator(mode="after")
+    def _renderer_named_from_format_2(self) -> Metadata:
+        if self.format_version >= 2 and self.renderer is None:
+            raise ValueError("renderer")
+        if self.format_version == 1 and self.renderer == "layered":
+            raise ValueError("renderer")
+        return self
+
+    @property
+    def renderer_kind(self) -> str:
+        return self.renderer or "summed"
+
+
+def graphs_for(renderer: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The graphs a bundle with this renderer ("layered" or "summed") holds: file -> (inputs, outputs)."""
+    return {**GRAPHS, **LAYER_GRAPHS} if renderer == "layered" else dict(GRAPHS)
+
+
+EXPECTED = {  # model.json key -> what it must hold, as the one line says it
+    "format": f'must be "{BUNDLE_FORMAT}" (this is not a Stopframe model bundle)',
+    "format_version": f"bundle format version {{got}} is not supported (this Stopframe reads version {BUNDLE_VERSION})",
+    "image_size": "must be the model's image size in pixels, a whole number from 8 to 8192",
+    "feature_shape": "must be [C, h, w], three whole numbers from 1 to 65536",
+    "anchored": "must be true or false",
+    "centroid": f'must be "{CENTROID}" or "energy" (or left out: a bundle from before the key)',
+    "renderer": 'must be "layered" or "summed" from format_version 2 on (a format 1 bundle is summed)',
+}
+
+
+def _shown(value: object) -> str:
+    """A JSON value as the one line shows it, shortened."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def metadata_problem(error: ValidationError, metadata: dict) -> str:
+    """The one line (without the file) for the first problem pydantic found in model.json."""
+    details = error.errors()[0]
+    key = str(details["loc"][0]) if details["loc"] else ""
+    if not key and details["type"] == "value_error":  # a check across keys names its key itself
+        key = str(details.get("ctx", {}).get("error", ""))
+    if details["type"] == "missing":
+        return f"missing {key!r}; a model bundle's model.json says {', '.join(EXPECTED)}"
+    got = _shown(metadata.get(key))
+    expected = EXPECTED.get(key, details["msg"])
+    if "{got}" in expected:
+        return f"{key}: {expected.format(got=got)}"
+    return f"{key}: {expected}, got {got}"
+
+
+@dataclass(frozen=True, eq=False)
+class Bundle:
+    """An opened bundle: its folder, model.json, one ONNX Runtime session per graph and the device
+    they run on ("CPU" or "CUDA"). Sessions may be run from several threads at once."""
+
+    folder: Path
+    metadata: dict[str, Any]  # model.json as it is, checked against Metadata
+    sessions: dict[str, Any]  # graph file -> onnxruntime.InferenceSession
+    device: str
+
+    @property
+    def image_size(self) -> int:
+        return int(self.metadata["image_size"])
+
+    @property
+    def feature_shape(self) -> tuple[int, int, int]:
+        channels, height, width = self.metadata["feature_shape"]
+        return int(channels), int(height), int(width)
+
+    @property
+    def anchored(self) -> bool:
+        return bool(self.metadata["anchored"])
+
+    @property
+    def renderer(self) -> str:
+        """"layered" (character RGBA over a plate) or "summed" (the paper's; every format 1 bundle)."""
+        return str(self.metadata.get("renderer") or "summed")
+
+    @property
+    def layered(self) -> bool:
+        return self.renderer == "layered"
+
+    @property
+    def graphs(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        return graphs_for(self.renderer)
+
+
+def open_bundle(folder: str | Path, prefer_cuda: bool = True) -> Bundle:
+    """Read model.json, load the four graphs (on CUDA when its provider loads) and check that they
+    keep the contract; raises BundleError."""
+    folder = Path(folder)
+    metadata = read_metadata(folder)
+    checked = Metadata.model_validate(metadata)
+    graphs = graphs_for(checked.renderer_kind)
+    sessions, device = open_sessions(folder, graphs, prefer_cuda)
+    check_graphs(folder, sessions, checked, graphs)
+    return Bundle(folder, metadata, sessions, device)
+
+
+def read_metadata(folder: Path) -> dict:
+    """model.json, checked against ``Metadata``; raises BundleError."""
+    if not folder.is_dir():
+        raise BundleError("no such model bundle folder", folder)
+    path = folder / "model.json"
+    if not path.is_file():
+        raise BundleError(f"missing; a model bundle holds model.json and {', '.join(GRAPHS)}", path)
+    try:
+        if path.stat().st_size > MAX_METADATA_BYTES:
+            raise BundleError(f"{path.stat().st_size} bytes: too large for a model bundle's model.json", path)
+        metadata = json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise BundleError(f"not valid JSON ({str(error)[:120]})", path) from None
+    except OSError as error:
+        raise BundleError(f"cannot be read ({error.strerror or error})", path) from None
+    if not isinstance(metadata, dict):
+        raise BundleError(f"not a Stopframe model bundle (model.json holds {_shown(metadata)}, not an object)", path)
+    try:
+        Metadata.model_validate(metadata)
+    except ValidationError as error:
+        raise BundleError(metadata_problem(error, metadata), path) from None
+    return metadata
+
+
+# -- ONNX Runtime sessions ----------------------------------------------------------------------------
+_shared_threads: bool | None = None  # whether this process's sessions share one thread pool
+
+
+def _use_shared_threads() -> bool:
+    """One intra-op thread pool for all sessions: with a pool per graph, the pool of the graph just
+    run keeps spinning and steals the cores of the next one (a full h took 3.0 ms instead of 1.9
+    on 2 cores). The pool can only be set up before ONNX Runtime's first session in the process."""
+    global _shared_threads
+    if _shared_threads is None:
+        import onnxruntime
+
+        try:
+            onnxruntime.set_global_thread_pool_sizes(0, 1)
+            _shared_threads = True
+        except Exception:  # the environment already exists with per-session pools
+            _shared_threads = False
+    return _shared_threads
+
+
+def _session_options(shared_threads: bool):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.use_per_session_threads = not shared_threads
+    return options
+
+
+def new_session(path: Path, providers: list[str] | None = None):
+    """An InferenceSession made the way every session of this process must be (they share one
+    thread pool once the first is made). When CUDA comes first and the graph fails there, it is
+    tried once more on the CPU alone; nothing is printed (onnxruntime's own fallback would print a
+    banner on stdout), and a graph that loads nowhere raises the first error onnxruntime gave."""
+    import onnxruntime
+
+    providers = providers or ["CPUExecutionProvider"]
+    options = _session_options(_use_shared_threads())
+    attempts = [providers] if providers == ["CPUExecutionProvider"] else [providers, ["CPUExecutionProvider"]]
+    first: Exception | None = None
+    for attempt in attempts:
+        try:
+            return onnxruntime.InferenceSession(str(path), options, providers=attempt, enable_fallback=0)
+        except Exception as error:  # onnxruntime raises several kinds for a damaged graph
+            first = first or error
+    assert first is not None
+    raise first
+
+
+def graph_problem(path: Path, error: Exception) -> str:
+    """What onnxruntime said about a graph it could not load, without its codes, the path again or
+    C++ source locations: e.g. "Protobuf parsing failed"."""
+    text = " ".join(str(error).split())
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"^Load model from .* failed: ?", "", text)
+    text = re.sub(r"\S+\.(cc|cpp|h):\d+ \S+ ?", "", text).strip().rstrip(".")
+    return text[:160] or type(error).__name__
+
+
+def _preload_cuda_libraries() -> None:
+    """Load CUDA and cuDNN from the nvidia-* wheels of `onnxruntime-gpu[cuda,cudnn]` when they are
+    installed; without them this only prints what it could not find, which the user need not see."""
+    import contextlib
+    import io
+
+    import onnxruntime
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            onnxruntime.preload_dlls()
+        except Exception:
+            pass
+
+
+def open_sessions(folder: Path, graphs: dict, prefer_cuda: bool = True) -> tuple[dict, str]:
+    """One InferenceSession per graph of ``graphs``, on CUDA when its provider loads, else on the CPU."""
+    import onnxruntime
+
+    onnxruntime.set_default_logger_severity(4)  # a CUDA provider that fails to load is not an error to the user
+    wanted = ["CPUExecutionProvider"]
+    if prefer_cuda and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        wanted.insert(0, "CUDAExecutionProvider")
+        _preload_cuda_libraries()
+    sessions, used = {}, set()
+    for name in graphs:
+        path = folder / name
+        if not path.is_file():
+            raise BundleError(f"missing; this model bundle holds model.json and {', '.join(graphs)}", path)
+        try:
+            session = new_session(path, wanted)
+        except Exception as error:  # onnxruntime raises several kinds for a damaged graph
+            empty = path.stat().st_size == 0 if path.is_file() else False
+            reason = "the file is empty" if empty else graph_problem(path, error)
+            raise BundleError(f"not a loadable ONNX graph: {reason} (the file is damaged, truncated or not ONNX; "
+                              "export the bundle again)", path) from None
+        sessions[name] = session
+        used.add(session.get_providers()[0])
+    return sessions, ("CUDA" if used == {"CUDAExecutionProvider"} else "CPU")
+
+
+def check_graphs(folder: Path, sessions: dict, metadata: Metadata, graphs: dict) -> None:
+    """Input/output names as the contract says, and shapes that agree with model.json and each other."""
+    size = metadata.image_size
+    features = list(metadata.feature_shape)
+    expected_shapes = {
+        "image": [3, size, size], "features": features, "features_from": features, "features_to": features,
+        "theta": [2, 3], "character_features": features, "background_features": features,
+        "rgb": [3, size, size], "alpha": [1, size, size], "plate": [3, size, size],
+    }
+    for name, (inputs, outputs) in graphs.items():
+        session = sessions[name]
+        got_inputs = [i.name for i in session.get_inputs()]
+        got_outputs = [o.name for o in session.get_outputs()]
+        if got_inputs != list(inputs) or got_outputs != list(outputs):
+            raise BundleError(f"takes {got_inputs} -> {got_outputs}, expected {list(inputs)} -> {list(outputs)}",
+                              folder / name)
+        for node in (*session.get_inputs(), *session.get_outputs()):
+            want = expected_shapes[node.name]
+            dims = list(node.shape[1:])
+            if dims != want:
+                raise BundleError(f"{node.name} has shape [N, {', '.join(map(str, dims))}] "
+                                  f"but the bundle's model.json says [N, {', '.join(map(str, want))}]", folder / name)

@@ -1,0 +1,104 @@
+"""Rendering a project's shots headlessly: the frame source over its clips and the shot renderer.
+
+The GUI's export and `main.py render` share this code; it knows nothing of Qt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from workstation import project as document
+from workstation.kernel.locations import asset_path
+from workstation.media import Clip, fit
+from workstation.project.relink import missing_line
+from workstation.render.bundle import BundleError, open_bundle
+from workstation.render.engine import Engine
+
+DEMO_BUNDLE = asset_path("models", "demo")  # package data (workstation.kernel.locations)
+RENDER_BATCH = 16
+
+
+class ProjectFrames:
+    """The frame source an Engine reads: (clip name, frame) -> float32 [3, S, S] fitted to the model,
+    each clip its own way (``ClipRef.fit``: cropped or letterboxed), or all by ``fit_mode`` if given."""
+
+    def __init__(self, project: document.Project, image_size: int, fit_mode: str | None = None):
+        self.project = project
+        self.image_size = image_size
+        self.fit_mode = fit_mode
+        self._clips: dict[str, Clip] = {}
+        self._lock = threading.Lock()
+
+    def clip(self, name: str) -> Clip:
+        with self._lock:
+            if name not in self._clips:
+                self._clips[name] = Clip(document.clip_path(self.project, name), known=self.project.clips[name])
+            return self._clips[name]
+
+    def __call__(self, name: str, frame: int) -> np.ndarray:
+        return fit(self.clip(name).frame(frame), self.image_size, self.fit_mode or self.project.clips[name].fit)
+
+
+def bundle_for(project: document.Project) -> Path:
+    """The project's model bundle, or the bundled demo model when it names none."""
+    path = document.model_path(project)
+    if path is not None:
+        return path
+    if not (DEMO_BUNDLE / "model.json").is_file():
+        raise BundleError(f"{DEMO_BUNDLE}: the project names no model bundle and the bundled demo model is missing")
+    return DEMO_BUNDLE
+
+
+def check_clips(project: document.Project) -> None:
+    """One line naming every missing clip and where it was looked for, if any is missing."""
+    missing = document.missing_clips(project)
+    if missing:
+        raise document.ProjectError(missing_line(missing), project.path)
+
+
+def open_engine(project: document.Project, fit_mode: str | None = None) -> Engine:
+    """An engine over the project's bundle and clips (each fitted its own way, or all by
+    ``fit_mode``); every clip is opened first, so a missing or damaged one is reported before any
+    rendering starts."""
+    check_clips(project)
+    bundle = open_bundle(bundle_for(project))
+    frames = ProjectFrames(project, bundle.image_size, fit_mode)
+    for name in project.clips:
+        frames.clip(name)
+    return Engine(bundle, frames)
+
+
+def render_shot(engine: Engine, project: document.Project, shot: str, frames: Sequence[int] | None = None,
+                layer: str = "composite") -> Iterator[np.ndarray]:
+    """The shot's frames (all, or ``frames``: a range or any sequence of frame numbers) in one of the
+    engine's layers, as float32 [C, S, S] (``LAYER_CHANNELS``), yielded in order.
+
+    Lazy: the requests are built a batch of RENDER_BATCH at a time, so a shot of 10^9 frames costs
+    no more memory than one of 16. The first and last frame numbers are checked before the first frame is rendered."""
+    indices = range(project.shot(shot).length) if frames is None else frames
+    if len(indices):
+        document.render_requests(project, shot, [indices[0], indices[-1]])  # raises if out of range
+    for start in range(0, len(indices), RENDER_BATCH):
+        batch = indices[start : start + RENDER_BATCH]
+        yield from engine.render_requests(document.render_requests(project, shot, batch), layer)
+
+
+def parse_range(text: str | None, length: int) -> range:
+    """"A:B" (B exclusive, either side optional, like Python slices) within a shot of ``length``."""
+    if not text:
+        return range(length)
+    first, sep, last = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        start = int(first) if first.strip() else 0
+        stop = int(last) if last.strip() else length
+    except ValueError:
+        raise ValueError(f"--range {text!r}: expected A:B, e.g. 0:24") from None
+    if not 0 <= start < stop <= length:
+        raise ValueError(f"--range {text!r}: must lie within 0:{length} with A < B")
+    return range(start, stop)

@@ -1,0 +1,171 @@
+"""File ▸ Export All Shots…: every shot of the project, whole, into one folder, one output per shot
+named after it (``workstation/output/shot_files.py``), in a format of the frame writers' table.
+
+The user picks the format and the folder (``dialogs.choose``, ``dialogs.open_folder``); outputs
+already there are replaced only after a Yes. The shots are written one after another in a worker
+thread from a copy of the project, each by ``export_job.write_shot`` as File ▸ Export Shot writes
+one, at the shot's own output size and scaling (Shot ▸ Output Size), under one progress dialog: its
+Cancel keeps the shots already written, and the shot being written leaves nothing behind
+(``workstation/kernel/safe_write.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSettings, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from workstation import project as doc
+from workstation.kernel.errors import StopframeError, one_line
+from workstation.kernel.logs import log_error
+from workstation.output import FORMAT_INFO
+from workstation.output.shot_files import existing_outputs, shot_outputs
+from workstation.render.shot_frames import open_engine
+from workstation.ui.document import ProjectDocument
+from workstation.ui.export.export_dialog import DEFAULT_FORMAT, KEY
+from workstation.ui.export.export_job import ExportCancelled, write_shot
+from workstation.ui.shell import dialogs
+
+TITLE = "Export All Shots"
+FOLDER_TITLE = "Export all shots to folder"
+REPLACE_TITLE = "Replace existing exports?"
+ALL_KEY = "export_all/"  # QSettings: the format and folder of the last Export All Shots
+
+
+class ExportAllSignals(QObject):
+    shot_started = Signal(int, str)  # which shot (counted from 0), its name
+    progress = Signal(int, int)  # frames written, frames in all (every shot)
+    finished = Signal(list)  # the paths written
+    failed = Signal(str, list)  # one line ("" when cancelled), the paths written before it stopped
+
+
+class ExportAllJob(QRunnable):
+    """Writes each shot of ``outputs`` ((shot name, path), in order) as ``fmt``, at ``scale`` or, when
+    None, each shot's own output size."""
+
+    def __init__(self, project: doc.Project, outputs: list[tuple[str, Path]], fmt: str, scale: int | None = None,
+                 overwrite: bool = False):
+        super().__init__()
+        self.project = doc.copy_project(project)
+        self.outputs, self.fmt, self.scale, self.overwrite = outputs, fmt, scale, overwrite
+        self.total = sum(self.project.shot(name).length for name, _ in outputs)
+        self.signals = ExportAllSignals()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        written: list[str] = []
+        try:
+            engine = open_engine(self.project)
+            before = 0  # frames of the shots already written
+
+            def progress(done: int, _: int) -> None:
+                self.signals.progress.emit(before + done, self.total)
+
+            for index, (name, path) in enumerate(self.outputs):
+                self.signals.shot_started.emit(index, name)
+                write_shot(self.project, engine, name, path, self.fmt, self.scale, self.overwrite,
+                           progress=progress, cancelled=self._cancel.is_set)
+                written.append(str(path))
+                before += self.project.shot(name).length
+        except ExportCancelled:
+            self.signals.failed.emit("", written)
+        except (StopframeError, OSError) as problem:
+            self.signals.failed.emit(one_line(problem), written)
+        except Exception as error:  # a bug: one line, the traceback in the log file, never a crash
+            self.signals.failed.emit(log_error("export of all shots failed", error), written)
+        else:
+            self.signals.finished.emit(written)
+
+
+class AllShotsExport(QObject):
+    """File ▸ Export All Shots…: asks what and where, then runs one ExportAllJob at a time."""
+
+    message = Signal(str, int)  # a line for the status bar, how long to show it (ms)
+
+    def __init__(self, document: ProjectDocument, settings: QSettings, parent: QWidget):
+        super().__init__(parent)
+        self.document, self.settings, self.window = document, settings, parent
+        self.job: ExportAllJob | None = None
+        self.progress: QProgressDialog | None = None
+        self.running = False
+
+    def start(self) -> ExportAllJob | None:
+        """Ask for the format and the folder, and whether to replace outputs already there; then
+        export every shot in the background. None when nothing was started."""
+        project = self.document.project
+        if not project.shots:
+            self.message.emit("there are no shots to export yet", 10_000)
+            return None
+        if self.running:
+            self.message.emit("an export of all shots is already running", 10_000)
+            return None
+        fmt = self._ask_format(len(project.shots))
+        if fmt is None:
+            return None
+        folder = dialogs.open_folder(self.window, FOLDER_TITLE, str(self._last_folder()))
+        if not folder:
+            return None
+        outputs = shot_outputs(project, folder, fmt)
+        existing = existing_outputs(outputs, fmt)
+        if existing:
+            names = ", ".join(path.name for path in existing)
+            answer = dialogs.question(self.window, REPLACE_TITLE, f"{folder} already holds {names}. Replace "
+                                      f"{'it' if len(existing) == 1 else 'them'} with the new exports?")
+            if answer != dialogs.Button.Yes:
+                self.message.emit(f"nothing exported: {folder} already holds {names}", 10_000)
+                return None
+        self.settings.setValue(ALL_KEY + "format", fmt)
+        self.settings.setValue(ALL_KEY + "folder", folder)
+        return self._run(ExportAllJob(project, outputs, fmt, overwrite=bool(existing)), Path(folder))
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _ask_format(self, shots: int) -> str | None:
+        names = list(FORMAT_INFO)
+        remembered = str(self.settings.value(ALL_KEY + "format", "") or self.settings.value(KEY + "format", "") or "")
+        current = names.index(remembered) if remembered in names else names.index(DEFAULT_FORMAT)
+        labels = [FORMAT_INFO[name].label for name in names]
+        label = dialogs.choose(self.window, TITLE, f"Export each of the {shots} shots, whole, at its output size, as:",
+                               labels, current)
+        return names[labels.index(label)] if label in labels else None
+
+    def _last_folder(self) -> Path:
+        for key in (ALL_KEY + "folder", KEY + "folder"):
+            saved = str(self.settings.value(key, "") or "")
+            if saved and Path(saved).is_dir():
+                return Path(saved)
+        return self.document.path.parent if self.document.path is not None else Path.home()
+
+    def _run(self, job: ExportAllJob, folder: Path) -> ExportAllJob:
+        count = len(job.outputs)
+        progress = QProgressDialog(f"Exporting {count} shots to {folder}…", "Cancel", 0, job.total, self.window)
+        progress.setWindowTitle(TITLE)
+        progress.setMinimumDuration(300)
+        progress.canceled.connect(job.cancel)
+        job.signals.shot_started.connect(
+            lambda index, name: progress.setLabelText(f"Exporting shot {index + 1} of {count}: {name}…"))
+        job.signals.progress.connect(lambda done, total: progress.setValue(done))
+
+        def finished(written: list[str]) -> None:
+            self.running = False
+            progress.reset()
+            self.message.emit(f"exported {len(written)} shot{'s' if len(written) != 1 else ''} to {folder}", 10_000)
+
+        def failed(problem: str, written: list[str]) -> None:
+            self.running = False
+            progress.reset()
+            kept = f"{len(written)} of {count} shots written to {folder}"
+            self.message.emit(f"{problem} ({kept})" if problem else f"export of all shots cancelled: {kept}", 15_000)
+
+        job.signals.finished.connect(finished)
+        job.signals.failed.connect(failed)
+        self.job, self.progress, self.running = job, progress, True  # alive until the next export
+        QThreadPool.globalInstance().start(job)
+        return job

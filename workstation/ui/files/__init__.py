@@ -1,0 +1,2 @@
+"""The project's files and clips: new, open, save, autosave, relinking clips that moved, importing
+clips and fitting them to the model."""

@@ -1,0 +1,1 @@
+"""The dock panels: Inspector, Library (with a clip's frames), Layers and Shots."""

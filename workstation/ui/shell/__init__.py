@@ -1,0 +1,2 @@
+"""The window's frame: the application, the main window and its menus, dialogs, help, error
+reporting and preferences."""

@@ -1,0 +1,104 @@
+"""How long training will take, said before it starts: a warm-up runs a few real training steps
+(``main.py train`` in a child process, on the project's clips, with the dialog's settings) in a
+throwaway folder, and times them from the run's own ``step`` events (``step_s``: one step's work).
+
+The estimate of a run is the warm-up's start (Python, PyTorch and the clips, until the first step)
+twice over, once for the training run and once for the export, plus the steps at the measured pace.
+Validation and sample pictures (every few hundred steps) are left out: "about" covers them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from workstation.ui.train.child_process import ChildCommand
+
+WARM_UP_STEPS = 4  # the first is slower (memory, caches): the pace is the median of the others
+# The warm-up's run does nothing but train: no validation, sample or checkpoint in its few steps.
+QUIET = ("--set", "val_every=1000000", "--set", "sample_every=1000000", "--set", "checkpoint_every=1000000")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    start_s: float  # from launching a child until its first step
+    step_s: float  # one training step
+
+    def seconds(self, steps: int, starts: int = 2) -> float:
+        """A run of ``steps`` steps and ``starts`` child processes (training, then export)."""
+        return starts * self.start_s + steps * self.step_s
+
+
+def duration_words(seconds: float) -> str:
+    """'under a minute', 'about 7 minutes', 'about 2 hours 15 minutes'."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    hours, minutes = divmod(5 * round(minutes / 5), 60)
+    words = f"about {hours} hour{'s' if hours != 1 else ''}"
+    return words + (f" {minutes} minutes" if minutes else "")
+
+
+class WarmUp(QObject):
+    """One warm-up: ``start(arguments)`` with a function that gives the ``main.py train`` arguments
+    for a run folder and a number of steps; then ``measured`` or ``failed`` (one line)."""
+
+    measured = Signal(object)  # an Estimate
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.child: ChildCommand | None = None
+        self.estimate: Estimate | None = None
+        self._folder: Path | None = None
+        self._launched = 0.0
+        self._stopped = False  # on purpose: its end is no failure
+        self._steps: list[tuple[float, float]] = []  # (seconds since launch, step_s) of each step event
+
+    def start(self, arguments: Callable[[Path, int], list[str]]) -> None:
+        self._folder = Path(tempfile.mkdtemp(prefix="stopframe-warm-up-"))
+        self._steps, self.estimate, self._stopped = [], None, False
+        self.child = ChildCommand([*arguments(self._folder / "run", WARM_UP_STEPS), *QUIET], self)
+        self.child.record.connect(self._on_record)
+        self.child.finished.connect(self._on_finished)
+        self._launched = time.monotonic()
+        self.child.start()
+
+    def running(self) -> bool:
+        return self.child is not None and self.child.running()
+
+    def stop(self) -> None:
+        """Stop the warm-up (if it still runs) and wait for it: nothing may compete with training."""
+        self._stopped = True
+        if self.child is not None and self.child.running():
+            self.child.cancel()
+            self.child.wait()
+
+    def _on_record(self, record: dict) -> None:
+        if record.get("event") != "step" or self.estimate is not None:
+            return
+        self._steps.append((time.monotonic() - self._launched, float(record.get("step_s", 0.0))))
+        if len(self._steps) < WARM_UP_STEPS:
+            return
+        first_at, first_step_s = self._steps[0]
+        self.estimate = Estimate(start_s=max(first_at - first_step_s, 0.0),
+                                 step_s=statistics.median(step_s for _, step_s in self._steps[1:]))
+        self.measured.emit(self.estimate)
+        if self.child is not None:
+            self.child.cancel()  # the steps are counted: its last validation and checkpoint are not needed
+
+    def _on_finished(self, code: int, last_line: str) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        if self.estimate is None and not self._stopped:
+            self.failed.emit(last_line.removeprefix("stopframe: ") or f"the warm-up ended with exit code {code}")

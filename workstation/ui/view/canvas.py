@@ -1,0 +1,372 @@
+"""The Canvas: the current output frame at the shot's output size (crisp or smooth, centred; scaled
+down to fit only when the window is too small, and then it says so), with the selected character's
+outline and handles; the place to drop library media and to move, rotate and scale characters by hand.
+
+It knows nothing of the project: it shows what it is given and says what the user asked for
+through signals (in model pixels and degrees), which the window turns into undoable edits.
+
+Clicks and the selection outline follow what is drawn: a character takes the clicks where its alpha
+is opaque (``CharacterShape.covers``), and its outline is the circle around those pixels. A
+character that draws nothing (footage the model does not know) takes no clicks and, once selected
+(from the Inspector), shows a small handle at its anchor, which takes the clicks that move it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from workstation.render.engine import CharacterShape
+from workstation.ui.mime import ADD_CHARACTER, BACKGROUND, IMPORT, MOTION, DraggedMedia, from_mime
+
+ACCENT = QColor(255, 170, 40)
+HANDLE = 7.0  # handle radius in screen pixels
+ANCHOR = 10.0  # radius in screen pixels of the outline of a selected character that draws nothing
+WHEEL_GESTURE_GAP = 0.6  # seconds between wheel steps that still belong to one gesture
+_gestures = itertools.count(1)
+
+IDLE_HINT = "Drop a frame here for the background · Shift+drop adds a character · drop a clip on a character for motion"
+CHARACTER_HINT = ("Drag to move · Ctrl+drag or the top handle to rotate · "
+                  "Shift+drag, the corner handle or the wheel to scale")
+
+
+class Canvas(QWidget):
+    selection_requested = Signal(object)  # character name or None
+    move_requested = Signal(str, float, float, int)  # character, dx, dy (model pixels), gesture id
+    rotate_requested = Signal(str, float, int)  # character, degrees clockwise, gesture id
+    scale_requested = Signal(str, float, int)  # character, factor, gesture id
+    # DraggedMedia, intent, character name or None, where it was dropped: (x, y) in model pixels
+    drop_requested = Signal(object, str, object, object)
+    files_dropped = Signal(list)  # local file paths dropped from the desktop
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 160)
+        self.setToolTip(IDLE_HINT)
+        self.image: QImage | None = None
+        self._outlines: dict[int, float] = {}  # id of a shown shape -> radius (model px) around its opaque pixels
+        self.image_size = 64
+        self.output_scale, self.smooth = 4, False  # the shot's output: the frame drawn image_size x this
+        self.names: list[str] = []  # of the characters drawn, back to front: one per shape
+        self.shapes: tuple[CharacterShape, ...] = ()
+        self.selected: str | None = None
+        self.placeholder = "No shot yet: drag a frame from the Library here"
+        self.caption = ""  # what the Canvas shows when it is not the frame itself, e.g. "Alpha matte"
+        self._drop: tuple[str, str | None, str] | None = None  # intent, character, hint
+        self._gesture: tuple[str, str, int] | None = None  # kind, character, id
+        self._last = QPointF()
+        self._wheel: tuple[str, int, float] | None = None
+
+    # -- what to show ----------------------------------------------------------------------------
+    def show_frame(self, image: QImage | None, shapes=(), names=None) -> None:
+        self.image = image
+        self.shapes = tuple(shapes)
+        self._outlines.clear()
+        if names is not None:
+            self.names = list(names)
+        if image is not None:
+            self.image_size = image.width()
+        self.update()
+
+    def set_output(self, scale: int, smooth: bool) -> None:
+        """Draw the frame as the shot is exported: ``scale`` times its size, crisp or smooth."""
+        self.output_scale, self.smooth = max(1, int(scale)), bool(smooth)
+        self.update()
+
+    def set_caption(self, caption: str) -> None:
+        self.caption = caption
+        self.update()
+
+    def set_selected(self, name: str | None) -> None:
+        self.selected = name
+        self.update()
+
+    # -- geometry --------------------------------------------------------------------------------
+    def image_rect(self) -> QRectF:
+        """Where the frame is drawn: at the output size, centred; smaller only when the Canvas is."""
+        side = min(float(self.output_side()), max(1.0, min(self.width(), self.height()) - 8.0))
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def output_side(self) -> int:
+        return self.image_size * self.output_scale
+
+    def size_note(self) -> str:
+        """What the Canvas says when the frame is drawn smaller than the output ("" when it is not)."""
+        side, shown = self.output_side(), round(self.image_rect().width())
+        if shown >= side:
+            return ""
+        return f"output {side}×{side} shown at {shown}×{shown} ({100 * shown // side}%) to fit the window"
+
+    def zoom(self) -> float:
+        return self.image_rect().width() / self.image_size
+
+    def to_widget(self, x: float, y: float) -> QPointF:
+        rect = self.image_rect()
+        return QPointF(rect.left() + x * self.zoom(), rect.top() + y * self.zoom())
+
+    def to_model(self, point: QPointF) -> tuple[float, float]:
+        rect = self.image_rect()
+        return (point.x() - rect.left()) / self.zoom(), (point.y() - rect.top()) / self.zoom()
+
+    def shape_of(self, name: str | None) -> CharacterShape | None:
+        for character, shape in zip(self.names, self.shapes):
+            if character == name:
+                return shape
+        return None
+
+    def character_at(self, point: QPointF) -> str | None:
+        """The topmost character whose alpha covers ``point`` (give or take a few screen pixels);
+        None over empty background. A character that covers nothing takes no clicks."""
+        x, y = self.to_model(point)
+        reach = 3.0 / self.zoom()
+        hits = [name for name, shape in zip(self.names, self.shapes) if shape.covers(x, y, reach)]
+        return hits[-1] if hits else None
+
+    def outline(self, shape: CharacterShape) -> tuple[QPointF, float]:
+        """The selection circle of ``shape`` on screen (centre, radius): around the pixels it covers,
+        or a small one at its anchor when it covers none."""
+        centre = self.to_widget(shape.x, shape.y)
+        if shape.coverage is None:
+            return centre, ANCHOR
+        radius = self._outlines.get(id(shape))
+        if radius is None:
+            rows, columns = shape.coverage.nonzero()
+            reach = float((((columns + 0.5 - shape.x) ** 2 + (rows + 0.5 - shape.y) ** 2) ** 0.5).max()) + 0.71
+            radius = self._outlines[id(shape)] = max(3.0, reach)  # 0.71: the far corner of the pixel
+        return centre, radius * self.zoom()
+
+    def rotate_handle(self, shape: CharacterShape) -> QPointF:
+        centre, r = self.outline(shape)
+        return QPointF(centre.x(), centre.y() - r - 18.0)
+
+    def scale_handle(self, shape: CharacterShape) -> QPointF:
+        centre, r = self.outline(shape)
+        return QPointF(centre.x() + r * 0.7071, centre.y() + r * 0.7071)
+
+    def handle_at(self, point: QPointF) -> str | None:
+        """The handle of the selected character under ``point``: rotate, scale, or the anchor of a
+        character that draws nothing (which moves it)."""
+        shape = self.shape_of(self.selected)
+        if shape is None:
+            return None
+        for kind, handle in (("rotate", self.rotate_handle(shape)), ("scale", self.scale_handle(shape))):
+            if math.hypot(point.x() - handle.x(), point.y() - handle.y()) <= HANDLE + 3:
+                return kind
+        centre, r = self.outline(shape)
+        if shape.coverage is None and math.hypot(point.x() - centre.x(), point.y() - centre.y()) <= r:
+            return "move"
+        return None
+
+    # -- painting --------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window().color().darker(160))
+        rect = self.image_rect()
+        if self.image is None:
+            painter.setPen(self.palette().text().color())
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+        else:
+            if self.image.hasAlphaChannel():  # a cut-out: the checkerboard shows through where it is clear
+                _paint_checkerboard(painter, rect)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)  # else crisp pixels
+            painter.drawImage(rect, self.image)
+            if self.caption:
+                _paint_caption(painter, rect, self.caption)
+            note = self.size_note()
+            if note:
+                _paint_note(painter, rect, note)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        shape = self.shape_of(self.selected)
+        if shape is not None and self.image is not None:
+            self._paint_selection(painter, shape)
+        if self._drop is not None:
+            self._paint_drop(painter, self._drop)
+        painter.end()
+
+    def _paint_selection(self, painter: QPainter, shape: CharacterShape) -> None:
+        centre, r = self.outline(shape)
+        painter.setPen(QPen(ACCENT, 1.5, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(centre, r, r)
+        if shape.coverage is None:  # draws nothing here: a cross marks where it is anchored
+            painter.drawLine(QPointF(centre.x() - r, centre.y()), QPointF(centre.x() + r, centre.y()))
+            painter.drawLine(QPointF(centre.x(), centre.y() - r), QPointF(centre.x(), centre.y() + r))
+        rotate, scale = self.rotate_handle(shape), self.scale_handle(shape)
+        painter.setPen(QPen(ACCENT, 1.5))
+        painter.drawLine(QPointF(centre.x(), centre.y() - r), rotate)
+        painter.setBrush(ACCENT)
+        painter.drawEllipse(rotate, HANDLE, HANDLE)
+        painter.drawRect(QRectF(scale.x() - HANDLE, scale.y() - HANDLE, 2 * HANDLE, 2 * HANDLE))
+        painter.drawEllipse(centre, 2.5, 2.5)
+
+    def _paint_drop(self, painter: QPainter, drop: tuple[str, str | None, str]) -> None:
+        rect = self.image_rect()
+        intent, character, hint = drop
+        glow = QColor(ACCENT)
+        glow.setAlpha(70)
+        shape = self.shape_of(character)
+        if shape is not None and intent in (MOTION, ADD_CHARACTER):
+            centre, r = self.outline(shape)
+            painter.setPen(QPen(ACCENT, 3))
+            painter.setBrush(glow)
+            painter.drawEllipse(centre, r + 6, r + 6)
+        else:
+            painter.setPen(QPen(ACCENT, 4))
+            painter.setBrush(glow if intent == BACKGROUND else Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(2, 2, -2, -2))
+        band = QRectF(0, self.height() - 30, self.width(), 30)
+        painter.fillRect(band, QColor(0, 0, 0, 170))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, hint)
+
+    # -- direct manipulation ----------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = event.position()
+        handle = self.handle_at(point)
+        name = self.selected if handle else self.character_at(point)
+        if name != self.selected:
+            self.selection_requested.emit(name)
+            self.selected = name
+        if name is None:
+            self._gesture = None
+            return
+        modifiers = event.modifiers()
+        kind = handle or ("rotate-drag" if modifiers & Qt.KeyboardModifier.ControlModifier
+                          else "scale-drag" if modifiers & Qt.KeyboardModifier.ShiftModifier else "move")
+        self._gesture = (kind, name, next(_gestures))
+        self._last = point
+        self.update()
+
+    def mouseMoveEvent(self, event) -> None:
+        point = event.position()
+        if self._gesture is None:
+            over = self.handle_at(point) or self.character_at(point)
+            self.setCursor(Qt.CursorShape.OpenHandCursor if over else Qt.CursorShape.ArrowCursor)
+            self.setToolTip(CHARACTER_HINT if over else IDLE_HINT)
+            return
+        kind, name, gesture = self._gesture
+        last, self._last = self._last, point
+        shape = self.shape_of(name)
+        if kind == "move":
+            zoom = self.zoom()
+            self.move_requested.emit(name, (point.x() - last.x()) / zoom, (point.y() - last.y()) / zoom, gesture)
+        elif kind == "rotate-drag":
+            self.rotate_requested.emit(name, (point.x() - last.x()) * 0.5, gesture)
+        elif kind == "scale-drag":
+            self.scale_requested.emit(name, math.exp(-(point.y() - last.y()) * 0.01), gesture)
+        elif shape is not None:
+            centre = self.to_widget(shape.x, shape.y)
+            before, after = last - centre, point - centre
+            if kind == "rotate":
+                turn = math.degrees(math.atan2(after.y(), after.x()) - math.atan2(before.y(), before.x()))
+                self.rotate_requested.emit(name, (turn + 180.0) % 360.0 - 180.0, gesture)
+            elif kind == "scale" and math.hypot(before.x(), before.y()) > 2:
+                factor = math.hypot(after.x(), after.y()) / math.hypot(before.x(), before.y())
+                self.scale_requested.emit(name, max(0.2, min(5.0, factor)), gesture)
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._gesture = None
+
+    def wheelEvent(self, event) -> None:
+        name = self.character_at(event.position()) or self.selected
+        steps = event.angleDelta().y() / 120.0
+        if name is None or steps == 0:
+            event.ignore()
+            return
+        now = time.monotonic()
+        if self._wheel is None or self._wheel[0] != name or now - self._wheel[2] > WHEEL_GESTURE_GAP:
+            self._wheel = (name, next(_gestures), now)
+        self._wheel = (name, self._wheel[1], now)
+        self.scale_requested.emit(name, 1.1**steps, self._wheel[1])
+        event.accept()
+
+    # -- drops ------------------------------------------------------------------------------------
+    def drop_intent(self, media: DraggedMedia | None, point: QPointF, modifiers) -> tuple[str, str | None, str]:
+        """What dropping here would do: (intent, character or None, a hint for the user)."""
+        if media is None:
+            return IMPORT, None, "Drop to import into the Library"
+        character = self.character_at(point)
+        if modifiers & Qt.KeyboardModifier.ShiftModifier:
+            return ADD_CHARACTER, None, f"Add a character from {media.describe()}"
+        if character is not None and media.is_clip:
+            return MOTION, character, f"Animate {character!r} with the motion of {media.describe()}"
+        if character is not None:
+            return ADD_CHARACTER, character, f"Add a character from {media.describe()}"
+        return BACKGROUND, None, f"Use {media.describe()} as the background"
+
+    def _accept_drag(self, event) -> bool:
+        data = event.mimeData()
+        media = from_mime(data)
+        files = [url.toLocalFile() for url in data.urls() if url.isLocalFile()] if data.hasUrls() else []
+        if media is None and not files:
+            self._drop = None
+            event.ignore()
+            self.update()
+            return False
+        self._drop = self.drop_intent(media, event.position(), event.modifiers())
+        event.acceptProposedAction()
+        self.update()
+        return True
+
+    def dragEnterEvent(self, event) -> None:
+        self._accept_drag(event)
+
+    def dragMoveEvent(self, event) -> None:
+        self._accept_drag(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        self._drop = None
+        self.update()
+
+    def dropEvent(self, event) -> None:
+        if not self._accept_drag(event) or self._drop is None:
+            return
+        intent, character, _ = self._drop
+        self._drop = None
+        self.update()
+        data = event.mimeData()
+        if intent == IMPORT:
+            self.files_dropped.emit([url.toLocalFile() for url in data.urls() if url.isLocalFile()])
+        else:
+            self.drop_requested.emit(from_mime(data), intent, character, self.to_model(event.position()))
+
+
+CHECKER = 12  # screen pixels per checkerboard square
+CHECKER_COLOURS = (QColor(204, 204, 204), QColor(153, 153, 153))
+
+
+def _paint_checkerboard(painter: QPainter, rect: QRectF) -> None:
+    painter.save()
+    painter.setClipRect(rect)
+    painter.fillRect(rect, CHECKER_COLOURS[0])
+    columns, rows = math.ceil(rect.width() / CHECKER), math.ceil(rect.height() / CHECKER)
+    for row in range(rows):
+        for column in range(row % 2, columns, 2):
+            painter.fillRect(QRectF(rect.left() + column * CHECKER, rect.top() + row * CHECKER, CHECKER, CHECKER),
+                             CHECKER_COLOURS[1])
+    painter.restore()
+
+
+def _paint_note(painter: QPainter, rect: QRectF, note: str) -> None:
+    band = QRectF(rect.left(), rect.bottom() - 20, rect.width(), 20)
+    painter.fillRect(band, QColor(0, 0, 0, 130))
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(band.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, note)
+
+
+def _paint_caption(painter: QPainter, rect: QRectF, caption: str) -> None:
+    band = QRectF(rect.left(), rect.top(), rect.width(), 22)
+    painter.fillRect(band, QColor(0, 0, 0, 150))
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(band.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, caption)

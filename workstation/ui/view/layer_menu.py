@@ -1,0 +1,46 @@
+"""View > Layer: which of the engine's layers the Canvas shows. The frame itself (the composite),
+the background plate, the characters alone (a cut-out over a checkerboard, so their alpha shows)
+or their alpha matte (white where they cover the frame). The choice is view state: the document,
+the exports and the timeline's thumbnails are untouched by it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu
+
+from workstation.ui.view.viewport import Viewport
+
+MakeAction = Callable[..., QAction]  # MainWindow._action: (menu, text, slot, shortcut, checkable=...)
+
+# engine layer -> (menu text, shortcut, tool tip)
+LAYER_VIEWS = {
+    "composite": ("&Composite", "Ctrl+1", "The frame: the characters over the background plate"),
+    "background": ("&Background Plate", "Ctrl+2", "The background alone, as the model sees it behind the characters"),
+    "characters": ("C&haracters", "Ctrl+3", "The characters alone, on a checkerboard where they are clear"),
+    "alpha": ("&Alpha Matte", "Ctrl+4", "Where the characters cover the frame: white opaque, black clear"),
+}
+
+
+class LayerMenu:
+    def __init__(self, menu: QMenu, viewport: Viewport, make_action: MakeAction):
+        self.viewport = viewport
+        self.group = QActionGroup(menu)
+        self.group.setExclusive(True)
+        self.actions: dict[str, QAction] = {}
+        for layer, (text, shortcut, tip) in LAYER_VIEWS.items():
+            action = make_action(menu, text, self._show(layer), shortcut, checkable=True)
+            action.setToolTip(f"{tip} ({shortcut})")
+            self.group.addAction(action)
+            self.actions[layer] = action
+        self.actions[viewport.layer].setChecked(True)
+
+    def _show(self, layer: str) -> Callable[[bool], Any]:
+        def show(checked: bool) -> None:
+            if checked:
+                self.viewport.set_layer(layer)
+            self.actions[self.viewport.layer].setChecked(True)  # a second press keeps it shown
+
+        return show
