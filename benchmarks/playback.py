@@ -31,9 +31,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from workstation.render.layers import LayerView  # noqa: E402
 from workstation.ui.shell.demo_menu import DEMOS  # noqa: E402
 from workstation.ui.shell.main_window import MainWindow  # noqa: E402
-from workstation.ui.view.layer_menu import LAYER_VIEWS  # noqa: E402
 
 TARGET_FPS = 60.0
 TARGET_STALL_MS = 50.0
@@ -48,7 +48,7 @@ def main() -> int:
     which.add_argument("--project", type=Path, help="a .stopframe project file instead of a demo")
     parser.add_argument("--shot", help="the shot to play (default: the project's first)")
     parser.add_argument("--model", help="a model bundle (default: the one the project names)")
-    parser.add_argument("--layer", default="composite", choices=list(LAYER_VIEWS),
+    parser.add_argument("--layer", type=LayerView, default=LayerView.COMPOSITE, choices=list(LayerView),
                         help="the layer the Canvas shows (View > Layer)")
     args = parser.parse_args()
 

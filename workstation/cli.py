@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.locations import default_demo_folder
-from workstation.render.layers import LAYERS
+from workstation.render.layers import LayerView
 
 if TYPE_CHECKING:
     from workstation.project import Project, Shot
@@ -54,7 +54,7 @@ def add_render(commands: Commands) -> None:
                          help="crisp pixels (default: the shot's)")
     render.add_argument("--fit", choices=("crop", "letterbox"),
                         help="fit every clip's frames to the model's square this way (default: each clip's own)")
-    render.add_argument("--layer", choices=LAYERS, default="composite",
+    render.add_argument("--layer", type=LayerView, choices=list(LayerView), default=LayerView.COMPOSITE,
                         help="composite (the frame), background (the plate), characters (RGBA: a format with "
                              "alpha) or alpha (the characters' coverage, grey)")
     render.add_argument("--force", "--overwrite", dest="force", action="store_true",
@@ -80,7 +80,7 @@ def command_render(args: argparse.Namespace) -> int:
         frames = parse_range(args.range, shot.length)
     except ValueError as error:
         raise UserError(str(error)) from None
-    if args.layer == "characters" and not has_alpha(args.format):
+    if args.layer.has_alpha and not has_alpha(args.format):
         raise UserError(f"{args.out}: {args.format} has no alpha channel; write --layer characters as one of "
                         f"{', '.join(ALPHA_FORMATS)}")
     if output_exists(args.out, args.format) and not args.force:  # the quick refusal, before the model loads
@@ -126,7 +126,7 @@ def render_all(args: argparse.Namespace, project: Project) -> int:
         raise UserError("--range is for one shot (--shot); --all renders every shot whole")
     if not project.shots:
         raise UserError(f"{args.project}: has no shots to render")
-    if args.layer == "characters" and not has_alpha(args.format):
+    if args.layer.has_alpha and not has_alpha(args.format):
         raise UserError(f"{folder}: {args.format} has no alpha channel; write --layer characters as one of "
                         f"{', '.join(ALPHA_FORMATS)}")
     if folder.exists() and not folder.is_dir():

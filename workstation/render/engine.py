@@ -6,7 +6,7 @@ Design: docs/DESIGN.md, "The engine".
     engine.render_requests(requests, layer) -> [N, C, S, S] float32, one image per FrameRequest
     engine.with_frames(frames)    -> a new engine over other frames, sharing the loaded graphs
 
-Layers (``LAYERS``): "composite" (the frame, RGB), "background" (the plate, RGB), "characters"
+Layers (``LayerView``): "composite" (the frame, RGB), "background" (the plate, RGB), "characters"
 (the characters alone over transparency, straight RGBA) and "alpha" (their coverage, [N, 1, S, S]);
 ``character=name`` draws that character alone. A request's characters are drawn in its order,
 the first at the back.
@@ -51,7 +51,7 @@ from workstation.render.geometry import (
     theta_about,
     theta_from,
 )
-from workstation.render.layers import LAYER_CHANNELS, LAYERS, Layer, composite, flatten
+from workstation.render.layers import CharacterLayer, LayerView, composite, flatten
 
 FrameSource = Callable[[str, int], np.ndarray]
 DECODED_CACHE = 1024  # plates and character layers kept: 64 KiB each at 64x64
@@ -276,7 +276,7 @@ class Engine:
         return self._decoded(self._plates, {ref: ref for ref in backgrounds}, decode)
 
     def _layers_of(self, characters: Sequence[CharacterRequest]) -> dict:
-        def decode(requests: list[CharacterRequest]) -> list[Layer]:
+        def decode(requests: list[CharacterRequest]) -> list[CharacterLayer]:
             placed = [self.placed(c) for c in requests]
             rgb, alpha = self.character_layer(np.stack([p.features for p in placed]),
                                               np.stack([p.theta for p in placed]))
@@ -285,42 +285,45 @@ class Engine:
         return self._decoded(self._layers, {_layer_key(c): c for c in characters}, decode)
 
     # -- frame requests -----------------------------------------------------------------------------
-    def render_requests(self, requests: Sequence[FrameRequest], layer: str = "composite",
+    def render_requests(self, requests: Sequence[FrameRequest], layer: LayerView | str = LayerView.COMPOSITE,
                         character: str | None = None) -> np.ndarray:
-        """Images [N, C, S, S] of frame requests in one of ``LAYERS`` (C is ``LAYER_CHANNELS``);
+        """Images [N, C, S, S] of frame requests in one ``LayerView`` (C is its ``channels``);
         with ``character``, the request's character of that name alone (none if it has none)."""
-        if layer not in LAYERS:
-            raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LAYERS)}")
+        if layer not in tuple(LayerView):
+            raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LayerView)}")
+        layer = LayerView(layer)
         size = self.image_size
         if character is not None:
             requests = [replace(r, characters=tuple(c for c in r.characters if c.name == character)) for r in requests]
         if not requests:
-            return np.zeros((0, LAYER_CHANNELS[layer], size, size), np.float32)
+            return np.zeros((0, layer.channels, size, size), np.float32)
         if not self.layered:
             return self._render_summed(requests, layer)
-        plates = self._plates_of([r.background for r in requests]) if layer in ("composite", "background") else {}
-        drawn = self._layers_of([c for r in requests for c in r.characters]) if layer != "background" else {}
+        needs_plate = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND)
+        plates = self._plates_of([r.background for r in requests]) if needs_plate else {}
+        characters = [c for r in requests for c in r.characters]
+        drawn = self._layers_of(characters) if layer is not LayerView.BACKGROUND else {}
         images = []
         for r in requests:
-            if layer == "background":
+            if layer is LayerView.BACKGROUND:
                 images.append(plates[r.background])
                 continue
             layers = [drawn[_layer_key(c)] for c in r.characters]
-            if layer == "composite":
+            if layer is LayerView.COMPOSITE:
                 images.append(composite(plates[r.background], layers))
             else:
                 rgba = flatten(layers, (size, size))
-                images.append(rgba if layer == "characters" else rgba[3:])
+                images.append(rgba if layer is LayerView.CHARACTERS else rgba[3:])
         return np.stack(images)
 
-    def _render_summed(self, requests: Sequence[FrameRequest], layer: str) -> np.ndarray:
-        if layer in ("composite", "background"):
-            return summed.render_view(self, requests, "both" if layer == "composite" else "background")
+    def _render_summed(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
+        if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND):
+            return summed.render_view(self, requests, "both" if layer is LayerView.COMPOSITE else "background")
         frame, empty = summed.render_view(self, requests, "both"), summed.render_view(self, requests, "empty")
         alpha = summed.departure_alpha(frame, empty)
-        return np.concatenate([frame, alpha], axis=1) if layer == "characters" else alpha
+        return np.concatenate([frame, alpha], axis=1) if layer is LayerView.CHARACTERS else alpha
 
-    def render_frame(self, request: FrameRequest, layer: str = "composite") -> np.ndarray:
+    def render_frame(self, request: FrameRequest, layer: LayerView | str = LayerView.COMPOSITE) -> np.ndarray:
         return self.render_requests([request], layer)[0]
 
     def render_view(self, requests: Sequence[FrameRequest], view: str) -> np.ndarray:

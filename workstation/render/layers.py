@@ -8,17 +8,34 @@ Images are float32 [C, H, W] in [0, 1]; a character layer is its straight (not p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 import numpy as np
 
-Layer = tuple[np.ndarray, np.ndarray]  # (rgb [3, H, W], alpha [1, H, W])
-# What the engine renders and ``stopframe render --layer`` writes, with its channels: the frame,
-# the plate, the characters alone over transparency (straight RGBA) and their coverage.
-LAYERS = ("composite", "background", "characters", "alpha")
-LAYER_CHANNELS = {"composite": 3, "background": 3, "characters": 4, "alpha": 1}
+CharacterLayer = tuple[np.ndarray, np.ndarray]  # one character drawn: (rgb [3, H, W], alpha [1, H, W])
 
 
-def composite(plate: np.ndarray, characters: Sequence[Layer]) -> np.ndarray:
+class LayerView(StrEnum):
+    """What the engine renders and ``stopframe render --layer`` writes: the frame, the plate, the
+    characters alone over transparency (straight RGBA) and their coverage."""
+
+    COMPOSITE = "composite"
+    BACKGROUND = "background"
+    CHARACTERS = "characters"
+    ALPHA = "alpha"
+
+    @property
+    def channels(self) -> int:
+        """Channels of an image of this view: RGB 3, straight RGBA 4, coverage 1."""
+        return {"characters": 4, "alpha": 1}.get(self.value, 3)
+
+    @property
+    def has_alpha(self) -> bool:
+        """Whether the view is RGBA, so only an output format with alpha keeps what it shows."""
+        return self is LayerView.CHARACTERS
+
+
+def composite(plate: np.ndarray, characters: Sequence[CharacterLayer]) -> np.ndarray:
     """The frame: each character over what is below it, the first at the back.
     ``alpha * rgb + (1 - alpha) * below``, the layered renderer's image for one character."""
     image = plate
@@ -27,7 +44,7 @@ def composite(plate: np.ndarray, characters: Sequence[Layer]) -> np.ndarray:
     return image.astype(np.float32, copy=False)
 
 
-def flatten(characters: Sequence[Layer], size: tuple[int, int]) -> np.ndarray:
+def flatten(characters: Sequence[CharacterLayer], size: tuple[int, int]) -> np.ndarray:
     """The characters alone over transparency, as one straight RGBA image [4, H, W]: what composited
     over any plate gives the same frame as ``composite``. Where no character is (alpha 0) the RGB
     is 0."""

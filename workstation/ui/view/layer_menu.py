@@ -11,16 +11,17 @@ from typing import Any
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu
 
+from workstation.render.layers import LayerView
 from workstation.ui.view.viewport import Viewport
 
 MakeAction = Callable[..., QAction]  # MainWindow._action: (menu, text, slot, shortcut, checkable=...)
 
 # engine layer -> (menu text, shortcut, tool tip)
 LAYER_VIEWS = {
-    "composite": ("&Composite", "Ctrl+1", "The frame: the characters over the background plate"),
-    "background": ("&Background Plate", "Ctrl+2", "The background alone, as the model sees it behind the characters"),
-    "characters": ("C&haracters", "Ctrl+3", "The characters alone, on a checkerboard where they are clear"),
-    "alpha": ("&Alpha Matte", "Ctrl+4", "Where the characters cover the frame: white opaque, black clear"),
+    LayerView.COMPOSITE: ("&Composite", "Ctrl+1", "The frame: the characters over the background plate"),
+    LayerView.BACKGROUND: ("&Background Plate", "Ctrl+2", "The background alone, as the model sees it behind the characters"),
+    LayerView.CHARACTERS: ("C&haracters", "Ctrl+3", "The characters alone, on a checkerboard where they are clear"),
+    LayerView.ALPHA: ("&Alpha Matte", "Ctrl+4", "Where the characters cover the frame: white opaque, black clear"),
 }
 
 
@@ -29,7 +30,7 @@ class LayerMenu:
         self.viewport = viewport
         self.group = QActionGroup(menu)
         self.group.setExclusive(True)
-        self.actions: dict[str, QAction] = {}
+        self.actions: dict[LayerView, QAction] = {}
         for layer, (text, shortcut, tip) in LAYER_VIEWS.items():
             action = make_action(menu, text, self._show(layer), shortcut, checkable=True)
             action.setToolTip(f"{tip} ({shortcut})")
@@ -37,7 +38,7 @@ class LayerMenu:
             self.actions[layer] = action
         self.actions[viewport.layer].setChecked(True)
 
-    def _show(self, layer: str) -> Callable[[bool], Any]:
+    def _show(self, layer: LayerView) -> Callable[[bool], Any]:
         def show(checked: bool) -> None:
             if checked:
                 self.viewport.set_layer(layer)

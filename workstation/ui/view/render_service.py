@@ -22,18 +22,19 @@ from PySide6.QtGui import QImage
 from workstation.kernel.logs import log_error
 from workstation.project import FrameRequest
 from workstation.render.engine import CharacterShape, Engine
+from workstation.render.layers import LayerView
 from workstation.ui.view.qimages import chw_to_qimage
 
 
 @dataclass(frozen=True)
 class FrameKey:
     """What a rendered image is of: a frame of a shot as the document was at ``revision``, in one of
-    the engine's layers (``workstation.render.layers.LAYERS``), of every character or of one alone (solo)."""
+    the engine's layers (``LayerView``), of every character or of one alone (solo)."""
 
     revision: int
     shot: str
     frame: int
-    layer: str = "composite"
+    layer: LayerView = LayerView.COMPOSITE
     character: str | None = None  # solo: this character alone
 
 

@@ -10,7 +10,7 @@ the document. What it asks for:
 - the current frame, as an interactive request (the newest replaces any still waiting);
 - while playing, the next ``PREFETCH`` frames behind it, so they are cached in time;
 - after a pause in editing, every frame of the shot for the timeline's thumbnails (the composite);
-- with the onion skin on (in the composite view), the characters alone (layer "characters": RGBA)
+- with the onion skin on (in the composite view), the characters alone (``LayerView.CHARACTERS``: RGBA)
   of the current frame and of its neighbours (``onion_style.frames`` on each side), ahead of the
   thumbnails; the ghosts are drawn once all are there.
 
@@ -41,7 +41,7 @@ from workstation.preferences import CUDA_UNAVAILABLE
 from workstation.project import FrameRequest
 from workstation.render.bundle import BundleError, open_bundle
 from workstation.render.engine import Engine
-from workstation.render.layers import LAYERS
+from workstation.render.layers import LayerView
 from workstation.render.onion import OnionStyle, onion_skin
 from workstation.render.shot_frames import ProjectFrames, bundle_for
 from workstation.ui.document import ProjectDocument
@@ -54,8 +54,8 @@ from workstation.ui.view.timeline import Timeline
 PREFETCH = 8  # frames rendered ahead of the playhead while playing
 THUMBNAIL_DELAY_MS = 250  # thumbnails wait for this long a pause in editing
 THUMBNAIL_FRAMES = 600  # at most this many frames of a shot get thumbnails
-CAPTIONS = {"composite": "", "background": "Background plate", "characters": "Characters", "alpha": "Alpha matte"}
-CHARACTERS = "characters"  # the engine's layer of the characters alone (RGBA): the onion skin's ghosts
+CAPTIONS = {LayerView.COMPOSITE: "", LayerView.BACKGROUND: "Background plate", LayerView.CHARACTERS: "Characters",
+            LayerView.ALPHA: "Alpha matte"}
 
 
 class Viewport(QObject):
@@ -73,7 +73,7 @@ class Viewport(QObject):
         self.onion_skin = False
         self.onion_style = OnionStyle()
         self.render_device = "auto"  # a key of workstation.preferences.RENDER_DEVICES
-        self.layer = "composite"  # the engine's layer the Canvas shows
+        self.layer = LayerView.COMPOSITE  # the engine's layer the Canvas shows
         self.solo: str | None = None  # the character shown alone, or None for all of them
         self._shown_ticket = 0
         self._shown_times: deque[float] = deque(maxlen=120)
@@ -93,7 +93,7 @@ class Viewport(QObject):
         player.state_changed.connect(self._on_play_state)
 
     # -- public ------------------------------------------------------------------------------------
-    def key(self, frame: int, layer: str | None = None) -> FrameKey | None:
+    def key(self, frame: int, layer: LayerView | None = None) -> FrameKey | None:
         """The key of ``frame`` of the current shot as the document is now, as the Canvas shows it
         (or in ``layer``, of every character); None without a shot."""
         shot = self.document.shot()
@@ -103,7 +103,7 @@ class Viewport(QObject):
             return FrameKey(self.document.revision, shot.name, frame, layer)
         return FrameKey(self.document.revision, shot.name, frame, self.layer, self.solo)
 
-    def cached(self, frame: int | None = None, layer: str | None = None) -> RenderedFrame | None:
+    def cached(self, frame: int | None = None, layer: LayerView | None = None) -> RenderedFrame | None:
         """``frame`` (the current one by default) as the document is now, as the Canvas shows it
         (or in ``layer``), if it is rendered yet."""
         key = self.key(self.document.frame if frame is None else frame, layer)
@@ -132,11 +132,9 @@ class Viewport(QObject):
                 self._update_engine(reload=True)
                 self.refresh()
 
-    def set_layer(self, layer: str) -> None:
-        """Show another of the engine's layers (``workstation.render.layers.LAYERS``) on the Canvas."""
-        if layer not in LAYERS:
-            raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LAYERS)}")
-        self.layer = layer
+    def set_layer(self, layer: LayerView) -> None:
+        """Show another of the engine's layers on the Canvas."""
+        self.layer = LayerView(layer)
         self._update_caption()
         self._request_frame()
 
@@ -259,7 +257,7 @@ class Viewport(QObject):
 
     def _display(self, frame: RenderedFrame) -> None:
         image = frame.image
-        if self.onion_skin and not self.player.playing and frame.key.layer == "composite":  # ghosts would blur playback
+        if self.onion_skin and not self.player.playing and frame.key.layer is LayerView.COMPOSITE:  # ghosts would blur playback
             image = self._ghosted(frame) or image
         self.canvas.show_frame(image, frame.shapes, frame.names)
         self._shown_times.append(time.perf_counter())
@@ -274,11 +272,11 @@ class Viewport(QObject):
             return []
         ghosts = range(1, self.onion_style.frames + 1)
         frames = [key.frame, *(key.frame - d for d in ghosts), *(key.frame + d for d in ghosts)]
-        return [replace(key, frame=k, layer=CHARACTERS) for k in frames if 0 <= k < shot.length]
+        return [replace(key, frame=k, layer=LayerView.CHARACTERS) for k in frames if 0 <= k < shot.length]
 
     def _request_ghosts(self, key: FrameKey | None) -> None:
         """Ask for what the ghosts of ``key`` still lack, before anything queued."""
-        if not self.onion_skin or key is None or self.layer != "composite":
+        if not self.onion_skin or key is None or self.layer is not LayerView.COMPOSITE:
             return
         missing = [k for k in self._onion_parts(key) if self.renderer.cached(k) is None]
         requests = self._requests(key.shot, [k.frame for k in missing], report=False) if missing else None
@@ -292,10 +290,10 @@ class Viewport(QObject):
         if not parts or any(part is None for part in parts.values()):
             self._request_ghosts(frame.key)
             return None
-        own = parts[replace(frame.key, layer=CHARACTERS)]
+        own = parts[replace(frame.key, layer=LayerView.CHARACTERS)]
         assert own is not None
         def ghosts(direction: int) -> list[np.ndarray | None]:  # nearest first; None beyond the shot
-            found = (parts.get(replace(frame.key, frame=frame.frame + direction * d, layer=CHARACTERS))
+            found = (parts.get(replace(frame.key, frame=frame.frame + direction * d, layer=LayerView.CHARACTERS))
                      for d in range(1, self.onion_style.frames + 1))
             return [_rgba(part.image) if part else None for part in found]
 
@@ -304,11 +302,11 @@ class Viewport(QObject):
 
     # -- thumbnails --------------------------------------------------------------------------------
     def _thumbnail(self, frame: int) -> QImage | None:
-        cached = self.cached(frame, "composite")
+        cached = self.cached(frame, LayerView.COMPOSITE)
         return cached.image if cached else None
 
     def _render_thumbnails(self) -> None:
-        key = self.key(self.document.frame, "composite")
+        key = self.key(self.document.frame, LayerView.COMPOSITE)
         shot = self.document.shot()
         if key is None or shot is None or self.engine is None:
             return
