@@ -1,48 +1,102 @@
-"""The workstation renders without torch, and only workstation/ui knows Qt (napari's rule); the
-bundle contract lives in workstation/render/bundle.py, below the engine and the exporter that share it."""
+"""The layers of docs/DESIGN.md ("Architecture"), read from every import in the source: static ones,
+those inside functions or under ``TYPE_CHECKING``, and ``import_module("...")``.
 
-import ast
+    kernel  <-  project, media  <-  render  <-  output  <-  demos, cli, preferences  <-  ui
+    training may use the kernel, media and the render contract (bundle.py); main.py uses all
+
+Nothing imports upward, nothing imports in a circle, only workstation/ui knows Qt (napari's rule),
+nothing in workstation/ knows torch, and the headless core loads without either."""
+
 import subprocess
 import sys
+from collections import Counter
+
+import pytest
 
 from tests.conftest import ROOT
+from tests.import_graph import ImportGraph
 
-WORKSTATION = ROOT / "workstation"
-CORE = ("workstation.render.bundle", "workstation.render.geometry", "workstation.render.engine", "workstation.project",
-        "workstation.media", "workstation.render.shot_frames")
+# The workstation's layers, bottom up: a module may import its own layer and those below it. A name
+# covers that module and everything under it; "workstation" itself is only the package face.
+LAYERS = (
+    ("kernel", ("workstation", "workstation.kernel")),
+    ("project and media", ("workstation.project", "workstation.media")),
+    ("render", ("workstation.render",)),
+    ("output", ("workstation.output",)),
+    ("app", ("workstation.demos", "workstation.cli", "workstation.preferences")),
+    ("ui", ("workstation.ui",)),
+)
+TRAINING_MAY_USE = ("workstation", "workstation.kernel", "workstation.media", "workstation.render.bundle")
+QT = {"PySide6", "PyQt5", "PyQt6", "shiboken6"}
+CORE = ("workstation.kernel.safe_write", "workstation.project", "workstation.media", "workstation.render.engine",
+        "workstation.render.shot_frames", "workstation.output", "workstation.cli", "workstation.demos.digit_demo",
+        "workstation.preferences")
 
 
-def imports_from(path):
-    """(module, names) for each absolute ``import`` and ``from ... import`` in ``path``."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from ((alias.name, ()) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module, tuple(alias.name for alias in node.names)
+def covers(name: str, module: str) -> bool:
+    return module == name or (name != "workstation" and module.startswith(name + "."))
 
 
-def imported_modules(path):
-    return {module.split(".")[0] for module, _ in imports_from(path)}
+def layer_of(module: str) -> int | None:
+    for rank, (_, names) in enumerate(LAYERS):
+        if any(covers(name, module) for name in names):
+            return rank
+    return None
 
 
-def test_no_workstation_module_imports_torch_and_only_ui_imports_qt():
-    for path in WORKSTATION.rglob("*.py"):
-        modules = imported_modules(path)
-        assert "torch" not in modules, f"{path} imports torch"
-        assert "training" not in modules, f"{path} imports the training package (and so torch)"
-        if "ui" not in path.relative_to(WORKSTATION).parts:
-            assert not modules & {"PySide6", "PyQt6", "shiboken6"}, f"{path} imports Qt outside workstation/ui"
+def project_graph(root=ROOT) -> ImportGraph:
+    return ImportGraph.of(root, packages=("workstation", "training", "assets"), modules=("main",))
+
+
+def wrong_imports(graph: ImportGraph) -> list[str]:
+    """Each import that goes against the layers, as "importer -> imported (why)"."""
+    wrong = []
+    for module, imported in sorted(graph.edges.items()):
+        for other in sorted(imported):
+            if module.startswith("workstation"):
+                here, there = layer_of(module), layer_of(other)
+                if other.startswith("training") or other == "main":
+                    wrong.append(f"{module} -> {other} (the workstation never imports training or main)")
+                elif here is not None and there is not None and there > here:
+                    wrong.append(f"{module} -> {other} (upward: {LAYERS[here][0]} -> {LAYERS[there][0]})")
+            elif module.startswith("training") and other.startswith("workstation"):
+                if not any(covers(name, other) for name in TRAINING_MAY_USE):
+                    wrong.append(f"{module} -> {other} (training uses only {', '.join(TRAINING_MAY_USE)})")
+    return wrong
+
+
+def wrong_libraries(graph: ImportGraph) -> list[str]:
+    """Each import of torch or Qt where it must not be."""
+    wrong = []
+    for module, external in sorted(graph.external.items()):
+        if module.startswith("workstation") and "torch" in external:
+            wrong.append(f"{module} imports torch")
+        if module.startswith(("workstation", "training")) and not covers("workstation.ui", module) and external & QT:
+            wrong.append(f"{module} imports Qt outside workstation/ui")
+    return wrong
+
+
+def test_every_workstation_module_has_a_layer():
+    graph = project_graph()
+    assert [m for m in graph.edges if m.startswith("workstation") and layer_of(m) is None] == []
+
+
+def test_nothing_imports_against_the_layers():
+    assert wrong_imports(project_graph()) == []
+
+
+def test_no_import_circles():
+    assert project_graph().cycles() == []
+
+
+def test_torch_and_qt_stay_where_they_belong():
+    assert wrong_libraries(project_graph()) == []
 
 
 def test_the_exporter_takes_the_bundle_contract_from_the_bundle_module():
-    imports = dict(imports_from(ROOT / "export" / "bundle.py"))
-    assert {"BUNDLE_FORMAT", "BUNDLE_VERSION", "GRAPHS", "CENTROID"} <= set(imports.get("workstation.render.bundle", ()))
-    assert "workstation.render.engine" not in imports, "training/bundle_export.py must not reach the contract through the engine"
-    for below in ("bundle.py", "geometry.py"):  # the contract and the geometry know nothing above them
-        modules = {module for module, _ in imports_from(WORKSTATION / below)}
-        allowed = {"workstation.project", "workstation.kernel.errors"}  # the error base knows nothing above it
-        assert not {m for m in modules if m.startswith("workstation")} - allowed, below
+    graph = project_graph()
+    assert "workstation.render.bundle" in graph.edges["training.bundle_export"]
+    assert "workstation.render.engine" not in graph.edges["training.bundle_export"]
 
 
 def test_the_headless_core_loads_without_torch_or_qt():
@@ -53,14 +107,62 @@ def test_the_headless_core_loads_without_torch_or_qt():
     assert done.stdout.strip() == "[]"
 
 
-def test_no_module_outside_tests_is_over_400_lines():
-    """One concept per module: a file that grows past 400 lines holds more than one."""
-    too_long = {}
+@pytest.fixture
+def planted(tmp_path):
+    """A small tree with one of each fault the tests above must catch."""
+    files = {
+        "workstation/__init__.py": "",
+        "workstation/kernel/__init__.py": "",
+        "workstation/kernel/base.py": "from workstation.render import engine\n",  # upward
+        "workstation/render/__init__.py": "",
+        "workstation/render/engine.py": "from typing import TYPE_CHECKING\n"
+                                        "if TYPE_CHECKING:\n    from . import summed\n",
+        "workstation/render/summed.py": "from workstation.render.engine import Engine\n",  # a circle
+        "workstation/output/__init__.py": "",
+        "workstation/output/video.py": "import importlib\n\ndef codec():\n"
+                                       "    return importlib.import_module('torch')\n",  # torch, hidden
+        "workstation/ui/__init__.py": "",
+        "workstation/ui/window.py": "from PySide6.QtWidgets import QWidget\nfrom workstation.output import video\n",
+        "training/__init__.py": "",
+        "training/run.py": "from workstation.ui import window\nimport torch\n",
+        "assets/__init__.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return project_graph(tmp_path)
+
+
+def test_the_checks_find_planted_faults(planted):
+    assert wrong_imports(planted) == [
+        "training.run -> workstation.ui.window (training uses only workstation, workstation.kernel, "
+        "workstation.media, workstation.render.bundle)",
+        "workstation.kernel.base -> workstation.render.engine (upward: kernel -> render)",
+    ]
+    assert planted.cycles() == [["workstation.render.engine", "workstation.render.summed"]]
+    assert wrong_libraries(planted) == ["workstation.output.video imports torch"]
+
+
+def source_files():
     for path in ROOT.rglob("*.py"):
         parts = path.relative_to(ROOT).parts
-        if parts[0] in ("tests", ".venv", "build", "dist", "runs") or parts[0].startswith("."):
+        if parts[0] in ("tests", "build", "dist", "runs") or parts[0].startswith("."):
             continue
-        lines = len(path.read_text(encoding="utf-8").splitlines())
-        if lines > 400:
-            too_long[str(path.relative_to(ROOT))] = lines
+        yield path
+
+
+def test_no_module_outside_tests_is_over_400_lines():
+    """One concept per module: a file that grows past 400 lines holds more than one."""
+    too_long = {str(p.relative_to(ROOT)): n for p in source_files()
+                if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
     assert not too_long, f"modules over 400 lines: {too_long}"
+
+
+def test_no_two_modules_outside_tests_share_a_file_name():
+    names = Counter(p.name for p in source_files() if p.name not in ("__init__.py", "conftest.py"))
+    assert [name for name, count in names.items() if count > 1] == []
+
+
+def test_workstation_ui_holds_role_folders_and_a_few_shared_modules():
+    loose = sorted(p.name for p in (ROOT / "workstation" / "ui").glob("*.py") if p.name != "__init__.py")
+    assert loose == ["document.py", "mime.py"]

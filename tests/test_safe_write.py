@@ -162,28 +162,32 @@ def test_another_process_holding_the_claim_makes_a_writer_fail_in_one_line(tmp_p
     assert target.read_bytes() == b"mine" and leftovers(tmp_path, {"shared.gif"}) == []
 
 
-def test_a_claim_whose_pid_is_not_written_yet_is_waited_for_not_called_unstable(tmp_path):
+def test_a_claim_whose_pid_is_not_written_yet_is_waited_for_not_called_unstable(tmp_path, monkeypatch):
     """The other writer has created its lock and not yet written its PID: the claim waits for the
-    PID and names that writer, instead of giving up as if the lock kept changing hands."""
-    import threading
-    import time
+    PID and names that writer, instead of giving up as if the lock kept changing hands. The other
+    writer writes its PID during the claim's third wait (a clock of its own, so nothing races)."""
+    import time as real_time
+
+    from workstation.kernel import safe_write
 
     target = tmp_path / "shared.webm"
     lock = tmp_path / f".shared.webm{LOCK_SUFFIX}"
     lock.write_text("")  # created this moment, PID to follow
+    waits = []
 
-    def write_the_pid():
-        time.sleep(0.2)
-        lock.write_text(f"{os.getpid()}\n")
+    class OtherWriterClock:
+        time = staticmethod(real_time.time)
 
-    writer = threading.Thread(target=write_the_pid)
-    writer.start()
-    try:
-        with pytest.raises(OutputBusy, match=f"another Stopframe process \\(pid {os.getpid()}\\)"):
-            write_bytes(target, b"mine")
-    finally:
-        writer.join()
-    assert not target.exists()
+        @staticmethod
+        def sleep(seconds):
+            waits.append(seconds)
+            if len(waits) == 3:
+                lock.write_text(f"{os.getpid()}\n")
+
+    monkeypatch.setattr(safe_write, "time", OtherWriterClock)
+    with pytest.raises(OutputBusy, match=f"another Stopframe process \\(pid {os.getpid()}\\)"):
+        write_bytes(target, b"mine")
+    assert len(waits) == 3 and not target.exists()
 
 
 def test_a_stale_lock_is_taken_over(tmp_path):

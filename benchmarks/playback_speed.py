@@ -5,7 +5,7 @@ Plays ``--frames`` frames (default 300) from a cold render cache at the shot's f
 Canvas showed) and the longest stall of the event loop (the largest gap between ticks of a 1 ms
 timer), against the targets: at least 60 fps delivered, no stall over 50 ms.
 
-    python benchmarks/playback.py [--fps 60] [--frames 300] [--demo digits|sprites | --project FILE]
+    python benchmarks/playback_speed.py [--fps 60] [--frames 300] [--demo digits|sprites | --project FILE]
                                   [--shot NAME] [--model BUNDLE] [--layer composite|background|characters|alpha]
 
 The project is a demo (``--demo``, default digits: written afresh into a temporary folder) or a
