@@ -22,6 +22,8 @@ from workstation.output import (
     FORMATS,
     FrameWriteError,
     FrameWriter,
+    OutputExists,
+    OutputFormat,
     extension,
     has_alpha,
     output_exists,
@@ -92,7 +94,8 @@ def read_sheet(atlas_path):
 
 
 def test_the_format_table_names_every_format_its_extension_and_alpha():
-    assert FORMATS == ("png", "mp4", "gif", "mov", "webm", "apng", "webp", "sprites")
+    assert FORMATS == tuple(OutputFormat) == ("png", "mp4", "gif", "mov", "webm", "apng", "webp", "sprites")
+    assert list(FORMAT_INFO) == list(OutputFormat)
     assert ALPHA_FORMATS == ("png", "mov", "webm", "apng", "webp", "sprites")
     assert [has_alpha(fmt) for fmt in FORMATS] == [True, False, False, True, True, True, True, True]
     assert [extension(fmt) for fmt in FORMATS] == ["", ".mp4", ".gif", ".mov", ".webm", ".png", ".webp", ".png"]
@@ -104,10 +107,14 @@ def test_the_format_table_names_every_format_its_extension_and_alpha():
         has_alpha("avi")
 
 
-def test_the_render_command_takes_every_format():
-    from workstation.cli import RENDER_FORMATS
+def test_the_render_command_takes_every_format_by_its_name(capsys):
+    import main
 
-    assert RENDER_FORMATS == FORMATS
+    parser = main.make_parser()
+    for fmt in OutputFormat:
+        assert parser.parse_args(["render", "p", "--shot", "s", "--out", "o", "--format", fmt.value]).format == fmt
+    assert main.main(["render", "p", "--shot", "s", "--out", "o", "--format", "avi"]) == 2
+    assert "invalid choice: 'avi' (choose from 'png', 'mp4', 'gif', 'mov'" in capsys.readouterr().err
 
 
 # -- videos with alpha: ProRes 4444, VP9 ----------------------------------------------------------
@@ -285,7 +292,7 @@ def test_a_sprite_sheet_exists_when_either_file_does(tmp_path):
     assert not output_exists(atlas, "sprites")
     atlas.with_suffix(".json").write_text("{}")
     assert output_exists(atlas, "sprites")
-    with pytest.raises(FrameWriteError, match=re.escape(f"{atlas.with_suffix('.json')}: exists; pass --force")):
+    with pytest.raises(OutputExists, match=re.escape(f"{atlas.with_suffix('.json')}: already exists")):
         write_frames(rgba_frames(2), atlas, "sprites", FPS, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.json"]
     write_frames(rgba_frames(2), atlas, "sprites", FPS, 2, force=True)

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.locations import default_demo_folder
+from workstation.output.formats import OutputFormat
 from workstation.render.layers import LayerView
 
 if TYPE_CHECKING:
-    from workstation.project import Project, Shot
+    from workstation.output.export_request import ExportRequest
+    from workstation.project import Project
     from workstation.render.engine import Engine
 
 Commands = argparse._SubParsersAction  # what ArgumentParser.add_subparsers returns
@@ -24,10 +25,6 @@ Commands = argparse._SubParsersAction  # what ArgumentParser.add_subparsers retu
 
 class UserError(StopframeError):
     """A problem with what the user gave us: reported in one line, exit code 2."""
-
-
-# workstation.output.FORMATS, named here so that building the parser loads no encoder (a test holds them equal)
-RENDER_FORMATS = ("png", "mp4", "gif", "mov", "webm", "apng", "webp", "sprites")
 
 
 def add_render(commands: Commands) -> None:
@@ -40,7 +37,7 @@ def add_render(commands: Commands) -> None:
                        help="every shot: --out is a folder that gets one output per shot, named after the shot")
     render.add_argument("--out", required=True, help="a folder for png, a file otherwise (sprites: the atlas .png; "
                                                      "its .json is written beside it); with --all, the folder")
-    render.add_argument("--format", choices=RENDER_FORMATS, default="png",
+    render.add_argument("--format", choices=[fmt.value for fmt in OutputFormat], default=OutputFormat.PNG.value,
                         help="png (frames), mp4 (H.264), gif, mov (ProRes 4444 with alpha), webm (VP9 with alpha), "
                              "apng, webp or sprites (PNG atlas + JSON); all but mp4 and gif keep alpha")
     render.add_argument("--fps", type=float, help="frames per second (default: the shot's)")
@@ -64,60 +61,48 @@ def add_render(commands: Commands) -> None:
 
 
 def command_render(args: argparse.Namespace) -> int:
+    """``render``: the shot (or every shot) as ``ExportRequest``s, each written by ``write_shot``,
+    the one writer the workstation's Export Shot and Export All Shots use too."""
     from workstation import project as document
-    from workstation.output import ALPHA_FORMATS, has_alpha, output_exists
-    from workstation.render.shot_frames import open_engine, parse_range
+    from workstation.kernel.safe_write import OutputExists
 
     project = document.load_project(args.project)
-    if args.all:
-        return render_all(args, project)
+    try:
+        return render_all(args, project) if args.all else render_named_shot(args, project)
+    except OutputExists as error:  # the library names the file and the problem; the remedy is a flag
+        raise UserError(f"{error.problem}; pass --force to replace it", error.path) from None
+
+
+def shot_request(args: argparse.Namespace, project: Project, shot: str, out: Path,
+                 frames: range | None = None) -> ExportRequest:
+    """What ``args`` ask of ``shot``: the shot's own fps, size and scaling where they say nothing."""
+    from workstation.output.export_request import ExportRequest
+
+    return ExportRequest.of_shot(project, shot, out, OutputFormat(args.format), frames=frames, layer=args.layer,
+                                 fps=args.fps or None, scale=args.scale, smooth=args.smooth, overwrite=args.force)
+
+
+def render_named_shot(args: argparse.Namespace, project: Project) -> int:
+    """``render --shot``: its frames (all, or ``--range``) to ``--out``."""
+    from workstation import project as document
+    from workstation.render.shot_frames import open_engine
+
     try:
         shot = project.shot(args.shot)
     except (KeyError, document.ProjectError):
         names = ", ".join(s.name for s in project.shots) or "none"
         raise UserError(f"{args.project}: no shot named {args.shot!r} (shots: {names})") from None
-    try:
-        frames = parse_range(args.range, shot.length)
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if args.layer.has_alpha and not has_alpha(args.format):
-        raise UserError(f"{args.out}: {args.format} has no alpha channel; write --layer characters as one of "
-                        f"{', '.join(ALPHA_FORMATS)}")
-    if output_exists(args.out, args.format) and not args.force:  # the quick refusal, before the model loads
-        raise UserError(f"{args.out}: exists; pass --force to overwrite it")
+    request = shot_request(args, project, shot.name, Path(args.out), parse_range(args.range, shot.length))
+    request.check_target()  # the quick refusal, before the model loads
     engine = open_engine(project, args.fit)
-    render_one(args, engine, project, shot, Path(args.out), frames, device_line=True)
-    print(f"wrote {len(frames)} frames to {args.out}", file=sys.stderr)
+    write_with_progress_bar(request, engine, args.quiet, first_line=f"stopframe: {engine.device_line}")
+    print(f"wrote {len(request.frames)} frames to {args.out}", file=sys.stderr)
     return 0
-
-
-def render_one(args: argparse.Namespace, engine: Engine, project: Project, shot: Shot, out: Path,
-               frames: Sequence[int], device_line: bool = False) -> None:
-    """Write ``frames`` of ``shot`` to ``out`` as ``args`` say (format, fps, scale, layer, force)."""
-    from tqdm import tqdm
-
-    from workstation.output import FrameWriter
-    from workstation.render.shot_frames import render_shot
-
-    fps = args.fps or shot.fps
-    # The writer claims the output and checks its size (scale, a GIF's memory) before any frame:
-    # every refusal is the only line the user sees.
-    scale = shot.output.scale if args.scale is None else args.scale
-    smooth = shot.output.scaling == "smooth" if args.smooth is None else args.smooth
-    with FrameWriter(out, args.format, fps, len(frames), scale=scale, smooth=smooth,
-                     force=args.force, frame_size=(engine.image_size, engine.image_size)) as writer:
-        if device_line:
-            print(f"stopframe: {engine.device_line}", file=sys.stderr)
-        with tqdm(total=len(frames), unit="frame", disable=args.quiet, desc=None if device_line else shot.name) as bar:
-            for image in render_shot(engine, project, shot.name, frames, args.layer):
-                writer.write(image)
-                bar.update(1)
 
 
 def render_all(args: argparse.Namespace, project: Project) -> int:
     """``render --all``: every shot, whole, into the folder ``--out``, one output per shot named after it.
     Every output is checked before anything renders: an existing one is refused without --overwrite."""
-    from workstation.output import ALPHA_FORMATS, has_alpha
     from workstation.output.shot_files import existing_outputs, shot_outputs
     from workstation.render.shot_frames import open_engine
 
@@ -126,12 +111,10 @@ def render_all(args: argparse.Namespace, project: Project) -> int:
         raise UserError("--range is for one shot (--shot); --all renders every shot whole")
     if not project.shots:
         raise UserError(f"{args.project}: has no shots to render")
-    if args.layer.has_alpha and not has_alpha(args.format):
-        raise UserError(f"{folder}: {args.format} has no alpha channel; write --layer characters as one of "
-                        f"{', '.join(ALPHA_FORMATS)}")
+    outputs = shot_outputs(project, folder, args.format)
+    requests = [shot_request(args, project, name, out) for name, out in outputs]
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{folder}: is not a folder (--all writes one output per shot into a folder)")
-    outputs = shot_outputs(project, folder, args.format)
     existing = existing_outputs(outputs, args.format)
     if existing and not args.force:
         names = ", ".join(path.name for path in existing)
@@ -143,11 +126,52 @@ def render_all(args: argparse.Namespace, project: Project) -> int:
     except OSError as error:
         raise UserError(f"{folder}: cannot create the folder: {error.strerror or error}") from None
     print(f"stopframe: {engine.device_line}", file=sys.stderr)
-    for name, out in outputs:
-        shot = project.shot(name)
-        render_one(args, engine, project, shot, out, range(shot.length))
-        print(f"wrote {shot.length} frames of {name!r} to {out}", file=sys.stderr)
+    for request in requests:
+        write_with_progress_bar(request, engine, args.quiet, label=request.shot)
+        print(f"wrote {len(request.frames)} frames of {request.shot!r} to {request.target}", file=sys.stderr)
     return 0
+
+
+def write_with_progress_bar(request: ExportRequest, engine: Engine, quiet: bool, label: str | None = None,
+                            first_line: str | None = None) -> None:
+    """``write_shot`` with a progress bar on stderr (none if ``quiet``), shown once the output is
+    claimed, after ``first_line``: a refusal is the only line the user sees."""
+    from tqdm import tqdm
+
+    from workstation.output.shot_writer import write_shot
+
+    bar: tqdm | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            if first_line:
+                print(first_line, file=sys.stderr)
+            bar = tqdm(total=total, unit="frame", disable=quiet, desc=label)
+        bar.update(done - bar.n)
+
+    try:
+        write_shot(request, engine, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def parse_range(text: str | None, length: int) -> range:
+    """``--range`` "A:B" (B exclusive, either side optional, like Python slices) within a shot of ``length``."""
+    if not text:
+        return range(length)
+    first, sep, last = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        start = int(first) if first.strip() else 0
+        stop = int(last) if last.strip() else length
+    except ValueError:
+        raise UserError(f"--range {text!r}: expected A:B, e.g. 0:24") from None
+    if not 0 <= start < stop <= length:
+        raise UserError(f"--range {text!r}: must lie within 0:{length} with A < B")
+    return range(start, stop)
 
 
 def add_demo_project(commands: Commands) -> None:

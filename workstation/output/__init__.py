@@ -17,13 +17,14 @@ transparent pixels does not bleed into the edges), alpha too, then converted to 
 (``pixels.py``). A written frame is at most ``MAX_SIDE`` (16384) pixels a side: a larger scale is
 refused before allocating.
 
-Formats (``FORMAT_INFO`` in ``formats.py`` lists them for a user interface: label, extension,
-alpha; ``has_alpha(fmt)``, ``extension(fmt)``):
+Formats (``OutputFormat``, a ``StrEnum``; ``FORMAT_INFO`` in ``formats.py`` lists them for a user
+interface: label, extension, alpha; ``has_alpha(fmt)``, ``extension(fmt)``):
 
 * ``png``: the output path is a folder holding ``frame_0000.png``, ``frame_0001.png``, ... (RGB,
   RGBA or grey) with the number zero-padded to ``max(4, digits of frame_count)``. With ``force`` an
   existing folder is replaced by the new frames; whatever else it held (files not named
-  ``frame_<digits>.png``) is carried over into the new folder, never lost.
+  ``frame_<digits>.png``) is carried over into the new folder, never lost. Without ``force`` an
+  output already there is refused (``OutputExists``, naming it; the caller words the remedy).
 * ``mp4``: H.264 (libx264, yuv420p, CRF 18) written by PyAV. It needs an even width and height: an
   odd-sized frame is padded with ONE black pixel column at the right and/or ONE black pixel row at
   the bottom (never rescaled), so the picture itself stays pixel-exact in geometry.
@@ -54,23 +55,65 @@ decoded, the count and size as written, the alpha kept; a sprite sheet's atlas d
 its JSON byte for byte); on any error the previous output is untouched (for a sprite sheet, both
 files: ``sprites.sheet_output``).
 
-This package depends on numpy, OpenCV, PyAV and the workstation's core (errors, safe_write, media).
+A shot is written by ``write_shot(request, engine)`` (``shot_writer.py``): one ``ExportRequest``
+(``export_request.py``: project, shot, frames, layer, format, fps, scale, scaling, target,
+overwrite) from File ▸ Export Shot, File ▸ Export All Shots and ``stopframe render`` alike.
+
+This package depends on numpy, OpenCV, PyAV and the workstation's core (errors, safe_write, media,
+project, render); never on Qt or torch. This face only re-exports; no module of the package imports it.
 """
 
-from workstation.output.encoders import FRAME_PATTERN, GIF_MAX_BYTES, GIF_MIN_DURATION_MS, GIF_PARAMS, frame_name
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from workstation.kernel.safe_write import OutputExists
 from workstation.output.formats import (
     ALPHA_FORMATS,
     FORMAT_INFO,
     FORMATS,
     MAX_SIDE,
-    FrameFormat,
+    FormatInfo,
     FrameWriteError,
+    OutputFormat,
     extension,
     has_alpha,
 )
-from workstation.output.video import MP4_CODEC
-from workstation.output.writer import FrameWriter, output_exists, output_size, write_frames
+
+if TYPE_CHECKING:
+    from workstation.output.encoders import (
+        FRAME_PATTERN,
+        GIF_MAX_BYTES,
+        GIF_MIN_DURATION_MS,
+        GIF_PARAMS,
+        frame_name,
+    )
+    from workstation.output.export_request import ExportRequest
+    from workstation.output.shot_writer import ExportCancelled, write_shot
+    from workstation.output.video import MP4_CODEC
+    from workstation.output.writer import FrameWriter, output_exists, output_size, write_frames
+
+# The writers bring OpenCV, PyAV and the engine (a tenth of a second and more): each name below is
+# imported when first used, so that `stopframe --version`, or the CLI's parser listing OutputFormat,
+# never waits for them.
+_IMPORTED_WHEN_USED = {
+    "encoders": ("FRAME_PATTERN", "GIF_MAX_BYTES", "GIF_MIN_DURATION_MS", "GIF_PARAMS", "frame_name"),
+    "export_request": ("ExportRequest",),
+    "shot_writer": ("ExportCancelled", "write_shot"),
+    "video": ("MP4_CODEC",),
+    "writer": ("FrameWriter", "output_exists", "output_size", "write_frames"),
+}
+_MODULE_OF = {name: module for module, names in _IMPORTED_WHEN_USED.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+
 
 __all__ = ["ALPHA_FORMATS", "FORMATS", "FORMAT_INFO", "FRAME_PATTERN", "GIF_MAX_BYTES", "GIF_MIN_DURATION_MS",
-           "GIF_PARAMS", "MAX_SIDE", "MP4_CODEC", "FrameFormat", "FrameWriteError", "FrameWriter", "extension",
-           "frame_name", "has_alpha", "output_exists", "output_size", "write_frames"]
+           "GIF_PARAMS", "MAX_SIDE", "MP4_CODEC", "ExportCancelled", "ExportRequest", "FormatInfo",
+           "FrameWriteError", "FrameWriter", "OutputExists", "OutputFormat", "extension", "frame_name", "has_alpha",
+           "output_exists", "output_size", "write_frames", "write_shot"]

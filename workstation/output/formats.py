@@ -1,18 +1,21 @@
-"""The formats FrameWriter writes, as one table a user interface can list.
+"""The formats FrameWriter writes, as one enum and one table a user interface can list.
 
-    for info in FORMAT_INFO.values():
-        add_choice(info.label, info.extension, info.alpha)
+    for fmt, info in FORMAT_INFO.items():
+        add_choice(info.label, fmt.value, info.alpha)
 
-``FORMAT_INFO`` maps each format's name (the ``fmt`` FrameWriter and ``stopframe render --format``
-take) to a ``FrameFormat``: the label a user reads, the extension its output path takes (none for
-``png``, whose output is a folder), whether RGBA frames keep their alpha (the others refuse them),
-and the extension of a second file written beside the output (the sprite sheet's JSON).
+``OutputFormat`` names each format (what ``stopframe render --format`` takes and the Export dialogs
+store; a ``StrEnum``, so ``"mov"`` and ``OutputFormat.MOV`` are equal). ``FORMAT_INFO`` maps each to
+its ``FormatInfo``: the label a user reads, the extension its output path takes (none for ``png``,
+whose output is a folder), whether RGBA frames keep their alpha (the others refuse them), and the
+extension of a second file written beside the output (the sprite sheet's JSON).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 
 from workstation.kernel.errors import StopframeError
@@ -24,9 +27,21 @@ class FrameWriteError(StopframeError, RuntimeError):
     """Frames cannot be written; one line naming the output and the problem."""
 
 
+class OutputFormat(StrEnum):
+    """A format FrameWriter writes: PNG frames, a video, an animation or a sprite sheet."""
+
+    PNG = "png"
+    MP4 = "mp4"
+    GIF = "gif"
+    MOV = "mov"
+    WEBM = "webm"
+    APNG = "apng"
+    WEBP = "webp"
+    SPRITES = "sprites"
+
+
 @dataclass(frozen=True)
-class FrameFormat:
-    name: str
+class FormatInfo:
     label: str
     extension: str  # of the output path, with its dot; "" where the output is a folder
     alpha: bool  # straight RGBA frames keep their alpha; without it RGBA frames are refused
@@ -34,26 +49,26 @@ class FrameFormat:
     sidecar: str = ""  # extension of the second file written beside the output ("" for none)
 
 
-FORMAT_INFO = MappingProxyType({info.name: info for info in (
-    FrameFormat("png", "PNG frames (a folder)", "", alpha=True, folder=True),
-    FrameFormat("mp4", "H.264 video (.mp4)", ".mp4", alpha=False),
-    FrameFormat("gif", "Animated GIF (.gif)", ".gif", alpha=False),
-    FrameFormat("mov", "ProRes 4444 with alpha (.mov)", ".mov", alpha=True),
-    FrameFormat("webm", "VP9 with alpha (.webm)", ".webm", alpha=True),
-    FrameFormat("apng", "Animated PNG (.png)", ".png", alpha=True),
-    FrameFormat("webp", "Animated WebP (.webp)", ".webp", alpha=True),
-    FrameFormat("sprites", "Sprite sheet: PNG atlas and JSON (.png)", ".png", alpha=True, sidecar=".json"),
-)})
-FORMATS = tuple(FORMAT_INFO)
-ALPHA_FORMATS = tuple(name for name, info in FORMAT_INFO.items() if info.alpha)
+FORMAT_INFO: Mapping[OutputFormat, FormatInfo] = MappingProxyType({
+    OutputFormat.PNG: FormatInfo("PNG frames (a folder)", "", alpha=True, folder=True),
+    OutputFormat.MP4: FormatInfo("H.264 video (.mp4)", ".mp4", alpha=False),
+    OutputFormat.GIF: FormatInfo("Animated GIF (.gif)", ".gif", alpha=False),
+    OutputFormat.MOV: FormatInfo("ProRes 4444 with alpha (.mov)", ".mov", alpha=True),
+    OutputFormat.WEBM: FormatInfo("VP9 with alpha (.webm)", ".webm", alpha=True),
+    OutputFormat.APNG: FormatInfo("Animated PNG (.png)", ".png", alpha=True),
+    OutputFormat.WEBP: FormatInfo("Animated WebP (.webp)", ".webp", alpha=True),
+    OutputFormat.SPRITES: FormatInfo("Sprite sheet: PNG atlas and JSON (.png)", ".png", alpha=True, sidecar=".json"),
+})
+FORMATS = tuple(OutputFormat)
+ALPHA_FORMATS = tuple(fmt for fmt, info in FORMAT_INFO.items() if info.alpha)
 
 
-def check_format(fmt: object, path: str | os.PathLike[str] | None = None) -> str:
-    """The format's name (``".MOV"`` is ``"mov"``), or a FrameWriteError listing the formats."""
+def check_format(fmt: object, path: str | os.PathLike[str] | None = None) -> OutputFormat:
+    """The format ``fmt`` names (``".MOV"`` is ``OutputFormat.MOV``), or a FrameWriteError listing the formats."""
     name = fmt.lower().lstrip(".") if isinstance(fmt, str) else fmt
     if not isinstance(name, str) or name not in FORMAT_INFO:
         raise FrameWriteError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", path)
-    return name
+    return OutputFormat(name)
 
 
 def has_alpha(fmt: str) -> bool:

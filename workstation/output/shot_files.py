@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from workstation.output import extension, output_exists
+from workstation.output.formats import extension
+from workstation.output.writer import output_exists
 from workstation.project import Project
 
 __all__ = ["safe_file_name", "shot_file_names", "shot_outputs", "existing_outputs"]
@@ -55,5 +56,5 @@ def shot_outputs(project: Project, folder: str | Path, fmt: str) -> list[tuple[s
 
 
 def existing_outputs(outputs: list[tuple[str, Path]], fmt: str) -> list[Path]:
-    """The outputs that writing would replace (``workstation.output.output_exists``)."""
+    """The outputs that writing would replace (``writer.output_exists``)."""
     return [path for _, path in outputs if output_exists(path, fmt)]

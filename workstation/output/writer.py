@@ -13,12 +13,11 @@ from typing import NoReturn
 
 import numpy as np
 
-from workstation.kernel.safe_write import OutputExists, output_file, output_folder
-from workstation.output import sprite_sheet as sprites
+from workstation.kernel.safe_write import output_file, output_folder
 from workstation.output.encoders import GIF_MAX_BYTES, Encoder, GifEncoder, PngEncoder
 from workstation.output.formats import ALPHA_FORMATS, FORMAT_INFO, MAX_SIDE, FrameWriteError, check_format
 from workstation.output.pixels import Channels, to_image
-from workstation.output.sprite_sheet import SheetFiles, SpriteSheetEncoder, sheet_output
+from workstation.output.sprite_sheet import SheetFiles, SpriteSheetEncoder, data_path, sheet_layout, sheet_output
 from workstation.output.video import EVEN_SIDED, VIDEO_FORMATS, VideoEncoder
 
 
@@ -43,7 +42,7 @@ def output_exists(path: str | os.PathLike[str], fmt: str) -> bool:
     name = check_format(fmt, target)
     if name == "png" and target.is_dir():
         return any(target.iterdir())
-    paths = (target, sprites.data_path(target)) if name == "sprites" else (target,)
+    paths = (target, data_path(target)) if name == "sprites" else (target,)
     return any(each.exists() or each.is_symlink() for each in paths)
 
 
@@ -62,10 +61,10 @@ def output_size(path: Path, fmt: str, frame_size: tuple[int, int], scale: int, f
     if fmt == "gif" and frame_count * out_width * out_height * 3 > GIF_MAX_BYTES:
         need = frame_count * out_width * out_height * 3 / 2**30
         raise FrameWriteError(f"a GIF of {frame_count} frames of {out_width}x{out_height} would need {need:.3g} GiB "
-                              f"of memory to encode (at most {GIF_MAX_BYTES / 2**30:g}); render fewer frames "
-                              f"(--range), a smaller scale, or mp4 or png", path)
+                              f"of memory to encode (at most {GIF_MAX_BYTES / 2**30:g}); render fewer frames, "
+                              f"a smaller scale, or mp4 or png", path)
     if fmt == "sprites":
-        sprites.sheet_layout(frame_count, out_width, out_height, path)
+        sheet_layout(frame_count, out_width, out_height, path)
     return out_width, out_height
 
 
@@ -82,7 +81,8 @@ class FrameWriter:
     The output is claimed and a temporary (a staging folder for PNG) opened at construction, so a
     busy, existing or unwritable output is refused before any rendering. Leaving the ``with`` block
     normally finishes it (``close``): encode, fsync, read back, rename into place. On an exception
-    the temporary is removed and the previous output is left as it was.
+    the temporary is removed and the previous output is left as it was. An output already there is
+    refused (``OutputExists``, naming it) unless ``force``.
     """
 
     def __init__(self, path: str | os.PathLike[str], fmt: str, fps: float, frame_count: int, scale: int = 1,
@@ -127,10 +127,6 @@ class FrameWriter:
         self._output = self._claim()
         try:
             temporary = self._output.__enter__()
-        except OutputExists as error:
-            self._output = None
-            self._remove_created()
-            raise FrameWriteError("exists; pass --force to overwrite it", error.path or self.path) from None
         except BaseException:
             self._output = None
             self._remove_created()

@@ -1,6 +1,7 @@
 """Rendering a project's shots headlessly: the frame source over its clips and the shot renderer.
 
-The GUI's export and `main.py render` share this code; it knows nothing of Qt.
+The GUI's exports and `stopframe render` reach it through ``workstation.output.write_shot``; it
+knows nothing of Qt.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from workstation.media import Clip, fit
 from workstation.project.relink import missing_line
 from workstation.render.bundle import BundleError, open_bundle
 from workstation.render.engine import Engine
+from workstation.render.layers import LayerView
 
 DEMO_BUNDLE = asset_path("models", "demo")  # package data (workstation.kernel.locations)
 RENDER_BATCH = 16
@@ -73,9 +75,9 @@ def open_engine(project: document.Project, fit_mode: str | None = None) -> Engin
 
 
 def render_shot(engine: Engine, project: document.Project, shot: str, frames: Sequence[int] | None = None,
-                layer: str = "composite") -> Iterator[np.ndarray]:
+                layer: LayerView = LayerView.COMPOSITE) -> Iterator[np.ndarray]:
     """The shot's frames (all, or ``frames``: a range or any sequence of frame numbers) in one of the
-    engine's layers, as float32 [C, S, S] (``LAYER_CHANNELS``), yielded in order.
+    engine's layers, as float32 [C, S, S] (``LayerView.channels``), yielded in order.
 
     Lazy: the requests are built a batch of RENDER_BATCH at a time, so a shot of 10^9 frames costs
     no more memory than one of 16. The first and last frame numbers are checked before the first frame is rendered."""
@@ -86,19 +88,3 @@ def render_shot(engine: Engine, project: document.Project, shot: str, frames: Se
         batch = indices[start : start + RENDER_BATCH]
         yield from engine.render_requests(document.render_requests(project, shot, batch), layer)
 
-
-def parse_range(text: str | None, length: int) -> range:
-    """"A:B" (B exclusive, either side optional, like Python slices) within a shot of ``length``."""
-    if not text:
-        return range(length)
-    first, sep, last = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError
-        start = int(first) if first.strip() else 0
-        stop = int(last) if last.strip() else length
-    except ValueError:
-        raise ValueError(f"--range {text!r}: expected A:B, e.g. 0:24") from None
-    if not 0 <= start < stop <= length:
-        raise ValueError(f"--range {text!r}: must lie within 0:{length} with A < B")
-    return range(start, stop)

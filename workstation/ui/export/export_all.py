@@ -3,8 +3,9 @@ named after it (``workstation/output/shot_files.py``), in a format of the frame 
 
 The user picks the format and the folder (``dialogs.choose``, ``dialogs.open_folder``); outputs
 already there are replaced only after a Yes. The shots are written one after another in a worker
-thread from a copy of the project, each by ``export_job.write_shot`` as File ▸ Export Shot writes
-one, at the shot's own output size and scaling (Shot ▸ Output Size), under one progress dialog: its
+thread from a copy of the project, each an ``ExportRequest`` written by ``workstation.output.write_shot``
+as File ▸ Export Shot and ``stopframe render --all`` write one, at the shot's own output size and
+scaling (Shot ▸ Output Size), under one progress dialog: its
 Cancel keeps the shots already written, and the shot being written leaves nothing behind
 (``workstation/kernel/safe_write.py``).
 """
@@ -12,6 +13,7 @@ Cancel keeps the shots already written, and the shot being written leaves nothin
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSettings, QThreadPool, Signal
@@ -20,12 +22,13 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from workstation import project as doc
 from workstation.kernel.errors import StopframeError, one_line
 from workstation.kernel.logs import log_error
-from workstation.output import FORMAT_INFO
+from workstation.output.export_request import ExportRequest
+from workstation.output.formats import FORMAT_INFO, OutputFormat
 from workstation.output.shot_files import existing_outputs, shot_outputs
+from workstation.output.shot_writer import ExportCancelled, write_shot
 from workstation.render.shot_frames import open_engine
 from workstation.ui.document import ProjectDocument
 from workstation.ui.export.export_dialog import DEFAULT_FORMAT, KEY
-from workstation.ui.export.export_job import ExportCancelled, write_shot
 from workstation.ui.shell import dialogs
 
 TITLE = "Export All Shots"
@@ -42,15 +45,14 @@ class ExportAllSignals(QObject):
 
 
 class ExportAllJob(QRunnable):
-    """Writes each shot of ``outputs`` ((shot name, path), in order) as ``fmt``, at ``scale`` or, when
-    None, each shot's own output size."""
+    """Writes each of ``requests`` (shots of one project), in order, from one copy of the project
+    taken when the job is made."""
 
-    def __init__(self, project: doc.Project, outputs: list[tuple[str, Path]], fmt: str, scale: int | None = None,
-                 overwrite: bool = False):
+    def __init__(self, requests: list[ExportRequest]):
         super().__init__()
-        self.project = doc.copy_project(project)
-        self.outputs, self.fmt, self.scale, self.overwrite = outputs, fmt, scale, overwrite
-        self.total = sum(self.project.shot(name).length for name, _ in outputs)
+        project = doc.copy_project(requests[0].project)
+        self.requests = [replace(request, project=project) for request in requests]
+        self.total = sum(len(request.frames) for request in self.requests)
         self.signals = ExportAllSignals()
         self._cancel = threading.Event()
 
@@ -60,18 +62,16 @@ class ExportAllJob(QRunnable):
     def run(self) -> None:
         written: list[str] = []
         try:
-            engine = open_engine(self.project)
+            engine = open_engine(self.requests[0].project)
             before = 0  # frames of the shots already written
 
             def progress(done: int, _: int) -> None:
                 self.signals.progress.emit(before + done, self.total)
 
-            for index, (name, path) in enumerate(self.outputs):
-                self.signals.shot_started.emit(index, name)
-                write_shot(self.project, engine, name, path, self.fmt, self.scale, self.overwrite,
-                           progress=progress, cancelled=self._cancel.is_set)
-                written.append(str(path))
-                before += self.project.shot(name).length
+            for index, request in enumerate(self.requests):
+                self.signals.shot_started.emit(index, request.shot)
+                written.append(str(write_shot(request, engine, progress, self._cancel.is_set)))
+                before += len(request.frames)
         except ExportCancelled:
             self.signals.failed.emit("", written)
         except (StopframeError, OSError) as problem:
@@ -119,22 +119,23 @@ class AllShotsExport(QObject):
             if answer != dialogs.Button.Yes:
                 self.message.emit(f"nothing exported: {folder} already holds {names}", 10_000)
                 return None
-        self.settings.setValue(ALL_KEY + "format", fmt)
+        self.settings.setValue(ALL_KEY + "format", fmt.value)
         self.settings.setValue(ALL_KEY + "folder", folder)
-        return self._run(ExportAllJob(project, outputs, fmt, overwrite=bool(existing)), Path(folder))
+        requests = [ExportRequest.of_shot(project, name, path, fmt, overwrite=bool(existing)) for name, path in outputs]
+        return self._run(ExportAllJob(requests), Path(folder))
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
 
-    def _ask_format(self, shots: int) -> str | None:
-        names = list(FORMAT_INFO)
+    def _ask_format(self, shots: int) -> OutputFormat | None:
+        formats = list(FORMAT_INFO)
         remembered = str(self.settings.value(ALL_KEY + "format", "") or self.settings.value(KEY + "format", "") or "")
-        current = names.index(remembered) if remembered in names else names.index(DEFAULT_FORMAT)
-        labels = [FORMAT_INFO[name].label for name in names]
+        current = formats.index(OutputFormat(remembered) if remembered in FORMAT_INFO else DEFAULT_FORMAT)
+        labels = [FORMAT_INFO[fmt].label for fmt in formats]
         label = dialogs.choose(self.window, TITLE, f"Export each of the {shots} shots, whole, at its output size, as:",
                                labels, current)
-        return names[labels.index(label)] if label in labels else None
+        return formats[labels.index(label)] if label in labels else None
 
     def _last_folder(self) -> Path:
         for key in (ALL_KEY + "folder", KEY + "folder"):
@@ -144,7 +145,7 @@ class AllShotsExport(QObject):
         return self.document.path.parent if self.document.path is not None else Path.home()
 
     def _run(self, job: ExportAllJob, folder: Path) -> ExportAllJob:
-        count = len(job.outputs)
+        count = len(job.requests)
         progress = QProgressDialog(f"Exporting {count} shots to {folder}…", "Cancel", 0, job.total, self.window)
         progress.setWindowTitle(TITLE)
         progress.setMinimumDuration(300)

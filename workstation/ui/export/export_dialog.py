@@ -1,5 +1,6 @@
 """File ▸ Export Shot…: one form for what to export and where: the format (every entry of
-``workstation.output.FORMAT_INFO``), the engine's layer, the frames, the scale and the output path.
+``workstation.output.FORMAT_INFO``), the engine's layer, the frames, the scale and the output path;
+Export hands the window one ``ExportRequest`` (``workstation/output/export_request.py``).
 
 Frames are numbered from 0, as the timeline shows them. The default range is the timeline's in/out
 range, the default scale and scaling the shot's output (Shot ▸ Output Size). The Characters layer
@@ -8,13 +9,13 @@ are disabled in the list, and a format without alpha chosen before is switched t
 with a note saying so. On Export the format's extension is added to
 the name first (a PNG folder has none), then an existing output is replaced only after the user
 said so (``ask_to_replace``); a No keeps the dialog open and writes nothing. The folder, format
-and layer are remembered in QSettings under ``export/`` (and the scale, for Export All Shots).
+and layer are remembered in QSettings under ``export/`` as their names (and the scale, for Export
+All Shots).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -35,42 +36,29 @@ from PySide6.QtWidgets import (
 
 from workstation import project as doc
 from workstation.kernel.errors import StopframeError
-from workstation.output import FORMAT_INFO, has_alpha, output_size
+from workstation.output.export_request import ExportRequest
+from workstation.output.formats import FORMAT_INFO, OutputFormat, has_alpha
+from workstation.output.writer import output_size
 from workstation.render.engine import Engine
+from workstation.render.layers import LayerView
 from workstation.ui.export.export_job import ask_to_replace
 from workstation.ui.shell import dialogs
 
-LAYER_LABELS = {"composite": "Composite", "background": "Background plate", "characters": "Characters (alpha)",
-                "alpha": "Alpha matte"}
-ALPHA_LAYERS = ("characters",)  # RGBA: only a format with alpha keeps what they are
-ALPHA_INSTEAD = {"mp4": "mov", "gif": "apng"}  # the nearest format with alpha: a video, an animation
-DEFAULT_FORMAT, DEFAULT_SCALE, MAX_SCALE = "mp4", 4, 16
+LAYER_LABELS = {LayerView.COMPOSITE: "Composite", LayerView.BACKGROUND: "Background plate",
+                LayerView.CHARACTERS: "Characters (alpha)", LayerView.ALPHA: "Alpha matte"}
+# the nearest format with alpha: a video, an animation
+ALPHA_INSTEAD = {OutputFormat.MP4: OutputFormat.MOV, OutputFormat.GIF: OutputFormat.APNG}
+DEFAULT_FORMAT, DEFAULT_SCALE, MAX_SCALE = OutputFormat.MP4, 4, 16
 FALLBACK_IMAGE_SIZE = 64  # the frame size shown while no model is loaded
 IN_OUT, WHOLE, CUSTOM = 0, 1, 2  # the entries of the range list
 KEY = "export/"  # QSettings: folder, format, layer, scale
-
-
-@dataclass(frozen=True)
-class ExportChoice:
-    """What the dialog asks the window to export (``MainWindow.export_shot``)."""
-    path: Path
-    fmt: str
-    layer: str
-    frames: range
-    scale: int
-    overwrite: bool
-    smooth: bool = False
-
-    def arguments(self) -> tuple[Path, str, int, bool, range, str, bool]:
-        """``MainWindow.export_shot``'s arguments, in its order."""
-        return self.path, self.fmt, self.scale, self.overwrite, self.frames, self.layer, self.smooth
 
 
 def _known_extensions() -> set[str]:
     return {info.extension for info in FORMAT_INFO.values() if info.extension}
 
 
-def with_extension(name: str, fmt: str) -> str:
+def with_extension(name: str, fmt: OutputFormat) -> str:
     """``name`` with ``fmt``'s extension in place of any format's extension it ends with."""
     for ext in sorted(_known_extensions(), key=len, reverse=True):
         if name.lower().endswith(ext) and len(name) > len(ext):
@@ -80,14 +68,15 @@ def with_extension(name: str, fmt: str) -> str:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, parent: QWidget | None, settings: QSettings, shot: doc.Shot, in_out: tuple[int, int],
-                 engine: Engine | None, folder: Path, start: Callable[[ExportChoice], object]):
-        """``in_out``: the timeline's range (inclusive); ``engine``: the one rendering (for the frame
-        size); ``folder``: where to propose the file when no export has been made yet; ``start``
-        runs the export once the user confirmed it."""
+    def __init__(self, parent: QWidget | None, settings: QSettings, project: doc.Project, shot: doc.Shot,
+                 in_out: tuple[int, int], engine: Engine | None, folder: Path,
+                 start: Callable[[ExportRequest], object]):
+        """``shot``: the shot of ``project`` to export; ``in_out``: the timeline's range (inclusive);
+        ``engine``: the one rendering (for the frame size); ``folder``: where to propose the file when
+        no export has been made yet; ``start`` runs the export once the user confirmed it."""
         super().__init__(parent)
         self.setWindowTitle(f"Export Shot {shot.name!r}")
-        self.settings, self.shot, self._start = settings, shot, start
+        self.settings, self.project, self.shot, self._start = settings, project, shot, start
         self.image_size = engine.image_size if engine is not None else FALLBACK_IMAGE_SIZE
         self._folder = folder  # where a relative name goes; the remembered export folder when there is one
         last = shot.length - 1
@@ -95,11 +84,11 @@ class ExportDialog(QDialog):
         self.in_out = range(first_in, last_in + 1)
 
         self.format_combo = QComboBox()
-        for name, info in FORMAT_INFO.items():
-            self.format_combo.addItem(info.label, name)
+        for fmt, info in FORMAT_INFO.items():
+            self.format_combo.addItem(info.label, fmt.value)
         self.layer_combo = QComboBox()
         for layer, label in LAYER_LABELS.items():
-            self.layer_combo.addItem(label, layer)
+            self.layer_combo.addItem(label, layer.value)
         self.note = QLabel()  # why the format changed by itself
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: palette(highlight)")
@@ -171,11 +160,11 @@ class ExportDialog(QDialog):
         self._range_changed()
 
     # -- what is chosen -------------------------------------------------------------------------------
-    def fmt(self) -> str:
-        return str(self.format_combo.currentData())
+    def fmt(self) -> OutputFormat:
+        return OutputFormat(self.format_combo.currentData())
 
-    def layer(self) -> str:
-        return str(self.layer_combo.currentData())
+    def layer(self) -> LayerView:
+        return LayerView(self.layer_combo.currentData())
 
     def frames(self) -> range:
         """The frames to export, numbered from 0 as on the timeline."""
@@ -207,20 +196,20 @@ class ExportDialog(QDialog):
         return path
 
     def set_format(self, fmt: str) -> None:
-        self.format_combo.setCurrentIndex(self.format_combo.findData(fmt))
+        self.format_combo.setCurrentIndex(self.format_combo.findData(OutputFormat(fmt).value))
 
     def set_layer(self, layer: str) -> None:
-        self.layer_combo.setCurrentIndex(self.layer_combo.findData(layer))
+        self.layer_combo.setCurrentIndex(self.layer_combo.findData(LayerView(layer).value))
 
     # -- reacting to the form ---------------------------------------------------------------------------
     def _restore(self) -> None:
         saved = str(self.settings.value(KEY + "folder", "") or "")
         if saved and Path(saved).is_dir():
             self._folder = Path(saved)
-        fmt = str(self.settings.value(KEY + "format", DEFAULT_FORMAT) or DEFAULT_FORMAT)
+        fmt = str(self.settings.value(KEY + "format", "") or "")
         self.set_format(fmt if fmt in FORMAT_INFO else DEFAULT_FORMAT)
-        layer = str(self.settings.value(KEY + "layer", "composite") or "composite")
-        self.set_layer(layer if layer in LAYER_LABELS else "composite")
+        layer = str(self.settings.value(KEY + "layer", "") or "")
+        self.set_layer(layer if layer in LAYER_LABELS else LayerView.COMPOSITE)
         self.scale_spin.setValue(min(MAX_SCALE, max(1, self.shot.output.scale)))  # the shot's output size
         self.scaling_combo.setCurrentIndex(self.scaling_combo.findData(self.shot.output.scaling))
         self.path_edit.setText(str(self._folder / with_extension(self.shot.name, self.fmt())))
@@ -235,7 +224,7 @@ class ExportDialog(QDialog):
 
     def _layer_changed(self) -> None:
         """Formats without alpha are disabled while an RGBA layer is chosen."""
-        needs_alpha = self.layer() in ALPHA_LAYERS
+        needs_alpha = self.layer().has_alpha
         model = self.format_combo.model()
         assert isinstance(model, QStandardItemModel)
         for row in range(self.format_combo.count()):
@@ -249,9 +238,9 @@ class ExportDialog(QDialog):
     def _keep_alpha(self) -> None:
         """An RGBA layer with a format without alpha: switch to the nearest format with alpha, and say so."""
         fmt = self.fmt()
-        if self.layer() not in ALPHA_LAYERS or has_alpha(fmt):
+        if not self.layer().has_alpha or has_alpha(fmt):
             return
-        instead = ALPHA_INSTEAD.get(fmt, "png")
+        instead = ALPHA_INSTEAD.get(fmt, OutputFormat.PNG)
         self.set_format(instead)  # hides the note
         self._say(f"{FORMAT_INFO[fmt].label} has no alpha channel: switched to {FORMAT_INFO[instead].label}.")
 
@@ -304,10 +293,12 @@ class ExportDialog(QDialog):
         if overwrite is None:
             return False  # No: nothing is written, the form stays as it is
         self.settings.setValue(KEY + "folder", str(path.parent))
-        self.settings.setValue(KEY + "format", fmt)
-        self.settings.setValue(KEY + "layer", self.layer())
+        self.settings.setValue(KEY + "format", fmt.value)
+        self.settings.setValue(KEY + "layer", self.layer().value)
         self.settings.setValue(KEY + "scale", self.scale())
-        self._start(ExportChoice(path, fmt, self.layer(), self.frames(), self.scale(), overwrite, self.smooth()))
+        self._start(ExportRequest.of_shot(self.project, self.shot.name, path, fmt, frames=self.frames(),
+                                          layer=self.layer(), scale=self.scale(), smooth=self.smooth(),
+                                          overwrite=overwrite))
         self.accept()
         return True
 

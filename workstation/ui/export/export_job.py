@@ -1,16 +1,18 @@
-"""Exporting a shot's frames (all, or a range) in one of the engine's layers to any of the frame
-writers' formats (``workstation.output.FORMAT_INFO``) in a worker thread, with progress and cancel.
+"""Exporting a shot in a worker thread, with progress and cancel: an ExportJob runs
+``workstation.output.write_shot`` (the one writer ``stopframe render`` uses too) for one
+``ExportRequest`` on the global thread pool.
 
-The job renders a copy of the project taken when it starts, with an engine of its own, so the
+The job renders a copy of the project taken when it is made, with an engine of its own, so the
 animator can keep editing (and the Canvas keep rendering) while it runs. It replaces an existing
-output only when told to (``overwrite``), which File > Export Shot... (``export_dialog.py``) does
-only after asking (``ask_to_replace``); the output is written safely (workstation/output,
-workstation/kernel/safe_write.py)."""
+output only when the request says so (``overwrite``), which File ▸ Export Shot… (``export_dialog.py``)
+asks only after the user said Yes (``ask_to_replace``); the output is written safely
+(workstation/output, workstation/kernel/safe_write.py)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -19,35 +21,11 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from workstation import project as doc
 from workstation.kernel.errors import StopframeError, one_line
 from workstation.kernel.logs import log_error
-from workstation.output import FrameWriter, output_exists
-from workstation.render.engine import Engine
-from workstation.render.shot_frames import open_engine, render_shot
+from workstation.output.export_request import ExportRequest
+from workstation.output.shot_writer import ExportCancelled, write_shot
+from workstation.output.writer import output_exists
+from workstation.render.shot_frames import open_engine
 from workstation.ui.shell import dialogs
-
-
-class ExportCancelled(Exception):
-    """Raised inside an export when the user cancelled it: the output being written is discarded."""
-
-
-def write_shot(project: doc.Project, engine: Engine, shot_name: str, path: str | Path, fmt: str,
-               scale: int | None = None, overwrite: bool = False, frames: Sequence[int] | None = None,
-               layer: str = "composite", progress: Callable[[int, int], None] = lambda written, total: None,
-               cancelled: Callable[[], bool] = lambda: False, smooth: bool | None = None) -> None:
-    """Render ``frames`` (all when None) of a shot in ``layer`` and write them to ``path``: the one
-    way File ▸ Export Shot and File ▸ Export All Shots write a shot, at the shot's output size and
-    scaling (``Shot.output``) unless ``scale`` or ``smooth`` is given. ``progress(written, total)``
-    after each frame; raises ExportCancelled, leaving nothing of the output, once ``cancelled()``."""
-    shot = project.shot(shot_name)
-    frames = range(shot.length) if frames is None else frames
-    scale = shot.output.scale if scale is None else scale
-    smooth = shot.output.scaling == "smooth" if smooth is None else smooth
-    with FrameWriter(path, fmt, shot.fps, len(frames), scale=scale, smooth=smooth, force=overwrite,
-                     frame_size=(engine.image_size, engine.image_size)) as writer:
-        for written, image in enumerate(render_shot(engine, project, shot.name, frames, layer), start=1):
-            if cancelled():
-                raise ExportCancelled
-            writer.write(image)
-            progress(written, len(frames))
 
 
 class ExportSignals(QObject):
@@ -57,16 +35,9 @@ class ExportSignals(QObject):
 
 
 class ExportJob(QRunnable):
-    def __init__(self, project: doc.Project, shot: str, path: str | Path, fmt: str, scale: int | None = None,
-                 overwrite: bool = False, frames: Sequence[int] | None = None, layer: str = "composite",
-                 smooth: bool | None = None):
-        """``frames``: the shot's frames to render (numbered from 0), all when None; ``layer``: one of
-        the engine's ``LAYERS`` (characters, RGBA, needs a format with alpha); ``scale`` and
-        ``smooth``: the shot's output (``Shot.output``) when None."""
+    def __init__(self, request: ExportRequest):
         super().__init__()
-        self.project = doc.copy_project(project)
-        self.shot, self.path, self.fmt, self.scale, self.overwrite = shot, Path(path), fmt, scale, overwrite
-        self.frames, self.layer, self.smooth = frames, layer, smooth
+        self.request = replace(request, project=doc.copy_project(request.project))
         self.signals = ExportSignals()
         self._cancel = threading.Event()
 
@@ -75,9 +46,8 @@ class ExportJob(QRunnable):
 
     def run(self) -> None:
         try:
-            write_shot(self.project, open_engine(self.project), self.shot, self.path, self.fmt, self.scale,
-                       self.overwrite, self.frames, self.layer, self.signals.progress.emit, self._cancel.is_set,
-                       self.smooth)
+            written = write_shot(self.request, open_engine(self.request.project), self.signals.progress.emit,
+                                 self._cancel.is_set)
         except ExportCancelled:
             self.signals.failed.emit("")
             return
@@ -85,9 +55,9 @@ class ExportJob(QRunnable):
             self.signals.failed.emit(one_line(problem))
             return
         except Exception as error:  # a bug: one line, the traceback in the log file, never a crash
-            self.signals.failed.emit(log_error(f"export of {self.shot} failed", error))
+            self.signals.failed.emit(log_error(f"export of {self.request.shot} failed", error))
             return
-        self.signals.finished.emit(str(self.path))
+        self.signals.finished.emit(str(written))
 
 
 def ask_to_replace(parent: QWidget | None, path: str | Path, fmt: str) -> bool | None:
@@ -101,18 +71,14 @@ def ask_to_replace(parent: QWidget | None, path: str | Path, fmt: str) -> bool |
     return True if answer == dialogs.Button.Yes else None
 
 
-def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: str | Path, fmt: str,
-                 scale: int | None, message: Callable[[str, int], None], overwrite: bool = False,
-                 frames: Sequence[int] | None = None, layer: str = "composite",
-                 smooth: bool | None = None) -> tuple[ExportJob, QProgressDialog]:
-    """Start an ExportJob of ``frames`` (all when None) in ``layer`` on the global thread pool with a
-    progress dialog whose Cancel stops it; ``message(line, milliseconds)`` tells the status bar how
-    it ended. Keep both alive meanwhile. An existing output is replaced only with ``overwrite``
-    (else the job fails in one line)."""
-    frames = range(shot.length) if frames is None else frames
-    count = len(frames)
-    job = ExportJob(project, shot.name, path, fmt, scale, overwrite, frames, layer, smooth)
-    progress = QProgressDialog(f"Exporting {shot.name} to {Path(path).name}…", "Cancel", 0, count, parent)
+def start_export(parent: QWidget, request: ExportRequest,
+                 message: Callable[[str, int], None]) -> tuple[ExportJob, QProgressDialog]:
+    """Start an ExportJob of ``request`` on the global thread pool with a progress dialog whose
+    Cancel stops it; ``message(line, milliseconds)`` tells the status bar how it ended. Keep both
+    alive meanwhile."""
+    count = len(request.frames)
+    job = ExportJob(request)
+    progress = QProgressDialog(f"Exporting {request.shot} to {request.target.name}…", "Cancel", 0, count, parent)
     progress.setWindowTitle("Export")
     progress.setMinimumDuration(300)
     progress.canceled.connect(job.cancel)
@@ -124,7 +90,7 @@ def start_export(parent: QWidget, project: doc.Project, shot: doc.Shot, path: st
 
     def failed(problem: str) -> None:
         progress.reset()
-        message(problem or f"export of {shot.name} cancelled", 10_000)
+        message(problem or f"export of {request.shot} cancelled", 10_000)
 
     job.signals.finished.connect(finished)
     job.signals.failed.connect(failed)
