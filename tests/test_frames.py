@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import av
@@ -528,15 +527,13 @@ def test_two_writers_at_once_one_wins_the_other_says_so(tmp_path, fmt):
     at once (the claim), and the output holds the winner's frames only."""
     target = target_for(tmp_path, fmt, "shared")
     outcomes: dict[str, object] = {}
-    start = threading.Barrier(2)
+    start, one_finished = threading.Barrier(2), threading.Event()
 
     def frames_holding_on(count):
         for index, frame in enumerate(square_frames(count)):
             yield frame
             if index == 0:  # keep writing until the other writer has finished, one way or the other
-                deadline = time.monotonic() + 5
-                while len(outcomes) == 0 and time.monotonic() < deadline:
-                    time.sleep(0.01)
+                one_finished.wait(timeout=5)
 
     def render(name, count):
         start.wait(timeout=10)
@@ -545,6 +542,7 @@ def test_two_writers_at_once_one_wins_the_other_says_so(tmp_path, fmt):
             outcomes[name] = count
         except StopframeError as error:
             outcomes[name] = error
+        one_finished.set()
 
     threads = [threading.Thread(target=render, args=(name, count)) for name, count in (("a", 4), ("b", 7))]
     for thread in threads:
