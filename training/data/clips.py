@@ -57,14 +57,14 @@ class ClipPairs:
         for path in paths:
             refuse_special_file(path)
             try:
-                frames = [fit(frame, image_size, fit_mode) for frame in Clip(path, cache_frames=0).frames()]
+                fitted = [fit(frame, image_size, fit_mode) for frame in Clip(path, cache_frames=0).frames()]
             except MediaError as error:
                 raise DataError(str(error)) from None
-            held_out = max(max_gap + 1, round(len(frames) * VALIDATION_SHARE))
-            if len(frames) < held_out + max_gap + 1:
-                raise DataError(f"{path}: {len(frames)} frames is too few to train on with max_gap={max_gap} "
+            held_out = max(max_gap + 1, round(len(fitted) * VALIDATION_SHARE))
+            if len(fitted) < held_out + max_gap + 1:
+                raise DataError(f"{path}: {len(fitted)} frames is too few to train on with max_gap={max_gap} "
                                 f"(needs at least {held_out + max_gap + 1})")
-            frames = (np.stack(frames) * 255.0 + 0.5).astype(np.uint8)
+            frames = (np.stack(fitted) * 255.0 + 0.5).astype(np.uint8)
             train.append(frames[:-held_out])
             val.append(frames[-held_out:])
         return cls(train, max_gap), cls(val, max_gap)

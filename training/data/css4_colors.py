@@ -49,4 +49,4 @@ CSS4_COLORS = {
 def rgb(name: str) -> tuple[float, float, float]:
     """The named colour as floats in [0, 1]."""
     value = CSS4_COLORS[name]
-    return tuple(int(value[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
+    return int(value[1:3], 16) / 255.0, int(value[3:5], 16) / 255.0, int(value[5:7], 16) / 255.0

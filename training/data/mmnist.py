@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from training.data.css4_colors import CSS4_COLORS, rgb
+from training.data.mnist import load_images
 
 CANVAS = 64
 DIGIT = 28
@@ -136,8 +137,6 @@ class MovingMNIST:
     @classmethod
     def from_mnist_dir(cls, data_dir, split: str, image_size: int = CANVAS,
                        backgrounds: int = BACKGROUNDS_PER_SPLIT) -> MovingMNIST:
-        from training.data.mnist import load_images
-
         if split == "test":
             digits = load_images(data_dir, "test")
         else:
@@ -207,9 +206,9 @@ class MovingMNIST:
 
     def render(self, digit: int | None, pose: Pose | None, background: int) -> np.ndarray:
         """A frame as float32 [3, S, S]: the background, blackened where the digit has ink.
-        ``digit=None`` renders the background alone."""
+        ``render(None, None, background)`` renders the background alone."""
         image = self.backgrounds[background].copy()
-        if digit is not None:
+        if digit is not None and pose is not None:
             image[self.digit_mask(digit, pose)] = 0.0
         if self.image_size != CANVAS:
             image = cv2.resize(image, (self.image_size, self.image_size), interpolation=cv2.INTER_NEAREST)

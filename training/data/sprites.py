@@ -57,6 +57,8 @@ import numpy as np
 
 from training.data.mmnist import diamond_background_specs, paint_background
 from training.data.mnist import DataError
+from workstation.kernel import locations
+from workstation.kernel.locations import DATA_DIR_VARIABLE, LocationError
 
 __all__ = [
     "ANIMATIONS", "BACKGROUND_SEEDS", "CANVAS", "DIRECTIONS", "EVALUATION_BACKGROUNDS", "GREY", "HURT", "LAYERS",
@@ -176,9 +178,7 @@ def sprites_dir(given: str | Path | None, command: str) -> Path:
     $STOPFRAME_DATA_DIR, else ../shared/data beside a checkout), or the data folder itself when it
     has none (so ``--data-dir`` may name the sheets' folder directly). LocationError when there is
     no data folder at all."""
-    from workstation.kernel.locations import DATA_DIR_VARIABLE, LocationError, data_dir
-
-    base = data_dir(given)
+    base = locations.data_dir(given)
     if base is None:
         raise LocationError(f"{command} needs the sprite layer sheets (body/0.png ... shoes/2.png): put the "
                             f"{SPRITES_FOLDER} folder in DIR and pass --data-dir DIR or set {DATA_DIR_VARIABLE}=DIR")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training.evaluation.evaluate import SceneFunctions, evaluation_split
+from training.evaluation.evaluate import evaluation_split
 from training.evaluation.figures import dataset_figure, layers_figure, manipulations_figure, save_rgb
+from training.evaluation.manipulation import SceneFunctions
 from workstation.kernel.safe_write import OutputError, output_file
 
 

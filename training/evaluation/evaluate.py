@@ -20,15 +20,25 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any
 
 import numpy as np
 
-from training.data.mmnist import VIDEO_LENGTH, MovingMNIST, Video, relative_transform
-from training.evaluation.metrics import mean_ci95, per_example_mse, psnr_from_mse, r2_score, svd_rotation_angle
+from training.data.mmnist import VIDEO_LENGTH, MovingMNIST, Pose, Video, relative_transform
+from training.data.mnist import load_labels
+from training.evaluation.figures import layers_figure, manipulations_figure, save_rgb, scatter_plot
+from training.evaluation.manipulation import SceneFunctions, h, is_layered
+from training.evaluation.metrics import (
+    mask_iou,
+    mean_ci95,
+    per_example_mse,
+    psnr_from_mse,
+    r2_score,
+    svd_rotation_angle,
+)
 
 MANIPULATIONS = ("Background manipulation", "Transform manipulation")
 BASELINES = ("Baseline: Video frames", "Baseline: No object")
@@ -39,30 +49,6 @@ PAPER_PSNR = {
     "Baseline: No object": (18.609, 0.060),
 }
 PAPER_R2 = {5: 0.992, 8: 0.993}
-
-
-class SceneFunctions(Protocol):
-    """The model as the bundle's four graphs; arrays are float32 NCHW, images image_size square."""
-
-    @property
-    def image_size(self) -> int: ...
-
-    def encode_character(self, images: np.ndarray) -> np.ndarray: ...
-    def encode_background(self, images: np.ndarray) -> np.ndarray: ...
-    def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray: ...
-    def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray: ...
-
-
-class LayeredSceneFunctions(SceneFunctions, Protocol):
-    """A layered model adds its two decoders: the plate, and the placed character's RGB and alpha."""
-
-    def plate(self, background: np.ndarray) -> np.ndarray: ...
-    def character_layer(self, character: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
-
-
-def h(scene: SceneFunctions, x_c, x_t1, x_t2, x_b) -> np.ndarray:
-    theta = scene.motion(scene.encode_character(x_t1), scene.encode_character(x_t2))
-    return scene.render(scene.encode_character(x_c), theta, scene.encode_background(x_b))
 
 
 @dataclass(frozen=True)
@@ -130,28 +116,24 @@ def layer_scores(scene: SceneFunctions, dataset: MovingMNIST, examples: Iterable
     background behind it and, for a layered model, the IoU of the character's alpha (>= 0.5, the
     character placed by the identity motion) against the true ink mask. A summed model's plate is
     g(f_b) alone (what Figure 10 shows for it)."""
-    layered = bool(getattr(scene, "layered", False))
     plate_mse, iou = [], []
     examples = iter(examples)
     while batch := list(itertools.islice(examples, batch_size)):
         frames = np.stack([dataset.frame(ex.first, ex.i) for ex in batch])
         truth = np.stack([dataset.render(None, None, ex.first.background) for ex in batch])
         background = scene.encode_background(frames)
-        if not layered:
+        if not is_layered(scene):
             character = np.zeros_like(background)
             plate_mse.append(per_example_mse(scene.render(character, scene.motion(character, character), background),
                                              truth))
             continue
-        layers = cast(LayeredSceneFunctions, scene)
         ink = np.stack([dataset.ink_mask(ex.first.digit, ex.first.poses[ex.i]) for ex in batch])
         character = scene.encode_character(frames)
-        _, alpha = layers.character_layer(character, scene.motion(character, character))
-        plate_mse.append(per_example_mse(layers.plate(background), truth))
-        drawn = alpha[:, 0] >= 0.5
-        union = (drawn | ink).sum(axis=(1, 2))
-        iou.append((drawn & ink).sum(axis=(1, 2)) / np.maximum(union, 1))
+        _, alpha = scene.character_layer(character, scene.motion(character, character))
+        plate_mse.append(per_example_mse(scene.plate(background), truth))
+        iou.append(mask_iou(alpha, ink))
     scores = {"Plate vs true background": np.concatenate(plate_mse)}
-    if layered:
+    if iou:
         scores["Alpha IoU"] = np.concatenate(iou)
     return scores
 
@@ -169,7 +151,9 @@ def motion_analysis(scene: SceneFunctions, dataset: MovingMNIST, digit: int, pai
                     seed: int, background: int = 0) -> dict:
     """T^Z against T^X over ``pairs`` unique ordered frame pairs of one digit on one background."""
     rng = np.random.default_rng(seed)
-    true, learnt, seen = [], [], set()
+    true: list[np.ndarray] = []
+    learnt: list[np.ndarray] = []
+    seen: set[tuple[Pose, Pose]] = set()
     while len(true) < pairs:
         video = dataset.random_video(rng, digit=digit, background=background)
         features = scene.encode_character(dataset.frames(video))
@@ -212,17 +196,15 @@ def evaluation_split(scene: SceneFunctions | None, data_dir: str | Path) -> Movi
 
 
 def evaluate(scene: SceneFunctions, data_dir: str | Path, examples: int = 10_000,
-             analysis_pairs: int = 40_000, seed: int = 0, progress=print) -> dict:
-    from training.data.mnist import load_labels
-
+             analysis_pairs: int = 40_000, seed: int = 0, progress: Callable[[str], None] = print) -> dict[str, Any]:
     dataset = evaluation_split(scene, data_dir)
     progress(f"evaluating {examples} test examples at {dataset.image_size}x{dataset.image_size}")
-    results = {"examples": examples, "seed": seed, "image_size": dataset.image_size,
-               "psnr": summarize(manipulation_mse(scene, dataset, iter_examples(dataset, examples, seed)))}
+    psnr = summarize(manipulation_mse(scene, dataset, iter_examples(dataset, examples, seed)))
+    results: dict[str, Any] = {"examples": examples, "seed": seed, "image_size": dataset.image_size, "psnr": psnr}
     progress(f"the layers of {examples} test examples: the plate against the true background"
-             + (", alpha against the ink" if getattr(scene, "layered", False) else ""))
+             + (", alpha against the ink" if is_layered(scene) else ""))
     scores = layer_scores(scene, dataset, iter_examples(dataset, examples, seed))
-    results["psnr"].update(summarize({"Plate vs true background": scores["Plate vs true background"]}))
+    psnr.update(summarize({"Plate vs true background": scores["Plate vs true background"]}))
     if "Alpha IoU" in scores:
         iou, iou_ci = mean_ci95(scores["Alpha IoU"])
         results["alpha_iou"] = {"mean": iou, "ci95": iou_ci}
@@ -274,8 +256,6 @@ def figure_names() -> list[str]:
 
 def write_figures(scene: SceneFunctions, results: dict, paths: dict[str, Path], data_dir) -> None:
     """Each of ``figure_names()`` to the path given for it (a claimed temporary)."""
-    from training.evaluation.figures import layers_figure, manipulations_figure, save_rgb, scatter_plot
-
     for label, analysis in results["motion_analysis"].items():
         save_rgb(scatter_plot(analysis["true_angle"], analysis["learnt_angle"], "true angle (degrees)",
                               "SVD angle of T^Z (degrees)",

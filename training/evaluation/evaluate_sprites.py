@@ -30,15 +30,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 import numpy as np
 
 from training.data.sprites import ANIMATIONS, Analogies, Sprites, SpriteSheets
-from training.evaluation.evaluate import LayeredSceneFunctions, SceneFunctions, h
-from training.evaluation.metrics import mean_ci95, per_example_mse, per_example_sse, psnr_from_mse
+from training.evaluation import sprite_figures
+from training.evaluation.manipulation import LayeredSceneFunctions, SceneFunctions, h, is_layered
+from training.evaluation.metrics import mask_iou, mean_ci95, per_example_mse, per_example_sse, psnr_from_mse
 
 METHODS = ("Analogy", "Baseline: Copy", "Baseline: No object")
 ERRORS = ("mse", "sse", "background_sse", "character_sse")
@@ -79,18 +80,11 @@ def method_errors(scene: SceneFunctions | None, examples: Analogies) -> dict[str
             for name, prediction in predictions.items()}
 
 
-def analogy_alpha_iou(scene: SceneFunctions, examples: Analogies) -> np.ndarray:
-    """Per example, for a layered model: the IoU of the analogy's alpha (>= 0.5) with B_q's mask."""
-    layers = cast(LayeredSceneFunctions, scene)
-    theta = scene.motion(scene.encode_character(examples.a_p), scene.encode_character(examples.a_q))
-    _, alpha = layers.character_layer(scene.encode_character(examples.b_p), theta)
+def analogy_alpha_iou(layers: LayeredSceneFunctions, examples: Analogies) -> np.ndarray:
+    """Per example: the IoU of the analogy's alpha (>= 0.5) with B_q's mask."""
+    theta = layers.motion(layers.encode_character(examples.a_p), layers.encode_character(examples.a_q))
+    _, alpha = layers.character_layer(layers.encode_character(examples.b_p), theta)
     return mask_iou(alpha, examples.b_q_mask)
-
-
-def mask_iou(alpha: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Per example: the IoU of where ``alpha`` [n, 1, S, S] is >= 0.5 with the mask ``truth`` [n, S, S]."""
-    drawn = alpha[:, 0] >= 0.5
-    return (drawn & truth).sum(axis=(1, 2)) / np.maximum((drawn | truth).sum(axis=(1, 2)), 1)
 
 
 def take(examples: Analogies, indices: np.ndarray) -> Analogies:
@@ -117,16 +111,16 @@ def collect(scene: SceneFunctions | None, batches: Iterator[Analogies]) -> tuple
     errors: dict[str, dict[str, list]] = {}
     animations: list[str] = []
     iou: list[np.ndarray] = []
-    layered = scene is not None and bool(getattr(scene, "layered", False))
+    layers = scene if scene is not None and is_layered(scene) else None
     for batch in batches:
         for name, values in method_errors(scene, batch).items():
             for key, value in values.items():
                 errors.setdefault(name, {}).setdefault(key, []).append(value)
         animations += [s.animation for s in batch.sequences]
-        if layered:
-            iou.append(analogy_alpha_iou(cast(SceneFunctions, scene), batch))
+        if layers is not None:
+            iou.append(analogy_alpha_iou(layers, batch))
     joined = {name: {key: np.concatenate(parts) for key, parts in values.items()} for name, values in errors.items()}
-    return joined, animations, np.concatenate(iou) if layered else None
+    return joined, animations, np.concatenate(iou) if layers is not None else None
 
 
 def _mean_ci(values: np.ndarray, scale: float = 1.0) -> tuple[float, float | None]:
@@ -157,7 +151,8 @@ def summarize(errors: dict[str, dict[str, np.ndarray]], animations: list[str], i
 
 
 def evaluate_sprites(scene: SceneFunctions | None, data_dir, examples: int = 2_000, seed: int = 0,
-                     backgrounds: bool = True, image_size: int | None = None, progress=print) -> dict:
+                     backgrounds: bool = True, image_size: int | None = None,
+                     progress: Callable[[str], None] = print) -> dict[str, Any]:
     """The evaluation on ``examples`` test analogies (the baselines alone when ``scene`` is None)."""
     sheets = SpriteSheets.load(data_dir)
     size = scene.image_size if scene is not None else (image_size or 64)
@@ -166,7 +161,7 @@ def evaluate_sprites(scene: SceneFunctions | None, data_dir, examples: int = 2_0
     progress(f"evaluating {examples} sprite analogies of {len(dataset)} test characters {where} at {size}x{size}")
     errors, animations, iou = collect(scene, iter_analogies(dataset, examples, seed))
     groups = summarize(errors, animations, size)
-    results: dict = {"dataset": "sprites", "backgrounds": backgrounds, "examples": examples, "seed": seed,
+    results: dict[str, Any] = {"dataset": "sprites", "backgrounds": backgrounds, "examples": examples, "seed": seed,
                      "image_size": size, "paper_scale": paper_scale(size), "animations": groups,
                      "psnr": {method: {key: row[key] for key in ("psnr", "psnr_ci95", "mse", "mse_ci95")}
                               for method, row in groups[ALL].items()}}
@@ -226,13 +221,9 @@ def results_json(results: dict) -> str:
 
 def figure_names() -> list[str]:
     """The files ``evaluate --dataset sprites --figures`` writes (training/evaluation/sprite_figures.py)."""
-    from training.evaluation.sprite_figures import FIGURES
-
-    return list(FIGURES)
+    return list(sprite_figures.FIGURES)
 
 
 def write_figures(scene: SceneFunctions, results: dict, paths: dict[str, Path], data_dir) -> None:
     """Each of ``figure_names()`` to the path given for it (a claimed temporary)."""
-    from training.evaluation import sprite_figures
-
     sprite_figures.write_figures(scene, results["backgrounds"], paths, data_dir)

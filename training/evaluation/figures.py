@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from training.data.mmnist import MovingMNIST, Video
-from training.evaluation.evaluate import SceneFunctions
+from training.evaluation.manipulation import SceneFunctions, h, is_layered
 
 LABEL_WIDTH = 150
 GAP = 2
@@ -66,8 +66,6 @@ def manipulations_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int 
     x5_k = h(x1_1, x3_1, x3_k, x1_1)   character of 1 on its background, moving as 3 moves
     x6_k = h(x1_1, x3_1, x3_k, x2_k)   both
     """
-    from training.evaluation.evaluate import h
-
     rng = np.random.default_rng(seed)
     x1, x2, x3 = (dataset.frames(_lively_video(dataset, rng)) for _ in range(3))
     n = len(x1)
@@ -81,10 +79,10 @@ def manipulations_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int 
     return image_grid(rows, labels)
 
 
-def checkerboard(size: int, cell: int = 8) -> np.ndarray:
-    """[3, size, size]: the light and dark grey squares that show transparency."""
+def checkerboard(size: int, cell: int = 8, shades: tuple[float, float] = (0.85, 0.6)) -> np.ndarray:
+    """[3, size, size]: grey squares of ``cell`` pixels that show transparency, ``shades[0]`` in the corner."""
     ys, xs = np.mgrid[0:size, 0:size] // cell
-    return np.broadcast_to(np.where((xs + ys) % 2 == 0, 0.85, 0.6).astype(np.float32), (3, size, size))
+    return np.broadcast_to(np.where((xs + ys) % 2 == 0, *shades).astype(np.float32), (3, size, size))
 
 
 def layers_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int = 0, count: int = 5) -> np.ndarray:
@@ -101,9 +99,9 @@ def layers_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int = 0, co
     character, background = scene.encode_character(x_i), scene.encode_background(x_i)
     theta = scene.motion(character, scene.encode_character(x_j))
     both = scene.render(character, theta, background)
-    if getattr(scene, "layered", False):
-        plate = scene.plate(background)  # type: ignore[attr-defined]
-        rgb, alpha = scene.character_layer(character, theta)  # type: ignore[attr-defined]
+    if is_layered(scene):
+        plate = scene.plate(background)
+        rgb, alpha = scene.character_layer(character, theta)
         cut_out = alpha * rgb + (1 - alpha) * checkerboard(x_i.shape[-1])
         parts = [plate, cut_out, np.repeat(alpha, 3, axis=1), both]
     else:

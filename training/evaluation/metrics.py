@@ -1,4 +1,4 @@
-"""Metrics of the paper's evaluation: per-example MSE / PSNR with a 95% CI, r^2, SVD angles."""
+"""Metrics of the paper's evaluation: per-example MSE / PSNR with a 95% CI, r^2, SVD angles, alpha IoU."""
 
 from __future__ import annotations
 
@@ -54,3 +54,9 @@ def per_example_sse(prediction: np.ndarray, target: np.ndarray, where: np.ndarra
     if where is not None:
         difference = difference * np.asarray(where, bool)[:, None]
     return difference.reshape(len(difference), -1).sum(axis=1)
+
+
+def mask_iou(alpha: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per example: the IoU of where ``alpha`` [n, 1, S, S] is >= 0.5 with the mask ``truth`` [n, S, S]."""
+    drawn = alpha[:, 0] >= 0.5
+    return (drawn & truth).sum(axis=(1, 2)) / np.maximum((drawn | truth).sum(axis=(1, 2)), 1)

@@ -9,19 +9,19 @@ two models show the same examples. Images are uint8 RGB [H, W, 3], scaled up for
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
 from training.data.sprites import Sprites, SpriteSheets, sequence
-from training.evaluation.evaluate import LayeredSceneFunctions, SceneFunctions, h
-from training.evaluation.figures import image_grid, save_rgb
+from training.evaluation.figures import checkerboard, image_grid, save_rgb
+from training.evaluation.manipulation import LayeredSceneFunctions, SceneFunctions, h, is_layered
 from workstation.kernel.errors import StopframeError
 
 FIGURES = ("sprites-manipulations.png", "sprites-character-layer.png")
 SHOWN = (("walk", "right"), ("slash", "left"), ("spellcast", "front"))  # one panel each
 SEED = 5
 CHECKER = 8  # pixels per square of the transparency checkerboard
+LIGHT_CHECKS = (0.8, 0.95)  # its two shades, lighter than the Moving MNIST figure's
 LAYER_EXAMPLES = 8
 
 
@@ -50,17 +50,10 @@ def manipulations_figure(scene: SceneFunctions, dataset: Sprites, seed: int = SE
     return image_grid(rows, labels, scale=2)
 
 
-def checkerboard(size: int) -> np.ndarray:
-    """[3, size, size] light grey checks: what shows through a transparent layer."""
-    cells = (np.add.outer(np.arange(size) // CHECKER, np.arange(size) // CHECKER) % 2).astype(np.float32)
-    return np.broadcast_to(0.8 + 0.15 * cells, (3, size, size)).copy()
-
-
-def character_layer_figure(scene: SceneFunctions, dataset: Sprites, seed: int = SEED) -> np.ndarray:
+def character_layer_figure(layers: LayeredSceneFunctions, dataset: Sprites, seed: int = SEED) -> np.ndarray:
     """Columns: test characters, each in a random frame of a random animation over a test
     background. Rows: the frame; the plate g_b(f_b); the character layer alone over a
     checkerboard; its alpha; the sheet's true alpha."""
-    layers = cast(LayeredSceneFunctions, scene)
     rng = np.random.default_rng(seed)
     images, masks = [], []
     for index in rng.choice(len(dataset), size=LAYER_EXAMPLES, replace=False):
@@ -71,17 +64,17 @@ def character_layer_figure(scene: SceneFunctions, dataset: Sprites, seed: int = 
                                      int(rng.integers(len(dataset.backgrounds)))))
         masks.append((rgba[3:] > 0).astype(np.float32))
     frames = np.stack(images)
-    features = scene.encode_character(frames)
-    rgb, alpha = layers.character_layer(features, scene.motion(features, features))
-    plate = layers.plate(scene.encode_background(frames))
-    over_checks = alpha * rgb + (1 - alpha) * checkerboard(frames.shape[-1])
+    features = layers.encode_character(frames)
+    rgb, alpha = layers.character_layer(features, layers.motion(features, features))
+    plate = layers.plate(layers.encode_background(frames))
+    over_checks = alpha * rgb + (1 - alpha) * checkerboard(frames.shape[-1], CHECKER, LIGHT_CHECKS)
     rows = [frames, plate, over_checks, np.repeat(alpha, 3, axis=1), np.repeat(np.stack(masks), 3, axis=1)]
     return image_grid(rows, ["frame", "plate", "character layer", "its alpha", "true alpha"], scale=2)
 
 
 def write_figures(scene: SceneFunctions, backgrounds: bool, paths: dict[str, Path], data_dir) -> None:
     """Each of ``FIGURES`` to the path given for it (a claimed temporary)."""
-    if not getattr(scene, "layered", False):
+    if not is_layered(scene):
         raise StopframeError("--figures: the character-layer picture needs a layered model")
     dataset = Sprites(SpriteSheets.load(data_dir), "test", scene.image_size, with_backgrounds=backgrounds)
     save_rgb(manipulations_figure(scene, dataset), paths[FIGURES[0]])

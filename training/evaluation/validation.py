@@ -18,8 +18,7 @@ import torch
 from training.data.mmnist import MovingMNIST
 from training.data.sprites import Sprites
 from training.evaluation.evaluate import Example, draw_examples, layer_scores, manipulation_mse, summarize
-from training.evaluation.evaluate_sprites import mask_iou
-from training.evaluation.metrics import per_example_mse, psnr_from_mse
+from training.evaluation.metrics import mask_iou, per_example_mse, psnr_from_mse
 from training.model.scene_functions import TorchScene
 from training.model.scene_model import SceneModel
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -18,7 +20,7 @@ class TorchScene:
     def image_size(self) -> int:
         return self.model.config.image_size
 
-    def _run(self, function, *arrays: np.ndarray) -> np.ndarray:
+    def _run(self, function: Callable[..., torch.Tensor], *arrays: np.ndarray) -> np.ndarray:
         outputs = []
         with torch.inference_mode():
             for start in range(0, len(arrays[0]), self.batch_size):
@@ -27,25 +29,25 @@ class TorchScene:
                 outputs.append(function(*inputs).float().cpu().numpy())
         return np.concatenate(outputs)
 
-    def encode_character(self, images):
+    def encode_character(self, images: np.ndarray) -> np.ndarray:
         return self._run(self.model.encoder_character, images)
 
-    def encode_background(self, images):
+    def encode_background(self, images: np.ndarray) -> np.ndarray:
         return self._run(self.model.encoder_background, images)
 
-    def motion(self, features_from, features_to):
+    def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray:
         return self._run(self.model.motion, features_from, features_to)
 
-    def render(self, character, theta, background):
+    def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray:
         return self._run(self.model.render, character, theta, background)
 
     @property
     def layered(self) -> bool:
         return self.model.layered
 
-    def plate(self, background):
+    def plate(self, background: np.ndarray) -> np.ndarray:
         return self._run(self.model.plate, background)
 
-    def character_layer(self, character, theta):
+    def character_layer(self, character: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rgba = self._run(lambda c, t: torch.cat(self.model.character_layer(c, t), dim=1), character, theta)
         return rgba[:, :3], rgba[:, 3:]

@@ -284,8 +284,10 @@ class RotationSearch(nn.Module):
     margin; the sharpness of the soft arg-max is learnt."""
 
     CANDIDATES_DEGREES = tuple(range(-75, 76, 5))
+    angles: torch.Tensor  # [K] radians, a buffer
+    turns: torch.Tensor  # [K, 2, 3], a buffer
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         angles = torch.deg2rad(torch.tensor(self.CANDIDATES_DEGREES, dtype=torch.float32))
         self.register_buffer("angles", angles, persistent=False)

@@ -214,10 +214,11 @@ def as_rank(train: Callable[[Solo], int]) -> int:
         leave()
 
 
-def launch(processes: int, script: str, argv: list[str], resume: bool, out: str) -> int:
-    """``torchrun --standalone --nproc-per-node N script ARGUMENTS`` on this machine, through
-    ``torch.distributed.run`` itself (ARGUMENTS: ``argv`` less ``--nproc-per-node``); the exit code
-    of the run (130: stopped by Ctrl-C or SIGTERM, with a checkpoint)."""
+def launch(processes: int, command_line: list[str], resume: bool, out: str) -> int:
+    """``torchrun --standalone --nproc-per-node N SCRIPT ARGUMENTS`` on this machine, through
+    ``torch.distributed.run`` itself (``command_line``: the script, main.py, and the arguments it
+    was given, which lose ``--nproc-per-node``); the exit code of the run (130: stopped by Ctrl-C
+    or SIGTERM, with a checkpoint)."""
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import get_args_parser, run
@@ -225,7 +226,7 @@ def launch(processes: int, script: str, argv: list[str], resume: bool, out: str)
     if resume and not (Path(out) / "checkpoints" / "last.pt").is_file():  # said once, not by every process
         raise StopframeError("nothing to resume (no checkpoints/last.pt): start a new run there, "
                              "or choose another --out", out)
-    arguments = list(argv)
+    script, *arguments = command_line
     at = next(i for i, a in enumerate(arguments) if a.startswith("--nproc-per-node"))
     del arguments[at:at + (1 if "=" in arguments[at] else 2)]
     options = get_args_parser().parse_args(["--standalone", "--nproc-per-node", str(processes), script, *arguments])

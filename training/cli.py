@@ -1,0 +1,368 @@
+"""The commands of the training extra (``pip install 'stopframe[train]'``): ``train``, ``devices``,
+``evaluate``, ``export-model`` and ``demo``, their arguments and what they do.
+
+``main.py`` adds them to its parser beside the workstation's commands and runs one only when the
+modules it ``needs`` are installed, so this module imports no torch itself: each command imports
+what it needs when it runs. A model bundle runs on the workstation's engine, which training does
+not import: ``main.py`` hands over ``open_bundle``. Shared data (MNIST) is found by one rule,
+``workstation.kernel.locations.data_dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
+from workstation.kernel.errors import StopframeError
+from workstation.kernel.locations import DATA_DIR_VARIABLE, asset_path, mnist_dir
+from workstation.kernel.safe_write import OutputError, OutputExists, output_file
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from training.evaluation.manipulation import BundleScene, SceneFunctions
+    from training.model.config import TrainConfig
+    from training.run.distributed import Solo
+
+    Commands: TypeAlias = argparse._SubParsersAction[Any]  # what ArgumentParser.add_subparsers returns
+    OpenBundle: TypeAlias = Callable[[str], BundleScene]  # main.py's: the workstation's engine on a bundle
+
+MAX_EXAMPLES = 1_000_000  # evaluate --n: examples are drawn one batch at a time
+MAX_PAIRS = 400_000  # evaluate --pairs: the T^Z analysis keeps every pair's theta
+# What each command needs installed: module -> the name a person knows it by.
+TORCH = {"torch": "PyTorch"}
+ONNX_EXPORT = TORCH | {"onnx": "ONNX", "onnxscript": "ONNX Script"}
+DEMO_MODEL = asset_path("models", "demo")  # the bundled demo model: `demo` without --model
+DATA_DIR_HELP = f"the shared data folder, holding mnist/ (default: ${DATA_DIR_VARIABLE}, else ../shared/data " \
+                "beside a checkout)"
+
+
+# -- train, devices ---------------------------------------------------------------------------------
+def build_train_config(args: argparse.Namespace) -> TrainConfig:
+    """The run's settings: the recipe, then the options given, then each --set."""
+    from training.model.config import TrainConfig, apply_setting, load_recipe
+
+    values: dict[str, Any] = {}
+    if args.recipe:
+        values = load_recipe(args.recipe)
+    for option in ("dataset", "steps", "batch_size", "lr", "precision", "seed", "data_dir"):
+        value = getattr(args, option)
+        if value is not None:
+            values[option] = value
+    if getattr(args, "clips", None):
+        values["clips"] = [str(Path(clip).resolve()) for clip in args.clips]
+        if args.dataset is None:  # --clip means your own clips, whatever a recipe trained on
+            values["dataset"] = "clips"
+    for assignment in args.set or []:
+        apply_setting(values, assignment)
+    if values.get("dataset", TrainConfig.dataset) == "mmnist":
+        from training.data.mnist import IMAGE_FILES
+
+        values["data_dir"] = str(mnist_dir(values.get("data_dir"), "train", (IMAGE_FILES["train"],)))
+    elif values.get("dataset") == "sprites":
+        from training.data.sprites import sprites_dir
+
+        values["data_dir"] = str(sprites_dir(values.get("data_dir"), "train"))
+    return TrainConfig.from_dict(values).validate()
+
+
+def command_train(args: argparse.Namespace) -> int:
+    from training.run import distributed
+
+    if args.nproc_per_node and not distributed.launched_by_torchrun():
+        if not args.resume:
+            build_train_config(args)  # a bad setting is said once, here, not by every process
+        return distributed.launch(args.nproc_per_node, args.command_line, args.resume, args.out)
+    return distributed.as_rank(lambda group: train_here(args, group))
+
+
+def train_here(args: argparse.Namespace, group: Solo) -> int:
+    """Train in this process (alone, or as one rank of torchrun's group)."""
+    from training.run.distributed import EXIT_INTERRUPTED
+    from training.run.progress import json_lines, terminal_bar
+    from training.run.trainer import Trainer, TrainingInterrupted
+
+    callbacks = json_lines() if args.progress == "json" else terminal_bar()
+    if args.resume:
+        trainer = Trainer.resume(args.out, callbacks, steps=args.steps)
+    else:
+        trainer = Trainer(build_train_config(args), args.out, callbacks)
+    resume = f"continue with: stopframe train --resume --out {args.out}"
+    try:
+        trainer.train()
+    except TrainingInterrupted as interrupted:
+        if group.leads:  # the other ranks stopped at the same step; rank 0 wrote the checkpoint
+            print(f"stopframe: {interrupted}; {resume}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # a second Ctrl-C: nothing is written in the middle of a step
+        kept = trainer.last_checkpoint
+        after = (f"the last periodic checkpoint {kept} is kept; {resume}" if kept.is_file()
+                 else "no checkpoint had been written yet")
+        print(f"stopframe: left at once during step {trainer.step + 1}; {after}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def command_devices(args: argparse.Namespace) -> int:
+    from training.run.distributed import describe_devices
+
+    print(describe_devices(as_json=args.json))
+    return 0
+
+
+# -- a model to evaluate: a bundle or a checkpoint --------------------------------------------------
+def is_bundle(path: str | Path) -> bool:
+    return (Path(path) / "model.json").is_file()
+
+
+def load_scene(model_path: str, open_bundle: OpenBundle, plain: bool = False) -> tuple[SceneFunctions, dict[str, Any]]:
+    """The model's four functions, from a model bundle (ONNX Runtime) or a checkpoint (PyTorch),
+    and where they came from. ``plain`` switches anchored motion off (checkpoints only): the
+    paper-faithful model, whose training is the same as the anchored one's."""
+    if is_bundle(model_path):
+        if plain:
+            raise StopframeError("--plain needs a checkpoint (a bundle's motion is fixed at export)", model_path)
+        bundle = open_bundle(model_path)
+        print(f"stopframe: {bundle.device_line}", file=sys.stderr)
+        return bundle, {"bundle": str(model_path), "metadata": bundle.metadata}
+    from training.model.scene_functions import TorchScene
+    from training.run.checkpoint import load_model
+
+    model, state = load_model(model_path)
+    if plain:
+        model.config.anchored = False
+    return TorchScene(model), {"checkpoint": str(state["path"]), "step": state["step"],
+                               "config": state["config"].to_dict(), "anchored": model.config.anchored}
+
+
+def command_export_model(args: argparse.Namespace) -> int:
+    from training.bundle_export import check_target, export_bundle, read_evaluation
+    from training.run.checkpoint import load_model
+
+    check_target(args.out)  # refuse before the slow part
+    evaluation = read_evaluation(args.evaluation) if args.evaluation else None
+    model, state = load_model(args.model)
+    if args.plain:
+        model.config.anchored = False
+    config = state["config"]
+    metadata = {"trained_on": {"dataset": config.dataset, "steps": state["step"], "train_config": config.to_dict()},
+                "source": {"checkpoint": str(state["path"])}, "evaluation": evaluation}
+    export_bundle(model, args.out, metadata, validation_frames(config), progress=lambda m: print(m, file=sys.stderr))
+    print(f"wrote model bundle {args.out}", file=sys.stderr)
+    return 0
+
+
+def validation_frames(config: TrainConfig, count: int = 8) -> np.ndarray | None:
+    """``count`` frames of the run's validation split, which the export checks the bundle on
+    beside its random inputs; None when the run's data is no longer where it was."""
+    import numpy as np
+
+    if config.dataset == "mmnist" and config.data_dir and Path(config.data_dir).is_dir():
+        from training.data.mmnist import MovingMNIST
+
+        mmnist = MovingMNIST.from_mnist_dir(config.data_dir, "val", config.model.image_size)
+        return mmnist.random_pairs(np.random.default_rng(0), count)[0]
+    if config.dataset == "clips" and all(Path(clip).exists() for clip in config.clips):
+        from training.data.clips import ClipPairs
+
+        clips = ClipPairs.load(config.clips, "val", config.model.image_size, config.max_gap, config.fit)
+        return clips.random_pairs(np.random.default_rng(0), count)[0]
+    return None
+
+
+# -- evaluate ---------------------------------------------------------------------------------------
+class Evaluation(Protocol):
+    """What ``evaluate`` asks of an evaluation module besides running it (training/evaluation/
+    evaluate.py for Moving MNIST, evaluate_sprites.py for the sprites)."""
+
+    def figure_names(self) -> list[str]: ...
+    def format_table(self, results: dict[str, Any]) -> str: ...
+    def results_json(self, results: dict[str, Any]) -> str: ...
+    def write_figures(self, scene: SceneFunctions, results: dict[str, Any], paths: dict[str, Path],
+                      data_dir: Path) -> None: ...
+
+
+def evaluation_of(args: argparse.Namespace) -> tuple[Evaluation, Path]:
+    """The evaluation module of ``--dataset`` and its data folder, found before anything is claimed."""
+    if args.dataset == "sprites":
+        from training.data.sprites import sprites_dir
+        from training.evaluation import evaluate_sprites
+
+        return evaluate_sprites, sprites_dir(args.data_dir, "evaluate")
+    if args.no_backgrounds:
+        raise StopframeError("--no-backgrounds is for --dataset sprites (Moving MNIST always has backgrounds)")
+    from training.data.mnist import IMAGE_FILES, LABEL_FILES
+    from training.evaluation import evaluate
+
+    return evaluate, mnist_dir(args.data_dir, "evaluate", (IMAGE_FILES["test"], LABEL_FILES["test"]))
+
+
+def evaluation_results(args: argparse.Namespace, scene: SceneFunctions, data_dir: Path) -> dict[str, Any]:
+    """The numbers of the evaluation of ``--dataset``, its progress on stderr."""
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    if args.dataset == "sprites":
+        from training.evaluation import evaluate_sprites
+
+        return evaluate_sprites.evaluate_sprites(scene, data_dir, examples=args.n, seed=args.seed,
+                                                 backgrounds=not args.no_backgrounds, progress=progress)
+    from training.evaluation import evaluate
+
+    return evaluate.evaluate(scene, data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
+                             progress=progress)
+
+
+def claim(stack: contextlib.ExitStack, path: Path, force: bool) -> Path:
+    """Claim an output before any work (its folder is probed, an existing file refused without
+    --force); returns the temporary to write, which replaces ``path`` when the command succeeds."""
+    try:
+        return stack.enter_context(output_file(path, overwrite=force))
+    except OutputExists:
+        raise OutputExists("already exists; pass --force to replace it", path) from None
+
+
+def made_folder(stack: contextlib.ExitStack, folder: Path) -> None:
+    """``folder`` made when missing, and removed again (if still empty) when the command fails."""
+    missing = [f for f in (*reversed(folder.parents), folder) if not f.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot make the folder ({error.strerror or error})", folder) from None
+
+    def remove_if_failed(kind: type[BaseException] | None, *_: object) -> None:
+        for made in reversed(missing if kind is not None else []):
+            with contextlib.suppress(OSError):
+                made.rmdir()
+
+    stack.push(remove_if_failed)
+
+
+def command_evaluate(args: argparse.Namespace) -> int:
+    evaluation, data_dir = evaluation_of(args)
+    written: list[Path] = []
+    figures: dict[str, Path] = {}
+    with contextlib.ExitStack() as outputs:  # every output claimed before the evaluation runs
+        json_file = None
+        if args.json:
+            made_folder(outputs, Path(args.json).parent)
+            json_file = claim(outputs, Path(args.json), args.force)
+            written.append(Path(args.json))
+        if args.figures:
+            folder = Path(args.figures)
+            made_folder(outputs, folder)
+            figures = {name: claim(outputs, folder / name, args.force) for name in evaluation.figure_names()}
+            written += [folder / name for name in figures]
+        scene, source = load_scene(args.model, args.open_bundle, plain=args.plain)
+        results = evaluation_results(args, scene, data_dir)
+        results["model"] = source
+        print(evaluation.format_table(results))
+        try:
+            if json_file:
+                json_file.write_text(evaluation.results_json(results), encoding="utf-8")
+        except OSError as error:  # named here: the claim would name only its temporary
+            raise StopframeError(f"cannot be written ({error.strerror or error})", args.json) from None
+        try:
+            if args.figures:
+                evaluation.write_figures(scene, results, figures, data_dir)
+        except OSError as error:
+            raise StopframeError(f"cannot be written ({error.strerror or error})", args.figures) from None
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+# -- demo -------------------------------------------------------------------------------------------
+def command_demo(args: argparse.Namespace) -> int:
+    from training.data.mnist import IMAGE_FILES
+    from training.evaluation.demo import run_demo
+
+    data_dir = mnist_dir(args.data_dir, "demo", (IMAGE_FILES["test"],))
+    model = args.model or (str(DEMO_MODEL) if is_bundle(DEMO_MODEL) else None)
+    scene = load_scene(model, args.open_bundle)[0] if model else None
+    run_demo(Path(args.out), data_dir, scene, print_line=print)
+    return 0
+
+
+# -- the arguments ----------------------------------------------------------------------------------
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range (from {low:,} to {high:,})")
+        return value
+    return parse
+
+
+def add_training_commands(commands: Commands, open_bundle: OpenBundle) -> None:
+    """``train``, ``devices``, ``evaluate``, ``export-model`` and ``demo``, each with the ``run``
+    that does it and the modules it ``needs``; ``open_bundle`` runs a model bundle's graphs."""
+    add_train(commands)
+    devices = commands.add_parser("devices", help="what this machine can train on (GPUs, CPU threads)")
+    devices.add_argument("--json", action="store_true", help="one JSON line, for programs")
+    devices.set_defaults(run=command_devices, needs=TORCH)
+    add_evaluate(commands, open_bundle)
+    export_model = commands.add_parser("export-model", help="write a model bundle (ONNX) from a checkpoint")
+    export_model.add_argument("model", help="a checkpoint file or a run folder")
+    export_model.add_argument("--out", required=True, help="bundle folder: new, empty, or an older bundle")
+    export_model.add_argument("--evaluation", help="an `evaluate --json` file to store in model.json")
+    export_model.add_argument("--plain", action="store_true", help="export with anchored motion switched off")
+    export_model.set_defaults(run=command_export_model, needs=ONNX_EXPORT)
+    demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
+    demo.add_argument("--out", default="runs/demo")
+    demo.add_argument("--model", help="a model bundle, checkpoint or run folder (default: the bundled demo model)")
+    demo.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
+    demo.set_defaults(run=command_demo, needs=TORCH, open_bundle=open_bundle)
+
+
+def add_train(commands: Commands) -> None:
+    train = commands.add_parser("train", help="train a scene model")
+    train.add_argument("--out", required=True, help="run folder (created; must be new unless --resume)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    train.add_argument("--recipe", help="TOML file with [train] and [model] tables")
+    train.add_argument("--dataset", help="mmnist (the default), sprites (game characters, from lpc-sprites/ in the "
+                       "data folder) or clips (your own, named with --clip)")
+    train.add_argument("--clip", dest="clips", action="append", metavar="PATH",
+                       help="a video, GIF or image folder to train on (repeat for more); implies --dataset clips")
+    train.add_argument("--steps", type=int, help="total training steps")
+    train.add_argument("--batch-size", dest="batch_size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--precision", help="auto, fp32 or bf16")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
+    train.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="any config value, e.g. --set model.width=32 --set alpha_equiv=0.5")
+    train.add_argument("--progress", choices=("bar", "json"), default="bar")
+    train.add_argument("--nproc-per-node", dest="nproc_per_node", type=whole_number(1, 1024), metavar="N",
+                       help="train with N processes on this machine (torchrun's standalone form; one per GPU)")
+    train.set_defaults(run=command_train, needs=TORCH)
+
+
+def add_evaluate(commands: Commands, open_bundle: OpenBundle) -> None:
+    evaluate = commands.add_parser("evaluate", help="the paper's evaluation of a model")
+    evaluate.add_argument("model", help="a model bundle, a checkpoint file or a run folder")
+    evaluate.add_argument("--dataset", choices=("mmnist", "sprites"), default="mmnist",
+                          help="Moving MNIST (the default) or the game-character sprites (analogies, section 4.4)")
+    evaluate.add_argument("--no-backgrounds", dest="no_backgrounds", action="store_true",
+                          help="sprites over a flat grey canvas (the paper's Ours-BG setting), not test backgrounds")
+    evaluate.add_argument("--n", type=whole_number(1, MAX_EXAMPLES), default=10_000,
+                          help=f"test examples (default 10000, at most {MAX_EXAMPLES:,})")
+    evaluate.add_argument("--pairs", type=whole_number(10, MAX_PAIRS), default=40_000,
+                          help=f"frame pairs for the T^Z analysis (default 40000, from 10 to {MAX_PAIRS:,})")
+    evaluate.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0)
+    evaluate.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
+    evaluate.add_argument("--json", help="also write the results here (claimed before the evaluation runs)")
+    evaluate.add_argument("--figures", help="also write the pictures to this folder: the T^Z scatter and Figures 2 / "
+                          "10 (Moving MNIST); Figure 5 and the character layer (sprites)")
+    evaluate.add_argument("--force", action="store_true", help="replace an existing --json file or figures")
+    evaluate.add_argument("--plain", action="store_true",
+                          help="switch anchored motion off (the paper-faithful ablation; checkpoints only)")
+    evaluate.set_defaults(run=command_evaluate, needs=TORCH, open_bundle=open_bundle)
