@@ -1,7 +1,7 @@
 """Stopframe: the one entry point (the ``stopframe`` command; ``python main.py`` or ``python -m main``
 in a checkout). With no command it starts the workstation (GUI); each command does headless work.
 Heavy imports happen lazily so each command starts only what it needs: the workstation, ``render``
-and ``demo-project`` (workstation/cli.py) never import torch, and the commands of the training extra
+and ``demo-project`` (workstation/commands.py) never import torch, and the commands of the training extra
 (``train``, ``devices``, ``evaluate``, ``export-model``, ``demo``: training/cli.py) say in one line
 when it is missing. Here too: the one place that turns a ``StopframeError`` into ``stopframe: <line>``
 and exit code 2, and Ctrl-C into exit code 130.
@@ -44,7 +44,7 @@ class Parser(argparse.ArgumentParser):
 
 def make_parser() -> argparse.ArgumentParser:
     from training.cli import add_training_commands  # the window never loads the training package
-    from workstation.cli import add_demo_project, add_render
+    from workstation.commands import add_demo_project, add_render
 
     parser = Parser(prog="stopframe", description="Stopframe animation workstation")
     parser.add_argument("--version", action="version", version=f"stopframe {__version__}")

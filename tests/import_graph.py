@@ -1,6 +1,7 @@
 """The project's imports read from its source, for the layering tests: every ``import``, ``from ...
-import`` (relative ones resolved; ``from package import module`` is an edge to the module) and ``importlib.import_module("...")`` with a literal name, wherever
-it stands (in a function, under ``TYPE_CHECKING``), as edges between the project's own modules.
+import`` (relative ones resolved; ``from package import module`` is an edge to the module) and
+``importlib.import_module("...")`` with a literal name, wherever it stands (in a function, under
+``TYPE_CHECKING``), as edges between the project's own modules.
 
     graph = ImportGraph.of(root, packages=("workstation", "training"), modules=("main",))
     graph.edges["workstation.render.engine"]   -> {"workstation.render.bundle", ...}

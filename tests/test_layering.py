@@ -23,13 +23,13 @@ LAYERS = (
     ("project and media", ("workstation.project", "workstation.media")),
     ("render", ("workstation.render",)),
     ("output", ("workstation.output",)),
-    ("app", ("workstation.demos", "workstation.cli", "workstation.preferences")),
+    ("app", ("workstation.demos", "workstation.commands", "workstation.preferences")),
     ("ui", ("workstation.ui",)),
 )
 TRAINING_MAY_USE = ("workstation", "workstation.kernel", "workstation.media", "workstation.render.bundle")
 QT = {"PySide6", "PyQt5", "PyQt6", "shiboken6"}
 CORE = ("workstation.kernel.safe_write", "workstation.project", "workstation.media", "workstation.render.engine",
-        "workstation.render.shot_frames", "workstation.output", "workstation.cli", "workstation.demos.digit_demo",
+        "workstation.render.shot_frames", "workstation.output", "workstation.commands", "workstation.demos.digit_demo",
         "workstation.preferences")
 
 

@@ -19,7 +19,8 @@ MakeAction = Callable[..., QAction]  # MainWindow._action: (menu, text, slot, sh
 # engine layer -> (menu text, shortcut, tool tip)
 LAYER_VIEWS = {
     LayerView.COMPOSITE: ("&Composite", "Ctrl+1", "The frame: the characters over the background plate"),
-    LayerView.BACKGROUND: ("&Background Plate", "Ctrl+2", "The background alone, as the model sees it behind the characters"),
+    LayerView.BACKGROUND: ("&Background Plate", "Ctrl+2",
+                           "The background alone, as the model sees it behind the characters"),
     LayerView.CHARACTERS: ("C&haracters", "Ctrl+3", "The characters alone, on a checkerboard where they are clear"),
     LayerView.ALPHA: ("&Alpha Matte", "Ctrl+4", "Where the characters cover the frame: white opaque, black clear"),
 }
