@@ -84,7 +84,8 @@ def build_project(folder: Path, frames: int, clip_frames: int) -> doc.Project:
     project = doc.Project(clips={"walk": doc.ClipRef(str(clip), info.frame_count, info.fps, info.width, info.height)})
     keys = [doc.Keyframe(0), doc.Keyframe(frames // 2, doc.Pose(4.0, -3.0, 30.0, 1.2)),
             doc.Keyframe(frames - 1, doc.Pose(-2.0, 2.0, -15.0, 0.9))]
-    walker = doc.Character("walker", doc.FrameRef("walk", 3), doc.MotionSource("walk", 0, None, False), keys, "smooth")
+    walker = doc.Character("walker", doc.FrameRef("walk", 3), doc.MotionSource("walk", 0, None, False), keys,
+                           doc.Interpolation.SMOOTH)
     project.shots.append(doc.Shot("long day", frames, 24.0, doc.FrameRef("walk", 0), [walker]))
     doc.validate(project)
     return project
@@ -135,7 +136,7 @@ def main() -> int:
         for i, request in enumerate(requests, 1):
             engine.render_requests([request])
             playback.frame_done(i)
-        encodings, thetas, entry = engine._encodings, engine._thetas, int(np.prod(engine.feature_shape)) * 4
+        encodings, thetas, entry = engine.graphs.encodings, engine.graphs.thetas, int(np.prod(engine.feature_shape)) * 4
         print(f"  caches after playback: encodings {len(encodings)}/{encodings.capacity} (at most "
               f"{encodings.capacity} x {entry / 1e3:.0f} kB = {encodings.capacity * entry / 1e6:.0f} MB), "
               f"thetas {len(thetas)}/{thetas.capacity}")

@@ -13,6 +13,8 @@ from training.model.decoders import composite
 from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Pose
 from workstation.render import geometry
 from workstation.render.engine import Engine
+from workstation.render.layered import LayeredRenderer
+from workstation.render.summed import SummedRenderer
 
 SIZE = 64
 
@@ -50,6 +52,16 @@ def test_engine_inputs_outputs_and_dynamic_batch(anchored_bundle):
         rgb, alpha = engine.character_layer(features, engine.motion(features, features))
         assert rgb.shape == (n, 3, SIZE, SIZE) and alpha.shape == (n, 1, SIZE, SIZE)
         assert engine.plate(features).shape == (n, 3, SIZE, SIZE)
+
+
+def test_the_bundle_kind_picks_the_renderer_once(anchored_bundle, summed_bundle, frames):
+    layered, summed = Engine(anchored_bundle[1], frames), Engine(summed_bundle[1], frames)
+    assert isinstance(layered.renderer, LayeredRenderer) and isinstance(summed.renderer, SummedRenderer)
+    assert layered.with_frames(frames).renderer is not layered.renderer  # the new engine's caches are its own
+    frame = frame_request(character(motion=("walk", 0, 2)))
+    assert layered.render_view([frame], "both").shape == (1, 3, SIZE, SIZE)  # every bundle has renderer.onnx
+    with pytest.raises(ValueError, match="allowed values are both, background, character, empty"):
+        summed.render_view([frame], "composite")
 
 
 def test_a_frame_request_renders_h_with_either_renderer(anchored_bundle, summed_bundle, frames):
@@ -142,7 +154,8 @@ def test_a_drag_decodes_one_character_again_and_nothing_else(anchored_bundle, fr
 
     engine = Engine(folder, counting)
     decoded = {"plate": 0, "character": 0}
-    plate, character_layer = engine.plate, engine.character_layer
+    graphs = engine.graphs  # what the layered renderer decodes with
+    plate, character_layer = graphs.plate, graphs.character_layer
 
     def count(name, function):
         def counted(*arrays):
@@ -150,7 +163,7 @@ def test_a_drag_decodes_one_character_again_and_nothing_else(anchored_bundle, fr
             return function(*arrays)
         return counted
 
-    engine.plate, engine.character_layer = count("plate", plate), count("character", character_layer)
+    graphs.plate, graphs.character_layer = count("plate", plate), count("character", character_layer)
     still = character("extra", 2, name="extra")
     frame = frame_request(character(motion=("walk", 0, 2)), still)
     first = engine.render_frame(frame)
@@ -161,7 +174,7 @@ def test_a_drag_decodes_one_character_again_and_nothing_else(anchored_bundle, fr
     assert np.array_equal(engine.render_frame(frame), first)
     small = Engine(folder, frames, cache_size=2)
     small.render_frame(frame)
-    assert len(small._encodings) <= 2
+    assert len(small.graphs.encodings) <= 2
 
 
 def test_outlines_are_the_centre_of_the_alpha(anchored_bundle, frames):
@@ -190,7 +203,8 @@ def test_with_frames_shares_the_loaded_graphs_and_starts_with_empty_caches(ancho
     swapped = engine.with_frames(other)
     assert swapped is not engine and swapped.bundle is engine.bundle  # no graph is loaded again
     assert swapped.frames is other and engine.frames is frames
-    assert len(swapped._encodings) == 0 and len(swapped._thetas) == 0 and len(swapped._layers) == 0
+    assert len(swapped.graphs.encodings) == 0 and len(swapped.graphs.thetas) == 0
+    assert len(swapped.renderer.plates) == 0 and len(swapped.renderer.layers) == 0
     assert np.array_equal(swapped.render_frame(frame), Engine(folder, other).render_frame(frame))
     assert not np.array_equal(swapped.render_frame(frame), before)
     assert np.array_equal(engine.render_frame(frame), before)

@@ -1,6 +1,6 @@
-"""The summed renderer's arithmetic (the paper's, and every format 1 bundle's): one image
-``g(warp(f_c) + f_b)`` from summed features, so what a layer shows is chosen by what is summed in.
-Layered bundles need none of this: their characters and plate are separate images (engine.py).
+"""The summed renderer (the paper's, and every format 1 bundle's): one image ``g(warp(f_c) + f_b)``
+from summed features, so what a layer shows is chosen by what is summed in. Layered bundles need
+none of this: their characters and plate are separate images (layered.py).
 
 A summed model's character features carry a field everywhere besides the character, which these
 inputs keep from staining the picture (split_field, character_only), and it has no alpha: where a
@@ -11,20 +11,28 @@ No Qt, no torch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from enum import StrEnum
 
 import numpy as np
 
 from workstation.project import FrameRequest
-from workstation.render.geometry import IDENTITY_THETA, centroid, character_only, split_field, warp
+from workstation.render.geometry import IDENTITY_THETA, character_only, split_field, warp
+from workstation.render.graphs import Encoder, Graphs
+from workstation.render.layers import LayerView
+from workstation.render.shapes import CharacterShape, shape_of
 
-if TYPE_CHECKING:
-    from workstation.render.engine import Engine
 
-# What the summed renderer is given for each view: "both" (the frame), "background" (the plate
-# alone), "character" (the characters alone) or "empty" (the shot as its frames show it without
-# their characters: the plate with the field f_c carries everywhere, which the plate alone lacks).
-VIEWS = ("both", "background", "character", "empty")
+class SummedView(StrEnum):
+    """What the summed renderer is given to draw: the frame, the plate alone, the characters alone,
+    or the shot as its frames show it without their characters (the plate with the field f_c
+    carries everywhere, which the plate alone lacks)."""
+
+    BOTH = "both"
+    BACKGROUND = "background"
+    CHARACTER = "character"
+    EMPTY = "empty"
+
+
 # A pixel belongs to a character when some channel departs from the "empty" render by more than
 # NOISE; it counts fully from NOISE + RAMP. Below NOISE is the renderer's own noise.
 NOISE, RAMP = 0.06, 0.2
@@ -41,55 +49,76 @@ def covered(departure: np.ndarray) -> np.ndarray:
     return departure >= NOISE + 0.5 * RAMP
 
 
-def summed_inputs(engine: Engine, request: FrameRequest, view: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(character features, theta, background features) for renderer.onnx to draw ``view``."""
-    channels, height, width = engine.feature_shape
-    background = np.zeros((channels, height, width), np.float32)
-    if view in ("both", "background", "empty"):
-        background = engine.features(request.background.clip, request.background.frame, "background").copy()
-    if view == "empty":
-        if request.characters:  # the field is the first character's, as in "both"
-            source = request.characters[0].source
-            background = background + split_field(engine.features(source.clip, source.frame, "character"))[1]
-        return np.zeros_like(background), IDENTITY_THETA, background
-    placed = [engine.placed(c) for c in request.characters] if view in ("both", "character") else []
-    if not placed:
-        return np.zeros_like(background), IDENTITY_THETA, background
-    first, others = placed[0], placed[1:]
-    character = first.features
-    if first.motion is not None and engine.centroid is centroid:
-        # A hand pose moves the character, not the field f_c carries everywhere: warped with a
-        # shrink or a turn, that field would pull the warp's zero padding into view and stain
-        # the background. So the field follows the motion alone, as in training, and the
-        # renderer warps the character part by motion and pose. With an identity pose the sum
-        # is warp(f_c, motion) exactly. (This centroid ignores the field, so the renderer
-        # anchors the character part where it anchors f_c.)
-        character, field = split_field(first.features)
-        background = background + warp(field[None], first.motion[None])[0]
-    if others:  # the renderer warps one character; the others are warped here and added in
-        features = character_only(np.stack([p.features for p in others]))
-        thetas = np.stack([engine.absolute(p) for p in others])
-        background = background + warp(features, thetas).sum(axis=0)
-    return character, first.theta, background
+class SummedRenderer:
+    """Frames drawn through renderer.onnx from summed features: a ``Renderer`` for summed bundles.
+    Its views draw with any bundle, every one having renderer.onnx."""
 
+    def __init__(self, graphs: Graphs):
+        self.graphs = graphs
 
-def render_view(engine: Engine, requests: Sequence[FrameRequest], view: str) -> np.ndarray:
-    """[N, 3, S, S]: ``view`` of each request, through renderer.onnx."""
-    character, theta, background = zip(*(summed_inputs(engine, r, view) for r in requests))
-    return engine.render_features(np.stack(character), np.stack(theta), np.stack(background))
+    def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
+        if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND):
+            return self.view(requests, SummedView.BOTH if layer is LayerView.COMPOSITE else SummedView.BACKGROUND)
+        frame, empty = self.view(requests, SummedView.BOTH), self.view(requests, SummedView.EMPTY)
+        alpha = departure_alpha(frame, empty)
+        return np.concatenate([frame, alpha], axis=1) if layer is LayerView.CHARACTERS else alpha
 
+    def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
+        """The strongest 5% of where each character changes the frame, and where it is opaque."""
+        return [[shape_of(np.maximum(d - np.quantile(d, 0.95), 0.0), covered(d)) for d in frame]
+                for frame in self.drawn_alone(requests)]
 
-def drawn_alone(engine: Engine, requests: Sequence[FrameRequest]) -> list[list[np.ndarray]]:
-    """For each request, each character's departure [H, W] from an empty render when drawn alone
-    on nothing, with one renderer call: where the renderer puts it (for outlines and hit tests)."""
-    placed = [[engine.placed(c) for c in request.characters] for request in requests]
-    flat = [p for frame in placed for p in frame]
-    if not flat:
-        return [[] for _ in requests]
-    features = np.stack([p.features for p in flat])
-    nothing = np.zeros_like(features[:1])
-    images = engine.render_features(np.concatenate([features, nothing]),
-                                    np.concatenate([np.stack([p.theta for p in flat]), IDENTITY_THETA[None]]),
-                                    np.zeros((len(flat) + 1, *features.shape[1:]), np.float32))
-    drawn = iter(np.abs(image - images[-1]).sum(axis=0) for image in images[:-1])
-    return [[next(drawn) for _ in frame] for frame in placed]
+    def view(self, requests: Sequence[FrameRequest], view: SummedView) -> np.ndarray:
+        """[N, 3, S, S]: ``view`` of each request, through renderer.onnx."""
+        character, theta, background = zip(*(self.inputs(r, view) for r in requests))
+        return self.graphs.render_features(np.stack(character), np.stack(theta), np.stack(background))
+
+    def inputs(self, request: FrameRequest, view: SummedView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(character features, theta, background features) for renderer.onnx to draw ``view``."""
+        graphs = self.graphs
+        channels, height, width = graphs.feature_shape
+        background = np.zeros((channels, height, width), np.float32)
+        if view in (SummedView.BOTH, SummedView.BACKGROUND, SummedView.EMPTY):
+            background = graphs.features(request.background.clip, request.background.frame, Encoder.BACKGROUND).copy()
+        if view == SummedView.EMPTY:
+            if request.characters:  # the field is the first character's, as in "both"
+                source = request.characters[0].source
+                field = split_field(graphs.features(source.clip, source.frame, Encoder.CHARACTER))[1]
+                background = background + field
+            return np.zeros_like(background), IDENTITY_THETA, background
+        drawn = view in (SummedView.BOTH, SummedView.CHARACTER)
+        placed = [graphs.placed(c) for c in request.characters] if drawn else []
+        if not placed:
+            return np.zeros_like(background), IDENTITY_THETA, background
+        first, others = placed[0], placed[1:]
+        character = first.features
+        if first.motion is not None and graphs.anchors_on_character_part:
+            # A hand pose moves the character, not the field f_c carries everywhere: warped with a
+            # shrink or a turn, that field would pull the warp's zero padding into view and stain
+            # the background. So the field follows the motion alone, as in training, and the
+            # renderer warps the character part by motion and pose. With an identity pose the sum
+            # is warp(f_c, motion) exactly. (The character centroid ignores the field, so the
+            # renderer anchors the character part where it anchors f_c.)
+            character, field = split_field(first.features)
+            background = background + warp(field[None], first.motion[None])[0]
+        if others:  # the renderer warps one character; the others are warped here and added in
+            features = character_only(np.stack([p.features for p in others]))
+            thetas = np.stack([graphs.absolute(p) for p in others])
+            background = background + warp(features, thetas).sum(axis=0)
+        return character, first.theta, background
+
+    def drawn_alone(self, requests: Sequence[FrameRequest]) -> list[list[np.ndarray]]:
+        """For each request, each character's departure [H, W] from an empty render when drawn alone
+        on nothing, with one renderer call: where the renderer puts it (for outlines and hit tests)."""
+        placed = [[self.graphs.placed(c) for c in request.characters] for request in requests]
+        flat = [p for frame in placed for p in frame]
+        if not flat:
+            return [[] for _ in requests]
+        features = np.stack([p.features for p in flat])
+        nothing = np.zeros_like(features[:1])
+        images = self.graphs.render_features(
+            np.concatenate([features, nothing]),
+            np.concatenate([np.stack([p.theta for p in flat]), IDENTITY_THETA[None]]),
+            np.zeros((len(flat) + 1, *features.shape[1:]), np.float32))
+        drawn = iter(np.abs(image - images[-1]).sum(axis=0) for image in images[:-1])
+        return [[next(drawn) for _ in frame] for frame in placed]
