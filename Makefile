@@ -33,7 +33,7 @@ guide: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# mypy over workstation/ (the core and the UI) and what it imports; configured in pyproject.toml.
+# mypy over every package (workstation, training) and main.py; configured in pyproject.toml.
 typecheck: $(STAMP)
 	$(BIN)/mypy
 

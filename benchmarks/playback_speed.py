@@ -73,7 +73,7 @@ def main() -> int:
                                                                  setattr(shot, "fps", args.fps)))
     window.document.undo_stack.setClean()
     window.player.set_loop(False)
-    window.layer_menu.actions[args.layer].trigger()  # through View > Layer, as the user would
+    window.menus.layer_menu.actions[args.layer].trigger()  # through View > Layer, as the user would
     viewport = window.viewport
     if viewport.engine is None:
         print(f"error: {project}: no model to render with ({viewport.problem})", file=sys.stderr)

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from tests.project.documents import FIXTURES, rich_project
 from workstation.project import (
-    INTERPOLATIONS,
     Character,
     ClipRef,
     FrameRef,
+    Interpolation,
     Keyframe,
     MotionSource,
     Pose,
@@ -264,7 +264,7 @@ def characters(draw: st.DrawFn, clips: dict[str, ClipRef]) -> Character:
         motion = MotionSource(clip, start, end, draw(st.booleans()))
     frames = sorted(draw(st.lists(st.integers(0, 2**40), unique=True, max_size=5)))
     keys = [Keyframe(frame, Pose(draw(finite), draw(finite), draw(finite), draw(positive))) for frame in frames]
-    return Character(draw(names), draw(frame_ref(clips)), motion, keys, draw(st.sampled_from(INTERPOLATIONS)),
+    return Character(draw(names), draw(frame_ref(clips)), motion, keys, draw(st.sampled_from(Interpolation)),
                      draw(st.booleans()))
 
 

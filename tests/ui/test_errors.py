@@ -75,10 +75,11 @@ def test_an_exception_in_an_import_is_a_line_and_a_log_and_the_import_ends(windo
 
 
 def test_an_exception_in_an_export_is_a_line_and_a_log(window, qtbot, monkeypatch, tmp_path):
-    from workstation.ui.export import export_job
+    from workstation.output import ExportRequest, OutputFormat, shot_writer
 
-    monkeypatch.setattr(export_job, "render_shot", fail)
-    job = window.export_shot(tmp_path / "out.gif", "gif")
+    monkeypatch.setattr(shot_writer, "render_shot", fail)
+    request = ExportRequest.of_shot(window.document.project, "demo", tmp_path / "out.gif", OutputFormat.GIF)
+    job = window.export_shot(request)
     with qtbot.waitSignal(job.signals.failed, timeout=30_000):
         pass
     assert_reported(window, qtbot, "export of demo failed: ")

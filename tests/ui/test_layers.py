@@ -38,7 +38,7 @@ def test_the_layer_menu_changes_the_canvas_and_the_alpha_view_is_the_engines_alp
     views = {}
     for text, layer in (("Background Plate", "background"), ("Characters", "characters"),
                         ("Alpha Matte", "alpha"), ("Composite", "composite")):
-        action = window.layer_menu.actions[layer]
+        action = window.menus.layer_menu.actions[layer]
         assert action.text().replace("&", "") == text
         action.trigger()
         assert window.viewport.layer == layer and action.isChecked()
@@ -128,7 +128,7 @@ def test_solo_shows_the_selected_character_alone_and_changes_nothing_in_the_file
     assert window.viewport.solo == "digit 7" and "digit 7 alone" in window.canvas.caption
     wait_for_frame(qtbot, window)
     assert window.canvas.names == ["digit 7"]
-    window.layer_menu.actions["characters"].trigger()
+    window.menus.layer_menu.actions["characters"].trigger()
     wait_for_frame(qtbot, window)
     assert np.array_equal(shown(window)[..., 3], to8(engine_render(window, "characters", "digit 7")[3]))
     assert snapshot(window) == before and document.undo_stack.count() == 0 and not window.isWindowModified()

@@ -81,12 +81,15 @@ def test_a_new_project_with_a_clip_picked_raises_nothing(window, qtbot, monkeypa
     import sys
 
     from tests.ui.conftest import menu_action
+    from workstation.ui.panels.clip_frames import NO_CLIP_HINT
 
     errors = []
     monkeypatch.setattr(sys, "excepthook", lambda kind, value, trace: errors.append(value))
+    picture = window.library.frames.picture
     click_row(window.library, "digit-7-drift")
+    qtbot.waitUntil(lambda: not picture.pixmap().isNull(), timeout=10_000)  # its frame, picked
     window.document.undo_stack.setClean()
     menu_action(window, "File", "New Project").trigger()
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: picture.text() == NO_CLIP_HINT, timeout=10_000)  # the picker, emptied as it shows
     assert errors == []
     assert window.library.topLevelItemCount() == 0 and window.library.frames.clip is None

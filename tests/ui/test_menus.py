@@ -4,7 +4,6 @@ failing the test (Qt only prints those, so the app would carry on with the comma
 
 import sys
 
-from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QProgressDialog
 
@@ -39,6 +38,8 @@ def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, pr
                                                       monkeypatch):
     errors: list[str] = []
     current = ["(none)"]
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
     monkeypatch.setattr(sys, "excepthook",
                         lambda kind, value, trace: errors.append(f"{current[0]}: {kind.__name__}: {value}"))
     answers.replies.update({
@@ -67,10 +68,11 @@ def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, pr
             export.format_combo.setCurrentIndex(export.format_combo.findData("gif"))
             export.path_edit.setText(str(tmp_path / "out"))
             export.export_button.click()
-        qtbot.wait(20)
+        QApplication.processEvents()  # what the command posted
         opened += close_dialogs()
-    QThreadPool.globalInstance().waitForDone(60_000)  # the import and the export (Quit would cancel it)
-    qtbot.wait(50)
+    # the import and the exports done, and their ends told to the window (Quit would cancel them)
+    qtbot.waitUntil(lambda: not window.importer.jobs and not window.all_shots.running
+                    and any("out.gif" in line for line in said), timeout=60_000)
     for name, action in quitting:
         current[0] = name
         action.trigger()

@@ -50,7 +50,7 @@ def is_crisp(png: np.ndarray, scale: int) -> bool:
 def test_output_size_from_the_shot_menu_sizes_the_canvas_and_says_so(window, qtbot):
     document, canvas = window.document, window.canvas
     assert document.shot().output == doc.Output(4, "crisp")  # the demo project, as every older file: 256 x 256
-    assert window.output_menu.status_label.text() == "model 64×64 · output 256×256 crisp"
+    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 256×256 crisp"
     assert canvas.image_rect().width() == 256 and drawn_side(window) == 256 and canvas.size_note() == ""
     assert output_size_action(window, "256 × 256 px (4×)").isChecked()
 
@@ -59,14 +59,14 @@ def test_output_size_from_the_shot_menu_sizes_the_canvas_and_says_so(window, qtb
     assert document.shot().output == doc.Output(2, "crisp") and document.undo_stack.count() == steps + 1
     assert document.undo_stack.undoText() == "Output size 128×128" and document.modified
     assert canvas.image_rect().width() == 128 and drawn_side(window) == 128
-    assert window.output_menu.status_label.text() == "model 64×64 · output 128×128 crisp"
+    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 128×128 crisp"
     assert window.inspector.output_line.text() == "model 64×64 · output 128×128 crisp"
     assert output_size_action(window, "128 × 128 px (2×)").isChecked()
     assert not output_size_action(window, "256 × 256 px (4×)").isChecked()
 
     output_size_action(window, "Smooth").trigger()
     assert document.shot().output == doc.Output(2, "smooth") and canvas.smooth
-    assert window.output_menu.status_label.text() == "model 64×64 · output 128×128 smooth"
+    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 128×128 smooth"
     output_size_action(window, "Smooth").trigger()  # already so: no undo step
     assert document.undo_stack.count() == steps + 2
 

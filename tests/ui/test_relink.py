@@ -82,8 +82,7 @@ def test_a_declined_offer_opens_the_project_with_its_clips_missing(window, qtbot
     assert [question.title for question in answers.asked] == [OFFER]
     assert window.document.path == moved and len(missing(window)) == 5
     assert not window.document.modified and window.document.undo_stack.count() == 0
-    window.viewport.wait()
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not window.viewport.renderer.busy, timeout=10_000)  # what the opening asked is back
 
     menu_action(window, "File", RELINK).trigger()  # the file dialog cancelled: nothing changes
     assert [question.title for question in answers.asked] == [OFFER, "Locate digit-2-sway"]

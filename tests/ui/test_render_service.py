@@ -48,7 +48,7 @@ def test_an_interactive_request_goes_before_queued_background_work(qtbot, demo):
     project, engine, renderer = demo
     requests = doc.render_requests(project, "demo")
     order = []
-    renderer.frame_ready.connect(lambda frame: order.append((frame.ticket > 0, frame.frame)))
+    renderer.frame_ready.connect(lambda frame: order.append((not frame.background, frame.frame)))
     renderer.request_background([(FrameKey(1, "demo", k), requests[k]) for k in range(12)])
     renderer.request(FrameKey(1, "demo", 20), requests[20])
     qtbot.waitUntil(lambda: len(order) == 13, timeout=10_000)
@@ -85,8 +85,7 @@ def test_what_a_replaced_engine_finishes_is_dropped(qtbot, demo):
     renderer.request(FrameKey(1, "demo", 5), request)
     assert renderer.busy  # the worker has it
     renderer.set_engine(engine.with_frames(engine.frames))  # as the viewport does when the clips change
-    renderer.wait()
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not renderer.busy, timeout=10_000)  # the stale frame came back, and was dropped
     assert rendered == [] and renderer.cached(FrameKey(1, "demo", 5)) is None
     with qtbot.waitSignal(renderer.frame_ready, timeout=10_000) as ready:
         renderer.request(FrameKey(2, "demo", 5), request)

@@ -28,9 +28,9 @@ def test_open_demo_sprites_opens_and_plays_the_sprite_demo_with_the_sprite_model
     wait_for_frame(qtbot, window)
     assert window.viewport.engine.folder == SPRITE_BUNDLE
 
-    window.play_action.trigger()  # it plays
+    window.menus.play_action.trigger()  # it plays
     qtbot.waitUntil(lambda: window.document.frame >= 3, timeout=10_000)
-    window.play_action.trigger()
+    window.menus.play_action.trigger()
 
     open_demo_action(window, "Digits").trigger()  # and back
     assert window.document.path == default_demo_folder() / "demo.stopframe"

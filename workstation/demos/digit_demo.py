@@ -20,7 +20,18 @@ from pathlib import Path
 from workstation import project as document
 from workstation.kernel.locations import asset_path, default_demo_folder
 from workstation.media import MediaError, probe
-from workstation.project import Character, ClipRef, FrameRef, Keyframe, MotionSource, Pose, Project, ProjectError, Shot
+from workstation.project import (
+    Character,
+    ClipRef,
+    FrameRef,
+    Interpolation,
+    Keyframe,
+    MotionSource,
+    Pose,
+    Project,
+    ProjectError,
+    Shot,
+)
 
 __all__ = ["DEMO_CLIPS", "DEMO_FILE_NAME", "build_demo_project", "write_demo_project", "default_demo_folder"]
 
@@ -71,7 +82,7 @@ def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
             Keyframe(12, Pose(tx=-12.0, ty=-4.0, scale=1.2)),
             Keyframe(SHOT_LENGTH - 1, Pose(tx=2.0, ty=6.0, rotation=10.0, scale=0.9))]
     document.add_character(by_hand, Character("digit 7", FrameRef("digit-7-drift", 0), keyframes=keys,
-                                              interpolation="smooth"))
+                                              interpolation=Interpolation.SMOOTH))
     document.add_shot(project, by_hand)
 
     duet = Shot("duet", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0))

@@ -64,7 +64,6 @@ from .shots import (
 from .values import (
     FITS,
     IDENTITY_POSE,
-    INTERPOLATIONS,
     MAX_OUTPUT_SCALE,
     OUTPUT_SCALES,
     SCALINGS,
@@ -72,6 +71,7 @@ from .values import (
     ClipRef,
     Current,
     FrameRef,
+    Interpolation,
     Keyframe,
     MotionSource,
     Output,
@@ -83,7 +83,7 @@ from .values import (
 )
 
 __all__ = [
-    "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "INTERPOLATIONS",
+    "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "Interpolation",
     "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE",
     "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Output", "Shot", "Current",
     "Project",

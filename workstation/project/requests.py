@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .values import IDENTITY_POSE, INTERPOLATIONS, Character, FrameRef, MotionSource, Pose, Project, ProjectError
+from .values import IDENTITY_POSE, Character, FrameRef, Interpolation, MotionSource, Pose, Project, ProjectError
 
 __all__ = ["MotionRequest", "CharacterRequest", "FrameRequest", "pose_at", "motion_frame", "render_requests"]
 
@@ -47,8 +47,8 @@ def pose_at(character: Character, frame: float) -> Pose:
     """The hand transform of ``character`` at ``frame``, interpolated between its keyframes.
 
     Before the first key: the first key's values; after the last: the last's; no keys: identity.
-    "linear" interpolates every field linearly, "smooth" with a cubic ease-in-out (smoothstep),
-    "step" holds each key until the next one. Rotation is not wrapped (0 -> 720 spins twice)."""
+    As the character's ``Interpolation`` says: linearly, with a cubic ease-in-out (smoothstep), or
+    holding each key until the next one. Rotation is not wrapped (0 -> 720 spins twice)."""
     keys = character.keyframes
     if not keys:
         return IDENTITY_POSE
@@ -58,13 +58,13 @@ def pose_at(character: Character, frame: float) -> Pose:
         return keys[-1].pose
     after = bisect.bisect_right(keys, frame, key=lambda key: key.frame)
     a, b = keys[after - 1], keys[after]
-    if frame == a.frame or character.interpolation == "step":
+    if frame == a.frame or character.interpolation == Interpolation.STEP:
         return a.pose
     t = (frame - a.frame) / (b.frame - a.frame)
-    if character.interpolation == "smooth":
+    if character.interpolation == Interpolation.SMOOTH:
         t = t * t * (3.0 - 2.0 * t)
-    elif character.interpolation != "linear":
-        raise ProjectError(f"unknown interpolation {character.interpolation!r} (allowed: {', '.join(INTERPOLATIONS)})")
+    elif character.interpolation != Interpolation.LINEAR:
+        raise ProjectError(f"unknown interpolation {character.interpolation!r} (allowed: {', '.join(Interpolation)})")
 
     def lerp(x: float, y: float) -> float:
         return x + (y - x) * t

@@ -10,8 +10,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from . import values
 from .problems import describe, problem
-from .values import FITS, INTERPOLATIONS, MAX_OUTPUT_SCALE, SCALINGS
+from .values import FITS, MAX_OUTPUT_SCALE, SCALINGS
 
 __all__ = ["Integer", "Count", "Number", "Positive", "Name", "PathText", "Interpolation", "Fit", "Scaling", "Frame",
            "OutputScale"]
@@ -62,7 +63,8 @@ Number = Annotated[float, BeforeValidator(_number)]
 Positive = Annotated[float, BeforeValidator(_number), Field(gt=0)]
 Name = Annotated[str, AfterValidator(_not_blank)]
 PathText = Annotated[str, AfterValidator(_not_empty)]  # a clip or model path, as stored
-Interpolation = Annotated[str, AfterValidator(_one_of("interpolation", INTERPOLATIONS))]
+Interpolation = Annotated[str, AfterValidator(_one_of("interpolation", tuple(values.Interpolation))),
+                          AfterValidator(values.Interpolation)]  # the word, as the document holds it
 Fit = Annotated[str, AfterValidator(_one_of("fit", FITS))]
 Scaling = Annotated[str, AfterValidator(_one_of("scaling", SCALINGS))]
 Frame = Annotated[int, BeforeValidator(_integer), Field(ge=0)]

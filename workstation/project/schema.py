@@ -61,6 +61,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import values
 from .problems import describe, describe_error, location, lone_surrogate, problem
 from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, Number, OutputScale, PathText, Positive, Scaling
 from .values import (
@@ -123,13 +124,13 @@ class _Schema(BaseModel):
         return self.value_type(**{name: _value(item) for name, item in self.__dict__.items()})  # the fields
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = (str, int, float, bool, type(None))  # and their subclasses: an Interpolation is a str
 
 
 def _value(item: Any) -> Any:
     """A validated field as the document holds it (models become their value types)."""
     kind = type(item)
-    if kind in _SCALARS:
+    if isinstance(item, _SCALARS):
         return item
     if kind is list:
         return [_value(x) for x in item]
@@ -208,7 +209,7 @@ class CharacterSchema(_Schema):
     hidden: bool = False  # since version 2
     source: FrameRefSchema
     motion: MotionSchema | None = None
-    interpolation: Interpolation = "linear"
+    interpolation: Interpolation = values.Interpolation.LINEAR
     keyframes: list[KeyframeSchema] = []
 
     @field_validator("keyframes")

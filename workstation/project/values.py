@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from workstation.kernel.errors import StopframeError
 
 __all__ = [
-    "INTERPOLATIONS", "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE", "ProjectError", "ClipRef",
+    "Interpolation", "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE", "ProjectError", "ClipRef",
     "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE", "Keyframe", "Character", "Output", "Shot", "Current",
     "Project", "copy_project",
 ]
 
-INTERPOLATIONS = ("linear", "step", "smooth")
 FITS = ("crop", "letterbox")  # how a clip's frames become the model's square (workstation.media.FIT_MODES)
 SCALINGS = ("crisp", "smooth")  # how a shot's output is scaled up from the model's render
 OUTPUT_SCALES = (1, 2, 4, 8)  # the output sizes offered, as multiples of the model's square render
@@ -29,6 +29,15 @@ MAX_OUTPUT_SCALE = 16
 
 class ProjectError(StopframeError, ValueError):
     """A problem with a project: one line naming the file (when known) and the JSON location."""
+
+
+class Interpolation(StrEnum):
+    """How a character's pose goes from one key to the next (``requests.pose_at``); the project
+    file holds the value ("linear", "step", "smooth")."""
+
+    LINEAR = "linear"  # every field in a straight line
+    STEP = "step"  # each key held until the next
+    SMOOTH = "smooth"  # a cubic ease-in-out (smoothstep)
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class Character:
     source: FrameRef
     motion: MotionSource | None = None
     keyframes: list[Keyframe] = field(default_factory=list)  # sorted by frame, unique frames
-    interpolation: str = "linear"  # one of INTERPOLATIONS
+    interpolation: Interpolation = Interpolation.LINEAR
     hidden: bool = False
 
 

@@ -5,11 +5,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PySide6.QtCore import QMimeData
 
 MIME_TYPE = "application/x-stopframe-frame"
-BACKGROUND, ADD_CHARACTER, MOTION, IMPORT = "background", "add character", "motion", "import"  # drop intents
+
+
+class DropIntent(StrEnum):
+    BACKGROUND = "background"  # a frame on empty background: the shot's background
+    ADD_CHARACTER = "add character"  # Shift+drop, or a frame on a character: a new character
+    MOTION = "motion"  # a clip on a character: its motion
+    IMPORT = "import"  # files from the desktop: into the Library
+
+
+@dataclass(frozen=True)
+class DropPlan:
+    """What dropping at a point of the Canvas would do, and the hint that says so while dragging."""
+
+    intent: DropIntent
+    character: str | None  # the character dropped on, where the intent needs one
+    hint: str
 
 
 @dataclass(frozen=True)

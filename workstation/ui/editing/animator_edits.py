@@ -10,7 +10,7 @@ from pathlib import Path
 from workstation import project as doc
 from workstation.media import ClipInfo, probe
 from workstation.ui.document import ProjectDocument
-from workstation.ui.mime import ADD_CHARACTER, BACKGROUND, MOTION, DraggedMedia
+from workstation.ui.mime import DraggedMedia, DropIntent
 
 DEFAULT_SHOT_LENGTH = 24
 DEFAULT_FPS = 12.0
@@ -30,17 +30,17 @@ def import_clip(document: ProjectDocument, path: str | Path, info: ClipInfo | No
 Point = tuple[float, float]  # model pixels
 
 
-def drop(document: ProjectDocument, media: DraggedMedia, intent: str, character: str | None,
+def drop(document: ProjectDocument, media: DraggedMedia, intent: DropIntent, character: str | None,
          at: Point | None = None, centre_of: Callable[[doc.Character], Point | None] | None = None) -> None:
     """What a drop of Library media on the Canvas means: a background, a new character (its centre
     at ``at``, see ``add_character``), or the motion of ``character`` (which it then selects)."""
     if media.clip not in document.project.clips:
         raise doc.ProjectError(f"clip {media.clip!r} is not in this project")
-    if intent == BACKGROUND:
+    if intent is DropIntent.BACKGROUND:
         set_background(document, media)
-    elif intent == ADD_CHARACTER:
+    elif intent is DropIntent.ADD_CHARACTER:
         add_character(document, media, at, centre_of)
-    elif intent == MOTION and character is not None:
+    elif intent is DropIntent.MOTION and character is not None:
         set_motion(document, character, media)
         document.select_character(character)
 

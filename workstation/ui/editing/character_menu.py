@@ -15,7 +15,7 @@ from workstation.ui.document import ProjectDocument
 from workstation.ui.editing import animator_edits as edits
 
 MakeAction = Callable[..., QAction]  # MainWindow.add_action: (menu, text, slot, shortcut, checkable=...)
-EditSelected = Callable[..., None]  # MainWindow._edit_selected: (function, *args) on the selection
+EditSelected = Callable[..., None]  # MainWindow.edit_selected: (function, *args) on the selection
 
 
 class CharacterMenu:

@@ -160,7 +160,7 @@ class Inspector(QWidget):
         self.rotation = _spin(-36_000, 36_000, 5.0, 1, "°")
         self.scale = _spin(0.05, 20.0, 0.05, 2, "×")
         self.interpolation = QComboBox()
-        self.interpolation.addItems(doc.INTERPOLATIONS)
+        self.interpolation.addItems(list(doc.Interpolation))
         self.key_state = QLabel()
         _wrap(self.key_state)
         self.set_key = QPushButton("Key")
@@ -225,7 +225,7 @@ class Inspector(QWidget):
             box.valueChanged.connect(lambda v, field=field: self._transform_edit(field, v))
         self.interpolation.activated.connect(lambda i: self._guard(
             self.document.edit_character, "Interpolation",
-            lambda c: setattr(c, "interpolation", self.interpolation.itemText(i))))
+            lambda c: setattr(c, "interpolation", doc.Interpolation(self.interpolation.itemText(i)))))
         self.set_key.clicked.connect(
             lambda: self._guard(edits.set_key, self.document, self._name(), self.document.frame))
         self.remove_key.clicked.connect(

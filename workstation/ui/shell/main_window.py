@@ -13,18 +13,16 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgressDialog, QWidget
 
 from workstation import project as doc
+from workstation.output.export_request import ExportRequest
 from workstation.preferences import Preferences, device_line
 from workstation.ui.document import ProjectDocument
 from workstation.ui.editing import animator_edits as edits
-from workstation.ui.editing.character_menu import CharacterMenu
 from workstation.ui.editing.in_out import InOutPoints
-from workstation.ui.editing.output_menu import OutputMenu
 from workstation.ui.editing.placement import drawn_centre
-from workstation.ui.editing.shot_menu import ShotMenu
 from workstation.ui.export.export_all import AllShotsExport
 from workstation.ui.export.export_dialog import ExportDialog
 from workstation.ui.export.export_job import ExportJob, start_export
-from workstation.ui.files.clip_fit import ClipFitMenu, ImportFit
+from workstation.ui.files.clip_fit import ImportFit
 from workstation.ui.files.import_job import ClipImporter, ImportJob
 from workstation.ui.files.project_files import ProjectFiles
 from workstation.ui.panels.inspector import Inspector
@@ -32,14 +30,12 @@ from workstation.ui.panels.layers_panel import LayersPanel
 from workstation.ui.panels.library import Library
 from workstation.ui.panels.shots_panel import ShotsPanel
 from workstation.ui.shell import dialogs
-from workstation.ui.shell.demo_menu import DemoMenu
 from workstation.ui.shell.help import ShortcutsDialog, about_text
-from workstation.ui.shell.menus import build_menus
+from workstation.ui.shell.menus import Shortcut, build_menus
 from workstation.ui.shell.preferences_dialog import PreferencesDialog
 from workstation.ui.shell.settings_store import read_preferences
 from workstation.ui.train.train_dialog import TrainDialog
-from workstation.ui.view.canvas import Canvas
-from workstation.ui.view.layer_menu import LayerMenu
+from workstation.ui.view.canvas import Canvas, Gesture
 from workstation.ui.view.playback import Player
 from workstation.ui.view.render_service import RenderedFrame
 from workstation.ui.view.timeline import Timeline
@@ -47,27 +43,10 @@ from workstation.ui.view.viewport import Viewport
 
 AUTOSAVE_MS = 60_000
 MEDIA_FILTER = "Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"
-Shortcut = str | QKeySequence | QKeySequence.StandardKey
 
 
 class MainWindow(QMainWindow):
     clips_imported = Signal(list)  # the names of the clips an import added (maybe none)
-    # the menus' commands that follow the document (made by ``menus.build_menus``)
-    recent_menu: QMenu
-    demo_menu: DemoMenu
-    character_menu: CharacterMenu
-    shot_menu: ShotMenu
-    output_menu: OutputMenu
-    clip_fit_menu: ClipFitMenu
-    layer_menu: LayerMenu
-    set_key_action: QAction
-    remove_key_action: QAction
-    remove_character_action: QAction
-    play_action: QAction
-    previous_key_action: QAction
-    next_key_action: QAction
-    loop_action: QAction
-    onion_action: QAction
 
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
@@ -92,6 +71,7 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.layers_dock = self._dock("Layers", self.layers, Qt.DockWidgetArea.RightDockWidgetArea)
         self.timeline_dock = self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.docks = (self.shots_dock, self.library_dock, self.inspector_dock, self.layers_dock, self.timeline_dock)
         self.device_label, self.render_label, self.fps_label = QLabel(), QLabel(), QLabel()
         for label in (self.device_label, self.render_label, self.fps_label):
             self.statusBar().addPermanentWidget(label)
@@ -99,7 +79,8 @@ class MainWindow(QMainWindow):
         self._autosave_timer.setInterval(AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.files.autosave)
         self._autosave_timer.start()
-        build_menus(self)
+        self.menus = build_menus(self)  # the commands that follow the document
+        self.statusBar().addPermanentWidget(self.menus.output_menu.status_label)
         self._connect()
         self.in_out = InOutPoints(self.document, self.timeline, self.player, self.show_problem)
         self.resize(1280, 800)
@@ -145,9 +126,8 @@ class MainWindow(QMainWindow):
         self.viewport.engine_changed.connect(self._on_engine_changed)
         self.viewport.failed.connect(self.show_problem)
         self.player.state_changed.connect(self._on_play_state)
-        self.player.loop_changed.connect(self.loop_action.setChecked)
         self.timeline.frame_requested.connect(self.scrub)
-        self.timeline.key_moved.connect(lambda source, target: self._edit_selected(edits.move_key, source, target))
+        self.timeline.key_moved.connect(lambda source, target: self.edit_selected(edits.move_key, source, target))
         self.inspector.error.connect(self.show_problem)
         self.layers.error.connect(self.show_problem)
         self.shots.error.connect(self.show_problem)
@@ -157,9 +137,9 @@ class MainWindow(QMainWindow):
         c.selection_requested.connect(d.select_character)
         c.drop_requested.connect(lambda media, intent, name, at: self._guarded(
             edits.drop, d, media, intent, name, at, lambda character: drawn_centre(self.viewport.engine, d, character)))
-        c.move_requested.connect(lambda name, dx, dy, g: self._transform(name, ("drag", g), dx=dx, dy=dy))
-        c.rotate_requested.connect(lambda name, degrees, g: self._transform(name, ("drag", g), rotate=degrees))
-        c.scale_requested.connect(lambda name, factor, g: self._transform(name, ("drag", g), scale=factor))
+        c.move_requested.connect(lambda name, dx, dy, gesture: self._transform(name, gesture, dx=dx, dy=dy))
+        c.rotate_requested.connect(lambda name, degrees, gesture: self._transform(name, gesture, rotate=degrees))
+        c.scale_requested.connect(lambda name, factor, gesture: self._transform(name, gesture, scale=factor))
 
     # -- reacting to the document and the viewport --------------------------------------------------
     def _on_replaced(self) -> None:
@@ -170,7 +150,7 @@ class MainWindow(QMainWindow):
     def _on_changed(self) -> None:
         shot = self.document.shot()
         self.timeline.set_length(shot.length if shot else 1)
-        self.character_menu.refresh()
+        self.menus.character_menu.refresh()
         self._refresh_keys()
 
     def _on_selection_changed(self) -> None:
@@ -186,10 +166,11 @@ class MainWindow(QMainWindow):
         character = self.document.character()
         frames = [key.frame for key in character.keyframes] if character else []
         self.timeline.set_keys(frames)
-        for action in (self.set_key_action, self.previous_key_action, self.next_key_action,
-                       self.remove_character_action):
+        menus = self.menus
+        for action in (menus.set_key_action, menus.previous_key_action, menus.next_key_action,
+                       menus.remove_character_action):
             action.setEnabled(character is not None)
-        self.remove_key_action.setEnabled(self.document.frame in frames)
+        menus.remove_key_action.setEnabled(self.document.frame in frames)
 
     def _on_engine_changed(self) -> None:
         engine = self.viewport.engine
@@ -212,7 +193,8 @@ class MainWindow(QMainWindow):
         self.player.stop()
         self.document.set_frame(frame)
 
-    def _transform(self, name: str, gesture: object, **change: float) -> None:
+    def _transform(self, name: str, gesture: Gesture, **change: float) -> None:
+        """A change by a Canvas gesture: each gesture is one undo step (its changes merge)."""
         self._guarded(edits.change_edit, self.document, name, self.document.frame, gesture, **change)
 
     def train_dialog(self, extra_arguments: tuple[str, ...] = ()) -> TrainDialog:
@@ -250,11 +232,11 @@ class MainWindow(QMainWindow):
         self.document.new_shot_fps = preferences.new_shot_fps
 
     def set_onion_skin(self, on: bool) -> None:
-        self.onion_action.setChecked(bool(on))
+        self.menus.onion_action.setChecked(bool(on))
         self.settings.setValue("view/onion_skin", bool(on))
         self.viewport.set_onion_skin(bool(on))
 
-    def _edit_selected(self, function: Callable[..., object], *args: object) -> None:
+    def edit_selected(self, function: Callable[..., object], *args: object) -> None:
         """``function(document, selected character, *args)``, when a character is selected."""
         if self.document.character_name is not None:
             self._guarded(function, self.document, self.document.character_name, *args)
@@ -293,22 +275,15 @@ class MainWindow(QMainWindow):
         if self.export_shot_dialog is not None:
             self.export_shot_dialog.deleteLater()
         folder = self.document.path.parent if self.document.path else self.files.last_folder()
-        self.export_shot_dialog = ExportDialog(self, self.settings, shot, self.timeline.range(), self.viewport.engine,
-                                               folder, lambda c: self.export_shot(*c.arguments()))
+        self.export_shot_dialog = ExportDialog(self, self.settings, self.document.project, shot, self.timeline.range(),
+                                               self.viewport.engine, folder, self.export_shot)
         self.export_shot_dialog.open()
         return self.export_shot_dialog
 
-    def export_shot(self, path: str | Path, fmt: str, scale: int | None = None, overwrite: bool = False,
-                    frames: Sequence[int] | None = None, layer: str = "composite",
-                    smooth: bool | None = None) -> ExportJob | None:
-        """Render ``frames`` (all when None) of the current shot in ``layer`` to ``path`` (any format of
-        ``workstation.output.FORMAT_INFO``) in the background, with a progress dialog that can cancel it;
-        at the shot's output size and scaling unless ``scale`` and ``smooth`` say otherwise."""
-        shot = self.document.shot()
-        if shot is None:
-            return None
-        self._export = start_export(self, self.document.project, shot, path, fmt, scale, self.statusBar().showMessage,
-                                    overwrite, frames, layer, smooth)  # alive until the next export
+    def export_shot(self, request: ExportRequest) -> ExportJob:
+        """Write ``request`` (``workstation.output.write_shot``) in the background, from a copy of its
+        project, with a progress dialog that can cancel it; the status bar says how it ended."""
+        self._export = start_export(self, request, self.statusBar().showMessage)  # alive until the next export
         return self._export[0]
 
     def show_problem(self, message: str) -> None:
@@ -341,7 +316,7 @@ class MainWindow(QMainWindow):
     def _restore_layout(self) -> None:
         onion = self.settings.value("view/onion_skin", False, type=bool)
         self.viewport.set_onion_skin(bool(onion))
-        self.onion_action.setChecked(bool(onion))
+        self.menus.onion_action.setChecked(bool(onion))
         geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)

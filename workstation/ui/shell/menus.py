@@ -1,103 +1,163 @@
 """The menu bar of the main window: every command with its shortcut, in the order of the menus.
-Commands are ``MainWindow.add_action``s (a ``QAction`` with a window-wide shortcut); submenus that follow
-the document (Shot, Character, Layer) are their own modules."""
+
+``build_menus`` fills the menu bar of a ``MenuHost`` (what the menus need of the window: its parts
+and its commands) and returns the ``Menus``: the commands and submenus the window keeps in step
+with the document. Commands are ``MenuHost.add_action``s (a ``QAction`` with a window-wide
+shortcut); submenus that follow the document (Shot, Character, Layer) are their own modules."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QWidget
 
+from workstation.ui.document import ProjectDocument
 from workstation.ui.editing import animator_edits as edits
 from workstation.ui.editing.character_menu import CharacterMenu
 from workstation.ui.editing.output_menu import OutputMenu
 from workstation.ui.editing.shot_menu import ShotMenu
+from workstation.ui.export.export_all import AllShotsExport
 from workstation.ui.files.clip_fit import ClipFitMenu
+from workstation.ui.files.project_files import ProjectFiles
 from workstation.ui.files.relink_dialog import relink_missing_clips
+from workstation.ui.panels.library import Library
 from workstation.ui.shell.demo_menu import DemoMenu
 from workstation.ui.shell.help import HELP_TEXT
 from workstation.ui.view.layer_menu import LayerMenu
+from workstation.ui.view.playback import Player
+from workstation.ui.view.timeline import Timeline
+from workstation.ui.view.viewport import Viewport
 
-if TYPE_CHECKING:
-    from workstation.ui.shell.main_window import MainWindow
+Shortcut = str | QKeySequence | QKeySequence.StandardKey
 
 
-def build_menus(window: MainWindow) -> None:
-    bar = window.menuBar()
+class MenuHost(Protocol):
+    """What the menus need of the main window: the parts their commands act on, and its commands."""
+
+    document: ProjectDocument
+    files: ProjectFiles
+    all_shots: AllShotsExport
+    library: Library
+    player: Player
+    timeline: Timeline
+    viewport: Viewport
+
+    @property
+    def docks(self) -> Sequence[QDockWidget]: ...  # each shown or hidden from the View menu
+
+    def menuBar(self) -> QMenuBar: ...
+    def window(self) -> QWidget: ...  # the parent of the dialogs the menus open
+    def add_action(self, menu: QMenu, text: str, slot: Callable[..., Any], shortcut: Shortcut | list[str] | None = None,
+                   checkable: bool = False) -> QAction: ...
+    def open_project(self, path: str | Path | None = None) -> bool: ...
+    def import_dialog(self) -> None: ...
+    def export_dialog(self) -> object: ...
+    def train_dialog(self) -> object: ...
+    def preferences_dialog(self) -> object: ...
+    def close(self) -> bool: ...
+    def edit_selected(self, function: Callable[..., object], *args: object) -> None: ...
+    def jump_to_key(self, direction: int) -> None: ...
+    def set_onion_skin(self, on: bool) -> None: ...
+    def show_shortcuts(self) -> object: ...
+    def show_about(self) -> None: ...
+    def show_problem(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Menus:
+    """The commands and submenus that follow the document, the selection and the player (the others
+    only act when chosen). The submenus are held here: their commands call them."""
+
+    demo_menu: DemoMenu
+    shot_menu: ShotMenu
+    output_menu: OutputMenu  # its status_label: the output size, for the status bar
+    character_menu: CharacterMenu
+    clip_fit_menu: ClipFitMenu
+    layer_menu: LayerMenu
+    set_key_action: QAction
+    remove_key_action: QAction
+    remove_character_action: QAction
+    play_action: QAction
+    previous_key_action: QAction
+    next_key_action: QAction
+    loop_action: QAction
+    onion_action: QAction
+
+
+def build_menus(host: MenuHost) -> Menus:
+    bar, add, parent, document = host.menuBar(), host.add_action, host.window(), host.document
     file = bar.addMenu("&File")
-    window.add_action(file, "&New Project", window.files.new_project, QKeySequence.StandardKey.New)
-    window.add_action(file, "&Open…", window.open_project, QKeySequence.StandardKey.Open)
-    window.recent_menu = file.addMenu("Open &Recent")
-    window.recent_menu.aboutToShow.connect(lambda: window.files.fill_recent_menu(window.recent_menu))
-    window.demo_menu = DemoMenu(file.addMenu("Open &Demo"), window.add_action, window.open_project,
-                                window.show_problem)
-    window.add_action(file, "&Save", window.files.save, QKeySequence.StandardKey.Save)
-    window.add_action(file, "Save &As…", window.files.save_as, QKeySequence.StandardKey.SaveAs)
+    add(file, "&New Project", host.files.new_project, QKeySequence.StandardKey.New)
+    add(file, "&Open…", host.open_project, QKeySequence.StandardKey.Open)
+    recent = file.addMenu("Open &Recent")
+    recent.aboutToShow.connect(lambda: host.files.fill_recent_menu(recent))
+    demo_menu = DemoMenu(file.addMenu("Open &Demo"), add, host.open_project, host.show_problem)
+    add(file, "&Save", host.files.save, QKeySequence.StandardKey.Save)
+    add(file, "Save &As…", host.files.save_as, QKeySequence.StandardKey.SaveAs)
     file.addSeparator()
-    window.add_action(file, "&Import Clip…", window.import_dialog, "Ctrl+I")
-    window.add_action(file, "Relin&k Missing Clips…",
-                      lambda: relink_missing_clips(window.document, window, window.show_problem))
-    window.add_action(file, "&Export Shot…", window.export_dialog, "Ctrl+E")
-    window.add_action(file, "Export All S&hots…", window.all_shots.start)
-    window.add_action(file, "&Train Model on Clips…", window.train_dialog)
+    add(file, "&Import Clip…", host.import_dialog, "Ctrl+I")
+    add(file, "Relin&k Missing Clips…", lambda: relink_missing_clips(document, parent, host.show_problem))
+    add(file, "&Export Shot…", host.export_dialog, "Ctrl+E")
+    add(file, "Export All S&hots…", host.all_shots.start)
+    add(file, "&Train Model on Clips…", host.train_dialog)
     file.addSeparator()
-    window.add_action(file, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+    add(file, "&Quit", host.close, QKeySequence.StandardKey.Quit)
 
     edit = bar.addMenu("&Edit")
-    undo = window.document.undo_stack.createUndoAction(window, "&Undo")
+    undo = document.undo_stack.createUndoAction(parent, "&Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)
-    redo = window.document.undo_stack.createRedoAction(window, "&Redo")
+    redo = document.undo_stack.createRedoAction(parent, "&Redo")
     redo.setShortcut(QKeySequence.StandardKey.Redo)
     undo.setProperty(HELP_TEXT, "Undo")
     redo.setProperty(HELP_TEXT, "Redo")
     edit.addActions([undo, redo])
     edit.addSeparator()
-    window.set_key_action = window.add_action(
-        edit, "Set &Key", lambda: window._edit_selected(edits.set_key, window.document.frame), "K")
-    window.remove_key_action = window.add_action(
-        edit, "Remove K&ey", lambda: window._edit_selected(edits.remove_key, window.document.frame), "Alt+K")
-    window.remove_character_action = window.add_action(
-        edit, "Remove &Character", lambda: window._edit_selected(edits.remove_character),
-        QKeySequence.StandardKey.Delete)
+    set_key = add(edit, "Set &Key", lambda: host.edit_selected(edits.set_key, document.frame), "K")
+    remove_key = add(edit, "Remove K&ey", lambda: host.edit_selected(edits.remove_key, document.frame), "Alt+K")
+    remove_character = add(edit, "Remove &Character", lambda: host.edit_selected(edits.remove_character),
+                           QKeySequence.StandardKey.Delete)
     edit.addSeparator()
-    window.add_action(edit, "&Preferences…", window.preferences_dialog,
-                      QKeySequence.StandardKey.Preferences if QKeySequence.keyBindings(
-                          QKeySequence.StandardKey.Preferences) else "Ctrl+,")
+    add(edit, "&Preferences…", host.preferences_dialog,
+        QKeySequence.StandardKey.Preferences if QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        else "Ctrl+,")
 
     shot = bar.addMenu("&Shot")
-    window.shot_menu = ShotMenu(shot, window.document, window.add_action, window, window.show_problem)
+    shot_menu = ShotMenu(shot, document, add, parent, host.show_problem)
     shot.addSeparator()
-    window.output_menu = OutputMenu(shot.addMenu("&Output Size"), window.document, window.add_action, window.viewport,
-                                    window.show_problem)
-    window.statusBar().addPermanentWidget(window.output_menu.status_label)
-    window.character_menu = CharacterMenu(bar.addMenu("&Character"), window.document, window.add_action,
-                                        window._edit_selected)
-    window.clip_fit_menu = ClipFitMenu(bar.addMenu("C&lip"), window.document, window.library, window.add_action,
-                                       window.show_problem)
+    output_menu = OutputMenu(shot.addMenu("&Output Size"), document, add, host.viewport, host.show_problem)
+    character_menu = CharacterMenu(bar.addMenu("&Character"), document, add, host.edit_selected)
+    clip_fit_menu = ClipFitMenu(bar.addMenu("C&lip"), document, host.library, add, host.show_problem)
 
     play = bar.addMenu("&Playback")
-    window.play_action = window.add_action(play, "&Play / Pause", window.player.toggle, "Space")
-    window.add_action(play, "Previous Frame", lambda: window.player.step(-1), [",", "Left"])
-    window.add_action(play, "Next Frame", lambda: window.player.step(1), [".", "Right"])
-    window.add_action(play, "First Frame", window.player.go_to_start, "Home")
-    window.add_action(play, "Last Frame", window.player.go_to_end, "End")
-    window.add_action(play, "Set &In Point", window.timeline.set_in_point, "I")
-    window.add_action(play, "Set &Out Point", window.timeline.set_out_point, "O")
-    window.add_action(play, "Clear In/Out", window.timeline.clear_in_out, "Alt+X")
-    window.previous_key_action = window.add_action(play, "Previous Key", lambda: window.jump_to_key(-1), "Alt+,")
-    window.next_key_action = window.add_action(play, "Next Key", lambda: window.jump_to_key(1), "Alt+.")
-    window.loop_action = window.add_action(play, "&Loop", window.player.set_loop, "L", checkable=True)
-    window.loop_action.setChecked(window.player.loop)
+    player, timeline = host.player, host.timeline
+    play_action = add(play, "&Play / Pause", player.toggle, "Space")
+    add(play, "Previous Frame", lambda: player.step(-1), [",", "Left"])
+    add(play, "Next Frame", lambda: player.step(1), [".", "Right"])
+    add(play, "First Frame", player.go_to_start, "Home")
+    add(play, "Last Frame", player.go_to_end, "End")
+    add(play, "Set &In Point", timeline.set_in_point, "I")
+    add(play, "Set &Out Point", timeline.set_out_point, "O")
+    add(play, "Clear In/Out", timeline.clear_in_out, "Alt+X")
+    previous_key = add(play, "Previous Key", lambda: host.jump_to_key(-1), "Alt+,")
+    next_key = add(play, "Next Key", lambda: host.jump_to_key(1), "Alt+.")
+    loop = add(play, "&Loop", player.set_loop, "L", checkable=True)
+    loop.setChecked(player.loop)
+    player.loop_changed.connect(loop.setChecked)
 
     view = bar.addMenu("&View")
-    window.layer_menu = LayerMenu(view.addMenu("&Layer"), window.viewport, window.add_action)
-    window.onion_action = window.add_action(view, "&Onion Skin", window.set_onion_skin, "Alt+O", checkable=True)
-    window.onion_action.setToolTip("Show the frames on either side faintly: earlier in red, later in blue")
+    layer_menu = LayerMenu(view.addMenu("&Layer"), host.viewport, add)
+    onion = add(view, "&Onion Skin", host.set_onion_skin, "Alt+O", checkable=True)
+    onion.setToolTip("Show the frames on either side faintly: earlier in red, later in blue")
     view.addSeparator()
-    for dock in (window.shots_dock, window.library_dock, window.inspector_dock, window.layers_dock,
-                 window.timeline_dock):
+    for dock in host.docks:
         view.addAction(dock.toggleViewAction())
 
     help_menu = bar.addMenu("&Help")
-    window.add_action(help_menu, "&Keyboard Shortcuts…", window.show_shortcuts, "F1")
-    window.add_action(help_menu, "&About Stopframe", window.show_about)
+    add(help_menu, "&Keyboard Shortcuts…", host.show_shortcuts, "F1")
+    add(help_menu, "&About Stopframe", host.show_about)
+    return Menus(demo_menu, shot_menu, output_menu, character_menu, clip_fit_menu, layer_menu, set_key, remove_key,
+                 remove_character, play_action, previous_key, next_key, loop, onion)

@@ -16,13 +16,15 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from workstation.render.engine import CharacterShape
-from workstation.ui.mime import ADD_CHARACTER, BACKGROUND, IMPORT, MOTION, DraggedMedia, from_mime
+from workstation.ui.mime import DraggedMedia, DropIntent, DropPlan, from_mime
 
 ACCENT = QColor(255, 170, 40)
 HANDLE = 7.0  # handle radius in screen pixels
@@ -35,13 +37,32 @@ CHARACTER_HINT = ("Drag to move · Ctrl+drag or the top handle to rotate · "
                   "Shift+drag, the corner handle or the wheel to scale")
 
 
+class GestureKind(StrEnum):
+    MOVE = "move"  # a drag of the character, or of the anchor handle of one that draws nothing
+    ROTATE = "rotate"  # a drag of the rotate handle: turns as the pointer turns about the anchor
+    SCALE = "scale"  # a drag of the scale handle: scales as the pointer's distance from the anchor
+    ROTATE_DRAG = "rotate-drag"  # Ctrl+drag: turns by the pointer's horizontal travel
+    SCALE_DRAG = "scale-drag"  # Shift+drag: scales by the pointer's vertical travel
+    WHEEL = "wheel"  # wheel steps over a character, close enough in time (WHEEL_GESTURE_GAP): scales
+
+
+@dataclass(frozen=True)
+class Gesture:
+    """One drag or one burst of wheel steps on a character. Its changes merge into one undo step:
+    the window passes the gesture as their merge key (``ProjectDocument.edit``)."""
+
+    kind: GestureKind
+    character: str
+    number: int = field(default_factory=lambda: next(_gestures))  # tells it from the gestures before
+
+
 class Canvas(QWidget):
     selection_requested = Signal(object)  # character name or None
-    move_requested = Signal(str, float, float, int)  # character, dx, dy (model pixels), gesture id
-    rotate_requested = Signal(str, float, int)  # character, degrees clockwise, gesture id
-    scale_requested = Signal(str, float, int)  # character, factor, gesture id
-    # DraggedMedia, intent, character name or None, where it was dropped: (x, y) in model pixels
-    drop_requested = Signal(object, str, object, object)
+    move_requested = Signal(str, float, float, object)  # character, dx, dy (model pixels), Gesture
+    rotate_requested = Signal(str, float, object)  # character, degrees clockwise, Gesture
+    scale_requested = Signal(str, float, object)  # character, factor, Gesture
+    # DraggedMedia, DropIntent, character name or None, where it was dropped: (x, y) in model pixels
+    drop_requested = Signal(object, object, object, object)
     files_dropped = Signal(list)  # local file paths dropped from the desktop
 
     def __init__(self, parent: QWidget | None = None):
@@ -61,10 +82,11 @@ class Canvas(QWidget):
         self.selected: str | None = None
         self.placeholder = "No shot yet: drag a frame from the Library here"
         self.caption = ""  # what the Canvas shows when it is not the frame itself, e.g. "Alpha matte"
-        self._drop: tuple[str, str | None, str] | None = None  # intent, character, hint
-        self._gesture: tuple[str, str, int] | None = None  # kind, character, id
+        self._drop: DropPlan | None = None  # while a drag is over the Canvas
+        self._gesture: Gesture | None = None  # while the mouse drags a character
         self._last = QPointF()
-        self._wheel: tuple[str, int, float] | None = None
+        self._wheel: Gesture | None = None  # the latest wheel steps' gesture ...
+        self._wheel_at = 0.0  # ... and when its last step came (time.monotonic)
 
     # -- what to show ----------------------------------------------------------------------------
     def show_frame(self, image: QImage | None, shapes=(), names=None) -> None:
@@ -152,18 +174,19 @@ class Canvas(QWidget):
         centre, r = self.outline(shape)
         return QPointF(centre.x() + r * 0.7071, centre.y() + r * 0.7071)
 
-    def handle_at(self, point: QPointF) -> str | None:
-        """The handle of the selected character under ``point``: rotate, scale, or the anchor of a
-        character that draws nothing (which moves it)."""
+    def handle_at(self, point: QPointF) -> GestureKind | None:
+        """The handle of the selected character under ``point``, as the gesture a drag of it makes:
+        rotate, scale, or move (the anchor of a character that draws nothing)."""
         shape = self.shape_of(self.selected)
         if shape is None:
             return None
-        for kind, handle in (("rotate", self.rotate_handle(shape)), ("scale", self.scale_handle(shape))):
+        for kind, handle in ((GestureKind.ROTATE, self.rotate_handle(shape)),
+                             (GestureKind.SCALE, self.scale_handle(shape))):
             if math.hypot(point.x() - handle.x(), point.y() - handle.y()) <= HANDLE + 3:
                 return kind
         centre, r = self.outline(shape)
         if shape.coverage is None and math.hypot(point.x() - centre.x(), point.y() - centre.y()) <= r:
-            return "move"
+            return GestureKind.MOVE
         return None
 
     # -- painting --------------------------------------------------------------------------------
@@ -208,25 +231,24 @@ class Canvas(QWidget):
         painter.drawRect(QRectF(scale.x() - HANDLE, scale.y() - HANDLE, 2 * HANDLE, 2 * HANDLE))
         painter.drawEllipse(centre, 2.5, 2.5)
 
-    def _paint_drop(self, painter: QPainter, drop: tuple[str, str | None, str]) -> None:
+    def _paint_drop(self, painter: QPainter, drop: DropPlan) -> None:
         rect = self.image_rect()
-        intent, character, hint = drop
         glow = QColor(ACCENT)
         glow.setAlpha(70)
-        shape = self.shape_of(character)
-        if shape is not None and intent in (MOTION, ADD_CHARACTER):
+        shape = self.shape_of(drop.character)
+        if shape is not None and drop.intent in (DropIntent.MOTION, DropIntent.ADD_CHARACTER):
             centre, r = self.outline(shape)
             painter.setPen(QPen(ACCENT, 3))
             painter.setBrush(glow)
             painter.drawEllipse(centre, r + 6, r + 6)
         else:
             painter.setPen(QPen(ACCENT, 4))
-            painter.setBrush(glow if intent == BACKGROUND else Qt.BrushStyle.NoBrush)
+            painter.setBrush(glow if drop.intent is DropIntent.BACKGROUND else Qt.BrushStyle.NoBrush)
             painter.drawRect(rect.adjusted(2, 2, -2, -2))
         band = QRectF(0, self.height() - 30, self.width(), 30)
         painter.fillRect(band, QColor(0, 0, 0, 170))
         painter.setPen(QColor(255, 255, 255))
-        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, hint)
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, drop.hint)
 
     # -- direct manipulation ----------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
@@ -242,9 +264,10 @@ class Canvas(QWidget):
             self._gesture = None
             return
         modifiers = event.modifiers()
-        kind = handle or ("rotate-drag" if modifiers & Qt.KeyboardModifier.ControlModifier
-                          else "scale-drag" if modifiers & Qt.KeyboardModifier.ShiftModifier else "move")
-        self._gesture = (kind, name, next(_gestures))
+        kind = handle or (GestureKind.ROTATE_DRAG if modifiers & Qt.KeyboardModifier.ControlModifier
+                          else GestureKind.SCALE_DRAG if modifiers & Qt.KeyboardModifier.ShiftModifier
+                          else GestureKind.MOVE)
+        self._gesture = Gesture(kind, name)
         self._last = point
         self.update()
 
@@ -255,23 +278,24 @@ class Canvas(QWidget):
             self.setCursor(Qt.CursorShape.OpenHandCursor if over else Qt.CursorShape.ArrowCursor)
             self.setToolTip(CHARACTER_HINT if over else IDLE_HINT)
             return
-        kind, name, gesture = self._gesture
+        gesture = self._gesture
+        name, kind = gesture.character, gesture.kind
         last, self._last = self._last, point
         shape = self.shape_of(name)
-        if kind == "move":
+        if kind is GestureKind.MOVE:
             zoom = self.zoom()
             self.move_requested.emit(name, (point.x() - last.x()) / zoom, (point.y() - last.y()) / zoom, gesture)
-        elif kind == "rotate-drag":
+        elif kind is GestureKind.ROTATE_DRAG:
             self.rotate_requested.emit(name, (point.x() - last.x()) * 0.5, gesture)
-        elif kind == "scale-drag":
+        elif kind is GestureKind.SCALE_DRAG:
             self.scale_requested.emit(name, math.exp(-(point.y() - last.y()) * 0.01), gesture)
         elif shape is not None:
             centre = self.to_widget(shape.x, shape.y)
             before, after = last - centre, point - centre
-            if kind == "rotate":
+            if kind is GestureKind.ROTATE:
                 turn = math.degrees(math.atan2(after.y(), after.x()) - math.atan2(before.y(), before.x()))
                 self.rotate_requested.emit(name, (turn + 180.0) % 360.0 - 180.0, gesture)
-            elif kind == "scale" and math.hypot(before.x(), before.y()) > 2:
+            elif kind is GestureKind.SCALE and math.hypot(before.x(), before.y()) > 2:
                 factor = math.hypot(after.x(), after.y()) / math.hypot(before.x(), before.y())
                 self.scale_requested.emit(name, max(0.2, min(5.0, factor)), gesture)
 
@@ -285,25 +309,26 @@ class Canvas(QWidget):
             event.ignore()
             return
         now = time.monotonic()
-        if self._wheel is None or self._wheel[0] != name or now - self._wheel[2] > WHEEL_GESTURE_GAP:
-            self._wheel = (name, next(_gestures), now)
-        self._wheel = (name, self._wheel[1], now)
-        self.scale_requested.emit(name, 1.1**steps, self._wheel[1])
+        if self._wheel is None or self._wheel.character != name or now - self._wheel_at > WHEEL_GESTURE_GAP:
+            self._wheel = Gesture(GestureKind.WHEEL, name)
+        self._wheel_at = now
+        self.scale_requested.emit(name, 1.1**steps, self._wheel)
         event.accept()
 
     # -- drops ------------------------------------------------------------------------------------
-    def drop_intent(self, media: DraggedMedia | None, point: QPointF, modifiers) -> tuple[str, str | None, str]:
-        """What dropping here would do: (intent, character or None, a hint for the user)."""
+    def drop_plan(self, media: DraggedMedia | None, point: QPointF, modifiers) -> DropPlan:
+        """What dropping ``media`` (None: files from the desktop) at ``point`` would do."""
         if media is None:
-            return IMPORT, None, "Drop to import into the Library"
+            return DropPlan(DropIntent.IMPORT, None, "Drop to import into the Library")
         character = self.character_at(point)
         if modifiers & Qt.KeyboardModifier.ShiftModifier:
-            return ADD_CHARACTER, None, f"Add a character from {media.describe()}"
+            return DropPlan(DropIntent.ADD_CHARACTER, None, f"Add a character from {media.describe()}")
         if character is not None and media.is_clip:
-            return MOTION, character, f"Animate {character!r} with the motion of {media.describe()}"
+            return DropPlan(DropIntent.MOTION, character,
+                            f"Animate {character!r} with the motion of {media.describe()}")
         if character is not None:
-            return ADD_CHARACTER, character, f"Add a character from {media.describe()}"
-        return BACKGROUND, None, f"Use {media.describe()} as the background"
+            return DropPlan(DropIntent.ADD_CHARACTER, character, f"Add a character from {media.describe()}")
+        return DropPlan(DropIntent.BACKGROUND, None, f"Use {media.describe()} as the background")
 
     def _accept_drag(self, event) -> bool:
         data = event.mimeData()
@@ -314,7 +339,7 @@ class Canvas(QWidget):
             event.ignore()
             self.update()
             return False
-        self._drop = self.drop_intent(media, event.position(), event.modifiers())
+        self._drop = self.drop_plan(media, event.position(), event.modifiers())
         event.acceptProposedAction()
         self.update()
         return True
@@ -332,14 +357,13 @@ class Canvas(QWidget):
     def dropEvent(self, event) -> None:
         if not self._accept_drag(event) or self._drop is None:
             return
-        intent, character, _ = self._drop
-        self._drop = None
+        plan, self._drop = self._drop, None
         self.update()
         data = event.mimeData()
-        if intent == IMPORT:
+        if plan.intent is DropIntent.IMPORT:
             self.files_dropped.emit([url.toLocalFile() for url in data.urls() if url.isLocalFile()])
         else:
-            self.drop_requested.emit(from_mime(data), intent, character, self.to_model(event.position()))
+            self.drop_requested.emit(from_mime(data), plan.intent, plan.character, self.to_model(event.position()))
 
 
 CHECKER = 12  # screen pixels per checkerboard square

@@ -25,6 +25,8 @@ from workstation.render.engine import CharacterShape, Engine
 from workstation.render.layers import LayerView
 from workstation.ui.view.qimages import chw_to_qimage
 
+BACKGROUND_TICKET = 0  # the ticket of background work: below every interactive request's (1, 2, ...)
+
 
 @dataclass(frozen=True)
 class FrameKey:
@@ -41,7 +43,7 @@ class FrameKey:
 @dataclass(frozen=True)
 class RenderedFrame:
     key: FrameKey
-    ticket: int  # the order interactive requests were made in; 0 for background work
+    ticket: int  # the order interactive requests were made in; BACKGROUND_TICKET for background work
     image: QImage
     shapes: tuple[CharacterShape, ...]  # one per character drawn, back to front
     names: tuple[str, ...]  # of the characters drawn (a hidden one is not), as ``shapes``
@@ -51,13 +53,18 @@ class RenderedFrame:
     def frame(self) -> int:
         return self.key.frame
 
+    @property
+    def background(self) -> bool:
+        """Rendered as background work (thumbnails, frames ahead), not as the Canvas asked."""
+        return self.ticket == BACKGROUND_TICKET
+
 
 class _Signals(QObject):
     finished = Signal(object)  # (the engine, list[RenderedFrame])
     failed = Signal(str)
 
 
-Work = tuple[FrameKey, int, FrameRequest]  # key, ticket (0: background), request
+Work = tuple[FrameKey, int, FrameRequest]  # key, ticket (BACKGROUND_TICKET: background work), request
 
 
 class _Job(QRunnable):
@@ -107,7 +114,7 @@ class FrameRenderer(QObject):
         self._signals.finished.connect(self._on_finished)
         self._signals.failed.connect(self._on_failed)
         self._busy = False
-        self._ticket = 0
+        self._ticket = BACKGROUND_TICKET  # the latest interactive request's
         self._interactive: Work | None = None
         self._background: OrderedDict[FrameKey, FrameRequest] = OrderedDict()
         self._cache: OrderedDict[FrameKey, RenderedFrame] = OrderedDict()
@@ -164,7 +171,7 @@ class FrameRenderer(QObject):
             work, self._interactive = [self._interactive], None
         elif self._background:
             keys = list(self._background)[: self.BATCH]
-            work = [(key, 0, self._background.pop(key)) for key in keys]
+            work = [(key, BACKGROUND_TICKET, self._background.pop(key)) for key in keys]
         else:
             return
         self._busy = True

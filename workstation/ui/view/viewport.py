@@ -48,7 +48,7 @@ from workstation.ui.document import ProjectDocument
 from workstation.ui.view.canvas import Canvas
 from workstation.ui.view.playback import Player
 from workstation.ui.view.qimages import qimage_to_rgb8, qimage_to_rgba8, rgb8_to_qimage
-from workstation.ui.view.render_service import FrameKey, FrameRenderer, RenderedFrame
+from workstation.ui.view.render_service import BACKGROUND_TICKET, FrameKey, FrameRenderer, RenderedFrame
 from workstation.ui.view.timeline import Timeline
 
 PREFETCH = 8  # frames rendered ahead of the playhead while playing
@@ -75,7 +75,7 @@ class Viewport(QObject):
         self.render_device = "auto"  # a key of workstation.preferences.RENDER_DEVICES
         self.layer = LayerView.COMPOSITE  # the engine's layer the Canvas shows
         self.solo: str | None = None  # the character shown alone, or None for all of them
-        self._shown_ticket = 0
+        self._shown_ticket = BACKGROUND_TICKET  # none shown yet: every interactive frame is newer
         self._shown_times: deque[float] = deque(maxlen=120)
         self._thumbnail_timer = QTimer(self)
         self._thumbnail_timer.setSingleShot(True)
@@ -189,7 +189,7 @@ class Viewport(QObject):
 
     # -- the current frame -------------------------------------------------------------------------
     def _on_replaced(self) -> None:
-        self._shown_ticket = 0
+        self._shown_ticket = BACKGROUND_TICKET
         self.solo = None
         self._update_caption()
 
@@ -242,7 +242,7 @@ class Viewport(QObject):
 
     def _on_frame_ready(self, frame: RenderedFrame) -> None:
         shown = self.key(self.document.frame)
-        if frame.ticket == 0:
+        if frame.background:
             current = self.renderer.cached(shown) if shown is not None else None
             if frame.key == shown and self.canvas.image is not frame.image:
                 self._display(frame)  # rendered ahead, and its time has come
@@ -257,7 +257,8 @@ class Viewport(QObject):
 
     def _display(self, frame: RenderedFrame) -> None:
         image = frame.image
-        if self.onion_skin and not self.player.playing and frame.key.layer is LayerView.COMPOSITE:  # ghosts would blur playback
+        # ghosts over the composite only, and not while playing: they would blur the playback
+        if self.onion_skin and not self.player.playing and frame.key.layer is LayerView.COMPOSITE:
             image = self._ghosted(frame) or image
         self.canvas.show_frame(image, frame.shapes, frame.names)
         self._shown_times.append(time.perf_counter())
