@@ -305,3 +305,58 @@ def test_export_refuses_a_folder_that_is_not_empty_or_a_bundle(anchored_bundle, 
     check_target(anchored_bundle[1])  # an older bundle may be replaced
     check_target(tmp_path / "new")
     assert (tmp_path / "work" / "notes.txt").read_text() == "mine"
+
+
+# -- what model.json says the model was trained on ------------------------------------------------------
+
+def absolute_paths(value) -> list[str]:
+    """Every string of a JSON value that is an absolute path (POSIX or Windows)."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if isinstance(value, dict):
+        return [path for item in value.values() for path in absolute_paths(item)]
+    if isinstance(value, list):
+        return [path for item in value for path in absolute_paths(item)]
+    is_path = isinstance(value, str) and (PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute())
+    return [value] if is_path else []
+
+
+def test_an_exported_bundle_names_its_data_relative_to_the_data_folder_never_by_an_absolute_path(tmp_path, capsys):
+    import torch
+
+    from tests.conftest import MNIST_DIR, tiny_train_config
+    from training.run import checkpoint
+
+    config = tiny_train_config()
+    assert config.data_dir == str(MNIST_DIR)  # an absolute path of this machine, as `train` saves it
+    model = SceneModel(config.model)
+    best = tmp_path / "run" / "checkpoints" / "best.pt"
+    checkpoint.save(best, model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), step=6, config=config,
+                    rng=np.random.default_rng(0))
+    assert main.main(["export-model", str(best), "--out", str(tmp_path / "bundle")]) == 0, capsys.readouterr().err
+    text = (tmp_path / "bundle" / "model.json").read_text()
+    metadata = json.loads(text)
+    assert absolute_paths(metadata) == [] and str(tmp_path) not in text and str(MNIST_DIR) not in text
+    trained_on = metadata["trained_on"]
+    assert (trained_on["dataset"], trained_on["data"], trained_on["steps"]) == ("mmnist", "mnist", 6)
+    assert trained_on["train_config"]["data_dir"] is None  # the data-dir rule finds it wherever the bundle goes
+    assert metadata["source"]["checkpoint"] == "run/checkpoints/best.pt"
+    assert open_bundle(tmp_path / "bundle").metadata["trained_on"] == trained_on
+
+
+def test_a_bundle_that_names_its_data_by_an_absolute_path_still_opens(anchored_bundle, tmp_path):
+    """Bundles exported before recorded the training machine's data_dir; nothing reads it."""
+    folder = copy_bundle(anchored_bundle[1], tmp_path)
+    metadata = json.loads((folder / "model.json").read_text())
+    older = {"dataset": "mmnist", "steps": 6,
+             "train_config": {"dataset": "mmnist", "data_dir": "/work/shared/data/mnist"}}
+    write_metadata(folder, {**metadata, "trained_on": older})
+    assert open_bundle(folder).metadata["trained_on"] == older
+    assert Engine(folder).metadata["trained_on"] == older
+
+
+@pytest.mark.parametrize("name", ["demo", "sprites", "summed"])
+def test_the_shipped_bundles_name_their_data_relative_to_the_data_folder(name):
+    trained_on = json.loads((DEMO_BUNDLE.parent / name / "model.json").read_text())["trained_on"]
+    assert trained_on["data"] == {"sprites": "lpc-sprites"}.get(trained_on["dataset"], "mnist")
+    assert trained_on["train_config"]["data_dir"] is None and absolute_paths(trained_on) == []

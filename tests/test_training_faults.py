@@ -20,7 +20,8 @@ import torch
 from tests import faults
 from tests.conftest import ROOT, run_cli
 from training.run import checkpoint
-from training.run.trainer import Trainer
+from training.run.trainer import Callbacks, Trainer, TrainingInterrupted
+from workstation.kernel.safe_write import LOCK_SUFFIX, is_temporary
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
             "--set", "init_from=\"\"",
@@ -51,8 +52,7 @@ def parameters(model_state: dict) -> torch.Tensor:
 def leftovers(folder) -> list[str]:
     """Temporaries and claims of the safe writer left in a run folder."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if "stopframe-partial" in p.name or p.name.endswith(".tmp")
-                  or "stopframe-lock" in p.name)
+                  if is_temporary(p) or p.name.endswith(LOCK_SUFFIX))
 
 
 def at_step(step: int, action):
@@ -167,21 +167,63 @@ def test_a_garbage_line_in_metrics_csv_on_resume_is_one_line_naming_it(tmp_path,
     Trainer(_tiny_config(steps=2), out).train()
     metrics, last = out / "metrics.csv", out / "checkpoints" / "last.pt"
     good, before = metrics.read_bytes(), last.read_bytes()
-    line = good.count(b"\n") + 1
-    columns = good.split(b"\n")[0].count(b",") + 1  # the header's
-    for garbage, named in ((b"garbage\n", f"line {line} is not a metrics row (step 'garbage')"),
-                           (b"12.5,0.1\n", f"line {line} is not a metrics row (step '12.5')"),
-                           (b"7,\x00,1\n", f"line {line} is not a metrics row (3 values for {columns} columns)"),
-                           (b"\xff\xfe\xfa\n", f"line {line} is not a metrics row (not text)"),
+    header, rows = good.split(b"\n", 1)
+    columns = header.count(b",") + 1
+    for garbage, named in ((b"garbage\n", "line 2 is not a metrics row (step 'garbage')"),
+                           (b"12.5,0.1\n", "line 2 is not a metrics row (step '12.5')"),
+                           (b"7,\x00,1\n", f"line 2 is not a metrics row (3 values for {columns} columns)"),
+                           (b"\xff\xfe\xfa\n", "line 2 is not a metrics row (not text)"),
                            (b"3," * columns + b"3\n",
-                            f"line {line} is not a metrics row ({columns + 1} values for {columns} columns)")):
-        metrics.write_bytes(good + garbage)
+                            f"line 2 is not a metrics row ({columns + 1} values for {columns} columns)")):
+        damaged = header + b"\n" + garbage + rows  # a damaged line before the last one: not a torn append
+        metrics.write_bytes(damaged)
         code, err = run_main(capsys, "train", "--resume", "--out", out, "--steps", "3")
         assert_one_line(code, err, f"{metrics}: {named}; remove that line")
-        assert metrics.read_bytes() == good + garbage  # nothing the user had is changed
+        assert metrics.read_bytes() == damaged  # nothing the user had is changed
         assert last.read_bytes() == before
     metrics.write_bytes(b"\x89PNG\r\n")
     assert_one_line(*run_main(capsys, "train", "--resume", "--out", out), f"{metrics}: not a metrics file")
+
+
+def stopped_at(out, step: int, total: int) -> Trainer:
+    """A run of ``total`` steps stopped (Cancel) after ``step``, its checkpoint at ``step``."""
+    trainer = Trainer(_tiny_config(steps=total), out, Callbacks(should_stop=lambda: trainer.step >= step))
+    with pytest.raises(TrainingInterrupted):
+        trainer.train()
+    return trainer
+
+
+@pytest.mark.parametrize("torn", [b"9,0.25", b"9,0.25,0.5\n", b"\x00\x00\x00"])
+def test_resume_cuts_metrics_csv_back_to_the_checkpoint_and_drops_a_torn_last_line(tmp_path, monkeypatch, torn):
+    """What a kill leaves in metrics.csv: rows after the last checkpoint, and the row being appended
+    cut short (no newline, or a newline but not a row). The resumed run logs those steps again, and
+    a crash while the file is cut back leaves it as it was."""
+    out = tmp_path / "run"
+    stopped_at(out, 3, total=6)  # validated at step 3: one row, and the checkpoint of step 3
+    metrics = out / "metrics.csv"
+    rows = metric_rows(out)
+    assert [row["step"] for row in rows] == ["3"]
+    logged_after = metrics.read_text().splitlines()[-1].replace("3,", "5,", 1).replace(rows[0]["loss"], "123.5")
+    kept_by_the_kill = metrics.read_bytes() + logged_after.encode() + b"\n" + torn
+    metrics.write_bytes(kept_by_the_kill)
+
+    replace = os.replace
+
+    def crash_replacing_metrics(source, target):
+        if os.fspath(target).endswith("metrics.csv"):
+            raise Killed()
+        return replace(source, target)
+
+    monkeypatch.setattr(os, "replace", crash_replacing_metrics)
+    with pytest.raises(Killed):
+        Trainer.resume(out).train()
+    monkeypatch.undo()
+    assert metrics.read_bytes() == kept_by_the_kill and leftovers(out) == []
+
+    Trainer.resume(out).train()
+    steps = [row["step"] for row in metric_rows(out)]
+    assert steps == ["3", "6"] and "123.5" not in metrics.read_text()
+    assert metrics.read_bytes().endswith(b"\n") and leftovers(out) == []
 
 
 # -- a FIFO named .mp4 given to train --clip (#11) ---------------------------------------------------

@@ -44,6 +44,12 @@ FIT_MODES = ("crop", "letterbox")
 MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "registration")
 RENDERERS = ("layered", "summed")
+# best_metric: the validation score (training/evaluation/validation.py) that chooses
+# checkpoints/best.pt, and the datasets whose validation measures it. "manipulation_psnr" is
+# val_background_psnr + val_transform_psnr; the others are their val_ column.
+BEST_METRICS = {"manipulation_psnr": ("mmnist",), "analogy_psnr": ("sprites",), "reconstruction_psnr": DATASETS}
+# Each dataset's own, the default: the score that chose every best.pt before the setting existed.
+DATASET_BEST_METRIC = {"mmnist": "manipulation_psnr", "sprites": "analogy_psnr", "clips": "reconstruction_psnr"}
 SUMMED_DEMO = "summed-demo"  # init_from: the summed demo model shipped with Stopframe (assets/models/summed)
 DIGITS_DEMO = "digits-demo"  # init_from: the layered digit demo model shipped with Stopframe (assets/models/demo)
 
@@ -166,6 +172,9 @@ class TrainConfig:
     # a summed model bundle whose encoders and T^Z start a layered run, and whose renderer starts both
     # decoders (training/run/warm_start.py); "" starts from scratch, where alpha never came alive
     init_from: str = SUMMED_DEMO
+    # the validation score that chooses checkpoints/best.pt (BEST_METRICS); "": the dataset's own
+    # (DATASET_BEST_METRIC), filled in when the config is made
+    best_metric: str = ""
     precision: str = "auto"
     seed: int = 0
     val_every: int = 500
@@ -173,6 +182,10 @@ class TrainConfig:
     sample_every: int = 500
     checkpoint_every: int = 250
     model: ModelConfig = field(default_factory=ModelConfig)
+
+    def __post_init__(self) -> None:
+        if self.best_metric == "":
+            self.best_metric = DATASET_BEST_METRIC.get(self.dataset, "")
 
     def validate(self) -> TrainConfig:
         _check_choice("dataset", self.dataset, DATASETS)
@@ -190,6 +203,11 @@ class TrainConfig:
             raise ConfigError("dataset='clips' needs at least one clip: pass --clip PATH (a video, GIF or folder)")
         if self.dataset != "clips" and self.clips:
             raise ConfigError(f"clips are for dataset='clips', not dataset={self.dataset!r}")
+        _check_choice("best_metric", self.best_metric, tuple(BEST_METRICS))
+        if self.dataset not in BEST_METRICS[self.best_metric]:
+            measured = ", ".join(name for name, datasets in BEST_METRICS.items() if self.dataset in datasets)
+            raise ConfigError(f"best_metric={self.best_metric!r}: dataset={self.dataset!r} is not validated on it; "
+                              f"allowed values there are {measured}")
         _check_choice("precision", self.precision, PRECISIONS)
         _check_range("steps", self.steps, 1, 10**9)
         _check_range("batch_size", self.batch_size, 1, 4096)

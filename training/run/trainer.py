@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -27,8 +28,9 @@ from training.evaluation.validation import manipulation_examples, sample_grid, v
 from training.model.config import ConfigError, TrainConfig
 from training.model.scene_model import SceneModel
 from training.run import checkpoint, distributed
+from training.run.checkpoint import Checkpoint
 from training.run.interrupts import stop_requests
-from training.run.run_files import RunFolderError, read_metrics, write_metrics
+from training.run.run_files import MetricRow, MetricsLog, RunFolderError, read_metrics
 from training.run.warm_start import warm_start
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.safe_write import OutputError, write_bytes, write_json
@@ -47,6 +49,15 @@ RUN_FOLDERS = ("checkpoints", "samples")
 
 class TrainingDiverged(StopframeError, RuntimeError):
     """The loss or the weights stopped being finite; the last good checkpoint is kept."""
+
+
+class Resumption(NamedTuple):
+    """What ``--resume`` reads before anything is changed: the last checkpoint, and the columns and
+    rows of metrics.csv up to its step."""
+
+    checkpoint: Checkpoint
+    metric_fields: list[str]
+    metric_rows: list[MetricRow]
 
 
 class TrainingInterrupted(Exception):
@@ -93,6 +104,13 @@ def open_datasets(config: TrainConfig):
             MovingMNIST.from_mnist_dir(config.data_dir, "val", size))
 
 
+def best_score(metric: str, validation: dict[str, float]) -> float:
+    """The score of ``validation`` that the config's ``best_metric`` names (BEST_METRICS)."""
+    if metric == "manipulation_psnr":
+        return validation["val_background_psnr"] + validation["val_transform_psnr"]
+    return validation[f"val_{metric}"]
+
+
 def learning_rate(config: TrainConfig, step: int) -> float:
     """Linear warm-up, then cosine decay to a tenth of the peak at the last step."""
     if step < config.warmup_steps:
@@ -103,13 +121,13 @@ def learning_rate(config: TrainConfig, step: int) -> float:
 
 class Trainer:
     def __init__(self, config: TrainConfig, run_dir: str | Path, callbacks: Callbacks | None = None,
-                 _state: dict | None = None):
+                 _resumed: Resumption | None = None):
         """A new run in an empty (or absent) ``run_dir``; use ``Trainer.resume`` to continue one."""
         self.run_dir = Path(run_dir)
         self.group = distributed.current()  # a Solo unless torchrun started this process (training/run/distributed.py)
         self.callbacks = (callbacks or Callbacks()) if self.group.leads else Callbacks()
         self.device = pick_device()
-        state = _state
+        state = _resumed.checkpoint if _resumed else None
         self.config = state["config"] if state else config.validate()
         if state is None:
             self.group.decided(self._check_new_run_folder)
@@ -124,7 +142,10 @@ class Trainer:
         self.rng = np.random.default_rng(distributed.data_seed(self.config.seed, self.group.rank))
         self.step = self.saved_step = 0
         self.best_psnr = -math.inf
-        self.metric_fields, self.metric_rows = list(METRIC_FIELDS), []
+        # metrics.csv goes on from the rows up to the resumed checkpoint; columns of older runs are kept
+        extra_fields = [name for name in _resumed.metric_fields if name not in METRIC_FIELDS] if _resumed else []
+        self.metrics = MetricsLog(self.run_dir / "metrics.csv", [*METRIC_FIELDS, *extra_fields])
+        self.metric_rows_kept = _resumed.metric_rows if _resumed else []
         if state:
             self._restore(state)
         elif self.config.init_from:
@@ -162,25 +183,25 @@ class Trainer:
     def resume(cls, run_dir: str | Path, callbacks: Callbacks | None = None,
                steps: int | None = None) -> Trainer:
         """Continue the run in ``run_dir``; ``steps`` may raise its total, nothing else changes."""
-        state = distributed.current().decided(lambda: cls._saved_state(run_dir, steps))
-        return cls(state["config"], run_dir, callbacks, _state=state)
+        resumed = distributed.current().decided(lambda: cls._resumption(run_dir, steps))
+        return cls(resumed.checkpoint["config"], run_dir, callbacks, _resumed=resumed)
 
     @staticmethod
-    def _saved_state(run_dir: str | Path, steps: int | None) -> dict:
+    def _resumption(run_dir: str | Path, steps: int | None) -> Resumption:
         last = Path(run_dir) / "checkpoints" / checkpoint.LAST
         if not last.is_file():
             raise RunFolderError(f"nothing to resume (no {last}): start a new run there, or choose another --out",
                                  run_dir)
         state = checkpoint.load(last)
         # a damaged metrics.csv is refused before the slow part, and before anything is changed
-        state["metrics"] = read_metrics(Path(run_dir) / "metrics.csv", state["step"])
+        fields, rows = read_metrics(Path(run_dir) / "metrics.csv", state["step"])
         if steps is not None:
             state["config"].steps = steps
             state["config"].validate()
         distributed.check_world_size(state.get("world_size", 1), distributed.current().world_size)
-        return state
+        return Resumption(state, fields, rows)
 
-    def _restore(self, state: dict) -> None:
+    def _restore(self, state: Checkpoint) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.step = state["step"]
@@ -188,11 +209,8 @@ class Trainer:
         torch.set_rng_state(state["torch_rng"])
         self.best_psnr = state.get("best_psnr", -math.inf)
         self.saved_step = self.step
-        # Rows logged after the checkpoint will be logged again by the resumed run.
-        header, self.metric_rows = state["metrics"]
-        self.metric_fields += [name for name in header if name not in METRIC_FIELDS]
 
-    def _resolve_precision(self, state: dict | None) -> str:
+    def _resolve_precision(self, state: Checkpoint | None) -> str:
         if state and "precision" in state:
             return state["precision"]
         wanted = self.config.precision
@@ -210,7 +228,7 @@ class Trainer:
         optimizer = torch.optim.AdamW(probe.parameters(), lr=self.config.lr)
         x1, x2 = (torch.rand(self.config.batch_size, 3, self.config.model.image_size,
                              self.config.model.image_size, device=self.device) for _ in range(2))
-        timings = {}
+        timings: dict[str, float] = {}
         for precision in ("fp32", "bf16"):
             for attempt in range(4):  # the first is a warm-up
                 start = time.perf_counter()
@@ -244,6 +262,8 @@ class Trainer:
         world, batch = self.group.world_size, config.batch_size * self.group.world_size  # pairs of all ranks
         if self.group.leads:
             self._write_config()
+            with self._writing():  # rows after the resumed checkpoint go: the resumed run logs them again
+                self.metrics.restart(self.metric_rows_kept)
         self.callbacks.on_start({"step": self.step, "steps": config.steps, "device": self.device,
                                  "precision": self.precision, "run_dir": str(self.run_dir), "world_size": world})
         started, started_step = time.perf_counter(), self.step
@@ -284,16 +304,15 @@ class Trainer:
             validation = self.validate()
             row.update(validation)
             self.callbacks.on_validation({"step": step, **validation})
-            score = (validation["val_background_psnr"] + validation["val_transform_psnr"]
-                     if "val_background_psnr" in validation else
-                     validation.get("val_analogy_psnr", validation["val_reconstruction_psnr"]))
+            score = best_score(config.best_metric, validation)
             if score > self.best_psnr:
                 self.best_psnr = score
                 self.save(self.run_dir / "checkpoints" / "best.pt")
         if (step % config.sample_every == 0 or last) and self.group.leads:
             self.write_samples()
         if (step % 10 == 0 or validating) and self.group.leads:
-            self._append_metrics(row)
+            with self._writing():
+                self.metrics.append(row)
         if step % config.checkpoint_every == 0 and not last:
             self.save(self.last_checkpoint)
             self.callbacks.on_checkpoint({"step": step, "path": str(self.last_checkpoint)})
@@ -349,9 +368,3 @@ class Trainer:
                    "global_batch_size": self.config.batch_size * self.group.world_size}
         with self._writing():
             write_json(self.run_dir / "config.json", payload)
-
-    def _append_metrics(self, row: dict) -> None:
-        self.metric_rows.append({key: (f"{value:.6g}" if isinstance(value, float) else value)
-                                 for key, value in row.items()})
-        with self._writing():
-            write_metrics(self.run_dir / "metrics.csv", self.metric_fields, self.metric_rows)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -37,7 +38,7 @@ from typing import Any
 from workstation.kernel.errors import StopframeError
 
 __all__ = ["OutputError", "OutputExists", "OutputBusy", "output_file", "output_folder",
-           "write_bytes", "write_text", "write_json", "LOCK_SUFFIX", "PARTIAL_MARK"]
+           "write_bytes", "write_text", "write_json", "is_temporary", "LOCK_SUFFIX", "PARTIAL_MARK"]
 
 LOCK_SUFFIX = ".stopframe-lock"
 PARTIAL_MARK = ".stopframe-partial"
@@ -157,6 +158,15 @@ def _remove_stale_partials(target: Path) -> None:
 
 def _fresh_name(target: Path, mark: str, suffix: str = "") -> Path:
     return target.with_name(f"{_partial_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}{mark}{suffix}")
+
+
+_TEMPORARY_NAME = re.compile(rf"\..+\.\d+-[0-9a-f]{{8}}({re.escape(PARTIAL_MARK)}(\.[^.]*)?|{re.escape(OLD_MARK)})")
+
+
+def is_temporary(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is named as this module names its temporaries (``_fresh_name``): a file or
+    folder being written, or a previous folder being swapped out. For tests of leftovers."""
+    return _TEMPORARY_NAME.fullmatch(Path(path).name) is not None
 
 
 def _remove(path: Path) -> None:
