@@ -66,13 +66,13 @@ class Clip:
         self._decoded = 0           # frames decoded by random access (for tests / diagnostics)
         self._frames: list[np.ndarray] | None = None   # in-memory frames (single image, GIF via imreadanimation)
         self._files: list[Path] | None = None          # image folder
-        self._cache = LRUCache(0)
+        self._cache: LRUCache[int, np.ndarray] = LRUCache(0)
         self._cache_frames = int(cache_frames)
         self.info: ClipInfo = guarded(self._path, lambda: self._open(known))
 
     # -- opening
 
-    def _make_cache(self, info: ClipInfo) -> LRUCache:
+    def _make_cache(self, info: ClipInfo) -> LRUCache[int, np.ndarray]:
         frame_bytes = max(1, info.width * info.height * 3)
         return LRUCache(min(self._cache_frames, CACHE_MAX_BYTES // frame_bytes))
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Engine:
         return self.bundle.folder
 
     @property
-    def metadata(self) -> dict:
+    def metadata(self) -> dict[str, Any]:
         return self.bundle.metadata
 
     @property
@@ -168,7 +169,8 @@ class Engine:
         return self.renderer.render(requests, layer)
 
     def render_frame(self, request: FrameRequest, layer: LayerView | str = LayerView.COMPOSITE) -> np.ndarray:
-        return self.render_requests([request], layer)[0]
+        image: np.ndarray = self.render_requests([request], layer)[0]
+        return image
 
     def render_view(self, requests: Sequence[FrameRequest], view: SummedView | str) -> np.ndarray:
         """A ``SummedView`` of the requests through renderer.onnx (any bundle has it): how format 1 drew."""

@@ -59,8 +59,8 @@ class Graphs:
         self.bundle = bundle
         self._frames = frames
         self._centroid = centroid if self.anchors_on_character_part else energy_centroid
-        self.encodings = LRUCache(cache_size)
-        self.thetas = LRUCache(cache_size)
+        self.encodings: LRUCache[tuple[str, int, str], np.ndarray] = LRUCache(cache_size)
+        self.thetas: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
 
     @property
     def frames(self) -> FrameSource | None:
@@ -191,4 +191,5 @@ class Graphs:
         """Theta as grid_sample uses it (what the renderer graph does inside when anchored)."""
         if not self.anchored:
             return placed.theta
-        return theta_from(placed.theta[None], self.centroid(placed.features[None]))[0]
+        absolute: np.ndarray = theta_from(placed.theta[None], self.centroid(placed.features[None]))[0]
+        return absolute

@@ -6,6 +6,7 @@ No Qt, no torch."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from workstation.render.layers import CharacterLayer, LayerView, composite, flat
 from workstation.render.shapes import CharacterShape, shape_of
 
 DECODED_CACHE = 1024  # plates and character layers kept: 64 KiB each at 64x64
+Key = TypeVar("Key", bound=Hashable)
+Item = TypeVar("Item")
+Decoded = TypeVar("Decoded")
 
 
 class LayeredRenderer:
@@ -23,8 +27,8 @@ class LayeredRenderer:
 
     def __init__(self, graphs: Graphs, cache_size: int):
         self.graphs = graphs
-        self.plates = LRUCache(min(cache_size, DECODED_CACHE))
-        self.layers = LRUCache(min(cache_size, DECODED_CACHE))
+        self.plates: LRUCache[FrameRef, np.ndarray] = LRUCache(min(cache_size, DECODED_CACHE))
+        self.layers: LRUCache[Hashable, CharacterLayer] = LRUCache(min(cache_size, DECODED_CACHE))
 
     def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
         size = self.graphs.image_size
@@ -52,17 +56,25 @@ class LayeredRenderer:
         return [[shape_of(_opaque(alpha), alpha >= 0.5) for alpha in frame] for frame in alphas]
 
     # -- decoded layers, cached -----------------------------------------------------------------------
-    def _decoded(self, cache: LRUCache, items: dict[Hashable, object], decode: Callable[[list], list]) -> dict:
+    @staticmethod
+    def _decoded(cache: LRUCache[Key, Decoded], items: dict[Key, Item],
+                 decode: Callable[[list[Item]], list[Decoded]]) -> dict[Key, Decoded]:
         """``items`` (key -> what to decode) decoded, those not in ``cache`` in one batch."""
-        found = {key: cache.get(key) for key in items}
-        missing = [key for key, value in found.items() if value is None]
+        found: dict[Key, Decoded] = {}
+        missing = []
+        for key in items:
+            value = cache.get(key)
+            if value is None:
+                missing.append(key)
+            else:
+                found[key] = value
         if missing:
             for key, value in zip(missing, decode([items[key] for key in missing])):
                 cache.put(key, value)
                 found[key] = value
         return found
 
-    def _plates_of(self, backgrounds: Sequence[FrameRef]) -> dict:
+    def _plates_of(self, backgrounds: Sequence[FrameRef]) -> dict[FrameRef, np.ndarray]:
         graphs = self.graphs
 
         def decode(refs: list[FrameRef]) -> list[np.ndarray]:
@@ -70,7 +82,7 @@ class LayeredRenderer:
 
         return self._decoded(self.plates, {ref: ref for ref in backgrounds}, decode)
 
-    def _layers_of(self, characters: Sequence[CharacterRequest]) -> dict:
+    def _layers_of(self, characters: Sequence[CharacterRequest]) -> dict[Hashable, CharacterLayer]:
         graphs = self.graphs
 
         def decode(requests: list[CharacterRequest]) -> list[CharacterLayer]:

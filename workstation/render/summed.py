@@ -41,7 +41,8 @@ NOISE, RAMP = 0.06, 0.2
 def departure_alpha(image: np.ndarray, empty: np.ndarray) -> np.ndarray:
     """[N, 1, H, W] in [0, 1]: how surely each pixel of ``image`` [N, 3, H, W] is character."""
     departure = np.abs(image - empty).max(axis=1, keepdims=True)
-    return np.clip((departure - NOISE) / RAMP, 0.0, 1.0).astype(np.float32)
+    alpha: np.ndarray = np.clip((departure - NOISE) / RAMP, 0.0, 1.0).astype(np.float32)
+    return alpha
 
 
 def covered(departure: np.ndarray) -> np.ndarray:
