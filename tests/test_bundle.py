@@ -357,6 +357,39 @@ def test_a_bundle_that_names_its_data_by_an_absolute_path_still_opens(anchored_b
 
 @pytest.mark.parametrize("name", ["demo", "sprites", "summed"])
 def test_the_shipped_bundles_name_their_data_relative_to_the_data_folder(name):
-    trained_on = json.loads((DEMO_BUNDLE.parent / name / "model.json").read_text())["trained_on"]
+    metadata = json.loads((DEMO_BUNDLE.parent / name / "model.json").read_text())
+    trained_on = metadata["trained_on"]
     assert trained_on["data"] == {"sprites": "lpc-sprites"}.get(trained_on["dataset"], "mnist")
-    assert trained_on["train_config"]["data_dir"] is None and absolute_paths(trained_on) == []
+    assert trained_on["train_config"]["data_dir"] is None and absolute_paths(metadata) == []
+
+
+def test_the_evaluations_in_docs_name_no_path_of_the_machine_that_made_them():
+    from tests.conftest import ROOT
+
+    for path in sorted((ROOT / "docs" / "results").glob("*.json")):
+        assert absolute_paths(json.loads(path.read_text())) == [], path
+
+
+def test_an_evaluation_stored_in_a_bundle_keeps_no_absolute_path(tmp_path, capsys):
+    """``export-model --evaluation``: what ``evaluate --json`` wrote on the evaluating machine goes
+    into model.json with its data folder relative to the data folder and its model by its own name."""
+    import torch
+
+    from tests.conftest import MNIST_DIR, tiny_train_config
+    from training.run import checkpoint
+
+    config = tiny_train_config()
+    model = SceneModel(config.model)
+    best = tmp_path / "run" / "checkpoints" / "best.pt"
+    checkpoint.save(best, model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), step=6, config=config,
+                    rng=np.random.default_rng(0))
+    evaluation = {"psnr": {"manipulation": {"mean": 20.0}},
+                  "model": {"bundle": str(tmp_path / "elsewhere" / "mine"), "config": {"data_dir": str(MNIST_DIR)}}}
+    (tmp_path / "eval.json").write_text(json.dumps(evaluation))
+    out = tmp_path / "bundle"
+    argv = ["export-model", str(best), "--out", str(out), "--evaluation", str(tmp_path / "eval.json")]
+    assert main.main(argv) == 0, capsys.readouterr().err
+    stored = json.loads((out / "model.json").read_text())["evaluation"]
+    assert absolute_paths(stored) == []
+    assert stored["model"]["config"]["data_dir"] == "mnist" and stored["model"]["bundle"].endswith("elsewhere/mine")
+    assert stored["psnr"] == evaluation["psnr"]

@@ -27,8 +27,8 @@ import torch
 from torch import nn
 
 from training.model.scene_model import SceneModel
+from training.provenance import evaluation_record, source_record, trained_on_record
 from workstation.kernel.errors import StopframeError
-from workstation.kernel.locations import data_dir
 from workstation.kernel.safe_write import output_folder
 from workstation.render.bundle import (
     BUNDLE_FORMAT,
@@ -239,48 +239,8 @@ def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dic
         "renderer": config.renderer,
         "model_config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "trained_on": trained_on_record(extra.get("trained_on")),
-        "evaluation": extra.get("evaluation"),
+        "evaluation": evaluation_record(extra.get("evaluation")),
         "source": source_record(extra.get("source")),
         "parity_max_abs_difference": differences,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-
-
-def trained_on_record(trained_on: dict | None) -> dict | None:
-    """``trained_on`` as model.json keeps it: ``data``, the data folder's path relative to the data
-    folder (``workstation.kernel.locations.data_dir``), in place of the saved config's absolute
-    ``data_dir`` (None there: whoever trains from it again resolves it by the data-dir rule), and
-    the clips named the same way."""
-    if not trained_on or not isinstance(trained_on.get("train_config"), dict):
-        return trained_on
-    config = dict(trained_on["train_config"])
-    data = data_path(config["data_dir"]) if config.get("data_dir") else None
-    if data is not None:
-        config["data_dir"] = None
-    if config.get("clips"):
-        config["clips"] = [data_path(clip) for clip in config["clips"]]
-    rest = {key: value for key, value in trained_on.items() if key not in ("dataset", "data")}
-    return {"dataset": trained_on.get("dataset"), **({"data": data} if data else {}), **rest, "train_config": config}
-
-
-def data_path(path: str) -> str:
-    """``path`` relative to the data folder, as a POSIX path; its name alone when it lies elsewhere."""
-    where, folder = Path(path).absolute(), data_dir()
-    if folder is not None:
-        for inside, base in ((where, folder.absolute()), (where.resolve(), folder.resolve())):
-            if inside.is_relative_to(base):
-                return inside.relative_to(base).as_posix()
-    return where.name
-
-
-def source_record(source: dict | None) -> dict | None:
-    """``source`` as model.json keeps it: the checkpoint's path relative to the current folder, or from
-    its run folder on (``RUN/checkpoints/best.pt``) when it lies elsewhere."""
-    if not source or not isinstance(source.get("checkpoint"), str) or not Path(source["checkpoint"]).is_absolute():
-        return source
-    checkpoint = Path(source["checkpoint"])
-    if checkpoint.is_relative_to(Path.cwd()):
-        shown = checkpoint.relative_to(Path.cwd())
-    else:
-        shown = Path(*checkpoint.parts[1:][-3:])
-    return {**source, "checkpoint": shown.as_posix()}

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
+from training.provenance import evaluation_record
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.locations import DATA_DIR_VARIABLE, asset_path, mnist_dir
 from workstation.kernel.safe_write import OutputError, OutputExists, output_file
@@ -263,7 +264,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
         print(evaluation.format_table(results))
         try:
             if json_file:
-                json_file.write_text(evaluation.results_json(results), encoding="utf-8")
+                json_file.write_text(evaluation.results_json(evaluation_record(results) or {}), encoding="utf-8")
         except OSError as error:  # named here: the claim would name only its temporary
             raise StopframeError(f"cannot be written ({error.strerror or error})", args.json) from None
         try:
