@@ -61,7 +61,7 @@ def write_clip(path: Path, frames: int, size: int = 64) -> None:
     """A video of a bright blob walking a square path over a textured backdrop, every frame distinct."""
     rng = np.random.default_rng(0)
     backdrop = cv2.GaussianBlur(rng.integers(0, 120, (size, size, 3), dtype=np.uint8), (7, 7), 0)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 24, (size, size))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 24, (size, size))
     if not writer.isOpened():
         raise SystemExit(f"cannot write {path} with OpenCV")
     for i in range(frames):

@@ -31,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from workstation import project as doc  # noqa: E402
 from workstation.render.layers import LayerView  # noqa: E402
 from workstation.ui.shell.demo_menu import DEMOS  # noqa: E402
 from workstation.ui.shell.main_window import MainWindow  # noqa: E402
@@ -69,8 +70,10 @@ def main() -> int:
     window.document.select_shot(shot_name)
     if args.model:
         window.document.edit("Model", lambda project: setattr(project, "model", str(Path(args.model).resolve())))
-    window.document.edit_shot("Benchmark length", lambda shot: (setattr(shot, "length", args.frames),
-                                                                 setattr(shot, "fps", args.fps)))
+    def benchmark_length(shot: doc.Shot) -> None:
+        shot.length, shot.fps = args.frames, args.fps
+
+    window.document.edit_shot("Benchmark length", benchmark_length)
     window.document.undo_stack.setClean()
     window.player.set_loop(False)
     window.menus.layer_menu.actions[args.layer].trigger()  # through View > Layer, as the user would
@@ -95,7 +98,8 @@ def main() -> int:
         gaps.append(now - last_tick[0])
         last_tick[0] = now
 
-    ticker = QTimer(interval=1, timeout=tick)
+    ticker = QTimer(interval=1)
+    ticker.timeout.connect(tick)
     ticker.setTimerType(Qt.TimerType.PreciseTimer)
     for _ in range(20):
         app.processEvents()
@@ -115,7 +119,8 @@ def main() -> int:
 
     delivered = len(shown) / elapsed
     stall = max(gaps) * 1000.0
-    print(f"project {project.name}, shot {shot_name!r} ({len(window.document.shot().characters)} characters), "
+    characters = len(window.document.project.shot(shot_name).characters)
+    print(f"project {project.name}, shot {shot_name!r} ({characters} characters), "
           f"layer {args.layer!r}; device: {window.device_label.text()}; model {viewport.engine.folder.name} "
           f"{viewport.engine.image_size}x{viewport.engine.image_size}; "
           f"canvas {window.canvas.width()}x{window.canvas.height()}")

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, 
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QMenuBar, QMessageBox
 
+from workstation.render.layers import LayerView
 from workstation.ui.shell.help import HELP_TEXT
 from workstation.ui.shell.main_window import MainWindow
 
@@ -134,7 +135,7 @@ class Guide:
             current = viewport.cached()
             if current is None or canvas.image is not current.image:
                 return False
-            return not timeline or all(viewport.cached(k, "composite") is not None for k in range(shot.length))
+            return not timeline or all(viewport.cached(k, LayerView.COMPOSITE) is not None for k in range(shot.length))
 
         deadline = time.monotonic() + SETTLE_TIMEOUT_S
         while not done() and time.monotonic() < deadline:

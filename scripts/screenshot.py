@@ -33,8 +33,11 @@ def main() -> int:
     # The shot animated by hand: the timeline shows its keys, the Inspector where the frame is.
     window.document.select_shot("by hand")
     shot = window.document.shot()
+    assert shot is not None, "the demo project has the shot 'by hand'"
     window.document.select_character(shot.characters[0].name)
-    window.library.clip_item("digit-7-drift").setExpanded(True)
+    clip_row = window.library.clip_item("digit-7-drift")
+    assert clip_row is not None, "the demo project has the clip 'digit-7-drift'"
+    clip_row.setExpanded(True)
     window.document.set_frame(8)
 
     def grab() -> None:
