@@ -41,7 +41,7 @@ interface: label, extension, alpha; ``has_alpha(fmt)``, ``extension(fmt)``):
   format stores durations in 10 ms units). Encoded with ``cv2.imencodeanimation`` using a
   per-frame adaptive palette (octree, 256 colours) after light Floyd-Steinberg dithering, which
   reproduces frames with few colours exactly and smooth frames within a few levels.
-* ``sprites``: a sprite sheet (``sprites.py``): the output path is an RGBA PNG atlas, ``X.png``,
+* ``sprites``: a sprite sheet (``sprite_sheet.py``): the output path is an RGBA PNG atlas, ``X.png``,
   holding every frame row-major in a grid of equal cells without padding, as close to square as
   possible; beside it ``X.json`` in TexturePacker's / Aseprite's "JSON (Hash)" layout names each
   frame's rectangle (``"X 0"``, ``"X 1"``, ...) with its duration, ``round(1000 / fps)`` ms.
@@ -53,7 +53,7 @@ read-only disk fails at once; the new file is read back before it is renamed ove
 MP4 or GIF by ``workstation.media``, MOV, WebM and APNG by PyAV, WebP by OpenCV: every frame
 decoded, the count and size as written, the alpha kept; a sprite sheet's atlas decoded and compared,
 its JSON byte for byte); on any error the previous output is untouched (for a sprite sheet, both
-files: ``sprites.sheet_output``).
+files: ``sprite_sheet.sheet_output``).
 
 A shot is written by ``write_shot(request, engine)`` (``shot_writer.py``): one ``ExportRequest``
 (``export_request.py``: project, shot, frames, layer, format, fps, scale, scaling, target,
