@@ -23,7 +23,7 @@ import argparse
 import importlib.util
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from workstation import __version__
 from workstation.kernel.errors import StopframeError, one_line
@@ -36,7 +36,13 @@ EXIT_INTERRUPTED = 130
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, saying a usage error in one line (exit code 2) like every other error."""
+    """argparse, saying a usage error in one line (exit code 2) like every other error. Options are
+    spelled out: an abbreviation (``--nproc`` for ``--nproc-per-node``) would be passed on, unread,
+    to the processes ``train`` starts under torchrun."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: {one_line(message)} (see {self.prog} --help)\n")

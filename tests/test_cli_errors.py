@@ -48,6 +48,8 @@ USAGE = [  # argv -> a fragment of the one line
     (["train"], "--out"),
     (["train", "--out", "x", "--steps", "many"], "invalid int value"),
     (["train", "--out", "x", "--progress", "loud"], "invalid choice"),
+    (["train", "--out", "x", "--nproc", "2"], "unrecognized arguments: --nproc 2"),  # options are spelled out
+    (["render", "p.stopframe", "--all", "--out", "x", "--lay", "alpha"], "unrecognized arguments: --lay alpha"),
     (["render"], "required"),
 ]
 
