@@ -1,12 +1,13 @@
 """A long day: 20,000 frames through the engine, played and exported, with the process's memory
-(resident set size) measured before, every ``--every`` frames, and after. The caches are bounded
-(the engine's encodings and thetas, 4,096 entries each; a clip's decoded frames, 256), so memory
-grows while they fill and then stays flat; the ratios say how flat.
+(resident set size) measured before, every ``--every`` frames, and after. The caches are bounded in
+bytes (the engine's, 512 MiB together, ``workstation.render.engine.CACHE_BYTES``; a clip's decoded
+frames, 256 MiB), so memory grows while they fill and then stays flat; the ratios say how flat, and
+the engine's caches print what they hold.
 
 The shot is built to overflow the caches: one character moved by a motion clip of ``--clip-frames``
-(default 4,500, more than the engine's 4,096 cached encodings and thetas) distinct frames, holding
-its last pose after them, posed by keys, over a backdrop from the same clip, with the bundled 64x64
-demo model. Every clip frame is encoded once per phase (the LRU order evicts the earliest ones
+(default 4,500, more than the 2,000 or so encodings of 64 KiB the engine keeps) distinct frames,
+holding its last pose after them, posed by keys, over a backdrop from the same clip, with the
+bundled 64x64 demo model. Every clip frame is encoded once per phase (the LRU order evicts the earliest ones
 before a phase comes back to them), then the rest of the shot renders from the caches.
 
 1. Playback: one ``Engine.render_requests`` call per frame, in order, as the viewport's render
@@ -37,6 +38,7 @@ import numpy as np  # noqa: E402
 from workstation import project as doc  # noqa: E402
 from workstation.media import probe  # noqa: E402
 from workstation.output import write_frames  # noqa: E402
+from workstation.render.engine import Engine  # noqa: E402
 from workstation.render.shot_frames import open_engine, render_shot  # noqa: E402
 
 
@@ -50,6 +52,12 @@ def rss_mb() -> float:
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak / 1e6 if sys.platform == "darwin" else peak / 1e3
+
+
+def caches_line(engine: Engine) -> str:
+    """What each of the engine's caches holds, in entries and MB, of its bound."""
+    return ", ".join(f"{name} {len(cache)} ({cache.nbytes / 1e6:.1f} of {cache.max_bytes / 1e6:.1f} MB)"
+                     for name, cache in engine.caches.items())
 
 
 def measured() -> float:
@@ -136,10 +144,7 @@ def main() -> int:
         for i, request in enumerate(requests, 1):
             engine.render_requests([request])
             playback.frame_done(i)
-        encodings, thetas, entry = engine.graphs.encodings, engine.graphs.thetas, int(np.prod(engine.feature_shape)) * 4
-        print(f"  caches after playback: encodings {len(encodings)}/{encodings.capacity} (at most "
-              f"{encodings.capacity} x {entry / 1e3:.0f} kB = {encodings.capacity * entry / 1e6:.0f} MB), "
-              f"thetas {len(thetas)}/{thetas.capacity}")
+        print(f"  engine caches after playback: {caches_line(engine)}")
         playback.report(args.frames)
         del requests
 
@@ -148,7 +153,7 @@ def main() -> int:
         write_frames(render_shot(engine, project, "long day"), out, "png", 24.0, args.frames,
                      progress=lambda done, total: export.frame_done(done))
         written = sum(1 for name in os.listdir(out) if name.endswith(".png"))
-        print(f"  wrote {written} PNG frames to {out}")
+        print(f"  wrote {written} PNG frames to {out}; engine caches: {caches_line(engine)}")
         export.report(args.frames)
         print(f"whole day: RSS at start {start_rss:.1f} MB, at the end {measured():.1f} MB")
     return 0

@@ -2,13 +2,14 @@
 
 import cv2
 import numpy as np
+import pytest
 
 from workstation.media import Clip, probe
 
 
 def test_png_folder_natural_order_and_random_access(png_folder):
     folder, expected = png_folder
-    clip = Clip(folder, cache_frames=2)
+    clip = Clip(folder, cache_bytes=2 * 20 * 30 * 3)
     assert len(clip) == 6
     assert [int(f[0, 0, 0]) for f in clip.frames()] == [1, 2, 3, 9, 10, 11]
     for i in [5, 0, 3, 3, 1, 4, 2]:
@@ -20,7 +21,7 @@ def test_png_folder_natural_order_and_random_access(png_folder):
 
 
 def test_mp4_random_access_matches_sequential(mp4):
-    clip = Clip(mp4, cache_frames=3)
+    clip = Clip(mp4, cache_bytes=3 * 48 * 64 * 3)
     seq = list(clip.frames())
     assert len(seq) == len(clip) == 12
     for f in seq:
@@ -33,12 +34,28 @@ def test_mp4_random_access_matches_sequential(mp4):
 
 
 def test_mp4_sequential_access_decodes_each_frame_once(mp4):
-    clip = Clip(mp4, cache_frames=0)
+    clip = Clip(mp4, cache_bytes=0)
     for i in range(len(clip)):
         clip.frame(i)
     assert clip._decoded == 12
     clip.frame(11)  # no cache: going back to the same frame reopens and decodes from the start
     assert clip._decoded == 24
+
+
+def test_the_decoded_frames_kept_stay_within_the_clips_bytes(mp4, png_folder):
+    frame_bytes = 48 * 64 * 3
+    clip = Clip(mp4, cache_bytes=int(4.5 * frame_bytes))
+    for i in [0, 11, 3, 7, 7, 2, 10, 5, 1, 9]:
+        clip.frame(i)
+        assert clip._cache.nbytes <= 4.5 * frame_bytes and len(clip._cache) <= 4
+    decoded = clip._decoded
+    clip.frame(8)  # just behind the last frame read: kept on the way to it, no reopening
+    assert clip._decoded == decoded
+    folder, expected = png_folder  # the frames validation reads are kept while they fit
+    kept = Clip(folder, cache_bytes=3 * 20 * 30 * 3)._cache
+    assert [i for i in range(6) if i in kept] == [0, 1, 2] and kept.nbytes == 3 * 20 * 30 * 3
+    with pytest.raises(ValueError, match="max_bytes must be >= 0"):
+        Clip(folder, cache_bytes=-1)
 
 
 def test_a_clip_opened_with_what_was_read_before_is_not_read_through_again(mp4, png_folder, monkeypatch):

@@ -43,7 +43,7 @@ def test_vtest_header_lies():
     cap.release()
     info = probe(VTEST)
     assert (info.kind, info.frame_count, info.width, info.height, info.fps) == ("video", 341, 1280, 720, 50.0)
-    clip = Clip(VTEST, cache_frames=4)
+    clip = Clip(VTEST, cache_bytes=4 * 1280 * 720 * 3)
     last = clip.frame(340)
     assert last.shape == (720, 1280, 3) and last.dtype == np.uint8
     with pytest.raises(MediaError, match="341"):

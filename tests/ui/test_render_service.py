@@ -90,3 +90,33 @@ def test_what_a_replaced_engine_finishes_is_dropped(qtbot, demo):
     with qtbot.waitSignal(renderer.frame_ready, timeout=10_000) as ready:
         renderer.request(FrameKey(2, "demo", 5), request)
     assert renderer.cached(FrameKey(2, "demo", 5)) is ready.args[0]
+
+
+def test_while_a_shot_plays_the_cache_keeps_the_latest_frames_within_its_bytes(qtbot, project_path):
+    """Playback as the viewport drives it, the shot three times over: each frame from the cache,
+    else rendered, with the next 8 queued behind it, in a cache of 12 frames' bytes."""
+    project = doc.load_project(project_path)
+    engine = open_engine(project)
+    requests = doc.render_requests(project, "demo")
+    frame_bytes = chw_to_qimage(engine.render_frame(requests[0])).sizeInBytes()
+    budget = int(12.5 * frame_bytes)
+    renderer = FrameRenderer(cache_bytes=budget)
+    renderer.set_engine(engine)
+    held = []
+    renderer.frame_ready.connect(lambda frame: held.append(renderer.cached_bytes))
+    played = [FrameKey(1, "demo", k % len(requests)) for k in range(3 * len(requests))]
+    from_cache = 0
+    for at, key in enumerate(played):
+        if renderer.cached(key) is not None:
+            from_cache += 1
+        else:
+            renderer.request(key, requests[key.frame])
+        ahead = [a for a in played[at + 1 : at + 9] if renderer.cached(a) is None]
+        renderer.request_background([(a, requests[a.frame]) for a in ahead])
+        qtbot.waitUntil(lambda key=key: renderer.cached(key) is not None, timeout=10_000)
+    renderer.wait()
+    assert len(requests) > 12 and len(held) >= len(played) // 2 and max(held) <= budget
+    assert from_cache > len(played) // 2  # the frames queued ahead were there when their turn came
+    kept = [k for k in range(len(requests)) if renderer.cached(FrameKey(1, "demo", k)) is not None]
+    assert kept == list(range(len(requests) - 12, len(requests)))  # the 12 used last
+    assert renderer.cached_bytes == 12 * frame_bytes

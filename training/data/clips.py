@@ -57,7 +57,7 @@ class ClipPairs:
         for path in paths:
             refuse_special_file(path)
             try:
-                fitted = [fit(frame, image_size, fit_mode) for frame in Clip(path, cache_frames=0).frames()]
+                fitted = [fit(frame, image_size, fit_mode) for frame in Clip(path, cache_bytes=0).frames()]
             except MediaError as error:
                 raise DataError(str(error)) from None
             held_out = max(max_gap + 1, round(len(fitted) * VALIDATION_SHARE))

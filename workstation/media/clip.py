@@ -2,7 +2,7 @@
 
 Seeking with ``CAP_PROP_POS_FRAMES`` is unreliable for some codecs, so a video is only ever decoded
 forward from the start (the file is reopened to go backwards), and decoded frames are kept in an
-LRU cache bounded both in frames and in bytes. Single images and GIFs are held in memory whole;
+LRU cache bounded in bytes. Single images and GIFs are held in memory whole;
 the images of a folder are read on demand through the same cache.
 """
 
@@ -25,9 +25,9 @@ from workstation.media.probe import ClipInfo, gif_info, image_info, probe_video,
 from workstation.media.quiet import quiet
 from workstation.media.readers import kind_of, list_images, load_animation, open_capture, read_image
 
-# The frame cache holds at most ``cache_frames`` frames and at most this many bytes of them
-# (256 frames of 1080p would otherwise be 1.6 GB).
-CACHE_MAX_BYTES = 1 << 30
+# What a clip's decoded frames hold at most, by default: about 90 frames of 720p, 20,000 of 64x64;
+# playback decodes forward and the engine caches what it makes of them, so more would buy little.
+CACHE_MAX_BYTES = 256 << 20
 
 
 class KnownClip(Protocol):
@@ -52,13 +52,14 @@ class Clip:
     0..N-1 in order decodes each frame once.  Safe to call from several threads (calls are serialised).
     """
 
-    def __init__(self, path: str | os.PathLike[str], cache_frames: int = 256, known: KnownClip | None = None):
-        """``known``: what an earlier read found (anything with ``frame_count``, ``fps``,
+    def __init__(self, path: str | os.PathLike[str], cache_bytes: int = CACHE_MAX_BYTES,
+                 known: KnownClip | None = None):
+        """``cache_bytes``: what the decoded frames kept for random access hold at most.
+        ``known``: what an earlier read found (anything with ``frame_count``, ``fps``,
         ``width`` and ``height``, such as a project's clip entry). A video is then not decoded
         through again to count its frames, nor is every image of a folder read to check it (unless
         the folder no longer holds that many images): seconds, for a long clip."""
-        if int(cache_frames) < 0:
-            raise ValueError(f"cache_frames must be >= 0, got {cache_frames}")
+        self._cache: LRUCache[int, np.ndarray] = LRUCache(cache_bytes)
         self._path = Path(path)
         self._lock = threading.Lock()
         self._cap: cv2.VideoCapture | None = None
@@ -66,15 +67,9 @@ class Clip:
         self._decoded = 0           # frames decoded by random access (for tests / diagnostics)
         self._frames: list[np.ndarray] | None = None   # in-memory frames (single image, GIF via imreadanimation)
         self._files: list[Path] | None = None          # image folder
-        self._cache: LRUCache[int, np.ndarray] = LRUCache(0)
-        self._cache_frames = int(cache_frames)
         self.info: ClipInfo = guarded(self._path, lambda: self._open(known))
 
     # -- opening
-
-    def _make_cache(self, info: ClipInfo) -> LRUCache[int, np.ndarray]:
-        frame_bytes = max(1, info.width * info.height * 3)
-        return LRUCache(min(self._cache_frames, CACHE_MAX_BYTES // frame_bytes))
 
     def _open(self, known: KnownClip | None = None) -> ClipInfo:
         p = self._path
@@ -85,20 +80,14 @@ class Clip:
             files = list_images(p) if kind == "images" else None
             if (files is None or len(files) == info.frame_count) and self._first_frame_fits(info, files):
                 self._files = files
-                self._cache = self._make_cache(info)
                 return info
         if kind == "images":
-            seen: list[tuple[int, np.ndarray]] = []
-
             def keep(i: int, img: np.ndarray) -> None:
                 # keep the first frames decoded by validation, so they are not decoded twice
-                if len(seen) < self._cache_frames:
-                    seen.append((i, img))
+                if self._cache.nbytes + img.nbytes <= self._cache.max_bytes:
+                    self._cache.put(i, img)
 
             info, self._files = scan_folder(p, keep)
-            self._cache = self._make_cache(info)
-            for i, img in seen[: self._cache.capacity]:
-                self._cache.put(i, img)
             return info
         if kind == "image":
             img = read_image(p)
@@ -109,11 +98,8 @@ class Clip:
             if loaded is not None:
                 self._frames = loaded[0]
                 return gif_info(p, *loaded)
-            info = probe_video(p, kind="gif")
-        else:
-            info = probe_video(p)
-        self._cache = self._make_cache(info)
-        return info
+            return probe_video(p, kind="gif")
+        return probe_video(p)
 
     def _first_frame_fits(self, info: ClipInfo, files: list[Path] | None) -> bool:
         """Whether the first frame still decodes at the known size (a damaged or replaced file is
@@ -231,8 +217,9 @@ class Clip:
             if cap is None:
                 raise media_error(self._path, "can no longer be opened")
         # Frames skipped on the way to i are grabbed (decoded, not converted); the last few before
-        # i are also kept in the cache so that stepping backwards a little does not reopen the file.
-        keep_from = i - self._cache.capacity // 4
+        # i (a quarter of the cache) are also kept so that stepping backwards a little does not
+        # reopen the file.
+        keep_from = i - self._cache.max_bytes // (4 * max(1, self.info.width * self.info.height * 3))
         while self._pos < i:
             if self._pos >= keep_from and self._pos not in self._cache:
                 ok, img = cap.read()

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest, FrameRequest
 from workstation.render.bundle import Bundle, open_bundle
 from workstation.render.graphs import Encoder, FrameSource, Graphs, Placed
@@ -43,7 +44,13 @@ from workstation.render.renderer import Renderer
 from workstation.render.shapes import CharacterShape
 from workstation.render.summed import SummedRenderer, SummedView
 
-__all__ = ["CharacterShape", "Engine", "FrameSource", "Placed"]
+__all__ = ["CACHE_BYTES", "CharacterShape", "Engine", "FrameSource", "Placed"]
+
+# What an engine's caches hold together by default, chosen for a two-core laptop with 8 GB, beside the
+# render service's frames (512 MiB) and each clip's decoded frames (256 MiB): with a 64x64 model, about
+# 3,000 encodings (64 KiB each, the costly part to redo) and 2,000 character layers; at 720p, float32,
+# still 9 character layers and 6 plates, enough for a drag among several characters.
+CACHE_BYTES = 384 << 20
 
 
 class Engine:
@@ -51,20 +58,32 @@ class Engine:
 
     ``bundle`` is a bundle folder (opened here; raises BundleError) or an already opened Bundle.
     ``frames(clip, frame)`` gives a clip frame as float32 [3, S, S] fitted to the model; an engine
-    made without one runs the graphs on arrays only (``h``, ``encode_*``, ``render_features``)."""
+    made without one runs the graphs on arrays only (``h``, ``encode_*``, ``render_features``).
+    ``cache_bytes`` bounds what its caches (``caches``) hold together: a layered bundle's encodings
+    and thetas get half of it, its decoded layers the other half; a summed bundle has only the first."""
 
-    def __init__(self, bundle: str | Path | Bundle, frames: FrameSource | None = None, cache_size: int = 4096,
-                 prefer_cuda: bool = True):
+    def __init__(self, bundle: str | Path | Bundle, frames: FrameSource | None = None,
+                 cache_bytes: int = CACHE_BYTES, prefer_cuda: bool = True):
         self.bundle = bundle if isinstance(bundle, Bundle) else open_bundle(bundle, prefer_cuda)
-        self._cache_size = cache_size
-        self.graphs = Graphs(self.bundle, frames, cache_size)
-        self.renderer: Renderer = (LayeredRenderer(self.graphs, cache_size) if self.bundle.layered
+        self._cache_bytes = cache_bytes
+        graphs_bytes = cache_bytes // 2 if self.bundle.layered else cache_bytes
+        self.graphs = Graphs(self.bundle, frames, graphs_bytes)
+        self.renderer: Renderer = (LayeredRenderer(self.graphs, cache_bytes - graphs_bytes) if self.bundle.layered
                                    else SummedRenderer(self.graphs))
 
     def with_frames(self, frames: FrameSource | None) -> Engine:
         """A new engine over ``frames`` sharing this one's loaded graphs and metadata, with empty
         caches: what replaces this one when the clips behind the names change."""
-        return Engine(self.bundle, frames, cache_size=self._cache_size)
+        return Engine(self.bundle, frames, cache_bytes=self._cache_bytes)
+
+    @property
+    def caches(self) -> dict[str, LRUCache[Any, Any]]:
+        """The engine's caches by name, each within its ``max_bytes``, together within the
+        ``cache_bytes`` the engine was made with."""
+        caches: dict[str, LRUCache[Any, Any]] = {"encodings": self.graphs.encodings, "thetas": self.graphs.thetas}
+        if isinstance(self.renderer, LayeredRenderer):
+            caches |= {"plates": self.renderer.plates, "layers": self.renderer.layers}
+        return caches
 
     @property
     def frames(self) -> FrameSource | None:

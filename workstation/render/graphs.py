@@ -2,9 +2,9 @@
 encodings of clip frames and the thetas of motions, cached, and characters placed for the renderer
 graphs. The engine's renderers (layered.py, summed.py) draw with it. No Qt, no torch.
 
-Encodings are cached per (clip, frame, encoder) and thetas per (motion clip, start, frame), in
-bounded LRU caches, so every method is safe to call from several threads (ONNX Runtime sessions
-are; the caches take a lock).
+Encodings are cached per (clip, frame, encoder) and thetas per (motion clip, start, frame), in LRU
+caches bounded in bytes, so every method is safe to call from several threads (ONNX Runtime
+sessions are; the caches take a lock).
 
 With an anchored bundle, theta is relative to the character's centre (the renderer re-anchors it
 on the character it draws); hand poses are composed in that frame (see workstation.render.geometry).
@@ -55,12 +55,14 @@ class Graphs:
     cached results over ``frames(clip, frame)``, a clip frame as float32 [3, S, S] fitted to the
     model; without a frame source only the graphs on arrays run."""
 
-    def __init__(self, bundle: Bundle, frames: FrameSource | None, cache_size: int):
+    def __init__(self, bundle: Bundle, frames: FrameSource | None, cache_bytes: int):
+        """``cache_bytes``: what the encodings and thetas hold together, at most; the thetas get a
+        256th of it (24 bytes each: some 32,000 motions at the engine's default)."""
         self.bundle = bundle
         self._frames = frames
         self._centroid = centroid if self.anchors_on_character_part else energy_centroid
-        self.encodings: LRUCache[tuple[str, int, str], np.ndarray] = LRUCache(cache_size)
-        self.thetas: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
+        self.thetas: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_bytes // 256)
+        self.encodings: LRUCache[tuple[str, int, str], np.ndarray] = LRUCache(cache_bytes - self.thetas.max_bytes)
 
     @property
     def frames(self) -> FrameSource | None:
