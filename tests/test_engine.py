@@ -14,6 +14,7 @@ from workstation.project import CharacterRequest, FrameRef, FrameRequest, Motion
 from workstation.render import geometry
 from workstation.render.engine import Engine
 from workstation.render.layered import LayeredRenderer
+from workstation.render.matte import clean_matte
 from workstation.render.summed import SummedRenderer
 
 SIZE = 64
@@ -66,10 +67,16 @@ def test_the_bundle_kind_picks_the_renderer_once(anchored_bundle, summed_bundle,
 
 def test_a_frame_request_renders_h_with_either_renderer(anchored_bundle, summed_bundle, frames):
     for model, folder in (anchored_bundle, summed_bundle):
-        got = Engine(folder, frames).render_frame(frame_request(character(motion=("walk", 2, 4))))
+        engine = Engine(folder, frames)
+        got = engine.render_frame(frame_request(character(motion=("walk", 2, 4))))
+        x_c, x_t1, x_t2, x_b = (image(frames, *at) for at in (("actor", 0), ("walk", 2), ("walk", 4), ("bg", 0)))
         with torch.no_grad():
-            expected = model(image(frames, "actor", 0), image(frames, "walk", 2), image(frames, "walk", 4),
-                             image(frames, "bg", 0))[0].numpy()
+            expected = model(x_c, x_t1, x_t2, x_b)[0].numpy()
+            assert np.abs(engine.h(x_c.numpy(), x_t1.numpy(), x_t2.numpy(), x_b.numpy())[0] - expected).max() < 1e-4
+            if model.layered:  # the engine's frame is h with the character's alpha under the matte rule
+                theta = model.motion(model.encoder_character(x_t1), model.encoder_character(x_t2))
+                layer = matted(model.character_layer(model.encoder_character(x_c), theta))
+                expected = composite(model.plate(model.encoder_background(x_b)), [layer])[0].numpy()
         assert np.abs(got - expected).max() < 1e-4
 
 
@@ -86,6 +93,12 @@ def two_characters(model, frames):
     return frame_request(first, second), (f1, theta1), (f2, theta2)
 
 
+def matted(layer):
+    """A decoder's (rgb, alpha) with its alpha under the matte rule, as the engine's views draw it."""
+    rgb, alpha = layer
+    return rgb, torch.from_numpy(clean_matte(alpha.numpy()))
+
+
 # -- the layered renderer ------------------------------------------------------------------------------
 def test_layers_of_a_layered_bundle_are_its_decoders(anchored_bundle, frames):
     model, folder = anchored_bundle
@@ -93,7 +106,7 @@ def test_layers_of_a_layered_bundle_are_its_decoders(anchored_bundle, frames):
     frame, (f1, theta1), (f2, theta2) = two_characters(model, frames)
     with torch.no_grad():
         plate = model.plate(model.encoder_background(image(frames, "bg", 0)))
-        layers = [model.character_layer(f1, theta1), model.character_layer(f2, theta2)]
+        layers = [matted(model.character_layer(f1, theta1)), matted(model.character_layer(f2, theta2))]
         expected = composite(plate, layers)[0].numpy()  # back to front, the second on top
         ink = 1 - (1 - layers[0][1]) * (1 - layers[1][1])
     assert np.abs(engine.render_frame(frame) - expected).max() < 1e-4
@@ -172,16 +185,46 @@ def test_a_drag_decodes_one_character_again_and_nothing_else(anchored_bundle, fr
         engine.render_frame(frame_request(character(motion=("walk", 0, 2), edit=Pose(step, 0, 0, 1)), still))
     assert decoded == {"plate": 1, "character": 5} and len(calls) == 5
     assert np.array_equal(engine.render_frame(frame), first)
-    small = Engine(folder, frames, cache_size=2)
-    small.render_frame(frame)
-    assert len(small.graphs.encodings) <= 2
+    small = Engine(folder, frames, cache_bytes=40_000)  # room for 2 encodings (8 KiB), no plate or layer (48, 64)
+    assert np.array_equal(small.render_frame(frame), first)
+    assert len(small.graphs.encodings) == 2 and len(small.renderer.plates) == len(small.renderer.layers) == 0
+
+
+@pytest.mark.parametrize("fixture", ["anchored_bundle", "summed_bundle"])
+def test_over_a_long_shot_every_cache_stays_within_its_bytes(fixture, frames, request):
+    """300 frames of a walking, turning character over a moving background, rendered as playback
+    does (one frame a call) and as an export does (16 a call), overflow every cache of a 1 MiB engine
+    many times over; each stays within its bound, and the frames are what a roomy engine draws."""
+    _, folder = request.getfixturevalue(fixture)
+    budget = 1 << 20
+    engine = Engine(folder, frames, cache_bytes=budget)
+    shot = [frame_request(character("actor", k % 7, motion=("walk", k % 3, k), edit=Pose(k % 9, 0, k, 1)),
+                          character("extra", 1, edit=Pose(0, k % 5, 0, 1)), background=("bg", k % 50))
+            for k in range(300)]
+    caches = engine.caches
+    assert set(caches) == ({"encodings", "thetas", "plates", "layers"} if engine.layered else {"encodings", "thetas"})
+    assert sum(cache.max_bytes for cache in caches.values()) == budget
+    assert {name: cache.max_bytes for name, cache in engine.with_frames(frames).caches.items()} == \
+        {name: cache.max_bytes for name, cache in caches.items()}  # a clip change keeps the budget
+    most = dict.fromkeys(caches, 0)
+    for batch in [[r] for r in shot[:150]] + [shot[k:k + 16] for k in range(150, 300, 16)]:
+        engine.render_requests(batch)
+        for name, cache in caches.items():
+            assert cache.nbytes <= cache.max_bytes, name
+            most[name] = max(most[name], cache.nbytes)
+    for name, cache in caches.items():
+        assert most[name] > cache.max_bytes // 2, name  # each filled up: what came later evicted
+    roomy = Engine(folder, frames)
+    for k in (0, 149, 299):  # evicting changed nothing drawn
+        assert np.abs(engine.render_frame(shot[k]) - roomy.render_frame(shot[k])).max() < 1e-6
 
 
 def test_outlines_are_the_centre_of_the_alpha(anchored_bundle, frames):
     """(That they follow a trained character's ink and a hand move: tests/test_character_shapes.py.)"""
     _, folder = anchored_bundle
     engine = Engine(folder, frames)
-    alpha = engine.render_frame(frame_request(character()), "alpha")[0]
+    placed = engine.placed(character())
+    alpha = engine.character_layer(placed.features[None], placed.theta[None])[1][0, 0]  # the decoder's, not the matte
     alpha = np.where(alpha >= 0.5, alpha, 0) if (alpha >= 0.5).any() else alpha  # the opaque part, if any
     shape = engine.character_shapes(frame_request(character()))[0]
     ys, xs = np.mgrid[0:SIZE, 0:SIZE] + 0.5
@@ -239,8 +282,8 @@ def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
     got = engine.render_frame(frame_request(character(edit=Pose(tx=8, ty=0, rotation=0, scale=1))))
     with torch.no_grad():
         features = model.encoder_character(image(frames, "actor", 0))
-        expected = model.render(features, torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]]),
-                                model.encoder_background(image(frames, "bg", 0)))[0].numpy()
+        layer = matted(model.character_layer(features, torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]])))
+        expected = composite(model.plate(model.encoder_background(image(frames, "bg", 0))), [layer])[0].numpy()
     assert np.abs(got - expected).max() < 1e-4
 
 

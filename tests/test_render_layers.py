@@ -70,3 +70,46 @@ def test_an_alpha_matte_into_a_video(demo, tmp_path, capsys):  # noqa: F811
                                     "--layer", "alpha", "--range", "0:4")
     assert code == 0, lines
     assert out.is_file()
+
+
+# -- alpha a game engine can trim -------------------------------------------------------------------
+SCALE = 4
+
+
+def away_and_inside(drawn, pixels):
+    """(pixels farther than ``pixels`` from ``drawn``, ``drawn`` eroded by ``pixels``), bool images."""
+    kernel = np.ones((2 * pixels + 1, 2 * pixels + 1), np.uint8)
+    drawn = drawn.astype(np.uint8)
+    return cv2.dilate(drawn, kernel) == 0, cv2.erode(drawn, kernel, borderValue=0) > 0
+
+
+@pytest.mark.parametrize("scaling", ["--crisp", "--smooth"])
+@pytest.mark.parametrize("which, shot", [("digits", "duet"), ("sprites", "walk")])
+def test_characters_exported_with_alpha_are_exactly_0_away_from_them_and_255_inside(which, shot, scaling, tmp_path,
+                                                                                     capsys):
+    """A PNG of the Characters layer at 4x is clear (0) farther than two model pixels from what it
+    draws (alpha >= 128), opaque (255) deeper inside it than that, and soft only across the edge
+    (crisp: within one model pixel of a clear one; smooth adds the bicubic's two): the decoder's
+    alpha, at 1 to 7 of 255 nearly everywhere, is not what a game engine gets."""
+    from workstation.demos.digit_demo import write_demo_project
+    from workstation.demos.sprite_demo import write_sprite_demo_project
+
+    project = (write_demo_project if which == "digits" else write_sprite_demo_project)(tmp_path / which)
+    out = tmp_path / "characters"
+    code, lines = render_in_process(capsys, project, "--shot", shot, "--out", out, "--layer", "characters",
+                                    "--scale", SCALE, scaling, "--range", "0:12")
+    assert code == 0, lines
+    pngs = sorted(out.glob("frame_*.png"))
+    inside_pixels = 0
+    for png in pngs:
+        alpha = read_png(png)[..., 3]
+        assert alpha.shape == (64 * SCALE, 64 * SCALE)
+        away, inside = away_and_inside(alpha >= 128, 2 * SCALE)
+        assert (alpha[away] == 0).all() and away.mean() > 0.5
+        assert (alpha[inside] == 255).all()
+        soft = (alpha > 0) & (alpha < 255)
+        assert soft.mean() < 0.1
+        if scaling == "--crisp":  # each soft pixel of the model's square touches a clear one
+            assert not (soft & away_and_inside(alpha == 0, SCALE)[0]).any()
+        inside_pixels += inside.sum()
+    assert len(pngs) == 12 and inside_pixels > 0

@@ -1,7 +1,7 @@
 """The layered renderer (format 2 "layered" bundles): it decodes the plate once per background frame
-and each character's RGB and alpha once per (source, motion, pose), keeps them in bounded LRU
-caches, and composites them in numpy (layers.py), so a drag re-runs one character decoder.
-No Qt, no torch."""
+and each character's RGB and alpha once per (source, motion, pose), keeps them in LRU caches
+bounded in bytes, and composites them in numpy (layers.py), so a drag re-runs one character decoder.
+A character's alpha is its decoder's under the matte rule (matte.py) in every view. No Qt, no torch."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest, FrameRef, FrameRequest
 from workstation.render.graphs import Encoder, Graphs
 from workstation.render.layers import CharacterLayer, LayerView, composite, flatten
+from workstation.render.matte import clean_matte
 from workstation.render.shapes import CharacterShape, shape_of
 
-DECODED_CACHE = 1024  # plates and character layers kept: 64 KiB each at 64x64
 Key = TypeVar("Key", bound=Hashable)
 Item = TypeVar("Item")
 Decoded = TypeVar("Decoded")
@@ -25,17 +25,19 @@ Decoded = TypeVar("Decoded")
 class LayeredRenderer:
     """Frames composited from decoded layers: a ``Renderer`` for layered bundles."""
 
-    def __init__(self, graphs: Graphs, cache_size: int):
+    def __init__(self, graphs: Graphs, cache_bytes: int):
+        """``cache_bytes``: what the decoded plates and character layers hold together, at most; the
+        plates get a third of it (a frame has one plate and may have several characters)."""
         self.graphs = graphs
-        self.plates: LRUCache[FrameRef, np.ndarray] = LRUCache(min(cache_size, DECODED_CACHE))
-        self.layers: LRUCache[Hashable, CharacterLayer] = LRUCache(min(cache_size, DECODED_CACHE))
+        self.plates: LRUCache[FrameRef, np.ndarray] = LRUCache(cache_bytes // 3)
+        self.layers: LRUCache[Hashable, CharacterLayer] = LRUCache(cache_bytes - self.plates.max_bytes)
 
     def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
         size = self.graphs.image_size
         needs_plate = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND)
         plates = self._plates_of([r.background for r in requests]) if needs_plate else {}
         characters = [c for r in requests for c in r.characters]
-        drawn = self._layers_of(characters) if layer is not LayerView.BACKGROUND else {}
+        drawn = _matted(self._layers_of(characters)) if layer is not LayerView.BACKGROUND else {}
         images = []
         for r in requests:
             if layer is LayerView.BACKGROUND:
@@ -50,10 +52,12 @@ class LayeredRenderer:
         return np.stack(images)
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
-        """The centre and spread of each character's opaque alpha, and where it is opaque."""
+        """The centre and spread of each character's opaque alpha, and where it is opaque as drawn
+        (under the matte rule). The centre weighs the decoder's own alpha, so a character the rule
+        clears entirely still has its anchor where the decoder puts it."""
         drawn = self._layers_of([c for r in requests for c in r.characters])
         alphas = [[drawn[_layer_key(c)][1][0] for c in r.characters] for r in requests]
-        return [[shape_of(_opaque(alpha), alpha >= 0.5) for alpha in frame] for frame in alphas]
+        return [[shape_of(_opaque(alpha), clean_matte(alpha) >= 0.5) for alpha in frame] for frame in alphas]
 
     # -- decoded layers, cached -----------------------------------------------------------------------
     @staticmethod
@@ -92,6 +96,15 @@ class LayeredRenderer:
             return list(zip(rgb, alpha))
 
         return self._decoded(self.layers, {_layer_key(c): c for c in characters}, decode)
+
+
+def _matted(layers: dict[Hashable, CharacterLayer]) -> dict[Hashable, CharacterLayer]:
+    """Each decoded layer with its alpha under the matte rule (matte.py), in one batch: what every
+    view draws, the composite included. (The cache keeps the decoder's alpha, which shapes need.)"""
+    if not layers:
+        return {}
+    mattes = clean_matte(np.stack([alpha for _, alpha in layers.values()]))
+    return {key: (rgb, matte) for (key, (rgb, _)), matte in zip(layers.items(), mattes)}
 
 
 def _opaque(alpha: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from workstation.project import FrameRequest
 from workstation.render.geometry import IDENTITY_THETA, character_only, split_field, warp
 from workstation.render.graphs import Encoder, Graphs
 from workstation.render.layers import LayerView
+from workstation.render.matte import clean_matte, ramp
 from workstation.render.shapes import CharacterShape, shape_of
 
 
@@ -38,11 +39,15 @@ class SummedView(StrEnum):
 NOISE, RAMP = 0.06, 0.2
 
 
-def departure_alpha(image: np.ndarray, empty: np.ndarray) -> np.ndarray:
+def departure_coverage(image: np.ndarray, empty: np.ndarray) -> np.ndarray:
     """[N, 1, H, W] in [0, 1]: how surely each pixel of ``image`` [N, 3, H, W] is character."""
-    departure = np.abs(image - empty).max(axis=1, keepdims=True)
-    alpha: np.ndarray = np.clip((departure - NOISE) / RAMP, 0.0, 1.0).astype(np.float32)
-    return alpha
+    return ramp(np.abs(image - empty).max(axis=1, keepdims=True), NOISE, NOISE + RAMP)
+
+
+def departure_alpha(image: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """The characters' alpha in every view: their coverage under the matte rule (matte.py), as a
+    layered model's alpha is, so that exports are exactly 0 away from the characters here too."""
+    return clean_matte(departure_coverage(image, empty))
 
 
 def covered(departure: np.ndarray) -> np.ndarray:
