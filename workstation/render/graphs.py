@@ -69,22 +69,6 @@ class Graphs:
         return self._frames
 
     @property
-    def image_size(self) -> int:
-        return self.bundle.image_size
-
-    @property
-    def feature_shape(self) -> tuple[int, int, int]:
-        return self.bundle.feature_shape
-
-    @property
-    def anchored(self) -> bool:
-        return self.bundle.anchored
-
-    @property
-    def layered(self) -> bool:
-        return self.bundle.layered
-
-    @property
     def anchors_on_character_part(self) -> bool:
         """Whether the renderer graph anchors on the character part of f_c, not on the field it
         carries everywhere (model.json "centroid" is ``CENTROID``; older bundles anchor on all of it)."""
@@ -134,7 +118,7 @@ class Graphs:
         return rgb, alpha
 
     def _require_layers(self) -> None:
-        if not self.layered:
+        if not self.bundle.layered:
             raise ValueError(f"{self.bundle.folder}: a {self.bundle.renderer} bundle has no separate layer graphs")
 
     def h(self, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
@@ -178,20 +162,20 @@ class Graphs:
         motion = IDENTITY_THETA if m is None else self.motion_theta(m.clip, m.start, m.frame)
         if is_identity_pose(character.pose):
             return Placed(features, motion.astype(np.float32))
-        if self.anchored and self.layered:  # centre-relative thetas: the pose composes directly
-            return Placed(features, compose_pose(motion, character.pose, self.image_size).astype(np.float32))
+        if self.bundle.anchored and self.bundle.layered:  # centre-relative thetas: the pose composes directly
+            return Placed(features, compose_pose(motion, character.pose, self.bundle.image_size).astype(np.float32))
         pivot = self.centroid(features[None])
-        if self.anchored:  # the summed renderer also needs the motion alone, absolute (summed.py)
-            theta = compose_pose(motion, character.pose, self.image_size)
+        if self.bundle.anchored:  # the summed renderer also needs the motion alone, absolute (summed.py)
+            theta = compose_pose(motion, character.pose, self.bundle.image_size)
             motion = theta_from(motion[None], pivot)[0]
         else:  # plain bundles take absolute thetas: pose about this character's centroid
-            relative = compose_pose(theta_about(motion[None], pivot)[0], character.pose, self.image_size)
+            relative = compose_pose(theta_about(motion[None], pivot)[0], character.pose, self.bundle.image_size)
             theta = theta_from(relative[None], pivot)[0]
         return Placed(features, theta.astype(np.float32), motion.astype(np.float32))
 
     def absolute(self, placed: Placed) -> np.ndarray:
         """Theta as grid_sample uses it (what the renderer graph does inside when anchored)."""
-        if not self.anchored:
+        if not self.bundle.anchored:
             return placed.theta
         absolute: np.ndarray = theta_from(placed.theta[None], self.centroid(placed.features[None]))[0]
         return absolute

@@ -33,7 +33,7 @@ class LayeredRenderer:
         self.layers: LRUCache[Hashable, CharacterLayer] = LRUCache(cache_bytes - self.plates.max_bytes)
 
     def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
-        size = self.graphs.image_size
+        size = self.graphs.bundle.image_size
         needs_plate = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND)
         plates = self._plates_of([r.background for r in requests]) if needs_plate else {}
         characters = [c for r in requests for c in r.characters]

@@ -82,7 +82,7 @@ class SummedRenderer:
     def inputs(self, request: FrameRequest, view: SummedView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(character features, theta, background features) for renderer.onnx to draw ``view``."""
         graphs = self.graphs
-        channels, height, width = graphs.feature_shape
+        channels, height, width = graphs.bundle.feature_shape
         background = np.zeros((channels, height, width), np.float32)
         if view in (SummedView.BOTH, SummedView.BACKGROUND, SummedView.EMPTY):
             background = graphs.features(request.background.clip, request.background.frame, Encoder.BACKGROUND).copy()
