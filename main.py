@@ -26,13 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from workstation import __version__
-from workstation.kernel.errors import StopframeError, one_line
+from workstation.kernel.errors import EXIT_INTERRUPTED, EXIT_USAGE, StopframeError, one_line
 
 if TYPE_CHECKING:
     from workstation.render.engine import Engine
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 class Parser(argparse.ArgumentParser):

@@ -14,6 +14,7 @@ from tests.conftest import MNIST_DIR, ROOT, run_cli, tiny_model_config, tiny_tra
 from training.model.config import ModelConfig, TrainConfig
 from training.run import checkpoint
 from training.run.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
+from workstation.kernel.errors import EXIT_INTERRUPTED
 from workstation.kernel.safe_write import LOCK_SUFFIX, is_temporary
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
@@ -108,7 +109,7 @@ def test_a_second_ctrl_c_leaves_at_once_keeping_the_last_periodic_checkpoint(tmp
     out = tmp_path / "run"
     code = main.main(["train", "--steps", "6", "--out", str(out), "--progress", "json", *TINY_CLI,
                       "--set", "checkpoint_every=3"])
-    assert code == main.EXIT_INTERRUPTED
+    assert code == EXIT_INTERRUPTED
     assert checkpoint.load(out)["step"] == 3
     assert leftovers(out) == []
     last = capsys.readouterr().err.strip().splitlines()[-1]

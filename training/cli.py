@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from training.provenance import evaluation_record
-from workstation.kernel.errors import StopframeError
+from workstation.kernel.errors import EXIT_INTERRUPTED, StopframeError
 from workstation.kernel.locations import DATA_DIR_VARIABLE, asset_path, mnist_dir
 from workstation.kernel.safe_write import OutputError, OutputExists, output_file
 
@@ -83,7 +83,6 @@ def command_train(args: argparse.Namespace) -> int:
 
 def train_here(args: argparse.Namespace, group: Solo) -> int:
     """Train in this process (alone, or as one rank of torchrun's group)."""
-    from training.run.distributed import EXIT_INTERRUPTED
     from training.run.progress import json_lines, terminal_bar
     from training.run.trainer import Trainer, TrainingInterrupted
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from tests.ui.conftest import menu_action, wait_for_frame
 from workstation import project as doc
+from workstation.kernel.errors import EXIT_INTERRUPTED
 from workstation.ui.train import train_dialog
 from workstation.ui.train.loss_curve import LossCurve
 from workstation.ui.train.training_estimate import Estimate, duration_words
@@ -166,7 +167,7 @@ def test_cancelled_training_keeps_a_checkpoint_and_resumes_from_it_in_plain_word
         pass
     with qtbot.waitSignal(child.finished, timeout=60_000) as finished:
         dialog.cancel_button.click()
-    assert finished.args[0] == train_dialog.EXIT_INTERRUPTED
+    assert finished.args[0] == EXIT_INTERRUPTED
     stopped_at = dialog.progress.last_step
     assert dialog.status.text().startswith(f"Stopped at step {stopped_at:,} of 100,000. Resume carries on")
     assert (dialog.run_folder / "checkpoints" / "last.pt").is_file()

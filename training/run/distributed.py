@@ -35,7 +35,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from workstation.kernel.errors import StopframeError, one_line
+from workstation.kernel.errors import EXIT_INTERRUPTED, EXIT_USAGE, StopframeError, one_line
 
 if TYPE_CHECKING:
     from training.model.scene_model import SceneModel
@@ -45,8 +45,6 @@ if TYPE_CHECKING:
 # while the others wait for the next step, so it must outlast them.
 PEER_TIMEOUT_VARIABLE = "STOPFRAME_PEER_TIMEOUT_S"
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
-EXIT_INTERRUPTED = 130
-EXIT_USAGE = 2  # main.py's: an error the process said in one line
 
 
 class PeerLost(StopframeError, RuntimeError):

@@ -11,7 +11,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["StopframeError", "one_line"]
+__all__ = ["StopframeError", "one_line", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+
+# The exit codes of every Stopframe command (and of the children the workstation starts): 2, an
+# error said in one line; 130, stopped by Ctrl-C, SIGTERM or Cancel (a training run: with a checkpoint).
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def one_line(text: object) -> str:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from workstation import project as doc
 from workstation.demos.digit_demo import default_demo_folder
+from workstation.kernel.errors import EXIT_INTERRUPTED
 from workstation.ui.document import ProjectDocument
 from workstation.ui.train.child_process import ChildCommand
 from workstation.ui.train.model_choice import ModelChoice
@@ -41,7 +42,6 @@ from workstation.ui.train.training_progress import TrainingProgress
 
 MIN_FRAMES = 8  # shorter clips cannot give both a training part and a held-out part
 DEFAULT_STEPS = 3000
-EXIT_INTERRUPTED = 130  # main.py train: stopped by Cancel, with a checkpoint
 
 
 def models_folder(document: ProjectDocument) -> Path:
