@@ -31,7 +31,8 @@ def ramp(values: np.ndarray, low: float, high: float) -> np.ndarray:
     values = np.asarray(values, np.float32)
     if high == low:
         return (values >= high).astype(np.float32)
-    ramped: np.ndarray = np.clip((values - np.float32(low)) / np.float32(high - low), 0.0, 1.0)
+    with np.errstate(over="ignore"):  # a ramp a hair wide overflows to inf, which the clip makes 1
+        ramped: np.ndarray = np.clip((values - np.float32(low)) / np.float32(high - low), 0.0, 1.0)
     ramped[values <= low] = 0.0
     ramped[values >= high] = 1.0
     return ramped.astype(np.float32, copy=False)
