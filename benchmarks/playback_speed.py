@@ -49,7 +49,7 @@ def main() -> int:
     which.add_argument("--project", type=Path, help="a .stopframe project file instead of a demo")
     parser.add_argument("--shot", help="the shot to play (default: the project's first)")
     parser.add_argument("--model", help="a model bundle (default: the one the project names)")
-    parser.add_argument("--layer", type=LayerView, default=LayerView.COMPOSITE, choices=list(LayerView),
+    parser.add_argument("--layer", default=LayerView.COMPOSITE.value, choices=[view.value for view in LayerView],
                         help="the layer the Canvas shows (View > Layer)")
     args = parser.parse_args()
 
@@ -76,7 +76,7 @@ def main() -> int:
     window.document.edit_shot("Benchmark length", benchmark_length)
     window.document.undo_stack.setClean()
     window.player.set_loop(False)
-    window.menus.layer_menu.actions[args.layer].trigger()  # through View > Layer, as the user would
+    window.menus.layer_menu.actions[LayerView(args.layer)].trigger()  # through View > Layer, as the user would
     viewport = window.viewport
     if viewport.engine is None:
         print(f"error: {project}: no model to render with ({viewport.problem})", file=sys.stderr)

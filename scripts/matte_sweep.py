@@ -1,6 +1,7 @@
 """The levels of the matte rule (workstation/render/matte.py), chosen on the validation splits of
 both shipped layered models, through the bundle as the workstation runs it (``Engine``), against
-the true masks. Never on test. Needs the workstation and the training data code (no torch).
+the true masks. Never on test. Needs the training extra (the validation examples are drawn
+by the training code).
 
     python scripts/matte_sweep.py --n 400 --json docs/results/matte.json --figure docs/results/matte.png
 

@@ -6,6 +6,7 @@ import`` (relative ones resolved; ``from package import module`` is an edge to t
     graph = ImportGraph.of(root, packages=("workstation", "training"), modules=("main",))
     graph.edges["workstation.render.engine"]   -> {"workstation.render.bundle", ...}
     graph.external["workstation.output.video"] -> {"av", "numpy", ...}
+    graph.dynamic                               -> {"workstation.output"}: import_module(<not a literal>)
     graph.cycles()                              -> [["a", "b"], ...], each an import circle
 """
 
@@ -21,6 +22,9 @@ def module_name(root: Path, path: Path) -> str:
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+DYNAMIC = "<computed>"  # what imported_names gives for import_module(name) with a name not written out
 
 
 def imported_names(tree: ast.AST, name: str, is_package: bool) -> list[tuple[str, tuple[str, ...]]]:
@@ -41,8 +45,8 @@ def imported_names(tree: ast.AST, name: str, is_package: bool) -> list[tuple[str
             found.append((module, tuple(alias.name for alias in node.names)))
         elif isinstance(node, ast.Call) and _is_import_module(node.func) and node.args:
             first = node.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                found.append((first.value, ()))
+            found.append((first.value if isinstance(first, ast.Constant) and isinstance(first.value, str)
+                          else DYNAMIC, ()))
     return found
 
 
@@ -58,6 +62,7 @@ class ImportGraph:
     edges: dict[str, set[str]] = field(default_factory=dict)  # project module -> project modules it imports
     external: dict[str, set[str]] = field(default_factory=dict)  # project module -> top-level names of others
     paths: dict[str, Path] = field(default_factory=dict)
+    dynamic: set[str] = field(default_factory=set)  # modules that import a name they compute
 
     @classmethod
     def of(cls, root: Path, packages: tuple[str, ...], modules: tuple[str, ...] = ()) -> ImportGraph:
@@ -76,6 +81,9 @@ class ImportGraph:
         for name, tree in trees.items():
             edges, external = set(), set()
             for module, names in imported_names(tree, name, graph.paths[name].name == "__init__.py"):
+                if module == DYNAMIC:
+                    graph.dynamic.add(name)
+                    continue
                 if module.split(".")[0] not in tops:
                     external.add(module.split(".")[0])
                     continue

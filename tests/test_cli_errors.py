@@ -51,6 +51,8 @@ USAGE = [  # argv -> a fragment of the one line
     (["train", "--out", "x", "--nproc", "2"], "unrecognized arguments: --nproc 2"),  # options are spelled out
     (["render", "p.stopframe", "--all", "--out", "x", "--lay", "alpha"], "unrecognized arguments: --lay alpha"),
     (["render"], "required"),
+    (["render", "p.stopframe", "--all", "--out", "x", "--layer", "Characters"],
+     "invalid choice: 'Characters' (choose from 'composite', 'background', 'characters', 'alpha')"),
 ]
 
 

@@ -1,5 +1,6 @@
 """`stopframe render PROJECT --all --out FOLDER`: one output per shot, named after the shot
-(workstation/output/shot_files.py), through the same writers as one shot; nothing replaced without --overwrite."""
+(workstation/output/shot_files.py), through the same writers as one shot; nothing replaced without
+--force (or --overwrite)."""
 
 import shutil
 
@@ -77,7 +78,7 @@ def test_an_existing_output_is_refused_in_one_line_without_overwrite(demo, tmp_p
     out.mkdir()
     (out / "duet.mp4").write_bytes(b"the editor's cut")
     code, lines = render(capsys, demo, "--all", "--out", out, "--format", "mp4")
-    assert_one_line(code, lines, "duet.mp4", "--overwrite")
+    assert_one_line(code, lines, "duet.mp4", "--force")
     assert [path.name for path in out.iterdir()] == ["duet.mp4"]  # refused before anything was written
     assert (out / "duet.mp4").read_bytes() == b"the editor's cut"
 

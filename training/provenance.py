@@ -12,7 +12,7 @@ from typing import Any
 from workstation.kernel.locations import data_dir
 
 
-def trained_on_record(trained_on: dict | None) -> dict | None:
+def trained_on_record(trained_on: dict[str, Any] | None) -> dict[str, Any] | None:
     """``trained_on`` as model.json keeps it: ``data``, the data folder's path relative to the data
     folder (``workstation.kernel.locations.data_dir``), in place of the saved config's absolute
     ``data_dir`` (None there: whoever trains from it again resolves it by the data-dir rule), and
@@ -39,7 +39,7 @@ def data_path(path: str) -> str:
     return where.name
 
 
-def source_record(source: dict | None) -> dict | None:
+def source_record(source: dict[str, Any] | None) -> dict[str, Any] | None:
     """``source`` as model.json keeps it: the checkpoint's path relative to the current folder, or from
     its run folder on (``RUN/checkpoints/best.pt``) when it lies elsewhere."""
     if not source or not isinstance(source.get("checkpoint"), str) or not Path(source["checkpoint"]).is_absolute():
@@ -58,8 +58,8 @@ def shown_path(path: str) -> str:
 
 def evaluation_record(evaluation: dict[str, Any] | None) -> dict[str, Any] | None:
     """An evaluation (what ``evaluate --json`` writes, and model.json's ``evaluation``) with every
-    absolute path in it made portable: a ``data_dir`` by ``data_path``, the ``bundle`` or
-    ``checkpoint`` evaluated by ``shown_path``."""
+    absolute path in it made portable: a ``data_dir`` by ``data_path``, the ``checkpoint``
+    evaluated by ``shown_path``, the ``bundle`` relative to the current folder or by its name."""
 
     def portable(value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
@@ -69,8 +69,11 @@ def evaluation_record(evaluation: dict[str, Any] | None) -> dict[str, Any] | Non
         if isinstance(value, str) and Path(value).is_absolute():
             if key == "data_dir":
                 return data_path(value)
-            if key in ("bundle", "checkpoint"):
+            if key == "checkpoint":
                 return shown_path(value)
+            if key == "bundle":  # a folder outside the current one: its name says which it was
+                where = Path(value)
+                return where.relative_to(Path.cwd()).as_posix() if where.is_relative_to(Path.cwd()) else where.name
         return value
 
     return None if evaluation is None else portable(evaluation)

@@ -51,7 +51,7 @@ def add_render(commands: Commands) -> None:
                          help="crisp pixels (default: the shot's)")
     render.add_argument("--fit", choices=("crop", "letterbox"),
                         help="fit every clip's frames to the model's square this way (default: each clip's own)")
-    render.add_argument("--layer", type=LayerView, choices=list(LayerView), default=LayerView.COMPOSITE,
+    render.add_argument("--layer", choices=[view.value for view in LayerView], default=LayerView.COMPOSITE.value,
                         help="composite (the frame), background (the plate), characters (RGBA: a format with "
                              "alpha) or alpha (the characters' coverage, grey)")
     render.add_argument("--force", "--overwrite", dest="force", action="store_true",
@@ -78,8 +78,9 @@ def shot_request(args: argparse.Namespace, project: Project, shot: str, out: Pat
     """What ``args`` ask of ``shot``: the shot's own fps, size and scaling where they say nothing."""
     from workstation.output.export_request import ExportRequest
 
-    return ExportRequest.of_shot(project, shot, out, OutputFormat(args.format), frames=frames, layer=args.layer,
-                                 fps=args.fps or None, scale=args.scale, smooth=args.smooth, overwrite=args.force)
+    return ExportRequest.of_shot(project, shot, out, OutputFormat(args.format), frames=frames,
+                                 layer=LayerView(args.layer), fps=args.fps or None, scale=args.scale,
+                                 smooth=args.smooth, overwrite=args.force)
 
 
 def render_named_shot(args: argparse.Namespace, project: Project) -> int:
@@ -102,7 +103,7 @@ def render_named_shot(args: argparse.Namespace, project: Project) -> int:
 
 def render_all(args: argparse.Namespace, project: Project) -> int:
     """``render --all``: every shot, whole, into the folder ``--out``, one output per shot named after it.
-    Every output is checked before anything renders: an existing one is refused without --overwrite."""
+    Every output is checked before anything renders: an existing one is refused without --force."""
     from workstation.output.shot_files import existing_outputs, shot_outputs
     from workstation.render.shot_frames import open_engine
 
@@ -111,15 +112,15 @@ def render_all(args: argparse.Namespace, project: Project) -> int:
         raise UserError("--range is for one shot (--shot); --all renders every shot whole")
     if not project.shots:
         raise UserError(f"{args.project}: has no shots to render")
-    outputs = shot_outputs(project, folder, args.format)
-    requests = [shot_request(args, project, name, out) for name, out in outputs]
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{folder}: is not a folder (--all writes one output per shot into a folder)")
+    outputs = shot_outputs(project, folder, args.format)
+    requests = [shot_request(args, project, name, out) for name, out in outputs]
     existing = existing_outputs(outputs, args.format)
     if existing and not args.force:
         names = ", ".join(path.name for path in existing)
         them = "it" if len(existing) == 1 else "them"
-        raise UserError(f"{folder}: already holds {names}; pass --overwrite to replace {them}")
+        raise UserError(f"{folder}: already holds {names}; pass --force to replace {them}")
     engine = open_engine(project, args.fit)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ the status bar and leaves the old output as it was (issue 12). The form itself:
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.test_menus import menu_actions
 from workstation.media import probe
@@ -30,7 +30,7 @@ def export_through_the_menu(window, qtbot, answers, path, fmt):
     dialog.path_edit.setText(str(path))
     QTest.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     QThreadPool.globalInstance().waitForDone(60_000)
-    qtbot.wait(50)  # the job's signals reach the status bar
+    QApplication.processEvents()  # the finished job's signals, already posted, reach the status bar
     if dialog.isVisible():
         dialog.reject()
     return [question.title for question in answers.asked]

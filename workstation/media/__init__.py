@@ -7,7 +7,7 @@ Everything returned here is RGB (OpenCV's BGR is converted on the way in).
 - :class:`Clip` gives random access to the frames of one clip                       (``clip.py``).
 - :func:`fit` turns a frame into a square float32 CHW tensor for the model;
   :func:`thumbnail` shrinks a frame for display                                     (``images.py``).
-- ``readers.py`` decodes each kind of file with OpenCV; ``errors.py`` holds :class:`MediaError`;
+- ``readers.py`` decodes each kind of file with OpenCV; ``media_error.py`` holds :class:`MediaError`;
   ``headers.py`` reads the size an image declares; ``quiet.py`` keeps the decoders quiet.
 
 Every failure to read a clip raises :class:`MediaError` (a ``workstation.kernel.errors.StopframeError``)

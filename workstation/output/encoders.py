@@ -4,7 +4,7 @@ An encoder fills a path that ``workstation.kernel.safe_write`` gave it (a tempor
 folder for PNG) and writes every byte through Python's own files, so a full or read-only disk is an
 ``OSError`` at the write that failed, never a silently short file. ``verify`` reads the temporary
 back before it replaces the target. The PyAV encoders are in ``video.py``, the sprite sheet in
-``sprites.py``.
+``sprite_sheet.py``.
 
 * PNG: each frame encoded in memory (``cv2.imencode``) and written as ``frame_0000.png`` ...
 * GIF: ``cv2.imencodeanimation`` (all frames at once, as GIF needs them) into bytes, then written.

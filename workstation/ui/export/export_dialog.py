@@ -9,8 +9,7 @@ are disabled in the list, and a format without alpha chosen before is switched t
 with a note saying so. On Export the format's extension is added to
 the name first (a PNG folder has none), then an existing output is replaced only after the user
 said so (``ask_to_replace``); a No keeps the dialog open and writes nothing. The folder, format
-and layer are remembered in QSettings under ``export/`` as their names (and the scale, for Export
-All Shots).
+and layer are remembered in QSettings under ``export/`` as their names.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ LAYER_LABELS = {LayerView.COMPOSITE: "Composite", LayerView.BACKGROUND: "Backgro
                 LayerView.CHARACTERS: "Characters (alpha)", LayerView.ALPHA: "Alpha matte"}
 # the nearest format with alpha: a video, an animation
 ALPHA_INSTEAD = {OutputFormat.MP4: OutputFormat.MOV, OutputFormat.GIF: OutputFormat.APNG}
-DEFAULT_FORMAT, DEFAULT_SCALE, MAX_SCALE = OutputFormat.MP4, 4, 16
+DEFAULT_FORMAT, MAX_SCALE = OutputFormat.MP4, 16
 FALLBACK_IMAGE_SIZE = 64  # the frame size shown while no model is loaded
 IN_OUT, WHOLE, CUSTOM = 0, 1, 2  # the entries of the range list
 KEY = "export/"  # QSettings: folder, format, layer, scale
@@ -295,7 +294,6 @@ class ExportDialog(QDialog):
         self.settings.setValue(KEY + "folder", str(path.parent))
         self.settings.setValue(KEY + "format", fmt.value)
         self.settings.setValue(KEY + "layer", self.layer().value)
-        self.settings.setValue(KEY + "scale", self.scale())
         self._start(ExportRequest.of_shot(self.project, self.shot.name, path, fmt, frames=self.frames(),
                                           layer=self.layer(), scale=self.scale(), smooth=self.smooth(),
                                           overwrite=overwrite))
