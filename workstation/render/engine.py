@@ -37,7 +37,7 @@ import numpy as np
 from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest, FrameRequest
 from workstation.render.bundle import Bundle, open_bundle
-from workstation.render.graphs import Encoder, FrameSource, Graphs, Placed
+from workstation.render.graphs import FrameSource, Graphs, Placed
 from workstation.render.layered import LayeredRenderer
 from workstation.render.layers import LayerView
 from workstation.render.renderer import Renderer
@@ -157,21 +157,9 @@ class Engine:
         """h(x_c, x_t1, x_t2, x_b) uncached; the three character encodings run as one batch."""
         return self.graphs.h(x_c, x_t1, x_t2, x_b)
 
-    def features(self, clip: str, frame: int, encoder: Encoder | str) -> np.ndarray:
-        """f_c or f_b (``Encoder``: "character" / "background") of a clip frame, [C, h, w], cached."""
-        return self.graphs.features(clip, frame, encoder)
-
-    def motion_theta(self, clip: str, start: int, frame: int) -> np.ndarray:
-        """T^Z from clip frame ``start`` to ``frame``, [2, 3], cached."""
-        return self.graphs.motion_theta(clip, start, frame)
-
     def placed(self, character: CharacterRequest) -> Placed:
         """A character's features and the theta the renderer graphs place it with."""
         return self.graphs.placed(character)
-
-    def absolute(self, placed: Placed) -> np.ndarray:
-        """Theta as grid_sample uses it (what the renderer graph does inside when anchored)."""
-        return self.graphs.absolute(placed)
 
     # -- frame requests, through the renderer -------------------------------------------------------
     def render_requests(self, requests: Sequence[FrameRequest], layer: LayerView | str = LayerView.COMPOSITE,

@@ -1,12 +1,13 @@
 """The layered renderer (format 2 "layered" bundles): it decodes the plate once per background frame
 and each character's RGB and alpha once per (source, motion, pose), keeps them in LRU caches
 bounded in bytes, and composites them in numpy (layers.py), so a drag re-runs one character decoder.
-A character's alpha is its decoder's under the matte rule (matte.py) in every view. No Qt, no torch."""
+A character's alpha is its decoder's under the matte rule (matte.py) in every view, applied once
+when the character is decoded. No Qt, no torch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -22,6 +23,18 @@ Item = TypeVar("Item")
 Decoded = TypeVar("Decoded")
 
 
+class DecodedCharacter(NamedTuple):
+    """One placed character as its decoder draws it, kept whole in the cache."""
+
+    rgb: np.ndarray  # [3, S, S], straight
+    alpha: np.ndarray  # [1, S, S], the decoder's own: where the outline centres
+    matte: np.ndarray  # [1, S, S], ``alpha`` under the matte rule: what every view draws
+
+    @property
+    def layer(self) -> CharacterLayer:
+        return self.rgb, self.matte
+
+
 class LayeredRenderer:
     """Frames composited from decoded layers: a ``Renderer`` for layered bundles."""
 
@@ -30,20 +43,20 @@ class LayeredRenderer:
         plates get a third of it (a frame has one plate and may have several characters)."""
         self.graphs = graphs
         self.plates: LRUCache[FrameRef, np.ndarray] = LRUCache(cache_bytes // 3)
-        self.layers: LRUCache[Hashable, CharacterLayer] = LRUCache(cache_bytes - self.plates.max_bytes)
+        self.layers: LRUCache[Hashable, DecodedCharacter] = LRUCache(cache_bytes - self.plates.max_bytes)
 
     def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
         size = self.graphs.bundle.image_size
         needs_plate = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND)
         plates = self._plates_of([r.background for r in requests]) if needs_plate else {}
         characters = [c for r in requests for c in r.characters]
-        drawn = _matted(self._layers_of(characters)) if layer is not LayerView.BACKGROUND else {}
+        drawn = self._layers_of(characters) if layer is not LayerView.BACKGROUND else {}
         images = []
         for r in requests:
             if layer is LayerView.BACKGROUND:
                 images.append(plates[r.background])
                 continue
-            layers = [drawn[_layer_key(c)] for c in r.characters]
+            layers = [drawn[_layer_key(c)].layer for c in r.characters]
             if layer is LayerView.COMPOSITE:
                 images.append(composite(plates[r.background], layers))
             else:
@@ -56,8 +69,11 @@ class LayeredRenderer:
         (under the matte rule). The centre weighs the decoder's own alpha, so a character the rule
         clears entirely still has its anchor where the decoder puts it."""
         drawn = self._layers_of([c for r in requests for c in r.characters])
-        alphas = [[drawn[_layer_key(c)][1][0] for c in r.characters] for r in requests]
-        return [[shape_of(_opaque(alpha), clean_matte(alpha) >= 0.5) for alpha in frame] for frame in alphas]
+        shapes = []
+        for r in requests:
+            decoded = [drawn[_layer_key(c)] for c in r.characters]
+            shapes.append([shape_of(_opaque(d.alpha[0]), d.matte[0] >= 0.5) for d in decoded])
+        return shapes
 
     # -- decoded layers, cached -----------------------------------------------------------------------
     @staticmethod
@@ -81,30 +97,22 @@ class LayeredRenderer:
     def _plates_of(self, backgrounds: Sequence[FrameRef]) -> dict[FrameRef, np.ndarray]:
         graphs = self.graphs
 
-        def decode(refs: list[FrameRef]) -> list[np.ndarray]:
-            return list(graphs.plate(np.stack([graphs.features(r.clip, r.frame, Encoder.BACKGROUND) for r in refs])))
+        def decode(refs: list[FrameRef]) -> list[np.ndarray]:  # copies: a slice would keep the whole batch alive
+            plates = graphs.plate(np.stack([graphs.features(r.clip, r.frame, Encoder.BACKGROUND) for r in refs]))
+            return [plate.copy() for plate in plates]
 
         return self._decoded(self.plates, {ref: ref for ref in backgrounds}, decode)
 
-    def _layers_of(self, characters: Sequence[CharacterRequest]) -> dict[Hashable, CharacterLayer]:
+    def _layers_of(self, characters: Sequence[CharacterRequest]) -> dict[Hashable, DecodedCharacter]:
         graphs = self.graphs
 
-        def decode(requests: list[CharacterRequest]) -> list[CharacterLayer]:
+        def decode(requests: list[CharacterRequest]) -> list[DecodedCharacter]:  # copies, as the plates'
             placed = [graphs.placed(c) for c in requests]
             rgb, alpha = graphs.character_layer(np.stack([p.features for p in placed]),
                                                 np.stack([p.theta for p in placed]))
-            return list(zip(rgb, alpha))
+            return [DecodedCharacter(r.copy(), a.copy(), m.copy()) for r, a, m in zip(rgb, alpha, clean_matte(alpha))]
 
         return self._decoded(self.layers, {_layer_key(c): c for c in characters}, decode)
-
-
-def _matted(layers: dict[Hashable, CharacterLayer]) -> dict[Hashable, CharacterLayer]:
-    """Each decoded layer with its alpha under the matte rule (matte.py), in one batch: what every
-    view draws, the composite included. (The cache keeps the decoder's alpha, which shapes need.)"""
-    if not layers:
-        return {}
-    mattes = clean_matte(np.stack([alpha for _, alpha in layers.values()]))
-    return {key: (rgb, matte) for (key, (rgb, _)), matte in zip(layers.items(), mattes)}
 
 
 def _opaque(alpha: np.ndarray) -> np.ndarray:
