@@ -28,7 +28,7 @@ from training.bundle_export import export_bundle  # noqa: E402
 from training.model.config import ModelConfig  # noqa: E402
 from training.model.scene_model import SceneModel  # noqa: E402
 from workstation import project as document  # noqa: E402
-from workstation.output import FrameWriter  # noqa: E402
+from workstation.output.writer import FrameWriter  # noqa: E402
 from workstation.render.engine import Engine  # noqa: E402
 from workstation.render.shot_frames import render_shot  # noqa: E402
 

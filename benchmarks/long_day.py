@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 from workstation import project as doc  # noqa: E402
 from workstation.media import probe  # noqa: E402
-from workstation.output import write_frames  # noqa: E402
+from workstation.output.writer import write_frames  # noqa: E402
 from workstation.render.engine import Engine  # noqa: E402
 from workstation.render.shot_frames import open_engine, render_shot  # noqa: E402
 

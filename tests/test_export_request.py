@@ -14,15 +14,11 @@ import pytest
 from tests.conftest import ROOT
 from workstation import project as document
 from workstation.kernel.errors import StopframeError
-from workstation.output import (
-    ALPHA_FORMATS,
-    ExportCancelled,
-    ExportRequest,
-    FrameWriter,
-    OutputExists,
-    OutputFormat,
-    write_shot,
-)
+from workstation.kernel.safe_write import OutputExists
+from workstation.output.export_request import ExportRequest
+from workstation.output.formats import ALPHA_FORMATS, OutputFormat
+from workstation.output.shot_writer import ExportCancelled, write_shot
+from workstation.output.writer import FrameWriter
 from workstation.render.layers import LayerView
 from workstation.render.shot_frames import open_engine
 

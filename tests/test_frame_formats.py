@@ -16,19 +16,17 @@ from tests.faults import failing_writes
 from tests.test_render import assert_fails_in_one_line, demo, render_in_process  # noqa: F401 (a fixture)
 from tests.test_render_layers import engine_layer
 from workstation.kernel.errors import StopframeError
-from workstation.output import (
+from workstation.kernel.safe_write import OutputExists
+from workstation.output.formats import (
     ALPHA_FORMATS,
     FORMAT_INFO,
     FORMATS,
     FrameWriteError,
-    FrameWriter,
-    OutputExists,
     OutputFormat,
     extension,
     has_alpha,
-    output_exists,
-    write_frames,
 )
+from workstation.output.writer import FrameWriter, output_exists, write_frames
 
 FPS = 12
 SIZE = 32

@@ -18,7 +18,9 @@ import pytest
 
 from tests.faults import failing_writes, fill, remount_read_only, small_filesystem
 from workstation.kernel.errors import StopframeError
-from workstation.output import FORMATS, FrameWriteError, FrameWriter, OutputExists, output_exists, write_frames
+from workstation.kernel.safe_write import OutputExists
+from workstation.output.formats import FORMATS, FrameWriteError
+from workstation.output.writer import FrameWriter, output_exists, write_frames
 
 BACKGROUND = (0.2, 0.4, 0.8)  # RGB, exact in 8 bits: 51, 102, 204
 FPS = 12
@@ -382,7 +384,7 @@ def test_encoder_failures_become_one_line_naming_the_output(tmp_path, monkeypatc
 
 
 def test_module_imports_neither_torch_nor_qt():
-    code = ("import sys, workstation.output; "
+    code = ("import sys, workstation.output.writer, workstation.output.shot_writer; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'PyQt5', 'PyQt6')]; "
             "assert not bad, bad")
     root = Path(__file__).resolve().parents[1]

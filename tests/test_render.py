@@ -203,7 +203,7 @@ def test_a_render_while_another_process_writes_the_same_output_fails_in_one_line
     from tests.conftest import ROOT
 
     out = tmp_path / "shared.mp4"
-    holder = ("import sys; import numpy as np; from workstation.output import FrameWriter\n"
+    holder = ("import sys; import numpy as np; from workstation.output.writer import FrameWriter\n"
               "with FrameWriter(sys.argv[1], 'mp4', 12, 3) as writer:\n"
               "    print('writing', flush=True); sys.stdin.readline()\n"
               "    for _ in range(3): writer.write(np.zeros((3, 64, 64), np.float32))\n")
@@ -256,7 +256,7 @@ def test_a_gif_of_a_billion_frames_is_refused_at_once(demo, tmp_path, capsys):
 
 
 def test_a_billion_frame_render_starts_and_ctrl_c_leaves_nothing(demo, tmp_path, capsys, monkeypatch):
-    from workstation.output import FrameWriter
+    from workstation.output.writer import FrameWriter
 
     name = with_shot_length(demo, 10**9)
     out = tmp_path / "long"

@@ -76,7 +76,9 @@ def test_an_exception_in_an_import_is_a_line_and_a_log_and_the_import_ends(windo
 
 
 def test_an_exception_in_an_export_is_a_line_and_a_log(window, qtbot, monkeypatch, tmp_path):
-    from workstation.output import ExportRequest, OutputFormat, shot_writer
+    from workstation.output import shot_writer
+    from workstation.output.export_request import ExportRequest
+    from workstation.output.formats import OutputFormat
 
     monkeypatch.setattr(shot_writer, "render_shot", fail)
     request = ExportRequest.of_shot(window.document.project, "demo", tmp_path / "out.gif", OutputFormat.GIF)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from tests.ui.conftest import menu_action
 from workstation import project as doc
 from workstation.media import probe
-from workstation.output import FORMAT_INFO, has_alpha
+from workstation.output.formats import FORMAT_INFO, has_alpha
 from workstation.render.shot_frames import open_engine
 from workstation.ui.export.export_dialog import CUSTOM, IN_OUT, WHOLE, ExportDialog
 from workstation.ui.view.timeline import RULER_HEIGHT

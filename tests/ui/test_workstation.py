@@ -335,7 +335,8 @@ def test_exporting_the_shot_writes_every_frame_while_editing_goes_on(window, qtb
 
     shot = window.document.shot()
     out = tmp_path / "out.mp4"
-    from workstation.output import ExportRequest, OutputFormat
+    from workstation.output.export_request import ExportRequest
+    from workstation.output.formats import OutputFormat
 
     job = window.export_shot(ExportRequest.of_shot(window.document.project, shot.name, out, OutputFormat.MP4, scale=2))
     with qtbot.waitSignal(job.signals.finished, timeout=30_000) as done:
@@ -347,7 +348,8 @@ def test_exporting_the_shot_writes_every_frame_while_editing_goes_on(window, qtb
 
 
 def test_a_cancelled_export_leaves_nothing_behind(window, tmp_path):
-    from workstation.output import ExportRequest, OutputFormat
+    from workstation.output.export_request import ExportRequest
+    from workstation.output.formats import OutputFormat
     from workstation.ui.export.export_job import ExportJob
 
     out = tmp_path / "out.gif"

@@ -60,60 +60,7 @@ A shot is written by ``write_shot(request, engine)`` (``shot_writer.py``): one `
 overwrite) from File ▸ Export Shot, File ▸ Export All Shots and ``stopframe render`` alike.
 
 This package depends on numpy, OpenCV, PyAV and the workstation's core (errors, safe_write, media,
-project, render); never on Qt or torch. This face only re-exports; no module of the package imports it.
+project, render); never on Qt or torch. This face holds no code: import a name from the module
+that defines it (``formats``, ``writer``, ``export_request``, ``shot_writer``), so listing the
+formats loads no writer.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-from workstation.kernel.safe_write import OutputExists
-from workstation.output.formats import (
-    ALPHA_FORMATS,
-    FORMAT_INFO,
-    FORMATS,
-    MAX_SIDE,
-    FormatInfo,
-    FrameWriteError,
-    OutputFormat,
-    extension,
-    has_alpha,
-)
-
-if TYPE_CHECKING:
-    from workstation.output.encoders import (
-        FRAME_PATTERN,
-        GIF_MAX_BYTES,
-        GIF_MIN_DURATION_MS,
-        GIF_PARAMS,
-        frame_name,
-    )
-    from workstation.output.export_request import ExportRequest
-    from workstation.output.shot_writer import ExportCancelled, write_shot
-    from workstation.output.video import MP4_CODEC
-    from workstation.output.writer import FrameWriter, output_exists, output_size, write_frames
-
-# The writers bring OpenCV, PyAV and the engine (a tenth of a second and more): each name below is
-# imported when first used, so that `stopframe --version`, or the CLI's parser listing OutputFormat,
-# never waits for them.
-_IMPORTED_WHEN_USED = {
-    "encoders": ("FRAME_PATTERN", "GIF_MAX_BYTES", "GIF_MIN_DURATION_MS", "GIF_PARAMS", "frame_name"),
-    "export_request": ("ExportRequest",),
-    "shot_writer": ("ExportCancelled", "write_shot"),
-    "video": ("MP4_CODEC",),
-    "writer": ("FrameWriter", "output_exists", "output_size", "write_frames"),
-}
-_MODULE_OF = {name: module for module, names in _IMPORTED_WHEN_USED.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
-
-
-__all__ = ["ALPHA_FORMATS", "FORMATS", "FORMAT_INFO", "FRAME_PATTERN", "GIF_MAX_BYTES", "GIF_MIN_DURATION_MS",
-           "GIF_PARAMS", "MAX_SIDE", "MP4_CODEC", "ExportCancelled", "ExportRequest", "FormatInfo",
-           "FrameWriteError", "FrameWriter", "OutputExists", "OutputFormat", "extension", "frame_name", "has_alpha",
-           "output_exists", "output_size", "write_frames", "write_shot"]

@@ -1,5 +1,5 @@
 """File ▸ Export Shot…: one form for what to export and where: the format (every entry of
-``workstation.output.FORMAT_INFO``), the engine's layer, the frames, the scale and the output path;
+``workstation.output.formats.FORMAT_INFO``), the engine's layer, the frames, the scale and the output path;
 Export hands the window one ``ExportRequest`` (``workstation/output/export_request.py``).
 
 Frames are numbered from 0, as the timeline shows them. The default range is the timeline's in/out
