@@ -239,7 +239,7 @@ def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dic
         "renderer": config.renderer,
         "model_config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "trained_on": trained_on_record(extra.get("trained_on")),
-        "evaluation": evaluation_record(extra.get("evaluation")),
+        "evaluation": evaluation_record(extra["evaluation"]) if extra.get("evaluation") else None,
         "source": source_record(extra.get("source")),
         "parity_max_abs_difference": differences,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -186,35 +186,27 @@ class Evaluation(Protocol):
                       data_dir: Path) -> None: ...
 
 
-def evaluation_of(args: argparse.Namespace) -> tuple[Evaluation, Path]:
-    """The evaluation module of ``--dataset`` and its data folder, found before anything is claimed."""
+def evaluation_of(args: argparse.Namespace) -> tuple[Evaluation, Path, Callable[[SceneFunctions], dict[str, Any]]]:
+    """The evaluation module of ``--dataset``, its data folder (both found before anything is
+    claimed) and what runs it on a model, its progress on stderr."""
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
     if args.dataset == "sprites":
         from training.data.sprites import sprites_dir
         from training.evaluation import evaluate_sprites
 
-        return evaluate_sprites, sprites_dir(args.data_dir, "evaluate")
+        folder = sprites_dir(args.data_dir, "evaluate")
+        return evaluate_sprites, folder, lambda scene: evaluate_sprites.evaluate_sprites(
+            scene, folder, examples=args.n, seed=args.seed, backgrounds=not args.no_backgrounds, progress=progress)
     if args.no_backgrounds:
         raise StopframeError("--no-backgrounds is for --dataset sprites (Moving MNIST always has backgrounds)")
     from training.data.mnist import IMAGE_FILES, LABEL_FILES
     from training.evaluation import evaluate
 
-    return evaluate, mnist_dir(args.data_dir, "evaluate", (IMAGE_FILES["test"], LABEL_FILES["test"]))
-
-
-def evaluation_results(args: argparse.Namespace, scene: SceneFunctions, data_dir: Path) -> dict[str, Any]:
-    """The numbers of the evaluation of ``--dataset``, its progress on stderr."""
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr)
-
-    if args.dataset == "sprites":
-        from training.evaluation import evaluate_sprites
-
-        return evaluate_sprites.evaluate_sprites(scene, data_dir, examples=args.n, seed=args.seed,
-                                                 backgrounds=not args.no_backgrounds, progress=progress)
-    from training.evaluation import evaluate
-
-    return evaluate.evaluate(scene, data_dir, examples=args.n, analysis_pairs=args.pairs, seed=args.seed,
-                             progress=progress)
+    folder = mnist_dir(args.data_dir, "evaluate", (IMAGE_FILES["test"], LABEL_FILES["test"]))
+    return evaluate, folder, lambda scene: evaluate.evaluate(
+        scene, folder, examples=args.n, analysis_pairs=args.pairs, seed=args.seed, progress=progress)
 
 
 def claim(stack: contextlib.ExitStack, path: Path, force: bool) -> Path:
@@ -243,7 +235,7 @@ def made_folder(stack: contextlib.ExitStack, folder: Path) -> None:
 
 
 def command_evaluate(args: argparse.Namespace) -> int:
-    evaluation, data_dir = evaluation_of(args)
+    evaluation, data_dir, run_evaluation = evaluation_of(args)
     written: list[Path] = []
     figures: dict[str, Path] = {}
     with contextlib.ExitStack() as outputs:  # every output claimed before the evaluation runs
@@ -258,12 +250,12 @@ def command_evaluate(args: argparse.Namespace) -> int:
             figures = {name: claim(outputs, folder / name, args.force) for name in evaluation.figure_names()}
             written += [folder / name for name in figures]
         scene, source = load_scene(args.model, args.open_bundle, plain=args.plain)
-        results = evaluation_results(args, scene, data_dir)
+        results = run_evaluation(scene)
         results["model"] = source
         print(evaluation.format_table(results))
         try:
             if json_file:
-                json_file.write_text(evaluation.results_json(evaluation_record(results) or {}), encoding="utf-8")
+                json_file.write_text(evaluation.results_json(evaluation_record(results)), encoding="utf-8")
         except OSError as error:  # named here: the claim would name only its temporary
             raise StopframeError(f"cannot be written ({error.strerror or error})", args.json) from None
         try:

@@ -47,16 +47,16 @@ def source_record(source: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**source, "checkpoint": shown_path(source["checkpoint"])}
 
 
-def shown_path(path: str) -> str:
+def shown_path(path: str, last_parts: int = 3) -> str:
     """An absolute path as a record keeps it: relative to the current folder when inside it, else
-    its last three parts (``RUN/checkpoints/best.pt``)."""
+    its last ``last_parts`` parts (a checkpoint's ``RUN/checkpoints/best.pt``, a bundle's name)."""
     where = Path(path)
     if where.is_relative_to(Path.cwd()):
         return where.relative_to(Path.cwd()).as_posix()
-    return Path(*where.parts[1:][-3:]).as_posix()
+    return Path(*where.parts[1:][-last_parts:]).as_posix()
 
 
-def evaluation_record(evaluation: dict[str, Any] | None) -> dict[str, Any] | None:
+def evaluation_record(evaluation: dict[str, Any]) -> dict[str, Any]:
     """An evaluation (what ``evaluate --json`` writes, and model.json's ``evaluation``) with every
     absolute path in it made portable: a ``data_dir`` by ``data_path``, the ``checkpoint``
     evaluated by ``shown_path``, the ``bundle`` relative to the current folder or by its name."""
@@ -72,8 +72,8 @@ def evaluation_record(evaluation: dict[str, Any] | None) -> dict[str, Any] | Non
             if key == "checkpoint":
                 return shown_path(value)
             if key == "bundle":  # a folder outside the current one: its name says which it was
-                where = Path(value)
-                return where.relative_to(Path.cwd()).as_posix() if where.is_relative_to(Path.cwd()) else where.name
+                return shown_path(value, last_parts=1)
         return value
 
-    return None if evaluation is None else portable(evaluation)
+    record: dict[str, Any] = portable(evaluation)
+    return record
