@@ -53,6 +53,9 @@ USAGE = [  # argv -> a fragment of the one line
     (["render"], "required"),
     (["render", "p.stopframe", "--all", "--out", "x", "--layer", "Characters"],
      "invalid choice: 'Characters' (choose from 'composite', 'background', 'characters', 'alpha')"),
+    (["render", "p.stopframe", "--all", "--out", "x", "--size", "1280x720", "--scale", "2"],
+     "argument --scale: not allowed with argument --size"),
+    (["render", "p.stopframe", "--all", "--out", "x", "--scale", "two"], "argument --scale: invalid int value: 'two'"),
 ]
 
 
@@ -101,6 +104,53 @@ def no_model_load(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the model loaded before the arguments were checked")
     monkeypatch.setattr(training.run.checkpoint, "load_model", refuse)
+
+
+# -- render --size: refused in one line before the model loads ----------------------------------------
+@pytest.fixture
+def demo_project(tmp_path):
+    from workstation.demos.digit_demo import write_demo_project
+
+    return write_demo_project(tmp_path / "demo")
+
+
+@pytest.fixture
+def no_engine(monkeypatch):
+    """Fails the test if `render` starts opening the model."""
+    import workstation.render.shot_frames
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model loaded before the arguments were checked")
+    monkeypatch.setattr(workstation.render.shot_frames, "open_engine", refuse)
+
+
+@pytest.mark.parametrize("size", ["12x", "x720", "1280", "1280*720", "1280x720x3", "12.5x7", "-5x5", "１２x7", "",
+                                  "1" * 5000 + "x7"], ids=lambda size: size[:12] or "empty")
+def test_render_size_that_is_not_width_x_height(demo_project, tmp_path, capsys, no_engine, size):
+    err = one_line_exit_2(["render", demo_project, "--shot", "duet", "--out", tmp_path / "out", f"--size={size}"],
+                          capsys)
+    assert err == f"stopframe: --size {size}: expected WIDTHxHEIGHT, e.g. 1280x720\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+
+
+@pytest.mark.parametrize("size, says", [("0x720", "an output of 0x720"), ("1280x0", "an output of 1280x0"),
+                                        ("20000x720", "an output of 20000x720"), ("1280X20000", "of 1280x20000")])
+@pytest.mark.parametrize("which", [["--shot", "duet"], ["--all"]], ids=["one shot", "all"])
+def test_render_size_with_a_side_out_of_range(demo_project, tmp_path, capsys, no_engine, size, says, which):
+    out = tmp_path / "out"
+    err = one_line_exit_2(["render", demo_project, *which, "--out", out, "--size", size], capsys,
+                          says, "each side must be 1 to 16384 pixels")
+    assert err.startswith(f"stopframe: {out}")  # naming the output (with --all, the first shot's)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+
+
+def test_render_scale_past_the_limit_or_below_1(demo_project, tmp_path, capsys, no_engine):
+    out = tmp_path / "out"
+    one_line_exit_2(["render", demo_project, "--shot", "duet", "--out", out, "--scale", "100000"], capsys,
+                    out, "cannot be written; each side must be 1 to 16384 pixels")
+    one_line_exit_2(["render", demo_project, "--shot", "duet", "--out", out, "--scale", "0"], capsys,
+                    out, "a scale is a whole number of at least 1, got 0")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 # -- evaluate: its outputs are claimed before the evaluation runs ------------------------------------

@@ -121,6 +121,15 @@ def test_the_demo_project_validates_and_points_at_the_shipped_clips():
     assert project.shot("sway").character("digit 5").motion.clip == "digit-2-sway"
 
 
+def test_the_demo_shots_come_out_as_they_always_did():
+    """256 x 256 crisp (4x the demo model's 64-pixel square); the 7's keys move it as many of the
+    model's pixels as before version 4 (offsets are fractions of the square's side)."""
+    project = build_demo_project()
+    assert {shot.output for shot in project.shots} == {document.Output(256, 256, "crisp")}
+    keys = project.shot("by hand").character("digit 7").keyframes
+    assert [(key.pose.tx * 64, key.pose.ty * 64) for key in keys] == [(-26.0, 6.0), (-12.0, -4.0), (2.0, 6.0)]
+
+
 def test_the_demo_project_round_trips_through_a_file(tmp_path):
     project = build_demo_project()
     path = tmp_path / "copy.stopframe"
@@ -187,7 +196,7 @@ def test_the_duet_shot_renders_and_both_characters_move():
     project = build_demo_project()
     engine = open_engine(project)
     frames = np.stack(list(render_shot(engine, project, "duet")))
-    assert frames.shape == (24, 3, 64, 64) and frames.dtype == np.float32
+    assert frames.shape == (24, 3, 256, 256) and frames.dtype == np.float32  # the shot's output size
     assert frames.min() >= 0.0 and frames.max() <= 1.0
     assert np.abs(frames[6] - frames[0]).mean() > 0.01
     for keep in ("digit 2", "digit 7"):  # each character's motion on its own changes the picture

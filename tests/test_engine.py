@@ -76,7 +76,7 @@ def test_a_frame_request_renders_h_with_either_renderer(anchored_bundle, summed_
             if model.layered:  # the engine's frame is h with the character's alpha under the matte rule
                 theta = model.motion(model.encoder_character(x_t1), model.encoder_character(x_t2))
                 layer = matted(model.character_layer(model.encoder_character(x_c), theta))
-                expected = composite(model.plate(model.encoder_background(x_b)), [layer])[0].numpy()
+                expected = composite(background(model, frames, ("bg", 0)), [layer])[0].numpy()
         assert np.abs(got - expected).max() < 1e-4
 
 
@@ -84,13 +84,23 @@ def two_characters(model, frames):
     """A frame request of two characters, one moved by a clip's motion, one by a hand pose, and
     each one's features and theta as the model computes them."""
     first = character("actor", 0, motion=("walk", 0, 3))
-    second = character("extra", 1, edit=Pose(tx=-6, ty=5, rotation=30, scale=0.8))
+    second = character("extra", 1, edit=Pose(tx=-6 / SIZE, ty=5 / SIZE, rotation=30, scale=0.8))
     with torch.no_grad():
         f1, f2 = model.encoder_character(image(frames, "actor", 0)), model.encoder_character(image(frames, "extra", 1))
         theta1 = model.motion(model.encoder_character(image(frames, "walk", 0)),
                               model.encoder_character(image(frames, "walk", 3)))
-    theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose, 64))[None]
+    theta2 = torch.from_numpy(geometry.compose_pose(geometry.IDENTITY_THETA, second.pose))[None]
     return frame_request(first, second), (f1, theta1), (f2, theta2)
+
+
+def background(model, frames, at):
+    """The engine's background of a layered model: the frame itself, with the plate only where the
+    frame's own character is (the character decoder at identity, its alpha under the matte rule)."""
+    x_b = image(frames, *at)
+    with torch.no_grad():
+        plate = model.plate(model.encoder_background(x_b))
+        _, own = matted(model.character_layer(model.encoder_character(x_b), torch.eye(2, 3)[None]))
+    return own * plate + (1 - own) * x_b
 
 
 def matted(layer):
@@ -105,7 +115,7 @@ def test_layers_of_a_layered_bundle_are_its_decoders(anchored_bundle, frames):
     engine = Engine(folder, frames)
     frame, (f1, theta1), (f2, theta2) = two_characters(model, frames)
     with torch.no_grad():
-        plate = model.plate(model.encoder_background(image(frames, "bg", 0)))
+        plate = background(model, frames, ("bg", 0))
         layers = [matted(model.character_layer(f1, theta1)), matted(model.character_layer(f2, theta2))]
         expected = composite(plate, layers)[0].numpy()  # back to front, the second on top
         ink = 1 - (1 - layers[0][1]) * (1 - layers[1][1])
@@ -125,7 +135,7 @@ def test_layers_of_a_layered_bundle_are_its_decoders(anchored_bundle, frames):
 def test_one_character_alone_by_name(anchored_bundle, frames):
     _, folder = anchored_bundle
     engine = Engine(folder, frames)
-    hero, extra = character("actor", 0, name="hero"), character("extra", 1, edit=Pose(tx=9), name="extra")
+    hero, extra = character("actor", 0, name="hero"), character("extra", 1, edit=Pose(tx=9 / SIZE), name="extra")
     both = frame_request(hero, extra)
     for layer in ("composite", "characters", "alpha"):
         alone = engine.render_requests([both], layer, character="extra")[0]
@@ -150,7 +160,7 @@ def opaque_bundle(tmp_path_factory):
 def test_the_later_character_is_drawn_on_top_and_swapping_swaps_them(opaque_bundle, frames):
     _, folder = opaque_bundle
     engine = Engine(folder, frames)
-    red, blue = character("actor", 0, name="red"), character("extra", 1, edit=Pose(tx=3), name="blue")
+    red, blue = character("actor", 0, name="red"), character("extra", 1, edit=Pose(tx=3 / SIZE), name="blue")
     red_alone, blue_alone = engine.render_frame(frame_request(red)), engine.render_frame(frame_request(blue))
     assert np.abs(red_alone - blue_alone).max() > 0.05  # two different pictures
     assert np.abs(engine.render_frame(frame_request(red, blue)) - blue_alone).max() < 1e-5
@@ -180,14 +190,18 @@ def test_a_drag_decodes_one_character_again_and_nothing_else(anchored_bundle, fr
     still = character("extra", 2, name="extra")
     frame = frame_request(character(motion=("walk", 0, 2)), still)
     first = engine.render_frame(frame)
-    assert decoded == {"plate": 1, "character": 2} and len(calls) == 5  # actor, extra, bg, walk 0, walk 2
+    # the plate, the background frame's own character (where the plate replaces it), then the two; the
+    # frames read: actor, extra, walk 0, walk 2, and bg three times (its two encodings and itself, drawn)
+    assert decoded == {"plate": 1, "character": 3} and len(calls) == 7
     for step in range(1, 4):  # a drag: each move decodes the dragged character, nothing else
-        engine.render_frame(frame_request(character(motion=("walk", 0, 2), edit=Pose(step, 0, 0, 1)), still))
-    assert decoded == {"plate": 1, "character": 5} and len(calls) == 5
+        engine.render_frame(frame_request(character(motion=("walk", 0, 2), edit=Pose(step / SIZE, 0, 0, 1)), still))
+    assert decoded == {"plate": 1, "character": 6} and len(calls) == 7
     assert np.array_equal(engine.render_frame(frame), first)
     small = Engine(folder, frames, cache_bytes=40_000)  # room for 2 encodings (8 KiB), no plate or layer (48, 64)
     assert np.array_equal(small.render_frame(frame), first)
-    assert len(small.graphs.encodings) == 2 and len(small.renderer.plates) == len(small.renderer.layers) == 0
+    renderer = small.renderer
+    assert len(small.graphs.encodings) == 2
+    assert not any(len(cache) for cache in (renderer.plates, renderer.backgrounds, renderer.layers))
 
 
 @pytest.mark.parametrize("fixture", ["anchored_bundle", "summed_bundle"])
@@ -198,11 +212,12 @@ def test_over_a_long_shot_every_cache_stays_within_its_bytes(fixture, frames, re
     _, folder = request.getfixturevalue(fixture)
     budget = 1 << 20
     engine = Engine(folder, frames, cache_bytes=budget)
-    shot = [frame_request(character("actor", k % 7, motion=("walk", k % 3, k), edit=Pose(k % 9, 0, k, 1)),
-                          character("extra", 1, edit=Pose(0, k % 5, 0, 1)), background=("bg", k % 50))
+    shot = [frame_request(character("actor", k % 7, motion=("walk", k % 3, k), edit=Pose(k % 9 / SIZE, 0, k, 1)),
+                          character("extra", 1, edit=Pose(0, k % 5 / SIZE, 0, 1)), background=("bg", k % 50))
             for k in range(300)]
     caches = engine.caches
-    assert set(caches) == ({"encodings", "thetas", "plates", "layers"} if engine.layered else {"encodings", "thetas"})
+    layered = {"plates", "backgrounds", "layers"} if engine.layered else set()
+    assert set(caches) == {"encodings", "thetas"} | layered
     assert sum(cache.max_bytes for cache in caches.values()) == budget
     assert {name: cache.max_bytes for name, cache in engine.with_frames(frames).caches.items()} == \
         {name: cache.max_bytes for name, cache in caches.items()}  # a clip change keeps the budget
@@ -259,7 +274,8 @@ def test_with_frames_shares_the_loaded_graphs_and_starts_with_empty_caches(ancho
 def test_rendering_from_several_threads_gives_the_serial_result(fixture, frames, request):
     _, folder = request.getfixturevalue(fixture)
     engine = Engine(folder, frames)
-    frame_requests = [frame_request(character(motion=("walk", 0, k), edit=Pose(k, 0, 3 * k, 1))) for k in range(8)]
+    frame_requests = [frame_request(character(motion=("walk", 0, k), edit=Pose(k / SIZE, 0, 3 * k, 1)))
+                      for k in range(8)]
     serial = Engine(folder, frames).render_requests(frame_requests)
     results = [None] * 8
 
@@ -279,11 +295,11 @@ def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
     folder = export_bundle(model, tmp_path / "plain")
     engine = Engine(folder, frames)
     assert engine.anchored is False
-    got = engine.render_frame(frame_request(character(edit=Pose(tx=8, ty=0, rotation=0, scale=1))))
+    got = engine.render_frame(frame_request(character(edit=Pose(tx=8 / SIZE, ty=0, rotation=0, scale=1))))
     with torch.no_grad():
         features = model.encoder_character(image(frames, "actor", 0))
         layer = matted(model.character_layer(features, torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.0]]])))
-        expected = composite(model.plate(model.encoder_background(image(frames, "bg", 0))), [layer])[0].numpy()
+        expected = composite(background(model, frames, ("bg", 0)), [layer])[0].numpy()
     assert np.abs(got - expected).max() < 1e-4
 
 
@@ -291,7 +307,7 @@ def test_plain_bundles_edit_about_the_character_centroid(tmp_path, frames):
 def test_summed_a_hand_translation_moves_the_character_not_its_field(summed_bundle, frames):
     model, folder = summed_bundle
     engine = Engine(folder, frames)
-    got = engine.render_frame(frame_request(character(edit=Pose(tx=8, ty=-4, rotation=0, scale=1))))
+    got = engine.render_frame(frame_request(character(edit=Pose(tx=8 / SIZE, ty=-4 / SIZE, rotation=0, scale=1))))
     # 8 px right and 4 px up on a 64 px image: sample 0.25 to the left and 0.125 below. The edit
     # moves the character part of f_c; the field it carries everywhere stays where it was.
     theta = torch.tensor([[[1.0, 0.0, -0.25], [0.0, 1.0, 0.125]]])
@@ -340,7 +356,7 @@ def test_a_hidden_character_is_not_drawn_and_the_shot_order_is_the_z_order(opaqu
     clip = doc.ClipRef("clip.mp4", 4, 12.0, 64, 64)
     shot = doc.Shot("s", 2, 12.0, doc.FrameRef("bg", 0), [
         doc.Character("red", doc.FrameRef("actor", 0)),
-        doc.Character("blue", doc.FrameRef("extra", 1), keyframes=[doc.Keyframe(0, doc.Pose(tx=3))])])
+        doc.Character("blue", doc.FrameRef("extra", 1), keyframes=[doc.Keyframe(0, doc.Pose(tx=3 / SIZE))])])
     project = doc.Project(clips={name: clip for name in ("bg", "actor", "extra")}, shots=[shot])
     red, blue = (engine.render_requests(doc.render_requests(project, "s", [0]), character=name)[0]
                  for name in ("red", "blue"))

@@ -20,7 +20,7 @@ from workstation.output.formats import ALPHA_FORMATS, OutputFormat
 from workstation.output.shot_writer import ExportCancelled, write_shot
 from workstation.output.writer import FrameWriter
 from workstation.render.layers import LayerView
-from workstation.render.shot_frames import open_engine
+from workstation.render.shot_frames import open_engine, render_shot
 
 
 @pytest.fixture
@@ -37,15 +37,33 @@ def project(demo):
 
 def test_a_request_takes_from_the_shot_whatever_it_is_not_told(project, tmp_path):
     shot = project.shot("demo")
-    shot.output = document.Output(scale=2, scaling="smooth")
+    shot.output = document.Output(96, 64, "smooth")
     request = ExportRequest.of_shot(project, "demo", tmp_path / "walk.mp4", OutputFormat.MP4)
-    assert (request.frames, request.fps, request.scale, request.smooth) == (range(shot.length), shot.fps, 2, True)
+    assert (request.frames, request.fps, request.output) == (range(shot.length), shot.fps, shot.output)
     assert (request.layer, request.overwrite, request.target) == (LayerView.COMPOSITE, False, tmp_path / "walk.mp4")
 
     told = ExportRequest.of_shot(project, "demo", tmp_path / "matte.webm", OutputFormat.WEBM, frames=range(3, 5),
-                                 layer=LayerView.ALPHA, fps=8.0, scale=1, smooth=False, overwrite=True)
-    assert (told.frames, told.layer, told.fps, told.scale, told.smooth, told.overwrite) == \
-        (range(3, 5), LayerView.ALPHA, 8.0, 1, False, True)
+                                 layer=LayerView.ALPHA, fps=8.0, scale=2, smooth=False, overwrite=True)
+    assert (told.frames, told.layer, told.fps, told.output, told.overwrite) == \
+        (range(3, 5), LayerView.ALPHA, 8.0, document.Output(192, 128, "crisp"), True)
+    sized = ExportRequest.of_shot(project, "demo", tmp_path / "wide.mp4", OutputFormat.MP4, size=(1280, 720))
+    assert sized.output == document.Output(1280, 720, "smooth")  # the size replaced, the scaling the shot's
+
+
+@pytest.mark.parametrize("asked, says", [
+    (dict(size=(1280, 720), scale=2), "asked for both a size (1280x720) and a scale (2); give one"),
+    (dict(size=(0, 720)), "an output of 0x720 cannot be written; each side must be 1 to 16384 pixels"),
+    (dict(size=(1280, 20000)), "an output of 1280x20000 cannot be written; each side must be 1 to 16384 pixels"),
+    (dict(scale=200), "an output of 19200x12800 cannot be written; each side must be 1 to 16384 pixels"),
+    (dict(scale=0), "a scale is a whole number of at least 1, got 0"),
+])
+def test_a_size_that_cannot_be_written_is_refused_in_one_line_naming_the_target(project, tmp_path, asked, says):
+    project.shot("demo").output = document.Output(96, 64)
+    target = tmp_path / "frames"
+    with pytest.raises(StopframeError) as refused:
+        ExportRequest.of_shot(project, "demo", target, OutputFormat.PNG, **asked)
+    assert str(refused.value) == f"{target}: {says}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 @pytest.mark.parametrize("fmt", [OutputFormat.MP4, OutputFormat.GIF])
@@ -61,8 +79,7 @@ def test_the_characters_in_a_format_without_alpha_is_refused_in_one_line_naming_
 
 def test_write_shot_writes_the_frames_asked_and_says_how_far_it_is(project, tmp_path):
     engine = open_engine(project)
-    request = ExportRequest.of_shot(project, "duet", tmp_path / "frames", OutputFormat.PNG, frames=range(2, 6),
-                                    scale=1)
+    request = ExportRequest.of_shot(project, "duet", tmp_path / "frames", OutputFormat.PNG, frames=range(2, 6))
     told = []
     assert write_shot(request, engine, progress=lambda written, total: told.append((written, total))) == request.target
     assert told == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]  # (0, 4): the output is claimed, rendering begins
@@ -71,7 +88,36 @@ def test_write_shot_writes_the_frames_asked_and_says_how_far_it_is(project, tmp_
     assert len(pngs) == 4
     for png, image in zip(pngs, expected, strict=True):
         written = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB).astype(int)
+        assert written.shape == (project.shot("duet").output.height, project.shot("duet").output.width, 3)
         assert np.abs(written - (image.transpose(1, 2, 0) * 255).round()).max() <= 1
+
+
+def test_write_shot_renders_at_the_size_asked_not_the_shots(project, tmp_path):
+    engine = open_engine(project)
+    request = ExportRequest.of_shot(project, "duet", tmp_path / "frames", OutputFormat.PNG, frames=range(2),
+                                    size=(160, 96))
+    write_shot(request, engine)
+    expected = list(render_shot(engine, project, "duet", range(2), output=request.output))
+    assert [image.shape for image in expected] == [(3, 96, 160)] * 2  # the engine draws at the size asked
+    for index, image in enumerate(expected):
+        written = cv2.cvtColor(cv2.imread(str(request.target / f"frame_{index:04d}.png")), cv2.COLOR_BGR2RGB)
+        assert np.abs(written.astype(int) - (image.transpose(1, 2, 0) * 255).round()).max() <= 1
+
+
+def test_render_size_writes_frames_of_that_size(demo, tmp_path, capsys):
+    import main
+
+    for size, fmt, out, shape in (("1280x720", "png", tmp_path / "wide", (720, 1280, 3)),
+                                  ("101X75", "mp4", tmp_path / "odd.mp4", (76, 102, 3))):  # yuv420p: even sides
+        argv = ["render", str(demo), "--shot", "duet", "--range", "0:2", "--size", size, "--format", fmt,
+                "--out", str(out), "--quiet"]
+        assert main.main(argv) == 0, capsys.readouterr().err
+        if fmt == "png":
+            assert [cv2.imread(str(png)).shape for png in sorted(out.glob("frame_*.png"))] == [shape] * 2
+        else:
+            capture = cv2.VideoCapture(str(out))
+            assert capture.read()[1].shape == shape
+            capture.release()
 
 
 def test_a_cancelled_write_leaves_the_old_output_and_nothing_else(project, tmp_path):
@@ -107,8 +153,7 @@ def test_an_existing_output_is_refused_naming_it_and_the_command_line_adds_its_f
 @pytest.mark.parametrize("fmt", ["gif", "sprites"])
 def test_a_size_refused_by_the_writer_names_no_command_line_flag(tmp_path, fmt):
     with pytest.raises(StopframeError) as refused:
-        FrameWriter(tmp_path / ("long.gif" if fmt == "gif" else "sheet.png"), fmt, 12, 10**6, scale=4,
-                    frame_size=(64, 64))
+        FrameWriter(tmp_path / ("long.gif" if fmt == "gif" else "sheet.png"), fmt, 12, 10**6, frame_size=(256, 256))
     assert "render fewer frames" in str(refused.value) and "--" not in str(refused.value)
 
 

@@ -21,10 +21,13 @@ def references():
     data = np.load(FIXTURE / "references.npz")
     frames = {"a": data["frames_a"].astype(np.float32) / 255, "b": data["frames_b"].astype(np.float32) / 255}
     specs = json.loads((FIXTURE / "requests.json").read_text())
+    def pose(tx, ty, rotation, scale):  # format 1's poses moved by pixels of its 64-pixel square
+        return Pose(tx / 64, ty / 64, float(rotation), float(scale))
+
     requests = [
         FrameRequest("reference", index, FrameRef(*spec["background"]), tuple(
             CharacterRequest(FrameRef(*c["source"]), None if c["motion"] is None else MotionRequest(*c["motion"]),
-                             Pose(*map(float, c["pose"])))
+                             pose(*c["pose"]))
             for c in spec["characters"]))
         for index, spec in enumerate(specs)]
     return frames, requests, {layer: data[layer] for layer in THEN_AND_NOW}

@@ -15,6 +15,7 @@ import pytest
 from tests.faults import failing_writes
 from tests.test_render import assert_fails_in_one_line, demo, render_in_process  # noqa: F401 (a fixture)
 from tests.test_render_layers import engine_layer
+from workstation import project as document
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.safe_write import OutputExists
 from workstation.output.formats import (
@@ -27,6 +28,8 @@ from workstation.output.formats import (
     has_alpha,
 )
 from workstation.output.writer import FrameWriter, output_exists, write_frames
+from workstation.render.layers import LayerView
+from workstation.render.shot_frames import open_engine, render_shot
 
 FPS = 12
 SIZE = 32
@@ -47,12 +50,12 @@ def rgba_frames(count=8, height=SIZE, width=SIZE):
     return frames
 
 
-def as_rgba8(frame, scale=1):
-    """What a frame is in 8 bits: [H, W, 4] RGBA, upscaled by repeating pixels."""
+def as_rgba8(frame):
+    """What a frame is in 8 bits: [H, W, 4] RGBA at its own size."""
     image = np.rint(frame.transpose(1, 2, 0) * 255).astype(np.uint8)
     if image.shape[2] == 3:
         image = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
-    return image.repeat(scale, axis=0).repeat(scale, axis=1)
+    return image
 
 
 def read_with_pyav(path, decoder=None):
@@ -184,17 +187,17 @@ def test_vp9_keeps_odd_sizes_as_they_are(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["apng", "webp"])
-def test_apng_and_webp_keep_alpha_loop_forever_and_scale_alpha_too(tmp_path, fmt):
-    frames = rgba_frames()
-    out = write_frames(frames, tmp_path / f"loop{extension(fmt)}", fmt, FPS, len(frames), scale=2)
+def test_apng_and_webp_keep_alpha_loop_forever_at_the_frames_own_size(tmp_path, fmt):
+    frames = rgba_frames(height=48, width=64)
+    out = write_frames(frames, tmp_path / f"loop{extension(fmt)}", fmt, FPS, len(frames))
     assert leftovers(tmp_path) == []
     images, durations, loop_count = read_animation(out)
     assert len(images) == 8 and loop_count == 0
     assert all(abs(d - 1000 / FPS) <= 1 for d in durations), durations
     for image, frame in zip(images, frames):
-        expected = as_rgba8(frame, scale=2)
-        assert image.shape == (64, 64, 4)
-        np.testing.assert_array_equal(image[..., 3], expected[..., 3])  # lossless alpha, scaled crisply
+        expected = as_rgba8(frame)
+        assert image.shape == (48, 64, 4)
+        np.testing.assert_array_equal(image[..., 3], expected[..., 3])  # lossless alpha
         visible = expected[..., 3] > 0
         np.testing.assert_array_equal(image[visible][:, :3], expected[visible][:, :3])
     if fmt == "apng":  # PyAV reads it too, with alpha
@@ -224,17 +227,6 @@ def test_png_frames_keep_four_channels_for_rgba_and_three_for_rgb(tmp_path):
         assert image.shape == (SIZE, SIZE, 3)
 
 
-def test_smooth_scaling_keeps_the_colour_under_transparent_pixels_out_of_the_edges(tmp_path):
-    frame = np.zeros((4, 16, 16), np.float32)
-    frame[1] = 1.0  # green where nothing is drawn
-    frame[:, 4:12, 4:12] = np.asarray([1.0, 0.0, 0.0, 1.0], np.float32)[:, None, None]  # an opaque red square
-    out = write_frames([frame], tmp_path / "smooth", "png", FPS, 1, scale=4, smooth=True)
-    image = cv2.cvtColor(cv2.imread(str(out / "frame_0000.png"), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA)
-    drawn = image[..., 3] > 0
-    assert image.shape == (64, 64, 4) and 0 < image[..., 3][drawn].min() < 128  # soft edges
-    assert image[..., 1][drawn].max() <= 1 and image[..., 0][drawn].min() >= 254  # red to the edge, no green
-
-
 @pytest.mark.parametrize("fmt", ["mp4", "gif"])
 def test_rgba_frames_into_a_format_without_alpha_are_refused(tmp_path, fmt):
     with pytest.raises(FrameWriteError) as info:
@@ -247,8 +239,8 @@ def test_rgba_frames_into_a_format_without_alpha_are_refused(tmp_path, fmt):
 
 
 def test_a_sprite_sheets_json_names_every_frame_and_cutting_the_atlas_gives_the_frames(tmp_path):
-    frames = rgba_frames()
-    out = write_frames(frames, tmp_path / "walk.png", "sprites", FPS, len(frames), scale=2)
+    frames = rgba_frames(height=64, width=64)
+    out = write_frames(frames, tmp_path / "walk.png", "sprites", FPS, len(frames))
     assert out == tmp_path / "walk.png"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["walk.json", "walk.png"]
     atlas, sheet = read_sheet(out)
@@ -263,7 +255,7 @@ def test_a_sprite_sheets_json_names_every_frame_and_cutting_the_atlas_gives_the_
         assert entry["rotated"] is False and entry["trimmed"] is False
         assert entry["sourceSize"] == {"w": 64, "h": 64}
         assert entry["spriteSourceSize"] == {"x": 0, "y": 0, "w": 64, "h": 64}
-        np.testing.assert_array_equal(cut(atlas, entry["frame"]), as_rgba8(frame, scale=2))
+        np.testing.assert_array_equal(cut(atlas, entry["frame"]), as_rgba8(frame))
         rectangles.append((entry["frame"]["x"], entry["frame"]["y"]))
     assert rectangles == [(x, y) for y in (0, 64, 128) for x in (0, 64, 128)][:8]  # row-major, no padding
     assert (atlas[128:, 128:] == 0).all()  # the empty cell is transparent
@@ -275,6 +267,18 @@ def test_a_sprite_sheet_of_tall_frames_is_laid_out_closest_to_square(tmp_path):
     assert atlas.shape == (32, 48, 4) and sheet["meta"]["size"] == {"w": 48, "h": 32}  # one row of 6
     assert all(entry["duration"] == 40 for entry in sheet["frames"].values())
     for entry, frame in zip(sheet["frames"].values(), frames):
+        np.testing.assert_array_equal(cut(atlas, entry["frame"]), as_rgba8(frame))
+
+
+def test_a_sprite_sheet_of_1280x720_frames_has_1280x720_cells(tmp_path):
+    frames = rgba_frames(3, height=720, width=1280)
+    with FrameWriter(tmp_path / "wide.png", "sprites", FPS, 3, frame_size=(720, 1280)) as writer:
+        for frame in frames:
+            writer.write(frame)
+    atlas, sheet = read_sheet(tmp_path / "wide.png")
+    assert atlas.shape == (2160, 1280, 4)  # one column of 3: the closest to square
+    for entry, frame in zip(sheet["frames"].values(), frames, strict=True):
+        assert entry["sourceSize"] == {"w": 1280, "h": 720} and entry["frame"]["w"] == 1280
         np.testing.assert_array_equal(cut(atlas, entry["frame"]), as_rgba8(frame))
 
 
@@ -302,8 +306,9 @@ def test_a_sprite_sheet_exists_when_either_file_does(tmp_path):
 def test_a_sprite_sheet_too_large_is_refused_before_anything_is_written(tmp_path):
     target = tmp_path / "huge.png"
     with pytest.raises(StopframeError) as info:
-        FrameWriter(target, "sprites", FPS, 10**6, scale=4, frame_size=(64, 64))
-    assert "\n" not in str(info.value) and str(target) in str(info.value) and "16384" in str(info.value)
+        FrameWriter(target, "sprites", FPS, 10**6, frame_size=(256, 256))
+    assert str(info.value) == (f"{target}: a sprite sheet of 1000000 frames of 256x256 would be over 16384 pixels "
+                               "a side (at most 4096 such frames fit); render fewer frames or a smaller size")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -359,9 +364,9 @@ def test_a_full_disk_while_writing_a_video_with_alpha_keeps_the_previous_one(tmp
     target = tmp_path / f"keep.{fmt}"
     write_frames(rgba_frames(3), target, fmt, FPS, 3)
     before = target.read_bytes()
-    noisy = [np.random.default_rng(seed).random((4, SIZE, SIZE), dtype=np.float32) for seed in range(8)]
+    noisy = [np.random.default_rng(seed).random((4, 2 * SIZE, 2 * SIZE), dtype=np.float32) for seed in range(8)]
     with failing_writes(tmp_path, errno.ENOSPC, after_bytes=20_000), pytest.raises(StopframeError) as info:
-        write_frames(noisy, target, fmt, FPS, 8, scale=2, force=True)
+        write_frames(noisy, target, fmt, FPS, 8, force=True)
     assert "\n" not in str(info.value) and str(target) in str(info.value) and "No space left" in str(info.value)
     assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
@@ -389,7 +394,7 @@ def test_render_the_characters_layer_to_a_video_with_alpha(demo, tmp_path, capsy
                                                            tolerance):
     out = tmp_path / f"characters.{fmt}"
     code, lines = render_in_process(capsys, demo, "--shot", "duet", "--out", out, "--format", fmt,
-                                    "--layer", "characters", "--range", "0:4", "--scale", "1")  # the model's pixels
+                                    "--layer", "characters", "--range", "0:4", "--scale", "1")  # the shot's size
     assert code == 0, lines
     images, decoded_with_alpha = read_with_pyav(out, decoder)
     assert len(images) == 4 and decoded_with_alpha
@@ -401,16 +406,21 @@ def test_render_the_characters_layer_to_a_video_with_alpha(demo, tmp_path, capsy
     assert difference[alpha < 3].mean() < tolerance and difference[alpha > 250].mean() < tolerance  # clear, solid
 
 
-def test_render_the_characters_layer_to_a_sprite_sheet(demo, tmp_path, capsys):  # noqa: F811
+def test_render_the_characters_layer_to_a_sprite_sheet_at_twice_the_shots_size(demo, tmp_path, capsys):  # noqa: F811
+    """``--scale 2``: the engine renders at twice the shot's own output size; the cells are those frames."""
     out = tmp_path / "duet.png"
     code, lines = render_in_process(capsys, demo, "--shot", "duet", "--out", out, "--format", "sprites",
                                     "--layer", "characters", "--range", "0:5", "--scale", "2")
     assert code == 0, lines
+    project = document.load_project(demo)
+    own = project.shot("duet").output
+    twice = document.Output(2 * own.width, 2 * own.height, own.scaling)
+    expected = render_shot(open_engine(project), project, "duet", range(5), LayerView.CHARACTERS, output=twice)
     atlas, sheet = read_sheet(out)
-    expected = engine_layer(demo, "characters")[:5]
-    assert atlas.shape == (256, 384, 4) and len(sheet["frames"]) == 5  # 3 columns of 128, 2 rows
-    for entry, rgba in zip(sheet["frames"].values(), expected):
-        written = cut(atlas, entry["frame"])[::2, ::2]
+    assert len(sheet["frames"]) == 5
+    for entry, rgba in zip(sheet["frames"].values(), expected, strict=True):
+        assert entry["sourceSize"] == {"w": twice.width, "h": twice.height}
+        written = cut(atlas, entry["frame"])
         assert np.abs(written.astype(int) - (rgba.transpose(1, 2, 0) * 255).round()).max() <= 1
 
 

@@ -37,10 +37,9 @@ def square_frames(count=12, height=64, width=64):
     return frames
 
 
-def expected_bgr(frame, scale=1):
-    """What a frame must look like on disk: 8-bit BGR, nearest-neighbour upscaled by repeating pixels."""
-    image = np.rint(frame.transpose(1, 2, 0)[..., ::-1] * 255).astype(np.uint8)
-    return image.repeat(scale, axis=0).repeat(scale, axis=1)
+def expected_bgr(frame):
+    """What a frame must look like on disk: 8-bit BGR at the frame's own size."""
+    return np.rint(frame.transpose(1, 2, 0)[..., ::-1] * 255).astype(np.uint8)
 
 
 def read_mp4(path):
@@ -71,16 +70,30 @@ def leftovers(folder):
 # -- PNG ------------------------------------------------------------------------------------------
 
 
-def test_png_round_trip_is_exact_after_nearest_upscaling(tmp_path):
-    frames = square_frames()
-    out = write_frames(frames, tmp_path / "png", "png", FPS, len(frames), scale=3)
+def test_png_round_trip_is_exact_at_the_frames_own_size(tmp_path):
+    frames = square_frames(height=72, width=96)
+    out = write_frames(frames, tmp_path / "png", "png", FPS, len(frames))
     assert out == tmp_path / "png" and out.is_dir()
     names = sorted(os.listdir(out))
     assert names == [f"frame_{i:04d}.png" for i in range(12)]
     for name, frame in zip(names, frames):
         image = cv2.imread(str(out / name), cv2.IMREAD_UNCHANGED)
-        assert image.shape == (192, 192, 3) and image.dtype == np.uint8
-        np.testing.assert_array_equal(image, expected_bgr(frame, 3))
+        assert image.shape == (72, 96, 3) and image.dtype == np.uint8
+        np.testing.assert_array_equal(image, expected_bgr(frame))
+
+
+def test_1280x720_frames_are_written_as_1280x720_pngs_and_mp4(tmp_path):
+    """What `render --size 1280x720` hands the writer: frames at the output size, written as they come."""
+    frames = square_frames(3, height=720, width=1280)
+    with FrameWriter(tmp_path / "png", "png", FPS, 3, frame_size=(720, 1280)) as writer:
+        for frame in frames:
+            writer.write(frame)
+    assert writer.output_size == (1280, 720)
+    for index, frame in enumerate(frames):
+        np.testing.assert_array_equal(cv2.imread(str(tmp_path / "png" / f"frame_{index:04d}.png")), expected_bgr(frame))
+    images, _ = read_mp4(write_frames(frames, tmp_path / "wide.mp4", "mp4", FPS, 3))
+    assert [image.shape for image in images] == [(720, 1280, 3)] * 3
+    assert np.abs(images[2].astype(np.int16) - expected_bgr(frames[2])).mean() < 4
 
 
 def test_png_names_are_zero_padded_to_the_frame_count(tmp_path):
@@ -93,7 +106,7 @@ def test_png_names_are_zero_padded_to_the_frame_count(tmp_path):
 
 def test_png_odd_size_is_kept(tmp_path):
     frames = square_frames(2, height=63, width=65)
-    out = write_frames(frames, tmp_path / "odd", "png", FPS, 2, scale=1)
+    out = write_frames(frames, tmp_path / "odd", "png", FPS, 2)
     image = cv2.imread(str(out / "frame_0001.png"))
     np.testing.assert_array_equal(image, expected_bgr(frames[1]))
 
@@ -107,8 +120,8 @@ def test_png_creates_parent_folders(tmp_path):
 
 
 def test_mp4_round_trip(tmp_path):
-    frames = square_frames()
-    out = write_frames(frames, tmp_path / "clip.mp4", "mp4", FPS, len(frames), scale=2)
+    frames = square_frames(height=128, width=128)
+    out = write_frames(frames, tmp_path / "clip.mp4", "mp4", FPS, len(frames))
     assert out == tmp_path / "clip.mp4" and out.is_file()
     assert leftovers(tmp_path) == []
     images, fps = read_mp4(out)
@@ -116,10 +129,11 @@ def test_mp4_round_trip(tmp_path):
     assert fps == pytest.approx(FPS, abs=0.01)
     for image, frame in zip(images, frames):
         assert image.shape == (128, 128, 3)
-        error = np.abs(image.astype(np.int16) - expected_bgr(frame, 2)).mean()
+        error = np.abs(image.astype(np.int16) - expected_bgr(frame)).mean()
         assert error < 8, error  # lossy, but the picture is the same
-    # the square really moves: frames differ where it was
-    assert np.abs(images[0].astype(int) - images[-1].astype(int)).mean() > 10
+    # the square really moves: the last frame is the background where the first one's square was
+    where = (slice(20, 36), slice(4, 20))
+    assert np.abs(images[0][where].astype(int) - images[-1][where].astype(int)).mean() > 50
 
 
 def test_mp4_odd_size_is_padded_by_one_black_pixel_at_right_and_bottom(tmp_path):
@@ -134,18 +148,20 @@ def test_mp4_odd_size_is_padded_by_one_black_pixel_at_right_and_bottom(tmp_path)
         assert image[63, 8:57].mean() < 40 and image[8:56, 65].mean() < 40  # the padding is black
 
 
-def test_mp4_odd_size_made_even_by_scale_is_not_padded(tmp_path):
-    out = write_frames(square_frames(2, 63, 65), tmp_path / "odd2.mp4", "mp4", FPS, 2, scale=2)
-    images, _ = read_mp4(out)
-    assert [image.shape for image in images] == [(126, 130, 3)] * 2
+def test_an_odd_sized_announced_mp4_is_checked_at_its_padded_size(tmp_path):
+    with FrameWriter(tmp_path / "odd2.mp4", "mp4", FPS, 2, frame_size=(721, 1279)) as writer:
+        for frame in square_frames(2, 721, 1279):
+            writer.write(frame)
+    assert writer.output_size == (1280, 722)
+    assert [image.shape for image in read_mp4(tmp_path / "odd2.mp4")[0]] == [(722, 1280, 3)] * 2
 
 
 # -- GIF ------------------------------------------------------------------------------------------
 
 
 def test_gif_round_trip_loops_with_frame_durations(tmp_path):
-    frames = square_frames()
-    out = write_frames(frames, tmp_path / "anim.gif", "gif", FPS, len(frames), scale=2)
+    frames = square_frames(height=128, width=128)
+    out = write_frames(frames, tmp_path / "anim.gif", "gif", FPS, len(frames))
     assert out.is_file() and leftovers(tmp_path) == []
     images, durations, loop_count = read_gif(out)
     assert len(images) == 12
@@ -153,7 +169,7 @@ def test_gif_round_trip_loops_with_frame_durations(tmp_path):
     assert all(abs(d - 1000 / FPS) <= 10 for d in durations), durations
     for image, frame in zip(images, frames):
         assert image.shape == (128, 128, 3)
-        difference = np.abs(image.astype(np.int16) - expected_bgr(frame, 2))
+        difference = np.abs(image.astype(np.int16) - expected_bgr(frame))
         assert difference.mean() < 2 and difference.max() <= 16, (difference.mean(), difference.max())
 
 
@@ -254,12 +270,21 @@ def test_unknown_format_names_the_allowed_values(tmp_path):
         output_exists(tmp_path / "x.avi", "avi")
 
 
-@pytest.mark.parametrize("kwargs, text", [(dict(fps=0), "fps"), (dict(fps=-5), "fps"), (dict(scale=0), "scale"),
-                                          (dict(scale=1.5), "scale")])
+@pytest.mark.parametrize("kwargs, text", [
+    (dict(fps=0), "fps"), (dict(fps=-5), "fps"), (dict(frame_count=-1), "frame_count"),
+    (dict(frame_count=1.5), "frame_count"), (dict(frame_size=(720, 0)), "0x720 frames cannot be written")])
 def test_bad_arguments(tmp_path, kwargs, text):
-    values = dict(fps=FPS, frame_count=3, scale=1) | kwargs
+    values = dict(fps=FPS, frame_count=3) | kwargs
     with pytest.raises(FrameWriteError, match=text):
         FrameWriter(tmp_path / "x.mp4", "mp4", **values)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_frames_of_another_size_than_announced_are_refused(tmp_path):
+    with pytest.raises(FrameWriteError) as refused:
+        with FrameWriter(tmp_path / "wide.mp4", "mp4", FPS, 2, frame_size=(720, 1280)) as writer:
+            writer.write(square_frames(1, 64, 64)[0])
+    assert_one_line(refused.value, str(tmp_path / "wide.mp4"), "frame 0 is 64x64 but the frames announced are 1280x720")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -320,29 +345,7 @@ def test_no_frames_is_an_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# -- scaling, progress ----------------------------------------------------------------------------
-
-
-def test_nearest_keeps_hard_edges_and_smooth_blends(tmp_path):
-    frames = square_frames(1)
-    nearest_dir = write_frames(frames, tmp_path / "nearest", "png", FPS, 1, scale=4, smooth=False)
-    smooth_dir = write_frames(frames, tmp_path / "smooth", "png", FPS, 1, scale=4, smooth=True)
-    nearest = cv2.imread(str(nearest_dir / "frame_0000.png"))
-    smooth = cv2.imread(str(smooth_dir / "frame_0000.png"))
-    assert nearest.shape == smooth.shape == (256, 256, 3)
-
-    source = expected_bgr(frames[0])
-    np.testing.assert_array_equal(nearest, cv2.resize(source, (256, 256), interpolation=cv2.INTER_NEAREST))
-    # hard edges: only the two source colours, every 4x4 block uniform
-    assert {tuple(c) for c in nearest.reshape(-1, 3)} == {(204, 102, 51), (255, 255, 255)}
-    blocks = nearest.reshape(64, 4, 64, 4, 3)
-    assert (blocks == blocks[:, :1, :, :1]).all()
-
-    assert not np.array_equal(nearest, smooth)
-    assert len({tuple(c) for c in smooth.reshape(-1, 3)}) > 2  # intermediate colours at the edges
-    # cubic overshoot is clipped, not wrapped: the square's interior stays white, the far background intact
-    assert (smooth[84:140, 20:76] == 255).all()
-    assert (smooth[200:, 150:] == (204, 102, 51)).all()
+# -- progress -------------------------------------------------------------------------------------
 
 
 def test_progress_reports_each_frame(tmp_path):
@@ -450,7 +453,7 @@ def test_a_failing_disk_keeps_the_previous_output(tmp_path, fmt, code):
     write_frames(square_frames(5), target, fmt, FPS, 5)
     before = contents(target)
     with failing_writes(tmp_path, code, after_bytes=3000), pytest.raises(StopframeError) as info:
-        write_frames(noisy_frames(12), target, fmt, FPS, 12, scale=2, force=True)
+        write_frames(noisy_frames(12, size=128), target, fmt, FPS, 12, force=True)
     assert_one_line(info.value, str(target), os.strerror(code))
     assert contents(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == output_names(target, fmt)
@@ -464,7 +467,7 @@ def test_a_real_full_disk_keeps_the_previous_output(fmt):
         before = contents(target)
         fill(disk, leave_bytes=32 * 1024)
         with pytest.raises(StopframeError) as info:
-            write_frames(noisy_frames(24), target, fmt, FPS, 24, scale=4, force=True)
+            write_frames(noisy_frames(24, size=256), target, fmt, FPS, 24, force=True)
         assert_one_line(info.value, str(target), "No space left on device")
         assert contents(target) == before
         assert sorted(p.name for p in disk.iterdir()) == sorted([*output_names(target, fmt), "filler.bin"])
@@ -559,21 +562,23 @@ def test_two_writers_at_once_one_wins_the_other_says_so(tmp_path, fmt):
     assert sorted(p.name for p in tmp_path.iterdir()) == output_names(target, fmt)  # no lock or temporary left
 
 
-def test_an_output_size_over_the_limit_is_refused_before_anything_is_written(tmp_path):
+def test_frames_over_the_limit_are_refused_before_anything_is_written(tmp_path):
     target = tmp_path / "out" / "frames"
     with pytest.raises(StopframeError) as info:
-        with FrameWriter(target, "png", FPS, 3, scale=100_000) as writer:
-            writer.write(square_frames(1)[0])
-    assert_one_line(info.value, str(target), "16384")
-    with pytest.raises(StopframeError) as info:
-        FrameWriter(target, "png", FPS, 3, scale=300, frame_size=(64, 64))
-    assert_one_line(info.value, str(target), "16384", "256")
+        FrameWriter(target, "png", FPS, 3, frame_size=(720, 20000))
+    assert_one_line(info.value, str(target), "20000x720 frames", "the limit is 16384 a side")
     assert list(tmp_path.iterdir()) == []  # not even the parent folder
+    with FrameWriter(target, "png", FPS, 1) as writer:  # not announced: the first frame is checked before it is encoded
+        with pytest.raises(StopframeError) as info:
+            writer.write(np.zeros((3, 16385, 1), np.float32))
+        assert_one_line(info.value, str(target), "1x16385 frames", "the limit is 16384 a side")
+        writer.write(np.zeros((3, 16384, 1), np.float32))  # the limit itself is written
+    assert cv2.imread(str(target / "frame_0000.png")).shape == (16384, 1, 3)
 
 
 def test_a_gif_too_large_to_hold_in_memory_is_refused_at_once(tmp_path):
     target = tmp_path / "long.gif"
     with pytest.raises(StopframeError) as info:
-        FrameWriter(target, "gif", FPS, 10**9, scale=4, frame_size=(64, 64))
+        FrameWriter(target, "gif", FPS, 10**9, frame_size=(256, 256))
     assert_one_line(info.value, str(target), "GIF", "mp4")
     assert list(tmp_path.iterdir()) == []

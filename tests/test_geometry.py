@@ -30,19 +30,19 @@ def test_numpy_pivot_thetas_match_torch_and_undo_each_other():
 
 def test_rotation_and_scale_keep_the_character_centre_where_the_motion_put_it():
     moved = np.array([[1.0, 0.0, -0.3], [0.0, 1.0, 0.1]], np.float32)  # the motion shifts the character
-    edited = geometry.compose_pose(moved, Pose(0, 0, rotation=90, scale=2), image_size=64)
+    edited = geometry.compose_pose(moved, Pose(0, 0, rotation=90, scale=2))
     forward = np.linalg.inv(np.vstack([edited, [0, 0, 1]]))
     centre_after_motion = np.linalg.inv(np.vstack([moved, [0, 0, 1]]))[:2, 2]
     assert np.allclose(forward[:2, 2], centre_after_motion, atol=1e-6)  # the centre stays put
     assert np.allclose(forward[:2, :2], [[0, -2], [2, 0]], atol=1e-6)  # 90 degrees clockwise, twice the size
 
 
-def test_a_pose_translates_by_pixels_of_the_model_image_and_identity_changes_nothing():
+def test_a_pose_translates_by_fractions_of_the_model_square_and_identity_changes_nothing():
     moved = np.array([[1.0, 0.0, -0.3], [0.0, 1.0, 0.1]], np.float32)
     assert geometry.is_identity_pose(Pose()) and not geometry.is_identity_pose(Pose(scale=1.5))
-    assert geometry.compose_pose(moved, Pose(), image_size=64) is moved
-    shifted = geometry.compose_pose(geometry.IDENTITY_THETA, Pose(tx=8, ty=-4), image_size=64)
-    # 8 px right and 4 px up on a 64 px image: sample 0.25 to the left and 0.125 below
+    assert geometry.compose_pose(moved, Pose()) is moved
+    shifted = geometry.compose_pose(geometry.IDENTITY_THETA, Pose(tx=0.125, ty=-0.0625))
+    # an eighth of the square right, a sixteenth up (2 units wide): sample 0.25 to the left, 0.125 below
     assert np.allclose(shifted, [[1, 0, -0.25], [0, 1, 0.125]], atol=1e-6)
 
 

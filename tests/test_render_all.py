@@ -64,13 +64,35 @@ def test_every_shot_is_written_to_a_file_named_after_it(demo, tmp_path, capsys):
     assert any("'take 1:2'" in line and "take 1_2-2.gif" in line for line in lines)
 
 
-def test_png_writes_a_folder_of_frames_per_shot(demo, tmp_path, capsys):
+def set_output_sizes(path, *sizes):
+    """Give the project's shots, in order, these output sizes (width, height); the project as saved."""
+    project = document.load_project(path)
+    for shot, (width, height) in zip(project.shots, sizes, strict=True):
+        shot.output = document.Output(width, height, shot.output.scaling)
+    document.save_project(project, path)
+    return project
+
+
+def test_png_writes_a_folder_of_frames_per_shot_each_at_twice_its_own_size(demo, tmp_path, capsys):
+    project = set_output_sizes(demo, (48, 32), (40, 40), (33, 21), (64, 48))
     out = tmp_path / "frames"
     code, lines = render(capsys, demo, "--all", "--out", out, "--format", "png", "--scale", "2")
     assert code == 0, lines
     assert sorted(path.name for path in out.iterdir()) == ["by hand", "demo", "duet", "sway"]
     assert len(list((out / "sway").glob("frame_*.png"))) == 24
-    assert probe(out / "sway").width == 128
+    for shot in project.shots:
+        written = probe(out / shot.name)
+        assert (written.width, written.height) == (2 * shot.output.width, 2 * shot.output.height), shot.name
+
+
+def test_size_gives_every_shot_that_size(demo, tmp_path, capsys):
+    set_output_sizes(demo, (48, 32), (40, 40), (33, 21), (64, 48))
+    out = tmp_path / "videos"
+    code, lines = render(capsys, demo, "--all", "--out", out, "--format", "mp4", "--size", "96x54")
+    assert code == 0, lines
+    for name in ("by hand", "demo", "duet", "sway"):
+        written = probe(out / f"{name}.mp4")
+        assert (written.width, written.height, written.frame_count) == (96, 54, 24), name
 
 
 def test_an_existing_output_is_refused_in_one_line_without_overwrite(demo, tmp_path, capsys):

@@ -167,7 +167,7 @@ def test_the_sprite_demo_renders_with_the_bundled_sprite_model():
     trained_on = engine.metadata["trained_on"]
     assert engine.layered and trained_on["dataset"] == "sprites" and trained_on["train_config"]["alpha_static"] > 0
     frames = np.stack(list(render_shot(engine, project, "party", range(3))))
-    assert frames.shape == (3, 3, 64, 64) and np.isfinite(frames).all()
+    assert frames.shape == (3, 3, 256, 256) and np.isfinite(frames).all()  # the shot's output size
     assert frames.std(axis=0).max() > 0.05  # the two characters move
 
 

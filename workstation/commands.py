@@ -6,6 +6,7 @@ them to its parser next to the commands of the training extra.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,8 +43,12 @@ def add_render(commands: Commands) -> None:
                              "apng, webp or sprites (PNG atlas + JSON); all but mp4 and gif keep alpha")
     render.add_argument("--fps", type=float, help="frames per second (default: the shot's)")
     render.add_argument("--range", help="frames A:B of the shot (B exclusive), e.g. 0:24")
-    render.add_argument("--scale", type=int, help="scale the model's square render up by this whole factor "
-                                                  "(default: the shot's output size, Shot ▸ Output Size)")
+    sizing = render.add_mutually_exclusive_group()
+    sizing.add_argument("--size", metavar="WxH",
+                        help="the frames' size in pixels, e.g. 1280x720 (default: the shot's size, Shot ▸ Output Size)")
+    sizing.add_argument("--scale", type=int, metavar="K",
+                        help="enlarge the shot's own output size K times "
+                             "(default: the shot's size, Shot ▸ Output Size)")
     scaling = render.add_mutually_exclusive_group()
     scaling.add_argument("--smooth", action="store_const", const=True, dest="smooth",
                          help="smooth scaling (default: the shot's)")
@@ -52,8 +57,9 @@ def add_render(commands: Commands) -> None:
     render.add_argument("--fit", choices=("crop", "letterbox"),
                         help="fit every clip's frames to the model's square this way (default: each clip's own)")
     render.add_argument("--layer", choices=[view.value for view in LayerView], default=LayerView.COMPOSITE.value,
-                        help="composite (the frame), background (the plate), characters (RGBA: a format with "
-                             "alpha) or alpha (the characters' coverage, grey)")
+                        help="composite (the frame), background (the background frame, with the model's plate only "
+                             "where a character of its own is removed), characters (RGBA: a format with alpha) or "
+                             "alpha (the characters' coverage, grey)")
     render.add_argument("--force", "--overwrite", dest="force", action="store_true",
                         help="overwrite an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -79,8 +85,8 @@ def shot_request(args: argparse.Namespace, project: Project, shot: str, out: Pat
     from workstation.output.export_request import ExportRequest
 
     return ExportRequest.of_shot(project, shot, out, OutputFormat(args.format), frames=frames,
-                                 layer=LayerView(args.layer), fps=args.fps or None, scale=args.scale,
-                                 smooth=args.smooth, overwrite=args.force)
+                                 layer=LayerView(args.layer), fps=args.fps or None, size=parse_size(args.size),
+                                 scale=args.scale, smooth=args.smooth, overwrite=args.force)
 
 
 def render_named_shot(args: argparse.Namespace, project: Project) -> int:
@@ -173,6 +179,20 @@ def parse_range(text: str | None, length: int) -> range:
     if not 0 <= start < stop <= length:
         raise UserError(f"--range {text!r}: must lie within 0:{length} with A < B")
     return range(start, stop)
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """``--size`` "WxH" (e.g. 1280x720, or 1280X720) as (width, height); None when not given. The
+    sides' limits are the export's (``ExportRequest``), said naming the output."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"([0-9]+)[xX]([0-9]+)", text.strip())
+    try:
+        if match is None:
+            raise ValueError
+        return int(match[1]), int(match[2])  # a ValueError past Python's 4,300 digits
+    except ValueError:
+        raise UserError(f"--size {text}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
 
 
 def add_demo_project(commands: Commands) -> None:

@@ -1,5 +1,5 @@
 """Project files (workstation/project/files.py): load errors, atomic save, autosave, and the
-fixtures of every format (version 1, 2 and 3), which must keep loading."""
+fixtures of every format (versions 1 to 4), which must keep loading."""
 
 import json
 import os
@@ -41,7 +41,7 @@ def test_file_round_trip_preserves_floats_and_is_pretty(tmp_path):
     assert key.pose.scale == 0.3333333333333333 and key.pose.rotation == -370.5
     assert loaded.clips["street"].fps == 29.97
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 3,')
+    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 4,')
     assert "dance é" in text  # readable, not \u-escaped
     save_project(loaded, path)
     assert path.read_text(encoding="utf-8") == text  # stable output: clean diffs
@@ -155,7 +155,49 @@ def test_load_not_utf8(tmp_path):
         load_project(path)
 
 
-# --- files written by earlier versions ---------------------------------------------------------
+# --- files written by every version --------------------------------------------------------------
+# Before version 4 a key's tx, ty were pixels of the model's image and a shot's output its square
+# enlarged "scale" times (4 when absent). The models of the v1..v3 fixtures are the bundled demo's
+# (v2, v3: "model": null) or missing (v1): a 64-pixel square either way.
+
+S = 64
+
+
+def old_pose(tx: float = 0.0, ty: float = 0.0, rotation: float = 0.0, scale: float = 1.0) -> Pose:
+    """A pose of a file older than version 4 (offsets in pixels of a 64-pixel model) as it loads."""
+    return Pose(tx / S, ty / S, rotation, scale)
+
+
+def _as_version_4(data: dict, output: list[dict] | None = None) -> dict:
+    """An older file as version 4 writes it: the same document, its offsets divided by S, and the
+    defaults that mean what it meant (clips cropped, 4x crisp output: 256 x 256, in and out at the
+    shot's ends, no position) where it has no values of its own."""
+    data["schema_version"] = 4
+    for clip in data["clips"].values():
+        clip.setdefault("fit", "crop")
+    for i, shot in enumerate(data["shots"]):
+        head = {key: shot.pop(key) for key in ("name", "length", "fps")}
+        size = {"width": 4 * S, "height": 4 * S, "scaling": "crisp"} if output is None else output[i]
+        shot.pop("output", None)
+        data["shots"][i] = {**head, "output": size, "in": shot.pop("in", 0), "out": shot.pop("out", None), **shot}
+        for character in shot["characters"]:
+            for key in character["keyframes"]:
+                key["tx"], key["ty"] = key["tx"] / S, key["ty"] / S
+    data["current"] = data.get("current")
+    return data
+
+
+def _fixture(version: int) -> dict:
+    return json.loads((FIXTURES / f"v{version}.stopframe").read_text(encoding="utf-8"))
+
+
+def _saved_again(path) -> str:
+    """``path`` loaded and saved over itself; the text written, which loads back to the same document."""
+    project = load_project(path)
+    save_project(project, path)
+    again = load_project(path)
+    assert again == project and again.load_note is None
+    return path.read_text(encoding="utf-8")
 
 
 def test_version_1_file_loads_into_the_document_it_was_written_from(tmp_path):
@@ -176,49 +218,38 @@ def test_version_1_file_loads_into_the_document_it_was_written_from(tmp_path):
         shots=[
             Shot("intro", 8, 24.0, FrameRef("street", 4), [
                 Character("walker", FrameRef("walk", 3), MotionSource("walk", 2, None, True),
-                          [Keyframe(0, Pose(1.5, -2.25, 10.0, 1.0)),
-                           Keyframe(5, Pose(0.1, 0.2, -370.5, 0.3333333333333333))], "smooth"),
+                          [Keyframe(0, old_pose(1.5, -2.25, 10.0, 1.0)),
+                           Keyframe(5, old_pose(0.1, 0.2, -370.5, 0.3333333333333333))], "smooth"),
                 Character("dancer ☃", FrameRef("dance é", 0), MotionSource("dance é", 4, 9, False),
-                          [Keyframe(1, Pose(tx=-3.0)), Keyframe(6, Pose(scale=2.5))], "step"),
+                          [Keyframe(1, old_pose(tx=-3.0)), Keyframe(6, old_pose(scale=2.5))], "step"),
                 Character("still", FrameRef("walk", 0)),
             ]),
             Shot("empty plate", 1, 0.1, FrameRef("walk", 9)),
             Shot("ループ", 24, 12.0, FrameRef("plate", 0), [
                 Character("hand", FrameRef("walk", 9), MotionSource("walk", 0, 9, True),
-                          [Keyframe(0), Keyframe(12, Pose(4.0, 8.0, 720.0, 0.5)),
-                           Keyframe(23, Pose(-1e-3, 1e6, 0.0, 1.25))], "linear"),
+                          [Keyframe(0), Keyframe(12, old_pose(4.0, 8.0, 720.0, 0.5)),
+                           Keyframe(23, old_pose(-1e-3, 1e6, 0.0, 1.25))], "linear"),
                 Character("held", FrameRef("street", 1), MotionSource("street", 1, 3, False), [], "linear"),
             ]),
         ],
     )
+    assert {shot.output for shot in project.shots} == {Output(256, 256, "crisp")}
     assert files.clip_path(project, "dance é") == tmp_path.parent / "media" / "dance é.gif"
     assert files.model_path(project) == tmp_path / "models" / "walker"
+    assert project.load_note == ("upgraded from schema 1 assuming a 64-pixel model square "
+                                 f"({tmp_path / 'models' / 'walker' / 'model.json'}: not found)")
 
 
-def _with_version_3_defaults(data: dict) -> dict:
-    """A version 1 or 2 file as version 3 writes it: the same document with the defaults that mean
-    what the older file meant (clips cropped, 4x crisp output, in and out at the ends, no position)."""
-    data["schema_version"] = 3
-    for clip in data["clips"].values():
-        clip["fit"] = "crop"
-    for i, shot in enumerate(data["shots"]):
-        head = {key: shot.pop(key) for key in ("name", "length", "fps")}
-        data["shots"][i] = {**head, "output": {"scale": 4, "scaling": "crisp"}, "in": 0, "out": None, **shot}
-    data["current"] = None
-    return data
-
-
-def test_version_1_file_is_saved_again_as_version_3_with_nothing_else_changed(tmp_path):
-    """Saving writes the latest version: the same document, every character "hidden": false, and
-    the defaults of version 3."""
+def test_version_1_file_is_saved_again_as_version_4_with_nothing_else_changed(tmp_path):
+    """Saving writes the latest version: the same document, every character "hidden": false, the
+    offsets in fractions of the square, and the defaults of versions 3 and 4."""
     path = tmp_path / "v1.stopframe"
     shutil.copyfile(FIXTURES / "v1.stopframe", path)
-    save_project(load_project(path), path)
-    expected = json.loads((FIXTURES / "v1.stopframe").read_text(encoding="utf-8"))
+    expected = _fixture(1)
     for shot in expected["shots"]:
         shot["characters"] = [{"name": c.pop("name"), "hidden": False, **c} for c in shot["characters"]]
-    expected = _with_version_3_defaults(expected)
-    assert path.read_text(encoding="utf-8") == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+    expected = _as_version_4(expected)
+    assert _saved_again(path) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_version_2_file_loads_into_the_document_it_was_written_from(tmp_path):
@@ -226,7 +257,7 @@ def test_version_2_file_loads_into_the_document_it_was_written_from(tmp_path):
     path = tmp_path / "v2.stopframe"
     shutil.copyfile(FIXTURES / "v2.stopframe", path)
     project = load_project(path)
-    assert project.path == path
+    assert project.path == path and project.load_note is None  # the bundled demo model: 64 pixels
     assert project == Project(
         clips={"walk": ClipRef("clips/walk.mp4", 10, 25.0, 320, 240),
                "street": ClipRef("clips/street", 5, 29.97, 64, 64)},
@@ -235,42 +266,89 @@ def test_version_2_file_loads_into_the_document_it_was_written_from(tmp_path):
             Shot("crowd", 12, 12.0, FrameRef("street", 0), [
                 Character("back", FrameRef("walk", 0), MotionSource("walk", 0, None, True)),
                 Character("ghost ☃", FrameRef("walk", 5), None,
-                          [Keyframe(0, Pose(tx=-4.0)), Keyframe(11, Pose(tx=4.0, rotation=90.0, scale=0.5))],
+                          [Keyframe(0, old_pose(tx=-4.0)),
+                           Keyframe(11, old_pose(tx=4.0, rotation=90.0, scale=0.5))],
                           "smooth", hidden=True),
                 Character("front", FrameRef("street", 2), MotionSource("street", 1, 4, False), [], "step"),
             ]),
             Shot("alone", 1, 24.0, FrameRef("walk", 9), [Character("only", FrameRef("walk", 1), hidden=True)]),
         ],
     )
+    assert project.shots[0].characters[1].keyframes[0].pose.tx == -0.0625
+    assert {shot.output for shot in project.shots} == {Output(256, 256, "crisp")}
     assert [c.name for c in proj.render_requests(project, "crowd", [0])[0].characters] == ["back", "front"]
     assert proj.render_requests(project, "alone")[0].characters == ()
 
 
-def test_version_2_file_is_saved_again_as_version_3_with_nothing_else_changed(tmp_path):
+def test_version_2_file_is_saved_again_as_version_4_with_nothing_else_changed(tmp_path):
     path = tmp_path / "v2.stopframe"
     shutil.copyfile(FIXTURES / "v2.stopframe", path)
-    save_project(load_project(path), path)
-    expected = _with_version_3_defaults(json.loads((FIXTURES / "v2.stopframe").read_text(encoding="utf-8")))
-    assert path.read_text(encoding="utf-8") == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+    expected = _as_version_4(_fixture(2))
+    assert _saved_again(path) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_version_3_file_loads_into_the_document_it_was_written_from(tmp_path):
     """tests/fixtures/projects/v3.stopframe: the v2 document with a letterboxed clip, shots with
-    their own output size and in/out points, and where the user was."""
+    their own output scale (2 and 8 times the 64-pixel square) and in/out points, and where the user was."""
     path = tmp_path / "v3.stopframe"
     shutil.copyfile(FIXTURES / "v3.stopframe", path)
     project = load_project(path)
+    assert project.load_note is None
     assert project.clips == {"walk": ClipRef("clips/walk.mp4", 10, 25.0, 320, 240, "letterbox"),
                              "street": ClipRef("clips/street", 5, 29.97, 64, 64, "crop")}
     crowd, alone = project.shots
-    assert (crowd.output, crowd.in_point, crowd.out_point, crowd.in_out()) == (Output(2, "smooth"), 3, 9, (3, 9))
-    assert (alone.output, alone.in_point, alone.out_point, alone.in_out()) == (Output(8, "crisp"), 0, None, (0, 0))
+    assert (crowd.output, crowd.in_point, crowd.out_point, crowd.in_out()) == (
+        Output(128, 128, "smooth"), 3, 9, (3, 9))
+    assert (alone.output, alone.in_point, alone.out_point, alone.in_out()) == (
+        Output(512, 512, "crisp"), 0, None, (0, 0))
     assert project.current == Current("crowd", 7)
     assert [c.name for c in crowd.characters] == ["back", "ghost ☃", "front"]
+    assert crowd.characters[1].keyframes == [Keyframe(0, old_pose(tx=-4.0)),
+                                             Keyframe(11, old_pose(tx=4.0, rotation=90.0, scale=0.5))]
 
 
-def test_version_3_file_is_saved_again_byte_for_byte(tmp_path):
+def test_version_3_file_is_saved_again_as_version_4_with_nothing_else_changed(tmp_path):
     path = tmp_path / "v3.stopframe"
     shutil.copyfile(FIXTURES / "v3.stopframe", path)
-    save_project(load_project(path), path)
-    assert path.read_bytes() == (FIXTURES / "v3.stopframe").read_bytes()
+    expected = _as_version_4(_fixture(3), output=[{"width": 128, "height": 128, "scaling": "smooth"},
+                                                  {"width": 512, "height": 512, "scaling": "crisp"}])
+    assert _saved_again(path) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+def version_4_document() -> Project:
+    """What tests/fixtures/projects/v4.stopframe was written from (by save_project): every field of
+    version 4, among them a wide smooth output and a small crisp one, and offsets in fractions of the
+    model square."""
+    return Project(
+        clips={"walk": ClipRef("clips/walk.mp4", 10, 25.0, 320, 240, "letterbox"),
+               "street": ClipRef("clips/street.mp4", 5, 29.97, 1280, 720, "crop")},
+        model="models/walker",
+        shots=[
+            Shot("crowd", 12, 12.0, FrameRef("street", 0), [
+                Character("back", FrameRef("walk", 0), MotionSource("walk", 0, None, True)),
+                Character("ghost ☃", FrameRef("walk", 5), None,
+                          [Keyframe(0, Pose(tx=-0.0625, ty=0.25)), Keyframe(11, Pose(0.5, -0.125, 90.0, 0.5))],
+                          "smooth", hidden=True),
+                Character("front", FrameRef("street", 2), MotionSource("street", 1, 4, False), [], "step"),
+            ], Output(1280, 720, "smooth"), 3, 9),
+            Shot("alone", 1, 24.0, FrameRef("walk", 9), [Character("only", FrameRef("walk", 1), hidden=True)],
+                 Output(64, 48, "crisp")),
+        ],
+        current=Current("crowd", 7),
+    )
+
+
+def test_version_4_file_loads_into_the_document_it_was_written_from(tmp_path):
+    """Its offsets are taken as they are: a version 4 file never reads its model's model.json."""
+    path = tmp_path / "v4.stopframe"
+    shutil.copyfile(FIXTURES / "v4.stopframe", path)
+    project = load_project(path)
+    assert project == version_4_document() and project.load_note is None
+    assert _fixture(4)["schema_version"] == 4
+
+
+def test_version_4_file_is_saved_again_byte_for_byte(tmp_path):
+    path = tmp_path / "v4.stopframe"
+    shutil.copyfile(FIXTURES / "v4.stopframe", path)
+    _saved_again(path)
+    assert path.read_bytes() == (FIXTURES / "v4.stopframe").read_bytes()

@@ -1,6 +1,6 @@
 """Project files under attack, property-based (hypothesis, profile "ci" from tests/conftest.py).
 
-Broken files start from valid ones (``rich_project``, the version 1 and 2 fixtures) and are mutated as
+Broken files start from valid ones (``rich_project``, the fixtures of every version) and are mutated as
 JSON (keys dropped and added, types swapped, extreme numbers, unicode, deep nesting, raw tokens such
 as NaN) and as bytes (truncated, non-UTF-8 bytes, other encodings). ``load_project`` either succeeds
 or raises ``ProjectError`` with one line naming the file, never another exception; whatever loads
@@ -23,12 +23,17 @@ from hypothesis import strategies as st
 
 from tests.project.documents import FIXTURES, rich_project
 from workstation.project import (
+    FITS,
+    MAX_OUTPUT_SIDE,
+    SCALINGS,
     Character,
     ClipRef,
+    Current,
     FrameRef,
     Interpolation,
     Keyframe,
     MotionSource,
+    Output,
     Pose,
     Project,
     ProjectError,
@@ -49,11 +54,12 @@ def no_fsync(monkeypatch):
     monkeypatch.setattr(files.os, "fsync", lambda fd: None)
 
 
-BASES = {"rich": to_dict(rich_project()), "v1": json.loads((FIXTURES / "v1.stopframe").read_text("utf-8")),
-         "v2": json.loads((FIXTURES / "v2.stopframe").read_text("utf-8"))}
+BASES = {"rich": to_dict(rich_project()),
+         **{f"v{n}": json.loads((FIXTURES / f"v{n}.stopframe").read_text("utf-8")) for n in (1, 2, 3, 4)}}
 FIELDS = ["format", "schema_version", "model", "clips", "shots", "path", "frame_count", "fps", "width",
           "height", "name", "length", "background", "characters", "clip", "frame", "source", "motion",
-          "start", "end", "loop", "interpolation", "keyframes", "tx", "ty", "rotation", "scale", "hidden"]
+          "start", "end", "loop", "interpolation", "keyframes", "tx", "ty", "rotation", "scale", "hidden",
+          "fit", "output", "scaling", "in", "out", "current"]
 # Numbers at the edges of what JSON, floats, ints and the schema's bounds allow.
 EXTREME_NUMBERS = [0, -1, 1, 2**31, 2**53 + 1, 2**63, 2**64, -(2**63), 10**300, -(10**300), 10**4000,
                    1e308, -1e308, 1.7976931348623157e308, 5e-324, -5e-324, -0.0, 0.5, 1e-300, 0.1]
@@ -245,6 +251,8 @@ stored_paths = (st.text(min_size=1, max_size=20)
                 | st.builds(lambda parts: "/".join(parts), st.lists(st.sampled_from([".", "..", "a", "b c", "é", ""]),
                                                                    min_size=1, max_size=5)).filter(bool)
                 | st.sampled_from(["/abs/clip.mp4", "clips/walk.mp4", "../media/dance é.gif", "C:\\win\\x.png"]))
+sides = st.integers(1, MAX_OUTPUT_SIDE)
+outputs = st.builds(Output, sides, sides, st.sampled_from(SCALINGS))
 
 
 @st.composite
@@ -271,14 +279,19 @@ def characters(draw: st.DrawFn, clips: dict[str, ClipRef]) -> Character:
 @st.composite
 def projects(draw: st.DrawFn) -> Project:
     clips = draw(st.dictionaries(names, st.builds(ClipRef, stored_paths, st.integers(1, 2**62), positive,
-                                                  st.integers(1, 10**5), st.integers(1, 10**5)),
+                                                  st.integers(1, 10**5), st.integers(1, 10**5),
+                                                  st.sampled_from(FITS)),
                                  min_size=0, max_size=4))
     shots: list[Shot] = []
     if clips:
         for name in draw(st.lists(names, unique=True, max_size=3)):
             cast = draw(st.lists(characters(clips), max_size=3, unique_by=lambda character: character.name))
-            shots.append(Shot(name, draw(st.integers(1, 10**9)), draw(positive), draw(frame_ref(clips)), cast))
-    return Project(clips=clips, model=draw(st.none() | stored_paths), shots=shots)
+            in_point = draw(st.integers(0, 10**9))
+            out_point = draw(st.none() | st.integers(in_point, 2 * 10**9))
+            shots.append(Shot(name, draw(st.integers(1, 10**9)), draw(positive), draw(frame_ref(clips)), cast,
+                              draw(outputs), in_point, out_point))
+    current = draw(st.none() | st.builds(Current, names, st.integers(0, 10**9)))
+    return Project(clips=clips, model=draw(st.none() | stored_paths), shots=shots, current=current)
 
 
 @REUSE_TMP

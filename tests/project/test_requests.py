@@ -12,6 +12,7 @@ from workstation.project import (
     Keyframe,
     MotionRequest,
     MotionSource,
+    Output,
     Pose,
     ProjectError,
     pose_at,
@@ -147,3 +148,15 @@ def test_render_requests_name_the_characters_back_to_front_and_leave_hidden_ones
 def test_character_request_name_defaults_to_empty():
     request = CharacterRequest(FrameRef("walk", 0), None, Pose())
     assert request.name == "" and request == CharacterRequest(FrameRef("walk", 0), None, Pose(), "")
+
+
+def test_every_request_carries_its_shots_output():
+    """The engine renders each request at its output size; one built by hand (no output) means the
+    model's square itself."""
+    project = rich_project()
+    project.shots[0].output = Output(1280, 720, "smooth")
+    assert {r.output for r in render_requests(project, "intro")} == {Output(1280, 720, "smooth")}
+    assert render_requests(project, "empty plate")[0].output == Output()
+    by_hand = FrameRequest("intro", 0, FrameRef("walk", 0), ())
+    assert by_hand.output is None
+    assert by_hand != FrameRequest("intro", 0, FrameRef("walk", 0), (), Output())

@@ -82,12 +82,12 @@ def test_load_newer_schema_version(tmp_path):
     path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 7})
     with pytest.raises(ProjectError) as error:
         load_project(path)
-    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (3)"
-    assert SCHEMA_VERSION == 3
-    path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 4})
+    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (4)"
+    assert SCHEMA_VERSION == 4
+    path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 5})
     with pytest.raises(ProjectError) as error:
         load_project(path)
-    assert one_line(error) == f"{path}: schema version 4 is newer than this Stopframe understands (3)"
+    assert one_line(error) == f"{path}: schema version 5 is newer than this Stopframe understands (4)"
 
 
 def test_hidden_is_written_for_every_character_and_read_back():
@@ -103,6 +103,8 @@ def test_hidden_is_written_for_every_character_and_read_back():
 def test_hidden_is_optional_and_false_by_default(version):
     data = to_dict(rich_project())
     data["schema_version"] = version
+    for shot in data["shots"]:
+        del shot["output"]  # version 3's
     for character in data["shots"][0]["characters"]:
         del character["hidden"]
     assert [c.hidden for c in from_dict(data).shots[0].characters] == [False, False, False]
@@ -304,37 +306,45 @@ def test_file_values_of_the_wrong_json_type_are_refused():
         assert one_line(error) == expected
 
 
-# --- version 3: a clip's fit, a shot's output and in/out points, where the user was ----------------
+# --- versions 3 and 4: a clip's fit, a shot's output and in/out points, where the user was ---------
 
 
-def _version_3_project() -> Project:
+def _version_4_project() -> Project:
     project = rich_project()
     project.clips["walk"] = ClipRef("clips/walk.mp4", 10, 25.0, 320, 240, "letterbox")
-    project.shots[0].output = Output(8, "smooth")
+    project.shots[0].output = Output(1280, 720, "smooth")
     project.shots[0].in_point, project.shots[0].out_point = 2, 6
-    project.shots[1].output = Output(1)
+    project.shots[1].output = Output(64, 64)
     project.current = Current("empty plate", 0)
     return project
 
 
-def test_version_3_fields_round_trip_in_file_order():
-    project = _version_3_project()
+def test_version_4_fields_round_trip_in_file_order():
+    project = _version_4_project()
     data = to_dict(project)
     assert data["clips"]["walk"] == {"path": "clips/walk.mp4", "frame_count": 10, "fps": 25.0, "width": 320,
                                      "height": 240, "fit": "letterbox"}
     shot = data["shots"][0]
     assert list(shot) == ["name", "length", "fps", "output", "in", "out", "background", "characters"]
-    assert (shot["output"], shot["in"], shot["out"]) == ({"scale": 8, "scaling": "smooth"}, 2, 6)
-    assert data["shots"][1]["output"] == {"scale": 1, "scaling": "crisp"} and data["shots"][1]["out"] is None
+    assert (shot["output"], shot["in"], shot["out"]) == ({"width": 1280, "height": 720, "scaling": "smooth"}, 2, 6)
+    assert data["shots"][1]["output"] == {"width": 64, "height": 64, "scaling": "crisp"}
+    assert data["shots"][1]["out"] is None
     assert data["current"] == {"shot": "empty plate", "frame": 0}
     assert from_dict(json.loads(json.dumps(data))) == project
+
+
+def test_a_version_4_output_without_its_keys_is_256_square_crisp():
+    data = to_dict(_version_4_project())
+    data["shots"][0]["output"] = {"height": 100}
+    del data["shots"][1]["output"]
+    assert [shot.output for shot in from_dict(data).shots] == [Output(256, 100, "crisp"), Output(256, 256, "crisp")]
 
 
 @pytest.mark.parametrize("version", [1, 2, 3])
 def test_without_the_version_3_keys_a_file_means_what_it_always_did(version):
     """Clips cropped, shots exported at 4x crisp (256 x 256 from a 64-pixel model), in and out at the
     ends of the shot, opened at the first shot: every file before version 3 meant that."""
-    data = to_dict(_version_3_project())
+    data = to_dict(_version_4_project())
     data["schema_version"] = version
     for clip in data["clips"].values():
         del clip["fit"]
@@ -344,13 +354,13 @@ def test_without_the_version_3_keys_a_file_means_what_it_always_did(version):
     project = from_dict(data)
     assert {clip.fit for clip in project.clips.values()} == {"crop"}
     assert [(s.output, s.in_point, s.out_point, s.in_out()) for s in project.shots] == [
-        (Output(4, "crisp"), 0, None, (0, 7)), (Output(4, "crisp"), 0, None, (0, 0))]
+        (Output(256, 256, "crisp"), 0, None, (0, 7)), (Output(256, 256, "crisp"), 0, None, (0, 0))]
     assert project.current is None
 
 
 def test_in_and_out_past_the_end_mean_the_last_frame():
     """Shortening a shot never makes it invalid: points past its end stand for its last frame."""
-    project = _version_3_project()
+    project = _version_4_project()
     project.shots[0].length = 4
     validate(project)
     assert project.shots[0].in_out() == (2, 3)
@@ -359,7 +369,7 @@ def test_in_and_out_past_the_end_mean_the_last_frame():
 
 
 def test_current_may_name_a_shot_no_longer_there():
-    project = _version_3_project()
+    project = _version_4_project()
     project.current = Current("deleted long ago", 500)
     validate(project)
 
@@ -368,12 +378,14 @@ def test_current_may_name_a_shot_no_longer_there():
     (("clips", "walk", "fit"), "stretch", 'clips["walk"].fit: unknown fit string "stretch" (allowed: crop, letterbox)'),
     (("clips", "walk", "fit"), None, 'clips["walk"].fit: expected a string, got null'),
     (("shots", 0, "output"), 4, "shots[0].output: expected an object, got 4"),
-    (("shots", 0, "output", "scale"), 0, "shots[0].output.scale: must be at least 1, got 0"),
-    (("shots", 0, "output", "scale"), 17, "shots[0].output.scale: must be at most 16, got 17"),
-    (("shots", 0, "output", "scale"), 2.0, "shots[0].output.scale: expected an integer, got 2.0"),
+    (("shots", 0, "output", "width"), 0, "shots[0].output.width: must be at least 1, got 0"),
+    (("shots", 0, "output", "height"), 16385, "shots[0].output.height: must be at most 16384, got 16385"),
+    (("shots", 0, "output", "width"), 2.0, "shots[0].output.width: expected an integer, got 2.0"),
+    (("shots", 0, "output", "height"), True, "shots[0].output.height: expected an integer, got true"),
+    (("shots", 0, "output", "width"), "640", 'shots[0].output.width: expected an integer, got string "640"'),
     (("shots", 0, "output", "scaling"), "blurry",
      'shots[0].output.scaling: unknown scaling string "blurry" (allowed: crisp, smooth)'),
-    (("shots", 0, "output", "size"), 256, "shots[0].output.size: unknown key"),
+    (("shots", 0, "output", "scale"), 4, "shots[0].output.scale: unknown key"),
     (("shots", 0, "in"), -1, "shots[0].in: must be at least 0, got -1"),
     (("shots", 0, "in"), "3", 'shots[0].in: expected an integer, got string "3"'),
     (("shots", 0, "out"), 1, "shots[0].out: out 1 is before in 2"),
@@ -383,8 +395,8 @@ def test_current_may_name_a_shot_no_longer_there():
     (("current", "shot"), " ", "current.shot: must not be empty"),
     (("current", "frame"), -3, "current.frame: must be at least 0, got -3"),
 ])
-def test_version_3_errors_name_the_json_location(tmp_path, location, value, expected):
-    data = to_dict(_version_3_project())
+def test_version_4_errors_name_the_json_location(tmp_path, location, value, expected):
+    data = to_dict(_version_4_project())
     _set(data, location, value)
     path = write_json(tmp_path / "p.stopframe", data)
     with pytest.raises(ProjectError) as error:
@@ -393,13 +405,16 @@ def test_version_3_errors_name_the_json_location(tmp_path, location, value, expe
 
 
 def test_a_document_built_in_memory_is_checked_like_a_file():
-    project = _version_3_project()
+    project = _version_4_project()
     project.shots[0].out_point = 1
     with pytest.raises(ProjectError, match=r"^shots\[0\]\.out: out 1 is before in 2$"):
         validate(project)
     project.shots[0].out_point = None
-    project.shots[0].output = Output(4, "bilinear")
+    project.shots[0].output = Output(256, 256, "bilinear")
     with pytest.raises(ProjectError, match=r'^shots\[0\]\.output\.scaling: unknown scaling string "bilinear"'):
+        validate(project)
+    project.shots[0].output = Output(0, 256)
+    with pytest.raises(ProjectError, match=r"^shots\[0\]\.output\.width: must be at least 1, got 0$"):
         validate(project)
 
 

@@ -2,6 +2,7 @@
 delete (never the only shot) and move; names stay unique and a move only reorders."""
 
 import copy
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -10,11 +11,14 @@ from hypothesis import strategies as st
 from tests.project.documents import rich_project
 from workstation.project import (
     DEFAULT_SHOT_LENGTH,
+    MAX_OUTPUT_SIDE,
     ClipRef,
     FrameRef,
+    Output,
     Project,
     ProjectError,
     add_blank_shot,
+    background_output,
     blank_shot,
     delete_shot,
     duplicate_shot,
@@ -53,6 +57,17 @@ def test_the_first_shot_of_a_project_is_over_the_first_clip_at_its_speed():
     assert blank_shot(rich_project(), "intro", first_fps=30.0).fps == 24.0  # a later shot: as the one before
     with pytest.raises(ProjectError, match="a shot needs a background: import a clip first"):
         blank_shot(Project())
+
+
+def test_a_new_shot_is_its_backgrounds_own_size_crisp():
+    project = Project(clips={"hd": ClipRef("/hd.mp4", 10, 24.0, 1280, 720), "tall": ClipRef("/t.png", 1, 12.0, 90, 160),
+                             "huge": ClipRef("/h.png", 1, 12.0, 40000, 10000)})
+    first = blank_shot(project)
+    assert first.output == Output(1280, 720, "crisp")
+    project.shots.append(first)
+    project.shots.append(replace(first, name="tall", background=FrameRef("tall", 0), output=Output(64, 64, "smooth")))
+    assert blank_shot(project, "tall").output == Output(90, 160, "crisp")  # its clip's size, not the shot's
+    assert background_output(project.clips["huge"]) == Output(MAX_OUTPUT_SIDE, 4096, "crisp")  # made to fit
 
 
 def test_a_new_shot_follows_the_current_one_like_it_but_empty():

@@ -1,17 +1,22 @@
 """File ▸ Export All Shots… (workstation/ui/export/export_all.py), picked from the menu: one output per shot
-named after it, nothing replaced without a Yes, and a cancel that keeps the shots already written."""
+named after it, each at its own output size, nothing replaced without a Yes, and a cancel that keeps
+the shots already written."""
 
+import cv2
+import numpy as np
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from tests.ui.conftest import menu_action
+from tests.ui.test_output import output_size_action
 from workstation import project as doc
 from workstation.media import probe
+from workstation.output.formats import FORMAT_INFO, OutputFormat
 
 YES = QMessageBox.StandardButton.Yes
 COMMAND, FORMAT, FOLDER, REPLACE = "Export All Shots…", "Export All Shots", "Export all shots to folder", \
     "Replace existing exports?"
-MP4, GIF = "H.264 video (.mp4)", "Animated GIF (.gif)"
+MP4, GIF, PNG = "H.264 video (.mp4)", "Animated GIF (.gif)", FORMAT_INFO[OutputFormat.PNG].label
 
 
 def export_all(window, qtbot, answers, folder, label):
@@ -23,15 +28,15 @@ def export_all(window, qtbot, answers, folder, label):
 
 def test_every_shot_is_exported_to_a_file_named_after_it(window, qtbot, answers, tmp_path):
     window.document.edit("Rename", lambda project: setattr(project.shots[1], "name", "sway: take 2/3"))
-    window.document.edit("Output size", lambda project: setattr(project.shots[3], "output", doc.Output(scale=2)))
+    window.document.edit("Output size", lambda project: setattr(project.shots[3], "output", doc.Output(160, 96)))
     out = tmp_path / "renders"
     out.mkdir()
     export_all(window, qtbot, answers, out, GIF)
     names = ["demo.gif", "sway_ take 2_3.gif", "by hand.gif", "duet.gif"]
     assert sorted(path.name for path in out.iterdir()) == sorted(names)  # no temporaries, no locks
-    for name in names:  # at each shot's own output size: 64 pixels times 4 (the default), or times 2
+    for name in names:  # at each shot's own output size: the demo's 256 x 256, or the wide one set above
         info = probe(out / name)
-        assert (info.frame_count, info.width) == (24, 128 if name == "duet.gif" else 256)
+        assert (info.frame_count, info.width, info.height) == (24, 160, 96) if name == "duet.gif" else (24, 256, 256)
     assert window.statusBar().currentMessage() == f"exported 4 shots to {out}"
     assert [question.title for question in answers.asked] == [FORMAT, FOLDER]
     assert "4 shots" in answers.asked[0].text
@@ -67,6 +72,29 @@ def test_cancel_keeps_the_shots_written_and_leaves_no_partial_file(window, qtbot
     assert [path.name for path in out.iterdir()] == ["demo.mp4"]
     assert probe(out / "demo.mp4").frame_count == 24
     assert window.statusBar().currentMessage() == f"export of all shots cancelled: 1 of 4 shots written to {out}"
+
+
+def test_a_shot_over_a_1280x720_clip_exports_at_that_size(window, qtbot, answers, tmp_path):
+    image = np.zeros((720, 1280, 3), np.uint8)
+    image[:, :, 1] = np.linspace(0, 255, 1280, dtype=np.uint8)[None, :]
+    cv2.imwrite(str(tmp_path / "hd.png"), image)
+    answers.replies["Import clips"] = [str(tmp_path / "hd.png")]
+    with qtbot.waitSignal(window.clips_imported, timeout=20_000):
+        menu_action(window, "File", "Import Clip…").trigger()
+    document = window.document
+    document.select_shot("duet")
+    document.edit_shot("Background", lambda shot: setattr(shot, "background", doc.FrameRef("hd", 0)))
+    document.edit_shot("Shorter", lambda shot: setattr(shot, "length", 3))
+    output_size_action(window, "Background Size (1280×720)").trigger()
+    assert document.shot().output == doc.Output(1280, 720, "crisp")
+    out = tmp_path / "renders"
+    out.mkdir()
+    export_all(window, qtbot, answers, out, PNG)
+    assert sorted(path.name for path in out.iterdir()) == ["by hand", "demo", "duet", "sway"]
+    for name, (width, height, count) in {"duet": (1280, 720, 3), "demo": (256, 256, 24)}.items():
+        frames = sorted((out / name).glob("*.png"))
+        first = cv2.imread(str(frames[0]))
+        assert len(frames) == count and first is not None and first.shape == (height, width, 3), name
 
 
 def test_a_project_without_shots_says_so(window, answers):

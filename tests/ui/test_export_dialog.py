@@ -1,7 +1,8 @@
 """File ▸ Export Shot…, the form filled as a user fills it: opened from the menu or with Ctrl+E, its
 combo boxes, spin boxes and file name set, Export clicked. It exports the timeline's in/out range
-(frames numbered from 0, as the timeline shows them), any layer (the Characters layer only to a
-format with alpha), asks before replacing anything and remembers where the last export went."""
+(frames numbered from 0, as the timeline shows them) at the shot's output size, any layer (the
+Characters layer only to a format with alpha), asks before replacing anything and remembers where
+the last export went."""
 
 from pathlib import Path
 
@@ -53,10 +54,9 @@ def choose(combo, data) -> None:
     combo.setCurrentIndex(index)
 
 
-def fill(dialog: ExportDialog, fmt: str, path, layer: str = "composite", scale: int = 1) -> None:
+def fill(dialog: ExportDialog, fmt: str, path, layer: str = "composite") -> None:
     choose(dialog.format_combo, fmt)
     choose(dialog.layer_combo, layer)
-    dialog.scale_spin.setValue(scale)
     dialog.path_edit.setText(str(path))
 
 
@@ -102,7 +102,7 @@ def read_png(path: Path) -> np.ndarray:
 
 def test_the_form_proposes_the_shot_in_the_project_folder(window, qtbot, project_path):
     dialog = open_export_dialog(window, qtbot, shortcut=True)
-    assert dialog.fmt() == "mp4" and dialog.layer() == "composite" and dialog.scale() == 4
+    assert dialog.fmt() == "mp4" and dialog.layer() == "composite" and dialog.export_size() == (256, 256)
     assert [dialog.format_combo.itemText(i) for i in range(dialog.format_combo.count())] == \
         [info.label for info in FORMAT_INFO.values()]
     assert Path(dialog.path_edit.text()) == Path(project_path).parent / "demo.mp4"
@@ -110,9 +110,7 @@ def test_the_form_proposes_the_shot_in_the_project_folder(window, qtbot, project
     assert dialog.range_combo.itemText(IN_OUT) == "In/out (frames 0–23)"
     assert dialog.range_combo.itemText(WHOLE) == "Whole shot (24 frames)"
     assert not dialog.first_spin.isEnabled()
-    assert dialog.size_label.text() == "256 × 256 px (the shot's output size)"
-    dialog.scale_spin.setValue(1)
-    assert dialog.size_label.text() == "64 × 64 px"
+    assert dialog.size_label.text() == "256×256, the shot's output size — Shot ▸ Output Size"
 
     choose(dialog.format_combo, "png")  # a folder: no extension
     assert Path(dialog.path_edit.text()).name == "demo"
@@ -200,7 +198,7 @@ def test_an_existing_output_is_replaced_only_after_asking(window, qtbot, answers
     assert "exported 2 frames" in click_export(window, qtbot, dialog)
     assert not dialog.isVisible()
     info = probe(existing)
-    assert (info.frame_count, info.width, info.height) == (2, 64, 64)
+    assert (info.frame_count, info.width, info.height) == (2, 256, 256)
     assert [p.name for p in exports.iterdir()] == ["demo.gif"]
 
 
@@ -227,7 +225,6 @@ def test_the_characters_layer_never_goes_to_a_format_without_alpha(window, qtbot
     choose(dialog.format_combo, "gif")  # even set directly, it does not stay
     assert dialog.fmt() == "apng" and "Animated GIF (.gif) has no alpha channel" in dialog.note.text()
     dialog.path_edit.setText(str(exports / "cutout"))
-    dialog.scale_spin.setValue(1)
     custom_range(dialog, 0, 1)
     assert "exported 2 frames" in click_export(window, qtbot, dialog)
     assert [p.name for p in exports.iterdir()] == ["cutout.png"]  # an animated PNG, never mp4 nor gif
@@ -250,25 +247,61 @@ def test_the_dialog_remembers_the_last_folder_and_choices(window, qtbot, answers
     assert dialog.path_edit.text() == str(first / "walk")
     choose(dialog.format_combo, "gif")
     assert dialog.path_edit.text() == str(first / "walk.gif")
-    dialog.scale_spin.setValue(2)
+    choose(dialog.scaling_combo, "smooth")  # for this export only
     custom_range(dialog, 0, 1)
     assert "exported 2 frames" in click_export(window, qtbot, dialog)
-    assert probe(first / "walk.gif").width == 128
+    assert window._export[0].request.output == doc.Output(256, 256, "smooth")  # the job writing it
+    assert probe(first / "walk.gif").width == 256
 
     second = open_export_dialog(window, qtbot, shortcut=True)
     assert second is not dialog
     assert Path(second.path_edit.text()) == first / "demo.gif"  # the folder of the last export, the shot's name
     assert (second.fmt(), second.layer()) == ("gif", "composite")
-    assert second.scale() == 4  # the shot's output size (Shot ▸ Output Size), never the last export's
+    assert not second.smooth()  # the shot's scaling (Shot ▸ Output Size), never the last export's
     assert second.range_combo.currentIndex() == IN_OUT  # the range is the timeline's, never remembered
     second.reject()
 
 
+def with_output(window, width: int, height: int) -> None:
+    window.document.edit_shot("Output size", lambda shot: setattr(shot, "output", doc.Output(width, height)))
+
+
 def test_a_size_the_writer_would_refuse_cannot_be_exported(window, qtbot, monkeypatch):
-    monkeypatch.setattr("workstation.output.writer.MAX_SIDE", 512)  # a smaller limit than 16384, for 64-pixel frames
+    for module in ("writer", "sprite_sheet"):  # a smaller limit than 16384, for small frames
+        monkeypatch.setattr(f"workstation.output.{module}.MAX_SIDE", 512)
+    with_output(window, 512, 300)
     dialog = open_export_dialog(window, qtbot)
-    dialog.scale_spin.setValue(8)
-    assert dialog.size_label.text() == "512 × 512 px" and dialog.export_button.isEnabled()
-    dialog.scale_spin.setValue(9)
-    assert "the limit is 512 a side" in dialog.size_label.text() and not dialog.export_button.isEnabled()
+    assert dialog.size_label.text() == "512×300, the shot's output size — Shot ▸ Output Size"
+    assert dialog.export_button.isEnabled()
     dialog.reject()
+    with_output(window, 513, 300)
+    dialog = open_export_dialog(window, qtbot)
+    assert "the limit is 512 a side" in dialog.size_label.text() and not dialog.export_button.isEnabled()
+    choose(dialog.format_combo, "sprites")  # an atlas of 24 frames is far over the limit
+    assert "512" in dialog.size_label.text() and not dialog.export_button.isEnabled()
+    dialog.reject()
+
+    with_output(window, 200, 120)
+    dialog = open_export_dialog(window, qtbot)
+    choose(dialog.format_combo, "sprites")  # 24 frames of 200 x 120: at most 2 x 4 fit in 512 x 512
+    assert "sprite sheet of 24 frames of 200x120" in dialog.size_label.text()
+    assert not dialog.export_button.isEnabled()
+    custom_range(dialog, 0, 3)  # 4 frames fit
+    assert dialog.size_label.text() == "200×120, the shot's output size — Shot ▸ Output Size"
+    assert dialog.export_button.isEnabled()
+    dialog.reject()
+
+
+def test_an_odd_sized_video_is_padded_to_even_sides_and_says_so(window, qtbot, exports):
+    with_output(window, 101, 61)
+    dialog = open_export_dialog(window, qtbot)
+    fill(dialog, "mp4", exports / "odd")
+    assert dialog.size_label.text() == "102×62: 101×61, the shot's output size, padded to even sides — " \
+        "Shot ▸ Output Size"
+    choose(dialog.format_combo, "png")
+    assert dialog.size_label.text() == "101×61, the shot's output size — Shot ▸ Output Size"
+    choose(dialog.format_combo, "mp4")
+    custom_range(dialog, 0, 1)
+    assert "exported 2 frames" in click_export(window, qtbot, dialog)
+    info = probe(exports / "odd.mp4")
+    assert (info.frame_count, info.width, info.height) == (2, 102, 62)

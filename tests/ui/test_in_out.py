@@ -61,7 +61,6 @@ def test_export_shot_exports_exactly_the_in_out_frames(focused, qtbot, tmp_path)
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.range_combo.currentIndex() == IN_OUT and dialog.frames() == range(4, 16)
     dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("mp4"))
-    dialog.scale_spin.setValue(1)
     target = tmp_path / "in-out.mp4"
     dialog.path_edit.setText(str(target))
     window.statusBar().clearMessage()

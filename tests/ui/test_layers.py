@@ -153,9 +153,10 @@ def test_a_click_on_empty_background_selects_no_character(trio, qtbot):
 def overlapping(trio, qtbot):
     """digit 7 moved onto digit 2, so that they overlap; returns a model pixel both cover."""
     window = trio
-    shapes = {name: window.canvas.shape_of(name) for name in ("digit 2", "digit 7")}
+    two, seven = (window.canvas.shape_of(name) for name in ("digit 2", "digit 7"))
+    side = window.canvas.framing.size  # shapes are in the model square's pixels, a pose in fractions of its side
     edits.change_edit(window.document, "digit 7", window.document.frame,
-                      dx=shapes["digit 2"].x - shapes["digit 7"].x, dy=shapes["digit 2"].y - shapes["digit 7"].y)
+                      dx=(two.x - seven.x) / side, dy=(two.y - seven.y) / side)
     wait_for_frame(qtbot, window)
     lower, upper = (window.canvas.shape_of(name).coverage for name in ("digit 2", "digit 7"))
     both = np.argwhere(lower & upper & ~_covered_by_others(window, ("digit 2", "digit 7")))
@@ -168,7 +169,7 @@ def _covered_by_others(window, names) -> np.ndarray:
     canvas = window.canvas
     others = [shape.coverage for name, shape in zip(canvas.names, canvas.shapes)
               if name not in names and shape.coverage is not None]
-    return np.any(others, axis=0) if others else np.zeros((canvas.image_size,) * 2, bool)
+    return np.any(others, axis=0) if others else np.zeros((canvas.framing.size,) * 2, bool)
 
 
 def test_a_click_where_two_characters_overlap_selects_the_upper_one(overlapping, qtbot):

@@ -79,7 +79,7 @@ def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, pr
     window.viewport.wait()
     assert errors == []
     assert not window.isVisible()  # Quit closed it
-    assert sorted(opened) == ["Keyboard Shortcuts", "Preferences", "Train a Model on Clips"]
+    assert sorted(opened) == ["Custom Output Size", "Keyboard Shortcuts", "Preferences", "Train a Model on Clips"]
     asked = [question.title for question in answers.asked]
     for title in ("Open project", "Save project", "Import clips", "About Stopframe"):
         assert title in asked

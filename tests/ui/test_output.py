@@ -1,138 +1,230 @@
-"""Output settings (issue 15, case 4) and reopening where the user was (case 8), as a user reaches
-them: a shot's output size and scaling (Shot ▸ Output Size) on the Canvas, in the status bar and
-the Inspector, in File ▸ Export Shot… and in `main.py render`; a clip's fit chosen at import and
-changed from the Clip menu; the shot, frame and in/out points back after saving and reopening."""
+"""Output settings (issue 15, case 4; issue 25) and reopening where the user was (case 8), as a
+user reaches them: a shot's output size and scaling (Shot ▸ Output Size: the background's own
+size, whole multiples of the model's square, a custom size) in the status bar, in File ▸ Export
+Shot… and in `main.py render`; a clip's fit chosen at import and changed from the Clip menu; the
+shot, frame and in/out points back after saving and reopening."""
 
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.test_render import render_in_process
 from tests.ui.conftest import menu_action, wait_for_frame
 from tests.ui.test_export_dialog import click_export, custom_range, open_export_dialog
 from workstation import project as doc
+from workstation.ui.editing.output_size_dialog import OutputSizeDialog
 from workstation.ui.files.clip_fit import LABELS, TITLE
 
 LETTERBOX, CROP = LABELS["letterbox"], LABELS["crop"]
+SIZES = "Shot ▸ Output Size"
 
 
-def output_size_action(window, text: str) -> QAction:
-    """Shot ▸ Output Size ▸ ``text``."""
+def output_size_menu(window):
     for entry in window.menuBar().actions():
         if entry.text().replace("&", "") == "Shot":
             for item in entry.menu().actions():
                 if item.menu() is not None and item.text().replace("&", "") == "Output Size":
-                    for action in item.menu().actions():
-                        if action.text().replace("&", "") == text:
-                            return action
-    raise AssertionError(f"no command Shot ▸ Output Size ▸ {text}")
+                    return item.menu()
+    raise AssertionError(f"no menu {SIZES}")
 
 
-def drawn_side(window) -> int:
-    """The width of what the Canvas paints over its background: the frame as the user sees it."""
-    image = window.canvas.grab().toImage()
-    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
-    pixels = pixels[:, : image.width() * 4].reshape(image.height(), image.width(), 4)
-    background = pixels[2, 2]
-    columns = np.nonzero((pixels != background).any(axis=2).any(axis=0))[0]
-    return int(columns[-1] - columns[0] + 1)
+def output_size_action(window, text: str) -> QAction:
+    """Shot ▸ Output Size ▸ ``text``."""
+    for action in output_size_menu(window).actions():
+        if action.text().replace("&", "") == text:
+            return action
+    raise AssertionError(f"no command {SIZES} ▸ {text}")
 
 
-def is_crisp(png: np.ndarray, scale: int) -> bool:
-    """Every ``scale`` x ``scale`` block one colour: scaled up with hard pixels."""
-    blocks = png.reshape(png.shape[0] // scale, scale, png.shape[1] // scale, scale, -1)
-    return bool((blocks == blocks[:, :1, :, :1]).all())
+def offered(window) -> list[str]:
+    """The items of Shot ▸ Output Size as the user sees them ("" a separator), a check mark before each checked."""
+    return [("✓ " if action.isChecked() else "") + action.text().replace("&", "")
+            for action in output_size_menu(window).actions() if action.isVisible()]
 
 
-def test_output_size_from_the_shot_menu_sizes_the_canvas_and_says_so(window, qtbot):
-    document, canvas = window.document, window.canvas
-    assert document.shot().output == doc.Output(4, "crisp")  # the demo project, as every older file: 256 x 256
-    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 256×256 crisp"
-    assert canvas.image_rect().width() == 256 and drawn_side(window) == 256 and canvas.size_note() == ""
-    assert output_size_action(window, "256 × 256 px (4×)").isChecked()
+def custom_size(window, qtbot, width: int, height: int, ok: bool = True) -> OutputSizeDialog:
+    """Shot ▸ Output Size ▸ Custom Size…: type ``width`` and ``height``, then OK (or Cancel)."""
+    output_size_action(window, "Custom Size…").trigger()
+    dialog = window.menus.output_menu.size_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.width_spin.setValue(width)
+    dialog.height_spin.setValue(height)
+    button = QDialogButtonBox.StandardButton.Ok if ok else QDialogButtonBox.StandardButton.Cancel
+    QTest.mouseClick(dialog.buttons.button(button), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    return dialog
+
+
+def png_shape(folder: Path) -> tuple[int, ...]:
+    """The shape of the first PNG frame written into ``folder``."""
+    image = cv2.imread(str(sorted(folder.glob("*.png"))[0]))
+    assert image is not None
+    return image.shape
+
+
+@pytest.fixture
+def hd_clip(tmp_path) -> Path:
+    """A 1280 x 720 picture: a horizontal ramp, with a yellow band down its left side."""
+    image = np.zeros((720, 1280, 3), np.uint8)
+    image[:, :, 0] = np.linspace(40, 220, 1280, dtype=np.uint8)[None, :]
+    image[:, :, 2] = 90
+    image[:, :100] = (0, 220, 220)  # BGR: yellow
+    path = tmp_path / "hd.png"
+    cv2.imwrite(str(path), image)
+    return path
+
+
+@pytest.fixture
+def hd_shot(window, qtbot, answers, hd_clip) -> str:
+    """The demo shot, its background the 1280 x 720 clip (imported from File ▸ Import Clip…); its
+    output still the demo's 256 x 256."""
+    import_through_the_menu(window, qtbot, answers, hd_clip)
+    window.document.edit_shot("Background", lambda shot: setattr(shot, "background", doc.FrameRef("hd", 0)))
+    window.document.undo_stack.clear()
+    assert window.document.shot().output == doc.Output(256, 256, "crisp")
+    return window.document.shot_name
+
+
+def test_the_menu_offers_the_background_size_multiples_of_the_model_and_a_custom_size(window, qtbot):
+    document, menu = window.document, window.menus.output_menu
+    assert document.shot().output == doc.Output(256, 256, "crisp")  # the demo project: 4 x 64
+    assert window.viewport.engine is not None and window.viewport.engine.image_size == 64
+    assert offered(window) == ["Background Size (64×64)", "64×64", "128×128", "✓ 256×256", "512×512",
+                               "Custom Size…", "", "✓ Crisp Pixels", "Smooth"]
+    assert menu.status_label.text() == "model 64×64 · output 256×256 crisp"
 
     steps = document.undo_stack.count()
-    output_size_action(window, "128 × 128 px (2×)").trigger()
-    assert document.shot().output == doc.Output(2, "crisp") and document.undo_stack.count() == steps + 1
+    output_size_action(window, "128×128").trigger()
+    assert document.shot().output == doc.Output(128, 128, "crisp") and document.undo_stack.count() == steps + 1
     assert document.undo_stack.undoText() == "Output size 128×128" and document.modified
-    assert canvas.image_rect().width() == 128 and drawn_side(window) == 128
-    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 128×128 crisp"
-    assert window.inspector.output_line.text() == "model 64×64 · output 128×128 crisp"
-    assert output_size_action(window, "128 × 128 px (2×)").isChecked()
-    assert not output_size_action(window, "256 × 256 px (4×)").isChecked()
+    assert menu.status_label.text() == "model 64×64 · output 128×128 crisp"
+    assert output_size_action(window, "128×128").isChecked() and not output_size_action(window, "256×256").isChecked()
 
+    output_size_action(window, "Background Size (64×64)").trigger()  # the clip's own size: also the model's 1x
+    assert document.shot().output == doc.Output(64, 64, "crisp")
+    assert offered(window)[:6] == ["✓ Background Size (64×64)", "✓ 64×64", "128×128", "256×256", "512×512",
+                                   "Custom Size…"]
     output_size_action(window, "Smooth").trigger()
-    assert document.shot().output == doc.Output(2, "smooth") and canvas.smooth
-    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 128×128 smooth"
-    output_size_action(window, "Smooth").trigger()  # already so: no undo step
-    assert document.undo_stack.count() == steps + 2
+    assert document.shot().output == doc.Output(64, 64, "smooth")
+    assert menu.status_label.text() == "model 64×64 · output 64×64 smooth"
+    output_size_action(window, "Smooth").trigger()  # already so: no undo step, still checked
+    output_size_action(window, "64×64").trigger()
+    assert document.undo_stack.count() == steps + 3 and output_size_action(window, "Smooth").isChecked()
+    assert output_size_action(window, "64×64").isChecked()
 
     document.select_shot("sway")  # each shot has its own
-    assert canvas.image_rect().width() == 256 and not canvas.smooth
+    assert menu.status_label.text() == "model 64×64 · output 256×256 crisp"
     document.select_shot("demo")
-    window.resize(700, 500)  # 512 does not fit: drawn smaller, and the Canvas says so
-    output_size_action(window, "512 × 512 px (8×)").trigger()
-    qtbot.waitUntil(lambda: canvas.image_rect().width() < 512)
-    shown = round(canvas.image_rect().width())
-    assert canvas.size_note() == f"output 512×512 shown at {shown}×{shown} ({100 * shown // 512}%) to fit the window"
+    for _ in range(3):
+        document.undo_stack.undo()
+    assert document.shot().output == doc.Output(256, 256, "crisp")
+    assert output_size_action(window, "256×256").isChecked()
+
+
+def test_a_whole_multiple_is_that_many_model_squares(window, qtbot):
+    side = window.viewport.engine.image_size
+    output_size_action(window, f"{8 * side}×{8 * side}").trigger()
+    output_size_action(window, f"{4 * side}×{4 * side}").trigger()
+    assert window.document.shot().output == doc.Output(4 * side, 4 * side, "crisp")
+    assert window.document.undo_stack.count() == 2
+    window.document.undo_stack.undo()
+    assert window.document.shot().output == doc.Output(8 * side, 8 * side, "crisp")
+
+
+def test_background_size_is_the_clips_own_and_undo_restores_the_size_before(window, qtbot, hd_shot):
+    document = window.document
+    assert output_size_action(window, "Background Size (1280×720)").isEnabled()
+    assert not output_size_action(window, "Background Size (1280×720)").isChecked()
+    output_size_action(window, "Background Size (1280×720)").trigger()
+    assert document.shot().output == doc.Output(1280, 720, "crisp")
+    assert document.undo_stack.undoText() == "Output size 1280×720"
+    assert output_size_action(window, "Background Size (1280×720)").isChecked()
+    assert not output_size_action(window, "Custom Size…").isChecked()
+    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 1280×720 crisp"
+    wait_for_frame(qtbot, window)
+    assert window.canvas.image.width() == 1280 and window.canvas.image.height() == 720  # shown at that size
 
     document.undo_stack.undo()
+    assert document.shot().output == doc.Output(256, 256, "crisp")
+    assert output_size_action(window, "256×256").isChecked()
+
+
+def test_a_custom_size_is_typed_in_a_dialog_and_cancel_changes_nothing(window, qtbot):
+    document = window.document
+    dialog = custom_size(window, qtbot, 300, 200, ok=False)
+    assert dialog.windowTitle() == "Custom Output Size"
+    assert document.shot().output == doc.Output(256, 256, "crisp") and document.undo_stack.count() == 0
+    assert "✓ 256×256" in offered(window) and "✓ Custom Size…" not in offered(window)
+
+    output_size_action(window, "Smooth").trigger()
+    dialog = custom_size(window, qtbot, 300, 200)
+    assert document.shot().output == doc.Output(300, 200, "smooth")  # the scaling kept
+    assert document.undo_stack.undoText() == "Output size 300×200" and document.undo_stack.count() == 2
+    assert output_size_action(window, "Custom Size…").isChecked()  # no other item matches
+    assert window.menus.output_menu.status_label.text() == "model 64×64 · output 300×200 smooth"
+
+    output_size_action(window, "Custom Size…").trigger()  # prefilled with the shot's size; 1 to 16384
+    dialog = window.menus.output_menu.size_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert (dialog.width_spin.value(), dialog.height_spin.value()) == (300, 200)
+    dialog.width_spin.setValue(99_999)
+    dialog.height_spin.setValue(0)
+    assert dialog.chosen_size() == (doc.MAX_OUTPUT_SIDE, 1)
+    dialog.reject()
+    assert document.shot().output == doc.Output(300, 200, "smooth")
     document.undo_stack.undo()
-    assert document.shot().output == doc.Output(2, "crisp")
-    assert canvas.image_rect().width() == 128
+    assert document.shot().output == doc.Output(256, 256, "smooth")
 
 
-def test_offsets_show_in_output_pixels_and_are_stored_in_model_pixels(window, qtbot):
-    document, inspector = window.document, window.inspector
-    document.select_shot("by hand")
-    document.select_character(document.shot().characters[0].name)
-    name = document.character_name
-    document.edit_character("Offset", lambda c: doc.set_keyframe(c, doc.Keyframe(document.frame, doc.Pose(tx=2.5))))
-    assert inspector.offset_x.value() == 10.0 and inspector.offset_unit.text() == "px at 256×256 (the output)"
-    inspector.offset_x.setValue(20.0)  # typed: 20 pixels of the 256 x 256 output
-    assert doc.pose_at(document.shot().character(name), document.frame).tx == 5.0
-    output_size_action(window, "128 × 128 px (2×)").trigger()
-    assert inspector.offset_x.value() == 10.0 and inspector.offset_unit.text() == "px at 128×128 (the output)"
-
-
-def test_export_shot_defaults_to_the_shot_output(window, qtbot, tmp_path):
-    output_size_action(window, "128 × 128 px (2×)").trigger()
+def test_export_shot_writes_the_shots_size(window, qtbot, hd_shot, tmp_path):
+    output_size_action(window, "Background Size (1280×720)").trigger()
     dialog = open_export_dialog(window, qtbot)
-    assert dialog.scale() == 2 and not dialog.smooth()
-    assert dialog.size_label.text() == "128 × 128 px (the shot's output size)"
+    assert dialog.export_size() == (1280, 720) and not dialog.smooth()
+    assert dialog.size_label.text() == "1280×720, the shot's output size — Shot ▸ Output Size"
     dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("png"))
     dialog.path_edit.setText(str(tmp_path / "frames"))
     custom_range(dialog, 0, 1)
     assert "exported 2 frames" in click_export(window, qtbot, dialog)
-    pngs = sorted((tmp_path / "frames").glob("*.png"))
-    first = cv2.imread(str(pngs[0]))
-    assert len(pngs) == 2 and first.shape == (128, 128, 3) and is_crisp(first, 2)
+    assert len(list((tmp_path / "frames").glob("*.png"))) == 2
+    assert png_shape(tmp_path / "frames") == (720, 1280, 3)
 
+    custom_size(window, qtbot, 96, 64)  # and another size, smooth: the export follows the shot
     output_size_action(window, "Smooth").trigger()
     dialog = open_export_dialog(window, qtbot)
-    assert dialog.scale() == 2 and dialog.smooth()
-    dialog.reject()
+    assert dialog.export_size() == (96, 64) and dialog.smooth()
+    assert dialog.size_label.text() == "96×64, the shot's output size — Shot ▸ Output Size"
+    dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("png"))
+    dialog.path_edit.setText(str(tmp_path / "small"))
+    custom_range(dialog, 0, 0)
+    assert "exported 1 frame" in click_export(window, qtbot, dialog)
+    assert png_shape(tmp_path / "small") == (64, 96, 3)
 
 
 def test_render_command_uses_the_shot_output_unless_told(window, qtbot, tmp_path, capsys):
-    output_size_action(window, "128 × 128 px (2×)").trigger()
+    custom_size(window, qtbot, 160, 96)
     menu_action(window, "File", "Save").trigger()
     path = window.document.path
     code, lines = render_in_process(capsys, path, "--shot", "demo", "--out", tmp_path / "own", "--range", "0:1")
     own = cv2.imread(str(next((tmp_path / "own").glob("*.png"))))
-    assert code == 0 and own.shape == (128, 128, 3) and is_crisp(own, 2), lines
-    code, lines = render_in_process(capsys, path, "--shot", "demo", "--out", tmp_path / "one", "--range", "0:1",
-                                    "--scale", "1")
-    assert code == 0 and cv2.imread(str(next((tmp_path / "one").glob("*.png")))).shape == (64, 64, 3), lines
+    assert code == 0 and own.shape == (96, 160, 3), lines
+    code, lines = render_in_process(capsys, path, "--shot", "demo", "--out", tmp_path / "sized", "--range", "0:1",
+                                    "--size", "64x48")
+    assert code == 0 and png_shape(tmp_path / "sized") == (48, 64, 3), lines
+    code, lines = render_in_process(capsys, path, "--shot", "demo", "--out", tmp_path / "twice", "--range", "0:1",
+                                    "--scale", "2")
+    assert code == 0 and png_shape(tmp_path / "twice") == (192, 320, 3), lines
 
     output_size_action(window, "Smooth").trigger()
     menu_action(window, "File", "Save").trigger()
     code, lines = render_in_process(capsys, path, "--shot", "demo", "--out", tmp_path / "smooth", "--range", "0:1")
-    smooth = cv2.imread(str(next((tmp_path / "smooth").glob("*.png"))))
-    assert code == 0 and smooth.shape == (128, 128, 3) and not is_crisp(smooth, 2), lines
+    assert code == 0 and png_shape(tmp_path / "smooth") == (96, 160, 3), lines
     code, lines = render_in_process(capsys, path, "--shot", "demo", "--out", tmp_path / "crisp", "--range", "0:1",
                                     "--crisp")
     assert code == 0 and (cv2.imread(str(next((tmp_path / "crisp").glob("*.png")))) == own).all(), lines

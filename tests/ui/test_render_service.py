@@ -7,7 +7,7 @@ import pytest
 from workstation import project as doc
 from workstation.render.shot_frames import open_engine
 from workstation.ui.view.qimages import chw_to_qimage, qimage_to_rgb8, qimage_to_rgba8
-from workstation.ui.view.render_service import FrameKey, FrameRenderer
+from workstation.ui.view.render_service import FrameKey, FrameRenderer, thumbnail_of
 
 
 @pytest.fixture
@@ -98,7 +98,8 @@ def test_while_a_shot_plays_the_cache_keeps_the_latest_frames_within_its_bytes(q
     project = doc.load_project(project_path)
     engine = open_engine(project)
     requests = doc.render_requests(project, "demo")
-    frame_bytes = chw_to_qimage(engine.render_frame(requests[0])).sizeInBytes()
+    image = chw_to_qimage(engine.render_frame(requests[0]))
+    frame_bytes = image.sizeInBytes() + thumbnail_of(image).sizeInBytes()  # a frame is kept with its thumbnail
     budget = int(12.5 * frame_bytes)
     renderer = FrameRenderer(cache_bytes=budget)
     renderer.set_engine(engine)

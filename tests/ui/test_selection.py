@@ -79,7 +79,7 @@ def test_a_character_that_draws_nothing_gets_a_small_handle_not_a_canvas_sized_o
     QTest.mouseMove(canvas, (anchor + QPointF(30, 0)).toPoint())
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=(anchor + QPointF(30, 0)).toPoint())
     pose = window.document.character().keyframes[0].pose
-    assert pose.tx == pytest.approx(30 / canvas.zoom()) and pose.ty == 0
+    assert pose.tx == pytest.approx(30 / canvas.square_rect().width()) and pose.ty == 0  # fractions of the square
     assert window.document.undo_stack.count() == steps + 1
 
 
@@ -91,7 +91,7 @@ def test_a_drawn_character_is_outlined_around_its_opaque_pixels(window, qtbot):
     centre, radius = canvas.outline(shape)
     rows, columns = shape.coverage.nonzero()
     farthest = max(math.hypot(c + 0.5 - shape.x, r + 0.5 - shape.y) for r, c in zip(rows, columns))
-    assert farthest * canvas.zoom() <= radius <= (farthest + 1) * canvas.zoom()
+    assert farthest * canvas.square_zoom() <= radius <= (farthest + 1) * canvas.square_zoom()
     assert radius < canvas.image_rect().width() / 2
 
 

@@ -2,6 +2,8 @@
 reorder them (each one undo step, undone by Ctrl+Z on the window, the selection following), the
 Canvas shows the shot chosen, and the file saved holds the new order and names."""
 
+import cv2
+import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit
@@ -76,6 +78,7 @@ def test_new_shot_from_the_menu_and_the_panel_each_one_undo_step(window, qtbot):
     assert shots(window) == ["demo", "Shot 5", "sway", "by hand", "duet"]
     new = window.document.project.shot("Shot 5")
     assert (new.background, new.fps, new.characters) == (demo.background, demo.fps, [])
+    assert demo.output == doc.Output(256, 256) and new.output == doc.Output(64, 64, "crisp")  # its clip's own size
     assert window.document.undo_stack.undoText() == "New shot Shot 5"
     assert_shown(window, qtbot, "Shot 5")
     undo_by_key(window)
@@ -208,17 +211,21 @@ def test_the_saved_file_holds_the_new_order_and_names(window, qtbot, answers, tm
     assert not window.document.modified
 
 
-def test_a_new_projects_first_shot_has_a_real_name(window, qtbot, answers):
+def test_a_new_projects_first_shot_has_a_real_name_and_its_clips_size(window, qtbot, answers, tmp_path):
     menu_action(window, "File", "New Project").trigger()
     assert shots(window) == [] and panel_state(window) == ([], None)
     assert not menu_action(window, "Shot", "New Shot").isEnabled()  # nothing to draw a background from
-    answers.replies["Import clips"] = [str(CLIP)]
+    wide = tmp_path / "wide.png"  # 320 x 180: the shots over it come out wide
+    cv2.imwrite(str(wide), np.full((180, 320, 3), (40, 160, 90), np.uint8))
+    answers.replies["Import clips"] = [str(CLIP), str(wide)]
     with qtbot.waitSignal(window.clips_imported, timeout=20_000):
         menu_action(window, "File", "Import Clip…").trigger()
-    item = window.library.clip_item("backdrop-2")
+    item = window.library.clip_item("wide")
     assert send_drop(window.canvas, window.library.mimeData([item]), QPointF(window.canvas.rect().center()))
     assert shots(window) == ["Shot 1"]
+    assert window.document.shot().output == doc.Output(320, 180, "crisp")
     assert_shown(window, qtbot, "Shot 1")
     menu_action(window, "Shot", "New Shot").trigger()
     assert shots(window) == ["Shot 1", "Shot 2"]
     assert_shown(window, qtbot, "Shot 2")
+    assert window.document.shot().output == doc.Output(320, 180, "crisp")

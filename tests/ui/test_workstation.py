@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QWheelEvent
 from PySide6.QtTest import QTest
@@ -168,7 +169,7 @@ def test_one_drag_of_a_character_is_one_undo_step(window, qtbot):
     start = character_point(window, window.document.shot().characters[0].name)
     name = window.canvas.character_at(start)
     before, steps = snapshot(window), window.document.undo_stack.count()
-    canvas, zoom = window.canvas, window.canvas.zoom()
+    canvas, side = window.canvas, window.canvas.square_rect().width()  # the model square on screen
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start.toPoint())
     for i in range(1, 6):
         QTest.mouseMove(canvas, (start + QPointF(6 * i, 3 * i)).toPoint())
@@ -176,7 +177,7 @@ def test_one_drag_of_a_character_is_one_undo_step(window, qtbot):
                        (start + QPointF(30, 15)).toPoint())
     assert window.document.undo_stack.count() == steps + 1
     edit = doc.pose_at(window.document.shot().character(name), window.document.frame)
-    assert abs(edit.tx - 30 / zoom) < 0.5 and abs(edit.ty - 15 / zoom) < 0.5
+    assert edit.tx == pytest.approx(30 / side) and edit.ty == pytest.approx(15 / side)  # fractions of the square
     after = snapshot(window)
     window.document.undo_stack.undo()
     assert snapshot(window) == before
@@ -205,9 +206,9 @@ def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(
     window.canvas.setFocus()
     assert timeline.keys() == tuple(k.frame for k in document.character().keyframes) == ()
     window.scrub(3)
-    edits.change_edit(document, name, 3, dx=4.0)
+    edits.change_edit(document, name, 3, dx=0.25)
     window.scrub(9)
-    edits.change_edit(document, name, 9, dx=8.0)
+    edits.change_edit(document, name, 9, dx=0.5)
     assert timeline.keys() == (3, 9)
     assert window.inspector.key_state.text().startswith("◆ key at this frame")
 
@@ -217,7 +218,7 @@ def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(
     steps = document.undo_stack.count()
     QTest.keyClick(window.canvas, Qt.Key.Key_K)  # key the in-between pose: frame 6 holds it
     assert timeline.keys() == (3, 6, 9) and document.undo_stack.count() == steps + 1
-    assert doc.pose_at(document.character(), 6).tx == 4.0 + (12.0 - 4.0) * 3 / 6
+    assert doc.pose_at(document.character(), 6).tx == 0.25 + (0.75 - 0.25) * 3 / 6
 
     QTest.keyClick(window.canvas, Qt.Key.Key_Comma, Qt.KeyboardModifier.AltModifier)
     QTest.keyClick(window.canvas, Qt.Key.Key_Comma, Qt.KeyboardModifier.AltModifier)
@@ -239,7 +240,7 @@ def test_keys_show_on_the_timeline_and_the_keyboard_sets_jumps_and_removes_them(
     QTest.mouseRelease(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        timeline.key_marker_centre(12).toPoint())
     assert timeline.keys() == (3, 6, 12) and document.undo_stack.index() == steps + 1  # retimed in one step
-    assert doc.pose_at(document.character(), 12).tx == 12.0
+    assert doc.pose_at(document.character(), 12).tx == 0.75
     document.undo_stack.undo()
     assert snapshot(window) == before
 
@@ -338,7 +339,8 @@ def test_exporting_the_shot_writes_every_frame_while_editing_goes_on(window, qtb
     from workstation.output.export_request import ExportRequest
     from workstation.output.formats import OutputFormat
 
-    job = window.export_shot(ExportRequest.of_shot(window.document.project, shot.name, out, OutputFormat.MP4, scale=2))
+    job = window.export_shot(ExportRequest.of_shot(window.document.project, shot.name, out, OutputFormat.MP4,
+                                                  size=(128, 128)))
     with qtbot.waitSignal(job.signals.finished, timeout=30_000) as done:
         window.inspector.length.setValue(shot.length + 5)  # editing during the export changes nothing in it
     assert done.args == [str(out)]

@@ -27,6 +27,7 @@ from workstation.project import (
     Interpolation,
     Keyframe,
     MotionSource,
+    Output,
     Pose,
     Project,
     ProjectError,
@@ -47,6 +48,7 @@ CLIP_FILES = {
 }
 SHOT_LENGTH = 24
 SHOT_FPS = 12.0
+OUTPUT = Output(256, 256, "crisp")  # 4x the demo model's 64-pixel square, hard pixels
 
 
 def _looping(clip: str) -> MotionSource:
@@ -69,23 +71,23 @@ def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
 
     # First what the method is about (one character, moved by another clip's motion); the shot of
     # two characters, drawn back to front, comes last.
-    demo = Shot("demo", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0))
+    demo = Shot("demo", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0), output=OUTPUT)
     document.add_character(demo, Character("digit 2", FrameRef("digit-2-sway", 0), motion=_looping("digit-5-square")))
     document.add_shot(project, demo)
 
-    sway = Shot("sway", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0))
+    sway = Shot("sway", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0), output=OUTPUT)
     document.add_character(sway, Character("digit 5", FrameRef("digit-5-square", 0), motion=_looping("digit-2-sway")))
     document.add_shot(project, sway)
 
-    by_hand = Shot("by hand", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0))
-    keys = [Keyframe(0, Pose(tx=-26.0, ty=6.0, rotation=-10.0, scale=0.9)),
-            Keyframe(12, Pose(tx=-12.0, ty=-4.0, scale=1.2)),
-            Keyframe(SHOT_LENGTH - 1, Pose(tx=2.0, ty=6.0, rotation=10.0, scale=0.9))]
+    by_hand = Shot("by hand", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-2", 0), output=OUTPUT)
+    keys = [Keyframe(0, Pose(tx=-0.40625, ty=0.09375, rotation=-10.0, scale=0.9)),  # offsets: of the square's side
+            Keyframe(12, Pose(tx=-0.1875, ty=-0.0625, scale=1.2)),
+            Keyframe(SHOT_LENGTH - 1, Pose(tx=0.03125, ty=0.09375, rotation=10.0, scale=0.9))]
     document.add_character(by_hand, Character("digit 7", FrameRef("digit-7-drift", 0), keyframes=keys,
                                               interpolation=Interpolation.SMOOTH))
     document.add_shot(project, by_hand)
 
-    duet = Shot("duet", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0))
+    duet = Shot("duet", SHOT_LENGTH, SHOT_FPS, FrameRef("backdrop-1", 0), output=OUTPUT)
     document.add_character(duet, Character("digit 2", FrameRef("digit-2-sway", 0), motion=_looping("digit-5-square")))
     document.add_character(duet, Character("digit 7", FrameRef("digit-7-drift", 0), motion=_looping("digit-7-drift")))
     document.add_shot(project, duet)

@@ -25,7 +25,18 @@ from workstation import project as document
 from workstation.demos.digit_demo import write_once
 from workstation.kernel.locations import asset_path
 from workstation.media import MediaError, probe
-from workstation.project import Character, ClipRef, FrameRef, Keyframe, MotionSource, Pose, Project, ProjectError, Shot
+from workstation.project import (
+    Character,
+    ClipRef,
+    FrameRef,
+    Keyframe,
+    MotionSource,
+    Output,
+    Pose,
+    Project,
+    ProjectError,
+    Shot,
+)
 
 __all__ = ["SPRITE_ART_CREDIT", "SPRITE_BUNDLE", "SPRITE_CLIPS", "SPRITE_DEMO_FILE_NAME", "SPRITE_DEMO_FOLDER",
            "SpriteClip", "build_sprite_demo_project", "write_sprite_demo_project"]
@@ -38,6 +49,7 @@ SPRITE_ART_CREDIT = ("Sprite demo art: the Liberated Pixel Cup (LPC) and the Uni
                      "contributors, under CC-BY-SA 3.0 and GPL 3.0")
 SHOT_LENGTH = 24
 SHOT_FPS = 12.0
+OUTPUT = Output(256, 256, "crisp")  # 4x the sprite model's 64-pixel square, hard pixels
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ def _moved_by(clip: str) -> MotionSource:
 
 
 def _character(name: str, still: str, motion: str, tx: float = 0.0) -> Character:
+    """``tx``: how far right of the square's centre, as a fraction of its side."""
     keys = [Keyframe(0, Pose(tx=tx))] if tx else []
     return Character(name, FrameRef(still, 0), motion=_moved_by(motion), keyframes=keys)
 
@@ -95,11 +108,11 @@ def build_sprite_demo_project(folder: Path = SPRITE_DEMO_FOLDER) -> Project:
         ("walk", "backdrop-1", [_character("walker", "walker", "walk")]),
         ("slash", "backdrop-2", [_character("fighter", "fighter", "slash")]),
         ("spellcast", "backdrop-1", [_character("caster", "caster", "spellcast")]),
-        ("party", "backdrop-2", [_character("walker", "walker", "walk", tx=-14.0),
-                                 _character("caster", "caster", "spellcast", tx=14.0)]),
+        ("party", "backdrop-2", [_character("walker", "walker", "walk", tx=-0.21875),
+                                 _character("caster", "caster", "spellcast", tx=0.21875)]),
     )
     for name, backdrop, characters in shots:
-        shot = Shot(name, SHOT_LENGTH, SHOT_FPS, FrameRef(backdrop, 0))
+        shot = Shot(name, SHOT_LENGTH, SHOT_FPS, FrameRef(backdrop, 0), output=OUTPUT)
         for character in characters:
             document.add_character(shot, character)
         document.add_shot(project, shot)

@@ -7,15 +7,14 @@ RGB ``[3, H, W]``, straight (not premultiplied) RGBA ``[4, H, W]``, or one grey 
 RGBA frame's alpha and give RGB and grey frames an opaque one (a PNG folder writes them as RGB and
 grey PNGs); mp4 and gif have none and refuse RGBA frames; grey is written as grey RGB wherever the
 format has no grey of its own. So a long render never holds every frame in memory, only GIF and the
-sprite sheet buffer theirs, as 8-bit images after scaling, because they are encoded from all of
+sprite sheet buffer theirs, as 8-bit images, because they are encoded from all of
 them at once (a GIF over 2 GiB of frames, or an atlas over ``MAX_SIDE`` a side, is refused before
 anything is rendered).
 
-Each frame is scaled up by an integer ``scale`` (``smooth=False``: nearest neighbour, crisp pixels;
-``smooth=True``: bicubic, clipped to [0, 1]; RGBA through premultiplied colour, so the colour under
-transparent pixels does not bleed into the edges), alpha too, then converted to 8 bits with rounding
-(``pixels.py``). A written frame is at most ``MAX_SIDE`` (16384) pixels a side: a larger scale is
-refused before allocating.
+Each frame is written at the size it comes (the engine renders at the output size; nothing here
+scales), converted to 8 bits with rounding (``pixels.py``). A written frame is at most ``MAX_SIDE``
+(16384) pixels a side: larger frames are refused before allocating (``FrameWriter(frame_size=...)``:
+before anything is rendered).
 
 Formats (``OutputFormat``, a ``StrEnum``; ``FORMAT_INFO`` in ``formats.py`` lists them for a user
 interface: label, extension, alpha; ``has_alpha(fmt)``, ``extension(fmt)``):
@@ -56,7 +55,7 @@ its JSON byte for byte); on any error the previous output is untouched (for a sp
 files: ``sprite_sheet.sheet_output``).
 
 A shot is written by ``write_shot(request, engine)`` (``shot_writer.py``): one ``ExportRequest``
-(``export_request.py``: project, shot, frames, layer, format, fps, scale, scaling, target,
+(``export_request.py``: project, shot, frames, layer, format, fps, output size and scaling, target,
 overwrite) from File ▸ Export Shot, File ▸ Export All Shots and ``stopframe render`` alike.
 
 This package depends on numpy, OpenCV, PyAV and the workstation's core (errors, safe_write, media,

@@ -1,4 +1,5 @@
-"""Float frames to the 8-bit images the encoders take: scaled, rounded, in OpenCV's channel order.
+"""Float frames to the 8-bit images the encoders take: rounded, in OpenCV's channel order, at the
+frame's own size (nothing here scales: the engine renders at the output size).
 
 A frame is ``[C, H, W]`` float in [0, 1] (C 3: RGB, 4: straight RGBA, 1: grey), already checked by
 the writer. ``channels`` says what the encoder takes:
@@ -22,32 +23,13 @@ _TO_BGR = {1: cv2.COLOR_GRAY2BGR, 3: cv2.COLOR_RGB2BGR}
 _KEEP = {3: cv2.COLOR_RGB2BGR, 4: cv2.COLOR_RGBA2BGRA}
 
 
-def _resize_straight_rgba(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Bicubic resize of straight RGBA through premultiplied colour, so that the colour under
-    transparent pixels (any colour: it is invisible) does not bleed into the edges of what is drawn."""
-    alpha = np.clip(pixels[..., 3:], 0.0, 1.0)
-    resized = cv2.resize(np.concatenate([pixels[..., :3] * alpha, alpha], axis=2), size, interpolation=cv2.INTER_CUBIC)
-    coverage = np.clip(resized[..., 3:], 0.0, 1.0)
-    colour = np.divide(resized[..., :3], coverage, out=np.zeros_like(resized[..., :3]), where=coverage > 1e-6)
-    return np.concatenate([colour, coverage], axis=2)
-
-
-def to_image(frame: np.ndarray, scale: int, smooth: bool, channels: Channels, even_sides: bool) -> np.ndarray:
-    """``frame`` scaled up by ``scale`` (``smooth``: bicubic, RGBA through premultiplied colour,
-    clipped to [0, 1]; else nearest neighbour, on the 8-bit values), rounded to uint8 ``[H, W(, C)]``;
-    with ``even_sides``, one row and/or column of zeros (black, transparent where there is alpha) is
+def to_image(frame: np.ndarray, channels: Channels, even_sides: bool) -> np.ndarray:
+    """``frame`` clipped to [0, 1] (NaN as 0) and rounded to uint8 ``[H, W(, C)]``; with
+    ``even_sides``, one row and/or column of zeros (black, transparent where there is alpha) is
     added at the bottom/right of an odd-sized image."""
-    pixels: np.ndarray = np.nan_to_num(np.ascontiguousarray(frame.transpose(1, 2, 0), dtype=np.float32), nan=0.0)
-    height, width, count = pixels.shape
-    target = (width * scale, height * scale)
-    if scale > 1 and smooth and count == 4:
-        pixels = _resize_straight_rgba(pixels, target)
-    elif scale > 1 and smooth:
-        pixels = cv2.resize(pixels, target, interpolation=cv2.INTER_CUBIC)
-    image = np.rint(np.clip(pixels, 0.0, 1.0) * 255.0).astype(np.uint8)
-    if scale > 1 and not smooth:
-        image = cv2.resize(image, target, interpolation=cv2.INTER_NEAREST)
-    image = image.reshape(target[1], target[0], count)  # cv2.resize drops a single channel's axis
+    pixels = np.nan_to_num(np.asarray(frame, dtype=np.float32).transpose(1, 2, 0), nan=0.0)
+    image = np.ascontiguousarray(np.rint(np.clip(pixels, 0.0, 1.0) * 255.0).astype(np.uint8))
+    count = image.shape[2]
     if channels == "bgra":
         image = cv2.cvtColor(image, _TO_BGRA[count])
     elif channels == "bgr":

@@ -1,8 +1,9 @@
 """Writing a shot: the one function File ▸ Export Shot, File ▸ Export All Shots and ``stopframe
 render`` (one shot or ``--all``) call to render an ``ExportRequest`` and write it through FrameWriter.
 
-The writer claims the output and checks the size (the scale, a GIF's memory, a sprite sheet's atlas)
-before the first frame is rendered, so every refusal comes before any work; ``progress(0, total)``
+The engine renders every frame at the request's output size and the writer writes it as it comes;
+the writer claims the output and checks that size (a side's limit, a GIF's memory, a sprite sheet's
+atlas) before the first frame is rendered, so every refusal comes before any work; ``progress(0, total)``
 says the output is claimed and rendering begins. No Qt and no torch: the GUI runs it on its thread
 pool (``ui/export``), with a progress dialog and Cancel; the CLI with a progress bar.
 """
@@ -30,11 +31,11 @@ def write_shot(request: ExportRequest, engine: Engine,
     (written 0), then after each frame. Raises ExportCancelled, leaving nothing of the new output and
     the previous one as it was, once ``cancelled()``; an existing output without ``overwrite`` is
     refused (``OutputExists``)."""
-    total = len(request.frames)
-    with FrameWriter(request.target, request.format, request.fps, total, scale=request.scale, smooth=request.smooth,
-                     force=request.overwrite, frame_size=(engine.image_size, engine.image_size)) as writer:
+    total, output = len(request.frames), request.output
+    with FrameWriter(request.target, request.format, request.fps, total, force=request.overwrite,
+                     frame_size=(output.height, output.width)) as writer:
         progress(0, total)
-        frames = render_shot(engine, request.project, request.shot, request.frames, request.layer)
+        frames = render_shot(engine, request.project, request.shot, request.frames, request.layer, output=output)
         for written, image in enumerate(frames, start=1):
             if cancelled():
                 raise ExportCancelled

@@ -83,7 +83,7 @@ def sheet_layout(frame_count: int, cell_width: int, cell_height: int, target: Pa
         most = (MAX_SIDE // cell_width) * (MAX_SIDE // cell_height)
         raise FrameWriteError(f"a sprite sheet of {frame_count} frames of {cell_width}x{cell_height} would be over "
                               f"{MAX_SIDE} pixels a side (at most {most} such frames fit); render fewer frames "
-                              "or a smaller scale", target)
+                              "or a smaller size", target)
     count = max(frame_count, 1)
     best: tuple[tuple[Fraction, int, int], SheetLayout] | None = None
     for columns in range(math.ceil(count / (MAX_SIDE // cell_height)), min(count, MAX_SIDE // cell_width) + 1):

@@ -46,23 +46,25 @@ def output_exists(path: str | os.PathLike[str], fmt: str) -> bool:
     return any(each.exists() or each.is_symlink() for each in paths)
 
 
-def output_size(path: Path, fmt: str, frame_size: tuple[int, int], scale: int, frame_count: int) -> tuple[int, int]:
-    """(width, height) of the images written for frames of ``frame_size`` (height, width); refuses
-    sizes over MAX_SIDE, a GIF too large to hold in memory and a sprite sheet's atlas over MAX_SIDE,
-    before anything is allocated."""
+def output_size(path: Path, fmt: str, frame_size: tuple[int, int], frame_count: int) -> tuple[int, int]:
+    """(width, height) of the images written for frames of ``frame_size`` (height, width): the frames'
+    own size, padded to even sides where the format needs them. Refuses frames over MAX_SIDE a side,
+    a GIF too large to hold in memory and a sprite sheet's atlas over MAX_SIDE, before anything is
+    allocated."""
     height, width = frame_size
-    out_height, out_width = height * scale, width * scale
+    if min(height, width) < 1:
+        raise FrameWriteError(f"{width}x{height} frames cannot be written; a frame is at least 1x1", path)
+    if max(height, width) > MAX_SIDE:
+        raise FrameWriteError(f"{width}x{height} frames are too large to write; the limit is {MAX_SIDE} a side",
+                              path)
+    out_height, out_width = height, width
     if fmt in EVEN_SIDED:  # yuv420p needs even sides
         out_height, out_width = out_height + out_height % 2, out_width + out_width % 2
-    if max(out_height, out_width) > MAX_SIDE:
-        largest = max(1, MAX_SIDE // max(height, width))
-        raise FrameWriteError(f"{width}x{height} frames scaled {scale}x would be {out_width}x{out_height} pixels; "
-                              f"the limit is {MAX_SIDE} a side (a scale of at most {largest})", path)
     if fmt == "gif" and frame_count * out_width * out_height * 3 > GIF_MAX_BYTES:
         need = frame_count * out_width * out_height * 3 / 2**30
         raise FrameWriteError(f"a GIF of {frame_count} frames of {out_width}x{out_height} would need {need:.3g} GiB "
                               f"of memory to encode (at most {GIF_MAX_BYTES / 2**30:g}); render fewer frames, "
-                              f"a smaller scale, or mp4 or png", path)
+                              f"a smaller size, or mp4 or png", path)
     if fmt == "sprites":
         sheet_layout(frame_count, out_width, out_height, path)
     return out_width, out_height
@@ -83,10 +85,14 @@ class FrameWriter:
     normally finishes it (``close``): encode, fsync, read back, rename into place. On an exception
     the temporary is removed and the previous output is left as it was. An output already there is
     refused (``OutputExists``, naming it) unless ``force``.
+
+    Frames are written at the size they come (only padded to even sides where the format needs
+    them). ``frame_size`` (height, width), when known, is the size of the frames to come: it is
+    checked (``output_size``) before the output is claimed, and every frame must have it.
     """
 
-    def __init__(self, path: str | os.PathLike[str], fmt: str, fps: float, frame_count: int, scale: int = 1,
-                 smooth: bool = False, force: bool = False, frame_size: tuple[int, int] | None = None):
+    def __init__(self, path: str | os.PathLike[str], fmt: str, fps: float, frame_count: int, force: bool = False,
+                 frame_size: tuple[int, int] | None = None):
         self.path = Path(path)
         self.fmt = check_format(fmt, self.path)
         self.info = FORMAT_INFO[self.fmt]
@@ -96,25 +102,20 @@ class FrameWriter:
             raise FrameWriteError(f"fps must be a number, got {fps!r}", self.path) from None
         if not math.isfinite(rate) or rate <= 0:
             raise FrameWriteError(f"fps must be a positive number, got {rate}", self.path)
-        whole_scale, whole_count = _whole_number(scale), _whole_number(frame_count)
-        if whole_scale is None or whole_scale < 1:
-            raise FrameWriteError(f"scale must be a whole number of at least 1, got {scale!r}", self.path)
-        if whole_scale > MAX_SIDE:
-            raise FrameWriteError(f"scale {whole_scale} would make frames over the limit of {MAX_SIDE} pixels a side",
-                                  self.path)
+        whole_count = _whole_number(frame_count)
         if whole_count is None or whole_count < 0:
             raise FrameWriteError(f"frame_count must be a whole number of at least 0, got {frame_count!r}", self.path)
         self.fps = rate
         self.frame_count = whole_count
-        self.scale = whole_scale
-        self.smooth = bool(smooth)
         self.force = bool(force)
 
         self.frames_written = 0
-        self.input_size: tuple[int, int] | None = None  # (height, width) of the frames given
+        self.input_size: tuple[int, int] | None = None  # (height, width) of the frames, announced or first given
         self.output_size: tuple[int, int] | None = None  # (width, height) of the images written
         if frame_size is not None:
-            output_size(self.path, self.fmt, frame_size, self.scale, self.frame_count)
+            size = (int(frame_size[0]), int(frame_size[1]))
+            output_size(self.path, self.fmt, size, self.frame_count)
+            self.input_size = size
         self._closed = False
         self._created: list[Path] = []  # parent folders this writer made (PNG), removed again on failure
         self._output: AbstractContextManager[Path] | AbstractContextManager[SheetFiles] | None = None
@@ -186,14 +187,15 @@ class FrameWriter:
             raise FrameWriteError(f"a frame must be a float array in [0, 1], got dtype {array.dtype}", self.path)
         size = (int(array.shape[1]), int(array.shape[2]))
         if self.input_size is None:
-            output_size(self.path, self.fmt, size, self.scale, self.frame_count)  # before allocating
+            output_size(self.path, self.fmt, size, self.frame_count)  # before allocating
             self.input_size = size
         elif size != self.input_size:
-            raise FrameWriteError(f"frame {self.frames_written} is {size[0]}x{size[1]} (HxW) but earlier frames are "
-                                  f"{self.input_size[0]}x{self.input_size[1]}; all frames must share one size",
+            others = "earlier frames are" if self.frames_written else "the frames announced are"
+            raise FrameWriteError(f"frame {self.frames_written} is {size[1]}x{size[0]} but {others} "
+                                  f"{self.input_size[1]}x{self.input_size[0]}; all frames must share one size",
                                   self.path)
         channels: Channels = "keep" if self.fmt == "png" else "bgra" if self.info.alpha else "bgr"
-        return to_image(array, self.scale, self.smooth, channels, even_sides=self.fmt in EVEN_SIDED)
+        return to_image(array, channels, even_sides=self.fmt in EVEN_SIDED)
 
     def write(self, frame: np.ndarray) -> None:
         """Add one float32 frame in [0, 1]: [3, H, W] RGB, [4, H, W] straight RGBA (formats with
@@ -271,13 +273,12 @@ class FrameWriter:
 
 
 def write_frames(frames: Iterable[np.ndarray], path: str | os.PathLike[str], fmt: str, fps: float, frame_count: int,
-                 scale: int = 1, smooth: bool = False, force: bool = False,
-                 progress: Callable[[int, int], object] | None = None) -> Path:
-    """Write every frame of ``frames`` (see FrameWriter) and return the path written.
+                 force: bool = False, progress: Callable[[int, int], object] | None = None) -> Path:
+    """Write every frame of ``frames``, at its own size (see FrameWriter), and return the path written.
 
     ``progress(done, total)`` is called after each frame, with ``total = frame_count``.
     """
-    with FrameWriter(path, fmt, fps, frame_count, scale=scale, smooth=smooth, force=force) as writer:
+    with FrameWriter(path, fmt, fps, frame_count, force=force) as writer:
         for frame in frames:
             writer.write(frame)
             if progress is not None:

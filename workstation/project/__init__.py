@@ -9,6 +9,7 @@ One concept per module:
 - ``schema``: the file format, declared once with pydantic; parses, validates and serialises
   (``from_dict``, ``validate``, ``to_dict``) with one-line errors naming the JSON location;
 - ``scalars``: the file's scalar types (strict integers and numbers, names, words from a list);
+- ``upgrade``: files of older schema versions brought up to the latest (output sizes, pose units);
 - ``paths``: clip and model paths, stored relative to the project file;
 - ``files``: load, atomic save, autosave;
 - ``requests``: the per-frame render requests of a shot (``render_requests``, ``pose_at``);
@@ -51,6 +52,7 @@ from .shots import (
     DEFAULT_SHOT_FPS,
     DEFAULT_SHOT_LENGTH,
     add_blank_shot,
+    background_output,
     blank_shot,
     checked_shot_name,
     copy_name,
@@ -64,8 +66,8 @@ from .shots import (
 from .values import (
     FITS,
     IDENTITY_POSE,
-    MAX_OUTPUT_SCALE,
-    OUTPUT_SCALES,
+    MAX_OUTPUT_SIDE,
+    OUTPUT_MULTIPLES,
     SCALINGS,
     Character,
     ClipRef,
@@ -84,7 +86,7 @@ from .values import (
 
 __all__ = [
     "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "Interpolation",
-    "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE",
+    "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES",
     "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Output", "Shot", "Current",
     "Project",
     "Pose", "IDENTITY_POSE", "MotionRequest", "CharacterRequest", "FrameRequest",
@@ -96,4 +98,5 @@ __all__ = [
     "remove_character", "set_hidden", "move_character", "set_keyframe", "remove_keyframe", "neighbour_key",
     "DEFAULT_SHOT_LENGTH", "DEFAULT_SHOT_FPS", "new_shot_name", "checked_shot_name", "copy_name", "blank_shot",
     "add_blank_shot", "rename_shot", "duplicate_shot", "delete_shot", "move_shot", "neighbour_shot",
+    "background_output",
 ]

@@ -18,6 +18,7 @@ from workstation.kernel.safe_write import OutputError, output_file
 
 from .paths import clip_path, model_path, relative_path
 from .schema import from_dict, to_dict
+from .upgrade import model_square
 from .values import Project, ProjectError
 
 __all__ = [
@@ -34,7 +35,9 @@ def _reason(error: OSError) -> str:
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:
-    """Read, parse and validate a project file. Touches nothing on disk but that file."""
+    """Read, parse and validate a project file. Touches nothing on disk but that file and, when it
+    is older than schema version 4, its model's ``model.json`` (for the side of the model's square,
+    which ``Project.load_note`` says was assumed when that cannot be read: see ``upgrade``)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -55,8 +58,11 @@ def load_project(path: str | os.PathLike[str]) -> Project:
                            path) from None
     except (ValueError, RecursionError) as error:
         raise ProjectError(f"not valid JSON: {error}", path) from None
-    project = from_dict(data, source=path)
-    project.path = Path(os.path.abspath(path))
+    absolute = Path(os.path.abspath(path))
+    model_size, note = model_square(data, absolute.parent)
+    project = from_dict(data, source=path, model_size=model_size)
+    project.path = absolute
+    project.load_note = note
     return project
 
 

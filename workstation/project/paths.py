@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .values import Project, ProjectError
 
-__all__ = ["clip_path", "model_path", "missing_clips", "clip_users", "relative_path", "stored_path"]
+__all__ = ["clip_path", "model_path", "missing_clips", "clip_users", "relative_path", "stored_path", "resolved_path"]
 
 
 def _base_folder(project: Project) -> Path:
@@ -20,11 +20,17 @@ def _base_folder(project: Project) -> Path:
     return Path(os.path.abspath(folder))
 
 
-def _resolve(project: Project, stored: str) -> Path:
+def resolved_path(stored: str, folder: Path) -> Path:
+    """The absolute path of a clip or model path as stored, a relative one taken from ``folder``
+    (absolute: the project file's folder)."""
     path = Path(stored)
     if not path.is_absolute():
-        path = _base_folder(project) / path
+        path = folder / path
     return Path(os.path.normpath(path))
+
+
+def _resolve(project: Project, stored: str) -> Path:
+    return resolved_path(stored, _base_folder(project))
 
 
 def relative_path(target: Path, folder: Path) -> str:

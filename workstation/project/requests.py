@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .values import IDENTITY_POSE, Character, FrameRef, Interpolation, MotionSource, Pose, Project, ProjectError
+from .values import IDENTITY_POSE, Character, FrameRef, Interpolation, MotionSource, Output, Pose, Project, ProjectError
 
 __all__ = ["MotionRequest", "CharacterRequest", "FrameRequest", "pose_at", "motion_frame", "render_requests"]
 
@@ -41,6 +41,7 @@ class FrameRequest:
     index: int
     background: FrameRef
     characters: tuple[CharacterRequest, ...]
+    output: Output | None = None  # the shot's; None (a request built by hand): the model's square, crisp
 
 
 def pose_at(character: Character, frame: float) -> Pose:
@@ -84,7 +85,7 @@ def motion_frame(project: Project, motion: MotionSource, k: int) -> int:
 def render_requests(project: Project, shot_name: str, frames: Iterable[int] | None = None) -> list[FrameRequest]:
     """The per-frame render requests of a shot: all its frames, or the given ones (a range or any
     iterable of ints, each within 0..length-1), each with the shot's shown characters back to
-    front. The project is taken as valid (see the module)."""
+    front, at the shot's output. The project is taken as valid (see the module)."""
     shot = project.shot(shot_name)
     indices = range(shot.length) if frames is None else list(frames)
     for k in indices:
@@ -104,5 +105,5 @@ def render_requests(project: Project, shot_name: str, frames: Iterable[int] | No
             for character in shot.characters
             if not character.hidden
         )
-        requests.append(FrameRequest(shot.name, int(k), shot.background, characters))
+        requests.append(FrameRequest(shot.name, int(k), shot.background, characters, shot.output))
     return requests

@@ -12,10 +12,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from . import values
 from .problems import describe, problem
-from .values import FITS, MAX_OUTPUT_SCALE, SCALINGS
+from .values import FITS, MAX_OUTPUT_SIDE, SCALINGS
 
 __all__ = ["Integer", "Count", "Number", "Positive", "Name", "PathText", "Interpolation", "Fit", "Scaling", "Frame",
-           "OutputScale"]
+           "OutputSide"]
 
 
 def _integer(value: object) -> object:
@@ -68,4 +68,4 @@ Interpolation = Annotated[str, AfterValidator(_one_of("interpolation", tuple(val
 Fit = Annotated[str, AfterValidator(_one_of("fit", FITS))]
 Scaling = Annotated[str, AfterValidator(_one_of("scaling", SCALINGS))]
 Frame = Annotated[int, BeforeValidator(_integer), Field(ge=0)]
-OutputScale = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_OUTPUT_SCALE)]
+OutputSide = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_OUTPUT_SIDE)]  # an output's width or height

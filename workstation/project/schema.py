@@ -6,13 +6,14 @@ A project file is pretty-printed JSON::
 
     {
       "format": "stopframe-project",
-      "schema_version": 3,
+      "schema_version": 4,
       "model": "models/walker" | null,          # null: the bundled demo model
       "clips": {"walk": {"path": "clips/walk.mp4", "frame_count": 120, "fps": 25.0,
                          "width": 320, "height": 240,
                          "fit": "crop" | "letterbox"}, ...},    # how a frame becomes the model's square
       "shots": [{"name": "intro", "length": 48, "fps": 24.0,
-                 "output": {"scale": 4, "scaling": "crisp" | "smooth"},  # the model's square x scale
+                 "output": {"width": 1280, "height": 720,    # pixels, 1..16384 each
+                            "scaling": "crisp" | "smooth"},  # how the model's square is enlarged
                  "in": 0, "out": 47 | null,                   # null: the last frame
                  "background": {"clip": "street", "frame": 0},
                  "characters": [{"name": "walker",             # back to front: the last on top
@@ -20,7 +21,8 @@ A project file is pretty-printed JSON::
                                  "source": {"clip": "walk", "frame": 3},
                                  "motion": {"clip": "walk", "start": 0, "end": null, "loop": true} | null,
                                  "interpolation": "linear" | "step" | "smooth",
-                                 "keyframes": [{"frame": 0, "tx": 0.0, "ty": 0.0,
+                                 # tx, ty: fractions of the model square's side (0.25: a quarter of it)
+                                 "keyframes": [{"frame": 0, "tx": 0.25, "ty": 0.0,
                                                 "rotation": 0.0, "scale": 1.0}, ...]}]}],
       "current": {"shot": "intro", "frame": 12} | null   # where the user was at the last save
     }
@@ -39,9 +41,14 @@ must be greater than 0, got 0.0``; ``problems.describe_error`` turns pydantic's 
 A change of the format raises ``SCHEMA_VERSION``; files of older versions must still load (the
 fixtures tests/fixtures/projects/v<N>.stopframe, one per version). Version 2 added a character's
 "hidden"; a version 1 file has none, and its characters load shown. Version 3 added a clip's "fit",
-a shot's "output", "in" and "out", and the project's "current"; an older file has none of them, and
-loads as it always rendered: clips cropped, shots exported at 4x crisp, in and out at the shot's
-ends, opened at the first shot's first frame. Saving writes the latest version.
+a shot's "output" (then ``{"scale", "scaling"}``), "in" and "out", and the project's "current"; an
+older file has none of them, and loads as it always rendered: clips cropped, shots exported at 4x
+crisp, in and out at the shot's ends, opened at the first shot's first frame. Version 4 measures
+the output in pixels (``{"width", "height", "scaling"}``) and a key's "tx", "ty" in fractions of
+the model square's side, not in the model's pixels: ``upgrade.upgraded_body`` turns an older body's
+scale k into a k·S square and divides its offsets by S, the model's image size (``from_dict``'s
+``model_size``; ``files.load_project`` reads it from the model's bundle). Saving writes the latest
+version.
 """
 
 from __future__ import annotations
@@ -63,7 +70,8 @@ from pydantic import (
 
 from . import values
 from .problems import describe, describe_error, location, lone_surrogate, problem
-from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, Number, OutputScale, PathText, Positive, Scaling
+from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, Number, OutputSide, PathText, Positive, Scaling
+from .upgrade import DEFAULT_MODEL_SIZE, upgraded_body
 from .values import (
     Character,
     ClipRef,
@@ -81,7 +89,7 @@ from .values import (
 __all__ = ["FORMAT", "SCHEMA_VERSION", "from_dict", "to_dict", "validate"]
 
 FORMAT = "stopframe-project"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _HEADER = ("format", "schema_version")
 
 
@@ -226,7 +234,8 @@ class CharacterSchema(_Schema):
 
 class OutputSchema(_Schema):
     value_type = Output
-    scale: OutputScale = 4
+    width: OutputSide = 256  # since version 4 (before: "scale", see upgrade.py)
+    height: OutputSide = 256
     scaling: Scaling = "crisp"
 
 
@@ -299,8 +308,9 @@ class ProjectSchema(_Schema):
 # Entry points
 
 
-def _body(data: object) -> dict[str, Any]:
-    """The file's header checked (what it is, which version); returns the rest."""
+def _body(data: object, model_size: int) -> dict[str, Any]:
+    """The file's header checked (what it is, which version); returns the rest, as the latest
+    version holds it (an older body upgraded for a model square of ``model_size`` pixels)."""
     if not isinstance(data, dict):
         raise ProjectError(f"not a Stopframe project (the top level is {describe(data)}, not an object)")
     if "format" not in data:
@@ -321,10 +331,10 @@ def _body(data: object) -> dict[str, Any]:
         at, text = broken
         where = location(at).encode("utf-8", "backslashreplace").decode("utf-8")
         raise ProjectError(f"{where}: not Unicode text (a lone surrogate in {json.dumps(text)[:40]})")
-    # A later version upgrades older bodies here. Versions 1 and 2 need nothing: a character without
-    # "hidden" (version 2) is shown, a clip without "fit" (version 3) cropped, a shot without
-    # "output" exported at 4x crisp, without "in" and "out" played whole: what they always were.
-    return {key: value for key, value in data.items() if key not in _HEADER}
+    # Versions 1 and 2 need nothing of their own: a character without "hidden" (version 2) is shown,
+    # a clip without "fit" (version 3) cropped, a shot without "in" and "out" played whole.
+    body = {key: value for key, value in data.items() if key not in _HEADER}
+    return upgraded_body(body, version, model_size)
 
 
 def _checked(value: object) -> ProjectSchema:
@@ -339,11 +349,13 @@ def _checked(value: object) -> ProjectSchema:
         raise ProjectError(describe_error(first)) from None
 
 
-def from_dict(data: object, source: str | os.PathLike[str] | None = None) -> Project:
+def from_dict(data: object, source: str | os.PathLike[str] | None = None, model_size: int | None = None) -> Project:
     """Parse and validate a project dict; ``source`` (the file it came from, if any) becomes
-    ``Project.path`` and prefixes error messages."""
+    ``Project.path`` and prefixes error messages. ``model_size`` is the side of the project's
+    model square, which a body older than version 4 is upgraded for (None: 64, the demo model's)."""
+    size = DEFAULT_MODEL_SIZE if model_size is None else model_size
     try:
-        project: Project = _checked(_body(data)).to_value()
+        project: Project = _checked(_body(data, size)).to_value()
     except ProjectError as error:
         raise ProjectError(error.problem, source) from None
     project.path = Path(source) if source is not None else None

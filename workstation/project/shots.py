@@ -6,7 +6,8 @@ the index it had, the shot removed); the editor validates the result. The rules 
 - a new shot is called "Shot N", N one more than the shots there are (the next free number if
   that name is taken); it is empty, DEFAULT_SHOT_LENGTH frames long, over the background of the
   shot it follows and at its speed (the first shot: over the first clip's first frame, at the
-  speed asked for or the clip's);
+  speed asked for or the clip's), and its output is its background clip's own size, crisp
+  (``background_output``);
 - a name is one line, not blank, and no other shot's (leading and trailing spaces are dropped);
 - a duplicate is called "<name> copy" ("<name> copy 2"...) and comes right after its original;
 - the only shot cannot be deleted: the Canvas, the Timeline and every export work on a shot;
@@ -20,11 +21,12 @@ from __future__ import annotations
 import copy
 
 from .edits import unique_name
-from .values import FrameRef, Project, ProjectError, Shot
+from .values import MAX_OUTPUT_SIDE, ClipRef, FrameRef, Output, Project, ProjectError, Shot
 
 __all__ = [
     "DEFAULT_SHOT_LENGTH", "DEFAULT_SHOT_FPS", "new_shot_name", "checked_shot_name", "copy_name", "blank_shot",
-    "add_blank_shot", "rename_shot", "duplicate_shot", "delete_shot", "move_shot", "neighbour_shot",
+    "add_blank_shot", "background_output", "rename_shot", "duplicate_shot", "delete_shot", "move_shot",
+    "neighbour_shot",
 ]
 
 DEFAULT_SHOT_LENGTH = 24  # frames: two seconds at the default speed
@@ -58,10 +60,20 @@ def copy_name(project: Project, name: str) -> str:
     return unique_name(f"{name} copy", (shot.name for shot in project.shots))
 
 
+def background_output(clip: ClipRef) -> Output:
+    """The output of a new shot over ``clip``: the clip's own width and height, crisp (a clip
+    larger than MAX_OUTPUT_SIDE a side is made to fit, keeping its shape)."""
+    width, height = max(1, clip.width), max(1, clip.height)
+    if max(width, height) > MAX_OUTPUT_SIDE:
+        shrink = MAX_OUTPUT_SIDE / max(width, height)
+        width, height = max(1, round(width * shrink)), max(1, round(height * shrink))
+    return Output(width, height, "crisp")
+
+
 def blank_shot(project: Project, like: str | None = None, first_fps: float | None = None) -> Shot:
     """A new empty shot named ``new_shot_name``: over the background of the shot called ``like`` and
     at its speed, or, without one, over the first clip's first frame at ``first_fps`` (None: that
-    clip's speed)."""
+    clip's speed); its output is that background's own size (``background_output``)."""
     if like is not None:
         model = project.shot(like)
         background, fps = model.background, model.fps
@@ -70,7 +82,8 @@ def blank_shot(project: Project, like: str | None = None, first_fps: float | Non
         background, fps = FrameRef(clip_name, 0), first_fps or clip.fps or DEFAULT_SHOT_FPS
     else:
         raise ProjectError("a shot needs a background: import a clip first")
-    return Shot(new_shot_name(project), DEFAULT_SHOT_LENGTH, fps, background)
+    return Shot(new_shot_name(project), DEFAULT_SHOT_LENGTH, fps, background,
+                output=background_output(project.clips[background.clip]))
 
 
 def add_blank_shot(project: Project, after: str | None = None, first_fps: float | None = None) -> str:

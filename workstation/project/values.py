@@ -16,15 +16,15 @@ from pathlib import Path
 from workstation.kernel.errors import StopframeError
 
 __all__ = [
-    "Interpolation", "FITS", "SCALINGS", "OUTPUT_SCALES", "MAX_OUTPUT_SCALE", "ProjectError", "ClipRef",
+    "Interpolation", "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES", "ProjectError", "ClipRef",
     "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE", "Keyframe", "Character", "Output", "Shot", "Current",
     "Project", "copy_project",
 ]
 
 FITS = ("crop", "letterbox")  # how a clip's frames become the model's square (workstation.media.FIT_MODES)
-SCALINGS = ("crisp", "smooth")  # how a shot's output is scaled up from the model's render
-OUTPUT_SCALES = (1, 2, 4, 8)  # the output sizes offered, as multiples of the model's square render
-MAX_OUTPUT_SCALE = 16
+SCALINGS = ("crisp", "smooth")  # how the model's square is enlarged into a shot's output
+MAX_OUTPUT_SIDE = 16384  # the longest side of an output frame (the frame writer's, output/formats.MAX_SIDE)
+OUTPUT_MULTIPLES = (1, 2, 4, 8)  # the whole multiples of the model's square offered in Shot ▸ Output Size
 
 
 class ProjectError(StopframeError, ValueError):
@@ -73,7 +73,9 @@ class MotionSource:
 
 @dataclass(frozen=True)
 class Pose:
-    """A hand transform: pixels of the model image (+x right, +y down), degrees clockwise, scale."""
+    """A hand transform: an offset ``tx``, ``ty`` in fractions of the model square's side (+x right,
+    +y down: 0.25 moves a character a quarter of the square, whatever the output size), degrees
+    clockwise, scale."""
 
     tx: float = 0.0
     ty: float = 0.0
@@ -105,20 +107,22 @@ class Character:
 
 @dataclass(frozen=True)
 class Output:
-    """What a shot is exported (and shown on the Canvas) at: the model's square render scaled up
-    ``scale`` times (a 64-pixel model at 4: 256 x 256), with ``scaling`` "crisp" (nearest
-    neighbour: hard pixels) or "smooth" (bicubic)."""
+    """The frame a shot is rendered, shown and exported at: ``width`` x ``height`` pixels (each
+    1..MAX_OUTPUT_SIDE), with the model's square enlarged into it "crisp" (nearest neighbour: hard
+    pixels) or "smooth" (bicubic), as ``scaling`` says."""
 
-    scale: int = 4
+    width: int = 256
+    height: int = 256
     scaling: str = "crisp"  # one of SCALINGS
 
-    def size(self, model_size: int) -> int:
-        """The output's side in pixels for a model rendering ``model_size`` pixels square."""
-        return model_size * self.scale
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return self.width, self.height
 
-    def describe(self, model_size: int) -> str:
-        side = self.size(model_size)
-        return f"{side}×{side} {self.scaling}"
+    def describe(self) -> str:
+        """As the status bar says it: ``1280×720 crisp``."""
+        return f"{self.width}×{self.height} {self.scaling}"
 
 
 @dataclass
@@ -167,6 +171,8 @@ class Project:
     shots: list[Shot] = field(default_factory=list)
     current: Current | None = None  # where the user was at the last save: not part of the undo history
     path: Path | None = field(default=None, compare=False)  # where it was loaded from / saved to
+    # What loading had to assume, in one line for the status bar (an old file's model square); not content.
+    load_note: str | None = field(default=None, compare=False)
 
     def shot(self, name: str) -> Shot:
         for shot in self.shots:

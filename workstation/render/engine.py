@@ -37,11 +37,13 @@ import numpy as np
 from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest, FrameRequest
 from workstation.render.bundle import Bundle, open_bundle
+from workstation.render.framing import Framing
 from workstation.render.graphs import FrameSource, Graphs, Placed
 from workstation.render.layered import LayeredRenderer
 from workstation.render.layers import LayerView
 from workstation.render.renderer import Renderer
 from workstation.render.shapes import CharacterShape
+from workstation.render.sources import Sources
 from workstation.render.summed import SummedRenderer, SummedView
 
 __all__ = ["CACHE_BYTES", "CharacterShape", "Engine", "FrameSource", "Placed"]
@@ -82,7 +84,8 @@ class Engine:
         ``cache_bytes`` the engine was made with."""
         caches: dict[str, LRUCache[Any, Any]] = {"encodings": self.graphs.encodings, "thetas": self.graphs.thetas}
         if isinstance(self.renderer, LayeredRenderer):
-            caches |= {"plates": self.renderer.plates, "layers": self.renderer.layers}
+            caches |= {"plates": self.renderer.plates, "backgrounds": self.renderer.backgrounds,
+                       "layers": self.renderer.layers}
         return caches
 
     @property
@@ -164,8 +167,10 @@ class Engine:
     # -- frame requests, through the renderer -------------------------------------------------------
     def render_requests(self, requests: Sequence[FrameRequest], layer: LayerView | str = LayerView.COMPOSITE,
                         character: str | None = None) -> np.ndarray:
-        """Images [N, C, S, S] of frame requests in one ``LayerView`` (C is its ``channels``);
-        with ``character``, the request's character of that name alone (none if it has none)."""
+        """Images [N, C, H, W] of frame requests in one ``LayerView`` (C is its ``channels``) at
+        their output size (``FrameRequest.output``; the model square, S x S, for a request without
+        one or an engine whose frame source gives only fitted squares); with ``character``, the
+        request's character of that name alone (none if it has none)."""
         if layer not in tuple(LayerView):
             raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LayerView)}")
         layer = LayerView(layer)
@@ -174,6 +179,13 @@ class Engine:
         if not requests:
             return np.zeros((0, layer.channels, self.image_size, self.image_size), np.float32)
         return self.renderer.render(requests, layer)
+
+    def framing(self, request: FrameRequest) -> Framing:
+        """Where the model square lands in ``request``'s output (framing.py): as ``render_requests``
+        draws it, the model square itself for a request without an output size."""
+        if self.frames is None:
+            return Framing.square(self.image_size)
+        return Sources(self.frames, self.image_size).framing(request)
 
     def render_frame(self, request: FrameRequest, layer: LayerView | str = LayerView.COMPOSITE) -> np.ndarray:
         image: np.ndarray = self.render_requests([request], layer)[0]

@@ -3,8 +3,9 @@
 Theta follows ``affine_grid``: a [2, 3] (or [N, 2, 3]) matrix mapping output coordinates to sampling
 coordinates, in normalized [-1, 1] units (x right, y down). ``warp`` is affine_grid + grid_sample;
 ``centroid`` is training's character centroid, ``energy_centroid`` the plain one of older bundles.
-A hand ``Pose`` (pixels, degrees clockwise, scale) becomes a forward 3x3 map with ``pose_matrix`` and
-is applied after a motion, about where the motion took the character, with ``compose_pose``.
+A hand ``Pose`` (offsets in fractions of the model square's side, degrees clockwise, scale) becomes
+a forward 3x3 map with ``pose_matrix`` and is applied after a motion, about where the motion took
+the character, with ``compose_pose``.
 tests/test_geometry.py checks this module against training's torch code.
 """
 
@@ -110,21 +111,21 @@ def is_identity_pose(pose: Pose) -> bool:
     return (pose.tx, pose.ty, pose.rotation, pose.scale) == (0, 0, 0, 1)
 
 
-def pose_matrix(pose: Pose, image_size: int, centre: np.ndarray) -> np.ndarray:
+def pose_matrix(pose: Pose, centre: np.ndarray) -> np.ndarray:
     """The forward 3x3 map (normalized units) of a hand pose: rotate (degrees, clockwise on screen)
-    and scale about ``centre``, then translate by (tx, ty) pixels of an ``image_size`` image."""
+    and scale about ``centre``, then translate by (tx, ty) fractions of the model square's side
+    (the square is 2 normalized units wide)."""
     radians = math.radians(pose.rotation)
     cos, sin = math.cos(radians) * pose.scale, math.sin(radians) * pose.scale
-    to_pixels = 2.0 / image_size
     cx, cy = float(centre[0]), float(centre[1])
     return np.array([
-        [cos, -sin, cx - cos * cx + sin * cy + pose.tx * to_pixels],
-        [sin, cos, cy - sin * cx - cos * cy + pose.ty * to_pixels],
+        [cos, -sin, cx - cos * cx + sin * cy + 2.0 * pose.tx],
+        [sin, cos, cy - sin * cx - cos * cy + 2.0 * pose.ty],
         [0.0, 0.0, 1.0],
     ], dtype=np.float64)
 
 
-def compose_pose(relative_theta: np.ndarray, pose: Pose, image_size: int) -> np.ndarray:
+def compose_pose(relative_theta: np.ndarray, pose: Pose) -> np.ndarray:
     """A centre-relative theta [2, 3] with a hand pose applied after the motion, about the
     character's current centre (where the motion has taken it)."""
     if is_identity_pose(pose):
@@ -132,5 +133,5 @@ def compose_pose(relative_theta: np.ndarray, pose: Pose, image_size: int) -> np.
     sampling = np.vstack([relative_theta.astype(np.float64), [0.0, 0.0, 1.0]])
     motion = np.linalg.inv(sampling)  # forward map of the motion
     current_centre = motion[:2, 2]  # where the motion takes the centre (the origin of this frame)
-    forward = pose_matrix(pose, image_size, current_centre) @ motion
+    forward = pose_matrix(pose, current_centre) @ motion
     return np.linalg.inv(forward)[:2].astype(np.float32)

@@ -163,13 +163,13 @@ class Graphs:
         if is_identity_pose(character.pose):
             return Placed(features, motion.astype(np.float32))
         if self.bundle.anchored and self.bundle.layered:  # centre-relative thetas: the pose composes directly
-            return Placed(features, compose_pose(motion, character.pose, self.bundle.image_size).astype(np.float32))
+            return Placed(features, compose_pose(motion, character.pose).astype(np.float32))
         pivot = self.centroid(features[None])
         if self.bundle.anchored:  # the summed renderer also needs the motion alone, absolute (summed.py)
-            theta = compose_pose(motion, character.pose, self.bundle.image_size)
+            theta = compose_pose(motion, character.pose)
             motion = theta_from(motion[None], pivot)[0]
         else:  # plain bundles take absolute thetas: pose about this character's centroid
-            relative = compose_pose(theta_about(motion[None], pivot)[0], character.pose, self.bundle.image_size)
+            relative = compose_pose(theta_about(motion[None], pivot)[0], character.pose)
             theta = theta_from(relative[None], pivot)[0]
         return Placed(features, theta.astype(np.float32), motion.astype(np.float32))
 

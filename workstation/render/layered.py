@@ -13,10 +13,20 @@ import numpy as np
 
 from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest, FrameRef, FrameRequest
+from workstation.render.framing import Framing
+from workstation.render.geometry import IDENTITY_THETA
 from workstation.render.graphs import Encoder, Graphs
-from workstation.render.layers import CharacterLayer, LayerView, composite, flatten
+from workstation.render.layers import CharacterLayer, LayerView
 from workstation.render.matte import clean_matte
+from workstation.render.output_layers import (
+    OutputLayer,
+    composite_at_output,
+    flatten_at_output,
+    frame_at_output,
+    layer_at_output,
+)
 from workstation.render.shapes import CharacterShape, shape_of
+from workstation.render.sources import Sources
 
 Key = TypeVar("Key", bound=Hashable)
 Item = TypeVar("Item")
@@ -35,34 +45,76 @@ class DecodedCharacter(NamedTuple):
         return self.rgb, self.matte
 
 
+class Plate(NamedTuple):
+    """A background frame's plate and the matte of the character the frame holds itself (the
+    character graph at identity, under the matte rule): where the plate replaces the frame."""
+
+    rgb: np.ndarray  # [3, S, S]
+    own: np.ndarray  # [1, S, S]
+
+
 class LayeredRenderer:
     """Frames composited from decoded layers: a ``Renderer`` for layered bundles."""
 
     def __init__(self, graphs: Graphs, cache_bytes: int):
-        """``cache_bytes``: what the decoded plates and character layers hold together, at most; the
-        plates get a third of it (a frame has one plate and may have several characters)."""
+        """``cache_bytes``: what the decoded plates, the backgrounds composed at the output size and
+        the character layers hold together, at most: a sixth for the plates, a third for the
+        backgrounds (a 720p one is 11 MiB), the rest for the characters (a frame may have several)."""
         self.graphs = graphs
-        self.plates: LRUCache[FrameRef, np.ndarray] = LRUCache(cache_bytes // 3)
-        self.layers: LRUCache[Hashable, DecodedCharacter] = LRUCache(cache_bytes - self.plates.max_bytes)
+        self.sources = Sources(graphs.frames, graphs.bundle.image_size) if graphs.frames is not None else None
+        self.plates: LRUCache[FrameRef, Plate] = LRUCache(cache_bytes // 6)
+        self.backgrounds: LRUCache[Hashable, np.ndarray] = LRUCache(cache_bytes // 3)
+        self.layers: LRUCache[Hashable, DecodedCharacter] = LRUCache(
+            cache_bytes - self.plates.max_bytes - self.backgrounds.max_bytes)
 
     def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
-        size = self.graphs.bundle.image_size
-        needs_plate = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND)
-        plates = self._plates_of([r.background for r in requests]) if needs_plate else {}
+        """Each request at its output size: the background frame, with the plate only where a
+        character of its own is removed, and the characters over it (output_layers.py)."""
+        if self.sources is None:
+            raise RuntimeError("this engine was made without a frame source")
+        needs_background = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND)
+        plates = self._plates_of([r.background for r in requests]) if needs_background else {}
         characters = [c for r in requests for c in r.characters]
         drawn = self._layers_of(characters) if layer is not LayerView.BACKGROUND else {}
-        images = []
-        for r in requests:
-            if layer is LayerView.BACKGROUND:
-                images.append(plates[r.background])
+        out: np.ndarray | None = None
+        for i, r in enumerate(requests):
+            framing = self.sources.framing(r)
+            if out is None:  # the requests of one call share one output size
+                out = np.empty((len(requests), layer.channels, framing.height, framing.width), np.float32)
+            smooth = r.output is not None and r.output.scaling == "smooth"
+            background = self._background(r, framing, plates[r.background], smooth) if needs_background else None
+            if background is not None and layer is LayerView.BACKGROUND:
+                out[i] = background
                 continue
-            layers = [drawn[_layer_key(c)].layer for c in r.characters]
-            if layer is LayerView.COMPOSITE:
-                images.append(composite(plates[r.background], layers))
+            layers = [self._at_output(r, framing, c, drawn[_layer_key(c)], smooth) for c in r.characters]
+            placed = [each for each in layers if each is not None]
+            if background is not None:
+                composite_at_output(background, placed, out[i])
             else:
-                rgba = flatten(layers, (size, size))
-                images.append(rgba if layer is LayerView.CHARACTERS else rgba[3:])
-        return np.stack(images)
+                flatten_at_output(placed, out[i])
+        assert out is not None
+        return out
+
+    def _background(self, request: FrameRequest, framing: Framing, plate: Plate, smooth: bool) -> np.ndarray:
+        """The background at the output size, cached: the frame, and where a character of its own
+        is, the plate blended in by that character's matte."""
+        assert self.sources is not None
+        key = (request.background, framing.width, framing.height, smooth)
+        cached = self.backgrounds.get(key)
+        if cached is None:
+            frame = frame_at_output(self.sources.background(request, framing), framing)
+            guide = self.sources.guide(request, framing, request.background, IDENTITY_THETA)
+            own = layer_at_output(framing, plate.rgb, plate.own, smooth, guide)
+            cached = composite_at_output(frame, [own] if own is not None else [], frame)
+            self.backgrounds.put(key, cached)
+        return cached
+
+    def _at_output(self, request: FrameRequest, framing: Framing, character: CharacterRequest,
+                   decoded: DecodedCharacter, smooth: bool) -> OutputLayer | None:
+        assert self.sources is not None
+        theta = self.graphs.absolute(self.graphs.placed(character))
+        guide = self.sources.guide(request, framing, character.source, theta)
+        return layer_at_output(framing, decoded.rgb, decoded.matte, smooth, guide)
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
         """The centre and spread of each character's opaque alpha, and where it is opaque as drawn
@@ -94,12 +146,14 @@ class LayeredRenderer:
                 found[key] = value
         return found
 
-    def _plates_of(self, backgrounds: Sequence[FrameRef]) -> dict[FrameRef, np.ndarray]:
+    def _plates_of(self, backgrounds: Sequence[FrameRef]) -> dict[FrameRef, Plate]:
         graphs = self.graphs
 
-        def decode(refs: list[FrameRef]) -> list[np.ndarray]:  # copies: a slice would keep the whole batch alive
+        def decode(refs: list[FrameRef]) -> list[Plate]:  # copies: a slice would keep the whole batch alive
             plates = graphs.plate(np.stack([graphs.features(r.clip, r.frame, Encoder.BACKGROUND) for r in refs]))
-            return [plate.copy() for plate in plates]
+            own = np.stack([graphs.features(r.clip, r.frame, Encoder.CHARACTER) for r in refs])
+            _, alpha = graphs.character_layer(own, np.broadcast_to(IDENTITY_THETA, (len(refs), 2, 3)))
+            return [Plate(plate.copy(), matte.copy()) for plate, matte in zip(plates, clean_matte(alpha))]
 
         return self._decoded(self.plates, {ref: ref for ref in backgrounds}, decode)
 

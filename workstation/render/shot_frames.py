@@ -6,6 +6,7 @@ knows nothing of Qt.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from workstation.media import Clip, fit
 from workstation.project.relink import missing_line
 from workstation.render.bundle import BundleError, open_bundle
 from workstation.render.engine import Engine
+from workstation.render.framing import ClipGeometry
 from workstation.render.layers import LayerView
 
 DEMO_BUNDLE = asset_path("models", "demo")  # package data (workstation.kernel.locations)
@@ -25,8 +27,9 @@ RENDER_BATCH = 16
 
 
 class ProjectFrames:
-    """The frame source an Engine reads: (clip name, frame) -> float32 [3, S, S] fitted to the model,
-    each clip its own way (``ClipRef.fit``: cropped or letterboxed), or all by ``fit_mode`` if given."""
+    """The frame source an Engine reads (a ``sources.ClipFrames``): (clip name, frame) -> float32
+    [3, S, S] fitted to the model, each clip its own way (``ClipRef.fit``: cropped or letterboxed),
+    or all by ``fit_mode`` if given; and each clip's frames at their own size."""
 
     def __init__(self, project: document.Project, image_size: int, fit_mode: str | None = None):
         self.project = project
@@ -42,7 +45,15 @@ class ProjectFrames:
             return self._clips[name]
 
     def __call__(self, name: str, frame: int) -> np.ndarray:
-        return fit(self.clip(name).frame(frame), self.image_size, self.fit_mode or self.project.clips[name].fit)
+        return fit(self.original(name, frame), self.image_size, self.geometry(name).fit)
+
+    def original(self, name: str, frame: int) -> np.ndarray:
+        """The clip's frame at its own size, uint8 RGB [h, w, 3] (the clip caches it)."""
+        return self.clip(name).frame(frame)
+
+    def geometry(self, name: str) -> ClipGeometry:
+        clip = self.project.clips[name]
+        return ClipGeometry(clip.width, clip.height, self.fit_mode or clip.fit)
 
 
 def bundle_for(project: document.Project) -> Path:
@@ -75,9 +86,10 @@ def open_engine(project: document.Project, fit_mode: str | None = None) -> Engin
 
 
 def render_shot(engine: Engine, project: document.Project, shot: str, frames: Sequence[int] | None = None,
-                layer: LayerView = LayerView.COMPOSITE) -> Iterator[np.ndarray]:
+                layer: LayerView = LayerView.COMPOSITE, output: document.Output | None = None) -> Iterator[np.ndarray]:
     """The shot's frames (all, or ``frames``: a range or any sequence of frame numbers) in one of the
-    engine's layers, as float32 [C, S, S] (``LayerView.channels``), yielded in order.
+    engine's layers, as float32 [C, H, W] (``LayerView.channels``) at the shot's output size, or at
+    ``output``'s (``render --size``: it replaces the shot's own output in every request), yielded in order.
 
     Lazy: the requests are built a batch of RENDER_BATCH at a time, so a shot of 10^9 frames costs
     no more memory than one of 16. The first and last frame numbers are checked before the first frame is rendered."""
@@ -85,6 +97,8 @@ def render_shot(engine: Engine, project: document.Project, shot: str, frames: Se
     if len(indices):
         document.render_requests(project, shot, [indices[0], indices[-1]])  # raises if out of range
     for start in range(0, len(indices), RENDER_BATCH):
-        batch = indices[start : start + RENDER_BATCH]
-        yield from engine.render_requests(document.render_requests(project, shot, batch), layer)
+        requests = document.render_requests(project, shot, indices[start : start + RENDER_BATCH])
+        if output is not None:
+            requests = [dataclasses.replace(request, output=output) for request in requests]
+        yield from engine.render_requests(requests, layer)
 

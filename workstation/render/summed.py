@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+import cv2
 import numpy as np
 
 from workstation.project import FrameRequest
@@ -20,7 +21,9 @@ from workstation.render.geometry import IDENTITY_THETA, character_only, split_fi
 from workstation.render.graphs import Encoder, Graphs
 from workstation.render.layers import LayerView
 from workstation.render.matte import clean_matte, ramp
+from workstation.render.output_layers import enlarge, frame_at_output, square_mask
 from workstation.render.shapes import CharacterShape, shape_of
+from workstation.render.sources import Sources
 
 
 class SummedView(StrEnum):
@@ -61,13 +64,40 @@ class SummedRenderer:
 
     def __init__(self, graphs: Graphs):
         self.graphs = graphs
+        self.sources = Sources(graphs.frames, graphs.bundle.image_size) if graphs.frames is not None else None
 
     def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
+        """The square views, each enlarged into its request's output (``at_output``)."""
         if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND):
-            return self.view(requests, SummedView.BOTH if layer is LayerView.COMPOSITE else SummedView.BACKGROUND)
-        frame, empty = self.view(requests, SummedView.BOTH), self.view(requests, SummedView.EMPTY)
-        alpha = departure_alpha(frame, empty)
-        return np.concatenate([frame, alpha], axis=1) if layer is LayerView.CHARACTERS else alpha
+            square = self.view(requests, SummedView.BOTH if layer is LayerView.COMPOSITE else SummedView.BACKGROUND)
+        else:
+            frame, empty = self.view(requests, SummedView.BOTH), self.view(requests, SummedView.EMPTY)
+            alpha = departure_alpha(frame, empty)
+            square = np.concatenate([frame, alpha], axis=1) if layer is LayerView.CHARACTERS else alpha
+        if self.sources is None or not any(self.sources.at_output_size(r) for r in requests):
+            return square
+        return np.stack([self.at_output(r, image, layer) for r, image in zip(requests, square)])
+
+    def at_output(self, request: FrameRequest, image: np.ndarray, layer: LayerView) -> np.ndarray:
+        """A square view [C, S, S] at the request's output size: renderer.onnx draws the whole
+        square, so it is enlarged whole (colour crisp or bicubic, alpha crisp or bilinear); the
+        side bands outside the square show the background frame (no character is drawn there)."""
+        assert self.sources is not None
+        framing = self.sources.framing(request)
+        smooth = request.output is not None and request.output.scaling == "smooth"
+        whole = (0, 0, framing.width, framing.height)
+        colours = 0 if layer is LayerView.ALPHA else 3
+        planes = []
+        if colours:
+            planes.append(enlarge(image[:colours], framing, whole, cv2.INTER_CUBIC if smooth else cv2.INTER_NEAREST))
+        if layer.channels != 3:
+            planes.append(enlarge(image[colours:], framing, whole, cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST))
+        enlarged = np.clip(np.concatenate(planes), 0.0, 1.0)
+        if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND):
+            outside = frame_at_output(self.sources.background(request, framing), framing)
+        else:
+            outside = np.zeros_like(enlarged)
+        return np.where(square_mask(framing), enlarged, outside).astype(np.float32, copy=False)
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
         """The strongest 5% of where each character changes the frame, and where it is opaque."""

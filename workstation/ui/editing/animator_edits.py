@@ -27,7 +27,7 @@ def import_clip(document: ProjectDocument, path: str | Path, info: ClipInfo | No
     return document.edit(f"Import {stem}", lambda project: doc.add_clip(project, stem, clip))
 
 
-Point = tuple[float, float]  # model pixels
+Point = tuple[float, float]  # fractions of the model square's side from its top-left corner (a pose's unit)
 
 
 def drop(document: ProjectDocument, media: DraggedMedia, intent: DropIntent, character: str | None,
@@ -56,7 +56,8 @@ def set_background(document: ProjectDocument, media: DraggedMedia) -> None:
 
 def new_shot(document: ProjectDocument, background: doc.FrameRef) -> str:
     fps = document.new_shot_fps or document.project.clips[background.clip].fps or DEFAULT_FPS
-    shot = doc.Shot(doc.new_shot_name(document.project), DEFAULT_SHOT_LENGTH, fps, background)
+    shot = doc.Shot(doc.new_shot_name(document.project), DEFAULT_SHOT_LENGTH, fps, background,
+                    output=doc.background_output(document.project.clips[background.clip]))
     name = document.edit(f"New shot {shot.name}", lambda project: doc.add_shot(project, shot))
     document.select_shot(name)
     return name
@@ -105,8 +106,9 @@ def set_source(document: ProjectDocument, character: str, media: DraggedMedia) -
 def change_edit(document: ProjectDocument, character: str, frame: int, merge_key: object = None,
                 dx: float = 0.0, dy: float = 0.0, rotate: float = 0.0, scale: float = 1.0,
                 absolute: dict | None = None) -> None:
-    """Change the hand transform of ``character`` at ``frame`` (keying that frame): move by pixels,
-    turn by degrees clockwise, scale by a factor, or set fields to ``absolute`` values."""
+    """Change the hand transform of ``character`` at ``frame`` (keying that frame): move by
+    fractions of the model square's side (``Pose.tx``, ``ty``), turn by degrees clockwise, scale by
+    a factor, or set fields to ``absolute`` values."""
     def apply(c: doc.Character) -> None:
         now = doc.pose_at(c, frame)
         values = dict(tx=now.tx + dx, ty=now.ty + dy, rotation=now.rotation + rotate,

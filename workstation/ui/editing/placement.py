@@ -15,9 +15,10 @@ from workstation.ui.document import ProjectDocument
 
 def drawn_centre(engine: Engine | None, document: ProjectDocument,
                  character: doc.Character) -> tuple[float, float] | None:
-    """The centre (model pixels) of what ``character``, not yet in the current shot, would draw at
-    the current frame with no hand pose; None without an engine or a shot, or when it draws nothing
-    (footage the model does not know): such a character stays where it is."""
+    """The centre of what ``character``, not yet in the current shot, would draw at the current
+    frame with no hand pose, in fractions of the model square's side from its top-left corner (a
+    pose's unit); None without an engine or a shot, or when it draws nothing (footage the model does
+    not know): such a character stays where it is."""
     shot = document.shot()
     if engine is None or shot is None:
         return None
@@ -30,4 +31,5 @@ def drawn_centre(engine: Engine | None, document: ProjectDocument,
         shape = engine.with_frames(engine.frames).character_shapes(alone)[0]
     except StopframeError:
         return None  # a clip that cannot be read now: the drop still adds the character, in place
-    return None if shape.coverage is None else (shape.x, shape.y)
+    size = engine.image_size  # the shape is in the square's pixels
+    return None if shape.coverage is None else (shape.x / size, shape.y / size)

@@ -1,9 +1,12 @@
 """File ▸ Export Shot…: one form for what to export and where: the format (every entry of
-``workstation.output.formats.FORMAT_INFO``), the engine's layer, the frames, the scale and the output path;
-Export hands the window one ``ExportRequest`` (``workstation/output/export_request.py``).
+``workstation.output.formats.FORMAT_INFO``), the engine's layer, the frames, crisp or smooth
+enlarging and the output path; Export hands the window one ``ExportRequest``
+(``workstation/output/export_request.py``).
 
 Frames are numbered from 0, as the timeline shows them. The default range is the timeline's in/out
-range, the default scale and scaling the shot's output (Shot ▸ Output Size). The Characters layer
+range. The frames are written at the shot's output size (Shot ▸ Output Size), which the form
+shows and checks the way the writer will (a GIF too large to encode, a sprite sheet's atlas too
+large); the scaling starts as the shot's and may be changed for this export. The Characters layer
 is RGBA and needs a format with alpha: while it is chosen, the formats without alpha (H.264, GIF)
 are disabled in the list, and a format without alpha chosen before is switched to one with alpha,
 with a note saying so. On Export the format's extension is added to
@@ -38,7 +41,6 @@ from workstation.kernel.errors import StopframeError
 from workstation.output.export_request import ExportRequest
 from workstation.output.formats import FORMAT_INFO, OutputFormat, has_alpha
 from workstation.output.writer import output_size
-from workstation.render.engine import Engine
 from workstation.render.layers import LayerView
 from workstation.ui.export.export_job import ask_to_replace
 from workstation.ui.shell import dialogs
@@ -47,10 +49,9 @@ LAYER_LABELS = {LayerView.COMPOSITE: "Composite", LayerView.BACKGROUND: "Backgro
                 LayerView.CHARACTERS: "Characters (alpha)", LayerView.ALPHA: "Alpha matte"}
 # the nearest format with alpha: a video, an animation
 ALPHA_INSTEAD = {OutputFormat.MP4: OutputFormat.MOV, OutputFormat.GIF: OutputFormat.APNG}
-DEFAULT_FORMAT, MAX_SCALE = OutputFormat.MP4, 16
-FALLBACK_IMAGE_SIZE = 64  # the frame size shown while no model is loaded
+DEFAULT_FORMAT = OutputFormat.MP4
 IN_OUT, WHOLE, CUSTOM = 0, 1, 2  # the entries of the range list
-KEY = "export/"  # QSettings: folder, format, layer, scale
+KEY = "export/"  # QSettings: folder, format, layer
 
 
 def _known_extensions() -> set[str]:
@@ -68,15 +69,13 @@ def with_extension(name: str, fmt: OutputFormat) -> str:
 
 class ExportDialog(QDialog):
     def __init__(self, parent: QWidget | None, settings: QSettings, project: doc.Project, shot: doc.Shot,
-                 in_out: tuple[int, int], engine: Engine | None, folder: Path,
-                 start: Callable[[ExportRequest], object]):
+                 in_out: tuple[int, int], folder: Path, start: Callable[[ExportRequest], object]):
         """``shot``: the shot of ``project`` to export; ``in_out``: the timeline's range (inclusive);
-        ``engine``: the one rendering (for the frame size); ``folder``: where to propose the file when
-        no export has been made yet; ``start`` runs the export once the user confirmed it."""
+        ``folder``: where to propose the file when no export has been made yet; ``start`` runs the
+        export once the user confirmed it."""
         super().__init__(parent)
         self.setWindowTitle(f"Export Shot {shot.name!r}")
         self.settings, self.project, self.shot, self._start = settings, project, shot, start
-        self.image_size = engine.image_size if engine is not None else FALLBACK_IMAGE_SIZE
         self._folder = folder  # where a relative name goes; the remembered export folder when there is one
         last = shot.length - 1
         first_in, last_in = sorted(max(0, min(last, k)) for k in in_out)
@@ -108,18 +107,12 @@ class ExportDialog(QDialog):
             custom.addWidget(widget)
         custom.addWidget(self.frame_count_label, 1)
 
-        self.scale_spin = QSpinBox()
-        self.scale_spin.setRange(1, MAX_SCALE)
-        self.scale_spin.setSuffix("×")
+        self.size_label = QLabel()  # the size written, or why it cannot be
+        self.size_label.setWordWrap(True)
         self.scaling_combo = QComboBox()
         self.scaling_combo.addItem("Crisp pixels", "crisp")
         self.scaling_combo.addItem("Smooth", "smooth")
-        self.size_label = QLabel()
-        self.size_label.setWordWrap(True)
-        scale_row = QHBoxLayout()
-        scale_row.addWidget(self.scale_spin)
-        scale_row.addWidget(self.scaling_combo)
-        scale_row.addWidget(self.size_label, 1)
+        self.scaling_combo.setToolTip("How the model's square is enlarged into the output")
 
         self.path_edit = QLineEdit()
         self.browse_button = QPushButton("Browse…")
@@ -140,7 +133,8 @@ class ExportDialog(QDialog):
         form.addRow("", self.note)
         form.addRow("Range", self.range_combo)
         form.addRow("", custom)
-        form.addRow("Scale", scale_row)
+        form.addRow("Size", self.size_label)
+        form.addRow("Scaling", self.scaling_combo)
         form.addRow("File", file_row)
         self._layout = layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -153,8 +147,6 @@ class ExportDialog(QDialog):
         self.range_combo.currentIndexChanged.connect(self._range_changed)
         self.first_spin.valueChanged.connect(lambda value: self._custom_changed(self.first_spin))
         self.last_spin.valueChanged.connect(lambda value: self._custom_changed(self.last_spin))
-        self.scale_spin.valueChanged.connect(lambda value: self._update_size())
-        self.scaling_combo.currentIndexChanged.connect(lambda index: self._update_size())
         self._layer_changed()
         self._range_changed()
 
@@ -174,8 +166,9 @@ class ExportDialog(QDialog):
             return range(self.first_spin.value(), self.last_spin.value() + 1)
         return self.in_out
 
-    def scale(self) -> int:
-        return self.scale_spin.value()
+    def export_size(self) -> tuple[int, int]:
+        """(width, height) of the frames written: the shot's output size."""
+        return self.shot.output.size
 
     def smooth(self) -> bool:
         return self.scaling_combo.currentData() == "smooth"
@@ -209,7 +202,6 @@ class ExportDialog(QDialog):
         self.set_format(fmt if fmt in FORMAT_INFO else DEFAULT_FORMAT)
         layer = str(self.settings.value(KEY + "layer", "") or "")
         self.set_layer(layer if layer in LAYER_LABELS else LayerView.COMPOSITE)
-        self.scale_spin.setValue(min(MAX_SCALE, max(1, self.shot.output.scale)))  # the shot's output size
         self.scaling_combo.setCurrentIndex(self.scaling_combo.findData(self.shot.output.scaling))
         self.path_edit.setText(str(self._folder / with_extension(self.shot.name, self.fmt())))
 
@@ -259,15 +251,18 @@ class ExportDialog(QDialog):
     def _update_size(self) -> None:
         frames = self.frames()
         self.frame_count_label.setText(f"{len(frames)} frame{'s' if len(frames) != 1 else ''}")
-        size = (self.image_size, self.image_size)
+        shot_width, shot_height = self.export_size()
         try:  # the writer's own checks: a frame over MAX_SIDE, a GIF too large to encode, an atlas too large
-            width, height = output_size(Path(self.path_edit.text()), self.fmt(), size, self.scale(), len(frames))
+            width, height = output_size(Path(self.path_edit.text()), self.fmt(), (shot_height, shot_width),
+                                        len(frames))
         except StopframeError as problem:
             self.size_label.setText(problem.problem)
             self.export_button.setEnabled(False)
             return
-        own = self.scale() == self.shot.output.scale and self.scaling_combo.currentData() == self.shot.output.scaling
-        self.size_label.setText(f"{width} × {height} px" + (" (the shot's output size)" if own else ""))
+        own = f"{shot_width}×{shot_height}, the shot's output size"
+        if (width, height) != (shot_width, shot_height):  # yuv420p video: padded to even sides
+            own = f"{width}×{height}: {own}, padded to even sides"
+        self.size_label.setText(f"{own} — Shot ▸ Output Size")
         self.export_button.setEnabled(True)
 
     # -- buttons ----------------------------------------------------------------------------------------
@@ -295,7 +290,7 @@ class ExportDialog(QDialog):
         self.settings.setValue(KEY + "format", fmt.value)
         self.settings.setValue(KEY + "layer", self.layer().value)
         self._start(ExportRequest.of_shot(self.project, self.shot.name, path, fmt, frames=self.frames(),
-                                          layer=self.layer(), scale=self.scale(), smooth=self.smooth(),
+                                          layer=self.layer(), smooth=self.smooth(),
                                           overwrite=overwrite))
         self.accept()
         return True

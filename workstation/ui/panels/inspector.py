@@ -1,5 +1,7 @@
-"""The Inspector: the current shot (length, fps, background) and the selected character (source,
-motion source, and its hand transform at the current frame), as fields and drop slots.
+"""The Inspector: the current shot (length, fps, background, output size) and the selected
+character (source, motion source, and its hand transform at the current frame), as fields and drop
+slots. A pose's offset is stored in fractions of the model square's side and shown in pixels of
+the shot's output: times the side the square has there (``Framing.square_rect``).
 
 Its width never follows what it shows (a long clip name, the Keys line): the lines of text wrap
 and the lists keep one width, so selecting a character never moves the Canvas beside it."""
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation import project as doc
+from workstation.render.framing import framing_of
 from workstation.ui.document import ProjectDocument
 from workstation.ui.editing import animator_edits as edits
 from workstation.ui.editing.output_menu import output_line
@@ -72,6 +75,8 @@ class DropSlot(QLabel):
 
 
 WIDTH = 320  # the Inspector's width (screen pixels) until the user drags its edge
+# The model square's side when no model is loaded: where the square lands in the output barely depends on it.
+NO_MODEL_SIZE = 64
 LIST_WIDTH = 12  # characters of a name the shot and character lists show before eliding
 
 
@@ -155,8 +160,8 @@ class Inspector(QWidget):
         range_row = QHBoxLayout()
         for widget in (QLabel("from"), self.motion_start, QLabel("to"), self.motion_end, self.motion_loop):
             range_row.addWidget(widget)
-        self.offset_x = _spin(-10_000, 10_000, 1.0, 1, " px")
-        self.offset_y = _spin(-10_000, 10_000, 1.0, 1, " px")
+        self.offset_x = _spin(-1_000_000, 1_000_000, 1.0, 1, " px")  # output pixels
+        self.offset_y = _spin(-1_000_000, 1_000_000, 1.0, 1, " px")
         self.rotation = _spin(-36_000, 36_000, 5.0, 1, "°")
         self.scale = _spin(0.05, 20.0, 0.05, 2, "×")
         self.interpolation = QComboBox()
@@ -180,7 +185,7 @@ class Inspector(QWidget):
         character_form.addRow("Motion frames", range_row)
         character_form.addRow("Offset x", self.offset_x)
         character_form.addRow("Offset y", self.offset_y)
-        self.offset_unit = QLabel()  # offsets are shown in pixels of the output: "px at 256×256"
+        self.offset_unit = QLabel()  # offsets are shown in pixels of the output: "px at 1280×720 (the output)"
         character_form.addRow("", self.offset_unit)
         character_form.addRow("Rotation", self.rotation)
         character_form.addRow("Scale", self.scale)
@@ -253,14 +258,21 @@ class Inspector(QWidget):
         self.model_size = size
         self.refresh()
 
-    def _output_scale(self) -> int:
-        """Output pixels per model pixel: offsets show in the one and are stored in the other."""
+    def _square_side(self) -> tuple[float, float]:
+        """The model square's side (x, y) in the current shot's output pixels: an offset shows in
+        these and is stored as a fraction of them."""
         shot = self.document.shot()
-        return shot.output.scale if shot is not None else 1
+        if shot is None:
+            return 1.0, 1.0
+        framing = framing_of(self.document.project, shot.name, self.model_size or NO_MODEL_SIZE)
+        _, _, side_x, side_y = framing.square_rect
+        return side_x, side_y
 
     def _transform_edit(self, field: str, value: float) -> None:
         name, frame = self._name(), self.document.frame
-        value = value / self._output_scale() if field in ("tx", "ty") else value
+        if field in ("tx", "ty"):
+            side_x, side_y = self._square_side()
+            value = value / (side_x if field == "tx" else side_y)
         self._guard(edits.change_edit, self.document, name, frame, ("field", name, frame, field), 0, 0, 0, 1,
                     {field: value})
 
@@ -286,9 +298,7 @@ class Inspector(QWidget):
         self.fps.setValue(shot.fps)
         self.background.show_media(_frame_text(shot.background))
         self.output_line.setText(output_line(self.model_size, shot.output))
-        side = f"{shot.output.size(self.model_size)}×{shot.output.size(self.model_size)}" if self.model_size else (
-            f"{shot.output.scale}× the model's size")
-        self.offset_unit.setText(f"px at {side} (the output)")
+        self.offset_unit.setText(f"px at {shot.output.width}×{shot.output.height} (the output)")
 
     def _refresh_character(self) -> None:
         shot, character = self.document.shot(), self.document.character()
@@ -327,8 +337,9 @@ class Inspector(QWidget):
             self.motion_end.setValue(motion.end or 0)
             self.motion_loop.setChecked(motion.loop)
         edit = doc.pose_at(character, self.document.frame)
-        self.offset_x.setValue(edit.tx * self._output_scale())
-        self.offset_y.setValue(edit.ty * self._output_scale())
+        side_x, side_y = self._square_side()
+        self.offset_x.setValue(edit.tx * side_x)
+        self.offset_y.setValue(edit.ty * side_y)
         self.rotation.setValue(edit.rotation)
         self.scale.setValue(edit.scale)
         self.interpolation.setCurrentText(character.interpolation)

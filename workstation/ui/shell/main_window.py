@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
             self.export_shot_dialog.deleteLater()
         folder = self.document.path.parent if self.document.path else self.files.last_folder()
         self.export_shot_dialog = ExportDialog(self, self.settings, self.document.project, shot, self.timeline.range(),
-                                               self.viewport.engine, folder, self.export_shot)
+                                               folder, self.export_shot)
         self.export_shot_dialog.open()
         return self.export_shot_dialog
 

@@ -1,9 +1,13 @@
-"""The Canvas: the current output frame at the shot's output size (crisp or smooth, centred; scaled
-down to fit only when the window is too small, and then it says so), with the selected character's
-outline and handles; the place to drop library media and to move, rotate and scale characters by hand.
+"""The Canvas: the current frame as rendered, at the shot's output size (W x H, centred; scaled
+down to fit only when the window is too small, and then it says so; enlarged on a high-density
+screen crisp or smooth as the shot's output is), with the selected character's outline and handles;
+the place to drop library media and to move, rotate and scale characters by hand.
 
-It knows nothing of the project: it shows what it is given and says what the user asked for
-through signals (in model pixels and degrees), which the window turns into undoable edits.
+It knows nothing of the project: it shows what it is given (the frame, its characters' shapes in
+model-square pixels, and the ``Framing`` that places the model square in the frame; the geometry is
+``screen_framing.py``'s) and says what the user asked for through signals (moves in fractions of
+the model square's side, as a pose stores them; turns in degrees), which the window turns into
+undoable edits.
 
 Clicks and the selection outline follow what is drawn: a character takes the clicks where its alpha
 is opaque (``CharacterShape.covers``), and its outline is the circle around those pixels. A
@@ -24,7 +28,10 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from workstation.render.engine import CharacterShape
+from workstation.render.framing import Framing
 from workstation.ui.mime import DraggedMedia, DropIntent, DropPlan, from_mime
+from workstation.ui.view.canvas_marks import paint_caption, paint_checkerboard, paint_note
+from workstation.ui.view.screen_framing import ScreenFraming
 
 ACCENT = QColor(255, 170, 40)
 HANDLE = 7.0  # handle radius in screen pixels
@@ -58,10 +65,11 @@ class Gesture:
 
 class Canvas(QWidget):
     selection_requested = Signal(object)  # character name or None
-    move_requested = Signal(str, float, float, object)  # character, dx, dy (model pixels), Gesture
+    move_requested = Signal(str, float, float, object)  # character, dx, dy (fractions of the square's side), Gesture
     rotate_requested = Signal(str, float, object)  # character, degrees clockwise, Gesture
     scale_requested = Signal(str, float, object)  # character, factor, Gesture
-    # DraggedMedia, DropIntent, character name or None, where it was dropped: (x, y) in model pixels
+    # DraggedMedia, DropIntent, character name or None, where it was dropped: (x, y) in fractions of the
+    # model square's side from its top-left corner
     drop_requested = Signal(object, object, object, object)
     files_dropped = Signal(list)  # local file paths dropped from the desktop
 
@@ -74,9 +82,9 @@ class Canvas(QWidget):
         self.setMinimumSize(160, 160)
         self.setToolTip(IDLE_HINT)
         self.image: QImage | None = None
-        self._outlines: dict[int, float] = {}  # id of a shown shape -> radius (model px) around its opaque pixels
-        self.image_size = 64
-        self.output_scale, self.smooth = 4, False  # the shot's output: the frame drawn image_size x this
+        self._outlines: dict[int, float] = {}  # id of a shown shape -> radius (square px) around its opaque pixels
+        self.framing = Framing.square(64)  # where the model square lands in the frame shown
+        self.smooth = False  # the shot's output scaling: a frame enlarged on screen is crisp unless smooth
         self.names: list[str] = []  # of the characters drawn, back to front: one per shape
         self.shapes: tuple[CharacterShape, ...] = ()
         self.selected: str | None = None
@@ -89,19 +97,23 @@ class Canvas(QWidget):
         self._wheel_at = 0.0  # ... and when its last step came (time.monotonic)
 
     # -- what to show ----------------------------------------------------------------------------
-    def show_frame(self, image: QImage | None, shapes=(), names=None) -> None:
+    def show_frame(self, image: QImage | None, shapes=(), names=None, framing: Framing | None = None) -> None:
+        """Show ``image`` (the frame at its output size), its characters' ``shapes`` (model-square
+        pixels) and ``names``; ``framing`` places the square in it (by default: the image is the square)."""
         self.image = image
         self.shapes = tuple(shapes)
         self._outlines.clear()
         if names is not None:
             self.names = list(names)
-        if image is not None:
-            self.image_size = image.width()
+        if framing is not None:
+            self.framing = framing
+        elif image is not None:
+            self.framing = Framing.square(image.width())
         self.update()
 
-    def set_output(self, scale: int, smooth: bool) -> None:
-        """Draw the frame as the shot is exported: ``scale`` times its size, crisp or smooth."""
-        self.output_scale, self.smooth = max(1, int(scale)), bool(smooth)
+    def set_smooth(self, smooth: bool) -> None:
+        """Enlarge the frame on screen (a high-density screen) smoothly, or crisp as the shot's pixels are."""
+        self.smooth = bool(smooth)
         self.update()
 
     def set_caption(self, caption: str) -> None:
@@ -113,31 +125,44 @@ class Canvas(QWidget):
         self.update()
 
     # -- geometry --------------------------------------------------------------------------------
-    def image_rect(self) -> QRectF:
-        """Where the frame is drawn: at the output size, centred; smaller only when the Canvas is."""
-        side = min(float(self.output_side()), max(1.0, min(self.width(), self.height()) - 8.0))
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+    def on_screen(self) -> ScreenFraming:
+        """Where the frame (the output, W x H) and its model square are on the Canvas now."""
+        image, framing = self.image, self.framing
+        output = (image.width(), image.height()) if image is not None else (framing.width, framing.height)
+        return ScreenFraming.fit((self.width(), self.height()), output, framing)
 
-    def output_side(self) -> int:
-        return self.image_size * self.output_scale
+    def image_rect(self) -> QRectF:
+        """Where the frame is drawn: at its own size, centred; smaller only when the Canvas is."""
+        return self.on_screen().image
+
+    def square_rect(self) -> QRectF:
+        """Where the model square is drawn (within the frame, or the whole frame)."""
+        return self.on_screen().square
 
     def size_note(self) -> str:
         """What the Canvas says when the frame is drawn smaller than the output ("" when it is not)."""
-        side, shown = self.output_side(), round(self.image_rect().width())
-        if shown >= side:
+        screen = self.on_screen()
+        (width, height), shown = screen.output, screen.image
+        shown_w, shown_h = round(shown.width()), round(shown.height())
+        if shown_w >= width and shown_h >= height:
             return ""
-        return f"output {side}×{side} shown at {shown}×{shown} ({100 * shown // side}%) to fit the window"
+        return f"output {width}×{height} shown at {shown_w}×{shown_h} ({100 * shown_w // width}%) to fit the window"
 
     def zoom(self) -> float:
-        return self.image_rect().width() / self.image_size
+        """Screen pixels per output pixel."""
+        return self.on_screen().zoom
+
+    def square_zoom(self) -> float:
+        """Screen pixels per model-square pixel (the unit of the characters' shapes)."""
+        return self.on_screen().square_zoom
 
     def to_widget(self, x: float, y: float) -> QPointF:
-        rect = self.image_rect()
-        return QPointF(rect.left() + x * self.zoom(), rect.top() + y * self.zoom())
+        """A model-square position on the Canvas."""
+        return self.on_screen().to_screen(x, y)
 
     def to_model(self, point: QPointF) -> tuple[float, float]:
-        rect = self.image_rect()
-        return (point.x() - rect.left()) / self.zoom(), (point.y() - rect.top()) / self.zoom()
+        """A Canvas position in model-square pixels."""
+        return self.on_screen().to_square(point)
 
     def shape_of(self, name: str | None) -> CharacterShape | None:
         for character, shape in zip(self.names, self.shapes):
@@ -149,7 +174,7 @@ class Canvas(QWidget):
         """The topmost character whose alpha covers ``point`` (give or take a few screen pixels);
         None over empty background. A character that covers nothing takes no clicks."""
         x, y = self.to_model(point)
-        reach = 3.0 / self.zoom()
+        reach = 3.0 / self.square_zoom()
         hits = [name for name, shape in zip(self.names, self.shapes) if shape.covers(x, y, reach)]
         return hits[-1] if hits else None
 
@@ -164,7 +189,7 @@ class Canvas(QWidget):
             rows, columns = shape.coverage.nonzero()
             reach = float((((columns + 0.5 - shape.x) ** 2 + (rows + 0.5 - shape.y) ** 2) ** 0.5).max()) + 0.71
             radius = self._outlines[id(shape)] = max(3.0, reach)  # 0.71: the far corner of the pixel
-        return centre, radius * self.zoom()
+        return centre, radius * self.square_zoom()
 
     def rotate_handle(self, shape: CharacterShape) -> QPointF:
         centre, r = self.outline(shape)
@@ -199,14 +224,15 @@ class Canvas(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
         else:
             if self.image.hasAlphaChannel():  # a cut-out: the checkerboard shows through where it is clear
-                _paint_checkerboard(painter, rect)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)  # else crisp pixels
+                paint_checkerboard(painter, rect)
+            # crisp pixels where enlarged (a high-density screen), unless the shot is smooth; scaled down, smooth
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth or self.zoom() < 1.0)
             painter.drawImage(rect, self.image)
             if self.caption:
-                _paint_caption(painter, rect, self.caption)
+                paint_caption(painter, rect, self.caption)
             note = self.size_note()
             if note:
-                _paint_note(painter, rect, note)
+                paint_note(painter, rect, note)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         shape = self.shape_of(self.selected)
         if shape is not None and self.image is not None:
@@ -283,8 +309,8 @@ class Canvas(QWidget):
         last, self._last = self._last, point
         shape = self.shape_of(name)
         if kind is GestureKind.MOVE:
-            zoom = self.zoom()
-            self.move_requested.emit(name, (point.x() - last.x()) / zoom, (point.y() - last.y()) / zoom, gesture)
+            dx, dy = self.on_screen().travel(point.x() - last.x(), point.y() - last.y())
+            self.move_requested.emit(name, dx, dy, gesture)
         elif kind is GestureKind.ROTATE_DRAG:
             self.rotate_requested.emit(name, (point.x() - last.x()) * 0.5, gesture)
         elif kind is GestureKind.SCALE_DRAG:
@@ -363,34 +389,5 @@ class Canvas(QWidget):
         if plan.intent is DropIntent.IMPORT:
             self.files_dropped.emit([url.toLocalFile() for url in data.urls() if url.isLocalFile()])
         else:
-            self.drop_requested.emit(from_mime(data), plan.intent, plan.character, self.to_model(event.position()))
-
-
-CHECKER = 12  # screen pixels per checkerboard square
-CHECKER_COLOURS = (QColor(204, 204, 204), QColor(153, 153, 153))
-
-
-def _paint_checkerboard(painter: QPainter, rect: QRectF) -> None:
-    painter.save()
-    painter.setClipRect(rect)
-    painter.fillRect(rect, CHECKER_COLOURS[0])
-    columns, rows = math.ceil(rect.width() / CHECKER), math.ceil(rect.height() / CHECKER)
-    for row in range(rows):
-        for column in range(row % 2, columns, 2):
-            painter.fillRect(QRectF(rect.left() + column * CHECKER, rect.top() + row * CHECKER, CHECKER, CHECKER),
-                             CHECKER_COLOURS[1])
-    painter.restore()
-
-
-def _paint_note(painter: QPainter, rect: QRectF, note: str) -> None:
-    band = QRectF(rect.left(), rect.bottom() - 20, rect.width(), 20)
-    painter.fillRect(band, QColor(0, 0, 0, 130))
-    painter.setPen(QColor(255, 255, 255))
-    painter.drawText(band.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, note)
-
-
-def _paint_caption(painter: QPainter, rect: QRectF, caption: str) -> None:
-    band = QRectF(rect.left(), rect.top(), rect.width(), 22)
-    painter.fillRect(band, QColor(0, 0, 0, 150))
-    painter.setPen(QColor(255, 255, 255))
-    painter.drawText(band.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, caption)
+            at = self.on_screen().to_fraction(event.position())
+            self.drop_requested.emit(from_mime(data), plan.intent, plan.character, at)

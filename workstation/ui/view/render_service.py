@@ -1,5 +1,6 @@
 """Rendering off the UI thread: one worker renders frame requests with the engine and hands back
-QImages; the UI never waits for it.
+QImages at each request's output size (with where the model square lands in them, and a small
+copy for the timeline's thumbnails); the UI never waits for it.
 
 Interactive requests (the frame the Canvas shows) replace each other while they wait: only the
 newest is rendered, so a scrub or a drag that outruns the renderer drops the frames in between.
@@ -16,13 +17,14 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from workstation.kernel.logs import log_error
 from workstation.kernel.lru import LRUCache
 from workstation.project import FrameRequest
 from workstation.render.engine import CharacterShape, Engine
+from workstation.render.framing import Framing
 from workstation.render.layers import LayerView
 from workstation.ui.view.qimages import chw_to_qimage
 
@@ -30,6 +32,7 @@ BACKGROUND_TICKET = 0  # the ticket of background work: below every interactive 
 # What the finished frames' images hold at most, by default (the least recently used go first): on a
 # two-core laptop with 8 GB, beside the engine's caches; some 190 frames of 720p RGB, 680 of 512x512.
 FRAME_CACHE_BYTES = 512 << 20
+THUMBNAIL_SIDE = 160  # the longest side of a frame's copy for the timeline (its widest cell)
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,12 @@ class FrameKey:
 class RenderedFrame:
     key: FrameKey
     ticket: int  # the order interactive requests were made in; BACKGROUND_TICKET for background work
-    image: QImage
-    shapes: tuple[CharacterShape, ...]  # one per character drawn, back to front
+    image: QImage  # at the request's output size
+    shapes: tuple[CharacterShape, ...]  # one per character drawn, back to front (model-square pixels)
     names: tuple[str, ...]  # of the characters drawn (a hidden one is not), as ``shapes``
     milliseconds: float  # render time per frame
+    framing: Framing  # where the model square lands in ``image``
+    thumbnail: QImage  # ``image`` scaled down to THUMBNAIL_SIDE at most (``image`` itself if no larger)
 
     @property
     def frame(self) -> int:
@@ -79,7 +84,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             start = time.perf_counter()
-            images, shapes, names = {}, {}, {}
+            images, shapes, names, framings = {}, {}, {}, {}
             for layer in dict.fromkeys(key.layer for key, _, _ in self.work):  # one batch per layer
                 items = [(key, _solo(request, key.character)) for key, _, request in self.work if key.layer == layer]
                 requests = [request for _, request in items]
@@ -88,8 +93,10 @@ class _Job(QRunnable):
                 for (key, request), image, outline in zip(items, rendered, outlines):
                     images[key], shapes[key] = chw_to_qimage(image), tuple(outline)
                     names[key] = tuple(c.name for c in request.characters)
+                    framings[key] = self.engine.framing(request)  # as the engine framed it
             per_frame = (time.perf_counter() - start) * 1000.0 / len(self.work)
-            frames = [RenderedFrame(key, ticket, images[key], shapes[key], names[key], per_frame)  # in order asked
+            frames = [RenderedFrame(key, ticket, images[key], shapes[key], names[key], per_frame,  # in order asked
+                                    framings[key], thumbnail_of(images[key]))
                       for key, ticket, _ in self.work]
         except Exception as error:  # a damaged clip, a failing session, a bug: one line, never a crash
             self.signals.failed.emit(log_error("rendering failed", error))  # the traceback in the log
@@ -97,8 +104,18 @@ class _Job(QRunnable):
         self.signals.finished.emit((self.engine, frames))
 
 
+def thumbnail_of(image: QImage) -> QImage:
+    """``image`` scaled down (smoothly, keeping its aspect) to THUMBNAIL_SIDE at most: the timeline
+    draws many, at every repaint, so they are made once, here, off the UI thread."""
+    if max(image.width(), image.height()) <= THUMBNAIL_SIDE:
+        return image
+    return image.scaled(THUMBNAIL_SIDE, THUMBNAIL_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
 def _image_bytes(frame: RenderedFrame) -> int:
-    return frame.image.sizeInBytes()
+    thumbnail = 0 if frame.thumbnail is frame.image else frame.thumbnail.sizeInBytes()
+    return frame.image.sizeInBytes() + thumbnail
 
 
 def _solo(request: FrameRequest, character: str | None) -> FrameRequest:

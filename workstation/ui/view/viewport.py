@@ -9,7 +9,8 @@ the document. What it asks for:
 
 - the current frame, as an interactive request (the newest replaces any still waiting);
 - while playing, the next ``PREFETCH`` frames behind it, so they are cached in time;
-- after a pause in editing, every frame of the shot for the timeline's thumbnails (the composite);
+- after a pause in editing, every frame of the shot for the timeline's thumbnails (the composite,
+  each kept with a copy scaled down to ``render_service.THUMBNAIL_SIDE``, whatever the output size);
 - with the onion skin on (in the composite view), the characters alone (``LayerView.CHARACTERS``: RGBA)
   of the current frame and of its neighbours (``onion_style.frames`` on each side), ahead of the
   thumbnails; the ghosts are drawn once all are there.
@@ -199,7 +200,7 @@ class Viewport(QObject):
             self.solo = None  # the character shown alone was removed, or the shot changed
             self._update_caption()
         output = shot.output if shot is not None else doc.Output()
-        self.canvas.set_output(output.scale, output.scaling == "smooth")
+        self.canvas.set_smooth(output.scaling == "smooth")  # the frames come at the output size
         self.refresh()
 
     def _on_frame_changed(self, frame: int) -> None:
@@ -260,7 +261,7 @@ class Viewport(QObject):
         # ghosts over the composite only, and not while playing: they would blur the playback
         if self.onion_skin and not self.player.playing and frame.key.layer is LayerView.COMPOSITE:
             image = self._ghosted(frame) or image
-        self.canvas.show_frame(image, frame.shapes, frame.names)
+        self.canvas.show_frame(image, frame.shapes, frame.names, frame.framing)
         self._shown_times.append(time.perf_counter())
         self.frame_shown.emit(frame)
 
@@ -304,7 +305,7 @@ class Viewport(QObject):
     # -- thumbnails --------------------------------------------------------------------------------
     def _thumbnail(self, frame: int) -> QImage | None:
         cached = self.cached(frame, LayerView.COMPOSITE)
-        return cached.image if cached else None
+        return cached.thumbnail if cached else None
 
     def _render_thumbnails(self) -> None:
         key = self.key(self.document.frame, LayerView.COMPOSITE)

@@ -1,0 +1,1 @@
+"""Benchmark scripts: each prints its figures against the targets (see CONTRIBUTING.md)."""
