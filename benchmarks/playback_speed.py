@@ -1,4 +1,4 @@
-"""Playback of a shot in the real main window, offscreen, with the Canvas at 512x512.
+"""Playback of a shot in the real main window, offscreen, with the Canvas at 512x512 (1280x720 with --wide).
 
 Plays ``--frames`` frames (default 300) from a cold render cache at the shot's fps (the shot set to
 ``--fps``, default 60) and reports the frames delivered per second (distinct frames the
@@ -7,12 +7,15 @@ timer), against the targets: at least 60 fps delivered, no stall over 50 ms.
 
     python benchmarks/playback_speed.py [--fps 60] [--frames 300] [--demo digits|sprites | --project FILE]
                                   [--shot NAME] [--model BUNDLE] [--layer composite|background|characters|alpha]
+                                  [--size WxH | --wide]
 
 The project is a demo (``--demo``, default digits: written afresh into a temporary folder) or a
 project file (``--project``; it is played, never saved); the shot is ``--shot`` (default: the
 project's first). The digit demo's shots: demo, sway, by hand, duet (two characters); the sprite
 demo's: walk, slash, spellcast, party (two characters).
 ``--layer`` plays with that layer on the Canvas (View > Layer), as an animator checking a cut-out does.
+``--size 512x512`` sets the shot's output size (Shot > Output Size); ``--wide`` gives the shot a 1280x720
+background at its own size (benchmarks/wide_background.py), the output 1280x720.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from benchmarks.wide_background import widen  # noqa: E402
 from workstation import project as doc  # noqa: E402
 from workstation.render.layers import LayerView  # noqa: E402
 from workstation.ui.shell.demo_menu import DEMOS  # noqa: E402
@@ -38,6 +42,20 @@ from workstation.ui.shell.main_window import MainWindow  # noqa: E402
 
 TARGET_FPS = 60.0
 TARGET_STALL_MS = 50.0
+
+
+def resized(path: Path, shot: str | None, folder: Path, size: str | None) -> Path:
+    """A copy of the project at ``path`` whose shot has the output ``size`` (or a wide background)."""
+    project = doc.load_project(path)
+    name = shot or project.shots[0].name
+    if size:
+        width, height = (int(side) for side in size.lower().split("x"))
+        project.shot(name).output = doc.Output(width, height, project.shot(name).output.scaling)
+    else:
+        widen(project, name, folder)
+    copy = folder / "resized.stopframe"
+    doc.save_project(project, copy)
+    return copy
 
 
 def main() -> int:
@@ -51,14 +69,19 @@ def main() -> int:
     parser.add_argument("--model", help="a model bundle (default: the one the project names)")
     parser.add_argument("--layer", default=LayerView.COMPOSITE.value, choices=[view.value for view in LayerView],
                         help="the layer the Canvas shows (View > Layer)")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--size", help="the shot's output size, WIDTHxHEIGHT (default: the shot's own)")
+    size.add_argument("--wide", action="store_true", help="a 1280x720 background at its own size")
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp(prefix="stopframe-playback-"))
     window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    window.canvas.setFixedSize(512, 512)
+    window.canvas.setFixedSize(*((1280, 720) if args.wide else (512, 512)))
     window.show()
     project = args.project if args.project else DEMOS[args.demo][2](folder / "demo")
+    if args.wide or args.size:
+        project = resized(project, args.shot, folder, args.size)
     if not window.open_project(project):
         print(f"error: cannot open {project}", file=sys.stderr)
         return 2
@@ -123,6 +146,7 @@ def main() -> int:
     print(f"project {project.name}, shot {shot_name!r} ({characters} characters), "
           f"layer {args.layer!r}; device: {window.device_label.text()}; model {viewport.engine.folder.name} "
           f"{viewport.engine.image_size}x{viewport.engine.image_size}; "
+          f"output {window.document.project.shot(shot_name).output.describe()}; "
           f"canvas {window.canvas.width()}x{window.canvas.height()}")
     print(f"played {args.frames} frames at {args.fps:g} fps in {elapsed:.2f} s (ideal {args.frames / args.fps:.2f} s)")
     print(f"delivered: {len(shown)} distinct frames, {delivered:.1f} fps "

@@ -169,7 +169,7 @@ def workflow_keys(guide: Guide) -> QPixmap:
     return guide.whole_window()
 
 
-LAYER_VIEWS = (("Composite", "Ctrl+1"), ("Background Plate", "Ctrl+2"), ("Characters", "Ctrl+3"),
+LAYER_VIEWS = (("Composite", "Ctrl+1"), ("Background", "Ctrl+2"), ("Characters", "Ctrl+3"),
                ("Alpha Matte", "Ctrl+4"))
 
 

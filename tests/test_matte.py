@@ -1,7 +1,9 @@
 """The matte rule (workstation/render/matte.py): exactly 0 at or below LOW and away from every seed,
 exactly 1 at or above HIGH and inside, soft only on the edge, monotone; and every view of the
-shipped demos draws its characters' alpha under it, with the composite still the characters
-layer over the plate."""
+shipped demos draws its characters' alpha under it, at the shot's output size as in the model square,
+with the composite still the characters layer over the background view."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -67,6 +69,15 @@ def test_a_faint_speck_off_the_character_is_cleared_and_a_faint_pixel_inside_it_
     assert np.array_equal(connected(alpha >= 0.65, alpha > 0.5), matte > 0)
 
 
+def enlarged(square, engine, request):
+    """A model-square image [..., S, S] as a crisp (nearest) output shows it: each square pixel a block
+    of output pixels (the demos' 64-pixel clips fill their 256x256 outputs, 4x4 output pixels each)."""
+    x, y, width, height = engine.framing(request).square_rect
+    factor = round(width / engine.image_size)
+    assert (x, y, width, height) == (0, 0, factor * engine.image_size, factor * engine.image_size) and factor > 1
+    return square.repeat(factor, axis=-2).repeat(factor, axis=-1)
+
+
 @pytest.fixture(scope="module", params=["digits", "sprites"])
 def demo(request):
     """(engine, the requests of a shot of two characters) of a shipped demo, its shipped bundle."""
@@ -77,22 +88,26 @@ def demo(request):
     return open_engine(project), document.render_requests(project, shot, range(0, 24, 4))
 
 
-def test_every_view_draws_the_alpha_under_the_rule_and_the_composite_is_the_characters_over_the_plate(demo):
+def test_every_view_draws_the_alpha_under_the_rule_and_the_composite_is_the_characters_over_the_background(demo):
     engine, requests = demo
-    frame, plate = engine.render_requests(requests, "composite"), engine.render_requests(requests, "background")
+    frame, background = engine.render_requests(requests, "composite"), engine.render_requests(requests, "background")
     characters, alpha = engine.render_requests(requests, "characters"), engine.render_requests(requests, "alpha")
+    assert frame.shape[-2:] == background.shape[-2:] == alpha.shape[-2:] == requests[0].output.size[::-1]
     assert np.array_equal(characters[:, 3:], alpha)
-    assert np.abs(characters[:, 3:] * characters[:, :3] + (1 - characters[:, 3:]) * plate - frame).max() < 1e-5
+    assert np.abs(characters[:, 3:] * characters[:, :3] + (1 - characters[:, 3:]) * background - frame).max() < 1e-5
     clear = np.broadcast_to(alpha == 0, frame.shape)
-    assert clear.mean() > 0.5 and np.array_equal(frame[clear], plate[clear])  # untouched away from them
+    assert clear.mean() > 0.5 and np.array_equal(frame[clear], background[clear])  # untouched away from them
     assert (alpha == 1).any() and ((alpha > 0) & (alpha < 1)).mean() < 0.05
     fresh = engine.with_frames(engine.frames)  # decodes one character a call, as below
     for request in requests[:2]:  # each character's alpha is its decoder's under the rule
         for character in request.characters:
             placed = fresh.placed(character)
             _, decoded = fresh.character_layer(placed.features[None], placed.theta[None])
+            matte = clean_matte(decoded)[0]
+            in_square = fresh.render_requests([replace(request, output=None)], "alpha", character=character.name)[0]
+            assert np.array_equal(in_square, matte)
             alone = fresh.render_requests([request], "alpha", character=character.name)[0]
-            assert np.array_equal(alone, clean_matte(decoded)[0])
+            assert np.array_equal(alone, enlarged(matte, fresh, request))  # crisp: the same matte, enlarged
             assert (np.rint(decoded * 255) > 0).mean() > 0.5 and (alone == 0).mean() > 0.5  # a haze, cleared
 
 
@@ -103,8 +118,11 @@ def test_the_summed_renderer_reads_its_characters_alpha_under_the_same_rule():
     engine = Engine(asset_path("models", "summed"), prefer_cuda=False)
     engine = engine.with_frames(ProjectFrames(project, engine.image_size))
     requests = document.render_requests(project, "duet", range(0, 24, 6))
-    alpha = engine.render_requests(requests, "alpha")
     coverage = departure_coverage(engine.render_view(requests, "both"), engine.render_view(requests, "empty"))
+    in_square = engine.render_requests([replace(r, output=None) for r in requests], "alpha")
+    assert np.array_equal(in_square, clean_matte(coverage))
+    alpha = engine.render_requests(requests, "alpha")  # the whole square enlarged to the shot's output, crisp
     characters = engine.render_requests(requests, "characters")
-    assert np.array_equal(alpha, clean_matte(coverage)) and np.array_equal(characters[:, 3:], alpha)
+    assert np.array_equal(alpha, enlarged(clean_matte(coverage), engine, requests[0]))
+    assert np.array_equal(characters[:, 3:], alpha)
     assert (alpha == 1).any() and (alpha == 0).mean() > 0.5

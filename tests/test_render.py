@@ -1,6 +1,7 @@
 """`main.py render`: a project built from clips written here, rendered to PNG, MP4 and GIF."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -40,7 +41,8 @@ def studio(tmp_path, test_split, anchored_bundle):
     walker = document.Character("walker", document.FrameRef("walk", 0),
                                 motion=document.MotionSource("dance", 0, None, loop=True),
                                 keyframes=[document.Keyframe(0),
-                                           document.Keyframe(9, document.Pose(tx=10, rotation=30))])
+                                           document.Keyframe(9, document.Pose(tx=0.15625, rotation=30))])
+    # The shot's output is the default 256x256, 4x the 64-pixel field clip and model square.
     document.add_shot(project, document.Shot("intro", 10, 12.0, document.FrameRef("field", 0), [walker]))
     path = tmp_path / "film.stopframe"
     document.save_project(project, path)
@@ -70,12 +72,12 @@ def test_render_to_png_mp4_and_gif(studio, tmp_path):
     assert "rendering on" in done.stderr
     pngs = sorted((tmp_path / "png").glob("frame_*.png"))
     assert [p.name for p in pngs[:2]] == ["frame_0000.png", "frame_0001.png"] and len(pngs) == 10
-    assert cv2.imread(str(pngs[0])).shape == (128, 128, 3)
+    assert cv2.imread(str(pngs[0])).shape == (512, 512, 3)  # twice the shot's own 256x256
 
     assert run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.mp4"), "--format", "mp4",
                "--scale", "3", "--quiet").returncode == 0
     frames = read_video_frames(tmp_path / "shot.mp4")
-    assert len(frames) == 10 and frames[0].shape == (192, 192, 3)
+    assert len(frames) == 10 and frames[0].shape == (768, 768, 3)
 
     assert run_cli("render", str(studio), "--shot", "intro", "--out", str(tmp_path / "shot.gif"), "--format", "gif",
                "--fps", "8", "--quiet").returncode == 0
@@ -83,12 +85,13 @@ def test_render_to_png_mp4_and_gif(studio, tmp_path):
     assert ok and len(animation.frames) == 10 and animation.frames[0].shape[:2] == (256, 256)  # the shot's output
     assert all(abs(d - 125) <= 10 for d in animation.durations)
 
-    # Each PNG is the engine's rendering of that frame's request, scaled up with crisp pixels.
+    # Each PNG is the engine's rendering of that frame's request at twice the shot's size.
     project = document.load_project(studio)
     engine = open_engine(project)
-    expected = engine.render_requests(document.render_requests(project, "intro"))
+    twice = document.Output(512, 512, project.shot("intro").output.scaling)
+    expected = engine.render_requests([replace(r, output=twice) for r in document.render_requests(project, "intro")])
     for png, image in zip(pngs, expected, strict=True):
-        written = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)[::2, ::2]
+        written = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)
         assert np.abs(written.astype(int) - (image.transpose(1, 2, 0) * 255).round()).max() <= 1
 
 
@@ -238,13 +241,13 @@ def test_a_shot_of_a_billion_frames_renders_lazily(demo):
     project = document.load_project(demo)
     engine = open_engine(project)
     tracemalloc.start()
-    try:
-        first = list(itertools.islice(render_shot(engine, project, name), 40))
+    try:  # the frames are looked at as they come, as a writer does, not kept
+        shapes = [frame.shape for frame in itertools.islice(render_shot(engine, project, name), 40)]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert len(first) == 40 and first[0].shape == (3, 64, 64)
-    assert peak < 64 * 1024 * 1024, peak
+    assert shapes == [(3, 256, 256)] * 40  # the shot's output size
+    assert peak < 64 * 1024 * 1024, peak  # 27 MiB measured: a batch of 16 frames at 256x256 and what draws them
 
 
 def test_a_gif_of_a_billion_frames_is_refused_at_once(demo, tmp_path, capsys):

@@ -36,7 +36,7 @@ def test_the_layer_menu_changes_the_canvas_and_the_alpha_view_is_the_engines_alp
     composite = shown(window)
     menu_action(window, "View", "Layer")  # the submenu is there
     views = {}
-    for text, layer in (("Background Plate", "background"), ("Characters", "characters"),
+    for text, layer in (("Background", "background"), ("Characters", "characters"),
                         ("Alpha Matte", "alpha"), ("Composite", "composite")):
         action = window.menus.layer_menu.actions[layer]
         assert action.text().replace("&", "") == text

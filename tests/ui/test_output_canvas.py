@@ -155,3 +155,14 @@ def test_onion_ghosts_and_thumbnails_come_at_the_frames_size_and_thumbnails_stay
     thumbnail = rendered.thumbnail
     assert max(thumbnail.width(), thumbnail.height()) == THUMBNAIL_SIDE
     assert math.isclose(thumbnail.width() / thumbnail.height(), 1280 / 720, rel_tol=0.02)
+
+
+def test_a_small_frame_is_enlarged_by_a_whole_number_and_a_large_one_shrunk_to_fit():
+    from workstation.render.framing import ClipGeometry, Framing
+    from workstation.ui.view.screen_framing import ScreenFraming
+
+    small = ScreenFraming.fit((700, 500), (64, 64), Framing.of_background(ClipGeometry(64, 64, "crop"), (64, 64), 64))
+    assert small.zoom == 7 and small.image.width() == small.image.height() == 448  # (500 - 8) / 64 = 7.7
+    large = Framing.of_background(ClipGeometry(1280, 720, "crop"), (1280, 720), 64)
+    shrunk = ScreenFraming.fit((648, 500), (1280, 720), large)
+    assert shrunk.zoom == 0.5 and shrunk.square.width() == 360  # the square keeps its place in the picture

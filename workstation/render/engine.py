@@ -178,6 +178,8 @@ class Engine:
             requests = [replace(r, characters=tuple(c for c in r.characters if c.name == character)) for r in requests]
         if not requests:
             return np.zeros((0, layer.channels, self.image_size, self.image_size), np.float32)
+        if len({None if r.output is None else r.output.size for r in requests}) > 1:
+            raise ValueError("the requests of one render_requests call must share one output size")
         return self.renderer.render(requests, layer)
 
     def framing(self, request: FrameRequest) -> Framing:

@@ -102,7 +102,7 @@ class LayeredRenderer:
         key = (request.background, framing.width, framing.height, smooth)
         cached = self.backgrounds.get(key)
         if cached is None:
-            frame = frame_at_output(self.sources.background(request, framing), framing)
+            frame = frame_at_output(self.sources.background(request, framing), framing, smooth)
             guide = self.sources.guide(request, framing, request.background, IDENTITY_THETA)
             own = layer_at_output(framing, plate.rgb, plate.own, smooth, guide)
             cached = composite_at_output(frame, [own] if own is not None else [], frame)

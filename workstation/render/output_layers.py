@@ -47,12 +47,12 @@ class OutputLayer:
 
 def sample(image: np.ndarray, output_to_image: Matrix, box: Box, interpolation: int) -> np.ndarray:
     """The pixels of ``image`` ([h, w] or [h, w, C], float32 or uint8) that the output box shows,
-    float32 [bh, bw(, C)]; zero outside the image. A source shrunk by more than half is first
-    averaged down (``INTER_AREA``), so detail finer than an output pixel does not alias."""
+    float32 [bh, bw(, C)]; zero outside the image. A source shown smaller than its own size is
+    first averaged down (``INTER_AREA``), so detail finer than an output pixel does not alias."""
     x0, y0, x1, y1 = box
     matrix = output_to_image @ np.array([[1.0, 0, x0], [0, 1.0, y0], [0, 0, 1.0]])
     shrink = math.sqrt(abs(np.linalg.det(matrix[:2, :2])))  # image pixels per output pixel
-    if shrink > 2.0:
+    if shrink > 1.01:
         height, width = image.shape[:2]
         smaller = (max(1, round(width / shrink)), max(1, round(height / shrink)))
         image = cv2.resize(image, smaller, interpolation=cv2.INTER_AREA)
@@ -98,17 +98,21 @@ def layer_at_output(framing: Framing, rgb: np.ndarray, alpha: np.ndarray, smooth
         alpha_out = edge_aware_alpha(coarse, grey, math.ceil(framing.scale), GUIDE_EPS)[None]
     else:
         alpha_out = np.clip(enlarge(alpha, framing, box, cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST), 0, 1)
+    if not framing.is_square:  # a smooth enlargement would spill half a square pixel past the square
+        alpha_out = np.where(square_mask(framing, box), alpha_out, np.float32(0.0))
     return OutputLayer(box, rgb_out, alpha_out.astype(np.float32, copy=False))
 
 
-def frame_at_output(guide: Guide, framing: Framing) -> np.ndarray:
-    """[3, H, W]: a clip's own frame as the output rectangle shows it (pixel for pixel when the
-    output is the frame's own size)."""
+def frame_at_output(guide: Guide, framing: Framing, smooth: bool) -> np.ndarray:
+    """[3, H, W]: a clip's own frame as the output rectangle shows it: pixel for pixel when the
+    output is the frame's own size; else enlarged crisp (nearest) or smooth (bicubic), or averaged
+    down."""
     image = guide.image
     if image.shape[:2] == (framing.height, framing.width) and np.allclose(guide.output_to_image, np.eye(3)):
         out = image.astype(np.float32) / np.float32(255.0) if image.dtype == np.uint8 else image.astype(np.float32)
     else:
-        out = sample(image, guide.output_to_image, (0, 0, framing.width, framing.height), cv2.INTER_LINEAR)
+        interpolation = cv2.INTER_CUBIC if smooth else cv2.INTER_NEAREST
+        out = np.clip(sample(image, guide.output_to_image, (0, 0, framing.width, framing.height), interpolation), 0, 1)
     return np.ascontiguousarray(out.transpose(2, 0, 1))
 
 
@@ -150,9 +154,11 @@ def flatten_at_output(layers: Sequence[OutputLayer], out: np.ndarray) -> np.ndar
     return out
 
 
-def square_mask(framing: Framing) -> np.ndarray:
-    """bool [H, W]: the output pixels whose centres lie in the model square."""
-    ys, xs = np.mgrid[0 : framing.height, 0 : framing.width]
+def square_mask(framing: Framing, box: Box | None = None) -> np.ndarray:
+    """bool [bh, bw]: the output pixels of ``box`` (the whole output when None) whose centres lie
+    in the model square."""
+    x0, y0, x1, y1 = box or (0, 0, framing.width, framing.height)
+    ys, xs = np.mgrid[y0:y1, x0:x1]
     matrix = framing.output_to_square
     qx = matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]
     qy = matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]

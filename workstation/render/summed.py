@@ -94,7 +94,7 @@ class SummedRenderer:
             planes.append(enlarge(image[colours:], framing, whole, cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST))
         enlarged = np.clip(np.concatenate(planes), 0.0, 1.0)
         if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND):
-            outside = frame_at_output(self.sources.background(request, framing), framing)
+            outside = frame_at_output(self.sources.background(request, framing), framing, smooth)
         else:
             outside = np.zeros_like(enlarged)
         return np.where(square_mask(framing), enlarged, outside).astype(np.float32, copy=False)

@@ -1,6 +1,6 @@
-"""The Canvas: the current frame as rendered, at the shot's output size (W x H, centred; scaled
-down to fit only when the window is too small, and then it says so; enlarged on a high-density
-screen crisp or smooth as the shot's output is), with the selected character's outline and handles;
+"""The Canvas: the current frame as rendered, at the shot's output size (W x H, centred; enlarged
+by the largest whole number that fits, crisp or smooth as the shot's output is, or scaled down to
+fit when the window is too small, and then it says so), with the selected character's outline and handles;
 the place to drop library media and to move, rotate and scale characters by hand.
 
 It knows nothing of the project: it shows what it is given (the frame, its characters' shapes in

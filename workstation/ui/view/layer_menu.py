@@ -1,5 +1,6 @@
 """View > Layer: which of the engine's layers the Canvas shows. The frame itself (the composite),
-the background plate, the characters alone (a cut-out over a checkerboard, so their alpha shows)
+the background (its frame, with the model's plate only where a character of its own is removed),
+the characters alone (a cut-out over a checkerboard, so their alpha shows)
 or their alpha matte (white where they cover the frame). The choice is view state: the document,
 the exports and the timeline's thumbnails are untouched by it."""
 
@@ -18,9 +19,9 @@ MakeAction = Callable[..., QAction]  # MainWindow._action: (menu, text, slot, sh
 
 # engine layer -> (menu text, shortcut, tool tip)
 LAYER_VIEWS = {
-    LayerView.COMPOSITE: ("&Composite", "Ctrl+1", "The frame: the characters over the background plate"),
-    LayerView.BACKGROUND: ("&Background Plate", "Ctrl+2",
-                           "The background alone, as the model sees it behind the characters"),
+    LayerView.COMPOSITE: ("&Composite", "Ctrl+1", "The frame: the characters over the background"),
+    LayerView.BACKGROUND: ("&Background", "Ctrl+2",
+                           "The background frame alone; the model's plate only where its own character is removed"),
     LayerView.CHARACTERS: ("C&haracters", "Ctrl+3", "The characters alone, on a checkerboard where they are clear"),
     LayerView.ALPHA: ("&Alpha Matte", "Ctrl+4", "Where the characters cover the frame: white opaque, black clear"),
 }

@@ -1,7 +1,8 @@
 """Where a rendered frame and its model square land on the Canvas.
 
-The frame is the shot's output (W x H pixels, as the engine renders it): it is drawn at its own
-size, centred, and scaled down (keeping its aspect) only when the Canvas is too small. Inside it
+The frame is the shot's output (W x H pixels, as the engine renders it): it is drawn centred,
+enlarged by the largest whole number that fits the Canvas (a 64x64 shot is not a speck, and its
+pixels stay square), or scaled down, keeping its aspect, when the Canvas is too small for it. Inside it
 the model square lands where the shot's ``Framing`` says (``square_rect``, in output pixels);
 outlines, handles and hit tests are in model-square pixels (``CharacterShape``) and reach the
 screen through it. Positions are edge to edge: a pixel i spans i..i+1, its centre at i + 0.5.
@@ -10,6 +11,7 @@ Pure geometry: Qt's point and rectangle types, no widget.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF
@@ -34,7 +36,8 @@ class ScreenFraming:
         """A frame of ``output`` pixels in a widget of ``widget`` (width, height) screen pixels, its
         square placed as ``framing`` places it (in a frame of ``framing``'s size, scaled to this one)."""
         (space_w, space_h), (width, height) = widget, output
-        shown = min(1.0, max(1.0, space_w - MARGIN) / width, max(1.0, space_h - MARGIN) / height)
+        fits = min(max(1.0, space_w - MARGIN) / width, max(1.0, space_h - MARGIN) / height)
+        shown = float(math.floor(fits)) if fits >= 1.0 else fits  # whole-number zooms keep pixel art crisp
         image = QRectF((space_w - width * shown) / 2, (space_h - height * shown) / 2, width * shown, height * shown)
         x, y, side_x, side_y = framing.square_rect
         per_x, per_y = image.width() / framing.width, image.height() / framing.height  # screen per framing pixel
@@ -43,7 +46,7 @@ class ScreenFraming:
 
     @property
     def zoom(self) -> float:
-        """Screen pixels per output pixel (1 unless the frame is scaled down to fit)."""
+        """Screen pixels per output pixel (a whole number, or below 1 when scaled down to fit)."""
         return self.image.width() / self.output[0]
 
     @property

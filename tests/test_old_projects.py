@@ -1,0 +1,72 @@
+"""Projects written by every earlier schema still open and render: each committed fixture
+(tests/fixtures/projects/v1..v3.stopframe) is put beside clips of the sizes and lengths it names
+and rendered whole by `stopframe render --all`, at the output size its upgrade gives (its old
+scale k times the model's square)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import run_cli
+from workstation import project as doc
+from workstation.kernel.locations import asset_path
+from workstation.output.shot_files import shot_outputs
+from workstation.output.writer import write_frames
+
+FIXTURES = Path(__file__).parent / "fixtures" / "projects"
+
+
+def frames_of(count: int, width: int, height: int, seed: int) -> list[np.ndarray]:
+    """float32 [3, H, W] frames: a bright disc moving over a textured ground."""
+    rng = np.random.default_rng(seed)
+    ground = rng.random((3, height, width), dtype=np.float32) * 0.3 + 0.2
+    ys, xs = np.mgrid[0:height, 0:width]
+    frames = []
+    for k in range(count):
+        disc = np.hypot(xs - width * (0.3 + 0.4 * k / max(1, count - 1)), ys - height / 2) < min(width, height) / 5
+        frames.append(np.where(disc, np.float32(0.95), ground))
+    return frames
+
+
+def make_clips(project_file: Path) -> None:
+    """Every clip the project names, written where it says, at its size and frame count; and the
+    model it names (the demo model's bundle) where it says."""
+    data = json.loads(project_file.read_text(encoding="utf-8"))
+    folder = project_file.parent
+    for seed, clip in enumerate(data["clips"].values()):
+        path = folder / clip["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frames = frames_of(clip["frame_count"], clip["width"], clip["height"], seed)
+        suffix = path.suffix.lower()
+        if suffix in (".mp4", ".gif"):
+            write_frames(frames, path, suffix[1:], clip["fps"], len(frames))
+        elif suffix == ".png":
+            cv2.imwrite(str(path), np.rint(frames[0].transpose(1, 2, 0)[..., ::-1] * 255).astype(np.uint8))
+        else:  # a folder of frames
+            write_frames(frames, path, "png", clip["fps"], len(frames))
+    if data.get("model"):
+        shutil.copytree(asset_path("models", "demo"), folder / data["model"])
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_a_project_of_every_earlier_schema_opens_and_renders(tmp_path, version):
+    project_file = tmp_path / "film" / f"v{version}.stopframe"
+    project_file.parent.mkdir()
+    shutil.copy(FIXTURES / project_file.name, project_file)
+    make_clips(project_file)
+    project = doc.load_project(project_file)
+    assert project.load_note is None  # the model's size was read (the demo model's 64)
+    old = json.loads(project_file.read_text(encoding="utf-8"))
+    done = run_cli("render", project_file, "--all", "--out", tmp_path / "renders", "--format", "png", "--quiet")
+    assert done.returncode == 0, done.stderr
+    for (name, folder), shot in zip(shot_outputs(project, tmp_path / "renders", "png"), old["shots"], strict=True):
+        side = 64 * shot.get("output", {}).get("scale", 4)  # the size the shot always rendered at
+        pngs = sorted(folder.glob("*.png"))
+        assert len(pngs) == shot["length"], name
+        first = cv2.imread(str(pngs[0]))
+        assert first.shape == (side, side, 3), name
+        assert first.std() > 5, name  # a picture, not a blank
