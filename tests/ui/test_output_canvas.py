@@ -166,3 +166,17 @@ def test_a_small_frame_is_enlarged_by_a_whole_number_and_a_large_one_shrunk_to_f
     large = Framing.of_background(ClipGeometry(1280, 720, "crop"), (1280, 720), 64)
     shrunk = ScreenFraming.fit((648, 500), (1280, 720), large)
     assert shrunk.zoom == 0.5 and shrunk.square.width() == 360  # the square keeps its place in the picture
+
+
+def test_an_old_project_upgraded_on_a_guess_says_so_in_the_status_bar(window, tmp_path):
+    """A schema 1 file whose model cannot be read is upgraded with a 64-pixel square, and opening
+    it says so (the file and why), so a wrong guess does not pass unnoticed."""
+    import shutil
+    from pathlib import Path
+
+    old = tmp_path / "old.stopframe"
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "projects" / "v1.stopframe", old)
+    assert window.open_project(old)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("old.stopframe: upgraded from schema 1 assuming a 64-pixel model square")
+    assert "model.json" in message

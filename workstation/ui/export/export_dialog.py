@@ -45,7 +45,7 @@ from workstation.render.layers import LayerView
 from workstation.ui.export.export_job import ask_to_replace
 from workstation.ui.shell import dialogs
 
-LAYER_LABELS = {LayerView.COMPOSITE: "Composite", LayerView.BACKGROUND: "Background plate",
+LAYER_LABELS = {LayerView.COMPOSITE: "Composite", LayerView.BACKGROUND: "Background",
                 LayerView.CHARACTERS: "Characters (alpha)", LayerView.ALPHA: "Alpha matte"}
 # the nearest format with alpha: a video, an animation
 ALPHA_INSTEAD = {OutputFormat.MP4: OutputFormat.MOV, OutputFormat.GIF: OutputFormat.APNG}

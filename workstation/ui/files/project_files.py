@@ -79,6 +79,8 @@ class ProjectFiles(QObject):
             return False
         self.remember(path)
         offer_relink(self.document, self.window, self._problem)  # clips that moved: offer to find them
+        if project.load_note:  # an older file upgraded on a guess (its model's size could not be read)
+            self.message.emit(f"{Path(path).name}: {project.load_note}", 20_000)
         return True
 
     def offer_untitled_autosave(self) -> bool:

@@ -55,7 +55,7 @@ from workstation.ui.view.timeline import Timeline
 PREFETCH = 8  # frames rendered ahead of the playhead while playing
 THUMBNAIL_DELAY_MS = 250  # thumbnails wait for this long a pause in editing
 THUMBNAIL_FRAMES = 600  # at most this many frames of a shot get thumbnails
-CAPTIONS = {LayerView.COMPOSITE: "", LayerView.BACKGROUND: "Background plate", LayerView.CHARACTERS: "Characters",
+CAPTIONS = {LayerView.COMPOSITE: "", LayerView.BACKGROUND: "Background", LayerView.CHARACTERS: "Characters",
             LayerView.ALPHA: "Alpha matte"}
 
 
