@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from workstation import __version__
 from workstation.kernel.errors import EXIT_INTERRUPTED, EXIT_USAGE, StopframeError, one_line
+from workstation.kernel.memory import reuse_freed_memory
 
 if TYPE_CHECKING:
     from workstation.render.engine import Engine
@@ -82,6 +83,7 @@ def run_gui(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    reuse_freed_memory()  # frames are megabytes: reuse their memory rather than fault in new pages
     if not argv or argv[0].endswith(".stopframe"):
         return run_gui(argv)
     parser = make_parser()

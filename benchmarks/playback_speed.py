@@ -1,4 +1,4 @@
-"""Playback of a shot in the real main window, offscreen, with the Canvas at 512x512 (1280x720 with --wide).
+"""Playback of a shot in the real main window, offscreen, with the Canvas at 512x512 (1296x736 with --wide).
 
 Plays ``--frames`` frames (default 300) from a cold render cache at the shot's fps (the shot set to
 ``--fps``, default 60) and reports the frames delivered per second (distinct frames the
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks.wide_background import widen  # noqa: E402
 from workstation import project as doc  # noqa: E402
+from workstation.kernel.memory import reuse_freed_memory  # noqa: E402
 from workstation.render.layers import LayerView  # noqa: E402
 from workstation.ui.shell.demo_menu import DEMOS  # noqa: E402
 from workstation.ui.shell.main_window import MainWindow  # noqa: E402
@@ -59,6 +60,7 @@ def resized(path: Path, shot: str | None, folder: Path, size: str | None) -> Pat
 
 
 def main() -> int:
+    reuse_freed_memory()  # as main.py does for the app
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fps", type=float, default=60.0)
     parser.add_argument("--frames", type=int, default=300)
@@ -77,7 +79,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp(prefix="stopframe-playback-"))
     window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    window.canvas.setFixedSize(*((1280, 720) if args.wide else (512, 512)))
+    window.canvas.setFixedSize(*((1296, 736) if args.wide else (512, 512)))  # the frame 1:1, with its margin
     window.show()
     project = args.project if args.project else DEMOS[args.demo][2](folder / "demo")
     if args.wide or args.size:

@@ -77,7 +77,8 @@ def theta_matrix(theta: np.ndarray) -> Matrix:
 
 @dataclass(frozen=True)
 class Framing:
-    """One output rectangle and the model square within it."""
+    """One output rectangle and the model square within it. The maps only scale and shift (no
+    turn): the square's sides stay parallel to the output's."""
 
     width: int
     height: int

@@ -156,11 +156,11 @@ def flatten_at_output(layers: Sequence[OutputLayer], out: np.ndarray) -> np.ndar
 
 def square_mask(framing: Framing, box: Box | None = None) -> np.ndarray:
     """bool [bh, bw]: the output pixels of ``box`` (the whole output when None) whose centres lie
-    in the model square."""
+    in the model square. A framing never turns the square, so the mask is a band of rows crossed
+    with a band of columns."""
     x0, y0, x1, y1 = box or (0, 0, framing.width, framing.height)
-    ys, xs = np.mgrid[y0:y1, x0:x1]
     matrix = framing.output_to_square
-    qx = matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]
-    qy = matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]
     limit = framing.size - 0.5
-    return np.asarray((qx >= -0.5) & (qx < limit) & (qy >= -0.5) & (qy < limit))
+    qx = matrix[0, 0] * np.arange(x0, x1) + matrix[0, 2]
+    qy = matrix[1, 1] * np.arange(y0, y1) + matrix[1, 2]
+    return np.asarray(((qy >= -0.5) & (qy < limit))[:, None] & ((qx >= -0.5) & (qx < limit))[None, :])

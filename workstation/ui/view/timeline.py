@@ -36,6 +36,8 @@ LABEL_STEPS = (1, 5, 10, 50, 100, 500, 1000, 5000, 10000)
 PLAYHEAD_COLOUR = QColor(235, 80, 50)  # a fixed accent: it must stand out in both light and dark themes
 KEY_COLOUR = QColor(255, 170, 40)  # the Canvas's handle colour: keys belong to the selected character
 KEY_OUTLINE = QColor(60, 40, 0)  # dark, so the diamond shows on light thumbnails too
+HANDLE_SLACK = 24  # how far the playhead's numbered handle may reach past its cell, each side
+SCALED_KEPT = 512  # thumbnails kept scaled to the cell size (a repaint during playback reuses them)
 
 
 class Timeline(QWidget):
@@ -52,6 +54,7 @@ class Timeline(QWidget):
         self._cell = DEFAULT_CELL
         self._scroll = 0.0  # pixels of content scrolled off the left edge
         self._provider: ThumbnailProvider | None = None
+        self._scaled: dict[tuple[int, int, int], QImage] = {}  # (image's cacheKey, width, height) -> scaled
         self._keys: tuple[int, ...] = ()
         self._key_drag: tuple[int, int] | None = None  # (the key's frame, the frame it is over now)
         self._scrubbing = False
@@ -80,9 +83,18 @@ class Timeline(QWidget):
         return self._length
 
     def set_frame(self, k: int) -> None:
+        """Move the playhead: only its old and new cells are repainted (playback moves it 60 times
+        a second), unless the strip scrolls to show it."""
+        old, scroll = self._frame, self._scroll
         self._frame = self._clamp(k)
         self._ensure_visible(self._frame)
-        self.update()
+        if self._scroll != scroll:
+            self.update()
+            return
+        for frame in (old, self._frame):
+            cell = self._cell_rect(frame)
+            self.update(QRectF(cell.left() - HANDLE_SLACK, 0, cell.width() + 2 * HANDLE_SLACK,
+                               self.height()).toAlignedRect())
 
     def frame(self) -> int:
         return self._frame
@@ -109,8 +121,12 @@ class Timeline(QWidget):
         self._provider = provider
         self.update()
 
-    def invalidate_thumbnails(self) -> None:
-        self.update()
+    def invalidate_thumbnails(self, frame: int | None = None) -> None:
+        """Repaint the thumbnails: all, or only ``frame``'s cell (one came in from the renderer)."""
+        if frame is None:
+            self.update()
+        else:
+            self.update(self._cell_rect(frame).toAlignedRect())
 
     def set_cell_width(self, px: int) -> None:
         self._cell = max(MIN_CELL, min(MAX_CELL, int(px)))
@@ -288,8 +304,7 @@ class Timeline(QWidget):
         painter.fillRect(cell, palette.color(QPalette.ColorRole.Base))
         image = self._provider(k) if self._provider is not None else None
         if image is not None and not image.isNull() and inner.width() >= 1 and inner.height() >= 1:
-            scaled = image.scaled(inner.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio,
-                                  Qt.TransformationMode.FastTransformation)
+            scaled = self._scaled_to(image, inner.size().toSize())
             offset = QPointF((inner.width() - scaled.width()) / 2, (inner.height() - scaled.height()) / 2)
             painter.drawImage(inner.topLeft() + offset, scaled)
         else:
@@ -301,6 +316,17 @@ class Timeline(QWidget):
             dim = QColor(palette.color(QPalette.ColorRole.Window))
             dim.setAlpha(160)
             painter.fillRect(cell, dim)
+
+    def _scaled_to(self, image: QImage, size: QSize) -> QImage:
+        """``image`` fitted into ``size``, scaled once and kept (a few hundred at most)."""
+        key = (image.cacheKey(), size.width(), size.height())
+        scaled = self._scaled.get(key)
+        if scaled is None:
+            if len(self._scaled) >= SCALED_KEPT:
+                self._scaled.clear()
+            scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+            self._scaled[key] = scaled
+        return scaled
 
     def key_marker_centre(self, k: int) -> QPointF:
         cell = self._cell_rect(k)

@@ -250,7 +250,7 @@ class Viewport(QObject):
             elif current is not None and self.onion_skin and frame.key in self._onion_parts(current.key):
                 self._display(current)  # a ghost it waited for has come
             if shown is not None and (frame.key.revision, frame.key.shot) == (shown.revision, shown.shot):
-                self.timeline.invalidate_thumbnails()
+                self.timeline.invalidate_thumbnails(frame.key.frame)
             return
         if frame.ticket > self._shown_ticket and frame.key.shot == self.document.shot_name:
             self._shown_ticket = frame.ticket  # the newest finished frame wins; older ones are stale
