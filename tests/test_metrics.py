@@ -2,11 +2,20 @@
 
 import math
 
+import cv2
 import numpy as np
 
 from training.data.mmnist import relative_transform
 from training.evaluation.evaluate import motion_analysis
-from training.evaluation.metrics import mean_ci95, per_example_mse, psnr_from_mse, r2_score, svd_rotation_angle
+from training.evaluation.metrics import (
+    gradient_magnitude,
+    mean_ci95,
+    per_example_mse,
+    per_example_sharpness,
+    psnr_from_mse,
+    r2_score,
+    svd_rotation_angle,
+)
 
 
 def test_mse_and_psnr():
@@ -42,6 +51,45 @@ def test_svd_angle_ignores_scale_and_recovers_rotation():
     assert np.allclose(svd_rotation_angle(rotations), angles)
 
 
+def textured_character(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """[2, 3, 48, 48] colour noise smoothed a little, and a mask [2, 48, 48]: a disc in each."""
+    rng = np.random.default_rng(seed)
+    images = np.stack([cv2.GaussianBlur(rng.random((48, 48, 3)).astype(np.float32), (0, 0), 0.8)
+                       for _ in range(2)]).transpose(0, 3, 1, 2)
+    ys, xs = np.mgrid[0:48, 0:48]
+    mask = np.broadcast_to((ys - 24) ** 2 + (xs - 22) ** 2 < 15**2, (2, 48, 48))
+    return images, mask
+
+
+def blurred(images: np.ndarray, sigma: float) -> np.ndarray:
+    smoothed = [cv2.GaussianBlur(image.transpose(1, 2, 0), (0, 0), sigma) for image in images]
+    return np.stack(smoothed).transpose(0, 3, 1, 2)
+
+
+def test_gradient_magnitude_of_a_grey_ramp_is_its_slope():
+    ramp = np.broadcast_to(np.linspace(0, 1, 11)[None, :], (11, 11))  # 0.1 a pixel, left to right
+    images = np.stack([np.stack([ramp] * 3), np.stack([ramp.T] * 3)])  # and top to bottom
+    assert np.allclose(gradient_magnitude(images), 0.1)
+    red = np.zeros((1, 3, 11, 11))
+    red[0, 0] = ramp  # a red ramp is a grey ramp of 0.299 its slope
+    assert np.allclose(gradient_magnitude(red), 0.0299)
+
+
+def test_sharpness_of_the_truth_blurred_and_sharpened():
+    truth, mask = textured_character()
+    assert np.allclose(per_example_sharpness(truth, truth, mask), 1.0)
+    assert (per_example_sharpness(blurred(truth, 1.5), truth, mask) < 0.7).all()
+    sharpened = truth + 1.0 * (truth - blurred(truth, 1.0))  # unsharp mask
+    assert (per_example_sharpness(sharpened, truth, mask) > 1.0).all()
+    # Only the mask's pixels count: beyond what their central differences read, anything goes.
+    inner = np.stack([cv2.erode(m.astype(np.uint8), np.ones((3, 3), np.uint8)) for m in mask]).astype(bool)
+    grey_elsewhere = np.where(mask[:, None], truth, 0.5)
+    assert np.allclose(per_example_sharpness(grey_elsewhere, truth, inner), 1.0)
+    assert not np.allclose(per_example_sharpness(grey_elsewhere, truth, mask), 1.0)
+    # No gradient in the truth inside its mask (or no mask at all): NaN, left out of the means.
+    flat = np.full_like(truth, 0.3)
+    assert np.isnan(per_example_sharpness(truth, flat, mask)).all()
+    assert np.isnan(per_example_sharpness(truth, truth, np.zeros_like(mask))).all()
 
 
 def test_motion_analysis_of_a_perfect_motion_model_scores_one(test_split, monkeypatch):

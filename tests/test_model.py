@@ -23,7 +23,7 @@ from training.model.scene_model import rotation_theta as model_rotation_theta
 
 # The paper's three losses, each weighted 1 (recipes/paper.toml), and the defaults' (the recipe's).
 PAPER_LOSSES = LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.0, alpha_self=0.0, alpha_plate=0.0,
-                           alpha_bound=0.0, alpha_static=0.0, equiv_levels=1)
+                           alpha_bound=0.0, alpha_static=0.0, alpha_visible=0.0, equiv_levels=1)
 DEFAULT_LOSSES = TrainConfig().loss_options()
 
 
@@ -308,7 +308,7 @@ LOSSES_BEFORE_OPTIONS = {
                     sparse=0.8371384143829346, self=0.08334722369909286, total=0.2685542404651642)),
     "mixed": (dict(motion_input="rms", motion_alignment="none", anchored=False, renderer="summed"),
               LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.3, alpha_plate=0.0,
-                          alpha_bound=0.0, alpha_static=0.0, equiv_levels=2),
+                          alpha_bound=0.0, alpha_static=0.0, alpha_visible=0.0, equiv_levels=2),
               dict(scene=0.0831754133105278, equiv=0.010631184093654156, inv=0.00234628701582551,
                    sparse=0.8371384143829346, self=0.08334723860025406, total=0.2019016146659851)),
 }
@@ -329,9 +329,11 @@ def test_loss_options_are_the_train_configs_weights_and_levels():
     config = TrainConfig(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.0, alpha_plate=3.0,
                          alpha_bound=0.5, alpha_static=0.25, equiv_levels=3)
     assert config.loss_options() == LossOptions(alpha_equiv=0.5, alpha_inv=2.0, alpha_sparse=0.1, alpha_self=0.0,
-                                                alpha_plate=3.0, alpha_bound=0.5, alpha_static=0.25, equiv_levels=3)
+                                                alpha_plate=3.0, alpha_bound=0.5, alpha_static=0.25, alpha_visible=0.0,
+                                                equiv_levels=3)
     assert DEFAULT_LOSSES == LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.02, alpha_self=1.0,
-                                         alpha_plate=4.0, alpha_bound=1.0, alpha_static=0.0, equiv_levels=4)
+                                         alpha_plate=4.0, alpha_bound=1.0, alpha_static=0.0, alpha_visible=0.0,
+                                         equiv_levels=4)
     torch.manual_seed(0)
     losses = SceneModel(tiny_model_config()).losses(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64),
                                                     config.loss_options())

@@ -1,5 +1,6 @@
 """The paper's sprite evaluation (training/evaluation/evaluate_sprites.py, `evaluate --dataset sprites`): the
-error splits, the baselines against numpy by hand, the analogy's wiring, and a tiny model end to end."""
+error splits, the baselines (the optical-flow transfer among them) against numpy by hand, the sharpness, the
+analogy's wiring, and a tiny model end to end."""
 
 import json
 import math
@@ -12,7 +13,9 @@ from tests.conftest import ROOT, tiny_model_config, tiny_train_config
 from training.data.sprites import ANIMATIONS, GREY, Analogies, Sprites, SpriteSheets, characters, sequence
 from training.evaluation.evaluate_sprites import (
     ALL,
+    FLOW,
     METHODS,
+    SHARPNESS,
     analogy,
     evaluate_sprites,
     example_errors,
@@ -22,7 +25,8 @@ from training.evaluation.evaluate_sprites import (
     paper_scale,
     results_json,
 )
-from training.evaluation.metrics import per_example_sse
+from training.evaluation.flow_baseline import SPRITES_PRESET, flow_transfer
+from training.evaluation.metrics import per_example_sharpness, per_example_sse
 
 SPRITES_DIR = ROOT.parent / "shared" / "data" / "lpc-sprites"
 
@@ -91,11 +95,14 @@ def test_the_baselines_match_numpy_by_hand_on_two_examples(sheets, backgrounds):
     examples = [by_hand(sprites, test[0], test[1], "walk", "front", 1, 5, 0, 3 if backgrounds else 0),
                 by_hand(sprites, test[7], test[2], "slash", "left", 4, 0, 0, 0)]
     errors = method_errors(None, stacked(examples))
-    assert set(errors) == {"Baseline: Copy", "Baseline: No object"}
+    assert set(errors) == {"Baseline: Copy", "Baseline: No object", FLOW}
     for i, example in enumerate(examples):
         b_q, mask = example["b_q"].astype(np.float64), example["b_q_mask"]
         assert 0 < mask.sum() < mask.size
-        for name, guess in (("Baseline: Copy", example["b_p"]), ("Baseline: No object", example["background"])):
+        # The flow transfer: B_p moved as A moved, by the flow from A_q back to A_p.
+        flow = flow_transfer(example["b_p"][None], example["a_p"][None], example["a_q"][None], SPRITES_PRESET)[0]
+        for name, guess in (("Baseline: Copy", example["b_p"]), ("Baseline: No object", example["background"]),
+                            (FLOW, flow)):
             squared = ((guess - b_q) ** 2).sum(axis=0)  # over the channels, per pixel
             assert math.isclose(errors[name]["sse"][i], squared.sum(), rel_tol=1e-9)
             assert math.isclose(errors[name]["character_sse"][i], squared[mask].sum(), rel_tol=1e-9)
@@ -103,6 +110,10 @@ def test_the_baselines_match_numpy_by_hand_on_two_examples(sheets, backgrounds):
             assert math.isclose(errors[name]["mse"][i], squared.sum() / b_q.size, rel_tol=1e-9)
         # Only B_q's character differs from its background, so "no object" errs inside the mask alone.
         assert errors["Baseline: No object"]["background_sse"][i] == 0
+        for name, guess in (("Baseline: Copy", example["b_p"]), (FLOW, flow)):  # sharpness inside B_q's mask
+            assert math.isclose(errors[name]["sharpness"][i],
+                                per_example_sharpness(guess[None], b_q[None], mask[None])[0], rel_tol=1e-9)
+        assert "sharpness" not in errors["Baseline: No object"]
     if not backgrounds:
         assert np.all(examples[0]["background"] == np.float32(GREY))
 
@@ -164,11 +175,18 @@ def test_a_tiny_model_reports_every_field(sheets, tiny_scene, test_split, monkey
             for key in ("sse", "background_sse", "character_sse"):
                 assert math.isclose(row[f"{key}_60"], row[key] * 3600 / 4096)
             assert math.isclose(row["background_sse"] + row["character_sse"], row["sse"], rel_tol=1e-9)
+        for method, row in group.items():
+            assert ("sharpness" in row) == (method in SHARPNESS)
     assert set(results["psnr"]) == set(METHODS) and 0 <= results["alpha_iou"]["mean"] <= 1
+    assert set(results["sharpness"]) == set(SHARPNESS) and results["flow_preset"] == SPRITES_PRESET
+    for method in SHARPNESS:
+        assert results["sharpness"][method]["mean"] == groups[ALL][method]["sharpness"] > 0
     # The same examples by hand: the copy baseline's mean over all of them.
     examples = next(iter_analogies(test_split, 12, seed=0))
     copy = ((examples.b_p.astype(np.float64) - examples.b_q) ** 2).sum(axis=(1, 2, 3))
     assert math.isclose(groups[ALL]["Baseline: Copy"]["sse"], copy.mean(), rel_tol=1e-9)
+    copy_sharpness = per_example_sharpness(examples.b_p, examples.b_q, examples.b_q_mask)
+    assert math.isclose(groups[ALL]["Baseline: Copy"]["sharpness"], copy_sharpness.mean(), rel_tol=1e-9)
     text = format_table(results)
     assert "79.0" in text and "28.5" in text and all(name in text for name in groups)
     assert json.loads(results_json(results), parse_constant=lambda name: pytest.fail(name)) == results
@@ -209,11 +227,23 @@ def test_evaluate_dataset_sprites_from_the_command_line(tmp_path, capsys):
     assert results["examples"] == 3 and results["seed"] == 4 and results["backgrounds"] is False
     assert results["model"]["checkpoint"].endswith("tiny.pt") and "Analogy" in results["psnr"]
     assert "PSNR (dB)" in printed and "Ours-BG" in printed
-    # Figure 5's seven rows for each of three animations (walk's 9 frames the widest), and the
-    # character layer's five rows of eight test characters; every image 64 pixels shown at twice.
+    # The flow transfer beside Copy and No object in each table, and the sharpness of three methods.
+    tables = printed.split("\n\n")
+    psnr_header, sums_header = tables[1].splitlines()[0], tables[2].splitlines()[1]
+    assert psnr_header.split()[-6:] == ["Analogy", "Copy", "No", "object", "Flow", "transfer"]
+    assert sums_header.split()[-5:] == ["copy", "no", "object", "flow", "transfer"]
+    assert "(flow transfer: B_p moved by DIS optical flow" in printed
+    sharpness = tables[3].splitlines()
+    assert sharpness[0].startswith("Sharpness inside B_q's mask") and sharpness[1].split() == [
+        "Analogy", "Copy", "Flow", "transfer"]
+    all_row = next(line for line in sharpness if line.startswith("all")).split()
+    assert all_row[1::3] == [f"{results['sharpness'][m]['mean']:.3f}" for m in ("Analogy", "Baseline: Copy", FLOW)]
+    # Figure 5's eight rows (seven and the flow transfer) for each of three animations (walk's 9
+    # frames the widest), and the character layer's five rows of eight test characters; every
+    # image 64 pixels shown at twice.
     manipulations = cv2.imread(str(pictures / "sprites-manipulations.png"))
     layer = cv2.imread(str(pictures / "sprites-character-layer.png"))
-    assert manipulations.shape == (21 * 130 + 2, 150 + 9 * 130 + 2, 3)
+    assert manipulations.shape == (24 * 130 + 2, 150 + 9 * 130 + 2, 3)
     assert layer.shape == (5 * 130 + 2, 150 + 8 * 130 + 2, 3)
 
 

@@ -318,8 +318,9 @@ def test_a_checkpoint_is_rebuilt_from_its_own_config_never_from_todays_defaults(
     loaded, state = checkpoint.load_model(tmp_path / "old.pt")
     saved = {key: value for key, value in OLDER_CONFIG.items() if key != "relative_losses"}
     before_layers = {"alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "", "backgrounds": 64,  # what such runs used
-                     "shift": 0, "alpha_static": 0.0, "best_metric": "reconstruction_psnr"}
-    assert state["config"].to_dict() == {**saved, **before_layers, "model": {**saved["model"], "renderer": "summed"}}
+                     "shift": 0, "alpha_static": 0.0, "alpha_visible": 0.0, "best_metric": "reconstruction_psnr"}
+    assert state["config"].to_dict() == {**saved, **before_layers,
+                                         "model": {**saved["model"], "renderer": "summed", "colour": "decoder"}}
     default = TrainConfig().to_dict()
     assert all(saved[key] != default[key] for key in saved if key != "model")  # the test can fail
     assert all(saved["model"][key] != default["model"][key] for key in saved["model"])
@@ -357,6 +358,8 @@ def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
 
     saved = json.loads((DEMO_BUNDLE / "model.json").read_text())["trained_on"]["train_config"]
     rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
-    assert {key: rebuilt[key] for key in saved} == saved
-    assert set(rebuilt) - set(saved) <= {"shift", "alpha_static", "best_metric"}
+    assert {key: rebuilt[key] for key in saved if key != "model"} == {k: v for k, v in saved.items() if k != "model"}
+    assert {key: rebuilt["model"][key] for key in saved["model"]} == saved["model"]
+    assert set(rebuilt) - set(saved) <= {"shift", "alpha_static", "alpha_visible", "best_metric"}
+    assert set(rebuilt["model"]) - set(saved["model"]) <= {"colour"}
     assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"]}

@@ -134,6 +134,9 @@ def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = No
     is replaced only once the new one is complete); returns ``out``. Raises ModelExportError (and
     OutputError, naming ``out``, when the disk refuses)."""
     target = check_target(out)
+    if model.colour_from_source:
+        raise ModelExportError('a model with model.colour="source" needs bundle format 3, which this export '
+                               'does not write yet', target)
     model = model.eval().float()
     with _parents_made(target), output_folder(target, overwrite=True) as staging:
         batch = torch.export.Dim("batch", min=1, max=4096)

@@ -119,5 +119,8 @@ def test_while_a_shot_plays_the_cache_keeps_the_latest_frames_within_its_bytes(q
     assert len(requests) > 12 and len(held) >= len(played) // 2 and max(held) <= budget
     assert from_cache > len(played) // 2  # the frames queued ahead were there when their turn came
     kept = [k for k in range(len(requests)) if renderer.cached(FrameKey(1, "demo", k)) is not None]
-    assert kept == list(range(len(requests) - 12, len(requests)))  # the 12 used last
+    # 12 frames, the latest among them: which of the few before them stayed depends on when the
+    # frames queued ahead came in (a frame rendered ahead is newer than the one shown before it)
+    assert len(kept) == 12 and set(range(len(requests) - 8, len(requests))) <= set(kept)
+    assert min(kept) >= len(requests) - 16
     assert renderer.cached_bytes == 12 * frame_bytes

@@ -7,6 +7,13 @@ Manipulations, on unseen test digits over unseen test backgrounds. For each exam
     Background manipulation  h(x1_i, x1_i, x1_j, x2_j)  vs  digit 1 at pose j on background 2
     Video frames (baseline)  x1_i vs x1_j
     No object (baseline)     x1_i vs its background alone
+    Flow transfer (baseline) x2_i moved by optical flow from x1_j back to x1_i (``flow_baseline``)
+                             vs the Transform manipulation's truth
+    Copy (baseline)          x2_i itself vs the Transform manipulation's truth
+
+The Transform manipulation and its two baselines also get their sharpness against its truth:
+the mean gradient magnitude inside the moved digit's ink (the data's ``ink_mask`` of digit 2 at
+its moved pose), prediction over truth (``metrics.per_example_sharpness``).
 
 The T^Z analysis gathers many frame pairs of one fixed digit on one fixed background and compares
 the learnt theta with the true transform T^X = [R | centre displacement]: r^2 of a linear
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +38,13 @@ import numpy as np
 from training.data.mmnist import VIDEO_LENGTH, MovingMNIST, Pose, Video, relative_transform
 from training.data.mnist import load_labels
 from training.evaluation.figures import layers_figure, manipulations_figure, save_rgb, scatter_plot
+from training.evaluation.flow_baseline import DIGITS_PRESET, flow_transfer
 from training.evaluation.manipulation import SceneFunctions, h, is_layered
 from training.evaluation.metrics import (
     mask_iou,
     mean_ci95,
     per_example_mse,
+    per_example_sharpness,
     psnr_from_mse,
     r2_score,
     svd_rotation_angle,
@@ -42,6 +52,8 @@ from training.evaluation.metrics import (
 
 MANIPULATIONS = ("Background manipulation", "Transform manipulation")
 BASELINES = ("Baseline: Video frames", "Baseline: No object")
+FLOW, COPY = "Baseline: Flow transfer", "Baseline: Copy"
+TRANSFORM_BASELINES = (FLOW, COPY)  # predictions of the Transform manipulation's truth without a model
 PAPER_PSNR = {
     "Background manipulation": (22.920, 0.033),
     "Transform manipulation": (18.912, 0.051),
@@ -77,8 +89,8 @@ def draw_examples(dataset: MovingMNIST, count: int, seed: int) -> list[Example]:
 
 
 def _example_images(dataset: MovingMNIST, batch: list[Example]) -> dict[str, np.ndarray]:
-    images: dict[str, list] = {k: [] for k in
-                               ("x1_i", "x1_j", "x2_i", "x2_j", "bg1", "true_transform", "true_background")}
+    images: dict[str, list] = {k: [] for k in ("x1_i", "x1_j", "x2_i", "x2_j", "bg1", "true_transform",
+                                               "transform_mask", "true_background")}
     for ex in batch:
         images["x1_i"].append(dataset.frame(ex.first, ex.i))
         images["x1_j"].append(dataset.frame(ex.first, ex.j))
@@ -88,26 +100,47 @@ def _example_images(dataset: MovingMNIST, batch: list[Example]) -> dict[str, np.
         start, end = ex.first.poses[ex.i], ex.first.poses[ex.j]
         moved = ex.second.poses[ex.i].moved(end.angle - start.angle, end.cx - start.cx, end.cy - start.cy)
         images["true_transform"].append(dataset.render(ex.second.digit, moved, ex.second.background))
+        images["transform_mask"].append(dataset.ink_mask(ex.second.digit, moved))
         images["true_background"].append(dataset.render(ex.first.digit, end, ex.second.background))
     return {k: np.stack(v) for k, v in images.items()}
 
 
-def manipulation_mse(scene: SceneFunctions | None, dataset: MovingMNIST, examples: Iterable[Example],
-                     batch_size: int = 250) -> dict[str, np.ndarray]:
-    """Per-example MSE of each manipulation (when ``scene`` is given) and each baseline."""
-    names = (MANIPULATIONS if scene is not None else ()) + BASELINES
+def manipulation_scores(scene: SceneFunctions | None, dataset: MovingMNIST, examples: Iterable[Example],
+                        batch_size: int = 250, transform_baselines: bool = True
+                        ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per example: the MSE of each manipulation (when ``scene`` is given) and each of the paper's
+    baselines, and the Transform manipulation's sharpness; with ``transform_baselines`` the MSE and
+    sharpness of the flow transfer and copy too."""
+    extra = TRANSFORM_BASELINES if transform_baselines else ()
+    names = (MANIPULATIONS if scene is not None else ()) + BASELINES + extra
     errors: dict[str, list] = {name: [] for name in names}
+    sharpness: dict[str, list] = {name: [] for name in names if name in ("Transform manipulation", FLOW, COPY)}
     examples = iter(examples)
     while batch := list(itertools.islice(examples, batch_size)):
         x = _example_images(dataset, batch)
+        transforms = {}
         if scene is not None:
             background = h(scene, x["x1_i"], x["x1_i"], x["x1_j"], x["x2_j"])
-            transform = h(scene, x["x2_i"], x["x1_i"], x["x1_j"], x["x2_i"])
+            transforms["Transform manipulation"] = h(scene, x["x2_i"], x["x1_i"], x["x1_j"], x["x2_i"])
             errors["Background manipulation"].append(per_example_mse(background, x["true_background"]))
-            errors["Transform manipulation"].append(per_example_mse(transform, x["true_transform"]))
         errors["Baseline: Video frames"].append(per_example_mse(x["x1_i"], x["x1_j"]))
         errors["Baseline: No object"].append(per_example_mse(x["x1_i"], x["bg1"]))
-    return {name: np.concatenate(values) for name, values in errors.items()}
+        if transform_baselines:
+            transforms[FLOW] = flow_transfer(x["x2_i"], x["x1_i"], x["x1_j"], DIGITS_PRESET)
+            transforms[COPY] = x["x2_i"]
+        for name, prediction in transforms.items():
+            errors[name].append(per_example_mse(prediction, x["true_transform"]))
+            if name in sharpness:
+                sharpness[name].append(per_example_sharpness(prediction, x["true_transform"], x["transform_mask"]))
+    return ({name: np.concatenate(values) for name, values in errors.items()},
+            {name: np.concatenate(values) for name, values in sharpness.items()})
+
+
+def manipulation_mse(scene: SceneFunctions | None, dataset: MovingMNIST, examples: Iterable[Example],
+                     batch_size: int = 250) -> dict[str, np.ndarray]:
+    """Per-example MSE of each manipulation (when ``scene`` is given) and each of the paper's
+    baselines: what validation scores."""
+    return manipulation_scores(scene, dataset, examples, batch_size, transform_baselines=False)[0]
 
 
 def layer_scores(scene: SceneFunctions, dataset: MovingMNIST, examples: Iterable[Example],
@@ -144,6 +177,18 @@ def summarize(mse: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
         psnr, psnr_ci = mean_ci95(psnr_from_mse(values))
         mean_mse, mse_ci = mean_ci95(values)
         summary[name] = {"psnr": psnr, "psnr_ci95": psnr_ci, "mse": mean_mse, "mse_ci95": mse_ci}
+    return summary
+
+
+def summarize_sharpness(sharpness: dict[str, np.ndarray]) -> dict[str, dict[str, float | int | None]]:
+    """Each method's mean sharpness over the examples whose truth has any, with its 95% interval
+    (None for a single example)."""
+    summary: dict[str, dict[str, float | int | None]] = {}
+    for name, values in sharpness.items():
+        finite = values[np.isfinite(values)]
+        mean, half_width = mean_ci95(finite) if len(finite) else (math.nan, math.nan)
+        summary[name] = {"mean": None if math.isnan(mean) else mean,
+                         "ci95": None if math.isnan(half_width) else half_width, "examples": int(len(finite))}
     return summary
 
 
@@ -199,8 +244,10 @@ def evaluate(scene: SceneFunctions, data_dir: str | Path, examples: int = 10_000
              analysis_pairs: int = 40_000, seed: int = 0, progress: Callable[[str], None] = print) -> dict[str, Any]:
     dataset = evaluation_split(scene, data_dir)
     progress(f"evaluating {examples} test examples at {dataset.image_size}x{dataset.image_size}")
-    psnr = summarize(manipulation_mse(scene, dataset, iter_examples(dataset, examples, seed)))
-    results: dict[str, Any] = {"examples": examples, "seed": seed, "image_size": dataset.image_size, "psnr": psnr}
+    mse, sharpness = manipulation_scores(scene, dataset, iter_examples(dataset, examples, seed))
+    psnr = summarize(mse)
+    results: dict[str, Any] = {"examples": examples, "seed": seed, "image_size": dataset.image_size, "psnr": psnr,
+                               "sharpness": summarize_sharpness(sharpness), "flow_preset": DIGITS_PRESET}
     progress(f"the layers of {examples} test examples: the plate against the true background"
              + (", alpha against the ink" if is_layered(scene) else ""))
     scores = layer_scores(scene, dataset, iter_examples(dataset, examples, seed))
@@ -218,12 +265,23 @@ def evaluate(scene: SceneFunctions, data_dir: str | Path, examples: int = 10_000
 
 
 def format_table(results: dict) -> str:
-    lines = [f"{'':26s} {'PSNR (dB)':>18s}   {'paper':>16s}   {'MSE':>9s}",]
+    sharpness = results.get("sharpness", {})
+    lines = [f"{'':26s} {'PSNR (dB)':>18s}   {'paper':>16s}   {'MSE':>9s}"
+             + (f"   {'sharpness':>15s}" if sharpness else ""),]
     for name, row in results["psnr"].items():
         paper = PAPER_PSNR.get(name)
         paper_text = f"{paper[0]:.3f} ± {paper[1]:.3f}" if paper else ""
+        sharp = f"   {_plus_minus(sharpness[name]['mean'], sharpness[name]['ci95']):>15s}" if name in sharpness else ""
         lines.append(f"{name:26s} {row['psnr']:9.3f} ± {row['psnr_ci95']:.3f}   {paper_text:>16s}"
-                     f"   {row['mse']:.5f}")
+                     f"   {row['mse']:9.5f}{sharp}")
+    if FLOW in results["psnr"]:
+        lines.append(f"({FLOW.removeprefix('Baseline: ')} and {COPY.removeprefix('Baseline: ')} predict the "
+                     "Transform manipulation's truth:")
+        lines.append(f" x2_i moved by DIS optical flow ({results['flow_preset']}) from x1_j back to x1_i, "
+                     "and x2_i as it is)")
+    if sharpness:
+        lines.append("(sharpness: the mean gradient magnitude inside the moved digit's ink, prediction over truth; "
+                     "1 is as sharp as the truth)")
     if "alpha_iou" in results:
         lines.append(f"{'Alpha IoU vs true ink':26s} {results['alpha_iou']['mean']:9.4f} ± "
                      f"{results['alpha_iou']['ci95']:.4f}   (alpha >= 0.5 against the digit's ink mask)")
@@ -232,6 +290,12 @@ def format_table(results: dict) -> str:
                      f"SVD angle vs true angle: correlation {row['angle_correlation']:.4f}, "
                      f"slope {row['angle_slope']:.3f}, over {row['pairs']} pairs")
     return "\n".join(lines)
+
+
+def _plus_minus(mean: float | None, half_width: float | None) -> str:
+    if mean is None:
+        return "-"
+    return f"{mean:.3f}" + (f" ± {half_width:.3f}" if half_width is not None else "")
 
 
 def without_arrays(results: dict) -> dict:

@@ -5,9 +5,10 @@ Each example takes two different test characters A and B, one animation row (an 
 direction) and two distinct frames p and q of it; A is drawn over one test background and B over
 another (``Sprites.random_analogies``). Compared with the true B_q:
 
-    Analogy              h(x_c = B_p, x_t1 = A_p, x_t2 = A_q, x_b = B_p)
-    Baseline: Copy       B_p itself
-    Baseline: No object  B's background alone
+    Analogy                  h(x_c = B_p, x_t1 = A_p, x_t2 = A_q, x_b = B_p)
+    Baseline: Copy           B_p itself
+    Baseline: No object      B's background alone
+    Baseline: Flow transfer  B_p moved by optical flow from A_q back to A_p (``flow_baseline``)
 
 Errors per example, on [0, 1] intensities: the per-pixel MSE (and the PSNR from it), and the sum of
 squared errors over every pixel and channel, split into the background only (outside B_q's mask:
@@ -23,6 +24,10 @@ Examples are drawn in batches of ``BATCH`` from ``seed``, so the first k of any 
 an example whose B_p and B_q are the same picture (a held pose) is redrawn, as its copy baseline
 would be perfect. A layered model also gets the IoU of its analogy's alpha (>= 0.5) against B_q's
 mask. The model is reached through ``SceneFunctions``, so bundles and checkpoints run the same code.
+
+The analogy, the copy and the flow transfer also get their sharpness: the mean gradient magnitude
+inside B_q's mask (its alpha > 0, from the sheets), prediction over truth
+(``metrics.per_example_sharpness``; 1.0 is as sharp as the art).
 """
 
 from __future__ import annotations
@@ -38,10 +43,20 @@ import numpy as np
 
 from training.data.sprites import ANIMATIONS, Analogies, Sprites, SpriteSheets
 from training.evaluation import sprite_figures
+from training.evaluation.flow_baseline import SPRITES_PRESET, flow_transfer
 from training.evaluation.manipulation import LayeredSceneFunctions, SceneFunctions, h, is_layered
-from training.evaluation.metrics import mask_iou, mean_ci95, per_example_mse, per_example_sse, psnr_from_mse
+from training.evaluation.metrics import (
+    mask_iou,
+    mean_ci95,
+    per_example_mse,
+    per_example_sharpness,
+    per_example_sse,
+    psnr_from_mse,
+)
 
-METHODS = ("Analogy", "Baseline: Copy", "Baseline: No object")
+FLOW = "Baseline: Flow transfer"
+METHODS = ("Analogy", "Baseline: Copy", "Baseline: No object", FLOW)
+SHARPNESS = ("Analogy", FLOW, "Baseline: Copy")  # inside B_q's mask, the background alone says nothing
 ERRORS = ("mse", "sse", "background_sse", "character_sse")
 SUMS = ("sse", "background_sse", "character_sse")
 ALL = "all"  # the group of every example, beside one group per animation
@@ -57,13 +72,17 @@ def paper_scale(image_size: int) -> float:
     return (PAPER_SIDE / image_size) ** 2
 
 
-def example_errors(prediction: np.ndarray, target: np.ndarray, character_mask: np.ndarray) -> dict[str, np.ndarray]:
+def example_errors(prediction: np.ndarray, target: np.ndarray, character_mask: np.ndarray,
+                   sharpness: bool = False) -> dict[str, np.ndarray]:
     """Per example: MSE, and the sums of squared errors over all pixels, outside ``character_mask``
-    (the background only) and inside it (the character only)."""
-    return {"mse": per_example_mse(prediction, target),
-            "sse": per_example_sse(prediction, target),
-            "background_sse": per_example_sse(prediction, target, ~character_mask),
-            "character_sse": per_example_sse(prediction, target, character_mask)}
+    (the background only) and inside it (the character only); with ``sharpness``, that too."""
+    errors = {"mse": per_example_mse(prediction, target),
+              "sse": per_example_sse(prediction, target),
+              "background_sse": per_example_sse(prediction, target, ~character_mask),
+              "character_sse": per_example_sse(prediction, target, character_mask)}
+    if sharpness:
+        errors["sharpness"] = per_example_sharpness(prediction, target, character_mask)
+    return errors
 
 
 def analogy(scene: SceneFunctions, examples: Analogies) -> np.ndarray:
@@ -76,7 +95,8 @@ def method_errors(scene: SceneFunctions | None, examples: Analogies) -> dict[str
     predictions = {"Analogy": analogy(scene, examples)} if scene is not None else {}
     predictions["Baseline: Copy"] = examples.b_p
     predictions["Baseline: No object"] = examples.background
-    return {name: example_errors(prediction, examples.b_q, examples.b_q_mask)
+    predictions[FLOW] = flow_transfer(examples.b_p, examples.a_p, examples.a_q, SPRITES_PRESET)
+    return {name: example_errors(prediction, examples.b_q, examples.b_q_mask, sharpness=name in SHARPNESS)
             for name, prediction in predictions.items()}
 
 
@@ -131,13 +151,17 @@ def _mean_ci(values: np.ndarray, scale: float = 1.0) -> tuple[float, float | Non
 
 def summarize_errors(errors: dict[str, np.ndarray], image_size: int) -> dict[str, float | int | None]:
     """One method over one group of examples: PSNR, MSE and the three sums, each with its 95%
-    interval, the sums also on the paper's 60x60 scale (``_60``)."""
+    interval, the sums also on the paper's 60x60 scale (``_60``); and its sharpness where measured
+    (over the examples whose truth has any)."""
     row: dict[str, float | int | None] = {"examples": len(errors["mse"])}
     row["psnr"], row["psnr_ci95"] = _mean_ci(psnr_from_mse(errors["mse"]))
     for key in ERRORS:
         row[key], row[f"{key}_ci95"] = _mean_ci(errors[key])
     for key in SUMS:
         row[f"{key}_60"], row[f"{key}_60_ci95"] = _mean_ci(errors[key], paper_scale(image_size))
+    if "sharpness" in errors:
+        finite = errors["sharpness"][np.isfinite(errors["sharpness"])]
+        row["sharpness"], row["sharpness_ci95"] = _mean_ci(finite) if len(finite) else (None, None)
     return row
 
 
@@ -164,7 +188,10 @@ def evaluate_sprites(scene: SceneFunctions | None, data_dir, examples: int = 2_0
     results: dict[str, Any] = {"dataset": "sprites", "backgrounds": backgrounds, "examples": examples, "seed": seed,
                      "image_size": size, "paper_scale": paper_scale(size), "animations": groups,
                      "psnr": {method: {key: row[key] for key in ("psnr", "psnr_ci95", "mse", "mse_ci95")}
-                              for method, row in groups[ALL].items()}}
+                              for method, row in groups[ALL].items()},
+                     "sharpness": {method: {"mean": row["sharpness"], "ci95": row["sharpness_ci95"]}
+                                   for method, row in groups[ALL].items() if "sharpness" in row},
+                     "flow_preset": SPRITES_PRESET}
     if iou is not None:
         results["alpha_iou"] = dict(zip(("mean", "ci95"), _mean_ci(iou)))
     return results
@@ -180,8 +207,13 @@ def _animations_then_all(groups: dict) -> list[tuple[str, dict]]:
     return [(group, rows) for group, rows in groups.items() if group != ALL] + [(ALL, groups[ALL])]
 
 
+def _cell(row: dict, key: str, digits: int) -> str:
+    return _plus_minus(row.get(key), row.get(f"{key}_ci95"), digits)
+
+
 def format_table(results: dict) -> str:
-    """The results as two tables, PSNR and the sums of squared errors, beside the paper's figures."""
+    """The results as three tables, PSNR, the sums of squared errors beside the paper's figures,
+    and the sharpness inside the character."""
     groups, methods = results["animations"], list(results["psnr"])
     setting = "test backgrounds" if results["backgrounds"] else "a flat grey canvas (the paper's Ours-BG setting)"
     size = results["image_size"]
@@ -190,24 +222,32 @@ def format_table(results: dict) -> str:
              f"{'PSNR (dB)':10s}{'n':>6s}" + "".join(f"{method.replace('Baseline: ', ''):>18s}" for method in methods)]
     for group, rows in _animations_then_all(groups):
         lines.append(f"{group:10s}{rows[methods[0]]['examples']:6d}"
-                     + "".join(f"{_plus_minus(rows[m]['psnr'], rows[m]['psnr_ci95'], 2):>18s}" for m in methods))
+                     + "".join(f"{_cell(rows[m], 'psnr', 2):>18s}" for m in methods))
+    if FLOW in methods:
+        lines.append(f"(flow transfer: B_p moved by DIS optical flow ({results['flow_preset']}) from A_q back to A_p)")
     paper = results["backgrounds"]  # the paper gives its sums with backgrounds only (Figure 9)
+    baselines = [m for m in ("Baseline: Copy", "Baseline: No object", FLOW) if m in methods]
     lines += ["", f"Sum of squared errors per image, scaled by (60/{size})^2 to the paper's 60x60 images"
               + (" (paper: Figure 9 and section 4.4)" if paper else ""),
               f"{'':10s}" + "".join(f"{title:>16s}" for title in (
-                  "analogy", "background-only", "paper", "character-only", "paper", "copy", "no object"))]
+                  "analogy", "background-only", "paper", "character-only", "paper",
+                  *(m.replace("Baseline: ", "").lower() for m in baselines)))]
     for group, rows in _animations_then_all(groups):
         analogy_row = rows.get("Analogy", {})
-        cells = [_plus_minus(analogy_row.get("sse_60"), analogy_row.get("sse_60_ci95"), 1),
-                 _plus_minus(analogy_row.get("background_sse_60"), analogy_row.get("background_sse_60_ci95"), 1),
+        cells = [_cell(analogy_row, "sse_60", 1), _cell(analogy_row, "background_sse_60", 1),
                  f"{PAPER_BACKGROUND_ONLY[group]:.1f}" if paper and group in PAPER_BACKGROUND_ONLY else "",
-                 _plus_minus(analogy_row.get("character_sse_60"), analogy_row.get("character_sse_60_ci95"), 1),
+                 _cell(analogy_row, "character_sse_60", 1),
                  f"{PAPER_CHARACTER_ONLY[group]:.1f}" if paper and group in PAPER_CHARACTER_ONLY else "",
-                 _plus_minus(rows["Baseline: Copy"]["sse_60"], rows["Baseline: Copy"]["sse_60_ci95"], 1),
-                 _plus_minus(rows["Baseline: No object"]["sse_60"], rows["Baseline: No object"]["sse_60_ci95"], 1)]
+                 *(_cell(rows[m], "sse_60", 1) for m in baselines)]
         lines.append(f"{group:10s}" + "".join(f"{cell:>16s}" for cell in cells))
     lines.append(f"(our own {size}x{size} sums are these divided by {results['paper_scale']:.4f}: the JSON's "
                  "sse, background_sse and character_sse)")
+    sharp = [m for m in methods if "sharpness" in groups[ALL][m]]
+    if sharp:
+        lines += ["", "Sharpness inside B_q's mask: mean gradient magnitude, prediction over truth (1 = as sharp)",
+                  f"{'':10s}" + "".join(f"{m.replace('Baseline: ', ''):>18s}" for m in sharp)]
+        lines += [f"{group:10s}" + "".join(f"{_cell(rows[m], 'sharpness', 3):>18s}" for m in sharp)
+                  for group, rows in _animations_then_all(groups)]
     if "alpha_iou" in results:
         iou = results["alpha_iou"]
         lines.append(f"Alpha IoU of the analogy vs B_q's mask: {_plus_minus(iou['mean'], iou['ci95'], 4)}")

@@ -14,6 +14,7 @@ import numpy as np
 
 from training.data.sprites import Sprites, SpriteSheets, sequence
 from training.evaluation.figures import checkerboard, image_grid, save_rgb
+from training.evaluation.flow_baseline import SPRITES_PRESET, flow_transfer
 from training.evaluation.manipulation import LayeredSceneFunctions, SceneFunctions, h, is_layered
 from workstation.kernel.errors import StopframeError
 
@@ -29,8 +30,10 @@ def manipulations_figure(scene: SceneFunctions, dataset: Sprites, seed: int = SE
     """One panel per animation of ``SHOWN``, its frames left to right. Rows: three test characters
     A, B, C, each over its own test background (ground truth); then A over B's background (the
     background swap, h(A_t, A_t, A_t, B_0)); A moved from its first frame as C moves (animation
-    transfer, h(A_0, C_0, C_t, A_0)); both at once (h(A_0, C_0, C_t, B_0)); and the truth for
-    that last row (A's own frame t over B's background: A and C play the same animation)."""
+    transfer, h(A_0, C_0, C_t, A_0)); the same transfer by optical flow, with no model (the
+    evaluation's flow baseline: A_0 moved by the flow from C_t back to C_0; its truth is row A);
+    both at once (h(A_0, C_0, C_t, B_0)); and the truth for that last row (A's own frame t over
+    B's background: A and C play the same animation)."""
     rng = np.random.default_rng(seed)
     rows, labels = [], []
     for animation, direction in SHOWN:
@@ -43,10 +46,11 @@ def manipulations_figure(scene: SceneFunctions, dataset: Sprites, seed: int = SE
         rows += [frames[0], frames[1], frames[2],
                  h(scene, frames[0], frames[0], frames[0], first[1]),
                  h(scene, first[0], first[2], frames[2], first[0]),
+                 flow_transfer(first[0], first[2], frames[2], SPRITES_PRESET),
                  h(scene, first[0], first[2], frames[2], first[1]),
                  truth]
         labels += [f"A ({animation})", "B (background)", "C (animation)", "A on B's background",
-                   "A moves as C", "both", "truth for 'both'"]
+                   "A moves as C", "A as C: DIS flow", "both", "truth for 'both'"]
     return image_grid(rows, labels, scale=2)
 
 

@@ -44,6 +44,7 @@ FIT_MODES = ("crop", "letterbox")
 MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "registration")
 RENDERERS = ("layered", "summed")
+COLOURS = ("decoder", "source")
 # best_metric: the validation score (training/evaluation/validation.py) that chooses
 # checkpoints/best.pt, and the datasets whose validation measures it. "manipulation_psnr" is
 # val_background_psnr + val_transform_psnr; the others are their val_ column.
@@ -90,6 +91,10 @@ class ModelConfig:
     # frame is their composite; "summed": the paper's g(warp(f_c) + f_b), one image from summed
     # features (the ablation, and format 1 bundles)
     renderer: str = "layered"
+    # Where a layered character's colour comes from: "decoder" (its decoder's RGB, formats 1 and 2) or
+    # "source" (its own source frame sampled through the motion, v * sample(x_c) + (1 - v) * rgb, with a
+    # visibility v the decoder learns: bundle format 3)
+    colour: str = "decoder"
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -101,6 +106,9 @@ class ModelConfig:
         _refuse_removed("model.motion_alignment", self.motion_alignment)
         _check_choice("model.motion_alignment", self.motion_alignment, MOTION_ALIGNMENTS)
         _check_choice("model.renderer", self.renderer, RENDERERS)
+        _check_choice("model.colour", self.colour, COLOURS)
+        if self.colour == "source" and self.renderer != "layered":
+            raise ConfigError('model.colour="source": needs model.renderer="layered" (a summed model has no layers)')
         return self
 
     @property
@@ -113,13 +121,15 @@ class LossOptions:
     """Everything ``SceneModel.losses`` needs to know, from one TrainConfig (``of``).
 
     L_total = L_scene + alpha_equiv L_equiv + alpha_inv L_inv + alpha_sparse L_sparse
-    + alpha_self L_self + alpha_plate L_plate + alpha_bound L_bound + alpha_static L_static.
+    + alpha_self L_self + alpha_plate L_plate + alpha_bound L_bound + alpha_static L_static
+    + alpha_visible L_visible.
     ``equiv_levels`` 1 is the paper's L_equiv; more adds blurred levels, each divided by its energy
     (loss_terms.pyramid_equivariance). L_self costs one more render, so it is computed only when it is
     weighted. L_plate (the layered renderer only) asks the plates of the two frames of a pair to be
     equal in image space; L_bound keeps the character decoder's logits within +-LOGIT_BOUND, where
     the sigmoid still passes a gradient; L_static asks each plate to show the pair's pixels where
-    its two frames agree (loss_terms.static_background)."""
+    its two frames agree (loss_terms.static_background); L_visible (``model.colour = "source"`` only)
+    is the mean of alpha * (1 - v): the character's colour from its own pixels wherever it can be."""
 
     alpha_equiv: float
     alpha_inv: float
@@ -128,6 +138,7 @@ class LossOptions:
     alpha_plate: float
     alpha_bound: float
     alpha_static: float
+    alpha_visible: float
     equiv_levels: int
 
     @classmethod
@@ -169,6 +180,10 @@ class TrainConfig:
     # without it the sprite model's plate blurred every background, 21 dB on bare ones (the digit model's:
     # 31 dB); 0 by default, as the digit model was trained (recipes/sprites-stage2.toml sets 4)
     alpha_static: float = 0.0
+    # model.colour="source": the character's colour is taken from its own pixels wherever alpha is, unless
+    # the decoder says they cannot show it (L_visible, the mean of alpha * (1 - v)); the scene loss alone
+    # prefers the decoder's blur to sharp pixels a little off
+    alpha_visible: float = 0.0
     # a summed model bundle whose encoders and T^Z start a layered run, and whose renderer starts both
     # decoders (training/run/warm_start.py); "" starts from scratch, where alpha never came alive
     init_from: str = SUMMED_DEMO
@@ -216,7 +231,7 @@ class TrainConfig:
         for key in ("val_every", "val_examples", "sample_every", "checkpoint_every"):
             _check_range(key, getattr(self, key), 1, 10**9)
         for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse", "alpha_self", "alpha_plate",
-                    "alpha_bound", "alpha_static"):
+                    "alpha_bound", "alpha_static", "alpha_visible"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
                 raise ConfigError(f"{key}={value!r}: must be a finite number >= 0")
@@ -226,6 +241,8 @@ class TrainConfig:
         if not isinstance(self.init_from, str):
             raise ConfigError(f"init_from={self.init_from!r}: must be a model bundle folder, {SUMMED_DEMO!r}, "
                               f"{DIGITS_DEMO!r} or \"\"")
+        if self.alpha_visible and self.model.colour != "source":
+            raise ConfigError(f"alpha_visible={self.alpha_visible!r}: needs model.colour=\"source\"")
         for key, off in (("alpha_plate", "0"), ("alpha_bound", "0"), ("alpha_static", "0"), ("init_from", '""')):
             if getattr(self, key) and self.model.renderer != "layered":
                 raise ConfigError(f"{key}={getattr(self, key)!r}: needs model.renderer=\"layered\" "

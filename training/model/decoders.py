@@ -35,10 +35,12 @@ class Decoder(nn.Module):
 
 
 class CharacterDecoder(Decoder):
-    """Placed character features -> (rgb [N,3,H,W], alpha [N,1,H,W]), both in (0, 1)."""
+    """Placed character features -> (rgb [N,3,H,W], alpha [N,1,H,W]), both in (0, 1); with
+    ``model.colour = "source"`` a fifth channel, the visibility v: how much of the character's colour
+    its own source pixels give (``visibility``)."""
 
     def __init__(self, config: ModelConfig):
-        super().__init__(config, out_channels=4)
+        super().__init__(config, out_channels=5 if config.colour == "source" else 4)
 
     def logits(self, features: torch.Tensor) -> torch.Tensor:
         """[N,4,H,W] before the sigmoid (for the bound term)."""
@@ -46,12 +48,17 @@ class CharacterDecoder(Decoder):
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
         rgba = self.layers(features)
-        return rgba[:, :3], rgba[:, 3:]
+        return rgba[:, :3], rgba[:, 3:4]
 
     @staticmethod
     def from_logits(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        rgba = torch.sigmoid(logits)
+        rgba = torch.sigmoid(logits[:, :4])
         return rgba[:, :3], rgba[:, 3:]
+
+    @staticmethod
+    def visibility(logits: torch.Tensor) -> torch.Tensor | None:
+        """[N,1,H,W] in (0, 1) from the fifth channel; None for a decoder of four."""
+        return torch.sigmoid(logits[:, 4:5]) if logits.shape[1] == 5 else None
 
 
 # Past +-LOGIT_BOUND the sigmoid passes almost no gradient (0.0025 at 6, 1e-35 where alpha had sunk);

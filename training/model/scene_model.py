@@ -198,23 +198,62 @@ class SceneModel(nn.Module):
         shift = shift - torch.einsum("nij,nj->ni", linear, c_to - c_from)
         return _with_shift(linear, shift)
 
+    def absolute(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """Theta as grid_sample takes it: re-anchored on this character when anchored."""
+        return theta_from(theta, centroid(character_features)) if self.config.anchored else theta
+
     def place(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored."""
-        if self.config.anchored:
-            theta = theta_from(theta, centroid(character_features))
-        return warp(character_features, theta)
+        return warp(character_features, self.absolute(character_features, theta))
 
-    def render(self, character_features, theta, background_features) -> torch.Tensor:
+    @property
+    def colour_from_source(self) -> bool:
+        """Whether a character's colour is taken from its own source frame (``model.colour``)."""
+        return self.layered and self.config.colour == "source"
+
+    def source_field(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """[N,S,S,2]: for each pixel of the square the character is drawn into, where in its source
+        frame it samples from (grid_sample units; bundle format 3's ``field``, channels last)."""
+        size = self.config.image_size
+        absolute = self.absolute(character_features, theta).float()
+        return F.affine_grid(absolute, [absolute.shape[0], 3, size, size], align_corners=False)
+
+    def render(self, character_features, theta, background_features, source=None) -> torch.Tensor:
         """The renderer graph of the bundle: the composite of the placed character over the plate
-        (layered), or g(place(character, theta) + background) (summed)."""
+        (layered), or g(place(character, theta) + background) (summed). ``source``: the character's
+        own frame, which a model with ``colour = "source"`` draws its colour from."""
         if self.layered:
             return composite(self.plate(background_features),
-                             [self.character_layer(character_features, theta)])
+                             [self.drawn_character(character_features, theta, source)])
         return self.renderer(self.place(character_features, theta) + background_features)
 
     def character_layer(self, character_features, theta) -> tuple[torch.Tensor, torch.Tensor]:
-        """(rgb, alpha) of the character placed by theta: the layered renderer's character graph."""
+        """(rgb, alpha) of the character placed by theta, the decoder's own: the layered renderer's
+        character graph (formats 1 and 2)."""
         return self.character_decoder(self.place(character_features, theta))
+
+    def character_parts(self, character_features, theta) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """(rgb, alpha, visibility) of the placed character; visibility None with ``colour = "decoder"``."""
+        logits = self.character_decoder.logits(self.place(character_features, theta))
+        rgb, alpha = CharacterDecoder.from_logits(logits)
+        return rgb, alpha, CharacterDecoder.visibility(logits)
+
+    def drawn_character(self, character_features, theta, source=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(colour, alpha) of the character as the frame shows it: the decoder's colour, or with
+        ``colour = "source"`` ``v * sample(source, field) + (1 - v) * rgb`` (``colour_of``)."""
+        rgb, alpha, visibility = self.character_parts(character_features, theta)
+        return self.colour_of(rgb, visibility, character_features, theta, source), alpha
+
+    def colour_of(self, rgb, visibility, character_features, theta, source) -> torch.Tensor:
+        """The character's colour: its own source pixels where ``visibility`` says they show it
+        (sampled bilinearly through its field, zero outside the frame), the decoder's ``rgb`` elsewhere."""
+        if visibility is None:
+            return rgb
+        if source is None:
+            raise ValueError('a model with colour="source" draws a character from its source frame: pass source')
+        sampled = F.grid_sample(source.float(), self.source_field(character_features, theta), mode="bilinear",
+                                padding_mode="zeros", align_corners=False).to(rgb.dtype)
+        return visibility * sampled + (1 - visibility) * rgb
 
     def plate(self, background_features) -> torch.Tensor:
         """The background plate g_b(f_b): the layered renderer's background graph."""
@@ -223,7 +262,7 @@ class SceneModel(nn.Module):
     def forward(self, x_c, x_t1, x_t2, x_b) -> torch.Tensor:
         """h(x_c, x_t1, x_t2, x_b)."""
         theta = self.motion(self.encoder_character(x_t1), self.encoder_character(x_t2))
-        return self.render(self.encoder_character(x_c), theta, self.encoder_background(x_b))
+        return self.render(self.encoder_character(x_c), theta, self.encoder_background(x_b), source=x_c)
 
     def losses(self, x1: torch.Tensor, x2: torch.Tensor, options: LossOptions) -> dict[str, torch.Tensor]:
         """Every loss term and their weighted sum "total" (L_total, what training minimises) for a
@@ -236,6 +275,7 @@ class SceneModel(nn.Module):
         theta = self.motion(fc1, fc2)
         placed = self.place(fc1, theta)
         plate_term, bound, bounds, static = x1.new_zeros(()), x1.new_zeros(()), [], x1.new_zeros(())
+        hidden: list[torch.Tensor] = []  # alpha * (1 - v) of each drawing (colour from the source)
         if self.layered:  # what the character is drawn over: each frame's plate
             plates = self.plate(fb)
             behind1, behind2 = plates.split(n)
@@ -243,16 +283,21 @@ class SceneModel(nn.Module):
             if options.alpha_static > 0:
                 static = static_background(plates.float(), both)
 
-            def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+            def draw(placed_features: torch.Tensor, drawn_by: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
                 logits = self.character_decoder.logits(placed_features)
                 bounds.append(logit_bound(logits))
-                return composite(behind, [CharacterDecoder.from_logits(logits)])
+                rgb, alpha = CharacterDecoder.from_logits(logits)
+                visibility = CharacterDecoder.visibility(logits)
+                if visibility is not None:  # x1 is the character's own frame
+                    hidden.append((alpha.detach() * (1 - visibility)).float().mean())
+                colour = self.colour_of(rgb, visibility, fc1, drawn_by, x1)
+                return composite(behind, [(colour, alpha)])
         else:  # what the character's features are summed with: each frame's f_b
             behind1, behind2 = fb1, fb2
 
-            def draw(placed_features: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+            def draw(placed_features: torch.Tensor, drawn_by: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
                 return self.renderer(placed_features + behind)
-        prediction = draw(placed, behind1)
+        prediction = draw(placed, theta, behind1)
         equiv = F.mse_loss(placed.float(), fc2.float())
         inv = F.mse_loss(fb1.float(), fb2.float())
         # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
@@ -261,18 +306,20 @@ class SceneModel(nn.Module):
         if options.alpha_self > 0:
             # Over the other frame's plate (layered): the plate may not hold x1's character, so
             # the character layer must, with no motion to learn first.
-            itself = self.place(fc1, self.motion(fc1, fc1))
-            still = F.mse_loss(draw(itself, behind2 if self.layered else behind1).float(), x1)
+            unmoved = self.motion(fc1, fc1)
+            still = F.mse_loss(draw(self.place(fc1, unmoved), unmoved, behind2 if self.layered else behind1).float(), x1)
         if options.equiv_levels > 1:
             equiv = pyramid_equivariance(placed.float(), fc2.float(), options.equiv_levels)
         scene, sparse = F.mse_loss(prediction.float(), x2), sparsity(fc1.float())
         if bounds:
             bound = torch.stack(bounds).mean()
+        visible = torch.stack(hidden).mean() if hidden else x1.new_zeros(())
         total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
                  + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound
-                 + options.alpha_static * static)
+                 + options.alpha_static * static + options.alpha_visible * visible)
         return {"total": total, "scene": scene, "equiv": equiv, "inv": inv, "sparse": sparse, "self": still,
-                "plate": plate_term, "bound": bound, "static": static, "prediction": prediction, "theta": theta}
+                "plate": plate_term, "bound": bound, "static": static, "visible": visible,
+                "prediction": prediction, "theta": theta}
 
 
 class RotationSearch(nn.Module):

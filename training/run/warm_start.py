@@ -84,6 +84,8 @@ def warm_start(model: SceneModel, init_from: str) -> None:
             weights["background_decoder." + rest] = tensor
             weights["character_decoder." + rest] = _widened(tensor, state["character_decoder." + rest])
             del weights[name]
+        elif name.startswith("character_decoder.") and name in state:  # RGB and alpha start RGB, alpha, v
+            weights[name] = _widened(tensor, state[name])
     missing = sorted(set(state) - set(weights))
     wrong = [name for name in state if name in weights and weights[name].shape != state[name].shape]
     if missing or wrong:
@@ -94,8 +96,10 @@ def warm_start(model: SceneModel, init_from: str) -> None:
 
 
 def _widened(renderer: torch.Tensor, character: torch.Tensor) -> torch.Tensor:
-    """The renderer's last layer (3 outputs) as the character decoder's (4: RGB, then alpha with
-    zero weights and bias, so alpha starts at 0.5 everywhere); any other layer as it is."""
+    """A decoder's last layer with fewer outputs as the character decoder's, the new outputs with
+    zero weights and bias, so they start at 0.5 everywhere: the summed renderer's 3 (RGB) as 4 (alpha
+    added), or a layered decoder's 4 as 5 (the visibility of ``model.colour = "source"``: half the
+    colour from the source at first); any other layer as it is."""
     widened = torch.zeros_like(character)
     if renderer.ndim == 4 and renderer.shape[::2] == character.shape[::2] and renderer.shape[1] < character.shape[1]:
         widened[:, : renderer.shape[1]] = renderer  # ConvTranspose2d weight [in, out, k, k]
