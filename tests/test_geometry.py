@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from training.model.scene_model import centroid, theta_about, theta_from, warp
+from training.model.alignment import centroid, theta_about, theta_from, warp
 from workstation.project import Pose
 from workstation.render import geometry
 

@@ -8,10 +8,7 @@ import pytest
 import torch
 
 from tests.conftest import tiny_model_config, tiny_train_config
-from training.model.config import ConfigError, LossOptions, TrainConfig
-from training.model.decoders import LOGIT_BOUND, composite, logit_bound
-from training.model.scene_model import (
-    SceneModel,
+from training.model.alignment import (
     centroid,
     identity_theta,
     rotation_linear,
@@ -19,7 +16,10 @@ from training.model.scene_model import (
     theta_from,
     warp,
 )
-from training.model.scene_model import rotation_theta as model_rotation_theta
+from training.model.alignment import rotation_theta as model_rotation_theta
+from training.model.config import ConfigError, LossOptions, TrainConfig
+from training.model.decoders import LOGIT_BOUND, composite, logit_bound
+from training.model.scene_model import SceneModel
 
 # The paper's three losses, each weighted 1 (recipes/paper.toml), and the defaults' (the recipe's).
 PAPER_LOSSES = LossOptions(alpha_equiv=1.0, alpha_inv=1.0, alpha_sparse=0.0, alpha_self=0.0, alpha_plate=0.0,

@@ -1,4 +1,4 @@
-"""Feature-space geometry in numpy: the same arithmetic as training/model/scene_model.py, without torch.
+"""Feature-space geometry in numpy: the same arithmetic as training/model/alignment.py, without torch.
 
 Theta follows ``affine_grid``: a [2, 3] (or [N, 2, 3]) matrix mapping output coordinates to sampling
 coordinates, in normalized [-1, 1] units (x right, y down). ``warp`` is affine_grid + grid_sample;
@@ -24,7 +24,7 @@ IDENTITY_THETA = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
 
 # -- centroids --------------------------------------------------------------------------------------
 def centroid(features: np.ndarray) -> np.ndarray:
-    """[N, 2] soft centroid (x, y, normalized) of the character energy, as training.model.scene_model.centroid:
+    """[N, 2] soft centroid (x, y, normalized) of the character energy, as training.model.alignment.centroid:
     inside the outermost ring of cells, each channel's departure from its mean there, squared,
     averaged over channels, less its average over those cells and clipped at 0."""
     inner = features[:, :, 1:-1, 1:-1].astype(np.float32)
