@@ -427,3 +427,33 @@ def test_layer_scores_measure_the_plate_and_the_alpha_against_the_ink(test_split
     torch.manual_seed(0)
     summed = layer_scores(TorchScene(SceneModel(tiny_model_config(renderer="summed")).eval()), test_split, examples)
     assert set(summed) == {"Plate vs true background"}
+
+
+def test_a_model_that_draws_from_the_source_shows_its_pixels_where_it_sees_them():
+    """model.colour="source": colour = v * sample(x_c, field) + (1 - v) * rgb. At the identity
+    motion with v = 1 the character's colour is its source frame exactly; with v = 0 the decoder's;
+    L_visible is the mean of alpha * (1 - v), and a summed model cannot have it."""
+    from training.model.config import ConfigError, ModelConfig, TrainConfig
+
+    torch.manual_seed(0)
+    model = SceneModel(tiny_model_config(colour="source"))
+    last = model.character_decoder.layers[-2]  # the transposed convolution before the sigmoid
+    x_c = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        features = model.encoder_character(x_c)
+        unmoved = identity_theta(2)
+        for bias, expected in ((30.0, x_c), (-30.0, None)):
+            last.weight[:, 4].zero_()
+            last.bias[4] = bias
+            colour, alpha = model.drawn_character(features, unmoved, x_c)
+            rgb, _, visibility = model.character_parts(features, unmoved)
+            assert torch.allclose(colour, expected if expected is not None else rgb, atol=1e-5)
+        last.bias[4] = 0.0  # v = 0.5: the penalty is half the mean alpha
+        losses = model.losses(x_c, x_c.flip(0), dataclasses.replace(DEFAULT_LOSSES, alpha_visible=1.0))
+        assert losses["visible"].item() > 0 and torch.isfinite(losses["total"])
+    with pytest.raises(ValueError, match="pass source"):
+        model.render(features, unmoved, model.encoder_background(x_c))
+    with pytest.raises(ConfigError, match='needs model.renderer="layered"'):
+        ModelConfig(renderer="summed", colour="source").validate()
+    with pytest.raises(ConfigError, match='alpha_visible=0.5: needs model.colour="source"'):
+        TrainConfig(alpha_visible=0.5).validate()

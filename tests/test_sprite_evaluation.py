@@ -132,7 +132,7 @@ class Arithmetic:
     def motion(self, features_from, features_to):
         return features_to - features_from
 
-    def render(self, character, theta, background):
+    def render(self, character, theta, background, source=None):
         return character + theta + background
 
 

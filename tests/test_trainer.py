@@ -129,8 +129,10 @@ def test_validation_scores_the_manipulations(tmp_path):
     trainer = Trainer(tiny_train_config(steps=1), tmp_path / "run")
     scores = trainer.validate()
     spread, iou = scores.pop("val_theta_spread"), scores.pop("val_alpha_iou")
+    sharpness = scores.pop("val_transform_sharpness")
     assert set(scores) == {"val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr", "val_plate_psnr"}
     assert all(5 < value < 40 for value in scores.values()) and 0 <= iou <= 1
+    assert 0 <= sharpness < 5  # an untrained model's blur, against the moved digit's strokes
     assert spread > 1e-3  # the registration follows each pair's character from the first step
     net_alone = tiny_model_config(motion_input="rms", motion_alignment="none")
     paper = Trainer(tiny_train_config(steps=1, model=net_alone), tmp_path / "paper")

@@ -92,3 +92,21 @@ def test_a_layered_model_starts_as_the_layered_one_it_is_given(anchored_bundle):
             assert torch.allclose(mine, theirs, atol=1e-6)
         assert torch.allclose(layered.motion(features, features.flip(0)), source.motion(features, features.flip(0)),
                               atol=1e-5)
+
+
+def test_a_layered_bundle_starts_a_model_that_draws_from_the_source(anchored_bundle):
+    """model.colour="source" adds the visibility to the character decoder: the bundle's RGB and
+    alpha come as they were, and v starts at 0.5 everywhere (half the colour from the source)."""
+    import dataclasses
+
+    source, folder = anchored_bundle
+    model = SceneModel(dataclasses.replace(source.config, colour="source"))
+    warm_start(model, str(folder))
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        features = source.encoder_character(images)
+        theta = source.motion(features, features.flip(0))
+        rgb, alpha, visibility = model.character_parts(features, theta)
+        theirs = source.character_layer(features, theta)
+    assert torch.allclose(rgb, theirs[0], atol=1e-6) and torch.allclose(alpha, theirs[1], atol=1e-6)
+    assert visibility is not None and torch.allclose(visibility, torch.full_like(visibility, 0.5))

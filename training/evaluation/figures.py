@@ -98,7 +98,7 @@ def layers_figure(scene: SceneFunctions, dataset: MovingMNIST, seed: int = 0, co
     x_i, x_j = np.stack(first), np.stack(second)
     character, background = scene.encode_character(x_i), scene.encode_background(x_i)
     theta = scene.motion(character, scene.encode_character(x_j))
-    both = scene.render(character, theta, background)
+    both = scene.render(character, theta, background, x_i)
     if is_layered(scene):
         plate = scene.plate(background)
         rgb, alpha = scene.character_layer(character, theta)

@@ -22,7 +22,11 @@ class SceneFunctions(Protocol):
     def encode_character(self, images: np.ndarray) -> np.ndarray: ...
     def encode_background(self, images: np.ndarray) -> np.ndarray: ...
     def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray: ...
-    def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray: ...
+    def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray,
+               source: np.ndarray | None = None) -> np.ndarray:
+        """The frame; ``source`` is the character's own frame, which a model that draws characters
+        from their own pixels needs (``model.colour = "source"``, bundle format 3) and others ignore."""
+        ...
 
 
 class LayeredSceneFunctions(SceneFunctions, Protocol):
@@ -50,5 +54,5 @@ def is_layered(scene: SceneFunctions) -> TypeGuard[LayeredSceneFunctions]:
 
 def h(scene: SceneFunctions, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
     theta = scene.motion(scene.encode_character(x_t1), scene.encode_character(x_t2))
-    return scene.render(scene.encode_character(x_c), theta, scene.encode_background(x_b))
+    return scene.render(scene.encode_character(x_c), theta, scene.encode_background(x_b), x_c)
 

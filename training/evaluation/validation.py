@@ -3,9 +3,9 @@
 Validation draws the same examples whatever the run's seed (``VALIDATION_SEED``), so that runs
 are compared on one set: the seeds a seed-0 run used before they were fixed, so its figures are
 unchanged. Every dataset gets the reconstruction h(x1, x1, x2, x1) of 16 pairs and the spread of
-T^Z; Moving MNIST adds the paper's two manipulations (and a layered model the plate and alpha
-IoU); sprites add the paper's analogy on validation characters over validation backgrounds,
-h(x_c = B_p, x_t1 = A_p, x_t2 = A_q, x_b = B_p) against the true B_q (and a layered model the
+T^Z; Moving MNIST adds the paper's two manipulations and the Transform's sharpness (and a layered
+model the plate and alpha IoU); sprites add the paper's analogy on validation characters over validation backgrounds,
+h(x_c = B_p, x_t1 = A_p, x_t2 = A_q, x_b = B_p) against the true B_q, and its sharpness (and a layered model the
 plate against B's background and the analogy's alpha IoU with B_q's mask); own clips stop at
 reconstruction. The full evaluation on test characters is ``main.py evaluate --dataset sprites``.
 """
@@ -17,8 +17,8 @@ import torch
 
 from training.data.mmnist import MovingMNIST
 from training.data.sprites import Sprites
-from training.evaluation.evaluate import Example, draw_examples, layer_scores, manipulation_mse, summarize
-from training.evaluation.metrics import mask_iou, per_example_mse, psnr_from_mse
+from training.evaluation.evaluate import Example, draw_examples, layer_scores, manipulation_scores, summarize
+from training.evaluation.metrics import mask_iou, per_example_mse, per_example_sharpness, psnr_from_mse
 from training.model.scene_functions import TorchScene
 from training.model.scene_model import SceneModel
 
@@ -47,9 +47,11 @@ def validation_scores(model: SceneModel, val_data, examples: list[Example], coun
               "val_theta_spread": float(theta.float().std(0).mean())}
     scene = TorchScene(model, device)
     if examples:
-        summary = summarize(manipulation_mse(scene, val_data, examples))
+        errors, sharpness = manipulation_scores(scene, val_data, examples, transform_baselines=False)
+        summary = summarize(errors)
         scores["val_background_psnr"] = summary["Background manipulation"]["psnr"]
         scores["val_transform_psnr"] = summary["Transform manipulation"]["psnr"]
+        scores["val_transform_sharpness"] = float(np.nanmean(sharpness["Transform manipulation"]))
         if model.layered:
             layers = layer_scores(scene, val_data, examples)
             scores["val_plate_psnr"] = summarize({"plate": layers["Plate vs true background"]})["plate"]["psnr"]
@@ -65,8 +67,10 @@ def sprite_scores(scene: TorchScene, data: Sprites, count: int) -> dict[str, flo
     target_character = scene.encode_character(examples.b_p)
     theta = scene.motion(scene.encode_character(examples.a_p), scene.encode_character(examples.a_q))
     background = scene.encode_background(examples.b_p)
-    analogy = scene.render(target_character, theta, background)
-    scores = {"val_analogy_psnr": float(psnr_from_mse(per_example_mse(analogy, examples.b_q)).mean())}
+    analogy = scene.render(target_character, theta, background, examples.b_p)
+    scores = {"val_analogy_psnr": float(psnr_from_mse(per_example_mse(analogy, examples.b_q)).mean()),
+              "val_analogy_sharpness": float(np.nanmean(per_example_sharpness(analogy, examples.b_q,
+                                                                              examples.b_q_mask)))}
     if scene.layered:
         _, alpha = scene.character_layer(target_character, theta)
         scores["val_plate_psnr"] = float(psnr_from_mse(per_example_mse(scene.plate(background),
@@ -85,7 +89,7 @@ def sample_grid(model: SceneModel, val_data, count: int, device) -> np.ndarray:
         fc1, fc2 = model.encoder_character(x1), model.encoder_character(x2)
         theta = model.motion(fc1, fc2)
         fb1 = model.encoder_background(x1)
-        columns = [x1, x2, model.render(fc1, theta, fb1)]
+        columns = [x1, x2, model.render(fc1, theta, fb1, source=x1)]
         if model.layered:
             rgb, alpha = model.character_layer(fc1, theta)
             columns += [model.plate(fb1), rgb * alpha, alpha.expand_as(rgb)]

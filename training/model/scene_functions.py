@@ -38,8 +38,11 @@ class TorchScene:
     def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray:
         return self._run(self.model.motion, features_from, features_to)
 
-    def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray:
-        return self._run(self.model.render, character, theta, background)
+    def render(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray,
+               source: np.ndarray | None = None) -> np.ndarray:
+        if source is None:
+            return self._run(self.model.render, character, theta, background)
+        return self._run(self.model.render, character, theta, background, source)
 
     @property
     def layered(self) -> bool:

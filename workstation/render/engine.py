@@ -142,8 +142,10 @@ class Engine:
     def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray:
         return self.graphs.motion(features_from, features_to)
 
-    def render_features(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray:
-        """The frame of one character over a background: renderer.onnx, in every bundle."""
+    def render_features(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray,
+                        source: np.ndarray | None = None) -> np.ndarray:
+        """The frame of one character over a background: renderer.onnx, in every bundle. ``source``
+        (the character's own frame) is for models that draw characters from it; formats 1 and 2 do not."""
         return self.graphs.render_features(character, theta, background)
 
     render = render_features  # the name evaluation's SceneFunctions uses
