@@ -139,11 +139,11 @@ def assert_cli_one_line(capsys, argv, *fragments):
 def test_model_json_of_another_format_version(anchored_bundle, tmp_path, capsys):
     folder = copy_bundle(anchored_bundle[1], tmp_path)
     metadata = json.loads((folder / "model.json").read_text())
-    metadata["format_version"] = 3
+    metadata["format_version"] = 4
     (folder / "model.json").write_text(json.dumps(metadata))
-    with pytest.raises(BundleError, match="format version 3 is not supported"):
+    with pytest.raises(BundleError, match="format version 4 is not supported"):
         Engine(folder)
-    assert_cli_one_line(capsys, ["evaluate", str(folder), "--n", "5"], str(folder / "model.json"), "version 3")
+    assert_cli_one_line(capsys, ["evaluate", str(folder), "--n", "5"], str(folder / "model.json"), "version 4")
 
 
 # model.json: each key the workstation uses, given values of the wrong type or out of range.
@@ -153,7 +153,7 @@ BAD_VALUES = {
     "image_size": [64.0, "64", None, True, -64, 0, [64], {"size": 64}, 10**12, 64.5],
     "anchored": ["yes", 1, 0, None, [], {}, "true"],
     "centroid": ["middle", 5, True, [], {"kind": "character"}],
-    "format_version": [2.0, True, "2", None, 3, 0, [2]],
+    "format_version": [2.0, True, "2", None, 4, 0, [2]],
     "renderer": ["painted", None, 1, True, ["layered"]],
     "format": ["stopframe-project", None, 5, ["stopframe-model-bundle"]],
 }

@@ -1,11 +1,14 @@
 """Export a trained model to the model bundle of docs/DESIGN.md: its ONNX graphs (four, and the
-two layer decoders of a layered model) and model.json.
+two layer decoders of a layered model) and model.json. A model that draws a character's colour from
+its own source frame (``model.colour = "source"``) is written as format 3 (its motion, character and
+renderer graphs on a sampling field: training/format3_graphs.py), every other model as format 2.
 
 model.json records what the model was trained on by the dataset's name and the data's path
 relative to the data folder (``trained_on.data``), never a path of the training machine.
 
-Every graph is checked with onnx.checker and run in ONNX Runtime against PyTorch on random and on
-real frames; a difference above 1e-4 aborts the export. The bundle is written through
+Every graph is checked with onnx.checker, for the contract's input and output names (an input the
+export dropped aborts it), and run in ONNX Runtime against the model's own functions in PyTorch on
+random and on real frames; a difference above 1e-4 aborts the export. The bundle is written through
 ``workstation.kernel.safe_write.output_folder``: staged in a fresh hidden folder beside the target and
 swapped in only when complete; on any failure (a full disk included) the previous bundle and
 everything else beside it are left as they were.
@@ -14,6 +17,7 @@ everything else beside it are left as they were.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import logging
@@ -26,6 +30,7 @@ import onnx
 import torch
 from torch import nn
 
+from training.format3_graphs import format3_cases, format3_modules
 from training.model.scene_model import SceneModel
 from training.provenance import evaluation_record, source_record, trained_on_record
 from workstation.kernel.errors import StopframeError
@@ -36,6 +41,7 @@ from workstation.render.bundle import (
     CENTROID,
     GRAPHS,
     LAYER_GRAPHS,
+    SOURCE_COLOUR_VERSION,
     graphs_for,
     new_session,
 )
@@ -70,6 +76,11 @@ class _ModelMethod(nn.Module):
         return getattr(self.model, self.method)(*inputs)
 
 
+def format_version(model: SceneModel) -> int:
+    """The bundle format the model is written as: 3 when it draws colour from its source frame, else 2."""
+    return SOURCE_COLOUR_VERSION if model.colour_from_source else BUNDLE_VERSION
+
+
 def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...], tuple[str, ...]]]:
     """File name -> (module, input names, output names), the names as the engine's contract says."""
     modules: dict[str, nn.Module] = {
@@ -81,12 +92,16 @@ def graph_specs(model: SceneModel) -> dict[str, tuple[nn.Module, tuple[str, ...]
     if model.layered:
         modules["renderer_character.onnx"] = _ModelMethod(model, "character_layer")
         modules["renderer_background.onnx"] = _ModelMethod(model, "plate")
-    graphs = graphs_for(model.config.renderer)
+    if model.colour_from_source:
+        modules.update(format3_modules(model))
+    graphs = graphs_for(model.config.renderer, format_version(model))
     return {name: (modules[name], *graphs[name]) for name in graphs}
 
 
-def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = None) -> dict[str, tuple]:
-    """Inputs for each graph: real frames when given (their features feed the later graphs)."""
+def parity_cases(model: SceneModel, batch: int, images: torch.Tensor | None = None) -> dict[str, tuple[tuple, tuple]]:
+    """File -> (the graph's inputs, the model's own outputs for them): on random images, or on the
+    real frames given (their features feed the later graphs). Format 3's graphs draw the frames
+    in reverse order moved by the motion from each frame to the one before it."""
     size = model.config.image_size
     generator = torch.Generator().manual_seed(batch)
     if images is None:
@@ -96,7 +111,8 @@ def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = 
         background = model.encoder_background(images)
         shifted = model.encoder_character(images.roll(1, dims=0))
         theta = model.motion(character, shifted)
-    return {
+    cases = format3_cases(model, character, shifted, images.flip(0)) if model.colour_from_source else {}
+    inputs = {
         "encoder_character.onnx": (images,),
         "encoder_background.onnx": (images,),
         "motion.onnx": (character, shifted),
@@ -104,6 +120,12 @@ def example_inputs(model: SceneModel, batch: int, images: torch.Tensor | None = 
         "renderer_character.onnx": (character, theta),
         "renderer_background.onnx": (background,),
     }
+    for name, (module, _, _) in graph_specs(model).items():
+        if name not in cases:
+            with torch.no_grad():
+                outputs = module(*inputs[name])
+            cases[name] = (inputs[name], outputs if isinstance(outputs, tuple) else (outputs,))
+    return cases
 
 
 def check_target(out: str | Path) -> Path:
@@ -134,16 +156,13 @@ def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = No
     is replaced only once the new one is complete); returns ``out``. Raises ModelExportError (and
     OutputError, naming ``out``, when the disk refuses)."""
     target = check_target(out)
-    if model.colour_from_source:
-        raise ModelExportError('a model with model.colour="source" needs bundle format 3, which this export '
-                               'does not write yet', target)
     model = model.eval().float()
     with _parents_made(target), output_folder(target, overwrite=True) as staging:
         batch = torch.export.Dim("batch", min=1, max=4096)
+        examples = parity_cases(model, 2)
         for name, (module, inputs, outputs) in graph_specs(model).items():
             progress(f"exporting {name}")
-            example = example_inputs(model, 2)[name]
-            _export_quietly(module, example, staging / name, inputs, outputs, batch)
+            _export_quietly(module, examples[name][0], staging / name, inputs, outputs, batch)
             onnx.checker.check_model(str(staging / name), full_check=True)
         real = torch.from_numpy(real_frames).float() if real_frames is not None else None
         differences = verify(model, staging, real, shown=target)
@@ -196,7 +215,9 @@ def read_evaluation(path: str | Path) -> dict:
 
 def _export_quietly(module, example, path: Path, inputs, outputs, batch) -> None:
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # e.g. "torchvision is not installed"
-    dynamic = (tuple({0: batch} for _ in inputs),)  # the wrappers take *inputs: one tuple, by position
+    dynamic: tuple = tuple({0: batch} for _ in inputs)
+    if any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(module.forward).parameters.values()):
+        dynamic = (dynamic,)  # a wrapper of *inputs takes them as one tuple
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         torch.onnx.export(module, example, str(path), dynamo=True, opset_version=OPSET, external_data=False,
@@ -205,21 +226,27 @@ def _export_quietly(module, example, path: Path, inputs, outputs, batch) -> None
 
 def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = None,
            shown: Path | None = None) -> dict[str, float]:
-    """Largest absolute difference between each graph in ONNX Runtime and PyTorch, at batch 1 and 5
-    on random images, and on the real frames when given. Raises ModelExportError above TOLERANCE,
-    naming the graph in ``shown`` (the bundle's final folder) or ``folder``."""
+    """Largest absolute difference between each graph in ONNX Runtime and the model's own functions
+    in PyTorch, at batch 1 and 5 on random images, and on the real frames when given. Raises
+    ModelExportError for a graph whose input or output names are not the contract's (an input the
+    export dropped) or that differs by more than TOLERANCE, naming the graph in ``shown`` (the
+    bundle's final folder) or ``folder``."""
     specs = graph_specs(model)
     sessions = {name: new_session(folder / name) for name in specs}
+    for name, (_, inputs, outputs) in specs.items():
+        got_inputs = [node.name for node in sessions[name].get_inputs()]
+        got_outputs = [node.name for node in sessions[name].get_outputs()]
+        if got_inputs != list(inputs) or got_outputs != list(outputs):
+            raise ModelExportError(f"was written taking {got_inputs} -> {got_outputs}, but the contract says "
+                                   f"{list(inputs)} -> {list(outputs)}", (shown or folder) / name)
     worst = dict.fromkeys(specs, 0.0)
-    cases = [example_inputs(model, 1), example_inputs(model, 5)]
+    cases = [parity_cases(model, 1), parity_cases(model, 5)]
     if real_images is not None:
-        cases.append(example_inputs(model, len(real_images), real_images))
+        cases.append(parity_cases(model, len(real_images), real_images))
     for case in cases:
-        for name, (module, inputs, _) in specs.items():
-            with torch.no_grad():
-                expected = module(*case[name])
-            expected = expected if isinstance(expected, tuple) else (expected,)
-            got = sessions[name].run(None, {k: v.numpy() for k, v in zip(inputs, case[name])})
+        for name, (_, inputs, _) in specs.items():
+            given, expected = case[name]
+            got = sessions[name].run(None, {k: v.numpy() for k, v in zip(inputs, given, strict=True)})
             for want, have in zip(expected, got, strict=True):
                 worst[name] = max(worst[name], float(np.abs(have - want.numpy()).max()))
     for name, difference in worst.items():
@@ -231,9 +258,11 @@ def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = N
 
 def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dict) -> dict:
     config = model.config
+    drawn_from_source = {"colour": "source", "parts": 0} if model.colour_from_source else {}
     return {
         "format": BUNDLE_FORMAT,
-        "format_version": BUNDLE_VERSION,
+        "format_version": format_version(model),
+        **drawn_from_source,
         "image_size": config.image_size,
         "feature_shape": [config.feature_channels, config.feature_size, config.feature_size],
         "opset": OPSET,

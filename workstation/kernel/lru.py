@@ -13,7 +13,10 @@ V = TypeVar("V")
 
 def nbytes_of(value: object) -> int:
     """The bytes a value's arrays hold: an array's ``nbytes`` (numpy's, or anything's that has one),
-    summed over a tuple or a list. Anything else cannot be weighed: give the cache a ``weigh``."""
+    summed over a tuple or a list (None in one weighs nothing). Anything else cannot be weighed:
+    give the cache a ``weigh``."""
+    if value is None:  # an optional part a value lacks (e.g. a format 2 character's visibility)
+        return 0
     if isinstance(value, tuple | list):
         return sum(nbytes_of(item) for item in value)
     nbytes = getattr(value, "nbytes", None)

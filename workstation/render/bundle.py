@@ -15,13 +15,22 @@ and a layered bundle (format 2, ``"renderer": "layered"``) two more, whose compo
     renderer_character.onnx  character_features, theta  -> rgb [N, 3, S, S], alpha [N, 1, S, S]
     renderer_background.onnx background_features        -> plate [N, 3, S, S]
 
-``model.json`` says ``format`` (``BUNDLE_FORMAT``), ``format_version`` (1 or 2), ``image_size``
+A format 3 bundle (always layered; a model that draws a character's colour from its own source
+frame, ``"colour": "source"``) has the same six files, three of them on a sampling ``field``
+[N, 2, S, S] (grid_sample units, absolute) instead of a theta (``FIELD_GRAPHS``):
+
+    motion.onnx              features_from, features_to, character_features -> field, theta [N, 2, 3]
+                             (and parts [N, P, S, S] when model.json says "parts": P >= 1)
+    renderer_character.onnx  character_features, field -> rgb, alpha, visibility [N, 1, S, S]
+    renderer.onnx            character_features, field, source [N, 3, S, S], background_features -> image
+
+``model.json`` says ``format`` (``BUNDLE_FORMAT``), ``format_version`` (1 to 3), ``image_size``
 S, ``feature_shape`` [C, h, w], ``anchored`` (thetas relative to the character's centre), in
-bundles written since it existed ``centroid`` (``CENTROID``), and from format 2 ``renderer``
-("layered" or "summed"; a format 1 bundle is summed). ``Metadata`` declares their types once
-(strict: no 64.0 or "64" for 64, no 1 for true). The other keys are informational and kept as they
-are. Every problem is a ``BundleError`` of one line naming the file (and the key of model.json),
-and nothing is printed.
+bundles written since it existed ``centroid`` (``CENTROID``), from format 2 ``renderer``
+("layered" or "summed"; a format 1 bundle is summed) and in format 3 ``colour`` ("source") and
+``parts`` (P). ``Metadata`` declares their types once (strict: no 64.0 or "64" for 64, no 1 for
+true). The other keys are informational and kept as they are. Every problem is a ``BundleError``
+of one line naming the file (and the key of model.json), and nothing is printed.
 
     bundle = open_bundle(folder)   # metadata read, graphs loaded in ONNX Runtime and checked
 """
@@ -39,18 +48,27 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 from workstation.kernel.errors import StopframeError
 
 BUNDLE_FORMAT = "stopframe-model-bundle"
-BUNDLE_VERSION = 2  # what export writes; every version from 1 is read
+BUNDLE_VERSION = 2  # what export writes for a model that takes a character's colour from its decoder
+SOURCE_COLOUR_VERSION = 3  # what export writes for a model that draws it from its source frame
+NEWEST_VERSION = 3  # every version from 1 to this is read
 RENDERERS = ("layered", "summed")
-GRAPHS = {  # file -> (inputs, outputs): the graphs of every bundle
+GraphTable = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # file -> (input names, output names)
+GRAPHS: GraphTable = {  # the graphs of every bundle
     "encoder_character.onnx": (("image",), ("features",)),
     "encoder_background.onnx": (("image",), ("features",)),
     "motion.onnx": (("features_from", "features_to"), ("theta",)),
     "renderer.onnx": (("character_features", "theta", "background_features"), ("image",)),
 }
-LAYER_GRAPHS = {  # the layered renderer's two decoders, in layered bundles only
+LAYER_GRAPHS: GraphTable = {  # the layered renderer's two decoders, in layered bundles only
     "renderer_character.onnx": (("character_features", "theta"), ("rgb", "alpha")),
     "renderer_background.onnx": (("background_features",), ("plate",)),
 }
+FIELD_GRAPHS: GraphTable = {  # format 3's graphs that place a character by a sampling field instead of a theta
+    "motion.onnx": (("features_from", "features_to", "character_features"), ("field", "theta")),
+    "renderer_character.onnx": (("character_features", "field"), ("rgb", "alpha", "visibility")),
+    "renderer.onnx": (("character_features", "field", "source", "background_features"), ("image",)),
+}
+MAX_PARTS = 64  # format 3's "parts": the most part masks a motion graph may give
 # model.json "centroid": which centroid the renderer graph anchors on. Bundles written before the
 # key existed anchor on the plain feature energy ("energy"); the engine's own arithmetic (outlines,
 # edits on plain bundles) must use the same one.
@@ -72,19 +90,27 @@ class Metadata(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     format: Literal["stopframe-model-bundle"]
-    format_version: Annotated[StrictInt, Field(ge=1, le=BUNDLE_VERSION)]
+    format_version: Annotated[StrictInt, Field(ge=1, le=NEWEST_VERSION)]
     image_size: Annotated[StrictInt, Field(ge=8, le=8192)]
     feature_shape: tuple[Dimension, Dimension, Dimension]
     anchored: StrictBool
     centroid: Literal["character", "energy"] | None = None
     renderer: Literal["layered", "summed"] | None = None
+    colour: Literal["decoder", "source"] | None = None
+    parts: Annotated[StrictInt, Field(ge=0, le=MAX_PARTS)] | None = None
 
     @model_validator(mode="after")
-    def _renderer_named_from_format_2(self) -> Metadata:
+    def _keys_agree_with_the_format(self) -> Metadata:
         if self.format_version >= 2 and self.renderer is None:
             raise ValueError("renderer")
         if self.format_version == 1 and self.renderer == "layered":
             raise ValueError("renderer")
+        if self.format_version == SOURCE_COLOUR_VERSION and self.renderer != "layered":
+            raise ValueError("renderer")
+        if (self.colour == "source") != (self.format_version == SOURCE_COLOUR_VERSION):
+            raise ValueError("colour")
+        if self.format_version == SOURCE_COLOUR_VERSION and self.parts is None:
+            raise ValueError("parts")
         return self
 
     @property
@@ -92,19 +118,32 @@ class Metadata(BaseModel):
         return self.renderer or "summed"
 
 
-def graphs_for(renderer: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """The graphs a bundle with this renderer ("layered" or "summed") holds: file -> (inputs, outputs)."""
-    return {**GRAPHS, **LAYER_GRAPHS} if renderer == "layered" else dict(GRAPHS)
+def graphs_for(renderer: str, format_version: int = BUNDLE_VERSION, parts: int = 0) -> GraphTable:
+    """The graphs a bundle of this format with this renderer ("layered" or "summed"; format 3 is
+    layered) holds: file -> (inputs, outputs). ``parts``: format 3's P (a motion output from 1)."""
+    graphs = {**GRAPHS, **LAYER_GRAPHS} if renderer == "layered" else dict(GRAPHS)
+    if format_version == SOURCE_COLOUR_VERSION:
+        graphs.update(FIELD_GRAPHS)
+        if parts >= 1:
+            inputs, outputs = graphs["motion.onnx"]
+            graphs["motion.onnx"] = (inputs, (*outputs, "parts"))
+    return graphs
 
 
 EXPECTED = {  # model.json key -> what it must hold, as the one line says it
     "format": f'must be "{BUNDLE_FORMAT}" (this is not a Stopframe model bundle)',
-    "format_version": f"bundle format version {{got}} is not supported (this Stopframe reads version {BUNDLE_VERSION})",
+    "format_version": f"bundle format version {{got}} is not supported (this Stopframe reads versions 1 to "
+                      f"{NEWEST_VERSION})",
     "image_size": "must be the model's image size in pixels, a whole number from 8 to 8192",
     "feature_shape": "must be [C, h, w], three whole numbers from 1 to 65536",
     "anchored": "must be true or false",
     "centroid": f'must be "{CENTROID}" or "energy" (or left out: a bundle from before the key)',
-    "renderer": 'must be "layered" or "summed" from format_version 2 on (a format 1 bundle is summed)',
+    "renderer": 'must be "layered" or "summed" from format_version 2 on ("layered" in format 3; a format 1 '
+                'bundle is summed)',
+    "colour": f'must be "source" in format {SOURCE_COLOUR_VERSION} and only there (a model that colours with its '
+              f'decoder is format 2 or 1)',
+    "parts": f"must be the motion graph's number of part masks in format {SOURCE_COLOUR_VERSION}, a whole number "
+             f"from 0 to {MAX_PARTS}",
 }
 
 
@@ -165,8 +204,23 @@ class Bundle:
         return self.renderer == "layered"
 
     @property
-    def graphs(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-        return graphs_for(self.renderer)
+    def format_version(self) -> int:
+        return int(self.metadata["format_version"])
+
+    @property
+    def colour_from_source(self) -> bool:
+        """Whether a character's colour is drawn from its own source frame through the motion's field
+        (format 3: ``v * source(field) + (1 - v) * rgb``) rather than all from the decoder's ``rgb``."""
+        return self.metadata.get("colour") == "source"
+
+    @property
+    def parts(self) -> int:
+        """P, the part masks format 3's motion graph gives (0: none, and no output)."""
+        return int(self.metadata.get("parts") or 0)
+
+    @property
+    def graphs(self) -> GraphTable:
+        return graphs_for(self.renderer, self.format_version, self.parts)
 
 
 def open_bundle(folder: str | Path, prefer_cuda: bool = True) -> Bundle:
@@ -175,7 +229,7 @@ def open_bundle(folder: str | Path, prefer_cuda: bool = True) -> Bundle:
     folder = Path(folder)
     metadata = read_metadata(folder)
     checked = Metadata.model_validate(metadata)
-    graphs = graphs_for(checked.renderer_kind)
+    graphs = graphs_for(checked.renderer_kind, checked.format_version, checked.parts or 0)
     sessions, device = open_sessions(folder, graphs, prefer_cuda)
     check_graphs(folder, sessions, checked, graphs)
     return Bundle(folder, metadata, sessions, device)
@@ -314,6 +368,8 @@ def check_graphs(folder: Path, sessions: dict, metadata: Metadata, graphs: dict)
         "image": [3, size, size], "features": features, "features_from": features, "features_to": features,
         "theta": [2, 3], "character_features": features, "background_features": features,
         "rgb": [3, size, size], "alpha": [1, size, size], "plate": [3, size, size],
+        "field": [2, size, size], "visibility": [1, size, size], "source": [3, size, size],
+        "parts": [metadata.parts or 0, size, size],
     }
     for name, (inputs, outputs) in graphs.items():
         session = sessions[name]

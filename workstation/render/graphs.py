@@ -21,6 +21,7 @@ import numpy as np
 from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest
 from workstation.render.bundle import CENTROID, Bundle
+from workstation.render.fields import affine_field, posed_field
 from workstation.render.geometry import (
     IDENTITY_THETA,
     centroid,
@@ -48,6 +49,7 @@ class Placed:
     # [2, 3] absolute, the motion alone, for the summed renderer; None without a hand pose, and for
     # an anchored layered bundle (its graphs take theta alone)
     motion: np.ndarray | None = None
+    field: np.ndarray | None = None  # [2, S, S]: format 3's sampling field, the hand pose applied
 
 
 class Graphs:
@@ -62,7 +64,11 @@ class Graphs:
         self._frames = frames
         self._centroid = centroid if self.anchors_on_character_part else energy_centroid
         self.thetas: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_bytes // 256)
-        self.encodings: LRUCache[tuple[str, int, str], np.ndarray] = LRUCache(cache_bytes - self.thetas.max_bytes)
+        # format 3: a motion's field depends on the character it moves (32 KiB each at 64x64)
+        self.fields: LRUCache[tuple[str, int, int, str, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
+            cache_bytes // 8 if bundle.colour_from_source else 0)
+        self.encodings: LRUCache[tuple[str, int, str], np.ndarray] = LRUCache(
+            cache_bytes - self.thetas.max_bytes - self.fields.max_bytes)
 
     @property
     def frames(self) -> FrameSource | None:
@@ -100,11 +106,35 @@ class Graphs:
         return self._run("encoder_background.onnx", images)[0]
 
     def motion(self, features_from: np.ndarray, features_to: np.ndarray) -> np.ndarray:
-        return self._run("motion.onnx", features_from, features_to)[0]
+        """T^Z's theta, as the renderer graphs of formats 1 and 2 take it (anchored: relative to the
+        centroid). Format 3's motion graph also takes the character it moves: here the first of the
+        pair, whose centroid the theta is then made relative to (the same for an affine model)."""
+        if not self.bundle.colour_from_source:
+            return self._run("motion.onnx", features_from, features_to)[0]
+        _, theta = self.motion_fields(features_from, features_to, features_from)
+        return theta_about(theta, self.centroid(features_from)) if self.bundle.anchored else theta
 
-    def render_features(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray) -> np.ndarray:
-        """The frame of one character over a background: renderer.onnx, in every bundle."""
-        return self._run("renderer.onnx", character, theta, background)[0]
+    def motion_fields(self, features_from: np.ndarray, features_to: np.ndarray,
+                      character: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Format 3: (field [N, 2, S, S], absolute theta [N, 2, 3]) of a motion for the characters."""
+        field, theta = self._run("motion.onnx", features_from, features_to, character)
+        return field, theta
+
+    def field_of(self, character: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Format 3: the field of thetas as ``motion`` gives them, for character features [N, C, h, w]."""
+        absolute = theta_from(theta, self.centroid(character)) if self.bundle.anchored else theta
+        return affine_field(absolute, self.bundle.image_size)
+
+    def render_features(self, character: np.ndarray, theta: np.ndarray, background: np.ndarray,
+                        source: np.ndarray | None = None) -> np.ndarray:
+        """The frame of one character over a background: renderer.onnx, in every bundle; format 3's
+        also takes the character's own frame (``source``), which it draws the colour from."""
+        if not self.bundle.colour_from_source:
+            return self._run("renderer.onnx", character, theta, background)[0]
+        if source is None:
+            raise ValueError(f"{self.bundle.folder}: a format 3 bundle draws a character from its own frame: "
+                             "pass source")
+        return self._run("renderer.onnx", character, self.field_of(character, theta), source, background)[0]
 
     def plate(self, background: np.ndarray) -> np.ndarray:
         """[N, 3, S, S]: the plate decoded from background features (layered bundles)."""
@@ -114,8 +144,16 @@ class Graphs:
     def character_layer(self, character: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rgb [N, 3, S, S], alpha [N, 1, S, S]) of character features placed by theta (layered bundles)."""
         self._require_layers()
+        if self.bundle.colour_from_source:
+            rgb, alpha, _ = self.character_parts(character, self.field_of(character, theta))
+            return rgb, alpha
         rgb, alpha = self._run("renderer_character.onnx", character, theta)
         return rgb, alpha
+
+    def character_parts(self, character: np.ndarray, field: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Format 3: (rgb, alpha, visibility) of character features placed by fields [N, 2, S, S]."""
+        rgb, alpha, visibility = self._run("renderer_character.onnx", character, field)
+        return rgb, alpha, visibility
 
     def _require_layers(self) -> None:
         if not self.bundle.layered:
@@ -124,6 +162,9 @@ class Graphs:
     def h(self, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
         """h(x_c, x_t1, x_t2, x_b) uncached; the three character encodings run as one batch."""
         character, moved_from, moved_to = np.split(self.encode_character(np.concatenate([x_c, x_t1, x_t2])), 3)
+        if self.bundle.colour_from_source:
+            field, _ = self.motion_fields(moved_from, moved_to, character)
+            return self._run("renderer.onnx", character, field, x_c, self.encode_background(x_b))[0]
         return self.render_features(character, self.motion(moved_from, moved_to), self.encode_background(x_b))
 
     # -- cached over the frame source ---------------------------------------------------------------
@@ -155,9 +196,42 @@ class Graphs:
             self.thetas.put(key, cached)
         return cached
 
+    def motion_field(self, character: CharacterRequest, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Format 3: (field [2, S, S], absolute theta [2, 3]) of the character's motion, cached."""
+        m = character.motion
+        if m is None or m.frame == m.start:
+            return affine_field(IDENTITY_THETA[None], self.bundle.image_size)[0], IDENTITY_THETA.copy()
+        key = (m.clip, m.start, m.frame, character.source.clip, character.source.frame)
+        cached = self.fields.get(key)
+        if cached is None:
+            fields, thetas = self.motion_fields(self.features(m.clip, m.start, Encoder.CHARACTER)[None],
+                                                self.features(m.clip, m.frame, Encoder.CHARACTER)[None], features[None])
+            cached = (fields[0], thetas[0])
+            self.fields.put(key, cached)
+        return cached
+
+    def _placed_by_field(self, character: CharacterRequest, features: np.ndarray) -> Placed:
+        """Format 3: the motion's field, with the hand pose applied as formats 1 and 2 apply it to
+        theta (about where the motion takes the character); ``Placed.theta`` is relative when anchored."""
+        field, absolute = self.motion_field(character, features)
+        pivot = self.centroid(features[None])
+        relative = theta_about(absolute[None], pivot)[0] if self.bundle.anchored else absolute
+        if is_identity_pose(character.pose):
+            return Placed(features, relative.astype(np.float32), field=field)
+        if self.bundle.anchored:
+            posed = compose_pose(relative, character.pose)
+            posed_absolute = theta_from(posed[None], pivot)[0]
+        else:
+            posed_absolute = theta_from(compose_pose(theta_about(absolute[None], pivot)[0], character.pose)[None],
+                                        pivot)[0]
+            posed = posed_absolute
+        return Placed(features, posed.astype(np.float32), field=posed_field(field, absolute, posed_absolute))
+
     def placed(self, character: CharacterRequest) -> Placed:
-        """A character's features and the theta the renderer graphs place it with."""
+        """A character's features and the theta the renderer graphs place it with (and format 3's field)."""
         features = self.features(character.source.clip, character.source.frame, Encoder.CHARACTER)
+        if self.bundle.colour_from_source:
+            return self._placed_by_field(character, features)
         m = character.motion
         motion = IDENTITY_THETA if m is None else self.motion_theta(m.clip, m.start, m.frame)
         if is_identity_pose(character.pose):

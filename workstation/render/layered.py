@@ -20,6 +20,7 @@ from workstation.render.layers import CharacterLayer, LayerView
 from workstation.render.matte import clean_matte
 from workstation.render.output_layers import (
     OutputLayer,
+    SourceColour,
     composite_at_output,
     flatten_at_output,
     frame_at_output,
@@ -39,6 +40,8 @@ class DecodedCharacter(NamedTuple):
     rgb: np.ndarray  # [3, S, S], straight
     alpha: np.ndarray  # [1, S, S], the decoder's own: where the outline centres
     matte: np.ndarray  # [1, S, S], ``alpha`` under the matte rule: what every view draws
+    visibility: np.ndarray | None = None  # [1, S, S], format 3: where the source's own pixels are the colour
+    field: np.ndarray | None = None  # [2, S, S], format 3: where each pixel samples its source frame
 
     @property
     def layer(self) -> CharacterLayer:
@@ -114,7 +117,11 @@ class LayeredRenderer:
         assert self.sources is not None
         theta = self.graphs.absolute(self.graphs.placed(character))
         guide = self.sources.guide(request, framing, character.source, theta)
-        return layer_at_output(framing, decoded.rgb, decoded.matte, smooth, guide)
+        colour = None
+        if decoded.visibility is not None and decoded.field is not None:  # format 3: from the source's pixels
+            image, square_to_image = self.sources.own(request, character.source)
+            colour = SourceColour(decoded.visibility, decoded.field, image, square_to_image)
+        return layer_at_output(framing, decoded.rgb, decoded.matte, smooth, guide, colour)
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
         """The centre and spread of each character's opaque alpha, and where it is opaque as drawn
@@ -162,8 +169,13 @@ class LayeredRenderer:
 
         def decode(requests: list[CharacterRequest]) -> list[DecodedCharacter]:  # copies, as the plates'
             placed = [graphs.placed(c) for c in requests]
-            rgb, alpha = graphs.character_layer(np.stack([p.features for p in placed]),
-                                                np.stack([p.theta for p in placed]))
+            features = np.stack([p.features for p in placed])
+            if graphs.bundle.colour_from_source:
+                fields = np.stack([p.field for p in placed if p.field is not None])
+                rgb, alpha, visibility = graphs.character_parts(features, fields)
+                return [DecodedCharacter(r.copy(), a.copy(), m.copy(), v.copy(), f)
+                        for r, a, m, v, f in zip(rgb, alpha, clean_matte(alpha), visibility, fields)]
+            rgb, alpha = graphs.character_layer(features, np.stack([p.theta for p in placed]))
             return [DecodedCharacter(r.copy(), a.copy(), m.copy()) for r, a, m in zip(rgb, alpha, clean_matte(alpha))]
 
         return self._decoded(self.layers, {_layer_key(c): c for c in characters}, decode)

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from workstation.render.fields import source_maps
 from workstation.render.framing import Framing, Matrix
 from workstation.render.guided import edge_aware_alpha
+from workstation.render.matte import ramp
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels; ends exclusive
 
@@ -34,6 +36,21 @@ class Guide:
 
     image: np.ndarray
     output_to_image: Matrix
+
+
+@dataclass(frozen=True)
+class SourceColour:
+    """Format 3: a character's colour from its own frame, where ``visibility`` says the frame shows it."""
+
+    visibility: np.ndarray  # [1, S, S], the decoder's
+    field: np.ndarray  # [2, S, S], where each pixel of the square samples the source square (grid units)
+    image: np.ndarray  # the character's source frame (its own, uint8 [h, w, 3], or the fitted square)
+    square_to_image: Matrix  # source square pixel -> ``image`` pixel
+
+
+# The visibility rule: at or above VISIBLE_HIGH the source's pixel alone, at or below VISIBLE_LOW the
+# decoder's colour alone, a ramp between; so a confident v draws the source's own pixels exactly.
+VISIBLE_LOW, VISIBLE_HIGH = 0.1, 0.9
 
 
 @dataclass(frozen=True)
@@ -82,16 +99,20 @@ def covered_box(alpha: np.ndarray) -> Box | None:
 
 
 def layer_at_output(framing: Framing, rgb: np.ndarray, alpha: np.ndarray, smooth: bool,
-                    guide: Guide | None) -> OutputLayer | None:
+                    guide: Guide | None, source: SourceColour | None = None) -> OutputLayer | None:
     """One square layer (rgb [3, S, S], alpha [1, S, S] under the matte rule) at the output size:
-    the colour crisp (nearest) or smooth (bicubic); the alpha so too, or edge-aware when ``guide``
-    (the layer's source frame, placed) is given and the output enlarges the square."""
+    the colour crisp (nearest) or smooth (bicubic), or with ``source`` (format 3) the source frame's
+    own pixels sampled through the field where the visibility says (``from_source``); the alpha
+    crisp or smooth too, or edge-aware when ``guide`` (the layer's source frame, placed) is given
+    and the output enlarges the square."""
     square_box = covered_box(alpha)
     box = None if square_box is None else framing.output_box(square_box, margin=math.ceil(framing.scale) + 1)
     if box is None:
         return None
     colour = cv2.INTER_CUBIC if smooth else cv2.INTER_NEAREST
     rgb_out = np.clip(enlarge(rgb, framing, box, colour), 0.0, 1.0)
+    if source is not None:
+        rgb_out = from_source(source, framing, box, smooth, rgb_out)
     if guide is not None and framing.scale >= 2.0:
         coarse = enlarge(alpha, framing, box, cv2.INTER_LINEAR)[0]
         grey = sample(cv2.cvtColor(guide.image, cv2.COLOR_RGB2GRAY), guide.output_to_image, box, cv2.INTER_LINEAR)
@@ -101,6 +122,19 @@ def layer_at_output(framing: Framing, rgb: np.ndarray, alpha: np.ndarray, smooth
     if not framing.is_square:  # a smooth enlargement would spill half a square pixel past the square
         alpha_out = np.where(square_mask(framing, box), alpha_out, np.float32(0.0))
     return OutputLayer(box, rgb_out, alpha_out.astype(np.float32, copy=False))
+
+
+def from_source(source: SourceColour, framing: Framing, box: Box, smooth: bool, rgb: np.ndarray) -> np.ndarray:
+    """[3, bh, bw]: ``v * sample(source, field) + (1 - v) * rgb`` within the box, the source frame
+    sampled at its own resolution through the field enlarged to output pixels (nearest when crisp,
+    so every colour is one of the source's; bilinear when smooth), v under the visibility rule."""
+    visibility = ramp(enlarge(source.visibility, framing, box, cv2.INTER_LINEAR), VISIBLE_LOW, VISIBLE_HIGH)
+    field = enlarge(source.field, framing, box, cv2.INTER_LINEAR)
+    map_x, map_y = source_maps(field, framing.size, source.square_to_image)
+    image = source.image if source.image.dtype == np.float32 else source.image.astype(np.float32) / np.float32(255)
+    sampled = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST,
+                        borderMode=cv2.BORDER_CONSTANT, borderValue=0).transpose(2, 0, 1)
+    return visibility * sampled + (1 - visibility) * rgb
 
 
 def frame_at_output(guide: Guide, framing: Framing, smooth: bool) -> np.ndarray:

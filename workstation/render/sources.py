@@ -56,7 +56,7 @@ class Sources:
         assert isinstance(self.frames, ClipFrames) and request.output is not None
         return Framing.of_background(self.frames.geometry(request.background.clip), request.output.size, self.size)
 
-    def _own(self, request: FrameRequest, ref: FrameRef) -> tuple[np.ndarray, Matrix]:
+    def own(self, request: FrameRequest, ref: FrameRef) -> tuple[np.ndarray, Matrix]:
         """A clip frame as the request draws from it (its own, uint8 [h, w, 3], or the fitted
         square, float32 [S, S, 3]) and its map from the square's pixels to that frame's."""
         if self.at_output_size(request):
@@ -68,7 +68,7 @@ class Sources:
 
     def background(self, request: FrameRequest, framing: Framing) -> Guide:
         """The background frame and where each output pixel shows of it."""
-        image, square_to_image = self._own(request, request.background)
+        image, square_to_image = self.own(request, request.background)
         return Guide(image, square_to_image @ framing.output_to_square)
 
     def guide(self, request: FrameRequest, framing: Framing, source: FrameRef, theta: np.ndarray) -> Guide | None:
@@ -76,7 +76,7 @@ class Sources:
         sampling ``theta`` [2, 3]), or None when that frame holds no more detail than the square."""
         if not self.at_output_size(request):
             return None  # the fitted square holds no more than the square
-        image, square_to_image = self._own(request, source)
+        image, square_to_image = self.own(request, source)
         if abs(square_to_image[0, 0]) < DETAIL and abs(square_to_image[1, 1]) < DETAIL:
             return None
         to_normalized = normalized(self.size)
