@@ -33,7 +33,7 @@ from workstation.render.shot_frames import open_engine, render_shot  # noqa: E40
 def loop_edges(project: doc.Project, shot: doc.Shot) -> set[int]:
     """The output frames k whose change from k - 1 crosses a loop of some shown character's
     motion: into its start frame (where the motion is the identity) and out of it again."""
-    edges = set()
+    edges: set[int] = set()
     for character in shot.characters:
         motion = character.motion
         if character.hidden or motion is None or not motion.loop:

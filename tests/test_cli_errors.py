@@ -243,7 +243,7 @@ def test_export_model_checks_the_evaluation_file_before_the_model_loads(tmp_path
 
 def test_export_model_evaluation_that_is_a_folder(tmp_path, capsys, no_model_load):
     one_line_exit_2(["export-model", MODEL, "--out", tmp_path / "bundle", "--evaluation", tmp_path], capsys,
-                    "is a folder")
+                    "not a file but a folder")
 
 
 @pytest.mark.parametrize("out", [".", "..", "./", "/", "here"])

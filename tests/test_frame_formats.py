@@ -442,3 +442,13 @@ def test_render_a_sprite_sheet_of_a_billion_frames_is_refused_at_once(demo, tmp_
     code, lines = render_in_process(capsys, demo, "--shot", name, "--out", out, "--format", "sprites")
     assert_fails_in_one_line(code, lines, str(out), "sprite sheet", "16384")
     assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+@pytest.mark.parametrize("fmt", ["webp", "apng", "mov", "webm"])
+def test_opaque_frames_write_to_every_format_with_alpha(tmp_path, fmt):
+    """RGB frames (the composite) get an opaque alpha in a format with one; an encoder that drops an
+    alpha opaque everywhere (libwebp) has lost nothing, so the write is not refused for it."""
+    rng = np.random.default_rng(0)
+    frames = [rng.random((3, 16, 16), dtype=np.float32) for _ in range(3)]
+    path = write_frames(frames, tmp_path / f"opaque.{fmt}", fmt, 12.0, 3)
+    assert path.stat().st_size > 0

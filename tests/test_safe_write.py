@@ -16,6 +16,7 @@ from workstation.kernel.safe_write import (
     OutputBusy,
     OutputError,
     OutputExists,
+    is_temporary,
     output_file,
     output_folder,
     write_bytes,
@@ -210,3 +211,140 @@ def test_a_claim_that_cannot_be_written_leaves_no_lock(tmp_path):
     assert leftovers(tmp_path, set()) == []
     write_bytes(target, b"{}")  # and the next writer claims it at once
     assert target.read_bytes() == b"{}"
+
+
+# -- a writer killed in the middle of a folder swap: the next writer recovers, never deletes ------------------
+EMOJI_NAME = "😀" * 62 + "fold"  # 252 bytes, 66 characters: its temporaries' names are shortened
+
+
+def kill_during_swap(target, after_renames):
+    """A writer of the folder ``target`` (a new frame in it) killed with SIGKILL right after its
+    ``after_renames``-th rename: 1, between the previous folder's going aside and the new one's going in."""
+    child = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {os.getcwd()!r})
+        from workstation.kernel.safe_write import output_folder
+        rename, renames = os.rename, []
+        def rename_then_die(source, destination):
+            rename(source, destination)
+            renames.append(destination)
+            if len(renames) == {after_renames}:
+                os.kill(os.getpid(), signal.SIGKILL)
+        os.rename = rename_then_die
+        with output_folder({str(target)!r}, overwrite=True) as stage:
+            (stage / "frame_0.png").write_bytes(b"new")
+        """)], capture_output=True, text=True, timeout=60)
+    assert child.returncode == -9, child.stderr
+
+
+def previous_output(target):
+    target.mkdir()
+    (target / "frame_0.png").write_bytes(b"old")
+    (target / "notes.txt").write_text("the user's")
+    (target / "takes").mkdir()
+    (target / "takes" / "take_1.png").write_bytes(b"kept")
+
+
+def contents(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", ["frames", EMOJI_NAME], ids=["short", "252-byte emoji"])
+def test_a_folder_whose_writer_was_killed_between_the_renames_is_put_back_by_the_next_writer(tmp_path, name):
+    target = tmp_path / name
+    previous_output(target)
+    before = contents(target)
+    kill_during_swap(target, after_renames=1)
+    assert not target.exists() and len(leftovers(tmp_path, set())) == 3  # the stage, the old folder aside, the lock
+    with pytest.raises(OutputExists):  # the next writer finds the previous output back in place
+        with output_folder(target, overwrite=False):
+            pass
+    assert contents(target) == before and leftovers(tmp_path, {name}) == []
+    with output_folder(target, overwrite=True) as stage:  # and replaces it only when told to
+        (stage / "frame_0.png").write_bytes(b"newer")
+    assert contents(target) == {"frame_0.png": b"newer"} and leftovers(tmp_path, {name}) == []
+
+
+def test_a_writer_killed_after_its_swap_leaves_its_new_folder_and_the_old_one_goes(tmp_path):
+    target = tmp_path / "bundle"
+    previous_output(target)
+    kill_during_swap(target, after_renames=2)
+    assert contents(target) == {"frame_0.png": b"new"}
+    write_bytes(tmp_path / "other.txt", b"unrelated")  # another output's writer leaves it alone
+    assert len(leftovers(tmp_path, {"bundle", "other.txt"})) == 2
+    with pytest.raises(OutputExists):
+        with output_folder(target, overwrite=False):
+            pass
+    assert contents(target) == {"frame_0.png": b"new"} and leftovers(tmp_path, {"bundle", "other.txt"}) == []
+
+
+def test_a_previous_folder_aside_is_kept_when_something_else_took_the_name_since(tmp_path):
+    """Killed between the renames, then a folder of that name made by hand: neither is deleted."""
+    target = tmp_path / "frames"
+    previous_output(target)
+    kill_during_swap(target, after_renames=1)
+    target.mkdir()
+    for _ in range(2):  # and not by the writer after it either
+        with pytest.raises(OutputExists):
+            with output_folder(target, overwrite=False):
+                pass
+        kept = [p for p in tmp_path.iterdir() if p.name.endswith(".stopframe-old")]
+        assert len(kept) == 1 and contents(kept[0])["notes.txt"] == b"the user's"
+
+
+# -- names: any the file system takes is an output; one it refuses is one line ----------------------------------
+def name_of(size, suffix=""):
+    """A name of ``size`` bytes, mostly four-byte emoji, ending in ``suffix``."""
+    emoji, rest = divmod(size - len(suffix.encode()), 4)
+    return "😀" * emoji + "x" * rest + suffix
+
+
+@pytest.mark.parametrize("name", [name_of(255, ".mp4"), "a." + "x" * 253, name_of(230, ".json"), "😀" * 63],
+                         ids=["emoji .mp4", "long suffix", "230 bytes", "252 bytes, no suffix"])
+def test_every_name_the_file_system_takes_can_be_written(tmp_path, name):
+    target = tmp_path / name
+    with output_file(target, overwrite=False) as temporary:
+        assert is_temporary(temporary) and len(os.fsencode(temporary.name)) <= 255
+        assert all(len(os.fsencode(p.name)) <= 255 for p in tmp_path.iterdir())
+        temporary.write_bytes(b"whole")
+    write_bytes(target, b"again")
+    assert target.read_bytes() == b"again" and leftovers(tmp_path, {name}) == []
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    for _ in range(2):
+        with output_folder(folder / name, overwrite=True) as stage:
+            assert is_temporary(stage)
+            (stage / "frame_0.png").write_bytes(b"x")
+    assert leftovers(folder, {name}) == []
+
+
+def test_long_names_that_differ_only_at_the_end_have_temporaries_of_their_own(tmp_path):
+    first, second = tmp_path / name_of(255, "1.mp4"), tmp_path / name_of(255, "2.mp4")
+    with output_file(first, overwrite=False) as one, output_file(second, overwrite=False) as two:
+        one.write_bytes(b"1")
+        two.write_bytes(b"2")
+    assert first.read_bytes() == b"1" and second.read_bytes() == b"2"
+
+
+@pytest.mark.parametrize("write", [lambda target: write_bytes(target, b"x"),
+                                   lambda target: output_folder(target, overwrite=True).__enter__()],
+                         ids=["file", "folder"])
+def test_a_name_the_file_system_refuses_is_one_line(tmp_path, write):
+    target = tmp_path / name_of(256, ".gif")
+    with pytest.raises(OutputError) as raised:
+        write(target)
+    assert str(raised.value) == f"{target}: file name too long (256 bytes; the file system allows 255)"
+    assert leftovers(tmp_path, set()) == []
+
+
+@pytest.mark.parametrize("out", ["", ".", ".."])
+def test_an_output_needs_a_name_of_its_own(tmp_path, monkeypatch, out):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    for write in (lambda: output_folder(out, overwrite=True).__enter__(), lambda: write_bytes(out, b"x")):
+        with pytest.raises(OutputError, match="is not a name for an output") as raised:
+            write()
+        assert "\n" not in str(raised.value)
+    assert leftovers(tmp_path, {"work"}) == [] and leftovers(work, {"notes.txt"}) == []

@@ -300,6 +300,8 @@ def test_a_nan_or_inf_loss_stops_in_one_line_keeping_the_last_good_checkpoint(tm
 
     def poisoned(self, *args, **kwargs):
         result = losses(self, *args, **kwargs)
+        if len(args[0]) != 4:  # not a training batch (--batch-size 4): the memory check's batches of 1 and 2
+            return result
         calls.append(1)
         if len(calls) >= 5:
             result = {**result, "equiv": result["equiv"] * bad, "total": result["total"] * bad}

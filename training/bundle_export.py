@@ -34,6 +34,7 @@ from training.format3_graphs import format3_cases, format3_modules
 from training.model.scene_model import SceneModel
 from training.provenance import evaluation_record, source_record, trained_on_record
 from workstation.kernel.errors import StopframeError
+from workstation.kernel.reading import InputError, InputMissing, read_bytes_capped
 from workstation.kernel.safe_write import output_folder
 from workstation.render.bundle import (
     BUNDLE_FORMAT,
@@ -41,6 +42,7 @@ from workstation.render.bundle import (
     CENTROID,
     GRAPHS,
     LAYER_GRAPHS,
+    MAX_METADATA_BYTES,
     SOURCE_COLOUR_VERSION,
     graphs_for,
     new_session,
@@ -198,14 +200,12 @@ def read_evaluation(path: str | Path) -> dict:
     """The ``--evaluation`` file (what ``evaluate --json`` wrote) to store in model.json; read and
     checked before the model loads. Raises ModelExportError."""
     usage = "--evaluation takes what `stopframe evaluate MODEL --json FILE` wrote"
-    try:
-        evaluation = json.loads(Path(path).read_bytes().decode("utf-8"))
-    except FileNotFoundError:
+    try:  # it goes into model.json: no larger than model.json may be
+        evaluation = json.loads(read_bytes_capped(path, MAX_METADATA_BYTES, "an evaluation's JSON").decode("utf-8"))
+    except InputMissing:
         raise ModelExportError(f"no such file; {usage}", path) from None
-    except IsADirectoryError:
-        raise ModelExportError(f"is a folder; {usage}", path) from None
-    except OSError as error:
-        raise ModelExportError(f"cannot be read ({error.strerror or error})", path) from None
+    except InputError as error:
+        raise ModelExportError(f"{error.problem}; {usage}", path) from None
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise ModelExportError(f"not valid JSON ({str(error)[:100]}); {usage}", path) from None
     if not isinstance(evaluation, dict) or not isinstance(evaluation.get("psnr"), dict):

@@ -60,15 +60,16 @@ def build_train_config(args: argparse.Namespace) -> TrainConfig:
             values["dataset"] = "clips"
     for assignment in args.set or []:
         apply_setting(values, assignment)
-    if values.get("dataset", TrainConfig.dataset) == "mmnist":
+    config = TrainConfig.from_dict(values).validate()  # every setting in range before any folder is looked for
+    if config.dataset == "mmnist":
         from training.data.mnist import IMAGE_FILES
 
-        values["data_dir"] = str(mnist_dir(values.get("data_dir"), "train", (IMAGE_FILES["train"],)))
-    elif values.get("dataset") == "sprites":
+        config.data_dir = str(mnist_dir(config.data_dir, "train", (IMAGE_FILES["train"],)))
+    elif config.dataset == "sprites":
         from training.data.sprites import sprites_dir
 
-        values["data_dir"] = str(sprites_dir(values.get("data_dir"), "train"))
-    return TrainConfig.from_dict(values).validate()
+        config.data_dir = str(sprites_dir(config.data_dir, "train"))
+    return config.validate()
 
 
 def command_train(args: argparse.Namespace) -> int:
@@ -281,6 +282,14 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 # -- the arguments ----------------------------------------------------------------------------------
+def a_path(text: str) -> str:
+    """An argparse type: a file or folder name, never an empty one (which would mean the current folder,
+    or nothing at all)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file or folder name")
+    return text
+
+
 def whole_number(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high``."""
     def parse(text: str) -> int:
@@ -303,33 +312,34 @@ def add_training_commands(commands: Commands, open_bundle: OpenBundle) -> None:
     devices.set_defaults(run=command_devices, needs=TORCH)
     add_evaluate(commands, open_bundle)
     export_model = commands.add_parser("export-model", help="write a model bundle (ONNX) from a checkpoint")
-    export_model.add_argument("model", help="a checkpoint file or a run folder")
-    export_model.add_argument("--out", required=True, help="bundle folder: new, empty, or an older bundle")
-    export_model.add_argument("--evaluation", help="an `evaluate --json` file to store in model.json")
+    export_model.add_argument("model", type=a_path, help="a checkpoint file or a run folder")
+    export_model.add_argument("--out", required=True, type=a_path, help="bundle folder: new, empty, or an older bundle")
+    export_model.add_argument("--evaluation", type=a_path, help="an `evaluate --json` file to store in model.json")
     export_model.add_argument("--plain", action="store_true", help="export with anchored motion switched off")
     export_model.set_defaults(run=command_export_model, needs=ONNX_EXPORT)
     demo = commands.add_parser("demo", help="headless demo: example videos and manipulations as PNG")
-    demo.add_argument("--out", default="runs/demo")
-    demo.add_argument("--model", help="a model bundle, checkpoint or run folder (default: the bundled demo model)")
-    demo.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
+    demo.add_argument("--out", default="runs/demo", type=a_path)
+    demo.add_argument("--model", type=a_path,
+                      help="a model bundle, checkpoint or run folder (default: the bundled demo model)")
+    demo.add_argument("--data-dir", dest="data_dir", type=a_path, help=DATA_DIR_HELP)
     demo.set_defaults(run=command_demo, needs=TORCH, open_bundle=open_bundle)
 
 
 def add_train(commands: Commands) -> None:
     train = commands.add_parser("train", help="train a scene model")
-    train.add_argument("--out", required=True, help="run folder (created; must be new unless --resume)")
+    train.add_argument("--out", required=True, type=a_path, help="run folder (created; must be new unless --resume)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    train.add_argument("--recipe", help="TOML file with [train] and [model] tables")
+    train.add_argument("--recipe", type=a_path, help="TOML file with [train] and [model] tables")
     train.add_argument("--dataset", help="mmnist (the default), sprites (game characters, from lpc-sprites/ in the "
                        "data folder) or clips (your own, named with --clip)")
-    train.add_argument("--clip", dest="clips", action="append", metavar="PATH",
+    train.add_argument("--clip", dest="clips", action="append", metavar="PATH", type=a_path,
                        help="a video, GIF or image folder to train on (repeat for more); implies --dataset clips")
     train.add_argument("--steps", type=int, help="total training steps")
     train.add_argument("--batch-size", dest="batch_size", type=int)
     train.add_argument("--lr", type=float)
     train.add_argument("--precision", help="auto, fp32 or bf16")
     train.add_argument("--seed", type=int)
-    train.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
+    train.add_argument("--data-dir", dest="data_dir", type=a_path, help=DATA_DIR_HELP)
     train.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="any config value, e.g. --set model.width=32 --set alpha_equiv=0.5")
     train.add_argument("--progress", choices=("bar", "json"), default="bar")
@@ -340,7 +350,7 @@ def add_train(commands: Commands) -> None:
 
 def add_evaluate(commands: Commands, open_bundle: OpenBundle) -> None:
     evaluate = commands.add_parser("evaluate", help="the paper's evaluation of a model")
-    evaluate.add_argument("model", help="a model bundle, a checkpoint file or a run folder")
+    evaluate.add_argument("model", type=a_path, help="a model bundle, a checkpoint file or a run folder")
     evaluate.add_argument("--dataset", choices=("mmnist", "sprites"), default="mmnist",
                           help="Moving MNIST (the default) or the game-character sprites (analogies, section 4.4)")
     evaluate.add_argument("--no-backgrounds", dest="no_backgrounds", action="store_true",
@@ -350,10 +360,11 @@ def add_evaluate(commands: Commands, open_bundle: OpenBundle) -> None:
     evaluate.add_argument("--pairs", type=whole_number(10, MAX_PAIRS), default=40_000,
                           help=f"frame pairs for the T^Z analysis (default 40000, from 10 to {MAX_PAIRS:,})")
     evaluate.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0)
-    evaluate.add_argument("--data-dir", dest="data_dir", help=DATA_DIR_HELP)
-    evaluate.add_argument("--json", help="also write the results here (claimed before the evaluation runs)")
-    evaluate.add_argument("--figures", help="also write the pictures to this folder: the T^Z scatter and Figures 2 / "
-                          "10 (Moving MNIST); Figure 5 and the character layer (sprites)")
+    evaluate.add_argument("--data-dir", dest="data_dir", type=a_path, help=DATA_DIR_HELP)
+    evaluate.add_argument("--json", type=a_path,
+                          help="also write the results here (claimed before the evaluation runs)")
+    evaluate.add_argument("--figures", type=a_path, help="also write the pictures to this folder: the T^Z scatter and "
+                          "Figures 2 / 10 (Moving MNIST); Figure 5 and the character layer (sprites)")
     evaluate.add_argument("--force", action="store_true", help="replace an existing --json file or figures")
     evaluate.add_argument("--plain", action="store_true",
                           help="switch anchored motion off (the paper-faithful ablation; checkpoints only)")

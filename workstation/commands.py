@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +45,7 @@ def add_render(commands: Commands) -> None:
     render.add_argument("--format", choices=[fmt.value for fmt in OutputFormat], default=OutputFormat.PNG.value,
                         help="png (frames), mp4 (H.264), gif, mov (ProRes 4444 with alpha), webm (VP9 with alpha), "
                              "apng, webp or sprites (PNG atlas + JSON); all but mp4 and gif keep alpha")
-    render.add_argument("--fps", type=float, help="frames per second (default: the shot's)")
+    render.add_argument("--fps", type=frame_rate, help="frames per second, 0.01 to 1000 (default: the shot's)")
     render.add_argument("--range", help="frames A:B of the shot (B exclusive), e.g. 0:24")
     sizing = render.add_mutually_exclusive_group()
     sizing.add_argument("--size", metavar="WxH",
@@ -66,6 +70,19 @@ def add_render(commands: Commands) -> None:
     render.set_defaults(run=command_render)
 
 
+def frame_rate(text: str) -> float:
+    """``--fps``: frames per second within what every output format can encode (as a shot's fps)."""
+    from workstation.project.scalars import MAX_FPS, MIN_FPS
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not MIN_FPS <= value <= MAX_FPS:  # NaN too
+        raise argparse.ArgumentTypeError(f"{text} is out of range (from {MIN_FPS:g} to {MAX_FPS:g} frames per second)")
+    return value
+
+
 def command_render(args: argparse.Namespace) -> int:
     """``render``: the shot (or every shot) as ``ExportRequest``s, each written by ``write_shot``,
     the one writer the workstation's Export Shot and Export All Shots use too."""
@@ -74,9 +91,30 @@ def command_render(args: argparse.Namespace) -> int:
 
     project = document.load_project(args.project)
     try:
-        return render_all(args, project) if args.all else render_named_shot(args, project)
+        with sigterm_as_ctrl_c():
+            return render_all(args, project) if args.all else render_named_shot(args, project)
     except OutputExists as error:  # the library names the file and the problem; the remedy is a flag
         raise UserError(f"{error.problem}; pass --force to replace it", error.path) from None
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (``kill``, a job scheduler, a shutdown) stops the block as Ctrl-C does, as a
+    KeyboardInterrupt, so the output being written is discarded and its claim released (exit code
+    130). Further SIGTERMs are ignored while that cleanup runs. Outside the main thread, nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def shot_request(args: argparse.Namespace, project: Project, shot: str, out: Path,

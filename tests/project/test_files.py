@@ -135,7 +135,7 @@ def test_load_missing_file(tmp_path):
 
 
 def test_load_folder(tmp_path):
-    with pytest.raises(ProjectError, match="is a folder"):
+    with pytest.raises(ProjectError, match="not a file but a folder"):
         load_project(tmp_path)
 
 

@@ -44,6 +44,7 @@ from workstation.project import (
     save_project,
     to_dict,
 )
+from workstation.project.scalars import MAX_FPS, MAX_FRAMES, MIN_FPS
 
 # Hypothesis reuses a function-scoped tmp_path across examples: each example writes its own names.
 REUSE_TMP = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -247,6 +248,7 @@ def test_every_key_dropped_and_every_value_swapped(base):
 names = st.text(min_size=1, max_size=12).filter(lambda text: text.strip() != "")
 finite = st.floats(allow_nan=False, allow_infinity=False)
 positive = st.floats(min_value=0.0, exclude_min=True, allow_infinity=False) | st.integers(1, 10**6)
+frame_rates = st.floats(MIN_FPS, MAX_FPS) | st.integers(1, int(MAX_FPS))
 stored_paths = (st.text(min_size=1, max_size=20)
                 | st.builds(lambda parts: "/".join(parts), st.lists(st.sampled_from([".", "..", "a", "b c", "é", ""]),
                                                                    min_size=1, max_size=5)).filter(bool)
@@ -278,7 +280,7 @@ def characters(draw: st.DrawFn, clips: dict[str, ClipRef]) -> Character:
 
 @st.composite
 def projects(draw: st.DrawFn) -> Project:
-    clips = draw(st.dictionaries(names, st.builds(ClipRef, stored_paths, st.integers(1, 2**62), positive,
+    clips = draw(st.dictionaries(names, st.builds(ClipRef, stored_paths, st.integers(1, MAX_FRAMES), positive,
                                                   st.integers(1, 10**5), st.integers(1, 10**5),
                                                   st.sampled_from(FITS)),
                                  min_size=0, max_size=4))
@@ -288,7 +290,7 @@ def projects(draw: st.DrawFn) -> Project:
             cast = draw(st.lists(characters(clips), max_size=3, unique_by=lambda character: character.name))
             in_point = draw(st.integers(0, 10**9))
             out_point = draw(st.none() | st.integers(in_point, 2 * 10**9))
-            shots.append(Shot(name, draw(st.integers(1, 10**9)), draw(positive), draw(frame_ref(clips)), cast,
+            shots.append(Shot(name, draw(st.integers(1, MAX_FRAMES)), draw(frame_rates), draw(frame_ref(clips)), cast,
                               draw(outputs), in_point, out_point))
     current = draw(st.none() | st.builds(Current, names, st.integers(0, 10**9)))
     return Project(clips=clips, model=draw(st.none() | stored_paths), shots=shots, current=current)

@@ -83,10 +83,15 @@ def test_a_model_json_that_does_not_say_its_size_is_named_in_the_note(tmp_path, 
                                  f"({tmp_path / 'm' / 'model.json'}: {problem})")
 
 
-def test_a_model_json_that_is_a_folder_is_not_found(tmp_path):
+def test_a_model_json_that_is_a_folder_or_a_fifo_is_not_read(tmp_path):
     (tmp_path / "m" / "model.json").mkdir(parents=True)
     project = load_project(write_json(tmp_path / "p.stopframe", old_file(model="m")))
-    assert project.load_note.endswith(f"({tmp_path / 'm' / 'model.json'}: not found)")
+    assert project.load_note.endswith(f"({tmp_path / 'm' / 'model.json'}: not a file but a folder "
+                                      "(a model bundle's model.json was expected); it was not read)")
+    (tmp_path / "f").mkdir()
+    os.mkfifo(tmp_path / "f" / "model.json")
+    project = load_project(write_json(tmp_path / "q.stopframe", old_file(model="f")))  # would wait forever
+    assert "model.json: not a file but a named pipe (FIFO)" in project.load_note
 
 
 def test_the_model_is_found_from_the_files_folder_not_the_current_one(tmp_path, monkeypatch):

@@ -16,12 +16,12 @@ import dataclasses
 import json
 import math
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workstation.kernel.errors import StopframeError
+from workstation.kernel.reading import InputError, InputMissing, read_bytes_capped
 
 
 class ConfigError(StopframeError, ValueError):
@@ -38,6 +38,7 @@ class RemovedSettingError(ConfigError):
 
 
 IMAGE_SIZES = (64, 128, 256)
+MAX_SEED = 2**32 - 1  # seeds numpy and torch alike (evaluate --seed has the same range)
 PRECISIONS = ("auto", "fp32", "bf16")
 DATASETS = ("mmnist", "clips", "sprites")
 FIT_MODES = ("crop", "letterbox")
@@ -204,7 +205,7 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         _check_choice("dataset", self.dataset, DATASETS)
-        if self.data_dir is not None and not isinstance(self.data_dir, str):
+        if self.data_dir is not None and (not isinstance(self.data_dir, str) or not self.data_dir):
             raise ConfigError(f"data_dir={self.data_dir!r}: must be a folder path")
         _check_choice("fit", self.fit, FIT_MODES)
         _check_range("max_gap", self.max_gap, 1, 1000)
@@ -212,7 +213,7 @@ class TrainConfig:
         if self.shift and self.dataset != "sprites":
             raise ConfigError(f"shift={self.shift}: moves sprites (dataset='sprites'), not dataset={self.dataset!r}")
         _check_range("backgrounds", self.backgrounds, 0 if self.dataset == "sprites" else 1, 100_000)
-        if not isinstance(self.clips, list) or not all(isinstance(c, str) for c in self.clips):
+        if not isinstance(self.clips, list) or not all(isinstance(c, str) and c for c in self.clips):
             raise ConfigError(f"clips={self.clips!r}: must be a list of paths")
         if self.dataset == "clips" and not self.clips:
             raise ConfigError("dataset='clips' needs at least one clip: pass --clip PATH (a video, GIF or folder)")
@@ -225,6 +226,7 @@ class TrainConfig:
                               f"allowed values there are {measured}")
         _check_choice("precision", self.precision, PRECISIONS)
         _check_range("steps", self.steps, 1, 10**9)
+        _check_range("seed", self.seed, 0, MAX_SEED)
         _check_range("batch_size", self.batch_size, 1, 4096)
         _check_range("warmup_steps", self.warmup_steps, 0, 10**9)
         _check_range("equiv_levels", self.equiv_levels, 1, 5)
@@ -326,19 +328,11 @@ def load_recipe(path: str | os.PathLike[str]) -> dict:
 
     path = Path(path)
     try:
-        status = path.stat()
-    except FileNotFoundError:
+        text = read_bytes_capped(path, RECIPE_MAX_BYTES, "a TOML recipe").decode("utf-8")
+    except InputMissing:
         raise ConfigError("no such recipe", path) from None
-    except OSError as error:
-        raise ConfigError(f"cannot read the recipe ({error.strerror or error})", path) from None
-    if not stat.S_ISREG(status.st_mode):
-        raise ConfigError("not a file: a recipe is a TOML file with [train] and [model] tables", path)
-    if status.st_size > RECIPE_MAX_BYTES:
-        raise ConfigError(f"not a TOML recipe ({status.st_size} bytes; a recipe is a short text file)", path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read the recipe ({error.strerror or error})", path) from None
+    except InputError as error:
+        raise ConfigError(error.problem, path) from None
     except UnicodeDecodeError:
         raise ConfigError("not a TOML recipe (not UTF-8 text)", path) from None
     try:

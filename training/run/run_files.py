@@ -1,4 +1,9 @@
-"""A run folder's ``metrics.csv``, appended a row at a time and cut back on ``--resume``.
+"""A run folder's identity, and its ``metrics.csv``, appended a row at a time and cut back on ``--resume``.
+
+A run made since run ids exist has one (``new_run_id``), written into its ``config.json`` and every
+checkpoint; ``--resume`` refuses a ``last.pt`` that is another run's (``check_same_run``) before
+anything in the folder changes. A run folder from before run ids is matched by its ``config.json``
+holding the checkpoint's config (``steps`` aside: ``--resume --steps`` changes it).
 
 Each row is appended, flushed and fsynced, so a kill loses at most the row being written: what it
 leaves is a torn last line (a partial row with no newline, or one that does not parse), which
@@ -12,10 +17,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import uuid
 from pathlib import Path
+from typing import Any
 
 from workstation.kernel.errors import StopframeError
+from workstation.kernel.reading import InputError, InputMissing, read_bytes_capped
 from workstation.kernel.safe_write import OutputError, write_text
 
 MetricRow = dict[str, str]
@@ -23,6 +32,61 @@ MetricRow = dict[str, str]
 
 class RunFolderError(StopframeError, RuntimeError):
     """The run folder cannot be used as asked; the message is one line naming it (or its file)."""
+
+
+CONFIG_MAX_BYTES = 1 << 20  # a config.json is a page of settings
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def check_same_run(run_dir: Path, last: Path, run_id: str | None, config: dict[str, Any]) -> None:
+    """Refuse ``last`` (its ``run_id`` and ``config``) unless it is the checkpoint of the run in
+    ``run_dir``. No config.json (a run killed before it wrote one) has nothing to tell them apart."""
+    recorded = _run_config(run_dir / "config.json")
+    if recorded is None:
+        return
+    ours = recorded.get("run_id")
+    if ours is not None or run_id is not None:
+        if ours != run_id:
+            raise RunFolderError(f"is another run's checkpoint (run {run_id or 'made before run ids'}, this folder's "
+                                 f"is {ours or 'from before run ids'}): put this run's own last.pt back, or resume "
+                                 "the other run in its own folder", last)
+        return
+    written = _flat(recorded)  # the keys an older config.json lacks cannot differ
+    differences = [key for key, value in _flat(config).items()
+                   if key != "steps" and key in written and written[key] != value]
+    if differences:
+        raise RunFolderError(f"is another run's checkpoint (its settings differ from {run_dir / 'config.json'} in "
+                             f"{', '.join(differences[:3])}): put this run's own last.pt back, or resume the other "
+                             "run in its own folder", last)
+
+
+def _run_config(path: Path) -> dict[str, Any] | None:
+    try:
+        recorded = json.loads(read_bytes_capped(path, CONFIG_MAX_BYTES, "a run's config.json"))
+    except InputMissing:
+        return None
+    except InputError as error:
+        raise RunFolderError(error.problem, path) from None
+    except ValueError:  # not JSON, not UTF-8
+        raise RunFolderError("not a run's config.json (not JSON); move it away, then resume again", path) from None
+    if not isinstance(recorded, dict):
+        raise RunFolderError("not a run's config.json (not a table of settings); move it away, then resume again",
+                             path)
+    return recorded
+
+
+def _flat(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"model": {"width": 8}}`` as ``{"model.width": 8}``."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[prefix + key] = value
+    return flat
 
 
 class _DamagedLine(Exception):

@@ -28,9 +28,10 @@ from training.evaluation.validation import manipulation_examples, sample_grid, v
 from training.model.config import ConfigError, TrainConfig
 from training.model.scene_model import SceneModel
 from training.run import checkpoint, distributed
-from training.run.checkpoint import Checkpoint
+from training.run.batch_memory import check_batch_fits
+from training.run.checkpoint import Checkpoint, RunProgress
 from training.run.interrupts import stop_requests
-from training.run.run_files import MetricRow, MetricsLog, RunFolderError, read_metrics
+from training.run.run_files import MetricRow, MetricsLog, RunFolderError, check_same_run, new_run_id, read_metrics
 from training.run.warm_start import warm_start
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.safe_write import OutputError, write_bytes, write_json
@@ -130,6 +131,7 @@ class Trainer:
         self.device = pick_device()
         state = _resumed.checkpoint if _resumed else None
         self.config = state["config"] if state else config.validate()
+        self.run_id = state.get("run_id") if state else new_run_id()  # None: a run from before run ids
         if state is None:
             self.group.decided(self._check_new_run_folder)
         torch.manual_seed(self.config.seed)
@@ -151,6 +153,8 @@ class Trainer:
             self._restore(state)
         elif self.config.init_from:
             warm_start(self.model, self.config.init_from)
+        # before the precision probe, which runs a whole batch: a batch that cannot fit is one line, not a kill
+        check_batch_fits(self.model, self.config, self.device, self.group.world_size if self.device == "cpu" else 1)
         self.trained = self.group.wrap(self.model)  # what steps train: DDP averages gradients over the ranks
         self.precision = self.group.decided(lambda: self._resolve_precision(state))
         try:
@@ -194,6 +198,7 @@ class Trainer:
             raise RunFolderError(f"nothing to resume (no {last}): start a new run there, or choose another --out",
                                  run_dir)
         state = checkpoint.load(last)
+        check_same_run(Path(run_dir), last, state.get("run_id"), state["config"].to_dict())
         # a damaged metrics.csv is refused before the slow part, and before anything is changed
         fields, rows = read_metrics(Path(run_dir) / "metrics.csv", state["step"])
         if steps is not None:
@@ -203,8 +208,7 @@ class Trainer:
         return Resumption(state, fields, rows)
 
     def _restore(self, state: Checkpoint) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        checkpoint.restore(state, self.model, self.optimizer)
         self.step = state["step"]
         self.rng.bit_generator.state = (state.get("rank_rngs") or [state["numpy_rng"]])[self.group.rank]
         torch.set_rng_state(state["torch_rng"])
@@ -324,11 +328,14 @@ class Trainer:
             raise TrainingDiverged(f"the weights are not finite at step {self.step}; training stopped, "
                                    f"{self._kept()}; try a lower lr", self.run_dir)
         rngs = self.group.gathered(self.rng.bit_generator.state) if path == self.last_checkpoint else []
+        progress = RunProgress(precision=self.precision, best_psnr=self.best_psnr, world_size=self.group.world_size,
+                               rank_rngs=rngs)
+        if self.run_id:
+            progress["run_id"] = self.run_id
         with self._writing():
             if self.group.leads:
                 checkpoint.save(path, model=self.model, optimizer=self.optimizer, step=self.step, config=self.config,
-                                rng=self.rng, extra={"precision": self.precision, "best_psnr": self.best_psnr,
-                                                     "world_size": self.group.world_size, "rank_rngs": rngs})
+                                rng=self.rng, extra=progress)
         if path == self.last_checkpoint:
             self.saved_step = self.step
 
@@ -366,6 +373,7 @@ class Trainer:
     def _write_config(self) -> None:
         payload = {**self.config.to_dict(), "device": self.device, "precision_used": self.precision,
                    "world_size": self.group.world_size,
-                   "global_batch_size": self.config.batch_size * self.group.world_size}
+                   "global_batch_size": self.config.batch_size * self.group.world_size,
+                   **({"run_id": self.run_id} if self.run_id else {})}
         with self._writing():
             write_json(self.run_dir / "config.json", payload)

@@ -19,6 +19,8 @@ import torch
 from training.model.config import DIGITS_DEMO, SUMMED_DEMO, ConfigError
 from training.model.scene_model import SceneModel
 from workstation.kernel.locations import asset_path
+from workstation.kernel.reading import InputError, read_bytes_capped
+from workstation.render.bundle import MAX_METADATA_BYTES
 
 # graph -> (the prefix of its initializers, the model's module they belong to)
 GRAPH_MODULES = {
@@ -73,8 +75,11 @@ def warm_start(model: SceneModel, init_from: str) -> None:
     if not model.layered:
         raise ConfigError(f"init_from={init_from!r}: starts a layered model; this run's renderer is summed")
     try:
-        layered = json.loads((folder / "model.json").read_text(encoding="utf-8")).get("renderer") == "layered"
-    except (OSError, ValueError, AttributeError) as error:
+        metadata = read_bytes_capped(folder / "model.json", MAX_METADATA_BYTES, "a model bundle's model.json")
+        layered = json.loads(metadata.decode("utf-8")).get("renderer") == "layered"
+    except InputError as error:
+        raise ConfigError(f"init_from={init_from!r}: {error}") from None
+    except (ValueError, AttributeError) as error:
         raise ConfigError(f"init_from={init_from!r}: {folder / 'model.json'}: not readable ({error})") from None
     state = model.state_dict()
     weights = bundle_weights(folder, LAYERED_GRAPH_MODULES if layered else GRAPH_MODULES)

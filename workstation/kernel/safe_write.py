@@ -5,15 +5,19 @@
 
 1. **Claim** the final name: a lock file ``.<name>.stopframe-lock`` beside it, created with
    ``O_EXCL`` and holding the writer's PID, so two writers cannot both succeed. A lock whose process
-   is gone (a crash, ``kill -9``) is stale and is taken over.
-2. **Refuse** an existing output unless ``overwrite`` (``OutputExists``; the caller words the remedy).
+   is gone (a crash, ``kill -9``) is stale and is taken over, and what its writer left is recovered:
+   a previous folder it had renamed aside is put back unless its new one is already in place.
+2. **Refuse** an existing output unless ``overwrite`` (``OutputExists``; the caller words the remedy),
+   and always refuse to replace anything but a regular file (``output_file``) or a folder
+   (``output_folder``): a symbolic link, a FIFO, a device or a socket is never replaced.
 3. **Write** to a fresh temporary beside the target: ``.<name>.<pid>-<random>.stopframe-partial``
    (plus the target's suffix, so codecs pick the format), created with ``O_EXCL``: never a name a
-   user could own, and nothing is ever deleted that this module did not create.
+   user could own, and nothing is ever deleted that this module did not create. ``<name>`` is
+   shortened (its start and a hash) where the whole would pass the file system's name limit.
 4. **fsync, verify** (the caller's check, e.g. a video read back by the project's own reader), then
    **rename** over the target and fsync the folder. A folder (a PNG sequence, a bundle) is staged
-   beside the target and swapped in: the old one renamed aside, the new one renamed in, the old one
-   removed; as close to atomic as a filesystem allows.
+   beside the target and swapped in: the old one renamed aside (named after the stage), the new one
+   renamed in, the old one removed; as close to atomic as a filesystem allows.
 5. On **any** error, Ctrl-C included, the temporaries are removed, the previous output is untouched
    and the claim is released; an ``OSError`` becomes one ``OutputError`` line naming the target
    ("No space left on device", "Read-only file system" ...).
@@ -24,11 +28,13 @@ No Qt and no torch here. Design: docs/DESIGN.md, "Writing outputs".
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,7 +82,7 @@ def _alive(pid: int) -> bool:
 
 
 def _lock_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}{LOCK_SUFFIX}")
+    return target.with_name(f".{_stem(target)}{LOCK_SUFFIX}")
 
 
 def _read_pid(path: Path) -> int | None:
@@ -135,29 +141,87 @@ def _release(lock: Path) -> None:
             pass
 
 
+# What a temporary's name adds to the target's (at most): ".", ".<pid>-<8 hex>", the mark, the suffix.
+_ADDED_BYTES = 2 + 10 + 1 + 8 + len(PARTIAL_MARK)
+_SUFFIX_BYTES = 16  # a longer suffix names no codec: the temporary goes without it
+_HASH_CHARS = 16
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def _stem(target: Path) -> str:
+    """``target``'s name as its lock's and temporaries' names hold it: whole, or where that would
+    pass the file system's limit (in bytes), its start, ``~`` and a hash of the whole name."""
+    name = target.name
+    budget = _name_max(target.parent) - _ADDED_BYTES - _SUFFIX_BYTES
+    if len(os.fsencode(name)) <= budget:
+        return name
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:_HASH_CHARS]
+    head, used = [], 0
+    for char in name:
+        used += len(os.fsencode(char))
+        if used > budget - 1 - _HASH_CHARS:
+            break
+        head.append(char)
+    return f"{''.join(head)}~{digest}"
+
+
 def _partial_prefix(target: Path) -> str:
-    return f".{target.name}."
+    return f".{_stem(target)}."
 
 
-def _remove_stale_partials(target: Path) -> None:
-    """Temporaries of ``target`` left by writers that died (``kill -9``): ours by name, theirs by PID."""
+def _recover_killed_writers(target: Path) -> None:
+    """What writers of ``target`` that died (``kill -9``) left: a previous folder renamed aside is
+    put back where the new one did not replace it (and kept when in doubt); their temporaries are
+    removed. Ours by name, theirs by PID."""
     prefix = _partial_prefix(target)
     try:
         entries = list(target.parent.iterdir())
     except OSError:
         return
+    dead = []
     for entry in entries:
         name = entry.name
         if not name.startswith(prefix) or (PARTIAL_MARK not in name and OLD_MARK not in name):
             continue
         pid_text = name[len(prefix):].split("-", 1)[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)):
-            continue
-        _remove(entry)
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            dead.append(entry)
+    kept = set()
+    for aside in (entry for entry in dead if entry.name.endswith(OLD_MARK)):
+        stage = _stage_of(aside)
+        if not os.path.lexists(target):  # killed between the renames: the previous output goes back
+            try:
+                os.rename(aside, target)
+            except OSError:
+                kept.add(stage)  # the next writer tries again
+        elif not os.path.lexists(stage):  # its new output went in: the previous one was on its way out
+            _remove(aside)
+        else:  # something else took the name since: both stay, so the next writer decides the same
+            kept.add(stage)
+    for entry in dead:
+        if PARTIAL_MARK in entry.name and entry not in kept:
+            _remove(entry)
 
 
 def _fresh_name(target: Path, mark: str, suffix: str = "") -> Path:
+    if len(os.fsencode(suffix)) > _SUFFIX_BYTES:
+        suffix = ""
     return target.with_name(f"{_partial_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}{mark}{suffix}")
+
+
+def _aside_of(stage: Path) -> Path:
+    """Where the previous folder waits while ``stage`` is swapped in: the stage's name, marked old."""
+    return stage.with_name(stage.name[:-len(PARTIAL_MARK)] + OLD_MARK)
+
+
+def _stage_of(aside: Path) -> Path:
+    return aside.with_name(aside.name[:-len(OLD_MARK)] + PARTIAL_MARK)
 
 
 _TEMPORARY_NAME = re.compile(rf"\..+\.\d+-[0-9a-f]{{8}}({re.escape(PARTIAL_MARK)}(\.[^.]*)?|{re.escape(OLD_MARK)})")
@@ -175,9 +239,7 @@ def _remove(path: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink()
-    except FileNotFoundError:
-        pass
-    except OSError:
+    except OSError:  # gone already, or not ours to remove after all
         pass
 
 
@@ -193,15 +255,47 @@ def _fsync_path(path: Path) -> None:
 
 
 def _fsync_tree(folder: Path) -> None:
+    """fsync the regular files and folders under ``folder``; links are not followed and nothing else
+    is opened (a FIFO would wait for a writer forever)."""
     for root, _, files in os.walk(folder):
         for name in files:
-            _fsync_path(Path(root) / name)
+            path = Path(root) / name
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                _fsync_path(path)
         _fsync_path(Path(root))
 
 
-def _check_folder(target: Path) -> None:
+def _check_target(target: Path) -> None:
+    """A name an output can have, in a folder that exists, within the file system's limit."""
+    if target.name in ("", ".", ".."):
+        raise OutputError("is not a name for an output; give the file or folder a name of its own", target)
     if not target.parent.is_dir():
         raise OutputError(f"the folder {target.parent} does not exist", target)
+    size, limit = len(os.fsencode(target.name)), _name_max(target.parent)
+    if size > limit:
+        raise OutputError(f"file name too long ({size} bytes; the file system allows {limit})", target)
+
+
+_SPECIAL_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _check_replaceable(target: Path, *, folder: bool) -> None:
+    """Refuse ``target`` unless it is absent or what the output is: a regular file or a folder,
+    never a link or a special file (read from ``lstat``, nothing opened or followed)."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise OutputError(_reason(error), target) from None
+    for kind, words in _SPECIAL_KINDS:
+        if kind(mode):
+            raise OutputError(f"is {words}; an output replaces only a regular file or a folder", target)
+    if folder and not stat.S_ISDIR(mode):
+        raise OutputError("exists and is not a folder", target)
+    if not folder and stat.S_ISDIR(mode):
+        raise OutputError("is a folder, not a file", target)
 
 
 @contextmanager
@@ -211,7 +305,7 @@ def _claimed(target: Path) -> Iterator[None]:
     except OSError as error:
         raise OutputError(_reason(error), target) from None
     try:
-        _remove_stale_partials(target)
+        _recover_killed_writers(target)
         yield
     finally:
         _release(lock)
@@ -222,10 +316,10 @@ def output_file(target: str | os.PathLike[str], *, overwrite: bool, verify: Veri
     """Write the file ``target``: yields a fresh temporary path beside it (an empty file), which
     replaces ``target`` only after the block, fsync and ``verify`` all succeed."""
     target = Path(target)
-    _check_folder(target)
-    if target.is_dir():
-        raise OutputError("is a folder, not a file", target)
+    _check_target(target)
+    _check_replaceable(target, folder=False)
     with _claimed(target):
+        _check_replaceable(target, folder=False)
         if target.exists() and not overwrite:
             raise OutputExists("already exists", target)
         temporary = _fresh_name(target, PARTIAL_MARK, target.suffix)
@@ -235,6 +329,7 @@ def output_file(target: str | os.PathLike[str], *, overwrite: bool, verify: Veri
             _fsync_path(temporary)
             if verify is not None:
                 verify(temporary)
+            _check_replaceable(target, folder=False)
             os.replace(temporary, target)
             _fsync_path(target.parent)
         except OSError as error:
@@ -251,36 +346,43 @@ def output_folder(target: str | os.PathLike[str], *, overwrite: bool,
     """Write the folder ``target``: yields a fresh empty folder beside it, which is swapped in for
     ``target`` only after the block, fsync and ``verify`` all succeed."""
     target = Path(target)
-    _check_folder(target)
-    if target.exists() and not target.is_dir():
-        raise OutputError("exists and is not a folder", target)
+    _check_target(target)
+    _check_replaceable(target, folder=True)
     with _claimed(target):
+        _check_replaceable(target, folder=True)
         if target.exists() and not overwrite:
             raise OutputExists("already exists", target)
         stage = _fresh_name(target, PARTIAL_MARK)
-        aside: Path | None = None
+        aside = _aside_of(stage)
         try:
             stage.mkdir()
             yield stage
             _fsync_tree(stage)
             if verify is not None:
                 verify(stage)
-            if target.exists():
-                aside = _fresh_name(target, OLD_MARK)
-                os.rename(target, aside)
-            os.rename(stage, target)
-            _fsync_path(target.parent)
+            _check_replaceable(target, folder=True)
+            _swap_in(stage, target, aside)
         except BaseException as error:
-            if aside is not None and not target.exists():
-                os.rename(aside, target)  # put the previous output back
-                aside = None
             _remove(stage)
             if isinstance(error, OSError):
                 raise OutputError(_reason(error), target) from None
             raise
-        finally:
-            if aside is not None:
-                _remove(aside)
+        _remove(aside)  # the previous output, now replaced (a killed writer's is removed by the next)
+
+
+def _swap_in(stage: Path, target: Path, aside: Path) -> None:
+    """``stage`` becomes ``target``; the previous ``target`` (if any) waits at ``aside``. If the
+    swap fails, the previous one is put back. Killed between the renames, the next writer puts it
+    back (``_recover_killed_writers``)."""
+    try:
+        if os.path.lexists(target):
+            os.rename(target, aside)
+        os.rename(stage, target)
+    except BaseException:
+        if os.path.lexists(aside) and not os.path.lexists(target):
+            os.rename(aside, target)
+        raise
+    _fsync_path(target.parent)
 
 
 def write_bytes(target: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:

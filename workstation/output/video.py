@@ -117,6 +117,9 @@ class VideoEncoder(Encoder):
             self.abort()
             raise self._failure(error) from None
         self._stream: av.VideoStream | None = None
+        # whether any frame is see-through anywhere: an encoder may drop an alpha channel that is
+        # opaque everywhere (libwebp does), and then nothing was lost
+        self.translucent = False
 
     def _failure(self, error: Exception) -> Exception:
         failure = _ffmpeg_failure(error, self.what)
@@ -133,6 +136,8 @@ class VideoEncoder(Encoder):
                 added.height, added.width = image.shape[:2]
                 added.pix_fmt = self.spec.pix_fmt
                 self._stream = stream = added
+            if image.shape[2] == 4 and not self.translucent:
+                self.translucent = bool(image[..., 3].min() < 255)
             frame = av.VideoFrame.from_ndarray(image, format="bgra" if image.shape[2] == 4 else "bgr24")
             frame.pts = self.frames
             frame.time_base = 1 / self.rate
@@ -163,7 +168,7 @@ class VideoEncoder(Encoder):
                 found = read_with_pyav(temporary, self.spec.decoder)
         except (FFmpegError, IndexError, ValueError, cv2.error) as error:
             raise FrameWriteError(f"the new {self.what} does not read back ({error})", self.target) from None
-        self.check(found, alpha=self.spec.alpha)
+        self.check(found, alpha=self.spec.alpha and self.translucent)
 
     def abort(self) -> None:
         for close in (getattr(self, "_container", None), self._file):

@@ -3,6 +3,8 @@
 Paths (clips and model) are stored relative to the project file's folder with POSIX separators
 whenever possible, absolute otherwise (another drive). In memory, a relative path is relative to
 the folder of ``Project.path``, or to the current directory while the project has never been saved.
+The folder is the real file's (``project_folder``): a project opened through a symbolic link in
+another folder finds its clips where the file the link points to has them.
 """
 
 from __future__ import annotations
@@ -12,12 +14,18 @@ from pathlib import Path
 
 from .values import Project, ProjectError
 
-__all__ = ["clip_path", "model_path", "missing_clips", "clip_users", "relative_path", "stored_path", "resolved_path"]
+__all__ = ["clip_path", "model_path", "missing_clips", "clip_users", "relative_path", "stored_path", "resolved_path",
+           "project_folder"]
+
+
+def project_folder(path: str | os.PathLike[str]) -> Path:
+    """The folder that the relative paths of the project file ``path`` start from: the folder of
+    the file itself, symbolic links followed (the file need not exist yet)."""
+    return Path(os.path.realpath(path)).parent
 
 
 def _base_folder(project: Project) -> Path:
-    folder = project.path.parent if project.path is not None else Path.cwd()
-    return Path(os.path.abspath(folder))
+    return project_folder(project.path) if project.path is not None else Path.cwd()
 
 
 def resolved_path(stored: str, folder: Path) -> Path:
@@ -49,7 +57,7 @@ def stored_path(project: Project, path: str) -> str:
 
 
 def clip_path(project: Project, name: str) -> Path:
-    """The absolute path of a clip, resolved against the folder of ``project.path``."""
+    """The absolute path of a clip, resolved against the folder of ``project.path`` (``project_folder``)."""
     clip = project.clips.get(name)
     if clip is None:
         raise ProjectError(f"unknown clip {name!r}", project.path)

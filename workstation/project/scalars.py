@@ -1,7 +1,11 @@
 """The project file's scalar types, as the schema (``schema.py``) declares its fields: strict
 integers and numbers (integral numbers of other types, such as numpy's, taken as the file's would
 be), names and paths that are not blank, and words from a fixed list (an interpolation, a fit, a
-scaling), each worded as ``problems`` words every message."""
+scaling), each worded as ``problems`` words every message.
+
+A shot's frame rate lies within what every output format can encode (``MIN_FPS``..``MAX_FPS``),
+and a count of frames within ``MAX_FRAMES``: bounds that refuse only absurd values, so no valid
+file of an older version changes meaning (the schema version stays)."""
 
 from __future__ import annotations
 
@@ -15,7 +19,16 @@ from .problems import describe, problem
 from .values import FITS, MAX_OUTPUT_SIDE, SCALINGS
 
 __all__ = ["Integer", "Count", "Number", "Positive", "Name", "PathText", "Interpolation", "Fit", "Scaling", "Frame",
-           "OutputSide"]
+           "OutputSide", "FrameRate", "FrameCount", "MIN_FPS", "MAX_FPS", "MAX_FRAMES"]
+
+# A shot's frames per second: 0.01 is 100 s a frame (GIF holds at most 655.35 s; a video's rate is
+# a fraction of denominator at most 1001, output/video.py), 1000 is 1 ms a frame (the finest step of
+# WebP and sprite-sheet durations, whole milliseconds; a GIF's are held at its shortest, 10 ms).
+MIN_FPS = 0.01
+MAX_FPS = 1000.0
+# The most frames a clip or a shot has: what Qt's widgets and a 32-bit frame number hold (a day at
+# 1000 fps is 86.4 million frames), far within what a Python range can count.
+MAX_FRAMES = 2**31 - 1
 
 
 def _integer(value: object) -> object:
@@ -68,4 +81,6 @@ Interpolation = Annotated[str, AfterValidator(_one_of("interpolation", tuple(val
 Fit = Annotated[str, AfterValidator(_one_of("fit", FITS))]
 Scaling = Annotated[str, AfterValidator(_one_of("scaling", SCALINGS))]
 Frame = Annotated[int, BeforeValidator(_integer), Field(ge=0)]
+FrameCount = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_FRAMES)]  # a clip's frames, a shot's length
+FrameRate = Annotated[float, BeforeValidator(_number), Field(ge=MIN_FPS, le=MAX_FPS)]  # a shot's fps
 OutputSide = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_OUTPUT_SIDE)]  # an output's width or height

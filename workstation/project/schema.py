@@ -11,7 +11,7 @@ A project file is pretty-printed JSON::
       "clips": {"walk": {"path": "clips/walk.mp4", "frame_count": 120, "fps": 25.0,
                          "width": 320, "height": 240,
                          "fit": "crop" | "letterbox"}, ...},    # how a frame becomes the model's square
-      "shots": [{"name": "intro", "length": 48, "fps": 24.0,
+      "shots": [{"name": "intro", "length": 48, "fps": 24.0,   # length 1..2**31-1; fps 0.01..1000
                  "output": {"width": 1280, "height": 720,    # pixels, 1..16384 each
                             "scaling": "crisp" | "smooth"},  # how the model's square is enlarged
                  "in": 0, "out": 47 | null,                   # null: the last frame
@@ -68,7 +68,7 @@ from pydantic import (
     model_validator,
 )
 
-from . import values
+from . import scalars, values
 from .problems import describe, describe_error, location, lone_surrogate, problem
 from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, Number, OutputSide, PathText, Positive, Scaling
 from .upgrade import DEFAULT_MODEL_SIZE, upgraded_body
@@ -150,8 +150,8 @@ def _value(item: Any) -> Any:
 class ClipSchema(_Schema):
     value_type = ClipRef
     path: PathText
-    frame_count: Count
-    fps: Positive
+    frame_count: scalars.FrameCount
+    fps: Positive  # the clip's own, as its file says: described, never encoded
     width: Count
     height: Count
     fit: Fit = "crop"  # since version 3
@@ -245,8 +245,8 @@ class ShotSchema(_Schema):
 
     value_type = Shot
     name: Name
-    length: Count
-    fps: Positive
+    length: scalars.FrameCount
+    fps: scalars.FrameRate
     output: OutputSchema = OutputSchema()  # since version 3, as are "in" and "out"
     in_point: Frame = Field(default=0, alias="in")
     out_point: Frame | None = Field(default=None, alias="out")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 
 from .edits import unique_name
+from .scalars import MAX_FPS, MIN_FPS
 from .values import MAX_OUTPUT_SIDE, ClipRef, FrameRef, Output, Project, ProjectError, Shot
 
 __all__ = [
@@ -80,6 +81,7 @@ def blank_shot(project: Project, like: str | None = None, first_fps: float | Non
     elif project.clips:
         clip_name, clip = next(iter(project.clips.items()))
         background, fps = FrameRef(clip_name, 0), first_fps or clip.fps or DEFAULT_SHOT_FPS
+        fps = min(max(fps, MIN_FPS), MAX_FPS)  # a clip's own speed may lie beyond what a shot can be written at
     else:
         raise ProjectError("a shot needs a background: import a clip first")
     return Shot(new_shot_name(project), DEFAULT_SHOT_LENGTH, fps, background,

@@ -24,6 +24,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from workstation.kernel.reading import InputError, InputMissing, read_bytes_capped
+
 from .paths import resolved_path
 from .problems import describe, describe_error
 from .scalars import Integer, Scaling
@@ -34,6 +36,7 @@ __all__ = ["SIZES_VERSION", "DEFAULT_MODEL_SIZE", "upgraded_body", "model_square
 SIZES_VERSION = 4  # the first version with output sizes in pixels and pose offsets in square units
 DEFAULT_MODEL_SIZE = 64  # the bundled demo model's square, assumed where a model's own is unknown
 MODEL_SIZES = range(8, 8193)  # the image sizes a model bundle may have (render/bundle.py)
+MODEL_JSON_MAX_BYTES = 16 << 20  # render/bundle.py's MAX_METADATA_BYTES (project/ does not import render/)
 
 
 class _OutputBefore4(BaseModel):
@@ -124,11 +127,11 @@ def _older_version(data: dict[str, Any]) -> int | None:
 def _image_size(metadata: Path) -> tuple[int, None] | tuple[None, str]:
     """The ``image_size`` that the bundle's ``model.json`` says, or what is wrong with it."""
     try:
-        if not metadata.is_file():
-            return None, "not found"
-        content = json.loads(metadata.read_bytes())
-    except OSError as error:
-        return None, f"cannot read: {error.strerror or error}"
+        content = json.loads(read_bytes_capped(metadata, MODEL_JSON_MAX_BYTES, "a model bundle's model.json"))
+    except InputMissing:
+        return None, "not found"
+    except InputError as error:
+        return None, error.problem
     except (ValueError, RecursionError):
         return None, "not valid JSON"
     size = content.get("image_size") if isinstance(content, dict) else None

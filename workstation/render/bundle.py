@@ -46,6 +46,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
 
 from workstation.kernel.errors import StopframeError
+from workstation.kernel.reading import InputError, InputMissing, read_bytes_capped
 
 BUNDLE_FORMAT = "stopframe-model-bundle"
 BUNDLE_VERSION = 2  # what export writes for a model that takes a character's colour from its decoder
@@ -240,16 +241,15 @@ def read_metadata(folder: Path) -> dict:
     if not folder.is_dir():
         raise BundleError("no such model bundle folder", folder)
     path = folder / "model.json"
-    if not path.is_file():
-        raise BundleError(f"missing; a model bundle holds model.json and {', '.join(GRAPHS)}", path)
     try:
-        if path.stat().st_size > MAX_METADATA_BYTES:
-            raise BundleError(f"{path.stat().st_size} bytes: too large for a model bundle's model.json", path)
-        metadata = json.loads(path.read_bytes().decode("utf-8"))
+        raw = read_bytes_capped(path, MAX_METADATA_BYTES, "a model bundle's model.json")
+        metadata = json.loads(raw.decode("utf-8"))
+    except InputMissing:
+        raise BundleError(f"missing; a model bundle holds model.json and {', '.join(GRAPHS)}", path) from None
+    except InputError as error:
+        raise BundleError(error.problem, path) from None
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise BundleError(f"not valid JSON ({str(error)[:120]})", path) from None
-    except OSError as error:
-        raise BundleError(f"cannot be read ({error.strerror or error})", path) from None
     if not isinstance(metadata, dict):
         raise BundleError(f"not a Stopframe model bundle (model.json holds {_shown(metadata)}, not an object)", path)
     try:
