@@ -13,6 +13,7 @@ import torch
 from tests.conftest import MNIST_DIR, ROOT, run_cli, tiny_model_config, tiny_train_config
 from training.model.config import ModelConfig, TrainConfig
 from training.run import checkpoint
+from training.run.run_files import read_metrics
 from training.run.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
 from workstation.kernel.errors import EXIT_INTERRUPTED
 from workstation.kernel.safe_write import LOCK_SUFFIX, is_temporary
@@ -365,3 +366,20 @@ def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
     assert set(rebuilt) - set(saved) <= {"shift", "alpha_static", "alpha_visible", "best_metric"}
     assert set(rebuilt["model"]) - set(saved["model"]) <= {"colour"}
     assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"]}
+
+
+def test_a_model_that_draws_from_the_source_trains_and_shows_its_visibility(tmp_path):
+    """model.colour="source" with L_visible: it trains, logs the term and the sharpness, and its
+    sample grid has one more column, the visibility (white where the source's pixels are the colour)."""
+    import cv2
+
+    plain = Trainer(tiny_train_config(steps=3), tmp_path / "plain")
+    plain.train()
+    config = tiny_train_config(steps=3, alpha_visible=0.5, model=tiny_model_config(colour="source"))
+    sighted = Trainer(config, tmp_path / "sighted")
+    sighted.train()
+    rows = read_metrics(tmp_path / "sighted" / "metrics.csv", up_to_step=3)[1]
+    assert float(rows[-1]["visible"]) > 0 and rows[-1]["val_transform_sharpness"] != ""
+    widths = [cv2.imread(str(folder / "samples" / "step_0000003.png")).shape[1]
+              for folder in (tmp_path / "plain", tmp_path / "sighted")]
+    assert widths[1] == widths[0] + 64  # one 64-pixel column more

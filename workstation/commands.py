@@ -147,7 +147,8 @@ def render_named_shot(args: argparse.Namespace, project: Project) -> int:
 
 def render_all(args: argparse.Namespace, project: Project) -> int:
     """``render --all``: every shot, whole, into the folder ``--out``, one output per shot named after it.
-    Every output is checked before anything renders: an existing one is refused without --force."""
+    Every output is checked before anything renders: an existing one is refused without --force, and
+    one of the project's own files (a clip, the project, its bundle) always."""
     from workstation.output.shot_files import existing_outputs, shot_outputs
     from workstation.render.shot_frames import open_engine
 
@@ -165,6 +166,8 @@ def render_all(args: argparse.Namespace, project: Project) -> int:
         names = ", ".join(path.name for path in existing)
         them = "it" if len(existing) == 1 else "them"
         raise UserError(f"{folder}: already holds {names}; pass --force to replace {them}")
+    for request in requests:  # none may be one of the project's own files: refused before any renders
+        request.check_target()
     engine = open_engine(project, args.fit)
     try:
         folder.mkdir(parents=True, exist_ok=True)

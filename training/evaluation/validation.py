@@ -81,7 +81,8 @@ def sprite_scores(scene: TorchScene, data: Sprites, count: int) -> dict[str, flo
 
 def sample_grid(model: SceneModel, val_data, count: int, device) -> np.ndarray:
     """uint8 RGB [H, W, 3]: a row per validation pair; columns x1, x2, the reconstruction
-    h(x1, x1, x2, x1), then the plate, the character alone and its alpha (layered), or what the
+    h(x1, x1, x2, x1), then the plate, the character alone and its alpha (layered; and the
+    visibility of a model that draws characters from their own pixels), or what the
     renderer makes of the background alone and of the placed character alone (summed)."""
     x1, x2 = validation_pairs(val_data, count, device)
     model = model.eval()
@@ -91,8 +92,11 @@ def sample_grid(model: SceneModel, val_data, count: int, device) -> np.ndarray:
         fb1 = model.encoder_background(x1)
         columns = [x1, x2, model.render(fc1, theta, fb1, source=x1)]
         if model.layered:
-            rgb, alpha = model.character_layer(fc1, theta)
-            columns += [model.plate(fb1), rgb * alpha, alpha.expand_as(rgb)]
+            rgb, alpha, visibility = model.character_parts(fc1, theta)
+            colour = model.colour_of(rgb, visibility, fc1, theta, x1)  # as the frame shows it
+            columns += [model.plate(fb1), colour * alpha, alpha.expand_as(rgb)]
+            if visibility is not None:  # where the colour is the source's own pixels
+                columns.append(visibility.expand_as(rgb))
         else:
             columns += [model.renderer(fb1), model.renderer(model.place(fc1, theta))]
     grid = torch.cat([torch.cat(list(column), dim=1) for column in columns], dim=2)

@@ -8,7 +8,8 @@ for it: which frames of which shot, in which layer and format, at which rate and
 ``of_shot`` fills in what is not given from the shot itself: every frame, its fps and its output
 (size and scaling, Shot ▸ Output Size). A request that cannot be written as asked is never made: an
 RGBA layer (the characters) needs a format with alpha, and an output has 1 to MAX_SIDE pixels a
-side; each refusal is one line naming the target.
+side; each refusal is one line naming the target. ``check_target`` (which ``write_shot`` calls too)
+refuses a target that is one of the project's own files, ``--force`` or not (``inputs.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from workstation import project as doc
 from workstation.kernel.safe_write import OutputExists
 from workstation.output.formats import ALPHA_FORMATS, FORMAT_INFO, MAX_SIDE, FrameWriteError, OutputFormat
+from workstation.output.inputs import check_not_an_input
+from workstation.output.sprite_sheet import data_path
 from workstation.output.writer import output_exists
 from workstation.render.layers import LayerView
 
@@ -79,7 +82,11 @@ class ExportRequest:
                    own.fps if fps is None else fps, doc.Output(int(width), int(height), scaling), path, overwrite)
 
     def check_target(self) -> None:
-        """Refuse now, before any model loads, what the writer will refuse: an output already at the
-        target (``writer.output_exists``) when the request does not overwrite it (``OutputExists``)."""
+        """Refuse now, before any model loads, a target that is (holds, is inside) one of the
+        project's own files, even with ``overwrite`` (``inputs.py``), and what the writer will refuse:
+        an output already there (``writer.output_exists``) when the request does not overwrite it
+        (``OutputExists``)."""
+        written = (self.target, data_path(self.target)) if self.format == OutputFormat.SPRITES else (self.target,)
+        check_not_an_input(written, self.project)
         if not self.overwrite and output_exists(self.target, self.format):
             raise OutputExists("already exists", self.target)

@@ -30,7 +30,9 @@ def write_shot(request: ExportRequest, engine: Engine,
     ``request.target``; the path written. ``progress(written, total)`` once the output is claimed
     (written 0), then after each frame. Raises ExportCancelled, leaving nothing of the new output and
     the previous one as it was, once ``cancelled()``; an existing output without ``overwrite`` is
-    refused (``OutputExists``)."""
+    refused (``OutputExists``), and so is any target that is one of the project's own files
+    (``ExportRequest.check_target``)."""
+    request.check_target()
     total, output = len(request.frames), request.output
     with FrameWriter(request.target, request.format, request.fps, total, force=request.overwrite,
                      frame_size=(output.height, output.width)) as writer:

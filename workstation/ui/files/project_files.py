@@ -20,6 +20,8 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
 from workstation import project as doc
+from workstation.kernel.errors import StopframeError
+from workstation.output.inputs import check_not_an_input
 from workstation.ui.document import ProjectDocument
 from workstation.ui.files import untitled
 from workstation.ui.files.relink_dialog import offer_relink
@@ -114,6 +116,12 @@ class ProjectFiles(QObject):
             return False
         if not path.endswith(doc.PROJECT_SUFFIX):
             path += doc.PROJECT_SUFFIX
+        try:  # over one of its own clips or its bundle (through a link too); over its own file is a save
+            check_not_an_input([Path(path)], self.document.project, what="file to save to",
+                               allowed=[self.document.path] if self.document.path is not None else [])
+        except StopframeError as problem:
+            dialogs.warning(self.window, "Cannot save project", str(problem))
+            return False
         return self.save_to(Path(path))
 
     def save_to(self, path: str | Path) -> bool:
