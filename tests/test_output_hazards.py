@@ -135,12 +135,14 @@ def test_render_force_onto_a_special_file_is_one_line(demo_project, tmp_path, ca
 
 @pytest.mark.parametrize("out", ["", "."])
 def test_render_png_force_to_no_name_is_one_line(demo_project, tmp_path, monkeypatch, capsys, out):
-    monkeypatch.chdir(tmp_path)
+    elsewhere = tmp_path / "elsewhere"  # not the project's folder, which "." would hold (refused for that)
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
     code = main.main(["render", str(demo_project), "--shot", "duet", "--range", "0:1", "--out", out, "--force",
                       "--quiet"])
     err = capsys.readouterr().err.splitlines()[-1]
     assert code == 2 and err == "stopframe: .: is not a name for an output; give the file or folder a name of its own"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "elsewhere"] and not any(elsewhere.iterdir())
 
 
 @contextmanager
