@@ -20,7 +20,7 @@ import numpy as np
 
 from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest
-from workstation.render.bundle import CENTROID, Bundle
+from workstation.render.bundle import CENTROID, Bundle, BundleError
 from workstation.render.fields import affine_field, posed_field
 from workstation.render.geometry import (
     IDENTITY_THETA,
@@ -94,7 +94,15 @@ class Graphs:
         for start in range(0, len(arrays[0]), batch_size):
             feed = {name: np.ascontiguousarray(a[start : start + batch_size], dtype=np.float32)
                     for name, a in zip(inputs, arrays)}
-            batches.append(session.run(None, feed))
+            try:
+                outputs = session.run(None, feed)
+            except Exception as error:  # onnxruntime raises several kinds while a graph runs
+                reason = " ".join(str(error).split())[:200] or type(error).__name__
+                raise BundleError(f"failed while running: {reason}", self.bundle.folder / graph) from None
+            if not all(np.isfinite(output).all() for output in outputs):
+                raise BundleError("gave values that are not numbers (NaN or infinite): its weights are damaged; "
+                                  "export the bundle again", self.bundle.folder / graph)
+            batches.append(outputs)
         if len(batches) == 1:
             return list(batches[0])
         return [np.concatenate(outputs) for outputs in zip(*batches)]
