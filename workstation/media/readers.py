@@ -15,6 +15,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from workstation.kernel.reading import not_regular
 from workstation.media.headers import declared_size
 from workstation.media.images import to_rgb8
 from workstation.media.media_error import media_error, size_problem
@@ -32,10 +33,6 @@ GIF_EXTENSIONS = (".gif",)
 _IMREAD_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR  # keeps 16-bit, drops alpha, applies EXIF rotation
 
 
-_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
-
-
 def kind_of(path: Path) -> ClipKind:
     """Which reader ``path`` needs, from what it is (a folder) or its extension; anything that is
     not a known image or GIF is tried as a video. MediaError if nothing is there, or if it is not
@@ -48,8 +45,8 @@ def kind_of(path: Path) -> ClipKind:
         raise media_error(path, f"cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     if stat.S_ISDIR(mode):
         return "images"
-    if not stat.S_ISREG(mode):
-        what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+    what = not_regular(mode)
+    if what is not None:
         raise media_error(path, f"is {what}, not a video, image or folder of images; it was not opened")
     suffix = path.suffix.lower()
     if suffix in GIF_EXTENSIONS:
