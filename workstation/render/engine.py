@@ -70,8 +70,11 @@ class Engine:
         self._cache_bytes = cache_bytes
         graphs_bytes = cache_bytes // 2 if self.bundle.layered else cache_bytes
         self.graphs = Graphs(self.bundle, frames, graphs_bytes)
-        self.renderer: Renderer = (LayeredRenderer(self.graphs, cache_bytes - graphs_bytes) if self.bundle.layered
-                                   else SummedRenderer(self.graphs))
+        # what each request's output is drawn from: None without a frame source (graphs on arrays only)
+        self.sources = Sources(frames, self.bundle.image_size) if frames is not None else None
+        self.renderer: Renderer = (
+            LayeredRenderer(self.graphs, self.sources, cache_bytes - graphs_bytes) if self.bundle.layered
+            else SummedRenderer(self.graphs, self.sources))
 
     def with_frames(self, frames: FrameSource | None) -> Engine:
         """A new engine over ``frames`` sharing this one's loaded graphs and metadata, with empty
@@ -187,9 +190,7 @@ class Engine:
     def framing(self, request: FrameRequest) -> Framing:
         """Where the model square lands in ``request``'s output (framing.py): as ``render_requests``
         draws it, the model square itself for a request without an output size."""
-        if self.frames is None:
-            return Framing.square(self.image_size)
-        return Sources(self.frames, self.image_size).framing(request)
+        return self.sources.framing(request) if self.sources is not None else Framing.square(self.image_size)
 
     def render_frame(self, request: FrameRequest, layer: LayerView | str = LayerView.COMPOSITE) -> np.ndarray:
         image: np.ndarray = self.render_requests([request], layer)[0]
@@ -199,7 +200,7 @@ class Engine:
         """A ``SummedView`` of the requests through renderer.onnx (any bundle has it): how format 1 drew."""
         if view not in tuple(SummedView):
             raise ValueError(f"view={view!r}: allowed values are {', '.join(SummedView)}")
-        return SummedRenderer(self.graphs).view(requests, SummedView(view))
+        return SummedRenderer(self.graphs, self.sources).view(requests, SummedView(view))
 
     # -- where the characters are ---------------------------------------------------------------------
     def character_shapes(self, request: FrameRequest) -> list[CharacterShape]:

@@ -40,6 +40,7 @@ class DecodedCharacter(NamedTuple):
     rgb: np.ndarray  # [3, S, S], straight
     alpha: np.ndarray  # [1, S, S], the decoder's own: where the outline centres
     matte: np.ndarray  # [1, S, S], ``alpha`` under the matte rule: what every view draws
+    theta: np.ndarray  # [2, 3], absolute: where its source frame is sampled from (the guide's map)
     visibility: np.ndarray | None = None  # [1, S, S], format 3: where the source's own pixels are the colour
     field: np.ndarray | None = None  # [2, S, S], format 3: where each pixel samples its source frame
 
@@ -59,12 +60,12 @@ class Plate(NamedTuple):
 class LayeredRenderer:
     """Frames composited from decoded layers: a ``Renderer`` for layered bundles."""
 
-    def __init__(self, graphs: Graphs, cache_bytes: int):
+    def __init__(self, graphs: Graphs, sources: Sources | None, cache_bytes: int):
         """``cache_bytes``: what the decoded plates, the backgrounds composed at the output size and
         the character layers hold together, at most: a sixth for the plates, a third for the
         backgrounds (a 720p one is 11 MiB), the rest for the characters (a frame may have several)."""
         self.graphs = graphs
-        self.sources = Sources(graphs.frames, graphs.bundle.image_size) if graphs.frames is not None else None
+        self.sources = sources
         self.plates: LRUCache[FrameRef, Plate] = LRUCache(cache_bytes // 6)
         self.backgrounds: LRUCache[Hashable, np.ndarray] = LRUCache(cache_bytes // 3)
         self.layers: LRUCache[Hashable, DecodedCharacter] = LRUCache(
@@ -115,8 +116,7 @@ class LayeredRenderer:
     def _at_output(self, request: FrameRequest, framing: Framing, character: CharacterRequest,
                    decoded: DecodedCharacter, smooth: bool) -> OutputLayer | None:
         assert self.sources is not None
-        theta = self.graphs.absolute(self.graphs.placed(character))
-        guide = self.sources.guide(request, framing, character.source, theta)
+        guide = self.sources.guide(request, framing, character.source, decoded.theta)
         colour = None
         if decoded.visibility is not None and decoded.field is not None:  # format 3: from the source's pixels
             image, square_to_image = self.sources.own(request, character.source)
@@ -170,13 +170,15 @@ class LayeredRenderer:
         def decode(requests: list[CharacterRequest]) -> list[DecodedCharacter]:  # copies, as the plates'
             placed = [graphs.placed(c) for c in requests]
             features = np.stack([p.features for p in placed])
+            thetas = [graphs.absolute(p) for p in placed]
             if graphs.bundle.colour_from_source:
                 fields = np.stack([p.field for p in placed if p.field is not None])
                 rgb, alpha, visibility = graphs.character_parts(features, fields)
-                return [DecodedCharacter(r.copy(), a.copy(), m.copy(), v.copy(), f)
-                        for r, a, m, v, f in zip(rgb, alpha, clean_matte(alpha), visibility, fields)]
+                return [DecodedCharacter(r.copy(), a.copy(), m.copy(), t, v.copy(), f)
+                        for r, a, m, t, v, f in zip(rgb, alpha, clean_matte(alpha), thetas, visibility, fields)]
             rgb, alpha = graphs.character_layer(features, np.stack([p.theta for p in placed]))
-            return [DecodedCharacter(r.copy(), a.copy(), m.copy()) for r, a, m in zip(rgb, alpha, clean_matte(alpha))]
+            return [DecodedCharacter(r.copy(), a.copy(), m.copy(), t)
+                    for r, a, m, t in zip(rgb, alpha, clean_matte(alpha), thetas)]
 
         return self._decoded(self.layers, {_layer_key(c): c for c in characters}, decode)
 

@@ -62,9 +62,10 @@ class SummedRenderer:
     """Frames drawn through renderer.onnx from summed features: a ``Renderer`` for summed bundles.
     Its views draw with any bundle, every one having renderer.onnx."""
 
-    def __init__(self, graphs: Graphs):
+    def __init__(self, graphs: Graphs, sources: Sources | None = None):
+        """``sources``: what a request at an output size is drawn from; None draws the model square only."""
         self.graphs = graphs
-        self.sources = Sources(graphs.frames, graphs.bundle.image_size) if graphs.frames is not None else None
+        self.sources = sources
 
     def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
         """The square views, each enlarged into its request's output (``at_output``)."""
