@@ -94,3 +94,15 @@ def test_a_turned_character_keeps_a_one_pixel_line_of_its_full_resolution_source
     assert len(rows) > 150  # it crosses the character, one pixel wide and turned
     widths = bright[rows].sum(axis=1)
     assert np.median(widths) <= 3  # still a line, not a band
+
+
+def test_the_scene_functions_of_a_format_3_engine_are_the_models(sighted_bundle):
+    """What the evaluations call, motion then render with the character's frame, is h as torch draws it."""
+    from training.evaluation.manipulation import h
+
+    model, folder = sighted_bundle
+    engine = Engine(folder, prefer_cuda=False)
+    x = [torch.nn.functional.interpolate(torch.rand(2, 3, 16, 16), size=SIZE, mode="bilinear") for _ in range(4)]
+    with torch.no_grad():
+        expected = model(*x).numpy()
+    assert np.abs(h(engine, *(t.numpy() for t in x)) - expected).max() < 1e-4

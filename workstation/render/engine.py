@@ -149,7 +149,7 @@ class Engine:
                         source: np.ndarray | None = None) -> np.ndarray:
         """The frame of one character over a background: renderer.onnx, in every bundle. ``source``
         (the character's own frame) is for models that draw characters from it; formats 1 and 2 do not."""
-        return self.graphs.render_features(character, theta, background)
+        return self.graphs.render_features(character, theta, background, source)
 
     render = render_features  # the name evaluation's SceneFunctions uses
 
