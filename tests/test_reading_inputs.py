@@ -270,6 +270,48 @@ def test_a_frame_rate_or_length_no_writer_can_hold_is_refused_on_load(tmp_path, 
     assert str(caught.value) == f"{path}: {expected}"
 
 
+@pytest.mark.parametrize(("key", "expected"), [
+    ({"tx": 1e300}, "tx: must be at most 1000000, got 1e+300"),
+    ({"ty": -1e7}, "ty: must be at least -1000000, got -10000000.0"),
+    ({"scale": 1e-300}, "scale: must be at least 0.001, got 1e-300"),
+    ({"scale": 1e300}, "scale: must be at most 1000, got 1e+300"),
+    ({"rotation": -1e300}, "rotation: must be at least -1000000, got -1e+300"),
+])
+def test_a_pose_beyond_what_a_frame_can_show_is_refused_on_load(tmp_path, key, expected):
+    """Before: such keys loaded, and rendering them printed numpy's overflow warnings."""
+    document = project_document()
+    document["shots"][0]["characters"][0]["keyframes"] = [{"frame": 0, **key}]
+    path = write_project(tmp_path / "film.stopframe", document)
+    with pytest.raises(ProjectError) as caught:
+        load_project(path)
+    assert str(caught.value) == f"{path}: shots[0].characters[0].keyframes[0].{expected}"
+
+
+@pytest.mark.parametrize("sprites", [False, True])
+def test_the_most_extreme_poses_a_file_holds_render_without_a_warning(tmp_path, sprites):
+    """Every character of the demo keyed at the limits of POSE_LIMITS renders with no numpy warning."""
+    import warnings
+
+    from workstation.demos.digit_demo import write_demo_project
+    from workstation.demos.sprite_demo import write_sprite_demo_project
+    from workstation.project import POSE_LIMITS, Keyframe, Pose, render_requests
+    from workstation.render.shot_frames import open_engine
+
+    project = load_project((write_sprite_demo_project if sprites else write_demo_project)(tmp_path))
+    offset, turn, (smallest, largest) = POSE_LIMITS["offset"], POSE_LIMITS["turn"], POSE_LIMITS["scale"]
+    poses = [Pose(offset, -offset, turn, smallest), Pose(-offset, offset, -turn, largest),
+             Pose(0.0, 0.0, turn, smallest), Pose(0.0, 0.0, 0.0, largest)]
+    shot = project.shots[0]
+    engine = open_engine(project)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for pose in poses:
+            for character in shot.characters:
+                character.keyframes = [Keyframe(0, pose)]
+            frames = engine.render_requests(render_requests(project, shot.name, [0]))
+            assert np.isfinite(frames).all()
+
+
 def test_a_clip_of_a_speed_no_shot_can_have_gives_new_shots_the_nearest_one():
     from workstation.project import Project, add_blank_shot
 

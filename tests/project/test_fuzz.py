@@ -25,6 +25,7 @@ from tests.project.documents import FIXTURES, rich_project
 from workstation.project import (
     FITS,
     MAX_OUTPUT_SIDE,
+    POSE_LIMITS,
     SCALINGS,
     Character,
     ClipRef,
@@ -246,9 +247,11 @@ def test_every_key_dropped_and_every_value_swapped(base):
 # Valid documents, generated whole
 
 names = st.text(min_size=1, max_size=12).filter(lambda text: text.strip() != "")
-finite = st.floats(allow_nan=False, allow_infinity=False)
 positive = st.floats(min_value=0.0, exclude_min=True, allow_infinity=False) | st.integers(1, 10**6)
 frame_rates = st.floats(MIN_FPS, MAX_FPS) | st.integers(1, int(MAX_FPS))
+offsets = st.floats(-POSE_LIMITS["offset"], POSE_LIMITS["offset"])
+turns = st.floats(-POSE_LIMITS["turn"], POSE_LIMITS["turn"])
+scales = st.floats(*POSE_LIMITS["scale"]) | st.integers(1, int(POSE_LIMITS["scale"][1]))
 stored_paths = (st.text(min_size=1, max_size=20)
                 | st.builds(lambda parts: "/".join(parts), st.lists(st.sampled_from([".", "..", "a", "b c", "é", ""]),
                                                                    min_size=1, max_size=5)).filter(bool)
@@ -273,7 +276,7 @@ def characters(draw: st.DrawFn, clips: dict[str, ClipRef]) -> Character:
         end = draw(st.none() | st.integers(start, last))
         motion = MotionSource(clip, start, end, draw(st.booleans()))
     frames = sorted(draw(st.lists(st.integers(0, 2**40), unique=True, max_size=5)))
-    keys = [Keyframe(frame, Pose(draw(finite), draw(finite), draw(finite), draw(positive))) for frame in frames]
+    keys = [Keyframe(frame, Pose(draw(offsets), draw(offsets), draw(turns), draw(scales))) for frame in frames]
     return Character(draw(names), draw(frame_ref(clips)), motion, keys, draw(st.sampled_from(Interpolation)),
                      draw(st.booleans()))
 

@@ -214,7 +214,7 @@ def _character(project, shot=0, index=0):
     (lambda p: p.clips.update(walk=ClipRef("w.mp4", 10, 0, 1, 1)), 'clips["walk"].fps: must be greater than 0, got 0'),
     (lambda p: p.clips.update({"": ClipRef("w.mp4", 10, 1.0, 1, 1)}), 'clips[""] (name): must not be empty'),
     (lambda p: set_keyframe(_character(p), Keyframe(2, Pose(scale=0.0))),
-     "shots[0].characters[0].keyframes[1].scale: must be greater than 0, got 0.0"),
+     "shots[0].characters[0].keyframes[1].scale: must be at least 0.001, got 0.0"),
     (lambda p: setattr(_character(p), "interpolation", "cubic"),
      'shots[0].characters[0].interpolation: unknown interpolation string "cubic" (allowed: linear, step, smooth)'),
     (lambda p: _character(p).keyframes.reverse(),

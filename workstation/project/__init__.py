@@ -68,6 +68,7 @@ from .values import (
     IDENTITY_POSE,
     MAX_OUTPUT_SIDE,
     OUTPUT_MULTIPLES,
+    POSE_LIMITS,
     SCALINGS,
     Character,
     ClipRef,
@@ -86,7 +87,7 @@ from .values import (
 
 __all__ = [
     "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "Interpolation",
-    "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES",
+    "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES", "POSE_LIMITS",
     "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Output", "Shot", "Current",
     "Project",
     "Pose", "IDENTITY_POSE", "MotionRequest", "CharacterRequest", "FrameRequest",

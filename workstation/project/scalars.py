@@ -4,8 +4,8 @@ be), names and paths that are not blank, and words from a fixed list (an interpo
 scaling), each worded as ``problems`` words every message.
 
 A shot's frame rate lies within what every output format can encode (``MIN_FPS``..``MAX_FPS``),
-and a count of frames within ``MAX_FRAMES``: bounds that refuse only absurd values, so no valid
-file of an older version changes meaning (the schema version stays)."""
+a count of frames within ``MAX_FRAMES``, and a hand pose within ``values.POSE_LIMITS``: bounds that
+refuse only absurd values, so no valid file of an older version changes meaning (the schema version stays)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from . import values
 from .problems import describe, problem
-from .values import FITS, MAX_OUTPUT_SIDE, SCALINGS
+from .values import FITS, MAX_OUTPUT_SIDE, POSE_LIMITS, SCALINGS
 
 __all__ = ["Integer", "Count", "Number", "Positive", "Name", "PathText", "Interpolation", "Fit", "Scaling", "Frame",
-           "OutputSide", "FrameRate", "FrameCount", "MIN_FPS", "MAX_FPS", "MAX_FRAMES"]
+           "OutputSide", "FrameRate", "FrameCount", "Offset", "Turn", "Scale", "MIN_FPS", "MAX_FPS", "MAX_FRAMES"]
 
 # A shot's frames per second: 0.01 is 100 s a frame (GIF holds at most 655.35 s; a video's rate is
 # a fraction of denominator at most 1001, output/video.py), 1000 is 1 ms a frame (the finest step of
@@ -83,4 +83,7 @@ Scaling = Annotated[str, AfterValidator(_one_of("scaling", SCALINGS))]
 Frame = Annotated[int, BeforeValidator(_integer), Field(ge=0)]
 FrameCount = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_FRAMES)]  # a clip's frames, a shot's length
 FrameRate = Annotated[float, BeforeValidator(_number), Field(ge=MIN_FPS, le=MAX_FPS)]  # a shot's fps
+Offset = Annotated[float, BeforeValidator(_number), Field(ge=-POSE_LIMITS["offset"], le=POSE_LIMITS["offset"])]
+Turn = Annotated[float, BeforeValidator(_number), Field(ge=-POSE_LIMITS["turn"], le=POSE_LIMITS["turn"])]
+Scale = Annotated[float, BeforeValidator(_number), Field(ge=POSE_LIMITS["scale"][0], le=POSE_LIMITS["scale"][1])]
 OutputSide = Annotated[int, BeforeValidator(_integer), Field(ge=1, le=MAX_OUTPUT_SIDE)]  # an output's width or height

@@ -70,7 +70,7 @@ from pydantic import (
 
 from . import scalars, values
 from .problems import describe, describe_error, location, lone_surrogate, problem
-from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, Number, OutputSide, PathText, Positive, Scaling
+from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, OutputSide, PathText, Positive, Scaling
 from .upgrade import DEFAULT_MODEL_SIZE, upgraded_body
 from .values import (
     Character,
@@ -194,10 +194,10 @@ class KeyframeSchema(_Schema):
 
     value_type = Keyframe
     frame: Frame
-    tx: Number = 0.0
-    ty: Number = 0.0
-    rotation: Number = 0.0
-    scale: Positive = 1.0
+    tx: scalars.Offset = 0.0
+    ty: scalars.Offset = 0.0
+    rotation: scalars.Turn = 0.0
+    scale: scalars.Scale = 1.0
 
     @model_validator(mode="before")
     @classmethod

@@ -16,9 +16,9 @@ from pathlib import Path
 from workstation.kernel.errors import StopframeError
 
 __all__ = [
-    "Interpolation", "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES", "ProjectError", "ClipRef",
-    "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE", "Keyframe", "Character", "Output", "Shot", "Current",
-    "Project", "copy_project",
+    "Interpolation", "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES", "POSE_LIMITS",
+    "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE", "Keyframe", "Character", "Output",
+    "Shot", "Current", "Project", "copy_project",
 ]
 
 FITS = ("crop", "letterbox")  # how a clip's frames become the model's square (workstation.media.FIT_MODES)
@@ -84,6 +84,9 @@ class Pose:
 
 
 IDENTITY_POSE = Pose()
+# A key's pose: an offset within a million squares, a scale from 1/1000 to 1000 and a turn within a
+# million degrees. Anything beyond draws nothing a frame can show, and its matrices overflow float32.
+POSE_LIMITS = {"offset": 1e6, "turn": 1e6, "scale": (1e-3, 1e3)}
 
 
 @dataclass(frozen=True)
