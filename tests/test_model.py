@@ -451,9 +451,16 @@ def test_a_model_that_draws_from_the_source_shows_its_pixels_where_it_sees_them(
         last.bias[4] = 0.0  # v = 0.5: the penalty is half the mean alpha
         losses = model.losses(x_c, x_c.flip(0), dataclasses.replace(DEFAULT_LOSSES, alpha_visible=1.0))
         assert losses["visible"].item() > 0 and torch.isfinite(losses["total"])
+        assert losses["tight"].item() == pytest.approx(2 * losses["visible"].item(), rel=1e-5)
+        tightened = model.losses(x_c, x_c.flip(0), dataclasses.replace(DEFAULT_LOSSES, alpha_visible=1.0,
+                                                                         alpha_tight=2.0))
+        assert tightened["total"].item() == pytest.approx(losses["total"].item() + 2 * losses["tight"].item(),
+                                                           rel=1e-4)
     with pytest.raises(ValueError, match="pass source"):
         model.render(features, unmoved, model.encoder_background(x_c))
     with pytest.raises(ConfigError, match='needs model.renderer="layered"'):
         ModelConfig(renderer="summed", colour="source").validate()
     with pytest.raises(ConfigError, match='alpha_visible=0.5: needs model.colour="source"'):
         TrainConfig(alpha_visible=0.5).validate()
+    with pytest.raises(ConfigError, match='alpha_tight=0.1: needs model.colour="source"'):
+        TrainConfig(alpha_tight=0.1).validate()
