@@ -68,15 +68,21 @@ def at_step(step: int, action):
 
 # -- a full disk (#8) ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("after_bytes", [0, 3000])
+@pytest.mark.parametrize(("after_bytes", "code", "reason", "remedy"), [
+    (0, errno.ENOSPC, "No space left on device", "make room"),
+    (3000, errno.ENOSPC, "No space left on device", "make room"),
+    (0, errno.EROFS, "Read-only file system", "make the run folder writable"),  # before: "make room"
+    (3000, errno.EACCES, "Permission denied", "make the run folder writable"),
+])
 def test_a_full_disk_stops_training_in_one_line_keeping_the_last_good_checkpoint(tmp_path, monkeypatch, capsys,
-                                                                                  after_bytes):
+                                                                                  after_bytes, code, reason, remedy):
     out = tmp_path / "run"
     with ExitStack() as disk:
         monkeypatch.setattr(Trainer, "_optimize", at_step(3, lambda trainer: disk.enter_context(
-            faults.failing_writes(out, errno.ENOSPC, after_bytes=after_bytes))))
-        code, err = run_main(capsys, "train", "--steps", "6", "--out", out, "--progress", "json", *TINY_CLI)
-    assert_one_line(code, err, "No space left on device", "the last checkpoint (step 2) is kept", "--resume")
+            faults.failing_writes(out, code, after_bytes=after_bytes))))
+        exit_code, err = run_main(capsys, "train", "--steps", "6", "--out", out, "--progress", "json", *TINY_CLI)
+    code = exit_code
+    assert_one_line(code, err, reason, "the last checkpoint (step 2) is kept", f"{remedy}, then continue with --resume")
     assert str(out) in err
     state = checkpoint.load(out)
     assert state["step"] == 2

@@ -9,6 +9,7 @@ optimizer, step and the data stream's random state.
 
 from __future__ import annotations
 
+import errno
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -351,8 +352,8 @@ class Trainer:
         try:
             yield
         except OutputError as error:
-            raise RunFolderError(f"{error.problem}; training stopped at step {self.step}, {self._kept()}: make room, "
-                                 "then continue with --resume", error.path) from None
+            raise RunFolderError(f"{error.problem}; training stopped at step {self.step}, {self._kept()}: "
+                                 f"{_remedy(error.errno)}, then continue with --resume", error.path) from None
 
     # -- validation and samples -------------------------------------------------------------
     def validate(self) -> dict[str, float]:
@@ -377,3 +378,12 @@ class Trainer:
                    **({"run_id": self.run_id} if self.run_id else {})}
         with self._writing():
             write_json(self.run_dir / "config.json", payload)
+
+
+def _remedy(reason: int | None) -> str:
+    """What the user does about a write into the run folder that failed for ``reason`` (an errno)."""
+    if reason in (errno.ENOSPC, errno.EDQUOT):
+        return "make room"
+    if reason in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "make the run folder writable"
+    return "put that right"

@@ -7,9 +7,9 @@
    ``O_EXCL`` and holding the writer's PID, so two writers cannot both succeed. A lock whose process
    is gone (a crash, ``kill -9``) is stale and is taken over, and what its writer left is recovered:
    a previous folder it had renamed aside is put back unless its new one is already in place.
-2. **Refuse** an existing output unless ``overwrite`` (``OutputExists``; the caller words the remedy),
-   and always refuse to replace anything but a regular file (``output_file``) or a folder
-   (``output_folder``): a symbolic link, a FIFO, a device or a socket is never replaced.
+2. **Refuse** an existing output unless ``overwrite`` (``OutputExists``; the caller words the remedy), and
+   always refuse to replace anything but a regular file (``output_file``) or a folder (``output_folder``):
+   a symbolic link, a FIFO, a device or a socket is never replaced.
 3. **Write** to a fresh temporary beside the target: ``.<name>.<pid>-<random>.stopframe-partial``
    (plus the target's suffix, so codecs pick the format), created with ``O_EXCL``: never a name a
    user could own, and nothing is ever deleted that this module did not create. ``<name>`` is
@@ -18,12 +18,10 @@
    **rename** over the target and fsync the folder. A folder (a PNG sequence, a bundle) is staged
    beside the target and swapped in: the old one renamed aside (named after the stage), the new one
    renamed in, the old one removed; as close to atomic as a filesystem allows.
-5. On **any** error, Ctrl-C included, the temporaries are removed, the previous output is untouched
-   and the claim is released; an ``OSError`` becomes one ``OutputError`` line naming the target
-   ("No space left on device", "Read-only file system" ...).
+5. On **any** error, Ctrl-C included, the temporaries are removed, the previous output is untouched and
+   the claim released; an ``OSError`` becomes one ``OutputError`` line naming the target (and its errno).
 
-No Qt and no torch here. Design: docs/DESIGN.md, "Writing outputs".
-"""
+No Qt and no torch here. Design: docs/DESIGN.md, "Writing outputs"."""
 
 from __future__ import annotations
 
@@ -54,7 +52,11 @@ Verify = Callable[[Path], None]
 
 
 class OutputError(StopframeError):
-    """An output could not be written; the previous one (if any) is untouched."""
+    """An output could not be written; the previous one (if any) is untouched. ``errno``: the OS's reason."""
+
+    def __init__(self, problem: object, path: str | os.PathLike[str] | None = None, errno: int | None = None):
+        super().__init__(problem, path)
+        self.errno = errno
 
 
 class OutputExists(OutputError):
@@ -288,7 +290,7 @@ def _check_replaceable(target: Path, *, folder: bool) -> None:
     except FileNotFoundError:
         return
     except OSError as error:
-        raise OutputError(_reason(error), target) from None
+        raise OutputError(_reason(error), target, error.errno) from None
     for kind, words in _SPECIAL_KINDS:
         if kind(mode):
             raise OutputError(f"is {words}; an output replaces only a regular file or a folder", target)
@@ -303,7 +305,7 @@ def _claimed(target: Path) -> Iterator[None]:
     try:
         lock = _claim(target)
     except OSError as error:
-        raise OutputError(_reason(error), target) from None
+        raise OutputError(_reason(error), target, error.errno) from None
     try:
         _recover_killed_writers(target)
         yield
@@ -334,7 +336,7 @@ def output_file(target: str | os.PathLike[str], *, overwrite: bool, verify: Veri
             _fsync_path(target.parent)
         except OSError as error:
             _remove(temporary)
-            raise OutputError(_reason(error), target) from None
+            raise OutputError(_reason(error), target, error.errno) from None
         except BaseException:
             _remove(temporary)
             raise
@@ -365,7 +367,7 @@ def output_folder(target: str | os.PathLike[str], *, overwrite: bool,
         except BaseException as error:
             _remove(stage)
             if isinstance(error, OSError):
-                raise OutputError(_reason(error), target) from None
+                raise OutputError(_reason(error), target, error.errno) from None
             raise
         _remove(aside)  # the previous output, now replaced (a killed writer's is removed by the next)
 
