@@ -1,4 +1,5 @@
-"""Media import for the workstation: videos, image folders, single images and animated GIFs.
+"""Media import for the workstation: videos, image folders, single images and animations
+(GIF, APNG, animated WebP, multi-page TIFF).
 Design: docs/DESIGN.md, "Media".
 
 Everything returned here is RGB (OpenCV's BGR is converted on the way in).

@@ -2,7 +2,8 @@
 
 Seeking with ``CAP_PROP_POS_FRAMES`` is unreliable for some codecs, so a video is only ever decoded
 forward from the start (the file is reopened to go backwards), and decoded frames are kept in an
-LRU cache bounded in bytes. Single images and GIFs are held in memory whole;
+LRU cache bounded in bytes. Single images and animations (GIF, animated WebP, APNG, multi-page
+TIFF) are held in memory whole;
 the images of a folder are read on demand through the same cache.
 """
 
@@ -21,9 +22,9 @@ import numpy as np
 from workstation.kernel.lru import LRUCache
 from workstation.media.images import to_rgb8
 from workstation.media.media_error import guarded, media_error
-from workstation.media.probe import ClipInfo, gif_info, image_info, probe_video, scan_folder
+from workstation.media.probe import ClipInfo, image_info, probe_video, read_animation, scan_folder
 from workstation.media.quiet import quiet
-from workstation.media.readers import kind_of, list_images, load_animation, open_capture, read_image
+from workstation.media.readers import kind_of, list_images, open_capture, read_image
 
 # What a clip's decoded frames hold at most, by default: about 90 frames of 720p, 20,000 of 64x64;
 # playback decodes forward and the engine caches what it makes of them, so more would buy little.
@@ -44,7 +45,7 @@ class KnownClip(Protocol):
 
 
 class Clip:
-    """Random access to the frames of one clip (video, image folder, single image or GIF).
+    """Random access to the frames of one clip (video, image folder, single image or animation).
 
     ``frame(i)`` returns a fresh uint8 RGB [H, W, 3] array (callers may modify it).  For videos,
     frames are decoded forward only: moving forward continues from the current position, moving
@@ -65,7 +66,7 @@ class Clip:
         self._cap: cv2.VideoCapture | None = None
         self._pos = 0               # index of the frame the open capture will decode next
         self._decoded = 0           # frames decoded by random access (for tests / diagnostics)
-        self._frames: list[np.ndarray] | None = None   # in-memory frames (single image, GIF via imreadanimation)
+        self._frames: list[np.ndarray] | None = None   # in-memory frames (single image, animation)
         self._files: list[Path] | None = None          # image folder
         self.info: ClipInfo = guarded(self._path, lambda: self._open(known))
 
@@ -94,11 +95,8 @@ class Clip:
             self._frames = [img]
             return image_info(p, img)
         if kind == "gif":
-            loaded = load_animation(p)
-            if loaded is not None:
-                self._frames = loaded[0]
-                return gif_info(p, *loaded)
-            return probe_video(p, kind="gif")
+            info, self._frames = read_animation(p)
+            return info
         return probe_video(p)
 
     def _first_frame_fits(self, info: ClipInfo, files: list[Path] | None) -> bool:

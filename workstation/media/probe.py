@@ -3,7 +3,8 @@ describes it.
 
 Frame counts are established by reading, never taken from a header: a video is decoded through
 (``CAP_PROP_FRAME_COUNT`` can be wrong), every image of a folder is decoded (and must share the
-first one's size), a GIF's frames are all loaded.
+first one's size and be one frame), an animation's frames (a GIF, an animated WebP, an APNG, a
+multi-page TIFF) are all loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from workstation.media.quiet import quiet
 from workstation.media.readers import (
     IMAGE_EXTENSIONS,
     ClipKind,
+    animation_format,
+    count_frames,
     kind_of,
     list_images,
     load_animation,
@@ -52,18 +55,17 @@ def valid_fps(value: float, default: float = DEFAULT_FPS) -> float:
     return fps
 
 
-def probe_video(path: Path, kind: ClipKind = "video") -> ClipInfo:
-    """Decode a video (or a GIF OpenCV reads as one) through to count its frames."""
-    what = "video" if kind == "video" else "GIF"
+def probe_video(path: Path, kind: ClipKind = "video", what: str = "a video") -> ClipInfo:
+    """Decode a video (or an animation FFmpeg reads as one) through to count its frames."""
     cap = open_capture(path)
     if cap is None:
-        raise media_error(path, f"not a {what} OpenCV can decode")
+        raise media_error(path, f"not {what} OpenCV can decode")
     try:
         with quiet():
             fps = valid_fps(cap.get(cv2.CAP_PROP_FPS))
             ok, first = cap.read()
             if not ok or first is None or first.size == 0:
-                raise media_error(path, f"not a {what} OpenCV can decode (no frame decodes)")
+                raise media_error(path, f"not {what} OpenCV can decode (no frame decodes)")
             count = 1
             while cap.grab():
                 count += 1
@@ -73,15 +75,34 @@ def probe_video(path: Path, kind: ClipKind = "video") -> ClipInfo:
     return ClipInfo(path=path, kind=kind, frame_count=count, fps=fps, width=int(width), height=int(height))
 
 
+def _with_article(name: str) -> str:
+    return f"{'an' if name[:1].lower() in 'aeio' else 'a'} {name}"
+
+
 def gif_info(path: Path, frames: list[np.ndarray], durations: list[float]) -> ClipInfo:
-    """Describe a loaded animation: all frames the same size; fps from the mean positive duration."""
+    """Describe a loaded animation: all frames the same size; fps from the mean positive duration
+    (the default rate when there are none)."""
     height, width = frames[0].shape[:2]
     for i, f in enumerate(frames):
         if f.shape[:2] != (height, width):
-            raise media_error(path, f"GIF frame {i} is {f.shape[1]}x{f.shape[0]} but frame 0 is {width}x{height}")
+            raise media_error(path, f"{animation_format(path)[0]} frame {i} is {f.shape[1]}x{f.shape[0]} "
+                                    f"but frame 0 is {width}x{height}")
     positive = [d for d in durations if d > 0]
     fps = valid_fps(1000.0 / (sum(positive) / len(positive))) if positive else DEFAULT_FPS
     return ClipInfo(path=path, kind="gif", frame_count=len(frames), fps=fps, width=int(width), height=int(height))
+
+
+def read_animation(path: Path) -> tuple[ClipInfo, list[np.ndarray] | None]:
+    """(ClipInfo, every frame) of an animation OpenCV's animation reader decodes. FFmpeg reads a GIF
+    or an APNG it cannot (a truncated one, up to the cut) as a video: (ClipInfo, None). An animated
+    WebP or a multi-page TIFF it cannot (FFmpeg would read one frame or none) is refused."""
+    loaded = load_animation(path)
+    if loaded is not None:
+        return gif_info(path, *loaded), loaded[0]
+    name, _ = animation_format(path)
+    if name in ("animated WebP", "multi-page TIFF"):
+        raise media_error(path, f"not {_with_article(name)} OpenCV can decode")
+    return probe_video(path, kind="gif", what=_with_article(name)), None
 
 
 def image_info(path: Path, image: np.ndarray) -> ClipInfo:
@@ -99,6 +120,10 @@ def scan_folder(folder: Path,
         raise media_error(folder, f"no images (looked for {', '.join(IMAGE_EXTENSIONS)})")
     size: tuple[int, int] | None = None
     for i, file in enumerate(files):
+        count = count_frames(file)
+        if count > 1:
+            raise media_error(file, f"{_with_article(animation_format(file)[0])} of {count} frames in a folder of "
+                                    "images, which takes one frame a file; import it on its own")
         img = read_image(file)
         h, w = img.shape[:2]
         if size is None:
@@ -117,7 +142,7 @@ def probe(path: str | os.PathLike[str]) -> ClipInfo:
     """Open and validate a clip; raises MediaError (one line naming the file) if it cannot be used.
 
     Videos are decoded through to count their frames; every image of a folder is decoded to check
-    it reads and has the same size as the others.
+    it reads and has the same size as the others; an animation is loaded whole.
     """
     p = Path(path)
 
@@ -128,10 +153,7 @@ def probe(path: str | os.PathLike[str]) -> ClipInfo:
         if kind == "image":
             return image_info(p, read_image(p))
         if kind == "gif":
-            loaded = load_animation(p)
-            if loaded is not None:
-                return gif_info(p, *loaded)
-            return probe_video(p, kind="gif")
+            return read_animation(p)[0]
         return probe_video(p)
 
     return guarded(p, run)

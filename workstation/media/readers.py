@@ -1,6 +1,10 @@
 """Decoding files with OpenCV, one reader per kind of clip: single images (``imdecode``), image
 folders (listed in natural order), animations (``imreadanimation``) and videos (``VideoCapture``).
 
+An animation is a GIF, an ``.apng``, or any image file holding more than one frame (an animated
+WebP, an APNG named ``.png``, a multi-page TIFF: ``cv2.imcount`` tells from the headers, without
+decoding); its kind is "gif", whatever the format.
+
 Everything returned is uint8 RGB; every failure is a one-line :class:`MediaError`.
 """
 
@@ -25,18 +29,27 @@ from workstation.media.quiet import quiet
 # (and every read is wrapped in quiet(), which silences the decoders entirely).
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
-ClipKind = Literal["video", "images", "image", "gif"]
+ClipKind = Literal["video", "images", "image", "gif"]  # "gif": any animation (see above)
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 GIF_EXTENSIONS = (".gif",)
+ANIMATION_EXTENSIONS = GIF_EXTENSIONS + (".apng",)  # animations whatever their frame count
+
+# An animation's format, told by its first bytes: (signature, what messages call it, whether it
+# stores each frame's duration). OpenCV gives a TIFF page 1000 ms, which is no rate of the file's.
+_ANIMATION_FORMATS = (
+    (b"GIF8", "GIF", True), (b"\x89PNG", "APNG", True), (b"RIFF", "animated WebP", True),
+    (b"II*\x00", "multi-page TIFF", False), (b"MM\x00*", "multi-page TIFF", False),
+)
 
 _IMREAD_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR  # keeps 16-bit, drops alpha, applies EXIF rotation
 
 
 def kind_of(path: Path) -> ClipKind:
-    """Which reader ``path`` needs, from what it is (a folder) or its extension; anything that is
-    not a known image or GIF is tried as a video. MediaError if nothing is there, or if it is not
-    a regular file or folder: a FIFO or a device is never opened (reading a FIFO waits forever)."""
+    """Which reader ``path`` needs, from what it is (a folder), its extension and, for an image, how
+    many frames it holds; anything that is not a known image or animation is tried as a video.
+    MediaError if nothing is there, or if it is not a regular file or folder: a FIFO or a device is
+    never opened (reading a FIFO waits forever)."""
     try:
         mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -49,11 +62,35 @@ def kind_of(path: Path) -> ClipKind:
     if what is not None:
         raise media_error(path, f"is {what}, not a video, image or folder of images; it was not opened")
     suffix = path.suffix.lower()
-    if suffix in GIF_EXTENSIONS:
+    if suffix in ANIMATION_EXTENSIONS:
         return "gif"
     if suffix in IMAGE_EXTENSIONS:
-        return "image"
+        return "gif" if count_frames(path) > 1 else "image"
     return "video"
+
+
+def count_frames(path: Path) -> int:
+    """How many frames an image file holds, from its headers (``cv2.imcount`` decodes no pixel);
+    0 if OpenCV cannot tell (decoding it then says what is wrong)."""
+    try:
+        with quiet():
+            return max(0, int(cv2.imcount(str(path))))
+    except (cv2.error, MemoryError, OverflowError):
+        return 0
+
+
+def animation_format(path: Path) -> tuple[str, bool]:
+    """(what to call the animation at ``path``, whether its format stores frame durations), from
+    its first bytes; an unknown one is named by its extension."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(12)
+    except OSError:
+        head = b""
+    for signature, name, timed in _ANIMATION_FORMATS:
+        if head.startswith(signature) and (signature != b"RIFF" or head[8:12] == b"WEBP"):
+            return name, timed
+    return (path.suffix[1:].upper() or "animation"), True
 
 
 def natural_key(name: str) -> tuple[list[tuple[int, int, str]], str]:
@@ -116,8 +153,8 @@ def open_capture(path: Path) -> cv2.VideoCapture | None:
 
 
 def load_animation(path: Path) -> tuple[list[np.ndarray], list[float]] | None:
-    """(frames as uint8 RGB, durations in ms) of an animation via ``cv2.imreadanimation``, or None
-    if this OpenCV has no such reader or it cannot decode the file (the caller then tries it as a video)."""
+    """(frames as uint8 RGB, durations in ms; none for a format without them) of an animation via
+    ``cv2.imreadanimation``, or None if this OpenCV has no such reader or it cannot decode the file."""
     reader = getattr(cv2, "imreadanimation", None)
     if reader is None:
         return None
@@ -135,7 +172,8 @@ def load_animation(path: Path) -> tuple[list[np.ndarray], list[float]] | None:
         frames = [to_rgb8(f) for f in animation.frames]
     except ValueError:
         return None
-    durations = [float(d) for d in np.asarray(animation.durations).ravel()]
+    timed = animation_format(path)[1]
+    durations = [float(d) for d in np.asarray(animation.durations).ravel()] if timed else []
     return frames, durations
 
 

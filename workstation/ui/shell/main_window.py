@@ -42,7 +42,8 @@ from workstation.ui.view.timeline import Timeline
 from workstation.ui.view.viewport import Viewport
 
 AUTOSAVE_MS = 60_000
-MEDIA_FILTER = "Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"
+MEDIA_FILTER = ("Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.apng *.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
+                ";;All files (*)")
 
 
 class MainWindow(QMainWindow):
