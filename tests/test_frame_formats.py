@@ -235,6 +235,19 @@ def test_rgba_frames_into_a_format_without_alpha_are_refused(tmp_path, fmt):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_gif_opencv_cannot_encode_is_one_line_and_opencv_says_nothing(tmp_path, monkeypatch, capfd):
+    """Before: OpenCV's own five-line complaint reached the terminal ahead of the one line."""
+    import workstation.output.encoders as encoders
+
+    monkeypatch.setattr(encoders, "GIF_MIN_DURATION_MS", 10**9)  # a delay no GIF can hold
+    capfd.readouterr()
+    with pytest.raises(FrameWriteError) as info:
+        write_frames([frame[:3] for frame in rgba_frames(2)], tmp_path / "x.gif", "gif", FPS, 2)
+    assert str(info.value) == f"{tmp_path / 'x.gif'}: OpenCV could not encode the GIF"
+    assert capfd.readouterr().err == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- sprite sheets --------------------------------------------------------------------------------
 
 

@@ -184,7 +184,8 @@ class GifEncoder(Encoder):
         animation.durations = [self.duration] * len(self.images)
         animation.loop_count = 0  # loop forever
         try:
-            ok, data = cv2.imencodeanimation(".gif", animation, GIF_PARAMS)
+            with workstation.media.quiet():  # OpenCV logs its own failure; the line below says it once
+                ok, data = cv2.imencodeanimation(".gif", animation, GIF_PARAMS)
         except cv2.error as error:
             raise FrameWriteError(f"OpenCV could not encode the GIF ({error})", self.target) from None
         if not ok:
