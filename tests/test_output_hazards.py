@@ -3,6 +3,7 @@ folders are ever replaced (never a link, a FIFO, a device or a socket), a FIFO o
 PNG folder neither hangs nor breaks --force, an output needs a name of its own, and SIGTERM during
 `render` cleans up as Ctrl-C does (workstation/kernel/safe_write.py, workstation/commands.py)."""
 
+import json
 import os
 import signal
 import socket
@@ -232,3 +233,15 @@ def test_long_names_of_outputs_a_user_sees(tmp_path):
     assert write_frames(frames, tmp_path / folder_name, "png", 12.0, 1) == tmp_path / folder_name
     assert sorted(p.name for p in (tmp_path / folder_name).iterdir()) == ["frame_0000.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([project_name, folder_name])
+
+
+def test_a_sprite_sheet_of_the_longest_name_can_be_replaced(tmp_path):
+    """Replacing a sheet keeps the previous JSON aside under a temporary's name, which for a 250-byte
+    atlas name was longer than the file system allows ("File name too long")."""
+    atlas = tmp_path / ("🎬" * 61 + "xy.png")
+    assert len(atlas.name.encode()) == 250 and len(atlas.with_suffix(".json").name.encode()) == 251
+    frames = [np.zeros((3, 4, 4), np.float32), np.ones((3, 4, 4), np.float32)]
+    write_frames(frames[:1], atlas, "sprites", 12.0, 1)
+    assert write_frames(frames, atlas, "sprites", 12.0, 2, force=True) == atlas
+    assert len(json.loads(atlas.with_suffix(".json").read_text())["frames"]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([atlas.name, atlas.with_suffix(".json").name])

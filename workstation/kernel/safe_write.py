@@ -13,7 +13,8 @@
 3. **Write** to a fresh temporary beside the target: ``.<name>.<pid>-<random>.stopframe-partial``
    (plus the target's suffix, so codecs pick the format), created with ``O_EXCL``: never a name a
    user could own, and nothing is ever deleted that this module did not create. ``<name>`` is
-   shortened (its start and a hash) where the whole would pass the file system's name limit.
+   shortened (its start and a hash) where the whole would pass the file system's name limit
+   (``temporary_names``).
 4. **fsync, verify** (the caller's check, e.g. a video read back by the project's own reader), then
    **rename** over the target and fsync the folder. A folder (a PNG sequence, a bundle) is staged
    beside the target and swapped in: the old one renamed aside (named after the stage), the new one
@@ -26,11 +27,8 @@ No Qt and no torch here. Design: docs/DESIGN.md, "Writing outputs"."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
-import re
-import secrets
 import shutil
 import stat
 import time
@@ -40,13 +38,22 @@ from pathlib import Path
 from typing import Any
 
 from workstation.kernel.errors import StopframeError
+from workstation.kernel.temporary_names import (
+    LOCK_SUFFIX,
+    OLD_MARK,
+    PARTIAL_MARK,
+    aside_of,
+    is_temporary,
+    lock_path,
+    name_max,
+    partial_prefix,
+    stage_of,
+    temporary_name,
+)
 
 __all__ = ["OutputError", "OutputExists", "OutputBusy", "output_file", "output_folder",
-           "write_bytes", "write_text", "write_json", "is_temporary", "LOCK_SUFFIX", "PARTIAL_MARK"]
-
-LOCK_SUFFIX = ".stopframe-lock"
-PARTIAL_MARK = ".stopframe-partial"
-OLD_MARK = ".stopframe-old"
+           "write_bytes", "write_text", "write_json", "is_temporary", "temporary_name", "LOCK_SUFFIX",
+           "PARTIAL_MARK"]
 
 Verify = Callable[[Path], None]
 
@@ -83,10 +90,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _lock_path(target: Path) -> Path:
-    return target.with_name(f".{_stem(target)}{LOCK_SUFFIX}")
-
-
 def _read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text(encoding="ascii").split()[0])
@@ -96,7 +99,7 @@ def _read_pid(path: Path) -> int | None:
 
 def _claim(target: Path) -> Path:
     """Create the lock file of ``target`` (O_EXCL), taking over a stale one; returns its path."""
-    lock = _lock_path(target)
+    lock = lock_path(target)
     for _ in range(CLAIM_TRIES):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -143,45 +146,11 @@ def _release(lock: Path) -> None:
             pass
 
 
-# What a temporary's name adds to the target's (at most): ".", ".<pid>-<8 hex>", the mark, the suffix.
-_ADDED_BYTES = 2 + 10 + 1 + 8 + len(PARTIAL_MARK)
-_SUFFIX_BYTES = 16  # a longer suffix names no codec: the temporary goes without it
-_HASH_CHARS = 16
-
-
-def _name_max(folder: Path) -> int:
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        return 255
-
-
-def _stem(target: Path) -> str:
-    """``target``'s name as its lock's and temporaries' names hold it: whole, or where that would
-    pass the file system's limit (in bytes), its start, ``~`` and a hash of the whole name."""
-    name = target.name
-    budget = _name_max(target.parent) - _ADDED_BYTES - _SUFFIX_BYTES
-    if len(os.fsencode(name)) <= budget:
-        return name
-    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:_HASH_CHARS]
-    head, used = [], 0
-    for char in name:
-        used += len(os.fsencode(char))
-        if used > budget - 1 - _HASH_CHARS:
-            break
-        head.append(char)
-    return f"{''.join(head)}~{digest}"
-
-
-def _partial_prefix(target: Path) -> str:
-    return f".{_stem(target)}."
-
-
 def _recover_killed_writers(target: Path) -> None:
     """What writers of ``target`` that died (``kill -9``) left: a previous folder renamed aside is
     put back where the new one did not replace it (and kept when in doubt); their temporaries are
     removed. Ours by name, theirs by PID."""
-    prefix = _partial_prefix(target)
+    prefix = partial_prefix(target)
     try:
         entries = list(target.parent.iterdir())
     except OSError:
@@ -196,7 +165,7 @@ def _recover_killed_writers(target: Path) -> None:
             dead.append(entry)
     kept = set()
     for aside in (entry for entry in dead if entry.name.endswith(OLD_MARK)):
-        stage = _stage_of(aside)
+        stage = stage_of(aside)
         if not os.path.lexists(target):  # killed between the renames: the previous output goes back
             try:
                 os.rename(aside, target)
@@ -209,30 +178,6 @@ def _recover_killed_writers(target: Path) -> None:
     for entry in dead:
         if PARTIAL_MARK in entry.name and entry not in kept:
             _remove(entry)
-
-
-def _fresh_name(target: Path, mark: str, suffix: str = "") -> Path:
-    if len(os.fsencode(suffix)) > _SUFFIX_BYTES:
-        suffix = ""
-    return target.with_name(f"{_partial_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}{mark}{suffix}")
-
-
-def _aside_of(stage: Path) -> Path:
-    """Where the previous folder waits while ``stage`` is swapped in: the stage's name, marked old."""
-    return stage.with_name(stage.name[:-len(PARTIAL_MARK)] + OLD_MARK)
-
-
-def _stage_of(aside: Path) -> Path:
-    return aside.with_name(aside.name[:-len(OLD_MARK)] + PARTIAL_MARK)
-
-
-_TEMPORARY_NAME = re.compile(rf"\..+\.\d+-[0-9a-f]{{8}}({re.escape(PARTIAL_MARK)}(\.[^.]*)?|{re.escape(OLD_MARK)})")
-
-
-def is_temporary(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is named as this module names its temporaries (``_fresh_name``): a file or
-    folder being written, or a previous folder being swapped out. For tests of leftovers."""
-    return _TEMPORARY_NAME.fullmatch(Path(path).name) is not None
 
 
 def _remove(path: Path) -> None:
@@ -273,7 +218,7 @@ def _check_target(target: Path) -> None:
         raise OutputError("is not a name for an output; give the file or folder a name of its own", target)
     if not target.parent.is_dir():
         raise OutputError(f"the folder {target.parent} does not exist", target)
-    size, limit = len(os.fsencode(target.name)), _name_max(target.parent)
+    size, limit = len(os.fsencode(target.name)), name_max(target.parent)
     if size > limit:
         raise OutputError(f"file name too long ({size} bytes; the file system allows {limit})", target)
 
@@ -324,7 +269,7 @@ def output_file(target: str | os.PathLike[str], *, overwrite: bool, verify: Veri
         _check_replaceable(target, folder=False)
         if target.exists() and not overwrite:
             raise OutputExists("already exists", target)
-        temporary = _fresh_name(target, PARTIAL_MARK, target.suffix)
+        temporary = temporary_name(target, target.suffix)
         try:
             os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
             yield temporary
@@ -354,8 +299,8 @@ def output_folder(target: str | os.PathLike[str], *, overwrite: bool,
         _check_replaceable(target, folder=True)
         if target.exists() and not overwrite:
             raise OutputExists("already exists", target)
-        stage = _fresh_name(target, PARTIAL_MARK)
-        aside = _aside_of(stage)
+        stage = temporary_name(target)
+        aside = aside_of(stage)
         try:
             stage.mkdir()
             yield stage

@@ -20,7 +20,6 @@ import hashlib
 import json
 import math
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ import cv2
 import numpy as np
 
 from workstation import __version__
-from workstation.kernel.safe_write import PARTIAL_MARK, OutputError, output_file
+from workstation.kernel.safe_write import OutputError, output_file, temporary_name
 from workstation.media import quiet
 from workstation.output.encoders import Encoder, write_all
 from workstation.output.formats import MAX_SIDE, FrameWriteError
@@ -130,7 +129,7 @@ def _keep_aside(path: Path) -> Path | None:
     writer of ``path``."""
     if not (path.exists() or path.is_symlink()):
         return None
-    aside = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL_MARK}{path.suffix}")
+    aside = temporary_name(path, path.suffix)
     try:
         os.link(path, aside, follow_symlinks=False)
     except OSError:
