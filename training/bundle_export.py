@@ -4,7 +4,8 @@ its own source frame (``model.colour = "source"``) is written as format 3 (its m
 renderer graphs on a sampling field: training/format3_graphs.py), every other model as format 2.
 
 model.json records what the model was trained on by the dataset's name and the data's path
-relative to the data folder (``trained_on.data``), never a path of the training machine.
+relative to the data folder (``trained_on.data``), never a path of the training machine, and the
+SHA-256 of each graph file as written (``graph_sha256``), so that a graph of another bundle is refused.
 
 Every graph is checked with onnx.checker, for the contract's input and output names (an input the
 export dropped aborts it), and run in ONNX Runtime against the model's own functions in PyTorch on
@@ -44,6 +45,7 @@ from workstation.render.bundle import (
     LAYER_GRAPHS,
     MAX_METADATA_BYTES,
     SOURCE_COLOUR_VERSION,
+    graph_digest,
     graphs_for,
     new_session,
 )
@@ -169,8 +171,9 @@ def export_bundle(model: SceneModel, out: str | Path, metadata: dict | None = No
         real = torch.from_numpy(real_frames).float() if real_frames is not None else None
         differences = verify(model, staging, real, shown=target)
         progress("largest difference from PyTorch: " + ", ".join(f"{k} {v:.2g}" for k, v in differences.items()))
+        digests = {name: graph_digest((staging / name).read_bytes()) for name in graph_specs(model)}
         with open(staging / "model.json", "w", encoding="utf-8") as stream:
-            stream.write(json.dumps(bundle_metadata(model, differences, metadata or {}), indent=2) + "\n")
+            stream.write(json.dumps(bundle_metadata(model, differences, metadata or {}, digests), indent=2) + "\n")
     return Path(out)
 
 
@@ -256,7 +259,9 @@ def verify(model: SceneModel, folder: Path, real_images: torch.Tensor | None = N
     return worst
 
 
-def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dict) -> dict:
+def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dict,
+                    graph_sha256: dict[str, str]) -> dict:
+    """model.json for ``model``: ``graph_sha256`` is each graph file's ``graph_digest``."""
     config = model.config
     drawn_from_source = {"colour": "source", "parts": 0} if model.colour_from_source else {}
     return {
@@ -269,6 +274,7 @@ def bundle_metadata(model: SceneModel, differences: dict[str, float], extra: dic
         "anchored": config.anchored,
         "centroid": CENTROID,
         "renderer": config.renderer,
+        "graph_sha256": graph_sha256,
         "model_config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "trained_on": trained_on_record(extra.get("trained_on")),
         "evaluation": evaluation_record(extra["evaluation"]) if extra.get("evaluation") else None,

@@ -27,26 +27,29 @@ frame, ``"colour": "source"``) has the same six files, three of them on a sampli
 ``model.json`` says ``format`` (``BUNDLE_FORMAT``), ``format_version`` (1 to 3), ``image_size``
 S, ``feature_shape`` [C, h, w], ``anchored`` (thetas relative to the character's centre), in
 bundles written since it existed ``centroid`` (``CENTROID``), from format 2 ``renderer``
-("layered" or "summed"; a format 1 bundle is summed) and in format 3 ``colour`` ("source") and
-``parts`` (P). ``Metadata`` declares their types once (strict: no 64.0 or "64" for 64, no 1 for
-true). The other keys are informational and kept as they are. Every problem is a ``BundleError``
-of one line naming the file (and the key of model.json), and nothing is printed.
+("layered" or "summed"; a format 1 bundle is summed), in format 3 ``colour`` ("source") and
+``parts`` (P), and in bundles written since it existed ``graph_sha256`` (graph file -> the SHA-256
+of its bytes: a graph of another bundle is refused, not rendered). ``Metadata`` declares their
+types once (strict: no 64.0 or "64" for 64, no 1 for true). The other keys are informational and
+kept as they are. Every problem is a ``BundleError`` of one line naming the file (and the key of
+model.json), and nothing is printed.
 
     bundle = open_bundle(folder)   # metadata read, graphs loaded in ONNX Runtime and checked
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.reading import InputError, InputMissing, read_bytes_capped
+from workstation.render.sessions import graph_problem, new_session, preferred_providers  # new_session: export's too
 
 BUNDLE_FORMAT = "stopframe-model-bundle"
 BUNDLE_VERSION = 2  # what export writes for a model that takes a character's colour from its decoder
@@ -75,6 +78,7 @@ MAX_PARTS = 64  # format 3's "parts": the most part masks a motion graph may giv
 # edits on plain bundles) must use the same one.
 CENTROID = "character"
 MAX_METADATA_BYTES = 16 * 2**20  # model.json is a few kB; anything this big is not one
+MAX_GRAPH_BYTES = 2**31 - 1  # a graph is one protobuf (exported without external data), which cannot be larger
 
 
 class BundleError(StopframeError, RuntimeError):
@@ -99,6 +103,7 @@ class Metadata(BaseModel):
     renderer: Literal["layered", "summed"] | None = None
     colour: Literal["decoder", "source"] | None = None
     parts: Annotated[StrictInt, Field(ge=0, le=MAX_PARTS)] | None = None
+    graph_sha256: dict[str, Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] | None = None
 
     @model_validator(mode="after")
     def _keys_agree_with_the_format(self) -> Metadata:
@@ -112,6 +117,9 @@ class Metadata(BaseModel):
             raise ValueError("colour")
         if self.format_version == SOURCE_COLOUR_VERSION and self.parts is None:
             raise ValueError("parts")
+        graphs = graphs_for(self.renderer_kind, self.format_version, self.parts or 0)
+        if self.graph_sha256 is not None and set(self.graph_sha256) != set(graphs):
+            raise ValueError("graph_sha256")
         return self
 
     @property
@@ -145,6 +153,8 @@ EXPECTED = {  # model.json key -> what it must hold, as the one line says it
               f'decoder is format 2 or 1)',
     "parts": f"must be the motion graph's number of part masks in format {SOURCE_COLOUR_VERSION}, a whole number "
              f"from 0 to {MAX_PARTS}",
+    "graph_sha256": "must give each graph file of the bundle the SHA-256 of its bytes, 64 lowercase hex digits (or "
+                    "be left out: a bundle from before digests)",
 }
 
 
@@ -225,14 +235,16 @@ class Bundle:
 
 
 def open_bundle(folder: str | Path, prefer_cuda: bool = True) -> Bundle:
-    """Read model.json, load the four graphs (on CUDA when its provider loads) and check that they
-    keep the contract; raises BundleError."""
+    """Read model.json, load the graphs (on CUDA when its provider loads) and check that they keep
+    the contract and are the ones model.json recorded; raises BundleError."""
     folder = Path(folder)
     metadata = read_metadata(folder)
     checked = Metadata.model_validate(metadata)
     graphs = graphs_for(checked.renderer_kind, checked.format_version, checked.parts or 0)
-    sessions, device = open_sessions(folder, graphs, prefer_cuda)
+    data = read_graphs(folder, graphs)
+    sessions, device = open_sessions(folder, graphs, prefer_cuda, data)
     check_graphs(folder, sessions, checked, graphs)
+    check_digests(folder, checked, data)
     return Bundle(folder, metadata, sessions, device)
 
 
@@ -259,100 +271,33 @@ def read_metadata(folder: Path) -> dict:
     return metadata
 
 
-# -- ONNX Runtime sessions ----------------------------------------------------------------------------
-_shared_threads: bool | None = None  # whether this process's sessions share one thread pool
-
-
-def _use_shared_threads() -> bool:
-    """One intra-op thread pool for all sessions: with a pool per graph, the pool of the graph just
-    run keeps spinning and steals the cores of the next one (a full h took 3.0 ms instead of 1.9
-    on 2 cores). The pool can only be set up before ONNX Runtime's first session in the process."""
-    global _shared_threads
-    if _shared_threads is None:
-        import onnxruntime
-
+def read_graphs(folder: Path, graphs: dict) -> dict[str, bytes]:
+    """Each graph file's bytes, read once: the bytes hashed are the bytes ONNX Runtime loads."""
+    data = {}
+    for name in graphs:
+        path = folder / name
         try:
-            onnxruntime.set_global_thread_pool_sizes(0, 1)
-            _shared_threads = True
-        except Exception:  # the environment already exists with per-session pools
-            _shared_threads = False
-    return _shared_threads
+            data[name] = read_bytes_capped(path, MAX_GRAPH_BYTES, "an ONNX graph")
+        except InputMissing:
+            raise BundleError(f"missing; this model bundle holds model.json and {', '.join(graphs)}", path) from None
+        except InputError as error:
+            raise BundleError(error.problem, path) from None
+    return data
 
 
-def _session_options(shared_threads: bool):
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.use_per_session_threads = not shared_threads
-    return options
-
-
-def new_session(path: Path, providers: list[str] | None = None):
-    """An InferenceSession made the way every session of this process must be (they share one
-    thread pool once the first is made). When CUDA comes first and the graph fails there, it is
-    tried once more on the CPU alone; nothing is printed (onnxruntime's own fallback would print a
-    banner on stdout), and a graph that loads nowhere raises the first error onnxruntime gave."""
-    import onnxruntime
-
-    providers = providers or ["CPUExecutionProvider"]
-    options = _session_options(_use_shared_threads())
-    attempts = [providers] if providers == ["CPUExecutionProvider"] else [providers, ["CPUExecutionProvider"]]
-    first: Exception | None = None
-    for attempt in attempts:
-        try:
-            return onnxruntime.InferenceSession(str(path), options, providers=attempt, enable_fallback=0)
-        except Exception as error:  # onnxruntime raises several kinds for a damaged graph
-            first = first or error
-    assert first is not None
-    raise first
-
-
-def graph_problem(path: Path, error: Exception) -> str:
-    """What onnxruntime said about a graph it could not load, without its codes, the path again or
-    C++ source locations: e.g. "Protobuf parsing failed"."""
-    text = " ".join(str(error).split())
-    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
-    text = re.sub(r"^Load model from .* failed: ?", "", text)
-    text = re.sub(r"\S+\.(cc|cpp|h):\d+ \S+ ?", "", text).strip().rstrip(".")
-    return text[:160] or type(error).__name__
-
-
-def _preload_cuda_libraries() -> None:
-    """Load CUDA and cuDNN from the nvidia-* wheels of `onnxruntime-gpu[cuda,cudnn]` when they are
-    installed; without them this only prints what it could not find, which the user need not see."""
-    import contextlib
-    import io
-
-    import onnxruntime
-
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            onnxruntime.preload_dlls()
-        except Exception:
-            pass
-
-
-def open_sessions(folder: Path, graphs: dict, prefer_cuda: bool = True) -> tuple[dict, str]:
-    """One InferenceSession per graph of ``graphs``, on CUDA when its provider loads, else on the CPU."""
-    import onnxruntime
-
-    onnxruntime.set_default_logger_severity(4)  # a CUDA provider that fails to load is not an error to the user
-    wanted = ["CPUExecutionProvider"]
-    if prefer_cuda and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
-        wanted.insert(0, "CUDAExecutionProvider")
-        _preload_cuda_libraries()
+def open_sessions(folder: Path, graphs: dict, prefer_cuda: bool = True,
+                  data: dict[str, bytes] | None = None) -> tuple[dict, str]:
+    """One InferenceSession per graph of ``graphs`` (from ``data``, their bytes, when given), on CUDA
+    when its provider loads, else on the CPU."""
+    data = read_graphs(folder, graphs) if data is None else data
+    wanted = preferred_providers(prefer_cuda)
     sessions, used = {}, set()
     for name in graphs:
         path = folder / name
-        if not path.is_file():
-            raise BundleError(f"missing; this model bundle holds model.json and {', '.join(graphs)}", path)
         try:
-            session = new_session(path, wanted)
+            session = new_session(data[name], wanted)
         except Exception as error:  # onnxruntime raises several kinds for a damaged graph
-            empty = path.stat().st_size == 0 if path.is_file() else False
-            reason = "the file is empty" if empty else graph_problem(path, error)
+            reason = graph_problem(path, error) if data[name] else "the file is empty"
             raise BundleError(f"not a loadable ONNX graph: {reason} (the file is damaged, truncated or not ONNX; "
                               "export the bundle again)", path) from None
         sessions[name] = session
@@ -384,3 +329,19 @@ def check_graphs(folder: Path, sessions: dict, metadata: Metadata, graphs: dict)
             if dims != want:
                 raise BundleError(f"{node.name} has shape [N, {', '.join(map(str, dims))}] "
                                   f"but the bundle's model.json says [N, {', '.join(map(str, want))}]", folder / name)
+
+
+# -- whether the graphs are the ones model.json recorded ----------------------------------------------
+def graph_digest(data: bytes) -> str:
+    """A graph file's SHA-256, as model.json's ``graph_sha256`` records it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_digests(folder: Path, metadata: Metadata, data: dict[str, bytes]) -> None:
+    """Each graph is the one model.json recorded (bundles from before ``graph_sha256`` are not
+    checked). After the names and shapes, so that a graph of another shape says so."""
+    recorded = metadata.graph_sha256 or {}
+    for name, graph in data.items():
+        if name in recorded and graph_digest(graph) != recorded[name]:
+            raise BundleError("does not belong to this bundle's model.json (its SHA-256 is not the one recorded "
+                              "there: a graph of another bundle, or changed since export)", folder / name)
