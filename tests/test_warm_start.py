@@ -76,6 +76,27 @@ def test_a_damaged_graph_in_the_bundle_is_one_line_naming_it(summed_bundle, tmp_
     assert "\n" not in str(caught.value)
 
 
+def test_a_graph_of_another_bundle_does_not_start_a_run(summed_bundle, tmp_path):
+    """A valid graph with other weights in place of the bundle's own (its digest is not the one
+    model.json recorded) is refused, as the workstation refuses it; before, its weights were taken."""
+    import shutil
+
+    import onnx
+    from onnx import numpy_helper
+
+    folder = tmp_path / "mixed"
+    shutil.copytree(summed_bundle[1], folder)
+    graph = onnx.load(str(folder / "motion.onnx"))
+    first = graph.graph.initializer[0]
+    first.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(first) + 1, first.name))
+    onnx.save(graph, str(folder / "motion.onnx"))
+    config = tiny_train_config(init_from=str(folder),
+                               model=tiny_model_config(motion_input="instance", motion_alignment="registration"))
+    with pytest.raises(ConfigError, match="motion.onnx: does not belong to this bundle's model.json") as caught:
+        Trainer(config, tmp_path / "run")
+    assert "\n" not in str(caught.value)
+
+
 def test_a_layered_model_starts_as_the_layered_one_it_is_given(anchored_bundle):
     """A layered bundle (the digit demo, for sprites) gives every part as it is, both decoders too."""
     source, folder = anchored_bundle

@@ -19,8 +19,7 @@ import torch
 from training.model.config import DIGITS_DEMO, SUMMED_DEMO, ConfigError
 from training.model.scene_model import SceneModel
 from workstation.kernel.locations import asset_path
-from workstation.kernel.reading import InputError, read_bytes_capped
-from workstation.render.bundle import MAX_METADATA_BYTES
+from workstation.render.bundle import BundleError, Metadata, check_digests, read_graphs, read_metadata
 
 # graph -> (the prefix of its initializers, the model's module they belong to)
 GRAPH_MODULES = {
@@ -43,31 +42,32 @@ def bundle_folder(init_from: str) -> Path:
 
 
 def bundle_weights(folder: Path, graphs: dict[str, tuple[str, str]] = GRAPH_MODULES) -> dict[str, torch.Tensor]:
-    """A model's state dict, as far as its bundle's ``graphs`` hold it (by parameter name)."""
+    """A model's state dict, as far as its bundle's ``graphs`` hold it (by parameter name). The
+    graphs are read as the workstation reads them (regular files, capped) and, where model.json
+    records their digests, must be the ones it recorded; raises BundleError."""
     import onnx
     from google.protobuf.message import DecodeError
     from onnx import numpy_helper
 
+    data = read_graphs(folder, graphs)
     weights = {}
     for graph, (prefix, module) in graphs.items():
-        path = folder / graph
         try:
-            initializers = onnx.load(str(path)).graph.initializer
-        except (OSError, ValueError, DecodeError) as error:  # missing, unreadable or not protobuf
-            raise ConfigError(f"init_from: {path}: not a readable ONNX graph ({error})") from None
+            initializers = onnx.load_from_string(data[graph]).graph.initializer
+        except (ValueError, DecodeError) as error:  # not protobuf
+            raise BundleError(f"not a readable ONNX graph ({error})", folder / graph) from None
         for tensor in initializers:
             if tensor.name.startswith(prefix):
                 weights[module + tensor.name[len(prefix):]] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
             elif graph == "motion.onnx" and tensor.name == "exp":  # exp(log_sharpness), folded at export
                 weights["motion_net.registration.log_sharpness"] = torch.log(
                     torch.from_numpy(numpy_helper.to_array(tensor).copy()))
+    check_digests(folder, Metadata.model_validate(read_metadata(folder)), data)
     return weights
 
 
 def warm_start(model: SceneModel, init_from: str) -> None:
     """Load a summed or layered bundle's weights into a layered ``model`` (in place); raises ConfigError."""
-    import json
-
     folder = bundle_folder(init_from)
     if not (folder / "model.json").is_file():
         raise ConfigError(f"init_from={init_from!r}: {folder} is not a model bundle (no model.json); "
@@ -75,14 +75,11 @@ def warm_start(model: SceneModel, init_from: str) -> None:
     if not model.layered:
         raise ConfigError(f"init_from={init_from!r}: starts a layered model; this run's renderer is summed")
     try:
-        metadata = read_bytes_capped(folder / "model.json", MAX_METADATA_BYTES, "a model bundle's model.json")
-        layered = json.loads(metadata.decode("utf-8")).get("renderer") == "layered"
-    except InputError as error:
+        layered = read_metadata(folder).get("renderer") == "layered"
+        weights = bundle_weights(folder, LAYERED_GRAPH_MODULES if layered else GRAPH_MODULES)
+    except BundleError as error:
         raise ConfigError(f"init_from={init_from!r}: {error}") from None
-    except (ValueError, AttributeError) as error:
-        raise ConfigError(f"init_from={init_from!r}: {folder / 'model.json'}: not readable ({error})") from None
     state = model.state_dict()
-    weights = bundle_weights(folder, LAYERED_GRAPH_MODULES if layered else GRAPH_MODULES)
     for name, tensor in list(weights.items()):
         if name.startswith("renderer."):  # the summed renderer starts both layered decoders
             rest = name[len("renderer."):]
