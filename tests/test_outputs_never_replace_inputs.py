@@ -148,3 +148,31 @@ def test_save_as_never_replaces_a_clip_or_goes_into_the_bundle(qtbot, studio, tm
     chosen.append(str(studio))  # over its own file: a plain save
     save_as.trigger()
     assert len(warnings) == 2 and document.load_project(studio).clips["run"].path == "clips/run.mp4"
+
+
+# -- the training commands' inputs ----------------------------------------------------------------------
+@pytest.fixture
+def bundle_copy(tmp_path):
+    import shutil
+
+    from workstation.render.shot_frames import DEMO_BUNDLE
+
+    return Path(shutil.copytree(DEMO_BUNDLE, tmp_path / "bundle"))
+
+
+@pytest.mark.parametrize(("option", "target", "says"), [
+    ("--json", "bundle/model.json", "is inside the model being evaluated"),  # before: model.json became results
+    ("--json", "bundle", "is the model being evaluated"),
+    ("--figures", "bundle", "is inside the model being evaluated"),
+])
+def test_evaluate_never_writes_over_or_into_the_model_it_evaluates(bundle_copy, tmp_path, capsys, option, target,
+                                                                    says):
+    import main
+
+    before = snapshot(bundle_copy)
+    capsys.readouterr()
+    code = main.main(["evaluate", str(bundle_copy), option, str(tmp_path / target), "--force", "--n", "10"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert says in err and "choose another output" in err
+    assert snapshot(bundle_copy) == before

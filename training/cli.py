@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from training.provenance import evaluation_record
 from workstation.kernel.errors import EXIT_INTERRUPTED, StopframeError
 from workstation.kernel.locations import DATA_DIR_VARIABLE, asset_path, mnist_dir
+from workstation.kernel.own_inputs import refuse_inputs
 from workstation.kernel.safe_write import OutputError, OutputExists, output_file
 
 if TYPE_CHECKING:
@@ -118,6 +119,19 @@ def command_devices(args: argparse.Namespace) -> int:
 # -- a model to evaluate: a bundle or a checkpoint --------------------------------------------------
 def is_bundle(path: str | Path) -> bool:
     return (Path(path) / "model.json").is_file()
+
+
+def model_files(model_path: str) -> Path:
+    """What evaluating ``model_path`` reads: the bundle folder, or the checkpoint file (a run
+    folder's last.pt; outputs beside it in the run folder are fine)."""
+    if is_bundle(model_path):
+        return Path(model_path)
+    from training.run.checkpoint import CheckpointError, resolve
+
+    try:
+        return resolve(model_path)
+    except CheckpointError:  # said once, when it is loaded
+        return Path(model_path)
 
 
 def load_scene(model_path: str, open_bundle: OpenBundle, plain: bool = False) -> tuple[SceneFunctions, dict[str, Any]]:
@@ -237,6 +251,10 @@ def made_folder(stack: contextlib.ExitStack, folder: Path) -> None:
 
 def command_evaluate(args: argparse.Namespace) -> int:
     evaluation, data_dir, run_evaluation = evaluation_of(args)
+    outputs_asked = ([Path(args.json)] if args.json else []) + (
+        [Path(args.figures) / name for name in evaluation.figure_names()] if args.figures else [])
+    refuse_inputs(outputs_asked, [("the model being evaluated", model_files(args.model)),
+                                  ("the evaluation's data folder", data_dir)])
     written: list[Path] = []
     figures: dict[str, Path] = {}
     with contextlib.ExitStack() as outputs:  # every output claimed before the evaluation runs

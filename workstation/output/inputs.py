@@ -4,8 +4,8 @@ the project file and its model bundle folder.
 An output is refused when its target is one of them, holds one (a folder output around a clip or
 the project) or lies inside one (a frame folder inside a clip's image folder or the bundle), even
 with ``--force`` or after the GUI's "replace?": later renders would read the output as the input.
-Paths are compared as real paths (``os.path.realpath``), so neither a link nor a relative path
-slips past.
+The rule and its comparison of real paths are the kernel's (``kernel/own_inputs.py``); this
+module names a project's inputs.
 
     check_not_an_input(Path("clips/bg.png"), project)
     # FrameWriteError: clips/bg.png: is the project's clip 'bg' (clips/bg.png); choose another output
@@ -13,11 +13,11 @@ slips past.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from workstation import project as doc
+from workstation.kernel.own_inputs import OwnInputError, real, refuse_inputs
 from workstation.output.formats import FrameWriteError
 
 
@@ -33,31 +33,14 @@ def project_inputs(project: doc.Project) -> list[tuple[str, Path]]:
     return inputs
 
 
-def _real(path: Path) -> Path:
-    return Path(os.path.realpath(path))
-
-
-def _relation(target: Path, source: Path) -> str | None:
-    """How the real path ``target`` meets the real path ``source``: "is", "holds", "is inside", or None."""
-    if target == source:
-        return "is"
-    if target in source.parents:
-        return "holds"
-    if source in target.parents:
-        return "is inside"
-    return None
-
-
 def check_not_an_input(targets: Iterable[Path], project: doc.Project, *, what: str = "output",
                        allowed: Iterable[Path] = ()) -> None:
     """Refuse, in one FrameWriteError line naming both, a target (every file an output writes: a
     sprite sheet's atlas and its JSON) that is, holds or is inside one of the project's inputs;
     ``allowed`` paths are not counted (a project saved over its own file)."""
-    exempt = {_real(path) for path in allowed}
-    sources = [(name, real) for name, path in project_inputs(project) if (real := _real(path)) not in exempt]
-    for target in targets:
-        real_target = _real(target)
-        for name, source in sources:
-            relation = _relation(real_target, source)
-            if relation is not None:
-                raise FrameWriteError(f"{relation} the project's {name}; choose another {what}", target)
+    exempt = {real(path) for path in allowed}
+    inputs = [(f"the project's {name}", path) for name, path in project_inputs(project) if real(path) not in exempt]
+    try:
+        refuse_inputs(targets, inputs, what=what)
+    except OwnInputError as error:
+        raise FrameWriteError(error.problem, error.path) from None
