@@ -1,7 +1,7 @@
-"""Projects written by every earlier schema still open and render: each committed fixture
-(tests/fixtures/projects/v1..v3.stopframe) is put beside clips of the sizes and lengths it names
+"""Projects written by every schema still open and render: each committed fixture
+(tests/fixtures/projects/v1..v5.stopframe) is put beside clips of the sizes and lengths it names
 and rendered whole by `stopframe render --all`, at the output size its upgrade gives (its old
-scale k times the model's square)."""
+scale k times the model's square) or, from version 4, the size it names."""
 
 import json
 import shutil
@@ -32,9 +32,14 @@ def frames_of(count: int, width: int, height: int, seed: int) -> list[np.ndarray
     return frames
 
 
+def _bgr8(frame: np.ndarray) -> np.ndarray:
+    return np.rint(frame.transpose(1, 2, 0)[..., ::-1] * 255).astype(np.uint8)
+
+
 def make_clips(project_file: Path) -> None:
-    """Every clip the project names, written where it says, at its size and frame count; and the
-    model it names (the demo model's bundle) where it says."""
+    """Every clip the project names, written where it says, at its size and frame count (a folder's
+    frames under the "image_names" it records, if it does); and the model it names (the demo model's
+    bundle) where it says."""
     data = json.loads(project_file.read_text(encoding="utf-8"))
     folder = project_file.parent
     for seed, clip in enumerate(data["clips"].values()):
@@ -45,7 +50,11 @@ def make_clips(project_file: Path) -> None:
         if suffix in (".mp4", ".gif"):
             write_frames(frames, path, suffix[1:], clip["fps"], len(frames))
         elif suffix == ".png":
-            cv2.imwrite(str(path), np.rint(frames[0].transpose(1, 2, 0)[..., ::-1] * 255).astype(np.uint8))
+            cv2.imwrite(str(path), _bgr8(frames[0]))
+        elif "image_names" in clip:
+            path.mkdir()
+            for name, frame in zip(clip["image_names"], frames, strict=True):
+                cv2.imwrite(str(path / name), _bgr8(frame))
         else:  # a folder of frames
             write_frames(frames, path, "png", clip["fps"], len(frames))
     if data.get("model"):
@@ -70,3 +79,21 @@ def test_a_project_of_every_earlier_schema_opens_and_renders(tmp_path, version):
         first = cv2.imread(str(pngs[0]))
         assert first.shape == (side, side, 3), name
         assert first.std() > 5, name  # a picture, not a blank
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_a_project_of_schema_4_or_later_opens_and_renders_at_the_sizes_it_names(tmp_path, version):
+    project_file = tmp_path / "film" / f"v{version}.stopframe"
+    project_file.parent.mkdir()
+    shutil.copy(FIXTURES / project_file.name, project_file)
+    make_clips(project_file)
+    project = doc.load_project(project_file)
+    old = json.loads(project_file.read_text(encoding="utf-8"))
+    done = run_cli("render", project_file, "--all", "--out", tmp_path / "renders", "--format", "png", "--quiet")
+    assert done.returncode == 0, done.stderr
+    for (name, folder), shot in zip(shot_outputs(project, tmp_path / "renders", "png"), old["shots"], strict=True):
+        pngs = sorted(folder.glob("*.png"))
+        assert len(pngs) == shot["length"], name
+        first = cv2.imread(str(pngs[0]))
+        assert first.shape == (shot["output"]["height"], shot["output"]["width"], 3), name
+        assert first.std() > 5, name

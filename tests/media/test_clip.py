@@ -1,10 +1,12 @@
 """Clip: random access matches sequential decoding, for every kind of clip; the cache and `known`."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 
-from workstation.media import Clip, probe
+from workstation.media import Clip, MediaError, probe
 
 
 def test_png_folder_natural_order_and_random_access(png_folder):
@@ -76,8 +78,10 @@ def test_a_clip_opened_with_what_was_read_before_is_not_read_through_again(mp4, 
         assert clip.info == info
         assert np.array_equal(clip.frame(info.frame_count - 1), last_frames[path])
     monkeypatch.undo()
-    (folder / "frame1.png").unlink()  # the folder changed since: it is read and checked again
-    assert len(Clip(folder, known=infos[folder])) == infos[folder].frame_count - 1
+    (folder / "frame1.png").unlink()  # the folder changed since: its names unknown, it is read and checked again
+    assert len(Clip(folder, known=replace(infos[folder], image_names=None))) == infos[folder].frame_count - 1
+    with pytest.raises(MediaError, match=r"\(removed: frame1\.png\); the frames after them would shift"):
+        Clip(folder, known=infos[folder])  # its names known: refused, saying what changed
 
 
 def test_frame_returns_private_copy(png_folder):

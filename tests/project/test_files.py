@@ -1,5 +1,5 @@
 """Project files (workstation/project/files.py): load errors, atomic save, autosave, and the
-fixtures of every format (versions 1 to 4), which must keep loading."""
+fixtures of every format (versions 1 to 5), which must keep loading."""
 
 import json
 import os
@@ -41,7 +41,7 @@ def test_file_round_trip_preserves_floats_and_is_pretty(tmp_path):
     assert key.pose.scale == 0.3333333333333333 and key.pose.rotation == -370.5
     assert loaded.clips["street"].fps == 29.97
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 4,')
+    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 5,')
     assert "dance é" in text  # readable, not \u-escaped
     save_project(loaded, path)
     assert path.read_text(encoding="utf-8") == text  # stable output: clean diffs
@@ -169,10 +169,11 @@ def old_pose(tx: float = 0.0, ty: float = 0.0, rotation: float = 0.0, scale: flo
 
 
 def _as_version_4(data: dict, output: list[dict] | None = None) -> dict:
-    """An older file as version 4 writes it: the same document, its offsets divided by S, and the
-    defaults that mean what it meant (clips cropped, 4x crisp output: 256 x 256, in and out at the
-    shot's ends, no position) where it has no values of its own."""
-    data["schema_version"] = 4
+    """An older file as version 4 wrote it, and version 5 writes it (with the version's number): the
+    same document, its offsets divided by S, and the defaults that mean what it meant (clips cropped,
+    4x crisp output: 256 x 256, in and out at the shot's ends, no position) where it has no values of
+    its own (no clip's "image_names": none were recorded)."""
+    data["schema_version"] = 5
     for clip in data["clips"].values():
         clip.setdefault("fit", "crop")
     for i, shot in enumerate(data["shots"]):
@@ -240,7 +241,7 @@ def test_version_1_file_loads_into_the_document_it_was_written_from(tmp_path):
                                  f"({tmp_path / 'models' / 'walker' / 'model.json'}: not found)")
 
 
-def test_version_1_file_is_saved_again_as_version_4_with_nothing_else_changed(tmp_path):
+def test_version_1_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
     """Saving writes the latest version: the same document, every character "hidden": false, the
     offsets in fractions of the square, and the defaults of versions 3 and 4."""
     path = tmp_path / "v1.stopframe"
@@ -280,7 +281,7 @@ def test_version_2_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert proj.render_requests(project, "alone")[0].characters == ()
 
 
-def test_version_2_file_is_saved_again_as_version_4_with_nothing_else_changed(tmp_path):
+def test_version_2_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
     path = tmp_path / "v2.stopframe"
     shutil.copyfile(FIXTURES / "v2.stopframe", path)
     expected = _as_version_4(_fixture(2))
@@ -307,7 +308,7 @@ def test_version_3_file_loads_into_the_document_it_was_written_from(tmp_path):
                                              Keyframe(11, old_pose(tx=4.0, rotation=90.0, scale=0.5))]
 
 
-def test_version_3_file_is_saved_again_as_version_4_with_nothing_else_changed(tmp_path):
+def test_version_3_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
     path = tmp_path / "v3.stopframe"
     shutil.copyfile(FIXTURES / "v3.stopframe", path)
     expected = _as_version_4(_fixture(3), output=[{"width": 128, "height": 128, "scaling": "smooth"},
@@ -347,8 +348,51 @@ def test_version_4_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert _fixture(4)["schema_version"] == 4
 
 
-def test_version_4_file_is_saved_again_byte_for_byte(tmp_path):
+def test_version_4_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
+    """Version 5 only added what a version 4 file has none of (a clip's "image_names")."""
     path = tmp_path / "v4.stopframe"
     shutil.copyfile(FIXTURES / "v4.stopframe", path)
+    expected = {**_fixture(4), "schema_version": 5}
+    assert _saved_again(path) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+def version_5_document() -> Project:
+    """What tests/fixtures/projects/v5.stopframe was written from (by save_project): the version 4
+    document and an image-folder clip with the names of its images (version 5's "image_names", in
+    frame order: natural, p_10 after p_2), the background of the shot "alone"."""
+    project = version_4_document()
+    project.clips["plate"] = ClipRef("clips/plate", 3, 12.0, 64, 48, "crop", ("p_1.png", "p_2.png", "p_10.png"))
+    project.shots[1].background = FrameRef("plate", 2)
+    return project
+
+
+def test_version_5_file_loads_into_the_document_it_was_written_from(tmp_path):
+    path = tmp_path / "v5.stopframe"
+    shutil.copyfile(FIXTURES / "v5.stopframe", path)
+    project = load_project(path)
+    assert project == version_5_document() and project.load_note is None
+    assert _fixture(5)["schema_version"] == 5 and "image_names" not in _fixture(5)["clips"]["walk"]
+
+
+def test_version_5_file_is_saved_again_byte_for_byte(tmp_path):
+    path = tmp_path / "v5.stopframe"
+    shutil.copyfile(FIXTURES / "v5.stopframe", path)
     _saved_again(path)
-    assert path.read_bytes() == (FIXTURES / "v4.stopframe").read_bytes()
+    assert path.read_bytes() == (FIXTURES / "v5.stopframe").read_bytes()
+
+
+@pytest.mark.parametrize(("names", "problem"), [
+    (["p_1.png", "p_2.png"], 'clips["plate"].image_names: holds 2 names for 3 frames'),
+    (["p_1.png", "../p_2.png", "p_10.png"],
+     'clips["plate"].image_names[1]: expected a file name, got string "../p_2.png"'),
+    (["p_1.png", 2, "p_10.png"], 'clips["plate"].image_names[1]: expected a string, got 2'),
+    ("p_1.png", 'clips["plate"].image_names: expected a list, got string "p_1.png"'),
+])
+def test_image_names_that_are_not_one_file_name_a_frame_are_refused_in_one_line(tmp_path, names, problem):
+    data = _fixture(5)
+    data["clips"]["plate"]["image_names"] = names
+    path = tmp_path / "v5.stopframe"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert str(error.value) == f"{path}: {problem}"

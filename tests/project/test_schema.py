@@ -82,12 +82,12 @@ def test_load_newer_schema_version(tmp_path):
     path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 7})
     with pytest.raises(ProjectError) as error:
         load_project(path)
-    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (4)"
-    assert SCHEMA_VERSION == 4
-    path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 5})
+    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (5)"
+    assert SCHEMA_VERSION == 5
+    path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 6})
     with pytest.raises(ProjectError) as error:
         load_project(path)
-    assert one_line(error) == f"{path}: schema version 5 is newer than this Stopframe understands (4)"
+    assert one_line(error) == f"{path}: schema version 6 is newer than this Stopframe understands (5)"
 
 
 def test_hidden_is_written_for_every_character_and_read_back():

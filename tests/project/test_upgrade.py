@@ -170,14 +170,14 @@ finite = st.floats(min_value=-8e6, max_value=8e6)
 
 @given(version=st.integers(1, 3), scale=st.integers(1, 16), model_size=st.integers(8, 8192), tx=finite, ty=finite)
 def test_an_old_body_means_the_same_pixels_at_any_model_size(version, scale, model_size, tx, ty):
-    """k times the S square, offsets divided by S; what it upgrades to saves as version 4 and loads
-    back the same."""
+    """k times the S square, offsets divided by S; what it upgrades to saves as the latest version
+    and loads back the same."""
     project = from_dict(old_file(version, scale=scale, tx=tx, ty=ty), model_size=model_size)
     side = min(scale * model_size, MAX_OUTPUT_SIDE)
     assert the_shot(project) == (Output(side, side, "smooth"),
                                  Keyframe(0, Pose(tx / model_size, ty / model_size, 5.0, 2.0)))
     data = to_dict(project)
-    assert data["schema_version"] == 4 and from_dict(data, model_size=7) == project
+    assert data["schema_version"] == 5 and from_dict(data, model_size=7) == project
 
 
 def test_an_upgraded_project_saves_as_version_4_and_loads_back_equal(tmp_path):

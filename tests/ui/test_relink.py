@@ -9,9 +9,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.ui.conftest import menu_action, wait_for_frame
 from workstation import project as doc
+from workstation.render.shot_frames import changed_clips
 
 YES = QMessageBox.StandardButton.Yes
 OFFER, RELINK = "Missing clips", "Relink Missing Clips…"
+CHANGED = "Clip images changed"
 
 
 @pytest.fixture
@@ -95,3 +97,73 @@ def test_with_nothing_missing_the_command_says_so(window, answers):
     assert answers.asked == []
     assert "no clips are missing" in window.statusBar().currentMessage()
     assert window.document.undo_stack.count() == 0
+
+
+@pytest.fixture
+def swapped(tmp_path):
+    """The demo project over its own clips, one image of whose folder ``clips/digit-2-sway`` was since
+    swapped for another (still 24 frames, frames 3 to 7 each one later: tests/test_image_folder_changes.py)."""
+    from workstation.demos.digit_demo import DEMO_CLIPS, write_demo_project
+
+    shutil.copytree(DEMO_CLIPS, tmp_path / "clips")
+    path = write_demo_project(tmp_path / "film", clips=tmp_path / "clips")
+    folder = tmp_path / "clips" / "digit-2-sway"
+    (folder / "frame_0003.png").unlink()
+    shutil.copyfile(folder / "frame_0020.png", folder / "frame_0007b.png")
+    return path
+
+
+def test_a_clip_folder_whose_images_changed_is_offered_and_relinked_where_it_is(window, answers, swapped, tmp_path):
+    folder = tmp_path / "clips" / "digit-2-sway"
+    answers.replies.update({CHANGED: YES, "Locate digit-2-sway": str(folder / "frame_0000.png")})
+    assert window.open_project(swapped)
+    assert [(question.kind, question.title) for question in answers.asked] == [
+        ("question", CHANGED), ("open_file", "Locate digit-2-sway")]
+    assert f"{folder}: its images are not those the project was made with (added: frame_0007b.png; removed: " \
+           "frame_0003.png)" in answers.asked[0].text
+    assert changed_clips(window.document.project) == [] and window.document.undo_stack.count() == 1
+    assert doc.clip_path(window.document.project, "digit-2-sway") == folder
+    assert "relinked 1 clip" in window.statusBar().currentMessage()
+
+
+def test_after_relinking_the_changed_folder_from_the_menu_the_project_renders(window, qtbot, answers, swapped,
+                                                                               tmp_path, capsys):
+    import main
+
+    folder = tmp_path / "clips" / "digit-2-sway"
+    assert window.open_project(swapped)  # the offer answered No: nothing changes
+    assert [question.title for question in answers.asked] == [CHANGED]
+    assert [name for name, _, _ in changed_clips(window.document.project)] == ["digit-2-sway"]
+    assert window.document.undo_stack.count() == 0 and not window.document.modified
+    qtbot.waitUntil(lambda: not window.viewport.renderer.busy, timeout=10_000)
+    assert "removed: frame_0003.png); the frames after them would shift" in window.statusBar().currentMessage()
+
+    answers.replies["Locate digit-2-sway"] = str(folder / "frame_0005.png")
+    menu_action(window, "File", RELINK).trigger()
+    assert changed_clips(window.document.project) == []
+    stack = window.document.undo_stack
+    assert stack.count() == 1 and window.document.modified
+    wait_for_frame(qtbot, window)
+    stack.undo()
+    assert len(changed_clips(window.document.project)) == 1 and not window.document.modified
+    stack.redo()
+
+    assert window.files.save()
+    names = json.loads(swapped.read_text(encoding="utf-8"))["clips"]["digit-2-sway"]["image_names"]
+    assert "frame_0007b.png" in names and "frame_0003.png" not in names and len(names) == 24
+    assert main.main(["render", str(swapped), "--shot", "sway", "--range", "0:8", "--out", str(tmp_path / "out"),
+                      "--quiet"]) == 0, capsys.readouterr().err
+    assert len(list((tmp_path / "out").glob("*.png"))) == 8
+
+
+def test_a_folder_imported_records_its_image_names(window, qtbot, tmp_path):
+    """What the check above compares the folder with: its names as the import read them, in frame order."""
+    from workstation.demos.digit_demo import DEMO_CLIPS
+
+    folder = tmp_path / "drift"
+    shutil.copytree(DEMO_CLIPS / "digit-7-drift", folder)
+    with qtbot.waitSignal(window.clips_imported, timeout=60_000) as imported:
+        window.import_files([str(folder)])
+    (name,) = imported.args[0]
+    names = tuple(f"frame_{i:04d}.png" for i in range(24))
+    assert window.document.project.clips[name].image_names == names

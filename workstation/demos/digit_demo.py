@@ -67,7 +67,8 @@ def build_demo_project(clips: Path = DEMO_CLIPS) -> Project:
             info = probe(clips / file_name)
         except MediaError as error:
             raise ProjectError(f"demo clip {name!r} cannot be used: {error}") from None
-        document.add_clip(project, name, ClipRef(str(info.path), info.frame_count, info.fps, info.width, info.height))
+        document.add_clip(project, name, ClipRef(str(info.path), info.frame_count, info.fps, info.width, info.height,
+                                                 image_names=info.image_names))
 
     # First what the method is about (one character, moved by another clip's motion); the shot of
     # two characters, drawn back to front, comes last.

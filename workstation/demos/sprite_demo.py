@@ -102,7 +102,8 @@ def build_sprite_demo_project(folder: Path = SPRITE_DEMO_FOLDER) -> Project:
             info = probe(clips / clip.file)
         except MediaError as error:
             raise ProjectError(f"sprite demo clip {name!r} cannot be used: {error}") from None
-        document.add_clip(project, name, ClipRef(str(info.path), info.frame_count, info.fps, info.width, info.height))
+        document.add_clip(project, name, ClipRef(str(info.path), info.frame_count, info.fps, info.width, info.height,
+                                                 image_names=info.image_names))
 
     shots = (
         ("walk", "backdrop-1", [_character("walker", "walker", "walk")]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -22,7 +22,7 @@ import numpy as np
 from workstation.kernel.lru import LRUCache
 from workstation.media.images import to_rgb8
 from workstation.media.media_error import guarded, media_error
-from workstation.media.probe import ClipInfo, image_info, probe_video, read_animation, scan_folder
+from workstation.media.probe import ClipInfo, image_info, image_names, probe_video, read_animation, scan_folder
 from workstation.media.quiet import quiet
 from workstation.media.readers import kind_of, list_images, open_capture, read_image
 
@@ -42,6 +42,35 @@ class KnownClip(Protocol):
     def width(self) -> int: ...
     @property
     def height(self) -> int: ...
+    @property
+    def image_names(self) -> tuple[str, ...] | None: ...
+
+
+def folder_change(folder: Path, recorded: Sequence[str] | None) -> str | None:
+    """What is wrong with the clip ``folder`` when a project recorded it as the images ``recorded``
+    (``probe.image_names``): None when it lists just those, in that order (or is no folder, or
+    nothing was recorded); else the problem, in one line. Lists the folder's names, decodes nothing."""
+    if recorded is None or not folder.is_dir():
+        return None
+    return _names_change(recorded, list_images(folder))
+
+
+def _names_change(recorded: Sequence[str], files: list[Path]) -> str | None:
+    now = image_names(files)
+    if tuple(recorded) == now:
+        return None
+    before, after = set(recorded), set(now)
+    added = [name for name in now if name not in before]
+    removed = [name for name in recorded if name not in after]
+    changes = [f"{what}: {_some(names)}" for what, names in (("added", added), ("removed", removed)) if names]
+    changes = changes or ["the same names in another order"]
+    return (f"its images are not those the project was made with ({'; '.join(changes)}); the frames after them "
+            "would shift: relink the clip to take the folder as it is now")
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 class Clip:
@@ -59,7 +88,9 @@ class Clip:
         ``known``: what an earlier read found (anything with ``frame_count``, ``fps``,
         ``width`` and ``height``, such as a project's clip entry). A video is then not decoded
         through again to count its frames, nor is every image of a folder read to check it (unless
-        the folder no longer holds that many images): seconds, for a long clip."""
+        the folder no longer holds that many images): seconds, for a long clip. A folder whose
+        ``image_names`` were known and that no longer lists just those is refused (``folder_change``):
+        its frames would shift."""
         self._cache: LRUCache[int, np.ndarray] = LRUCache(cache_bytes)
         self._path = Path(path)
         self._lock = threading.Lock()
@@ -76,9 +107,13 @@ class Clip:
         p = self._path
         kind = kind_of(p)
         if known is not None and kind in ("video", "images"):
-            info = ClipInfo(path=p, kind=kind, frame_count=int(known.frame_count), fps=float(known.fps),
-                            width=int(known.width), height=int(known.height))
             files = list_images(p) if kind == "images" else None
+            change = None if files is None or known.image_names is None else _names_change(known.image_names, files)
+            if change is not None:
+                raise media_error(p, change)
+            info = ClipInfo(path=p, kind=kind, frame_count=int(known.frame_count), fps=float(known.fps),
+                            width=int(known.width), height=int(known.height),
+                            image_names=None if files is None else image_names(files))
             if (files is None or len(files) == info.frame_count) and self._first_frame_fits(info, files):
                 self._files = files
                 return info

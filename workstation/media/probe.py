@@ -42,6 +42,19 @@ class ClipInfo:
     fps: float
     width: int
     height: int
+    image_names: tuple[str, ...] | None = None  # an image folder's files, in frame order (``image_names``)
+
+
+def image_names(files: list[Path]) -> tuple[str, ...]:
+    """The names of an image folder's files (``readers.list_images``), in frame order: what a project
+    records of the folder, to notice later that its images are no longer those (``clip.folder_change``)."""
+    return tuple(file.name for file in files)
+
+
+def listed_names(path: Path) -> tuple[str, ...] | None:
+    """The image names of the clip at ``path`` as it is now, when it is a folder (None for a file):
+    what relinking a clip to it records. Lists the folder, decodes nothing."""
+    return image_names(list_images(path)) if path.is_dir() else None
 
 
 def valid_fps(value: float, default: float = DEFAULT_FPS) -> float:
@@ -135,7 +148,7 @@ def scan_folder(folder: Path,
             on_frame(i, img)
     assert size is not None  # files is not empty
     return ClipInfo(path=folder, kind="images", frame_count=len(files), fps=DEFAULT_FPS,
-                    width=size[0], height=size[1]), files
+                    width=size[0], height=size[1], image_names=image_names(files)), files
 
 
 def probe(path: str | os.PathLike[str]) -> ClipInfo:

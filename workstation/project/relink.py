@@ -59,9 +59,17 @@ def relink_from(project: Project, name: str, chosen: str | Path) -> dict[str, Pa
     return found
 
 
-def relink_clips(project: Project, found: dict[str, Path]) -> None:
-    """Point each clip of ``found`` at its new path (in place), stored as the project stores paths."""
+def relink_clips(project: Project, found: dict[str, Path],
+                 listed: dict[str, tuple[str, ...] | None] | None = None) -> None:
+    """Point each clip of ``found`` at its new path (in place), stored as the project stores paths.
+    ``listed`` (clip -> the image names its new path lists, None for a file) is recorded as each
+    clip's ``image_names``: the folder as it is now. A folder listing another number of images than
+    the clip's frames is recorded as none (it is then taken as it lists, as a folder of an old file)."""
     for name, path in found.items():
         if name not in project.clips:
             raise ProjectError(f"unknown clip {name!r}", project.path)
-        project.clips[name] = replace(project.clips[name], path=stored_path(project, str(path)))
+        clip = replace(project.clips[name], path=stored_path(project, str(path)))
+        if listed is not None and name in listed:
+            names = listed[name]
+            clip = replace(clip, image_names=names if names is not None and len(names) == clip.frame_count else None)
+        project.clips[name] = clip

@@ -6,11 +6,12 @@ A project file is pretty-printed JSON::
 
     {
       "format": "stopframe-project",
-      "schema_version": 4,
+      "schema_version": 5,
       "model": "models/walker" | null,          # null: the bundled demo model
       "clips": {"walk": {"path": "clips/walk.mp4", "frame_count": 120, "fps": 25.0,
                          "width": 320, "height": 240,
-                         "fit": "crop" | "letterbox"}, ...},    # how a frame becomes the model's square
+                         "fit": "crop" | "letterbox",           # how a frame becomes the model's square
+                         "image_names": ["f_01.png", ...]}, ...},  # an image folder's, in frame order
       "shots": [{"name": "intro", "length": 48, "fps": 24.0,   # length 1..2**31-1; fps 0.01..1000
                  "output": {"width": 1280, "height": 720,    # pixels, 1..16384 each
                             "scaling": "crisp" | "smooth"},  # how the model's square is enlarged
@@ -47,8 +48,9 @@ crisp, in and out at the shot's ends, opened at the first shot's first frame. Ve
 the output in pixels (``{"width", "height", "scaling"}``) and a key's "tx", "ty" in fractions of
 the model square's side, not in the model's pixels: ``upgrade.upgraded_body`` turns an older body's
 scale k into a k·S square and divides its offsets by S, the model's image size (``from_dict``'s
-``model_size``; ``files.load_project`` reads it from the model's bundle). Saving writes the latest
-version.
+``model_size``; ``files.load_project`` reads it from the model's bundle). Version 5 added an image
+folder's "image_names", where recorded (none, as in older files: its folder is not checked). Saving
+writes the latest version.
 """
 
 from __future__ import annotations
@@ -56,10 +58,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -89,7 +92,7 @@ from .values import (
 __all__ = ["FORMAT", "SCHEMA_VERSION", "from_dict", "to_dict", "validate"]
 
 FORMAT = "stopframe-project"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _HEADER = ("format", "schema_version")
 
 
@@ -147,6 +150,11 @@ def _value(item: Any) -> Any:
     return item.to_value()
 
 
+# An image folder's file names, one a frame (a ClipRef holds them as a tuple, a file as a list).
+ImageNames = Annotated[list[scalars.FileName],
+                       BeforeValidator(lambda names: list(names) if isinstance(names, tuple) else names)]
+
+
 class ClipSchema(_Schema):
     value_type = ClipRef
     path: PathText
@@ -155,6 +163,17 @@ class ClipSchema(_Schema):
     width: Count
     height: Count
     fit: Fit = "crop"  # since version 3
+    image_names: ImageNames | None = Field(default=None, exclude_if=lambda names: names is None)  # since 5
+
+    @model_validator(mode="after")
+    def _one_name_a_frame(self) -> ClipSchema:
+        if self.image_names is not None and len(self.image_names) != self.frame_count:
+            raise problem(f"holds {len(self.image_names)} names for {self.frame_count} frames", ("image_names",))
+        return self
+
+    def to_value(self) -> ClipRef:
+        names = None if self.image_names is None else tuple(self.image_names)
+        return ClipRef(self.path, self.frame_count, self.fps, self.width, self.height, self.fit, names)
 
 
 class FrameRefSchema(_Schema):

@@ -48,6 +48,9 @@ class ClipRef:
     width: int
     height: int
     fit: str = "crop"  # one of FITS: "crop" keeps the centre square, "letterbox" the whole frame, padded
+    # An image folder's file names in frame order, as it was read (one per frame); None when not
+    # recorded (a video, an image, or a folder of a file older than version 5): then not checked.
+    image_names: tuple[str, ...] | None = None
 
     @property
     def square(self) -> bool:

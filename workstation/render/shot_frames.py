@@ -15,7 +15,8 @@ import numpy as np
 
 from workstation import project as document
 from workstation.kernel.locations import asset_path
-from workstation.media import Clip, fit
+from workstation.media import Clip, MediaError, fit
+from workstation.media.clip import folder_change
 from workstation.project.relink import missing_line
 from workstation.render.bundle import BundleError, open_bundle
 from workstation.render.engine import Engine
@@ -66,11 +67,30 @@ def bundle_for(project: document.Project) -> Path:
     return DEMO_BUNDLE
 
 
+def changed_clips(project: document.Project) -> list[tuple[str, Path, str]]:
+    """The image-folder clips whose folder no longer lists the images the project recorded (their
+    frames would shift): (name, folder, what is wrong, in one line). Lists folders, decodes nothing."""
+    changed = []
+    for name, clip in project.clips.items():
+        folder = document.clip_path(project, name)
+        problem = folder_change(folder, clip.image_names)
+        if problem is not None:
+            changed.append((name, folder, problem))
+    return changed
+
+
 def check_clips(project: document.Project) -> None:
-    """One line naming every missing clip and where it was looked for, if any is missing."""
+    """One line naming every missing clip and where it was looked for, if any is missing; else one
+    line naming the first clip folder whose images changed (``changed_clips``), if any did."""
     missing = document.missing_clips(project)
     if missing:
         raise document.ProjectError(missing_line(missing), project.path)
+    changed = changed_clips(project)
+    if changed:
+        _, folder, problem = changed[0]
+        others = ", ".join(repr(name) for name, _, _ in changed[1:])
+        also = f"; the images of clip{'s' if len(changed) > 2 else ''} {others} changed too" if others else ""
+        raise MediaError(problem + also, folder)
 
 
 def open_engine(project: document.Project, fit_mode: str | None = None) -> Engine:

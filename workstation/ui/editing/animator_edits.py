@@ -22,7 +22,8 @@ def import_clip(document: ProjectDocument, path: str | Path, info: ClipInfo | No
     ``info`` is given, fitted to the model's square by ``fit`` (``doc.FITS``); returns its name.
     Raises MediaError (one line naming the file) when it cannot be read."""
     info = info or probe(path)
-    clip = doc.ClipRef(str(Path(path).resolve()), info.frame_count, info.fps, info.width, info.height, fit)
+    clip = doc.ClipRef(str(Path(path).resolve()), info.frame_count, info.fps, info.width, info.height, fit,
+                       info.image_names)
     stem = Path(path).stem or Path(path).name
     return document.edit(f"Import {stem}", lambda project: doc.add_clip(project, stem, clip))
 
