@@ -126,6 +126,31 @@ def test_a_damaged_onnx_file_is_one_line_naming_it_and_nothing_on_stdout(tmp_pat
     assert says in err and ".cc" not in err and "use_per_session_threads" not in err, err
 
 
+@pytest.mark.parametrize("length", ["wrong", "missing file"])
+def test_a_graph_with_external_data_is_one_line_and_onnx_runtime_says_nothing(tmp_path, capfd, length):
+    """A graph whose weights lie in a side file (the exporter never writes one), with a length that
+    does not match or no side file at all: before, ONNX Runtime's own log lines reached the terminal."""
+    import onnx
+    from onnx.external_data_helper import convert_model_to_external_data
+
+    folder = copy_bundle(DEMO_BUNDLE, tmp_path)
+    graph = onnx.load(str(folder / "motion.onnx"))
+    convert_model_to_external_data(graph, all_tensors_to_one_file=True, location="motion.data", size_threshold=0)
+    onnx.save(graph, str(folder / "motion.onnx"))
+    if length == "wrong":
+        graph = onnx.load(str(folder / "motion.onnx"), load_external_data=False)
+        entry = next(e for e in graph.graph.initializer[0].external_data if e.key == "length")
+        entry.value = str(int(entry.value) * 1000 + 7)
+        onnx.save(graph, str(folder / "motion.onnx"))
+    else:
+        (folder / "motion.data").unlink()
+    capfd.readouterr()
+    with pytest.raises(BundleError, match="motion.onnx: not a loadable ONNX graph") as caught:
+        Engine(folder)
+    assert "\n" not in str(caught.value)
+    assert capfd.readouterr() == ("", "")
+
+
 def assert_cli_one_line(capsys, argv, *fragments):
     """``main.main(argv)`` in-process: exit code 2, one line on stderr naming the problem."""
     capsys.readouterr()
