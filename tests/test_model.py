@@ -464,3 +464,28 @@ def test_a_model_that_draws_from_the_source_shows_its_pixels_where_it_sees_them(
         TrainConfig(alpha_visible=0.5).validate()
     with pytest.raises(ConfigError, match='alpha_tight=0.1: needs model.colour="source"'):
         TrainConfig(alpha_tight=0.1).validate()
+
+
+def test_alpha_alignment_teaches_only_the_motion_and_is_least_at_the_true_shift():
+    """L_align moves the first frame's own alpha by T^Z's field onto the second's: the decoder and
+    the encoders' colour paths get no gradient from it, T^Z does; it is smaller for the field that
+    undoes the true shift than for the identity."""
+    from torch.nn import functional as F
+
+    from training.model.loss_terms import alpha_alignment
+
+    square = torch.zeros(1, 1, 64, 64)
+    square[:, :, 20:36, 24:40] = 1.0
+    shifted = torch.roll(square, shifts=6, dims=3)  # 6 pixels to the right
+    identity = F.affine_grid(torch.tensor([[[1.0, 0, 0], [0, 1.0, 0]]]), [1, 1, 64, 64], align_corners=False)
+    back = F.affine_grid(torch.tensor([[[1.0, 0, -12 / 64], [0, 1.0, 0]]]), [1, 1, 64, 64], align_corners=False)
+    assert alpha_alignment(square, shifted, back).item() < 1e-6 < alpha_alignment(square, shifted, identity).item()
+
+    model = SceneModel(tiny_model_config(colour="source"))
+    x1 = torch.rand(2, 3, 64, 64)
+    losses = model.losses(x1, x1.roll(4, dims=3), dataclasses.replace(DEFAULT_LOSSES, alpha_align=1.0))
+    assert losses["align"].item() > 0
+    losses["align"].backward()
+    decoder_grads = [p.grad for p in model.character_decoder.parameters()]
+    assert all(g is None or not g.any() for g in decoder_grads)
+    assert any(p.grad is not None and p.grad.any() for p in model.motion_net.parameters())

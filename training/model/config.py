@@ -123,7 +123,7 @@ class LossOptions:
 
     L_total = L_scene + alpha_equiv L_equiv + alpha_inv L_inv + alpha_sparse L_sparse
     + alpha_self L_self + alpha_plate L_plate + alpha_bound L_bound + alpha_static L_static
-    + alpha_visible L_visible + alpha_tight L_tight.
+    + alpha_visible L_visible + alpha_tight L_tight + alpha_align L_align.
     ``equiv_levels`` 1 is the paper's L_equiv; more adds blurred levels, each divided by its energy
     (loss_terms.pyramid_equivariance). L_self costs one more render, so it is computed only when it is
     weighted. L_plate (the layered renderer only) asks the plates of the two frames of a pair to be
@@ -131,7 +131,9 @@ class LossOptions:
     the sigmoid still passes a gradient; L_static asks each plate to show the pair's pixels where
     its two frames agree (loss_terms.static_background); L_visible (``model.colour = "source"`` only)
     is the mean of alpha * (1 - v): the character's colour from its own pixels wherever it can be;
-    L_tight (``model.colour = "source"`` only) is the mean alpha of each drawing."""
+    L_tight (``model.colour = "source"`` only) is the mean alpha of each drawing; L_align (the same) is
+    the blurred-pyramid error of the first frame's own alpha moved by T^Z's field against the second
+    frame's own alpha, at pixel level, which only T^Z learns from (``loss_terms.alpha_alignment``)."""
 
     alpha_equiv: float
     alpha_inv: float
@@ -143,6 +145,7 @@ class LossOptions:
     alpha_visible: float
     equiv_levels: int
     alpha_tight: float = 0.0
+    alpha_align: float = 0.0
 
     @classmethod
     def of(cls, config: TrainConfig) -> LossOptions:
@@ -191,6 +194,10 @@ class TrainConfig:
     # matches the target under a still camera, so nothing else stops alpha from spreading over it (a
     # halo of the old background wherever the character is drawn over another)
     alpha_tight: float = 0.0
+    # model.colour="source": L_align, the first frame's own alpha moved by T^Z against the second's, at
+    # pixel level. Sampled from the source, a character is only as sharp as T^Z is exact, and T^Z learnt
+    # from 16x16 features misplaces a digit's strokes (its angle slope is about 0.7)
+    alpha_align: float = 0.0
     # a summed model bundle whose encoders and T^Z start a layered run, and whose renderer starts both
     # decoders (training/run/warm_start.py); "" starts from scratch, where alpha never came alive
     init_from: str = SUMMED_DEMO
@@ -239,7 +246,7 @@ class TrainConfig:
         for key in ("val_every", "val_examples", "sample_every", "checkpoint_every"):
             _check_range(key, getattr(self, key), 1, 10**9)
         for key in ("lr", "weight_decay", "alpha_equiv", "alpha_inv", "alpha_sparse", "alpha_self", "alpha_plate",
-                    "alpha_bound", "alpha_static", "alpha_visible", "alpha_tight"):
+                    "alpha_bound", "alpha_static", "alpha_visible", "alpha_tight", "alpha_align"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
                 raise ConfigError(f"{key}={value!r}: must be a finite number >= 0")
@@ -249,7 +256,7 @@ class TrainConfig:
         if not isinstance(self.init_from, str):
             raise ConfigError(f"init_from={self.init_from!r}: must be a model bundle folder, {SUMMED_DEMO!r}, "
                               f"{DIGITS_DEMO!r} or \"\"")
-        for key in ("alpha_visible", "alpha_tight"):
+        for key in ("alpha_visible", "alpha_tight", "alpha_align"):
             if getattr(self, key) and self.model.colour != "source":
                 raise ConfigError(f"{key}={getattr(self, key)!r}: needs model.colour=\"source\"")
         for key, off in (("alpha_plate", "0"), ("alpha_bound", "0"), ("alpha_static", "0"), ("init_from", '""')):

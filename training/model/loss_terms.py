@@ -1,5 +1,5 @@
 """The loss terms of ``SceneModel.losses`` beyond plain mean squared errors: the blurred-pyramid
-L_equiv, L_sparse and L_static (training/model/config.py, LossOptions, says how they are weighted)."""
+L_equiv and L_align, L_sparse and L_static (training/model/config.py, LossOptions, says how they are weighted)."""
 
 from __future__ import annotations
 
@@ -70,3 +70,18 @@ def sparsity(features: torch.Tensor) -> torch.Tensor:
     anchored motion's centroid needs."""
     flat = features.flatten(1)
     return (flat.abs().mean(1) / (flat.pow(2).mean(1).sqrt() + 1e-6)).mean()
+
+
+# L_align's blurred levels, in pixels: sigma 1 to 8 still overlap for a digit moved 10 pixels
+ALIGN_LEVELS = 5
+
+
+def alpha_alignment(own_alpha: torch.Tensor, target_alpha: torch.Tensor, field: torch.Tensor) -> torch.Tensor:
+    """L_align: ``own_alpha`` (the first frame's character at its own place, [N,1,S,S]) sampled
+    through T^Z's ``field`` ([N,S,S,2], where each pixel of the moved character comes from) against
+    ``target_alpha`` (the second frame's), at every level of the blurred pyramid. Both alphas are
+    measurements here: only the field learns from it, at the resolution of the pixels rather than of
+    the 16x16 features that L_equiv compares."""
+    moved = F.grid_sample(own_alpha.detach().float(), field, mode="bilinear", padding_mode="zeros",
+                          align_corners=False)
+    return pyramid_equivariance(moved, target_alpha.detach().float(), ALIGN_LEVELS)

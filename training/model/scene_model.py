@@ -37,7 +37,7 @@ from training.model.alignment import (
 )
 from training.model.config import LossOptions, ModelConfig
 from training.model.decoders import CharacterDecoder, Decoder, composite, logit_bound
-from training.model.loss_terms import pyramid_equivariance, sparsity, static_background
+from training.model.loss_terms import alpha_alignment, pyramid_equivariance, sparsity, static_background
 
 
 class ResidualBlock(nn.Module):
@@ -271,6 +271,12 @@ class SceneModel(nn.Module):
             def draw(placed_features: torch.Tensor, drawn_by: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
                 return self.renderer(placed_features + behind)
         prediction = draw(placed, theta, behind1)
+        align = x1.new_zeros(())
+        if options.alpha_align > 0 and self.colour_from_source:
+            with torch.no_grad():  # each frame's character where it is (identity: the features as they are)
+                own = CharacterDecoder.from_logits(self.character_decoder.logits(torch.cat([fc1, fc2])))[1]
+            own1, own2 = own.split(n)
+            align = alpha_alignment(own1, own2, self.source_field(fc1, theta))
         equiv = F.mse_loss(placed.float(), fc2.float())
         inv = F.mse_loss(fb1.float(), fb2.float())
         # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
@@ -291,7 +297,8 @@ class SceneModel(nn.Module):
         tight = torch.stack(spread).mean() if spread else x1.new_zeros(())
         total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
                  + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound
-                 + options.alpha_static * static + options.alpha_visible * visible + options.alpha_tight * tight)
+                 + options.alpha_static * static + options.alpha_visible * visible + options.alpha_tight * tight
+                 + options.alpha_align * align)
         return {"total": total, "scene": scene, "equiv": equiv, "inv": inv, "sparse": sparse, "self": still,
                 "plate": plate_term, "bound": bound, "static": static, "visible": visible, "tight": tight,
-                "prediction": prediction, "theta": theta}
+                "align": align, "prediction": prediction, "theta": theta}

@@ -37,7 +37,7 @@ from training.run.warm_start import warm_start
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.safe_write import OutputError, write_bytes, write_json
 
-LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self", "plate", "bound", "static", "visible", "tight")
+LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self", "plate", "bound", "static", "visible", "tight", "align")
 STEP_FIELDS = ("step", "loss", *LOSS_NAMES, "lr", "pairs_per_s")
 METRIC_FIELDS = (*STEP_FIELDS, "val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr",
                  "val_theta_spread", "val_plate_psnr", "val_alpha_iou", "val_analogy_psnr",
