@@ -1,9 +1,9 @@
-"""The editing helpers (workstation/project/edits.py): unique names, clip removal, keys in order."""
+"""The editing helpers (workstation/project/edits.py): unique names, clips removed and renamed, keys in order."""
 
 
 import pytest
 
-from tests.project.documents import rich_project
+from tests.project.documents import one_line, rich_project
 from workstation import project as proj
 from workstation.project import (
     Character,
@@ -35,8 +35,9 @@ def test_add_clip_makes_names_unique():
 
 def test_remove_clip_refuses_while_used():
     project = rich_project()
-    with pytest.raises(ProjectError, match=r"clip 'street' is still used by shots\[0\]\.background"):
+    with pytest.raises(ProjectError) as refused:
         remove_clip(project, "street")
+    assert one_line(refused) == "street is used by shot 'intro' (background)"  # said where, not as JSON paths
     project.shots[0].background = FrameRef("walk", 0)
     assert remove_clip(project, "street") == ClipRef("clips/street", 5, 29.97, 64, 64)
     assert "street" not in project.clips
@@ -119,3 +120,59 @@ def test_move_character_of_an_unknown_name_changes_nothing():
     with pytest.raises(ProjectError, match="has no character 'ghost'"):
         proj.move_character(project.shots[0], "ghost", 0)
     assert project == rich_project()
+
+
+def test_where_a_clip_is_used_is_said_in_words():
+    project = rich_project()
+    assert proj.clip_use(project, "walk") == "shot 'empty plate' (background) and 2 characters"  # source + motion
+    assert proj.clip_use(project, "dance é") == "character 'dancer' of shot 'intro'"
+    project.shots.append(Shot("outro", 2, 12.0, FrameRef("walk", 0)))
+    project.shots.append(Shot("credits", 2, 12.0, FrameRef("walk", 0)))
+    project.shots.append(Shot("bonus", 2, 12.0, FrameRef("walk", 0)))
+    assert proj.clip_use(project, "walk") == ("shots 'empty plate', 'outro', 'credits' and 1 more (background) "
+                                             "and 2 characters")
+    project.shots[0].characters.clear()
+    del project.shots[1:]
+    assert proj.clip_use(project, "walk") is None
+    with pytest.raises(ProjectError) as refused:
+        remove_clip(project, "street")
+    assert one_line(refused) == "street is used by shot 'intro' (background)"
+    with pytest.raises(ProjectError, match="there is no clip named 'ghost'"):
+        remove_clip(project, "ghost")
+
+
+def test_rename_clip_carries_every_use_along_and_keeps_its_place():
+    project = rich_project()
+    assert proj.rename_clip(project, "walk", "  stroll ") == "walk"  # outer spaces dropped
+    assert list(project.clips) == ["stroll", "street", "dance é"]  # the Library's order kept
+    assert project.clips["stroll"] == rich_project().clips["walk"]
+    intro, plate = project.shots
+    walker, dancer, still = intro.characters
+    assert walker.source == FrameRef("stroll", 3) and walker.motion == proj.MotionSource("stroll", 2, None, True)
+    assert still.source == FrameRef("stroll", 0) and plate.background == FrameRef("stroll", 9)
+    assert dancer.source.clip == "dance é" and intro.background.clip == "street"  # other clips' uses unchanged
+    validate(project)
+    assert proj.rename_clip(project, "stroll", "walk") == "stroll"  # the undo: the same project again
+    assert project == rich_project()
+
+
+@pytest.mark.parametrize("new_name, problem", [
+    ("", "a clip's name must not be blank"),
+    ("   ", "a clip's name must not be blank"),
+    ("two\nlines", "a clip's name must be one line"),
+    ("street", "there is already a clip named 'street'"),
+    (" street ", "there is already a clip named 'street'"),
+])
+def test_rename_clip_refuses_a_blank_or_taken_name(new_name, problem):
+    project = rich_project()
+    with pytest.raises(ProjectError) as refused:
+        proj.rename_clip(project, "walk", new_name)
+    assert one_line(refused) == problem
+    assert project == rich_project()
+
+
+def test_rename_clip_to_its_own_name_or_of_an_unknown_clip():
+    project = rich_project()
+    assert proj.rename_clip(project, "walk", "walk ") == "walk" and project == rich_project()
+    with pytest.raises(ProjectError, match="there is no clip named 'ghost'"):
+        proj.rename_clip(project, "ghost", "spirit")

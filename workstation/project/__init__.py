@@ -13,7 +13,7 @@ One concept per module:
 - ``paths``: clip and model paths, stored relative to the project file;
 - ``files``: load, atomic save, autosave;
 - ``requests``: the per-frame render requests of a shot (``render_requests``, ``pose_at``);
-- ``edits``: the editing helpers, which return what an undo needs;
+- ``edits``: the editing helpers, which return what an undo needs (clips: add, remove, rename);
 - ``shots``: the edits of the list of shots (add, rename, duplicate, delete, move) and their rules.
 
 A document is validated where it enters (a file loaded, an edit applied by the editor), not on
@@ -24,12 +24,15 @@ from .edits import (
     add_character,
     add_clip,
     add_shot,
+    checked_clip_name,
+    clip_use,
     move_character,
     neighbour_key,
     remove_character,
     remove_clip,
     remove_keyframe,
     remove_shot,
+    rename_clip,
     set_hidden,
     set_keyframe,
     unique_name,
@@ -95,8 +98,9 @@ __all__ = [
     "autosave_path", "save_autosave", "autosave_pending", "load_autosave", "discard_autosave",
     "clip_path", "model_path", "missing_clips", "clip_users",
     "pose_at", "motion_frame", "render_requests",
-    "unique_name", "add_clip", "remove_clip", "add_shot", "remove_shot", "add_character",
-    "remove_character", "set_hidden", "move_character", "set_keyframe", "remove_keyframe", "neighbour_key",
+    "unique_name", "add_clip", "remove_clip", "clip_use", "checked_clip_name", "rename_clip", "add_shot",
+    "remove_shot", "add_character", "remove_character", "set_hidden", "move_character", "set_keyframe",
+    "remove_keyframe", "neighbour_key",
     "DEFAULT_SHOT_LENGTH", "DEFAULT_SHOT_FPS", "new_shot_name", "checked_shot_name", "copy_name", "blank_shot",
     "add_blank_shot", "rename_shot", "duplicate_shot", "delete_shot", "move_shot", "neighbour_shot",
     "background_output",

@@ -8,12 +8,13 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import replace
 
-from .paths import clip_users, stored_path
+from .paths import stored_path
 from .values import Character, ClipRef, Keyframe, Project, ProjectError, Shot
 
 __all__ = [
-    "unique_name", "add_clip", "remove_clip", "add_shot", "remove_shot", "add_character", "remove_character",
-    "set_hidden", "move_character", "set_keyframe", "remove_keyframe", "neighbour_key",
+    "unique_name", "add_clip", "remove_clip", "clip_use", "checked_clip_name", "rename_clip", "add_shot",
+    "remove_shot", "add_character", "remove_character", "set_hidden", "move_character", "set_keyframe",
+    "remove_keyframe", "neighbour_key",
 ]
 
 
@@ -38,14 +39,70 @@ def add_clip(project: Project, name: str, clip: ClipRef) -> str:
 
 
 def remove_clip(project: Project, name: str) -> ClipRef:
-    """Remove an unused clip; returns it. Raises ProjectError while a shot still uses it."""
+    """Remove an unused clip; returns it. Raises ProjectError while a shot still uses it, saying
+    where (``clip_use``): "walk is used by shot 'intro' (background) and 2 characters"."""
     if name not in project.clips:
-        raise ProjectError(f"unknown clip {name!r}", project.path)
-    users = clip_users(project, name)
-    if users:
-        more = f" and {len(users) - 1} more" if len(users) > 1 else ""
-        raise ProjectError(f"clip {name!r} is still used by {users[0]}{more}", project.path)
+        raise ProjectError(f"there is no clip named {name!r}")
+    use = clip_use(project, name)
+    if use is not None:
+        raise ProjectError(f"{name} is used by {use}")
     return project.clips.pop(name)
+
+
+def clip_use(project: Project, name: str) -> str | None:
+    """Where the shots use the clip ``name``, in words ("shot 'intro' (background) and 2
+    characters"); None when no shot does. A character counts once, by its source or its motion."""
+    backgrounds = [shot.name for shot in project.shots if shot.background.clip == name]
+    characters = [(shot.name, character.name) for shot in project.shots for character in shot.characters
+                  if character.source.clip == name or (character.motion is not None and character.motion.clip == name)]
+    uses = []
+    if backgrounds:
+        uses.append(f"shot{'s' if len(backgrounds) > 1 else ''} {_listed(backgrounds)} (background)")
+    if len(characters) == 1:
+        uses.append(f"character {characters[0][1]!r} of shot {characters[0][0]!r}")
+    elif characters:
+        uses.append(f"{len(characters)} characters")
+    return " and ".join(uses) or None
+
+
+def _listed(names: list[str], shown: int = 3) -> str:
+    """'a', 'a' and 'b', 'a', 'b' and 'c', 'a', 'b', 'c' and 2 more."""
+    quoted = [repr(name) for name in names[:shown]]
+    if len(names) > shown:
+        return f"{', '.join(quoted)} and {len(names) - shown} more"
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def checked_clip_name(project: Project, name: str, renaming: str | None = None) -> str:
+    """``name`` without its outer spaces, if a clip may be called so (the clip ``renaming`` may keep
+    its own name); ProjectError with one line otherwise. Like a shot's name, it names no file."""
+    name = name.strip()
+    if not name:
+        raise ProjectError("a clip's name must not be blank")
+    if "\n" in name or "\r" in name:
+        raise ProjectError("a clip's name must be one line")
+    if name != renaming and name in project.clips:
+        raise ProjectError(f"there is already a clip named {name!r}")
+    return name
+
+
+def rename_clip(project: Project, name: str, new_name: str) -> str:
+    """Call the clip ``name`` ``new_name`` (see ``checked_clip_name``), in its place in the Library's
+    order, and every use of it with it: the shots' backgrounds, the characters' sources and motions.
+    Returns the name it had."""
+    if name not in project.clips:
+        raise ProjectError(f"there is no clip named {name!r}")
+    new_name = checked_clip_name(project, new_name, renaming=name)
+    project.clips = {new_name if key == name else key: clip for key, clip in project.clips.items()}
+    for shot in project.shots:
+        if shot.background.clip == name:
+            shot.background = replace(shot.background, clip=new_name)
+        for character in shot.characters:
+            if character.source.clip == name:
+                character.source = replace(character.source, clip=new_name)
+            if character.motion is not None and character.motion.clip == name:
+                character.motion = replace(character.motion, clip=new_name)
+    return name
 
 
 def add_shot(project: Project, shot: Shot, index: int | None = None) -> str:

@@ -289,9 +289,14 @@ class Inspector(QWidget):
         self.shot_box.clear()
         self.shot_box.addItems([s.name for s in self.document.project.shots])
         self.shot_group.setEnabled(shot is not None)
-        if shot is None:
+        if shot is None:  # disabled fields show nothing, never a length or a speed no shot has
+            self.length.setValue(self.length.minimum())
+            self.fps.setValue(self.fps.minimum())
+            self.length.clear()
+            self.fps.clear()
             self.background.show_media(None)
             self.output_line.setText(output_line(self.model_size, None))
+            self.offset_unit.clear()
             return
         self.shot_box.setCurrentText(shot.name)
         self.length.setValue(shot.length)

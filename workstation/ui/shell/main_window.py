@@ -23,6 +23,7 @@ from workstation.ui.export.export_all import AllShotsExport
 from workstation.ui.export.export_dialog import ExportDialog
 from workstation.ui.export.export_job import ExportJob, start_export
 from workstation.ui.files.clip_fit import ImportFit
+from workstation.ui.files.import_choice import pick_clips, pick_folder
 from workstation.ui.files.import_job import ClipImporter, ImportJob
 from workstation.ui.files.project_files import ProjectFiles
 from workstation.ui.panels.inspector import Inspector
@@ -34,6 +35,7 @@ from workstation.ui.shell.help import ShortcutsDialog, about_text
 from workstation.ui.shell.menus import Shortcut, build_menus
 from workstation.ui.shell.preferences_dialog import PreferencesDialog
 from workstation.ui.shell.settings_store import read_preferences
+from workstation.ui.shell.status_bar import StatusBar
 from workstation.ui.train.train_dialog import TrainDialog
 from workstation.ui.view.canvas import Canvas, Gesture
 from workstation.ui.view.playback import Player
@@ -42,8 +44,6 @@ from workstation.ui.view.timeline import Timeline
 from workstation.ui.view.viewport import Viewport
 
 AUTOSAVE_MS = 60_000
-MEDIA_FILTER = ("Clips (*.mp4 *.mov *.avi *.mkv *.webm *.gif *.apng *.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"
-                ";;All files (*)")
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.player = Player(self.document, self)
         self.canvas = Canvas()
         self.setCentralWidget(self.canvas)
+        self.setStatusBar(StatusBar())  # a long message stops short of the labels on its right
         self.library = Library()
         self.timeline = Timeline()
         self.inspector = Inspector(self.document)
@@ -265,7 +266,12 @@ class MainWindow(QMainWindow):
         return self.importer.import_files(paths, ImportFit(self.settings, self, ask_fit).fit_for)
 
     def import_dialog(self) -> None:
-        self.import_files(dialogs.open_files(self, "Import clips", str(self.files.last_folder()), MEDIA_FILTER), True)
+        """File ▸ Import Clip…: files, numbered images as one clip if the user says so (``import_choice.py``)."""
+        self.import_files(pick_clips(self, str(self.files.last_folder()), self.show_problem), True)
+
+    def import_folder_dialog(self) -> None:
+        """File ▸ Import Image Folder…: a folder's images as one clip."""
+        self.import_files(pick_folder(self, str(self.files.last_folder())), True)
 
     def export_dialog(self) -> ExportDialog | None:
         """File ▸ Export Shot…: the form of ``export_dialog.py``, window-modal without blocking."""

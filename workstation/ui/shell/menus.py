@@ -3,7 +3,7 @@
 ``build_menus`` fills the menu bar of a ``MenuHost`` (what the menus need of the window: its parts
 and its commands) and returns the ``Menus``: the commands and submenus the window keeps in step
 with the document. Commands are ``MenuHost.add_action``s (a ``QAction`` with a window-wide
-shortcut); submenus that follow the document (Shot, Character, Layer) are their own modules."""
+shortcut); submenus that follow the document (Shot, Character, Clip, Layer) are their own modules."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar, QWidget
 from workstation.ui.document import ProjectDocument
 from workstation.ui.editing import animator_edits as edits
 from workstation.ui.editing.character_menu import CharacterMenu
+from workstation.ui.editing.clip_menu import ClipMenu
 from workstation.ui.editing.output_menu import OutputMenu
 from workstation.ui.editing.shot_menu import ShotMenu
 from workstation.ui.export.export_all import AllShotsExport
@@ -55,6 +56,7 @@ class MenuHost(Protocol):
                    checkable: bool = False) -> QAction: ...
     def open_project(self, path: str | Path | None = None) -> bool: ...
     def import_dialog(self) -> None: ...
+    def import_folder_dialog(self) -> None: ...
     def export_dialog(self) -> object: ...
     def train_dialog(self) -> object: ...
     def preferences_dialog(self) -> object: ...
@@ -76,6 +78,7 @@ class Menus:
     shot_menu: ShotMenu
     output_menu: OutputMenu  # its status_label: the output size, for the status bar
     character_menu: CharacterMenu
+    clip_menu: ClipMenu
     clip_fit_menu: ClipFitMenu
     layer_menu: LayerMenu
     set_key_action: QAction
@@ -100,6 +103,7 @@ def build_menus(host: MenuHost) -> Menus:
     add(file, "Save &As…", host.files.save_as, QKeySequence.StandardKey.SaveAs)
     file.addSeparator()
     add(file, "&Import Clip…", host.import_dialog, "Ctrl+I")
+    add(file, "Import Image &Folder…", host.import_folder_dialog, "Ctrl+Shift+I")
     add(file, "Relin&k Missing Clips…", lambda: relink_missing_clips(document, parent, host.show_problem))
     add(file, "&Export Shot…", host.export_dialog, "Ctrl+E")
     add(file, "Export All S&hots…", host.all_shots.start)
@@ -130,7 +134,10 @@ def build_menus(host: MenuHost) -> Menus:
     shot.addSeparator()
     output_menu = OutputMenu(shot.addMenu("&Output Size"), document, add, host.viewport, host.show_problem)
     character_menu = CharacterMenu(bar.addMenu("&Character"), document, add, host.edit_selected)
-    clip_fit_menu = ClipFitMenu(bar.addMenu("C&lip"), document, host.library, add, host.show_problem)
+    clip = bar.addMenu("C&lip")
+    clip_menu = ClipMenu(clip, document, host.library, add, parent, host.show_problem)
+    clip.addSeparator()
+    clip_fit_menu = ClipFitMenu(clip, document, host.library, add, host.show_problem)
 
     play = bar.addMenu("&Playback")
     player, timeline = host.player, host.timeline
@@ -159,5 +166,5 @@ def build_menus(host: MenuHost) -> Menus:
     help_menu = bar.addMenu("&Help")
     add(help_menu, "&Keyboard Shortcuts…", host.show_shortcuts, "F1")
     add(help_menu, "&About Stopframe", host.show_about)
-    return Menus(demo_menu, shot_menu, output_menu, character_menu, clip_fit_menu, layer_menu, set_key, remove_key,
-                 remove_character, play_action, previous_key, next_key, loop, onion)
+    return Menus(demo_menu, shot_menu, output_menu, character_menu, clip_menu, clip_fit_menu, layer_menu, set_key,
+                 remove_key, remove_character, play_action, previous_key, next_key, loop, onion)
