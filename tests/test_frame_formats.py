@@ -102,7 +102,7 @@ def test_the_format_table_names_every_format_its_extension_and_alpha():
     assert [extension(fmt) for fmt in FORMATS] == ["", ".mp4", ".gif", ".mov", ".webm", ".png", ".webp", ".png"]
     assert FORMAT_INFO["mov"].label == "ProRes 4444 with alpha (.mov)"
     assert FORMAT_INFO["png"].folder and not any(FORMAT_INFO[fmt].folder for fmt in FORMATS[1:])
-    assert FORMAT_INFO["sprites"].sidecar == ".json"
+    assert FORMAT_INFO["sprites"].sidecars == (".json", ".tres")
     assert has_alpha(".MOV") and extension("WebM") == ".webm"
     with pytest.raises(FrameWriteError, match="unknown format 'avi'; choose one of png, mp4"):
         has_alpha("avi")
@@ -255,15 +255,17 @@ def test_a_sprite_sheets_json_names_every_frame_and_cutting_the_atlas_gives_the_
     frames = rgba_frames(height=64, width=64)
     out = write_frames(frames, tmp_path / "walk.png", "sprites", FPS, len(frames))
     assert out == tmp_path / "walk.png"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["walk.json", "walk.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["walk.json", "walk.png", "walk.tres"]
     atlas, sheet = read_sheet(out)
     assert atlas.shape == (192, 192, 4)  # 8 frames of 64x64: a 3x3 grid, the closest to square
-    assert sheet["meta"] | {"version": None} == {
+    assert sheet["meta"] | {"version": None} == {  # frames that came without a shot: unscaled, one tag
         "app": "Stopframe", "version": None, "image": "walk.png", "format": "RGBA8888",
-        "size": {"w": 192, "h": 192}, "scale": "1", "frameTags": []}
-    assert list(sheet["frames"]) == [f"walk {i}" for i in range(8)]
+        "size": {"w": 192, "h": 192}, "scale": "1",
+        "frameTags": [{"name": "walk", "from": 0, "to": 7, "direction": "forward"}], "layers": [], "slices": [],
+        "cell": {"w": 64, "h": 64, "columns": 3, "rows": 3, "margin": 0, "spacing": 0}}
+    assert [entry["filename"] for entry in sheet["frames"]] == [f"walk_{i}" for i in range(8)]
     rectangles = []
-    for entry, frame in zip(sheet["frames"].values(), frames):
+    for entry, frame in zip(sheet["frames"], frames):
         assert entry["duration"] == round(1000 / FPS)
         assert entry["rotated"] is False and entry["trimmed"] is False
         assert entry["sourceSize"] == {"w": 64, "h": 64}
@@ -278,8 +280,8 @@ def test_a_sprite_sheet_of_tall_frames_is_laid_out_closest_to_square(tmp_path):
     frames = rgba_frames(6, height=32, width=8)
     atlas, sheet = read_sheet(write_frames(frames, tmp_path / "tall.png", "sprites", 25, 6))
     assert atlas.shape == (32, 48, 4) and sheet["meta"]["size"] == {"w": 48, "h": 32}  # one row of 6
-    assert all(entry["duration"] == 40 for entry in sheet["frames"].values())
-    for entry, frame in zip(sheet["frames"].values(), frames):
+    assert all(entry["duration"] == 40 for entry in sheet["frames"])
+    for entry, frame in zip(sheet["frames"], frames):
         np.testing.assert_array_equal(cut(atlas, entry["frame"]), as_rgba8(frame))
 
 
@@ -290,7 +292,7 @@ def test_a_sprite_sheet_of_1280x720_frames_has_1280x720_cells(tmp_path):
             writer.write(frame)
     atlas, sheet = read_sheet(tmp_path / "wide.png")
     assert atlas.shape == (2160, 1280, 4)  # one column of 3: the closest to square
-    for entry, frame in zip(sheet["frames"].values(), frames, strict=True):
+    for entry, frame in zip(sheet["frames"], frames, strict=True):
         assert entry["sourceSize"] == {"w": 1280, "h": 720} and entry["frame"]["w"] == 1280
         np.testing.assert_array_equal(cut(atlas, entry["frame"]), as_rgba8(frame))
 
@@ -298,22 +300,23 @@ def test_a_sprite_sheet_of_1280x720_frames_has_1280x720_cells(tmp_path):
 def test_a_sprite_sheet_of_rgb_frames_is_opaque(tmp_path):
     frames = [frame[:3] for frame in rgba_frames(4)]
     atlas, sheet = read_sheet(write_frames(frames, tmp_path / "rgb.png", "sprites", FPS, 4))
-    for entry, frame in zip(sheet["frames"].values(), frames):
+    for entry, frame in zip(sheet["frames"], frames):
         np.testing.assert_array_equal(cut(atlas, entry["frame"]), as_rgba8(frame))
 
 
-def test_a_sprite_sheet_exists_when_either_file_does(tmp_path):
+@pytest.mark.parametrize("suffix", [".json", ".tres"])
+def test_a_sprite_sheet_exists_when_any_of_its_files_does(tmp_path, suffix):
     atlas = tmp_path / "sheet.png"
     assert not output_exists(atlas, "sprites")
-    atlas.with_suffix(".json").write_text("{}")
+    atlas.with_suffix(suffix).write_text("{}")
     assert output_exists(atlas, "sprites")
-    with pytest.raises(OutputExists, match=re.escape(f"{atlas.with_suffix('.json')}: already exists")):
+    with pytest.raises(OutputExists, match=re.escape(f"{atlas.with_suffix(suffix)}: already exists")):
         write_frames(rgba_frames(2), atlas, "sprites", FPS, 2)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"sheet{suffix}"]
     write_frames(rgba_frames(2), atlas, "sprites", FPS, 2, force=True)
     assert len(read_sheet(atlas)[1]["frames"]) == 2
-    with pytest.raises(FrameWriteError, match="its JSON is written beside it"):
-        FrameWriter(tmp_path / "sheet.json", "sprites", FPS, 2)
+    with pytest.raises(FrameWriteError, match="its JSON and .tres are written beside it"):
+        FrameWriter(tmp_path / f"sheet{suffix}", "sprites", FPS, 2)
 
 
 def test_a_sprite_sheet_too_large_is_refused_before_anything_is_written(tmp_path):
@@ -329,10 +332,10 @@ def test_a_sprite_sheet_too_large_is_refused_before_anything_is_written(tmp_path
 
 
 def sheet_files(atlas):
-    return atlas.read_bytes(), atlas.with_suffix(".json").read_bytes()
+    return atlas.read_bytes(), atlas.with_suffix(".json").read_bytes(), atlas.with_suffix(".tres").read_bytes()
 
 
-def test_a_full_disk_while_writing_a_sprite_sheets_json_keeps_both_previous_files(tmp_path):
+def test_a_full_disk_while_writing_a_sprite_sheets_json_keeps_the_previous_files(tmp_path):
     atlas = tmp_path / "sheet.png"
     write_frames(rgba_frames(3), atlas, "sprites", FPS, 3)
     before = sheet_files(atlas)
@@ -343,13 +346,14 @@ def test_a_full_disk_while_writing_a_sprite_sheets_json_keeps_both_previous_file
             write_frames(rgba_frames(), atlas, "sprites", FPS, 8, force=True)
         assert "\n" not in str(info.value) and str(atlas) in str(info.value) and "No space left" in str(info.value)
         assert sheet_files(atlas) == before
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.json", "sheet.png", "size"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.json", "sheet.png", "sheet.tres", "size"]
 
 
-@pytest.mark.parametrize("previous", [True, False], ids=["a previous pair", "none before"])
+@pytest.mark.parametrize("previous", [True, False], ids=["a previous sheet", "none before"])
 def test_when_the_atlas_cannot_follow_its_json_the_previous_files_come_back(tmp_path, monkeypatch, previous):
-    """The JSON is renamed first; if the atlas then fails to follow, the previous JSON is put back
-    (or, with no previous sheet, the new JSON is taken away again): never a mismatched pair."""
+    """The .tres and the JSON are renamed first; if the atlas then fails to follow, the previous ones
+    are put back (or, with no previous sheet, the new ones are taken away again): never a mismatched
+    sheet."""
     atlas = tmp_path / "sheet.png"
     if previous:
         write_frames(rgba_frames(3), atlas, "sprites", FPS, 3)
@@ -367,7 +371,7 @@ def test_when_the_atlas_cannot_follow_its_json_the_previous_files_come_back(tmp_
     assert str(info.value) == f"{atlas}: {os.strerror(errno.EIO)}"
     if previous:
         assert sheet_files(atlas) == before
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.json", "sheet.png"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.json", "sheet.png", "sheet.tres"]
     else:
         assert list(tmp_path.iterdir()) == []
 
@@ -431,7 +435,7 @@ def test_render_the_characters_layer_to_a_sprite_sheet_at_twice_the_shots_size(d
     expected = render_shot(open_engine(project), project, "duet", range(5), LayerView.CHARACTERS, output=twice)
     atlas, sheet = read_sheet(out)
     assert len(sheet["frames"]) == 5
-    for entry, rgba in zip(sheet["frames"].values(), expected, strict=True):
+    for entry, rgba in zip(sheet["frames"], expected, strict=True):
         assert entry["sourceSize"] == {"w": twice.width, "h": twice.height}
         written = cut(atlas, entry["frame"])
         assert np.abs(written.astype(int) - (rgba.transpose(1, 2, 0) * 255).round()).max() <= 1

@@ -408,17 +408,18 @@ def target_for(folder, fmt, name="keep"):
 
 
 def output_names(target, fmt):
-    """The names an output of ``fmt`` at ``target`` has in its folder (a sprite sheet's JSON too)."""
-    return sorted([target.name, *([target.with_suffix(".json").name] if fmt == "sprites" else [])])
+    """The names an output of ``fmt`` at ``target`` has in its folder (a sprite sheet's JSON and .tres too)."""
+    beside = [target.with_suffix(suffix).name for suffix in (".json", ".tres")] if fmt == "sprites" else []
+    return sorted([target.name, *beside])
 
 
 def contents(target):
-    """Everything at ``target``: the bytes of a file (and of a sprite sheet's JSON beside it), or
-    of each file of a folder by name."""
+    """Everything at ``target``: the bytes of a file (and of a sprite sheet's JSON and .tres beside
+    it), or of each file of a folder by name."""
     if target.is_dir():
         return {p.name: p.read_bytes() for p in sorted(target.iterdir())}
-    data = target.with_suffix(".json")
-    return (target.read_bytes(), data.read_bytes() if data.is_file() else None)
+    beside = [target.with_suffix(suffix) for suffix in (".json", ".tres")]
+    return (target.read_bytes(), *(path.read_bytes() if path.is_file() else None for path in beside))
 
 
 def frames_in(target, fmt):

@@ -244,4 +244,5 @@ def test_a_sprite_sheet_of_the_longest_name_can_be_replaced(tmp_path):
     write_frames(frames[:1], atlas, "sprites", 12.0, 1)
     assert write_frames(frames, atlas, "sprites", 12.0, 2, force=True) == atlas
     assert len(json.loads(atlas.with_suffix(".json").read_text())["frames"]) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([atlas.name, atlas.with_suffix(".json").name])
+    beside = [atlas.with_suffix(suffix).name for suffix in (".json", ".tres")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([atlas.name, *beside])

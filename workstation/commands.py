@@ -41,10 +41,15 @@ def add_render(commands: Commands) -> None:
     which.add_argument("--all", action="store_true",
                        help="every shot: --out is a folder that gets one output per shot, named after the shot")
     render.add_argument("--out", required=True, help="a folder for png, a file otherwise (sprites: the atlas .png; "
-                                                     "its .json is written beside it); with --all, the folder")
+                                                     "its Aseprite .json and Godot .tres are written beside it); "
+                                                     "with --all, the folder (with --one-sheet, the atlas)")
     render.add_argument("--format", choices=[fmt.value for fmt in OutputFormat], default=OutputFormat.PNG.value,
                         help="png (frames), mp4 (H.264), gif, mov (ProRes 4444 with alpha), webm (VP9 with alpha), "
-                             "apng, webp or sprites (PNG atlas + JSON); all but mp4 and gif keep alpha")
+                             "apng, webp or sprites (PNG atlas + Aseprite JSON + Godot SpriteFrames); all but mp4 "
+                             "and gif keep alpha")
+    render.add_argument("--one-sheet", action="store_true",
+                        help="with --all --format sprites: every shot into one sprite sheet, one tag and one Godot "
+                             "animation per shot (the shots must share one output size)")
     render.add_argument("--fps", type=frame_rate, help="frames per second, 0.01 to 1000 (default: the shot's)")
     render.add_argument("--range", help="frames A:B of the shot (B exclusive), e.g. 0:24")
     sizing = render.add_mutually_exclusive_group()
@@ -92,6 +97,8 @@ def command_render(args: argparse.Namespace) -> int:
     project = document.load_project(args.project)
     try:
         with sigterm_as_ctrl_c():
+            if args.one_sheet:
+                return render_one_sheet(args, project)
             return render_all(args, project) if args.all else render_named_shot(args, project)
     except OutputExists as error:  # the library names the file and the problem; the remedy is a flag
         raise UserError(f"{error.problem}; pass --force to replace it", error.path) from None
@@ -180,13 +187,39 @@ def render_all(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
-def write_with_progress_bar(request: ExportRequest, engine: Engine, quiet: bool, label: str | None = None,
-                            first_line: str | None = None) -> None:
-    """``write_shot`` with a progress bar on stderr (none if ``quiet``), shown once the output is
-    claimed, after ``first_line``: a refusal is the only line the user sees."""
+def render_one_sheet(args: argparse.Namespace, project: Project) -> int:
+    """``render --all --format sprites --one-sheet``: every shot, whole and in order, into the one
+    sprite sheet ``--out`` (its atlas). Shots of different output sizes are refused, as is an
+    existing sheet without --force and any of the project's own files, before the model loads."""
+    from workstation.output.shot_writer import check_one_sheet
+    from workstation.render.shot_frames import open_engine
+
+    if not args.all or args.format != OutputFormat.SPRITES:
+        raise UserError("--one-sheet puts every shot into one sprite sheet: use it with --all --format sprites")
+    if args.range:
+        raise UserError("--range is for one shot (--shot); --all renders every shot whole")
+    if not project.shots:
+        raise UserError(f"{args.project}: has no shots to render")
+    out = Path(args.out)
+    requests = [shot_request(args, project, shot.name, out) for shot in project.shots]
+    check_one_sheet(requests)
+    for request in requests:
+        request.check_target()
+    engine = open_engine(project, args.fit)
+    write_with_progress_bar(requests, engine, args.quiet, first_line=f"stopframe: {engine.device_line}")
+    frames = sum(len(request.frames) for request in requests)
+    print(f"wrote {frames} frames of {len(requests)} shots to {out}", file=sys.stderr)
+    return 0
+
+
+def write_with_progress_bar(request: ExportRequest | list[ExportRequest], engine: Engine, quiet: bool,
+                            label: str | None = None, first_line: str | None = None) -> None:
+    """``write_shot`` (or ``write_sheet`` of a list of requests) with a progress bar on stderr (none
+    if ``quiet``), shown once the output is claimed, after ``first_line``: a refusal is the only line
+    the user sees."""
     from tqdm import tqdm
 
-    from workstation.output.shot_writer import write_shot
+    from workstation.output.shot_writer import write_sheet, write_shot
 
     bar: tqdm | None = None
 
@@ -199,7 +232,10 @@ def write_with_progress_bar(request: ExportRequest, engine: Engine, quiet: bool,
         bar.update(done - bar.n)
 
     try:
-        write_shot(request, engine, progress)
+        if isinstance(request, list):
+            write_sheet(request, engine, progress)
+        else:
+            write_shot(request, engine, progress)
     finally:
         if bar is not None:
             bar.close()

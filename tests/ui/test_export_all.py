@@ -101,3 +101,49 @@ def test_a_project_without_shots_says_so(window, answers):
     window.document.open(doc.Project())
     menu_action(window, "File", COMMAND).trigger()
     assert answers.asked == [] and "no shots" in window.statusBar().currentMessage()
+
+
+# -- sprite sheets: one per shot, or all shots in one ---------------------------------------------
+
+SPRITES, SHEETS = FORMAT_INFO[OutputFormat.SPRITES].label, "Sprite sheets"
+
+
+def test_sprites_of_all_shots_in_one_sheet_tag_each_shot(window, qtbot, answers, tmp_path):
+    import json
+
+    from tests.test_sprite_sheet_engines import read_aseprite, read_godot
+
+    out = tmp_path / "game"
+    out.mkdir()
+    answers.replies[SHEETS] = "All shots in one sheet"
+    export_all(window, qtbot, answers, out, SPRITES)
+    assert [question.title for question in answers.asked] == [FORMAT, SHEETS, FOLDER]
+    sheet = out / f"{window.document.path.stem}.png"
+    assert sorted(path.name for path in out.iterdir()) == sorted(sheet.with_suffix(suffix).name
+                                                                 for suffix in (".json", ".png", ".tres"))
+    names = ["demo", "sway", "by hand", "duet"]
+    frames, meta, _ = read_aseprite(sheet)
+    assert [(tag["name"], tag["from"], tag["to"]) for tag in meta["frameTags"]] == [
+        (name, 24 * index, 24 * index + 23) for index, name in enumerate(names)]
+    assert frames[48]["filename"] == "by_hand_00"
+    assert [animation.name for animation in read_godot(sheet)] == names
+    assert window.statusBar().currentMessage() == f"exported 4 shots into one sprite sheet, {sheet}"
+    assert json.loads(sheet.with_suffix(".json").read_text())["meta"]["scale"] == "4"
+
+
+def test_sprites_one_sheet_per_shot_and_one_sheet_of_different_sizes_refused(window, qtbot, answers, tmp_path):
+    out = tmp_path / "sheets"
+    out.mkdir()
+    answers.replies[SHEETS] = "One sheet per shot"
+    export_all(window, qtbot, answers, out, SPRITES)
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        f"{name}{suffix}" for name in ("demo", "sway", "by hand", "duet") for suffix in (".json", ".png", ".tres"))
+
+    window.document.edit("Output size", lambda project: setattr(project.shots[3], "output", doc.Output(160, 96)))
+    one = tmp_path / "one"
+    one.mkdir()
+    answers.replies[SHEETS] = "All shots in one sheet"
+    export_all(window, qtbot, answers, one, SPRITES)
+    assert list(one.iterdir()) == []
+    message = window.statusBar().currentMessage()
+    assert message.startswith("nothing exported: ") and "'duet' 160×96 crisp" in message, message

@@ -147,6 +147,29 @@ def test_the_export_honours_the_in_and_out_points(window, qtbot, exports):
         assert np.array_equal(read_png(path), frame), path.name
 
 
+def test_a_sprite_sheet_of_the_in_out_range_names_and_tags_the_timelines_frames(window, qtbot, exports):
+    """The sheet's frames are named by the timeline's numbers (demo_04 ... demo_15), its one tag spans
+    them, and the Godot resource beside it holds the same frames."""
+    from tests.test_sprite_sheet_engines import read_aseprite, read_godot
+
+    go_to(window, 4)
+    QTest.keyClick(window.timeline, Qt.Key.Key_I)
+    go_to(window, 15)
+    QTest.keyClick(window.timeline, Qt.Key.Key_O)
+    dialog = open_export_dialog(window, qtbot)
+    fill(dialog, "sprites", exports / "demo")
+    assert "exported 12 frames" in click_export(window, qtbot, dialog)
+    sheet = exports / "demo.png"
+    frames, meta, atlas = read_aseprite(sheet)
+    assert [entry["filename"] for entry in frames] == [f"demo_{number:02d}" for number in range(4, 16)]
+    assert meta["frameTags"] == [{"name": "demo", "from": 0, "to": 11, "direction": "forward"}]
+    [animation] = read_godot(sheet)
+    assert (animation.name, animation.speed, len(animation.regions)) == ("demo", 12.0, 12)
+    for entry, frame in zip(frames, rendered(window, range(4, 16), "composite"), strict=True):
+        rect = entry["frame"]
+        assert np.array_equal(atlas[rect["y"]:rect["y"] + rect["h"], rect["x"]:rect["x"] + rect["w"], :3], frame)
+
+
 def test_the_characters_layer_exports_its_alpha(window, qtbot, exports):
     dialog = open_export_dialog(window, qtbot)
     folder = exports / "cutout"

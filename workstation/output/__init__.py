@@ -42,8 +42,10 @@ interface: label, extension, alpha; ``has_alpha(fmt)``, ``extension(fmt)``):
   reproduces frames with few colours exactly and smooth frames within a few levels.
 * ``sprites``: a sprite sheet (``sprite_sheet.py``): the output path is an RGBA PNG atlas, ``X.png``,
   holding every frame row-major in a grid of equal cells without padding, as close to square as
-  possible; beside it ``X.json`` in TexturePacker's / Aseprite's "JSON (Hash)" layout names each
-  frame's rectangle (``"X 0"``, ``"X 1"``, ...) with its duration, ``round(1000 / fps)`` ms.
+  possible; beside it ``X.json`` in Aseprite's JSON array form (each frame's rectangle, name and
+  duration, ``round(1000 / fps)`` ms; one tag per shot; ``meta.scale`` the enlargement of the
+  model's square; ``meta.cell`` the grid) and ``X.tres``, a Godot 4 SpriteFrames resource with one
+  animation per shot (``engine_data.py``). ``write_sheet`` puts several shots into one sheet.
 
 Every output goes through ``workstation.kernel.safe_write`` (docs/DESIGN.md, "Errors and writing
 outputs"): the name is claimed (a second writer is refused in one line), the frames go to a fresh
@@ -51,8 +53,8 @@ hidden temporary beside it (a staging folder for PNG), all bytes through Python 
 read-only disk fails at once; the new file is read back before it is renamed over the target (an
 MP4 or GIF by ``workstation.media``, MOV, WebM and APNG by PyAV, WebP by OpenCV: every frame
 decoded, the count and size as written, the alpha kept; a sprite sheet's atlas decoded and compared,
-its JSON byte for byte); on any error the previous output is untouched (for a sprite sheet, both
-files: ``sprite_sheet.sheet_output``).
+its JSON and .tres byte for byte); on any error the previous output is untouched (for a sprite
+sheet, all three files: ``sprite_sheet.sheet_output``).
 
 A shot is written by ``write_shot(request, engine)`` (``shot_writer.py``): one ``ExportRequest``
 (``export_request.py``: project, shot, frames, layer, format, fps, output size and scaling, target,

@@ -22,7 +22,7 @@ from workstation import project as doc
 from workstation.kernel.safe_write import OutputExists
 from workstation.output.formats import ALPHA_FORMATS, FORMAT_INFO, MAX_SIDE, FrameWriteError, OutputFormat
 from workstation.output.inputs import check_not_an_input
-from workstation.output.sprite_sheet import data_path
+from workstation.output.sprite_sheet import sheet_paths
 from workstation.output.writer import output_exists
 from workstation.render.layers import LayerView
 
@@ -47,7 +47,7 @@ class ExportRequest:
     format: OutputFormat
     fps: float
     output: doc.Output  # the frames' size (width x height) and scaling
-    target: Path  # a folder for png, a file otherwise (a sprite sheet's atlas)
+    target: Path  # a folder for png, a file otherwise (a sprite sheet's atlas: its JSON and .tres beside it)
     overwrite: bool = False  # replace what is at ``target``; without it an existing output is refused
 
     def __post_init__(self) -> None:
@@ -86,7 +86,7 @@ class ExportRequest:
         project's own files, even with ``overwrite`` (``inputs.py``), and what the writer will refuse:
         an output already there (``writer.output_exists``) when the request does not overwrite it
         (``OutputExists``)."""
-        written = (self.target, data_path(self.target)) if self.format == OutputFormat.SPRITES else (self.target,)
+        written = sheet_paths(self.target) if self.format == OutputFormat.SPRITES else (self.target,)
         check_not_an_input(written, self.project)
         if not self.overwrite and output_exists(self.target, self.format):
             raise OutputExists("already exists", self.target)

@@ -7,7 +7,7 @@
 store; a ``StrEnum``, so ``"mov"`` and ``OutputFormat.MOV`` are equal). ``FORMAT_INFO`` maps each to
 its ``FormatInfo``: the label a user reads, the extension its output path takes (none for ``png``,
 whose output is a folder), whether RGBA frames keep their alpha (the others refuse them), and the
-extension of a second file written beside the output (the sprite sheet's JSON).
+extensions of the files written beside the output (the sprite sheet's JSON and Godot resource).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class FormatInfo:
     extension: str  # of the output path, with its dot; "" where the output is a folder
     alpha: bool  # straight RGBA frames keep their alpha; without it RGBA frames are refused
     folder: bool = False  # the output is a folder of images rather than one file
-    sidecar: str = ""  # extension of the second file written beside the output ("" for none)
+    sidecars: tuple[str, ...] = ()  # extensions of the files written beside the output
 
 
 FORMAT_INFO: Mapping[OutputFormat, FormatInfo] = MappingProxyType({
@@ -57,7 +57,8 @@ FORMAT_INFO: Mapping[OutputFormat, FormatInfo] = MappingProxyType({
     OutputFormat.WEBM: FormatInfo("VP9 with alpha (.webm)", ".webm", alpha=True),
     OutputFormat.APNG: FormatInfo("Animated PNG (.png)", ".png", alpha=True),
     OutputFormat.WEBP: FormatInfo("Animated WebP (.webp)", ".webp", alpha=True),
-    OutputFormat.SPRITES: FormatInfo("Sprite sheet: PNG atlas and JSON (.png)", ".png", alpha=True, sidecar=".json"),
+    OutputFormat.SPRITES: FormatInfo("Sprite sheet: PNG atlas, Aseprite JSON, Godot .tres (.png)", ".png", alpha=True,
+                                     sidecars=(".json", ".tres")),
 })
 FORMATS = tuple(OutputFormat)
 ALPHA_FORMATS = tuple(fmt for fmt, info in FORMAT_INFO.items() if info.alpha)

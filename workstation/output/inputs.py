@@ -36,7 +36,7 @@ def project_inputs(project: doc.Project) -> list[tuple[str, Path]]:
 def check_not_an_input(targets: Iterable[Path], project: doc.Project, *, what: str = "output",
                        allowed: Iterable[Path] = ()) -> None:
     """Refuse, in one FrameWriteError line naming both, a target (every file an output writes: a
-    sprite sheet's atlas and its JSON) that is, holds or is inside one of the project's inputs;
+    sprite sheet's atlas, its JSON and its .tres) that is, holds or is inside one of the project's inputs;
     ``allowed`` paths are not counted (a project saved over its own file)."""
     exempt = {real(path) for path in allowed}
     inputs = [(f"the project's {name}", path) for name, path in project_inputs(project) if real(path) not in exempt]

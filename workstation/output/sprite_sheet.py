@@ -1,17 +1,19 @@
-"""A sprite sheet: every frame in one RGBA PNG atlas, and beside it a JSON file that names each
-frame's rectangle, in the "JSON (Hash)" layout of TexturePacker and Aseprite that game engines read.
+"""A sprite sheet: every frame in one RGBA PNG atlas, and beside it what game engines read of it:
+Aseprite's JSON (array form) and a Godot 4 ``SpriteFrames`` resource (``engine_data.py``).
 
-The output path is the atlas, ``walk.png``; the JSON is ``walk.json`` (``data_path``). Frames are
-laid out row-major in a grid of equal cells with no padding between them, with as many columns as
-make the atlas closest to square (``SheetLayout``); cells past the last frame are transparent. The
-frames are held in memory (8-bit BGRA, after scaling) until the end; an atlas over ``MAX_SIDE``
-pixels a side is refused before the first frame, which also bounds that memory (1 GiB).
+The output path is the atlas, ``walk.png``; beside it are ``walk.json`` and ``walk.tres``
+(``sheet_paths``). Frames are laid out row-major in a grid of equal cells with no padding between
+them, with as many columns as make the atlas closest to square (``SheetLayout``); cells past the last
+frame are transparent. The frames are held in memory (8-bit BGRA, after scaling) until the end; an
+atlas over ``MAX_SIDE`` pixels a side is refused before the first frame, which also bounds that
+memory (1 GiB).
 
-Both files are written safely (``sheet_output``): both are claimed (the atlas first), written to
-temporaries and read back (the atlas decoded and compared, the JSON byte for byte) before either is
-renamed into place; then the JSON is renamed, then the atlas. Should the atlas fail to follow, the
-previous JSON is put back (it was hard-linked aside), so a failure leaves the previous pair as it
-was. Only a crash between the two renames (within one folder) can leave them unmatched.
+The three files are written safely (``sheet_output``): all are claimed (the atlas first), written to
+temporaries and read back (the atlas decoded and compared, the JSON and the ``.tres`` byte for byte)
+before any is renamed into place; then the ``.tres`` and the JSON are renamed, then the atlas. Should
+one fail to follow, the previous files already replaced are put back (they were hard-linked aside),
+so a failure leaves the previous sheet as it was. Only a crash between the renames (within one
+folder) can leave them unmatched.
 """
 
 from __future__ import annotations
@@ -22,53 +24,40 @@ import math
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 
-from workstation import __version__
 from workstation.kernel.safe_write import OutputError, output_file, temporary_name
 from workstation.media import quiet
 from workstation.output.encoders import Encoder, write_all
+from workstation.output.engine_data import SheetLayout, SheetPlan, aseprite_json, godot_sprite_frames
 from workstation.output.formats import MAX_SIDE, FrameWriteError
 
-DATA_SUFFIX = ".json"
+DATA_SUFFIX = ".json"  # Aseprite's JSON
+GODOT_SUFFIX = ".tres"  # Godot's SpriteFrames
 
 
 def data_path(atlas: Path) -> Path:
     """The JSON written beside the atlas ``atlas``: the same name with ``.json``."""
-    if atlas.suffix.lower() == DATA_SUFFIX:
-        raise FrameWriteError("a sprite sheet's path is its atlas image (.png); its JSON is written beside it",
-                              atlas)
+    if atlas.suffix.lower() in (DATA_SUFFIX, GODOT_SUFFIX):
+        raise FrameWriteError("a sprite sheet's path is its atlas image (.png); its JSON and .tres are written "
+                              "beside it", atlas)
     return atlas.with_suffix(DATA_SUFFIX)
 
 
-@dataclass(frozen=True)
-class SheetLayout:
-    """A grid of ``columns`` x ``rows`` cells of one frame each, filled row by row."""
+def godot_path(atlas: Path) -> Path:
+    """The Godot SpriteFrames written beside the atlas ``atlas``: the same name with ``.tres``."""
+    return data_path(atlas).with_suffix(GODOT_SUFFIX)
 
-    columns: int
-    rows: int
-    cell_width: int
-    cell_height: int
 
-    @property
-    def width(self) -> int:
-        return self.columns * self.cell_width
-
-    @property
-    def height(self) -> int:
-        return self.rows * self.cell_height
-
-    def cell(self, index: int) -> tuple[int, int]:
-        """(x, y) of frame ``index``'s top left corner."""
-        row, column = divmod(index, self.columns)
-        return column * self.cell_width, row * self.cell_height
+def sheet_paths(atlas: Path) -> tuple[Path, Path, Path]:
+    """Every file a sprite sheet writes: its atlas, its JSON and its ``.tres``."""
+    return atlas, data_path(atlas), godot_path(atlas)
 
 
 def fits(frame_count: int, cell_width: int, cell_height: int) -> bool:
@@ -95,32 +84,13 @@ def sheet_layout(frame_count: int, cell_width: int, cell_height: int, target: Pa
     return best[1]
 
 
-def sheet_data(layout: SheetLayout, frame_count: int, atlas_name: str, duration_ms: int) -> dict[str, Any]:
-    """The JSON (Hash) of a sheet: frames named ``"<atlas stem> <index>"``, in order."""
-    stem = Path(atlas_name).stem
-    width, height = layout.cell_width, layout.cell_height
-    frames = {}
-    for index in range(frame_count):
-        x, y = layout.cell(index)
-        frames[f"{stem} {index}"] = {
-            "frame": {"x": x, "y": y, "w": width, "h": height},
-            "rotated": False,
-            "trimmed": False,
-            "spriteSourceSize": {"x": 0, "y": 0, "w": width, "h": height},
-            "sourceSize": {"w": width, "h": height},
-            "duration": duration_ms,
-        }
-    meta = {"app": "Stopframe", "version": __version__, "image": atlas_name, "format": "RGBA8888",
-            "size": {"w": layout.width, "h": layout.height}, "scale": "1", "frameTags": []}
-    return {"frames": frames, "meta": meta}
-
-
 @dataclass(frozen=True)
 class SheetFiles:
-    """The temporaries of the two files of a sheet."""
+    """The temporaries of the three files of a sheet."""
 
     atlas: Path
     data: Path
+    godot: Path
 
 
 def _keep_aside(path: Path) -> Path | None:
@@ -139,30 +109,34 @@ def _keep_aside(path: Path) -> Path | None:
 
 @contextmanager
 def sheet_output(atlas: Path, *, overwrite: bool, verify: Callable[[Path], None]) -> Iterator[SheetFiles]:
-    """Write the atlas and its JSON: yields their temporaries. ``verify(atlas temporary)`` checks
-    both before either replaces anything; on any error both previous files are left as they were."""
-    data = data_path(atlas)
-    previous: list[Path | None] = []  # the JSON being replaced, kept aside until the atlas follows it
-    data_temporaries: list[Path] = []
+    """Write the atlas, its JSON and its ``.tres``: yields their temporaries. ``verify(atlas
+    temporary)`` checks all three before any replaces anything; on any error the previous files are
+    left as they were."""
+    beside = [data_path(atlas), godot_path(atlas)]  # renamed in the reverse order, then the atlas
+    previous: dict[Path, Path | None] = {}  # the files being replaced, kept aside until the atlas follows
+    temporaries: dict[Path, Path] = {}
     try:
-        with output_file(atlas, overwrite=overwrite) as atlas_temporary:
+        with ExitStack() as files:
+            atlas_temporary = files.enter_context(output_file(atlas, overwrite=overwrite))
 
-            def verify_then_keep_previous(data_temporary: Path) -> None:
+            def verify_then_keep_previous(last_temporary: Path) -> None:
                 verify(atlas_temporary)
-                previous.append(_keep_aside(data))
+                previous.update((path, _keep_aside(path)) for path in beside)
 
-            with output_file(data, overwrite=overwrite, verify=verify_then_keep_previous) as data_temporary:
-                data_temporaries.append(data_temporary)
-                try:
-                    yield SheetFiles(atlas_temporary, data_temporary)
-                except OSError as error:  # named after the output asked for, not the JSON whose context is inside
-                    raise OutputError(error.strerror or str(error), atlas) from None
+            for path in beside:
+                check = verify_then_keep_previous if path == beside[-1] else None
+                temporaries[path] = files.enter_context(output_file(path, overwrite=overwrite, verify=check))
+            try:
+                yield SheetFiles(atlas_temporary, *temporaries.values())
+            except OSError as error:  # named after the output asked for, not the file whose context is inside
+                raise OutputError(error.strerror or str(error), atlas) from None
     except BaseException:
-        if previous and not data_temporaries[0].exists():  # the new JSON went in, its atlas did not
-            _put_back(data, previous[0])
+        for path, kept in previous.items():
+            if not temporaries[path].exists():  # the new file went in, the atlas did not follow
+                _put_back(path, kept)
         raise
     finally:
-        for kept in previous:
+        for kept in previous.values():
             if kept is not None:
                 kept.unlink(missing_ok=True)
 
@@ -179,16 +153,18 @@ def _put_back(path: Path, kept: Path | None) -> None:
 
 
 class SpriteSheetEncoder(Encoder):
-    """Frames buffered as BGRA images, laid into the atlas and encoded at the end."""
+    """Frames buffered as BGRA images, laid into the atlas and encoded at the end, with the JSON and
+    the ``.tres`` of ``plan`` (without one: one animation named after the atlas, frames from 0)."""
 
     what = "sprite sheet"
 
-    def __init__(self, target: Path, files: SheetFiles, fps: float):
+    def __init__(self, target: Path, files: SheetFiles, fps: float, plan: SheetPlan | None = None):
         super().__init__(target)
         self.files = files
-        self.duration = max(1, round(1000.0 / fps))
+        self.fps = fps
+        self.plan = plan
         self.images: list[np.ndarray] = []
-        self._data = b""
+        self._texts: list[tuple[str, Path, bytes]] = []  # the JSON and the .tres: what, temporary, bytes written
         self._atlas: tuple[tuple[int, ...], bytes] = ((), b"")  # shape and digest of the atlas encoded
 
     def encode(self, image: np.ndarray) -> None:
@@ -197,6 +173,10 @@ class SpriteSheetEncoder(Encoder):
         self.images.append(image)
 
     def finish(self) -> None:
+        plan = self.plan or SheetPlan.plain(self.target.stem, len(self.images), self.fps)
+        if plan.frame_count != len(self.images):
+            raise FrameWriteError(f"{len(self.images)} frames were written for a sheet of {plan.frame_count}",
+                                  self.target)
         width, height = self.size
         layout = sheet_layout(len(self.images), width, height, self.target)
         atlas = np.zeros((layout.height, layout.width, 4), np.uint8)
@@ -211,19 +191,25 @@ class SpriteSheetEncoder(Encoder):
         del atlas
         with open(self.files.atlas, "wb") as stream:
             write_all(stream, encoded.tobytes())
-        data = sheet_data(layout, self.frames, self.target.name, self.duration)
-        self._data = (json.dumps(data, indent=1) + "\n").encode("utf-8")
-        with open(self.files.data, "wb") as stream:
-            write_all(stream, self._data)
+        name = self.target.name
+        self._texts = [
+            ("JSON", self.files.data, (json.dumps(aseprite_json(layout, plan, name), indent=1) + "\n").encode()),
+            (".tres", self.files.godot, godot_sprite_frames(layout, plan, name).encode()),
+        ]
+        for _, path, text in self._texts:
+            with open(path, "wb") as stream:
+                write_all(stream, text)
 
     def verify(self, temporary: Path) -> None:
-        """The atlas decodes to the pixels laid out, and the JSON reads back byte for byte."""
+        """The atlas decodes to the pixels laid out; the JSON and the .tres read back byte for byte."""
         with quiet():
             atlas = cv2.imread(str(temporary), cv2.IMREAD_UNCHANGED)
         if atlas is None or (atlas.shape, hashlib.blake2b(np.ascontiguousarray(atlas).data).digest()) != self._atlas:
             raise FrameWriteError("the new sprite sheet's atlas does not read back as written", self.target)
-        if self.files.data.read_bytes() != self._data:
-            raise FrameWriteError("the new sprite sheet's JSON does not read back as written", data_path(self.target))
+        for what, path, text in self._texts:
+            if path.read_bytes() != text:
+                final = data_path(self.target) if what == "JSON" else godot_path(self.target)
+                raise FrameWriteError(f"the new sprite sheet's {what} does not read back as written", final)
 
     def abort(self) -> None:
         self.images = []

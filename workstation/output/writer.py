@@ -15,9 +15,10 @@ import numpy as np
 
 from workstation.kernel.safe_write import output_file, output_folder
 from workstation.output.encoders import GIF_MAX_BYTES, Encoder, GifEncoder, PngEncoder
+from workstation.output.engine_data import SheetPlan
 from workstation.output.formats import ALPHA_FORMATS, FORMAT_INFO, MAX_SIDE, FrameWriteError, check_format
 from workstation.output.pixels import Channels, to_image
-from workstation.output.sprite_sheet import SheetFiles, SpriteSheetEncoder, data_path, sheet_layout, sheet_output
+from workstation.output.sprite_sheet import SheetFiles, SpriteSheetEncoder, sheet_layout, sheet_output, sheet_paths
 from workstation.output.video import EVEN_SIDED, VIDEO_FORMATS, VideoEncoder
 
 
@@ -36,13 +37,13 @@ def output_exists(path: str | os.PathLike[str], fmt: str) -> bool:
     """Whether writing ``fmt`` at ``path`` would replace something.
 
     png: the folder exists and is not empty (or something other than a folder is there);
-    sprites: the atlas or its JSON exists; the others: anything exists at the path.
+    sprites: the atlas, its JSON or its .tres exists; the others: anything exists at the path.
     """
     target = Path(path)
     name = check_format(fmt, target)
     if name == "png" and target.is_dir():
         return any(target.iterdir())
-    paths = (target, data_path(target)) if name == "sprites" else (target,)
+    paths = sheet_paths(target) if name == "sprites" else (target,)
     return any(each.exists() or each.is_symlink() for each in paths)
 
 
@@ -88,11 +89,13 @@ class FrameWriter:
 
     Frames are written at the size they come (only padded to even sides where the format needs
     them). ``frame_size`` (height, width), when known, is the size of the frames to come: it is
-    checked (``output_size``) before the output is claimed, and every frame must have it.
+    checked (``output_size``) before the output is claimed, and every frame must have it. ``sheet``
+    (sprites only) names a sprite sheet's animations and its enlargement (``engine_data.SheetPlan``;
+    without it, one animation named after the atlas, frames numbered from 0, unscaled).
     """
 
     def __init__(self, path: str | os.PathLike[str], fmt: str, fps: float, frame_count: int, force: bool = False,
-                 frame_size: tuple[int, int] | None = None):
+                 frame_size: tuple[int, int] | None = None, sheet: SheetPlan | None = None):
         self.path = Path(path)
         self.fmt = check_format(fmt, self.path)
         self.info = FORMAT_INFO[self.fmt]
@@ -108,6 +111,12 @@ class FrameWriter:
         self.fps = rate
         self.frame_count = whole_count
         self.force = bool(force)
+        if sheet is not None and self.fmt != "sprites":
+            raise FrameWriteError(f"{self.fmt} has no animations to name; only a sprite sheet has", self.path)
+        if sheet is not None and sheet.frame_count != whole_count:
+            raise FrameWriteError(f"the sheet's animations hold {sheet.frame_count} frames, not {whole_count}",
+                                  self.path)
+        self.sheet = sheet
 
         self.frames_written = 0
         self.input_size: tuple[int, int] | None = None  # (height, width) of the frames, announced or first given
@@ -157,7 +166,7 @@ class FrameWriter:
 
     def _make_encoder(self, temporary: Path | SheetFiles) -> Encoder:
         if isinstance(temporary, SheetFiles):
-            return SpriteSheetEncoder(self.path, temporary, self.fps)
+            return SpriteSheetEncoder(self.path, temporary, self.fps, self.sheet)
         if self.fmt == "png":
             return PngEncoder(self.path, temporary, self.frame_count)
         if self.fmt == "gif":

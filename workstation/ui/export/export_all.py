@@ -1,13 +1,15 @@
 """File ▸ Export All Shots…: every shot of the project, whole, into one folder, one output per shot
-named after it (``workstation/output/shot_files.py``), in a format of the frame writers' table.
+named after it (``workstation/output/shot_files.py``), in a format of the frame writers' table; or,
+as sprites, every shot into one sheet named after the project, one tag and one Godot animation per
+shot (``write_sheet``; shots of different output sizes are refused in one line).
 
-The user picks the format and the folder (``dialogs.choose``, ``dialogs.open_folder``); outputs
-already there are replaced only after a Yes. The shots are written one after another in a worker
-thread from a copy of the project, each an ``ExportRequest`` written by ``workstation.output.write_shot``
-as File ▸ Export Shot and ``stopframe render --all`` write one, at the shot's own output size and
-scaling (Shot ▸ Output Size), under one progress dialog: its
-Cancel keeps the shots already written, and the shot being written leaves nothing behind
-(``workstation/kernel/safe_write.py``).
+The user picks the format, for sprites one sheet per shot or all shots in one sheet, and the folder
+(``dialogs.choose``, ``dialogs.open_folder``); outputs already there are replaced only after a Yes.
+The shots are written one after another in a worker thread from a copy of the project, each an
+``ExportRequest`` written by ``workstation.output.write_shot`` as File ▸ Export Shot and ``stopframe
+render --all`` write one, at the shot's own output size and scaling (Shot ▸ Output Size), under one
+progress dialog: its Cancel keeps the shots already written, and the shot being written leaves
+nothing behind (``workstation/kernel/safe_write.py``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from workstation.kernel.errors import StopframeError, one_line
 from workstation.kernel.logs import log_error
 from workstation.output.export_request import ExportRequest
 from workstation.output.formats import FORMAT_INFO, OutputFormat
-from workstation.output.shot_files import existing_outputs, shot_outputs
-from workstation.output.shot_writer import ExportCancelled, write_shot
+from workstation.output.shot_files import existing_outputs, safe_file_name, shot_outputs
+from workstation.output.shot_writer import ExportCancelled, check_one_sheet, write_sheet, write_shot
 from workstation.render.shot_frames import open_engine
 from workstation.ui.document import ProjectDocument
 from workstation.ui.export.export_dialog import DEFAULT_FORMAT, KEY
@@ -34,7 +36,9 @@ from workstation.ui.shell import dialogs
 TITLE = "Export All Shots"
 FOLDER_TITLE = "Export all shots to folder"
 REPLACE_TITLE = "Replace existing exports?"
-ALL_KEY = "export_all/"  # QSettings: the format and folder of the last Export All Shots
+SHEETS_TITLE = "Sprite sheets"
+PER_SHOT, ONE_SHEET = "One sheet per shot", "All shots in one sheet"
+ALL_KEY = "export_all/"  # QSettings: the format, sheets and folder of the last Export All Shots
 
 
 class ExportAllSignals(QObject):
@@ -46,12 +50,13 @@ class ExportAllSignals(QObject):
 
 class ExportAllJob(QRunnable):
     """Writes each of ``requests`` (shots of one project), in order, from one copy of the project
-    taken when the job is made."""
+    taken when the job is made; with ``one_sheet``, all of them into their one sprite sheet."""
 
-    def __init__(self, requests: list[ExportRequest]):
+    def __init__(self, requests: list[ExportRequest], one_sheet: bool = False):
         super().__init__()
         project = doc.copy_project(requests[0].project)
         self.requests = [replace(request, project=project) for request in requests]
+        self.one_sheet = one_sheet
         self.total = sum(len(request.frames) for request in self.requests)
         self.signals = ExportAllSignals()
         self._cancel = threading.Event()
@@ -68,10 +73,13 @@ class ExportAllJob(QRunnable):
             def progress(done: int, _: int) -> None:
                 self.signals.progress.emit(before + done, self.total)
 
-            for index, request in enumerate(self.requests):
-                self.signals.shot_started.emit(index, request.shot)
-                written.append(str(write_shot(request, engine, progress, self._cancel.is_set)))
-                before += len(request.frames)
+            if self.one_sheet:
+                written.append(str(write_sheet(self.requests, engine, progress, self._cancel.is_set)))
+            else:
+                for index, request in enumerate(self.requests):
+                    self.signals.shot_started.emit(index, request.shot)
+                    written.append(str(write_shot(request, engine, progress, self._cancel.is_set)))
+                    before += len(request.frames)
         except ExportCancelled:
             self.signals.failed.emit("", written)
         except (StopframeError, OSError) as problem:
@@ -107,11 +115,20 @@ class AllShotsExport(QObject):
         fmt = self._ask_format(len(project.shots))
         if fmt is None:
             return None
+        one_sheet = self._ask_one_sheet() if fmt == OutputFormat.SPRITES else False
+        if one_sheet is None:
+            return None
         folder = dialogs.open_folder(self.window, FOLDER_TITLE, str(self._last_folder()))
         if not folder:
             return None
-        outputs = shot_outputs(project, folder, fmt)
-        existing = existing_outputs(outputs, fmt)
+        outputs = self._sheet_outputs(folder) if one_sheet else shot_outputs(project, folder, fmt)
+        if one_sheet:
+            try:
+                check_one_sheet([ExportRequest.of_shot(project, name, path, fmt) for name, path in outputs])
+            except StopframeError as problem:
+                self.message.emit(f"nothing exported: {problem.problem}", 15_000)
+                return None
+        existing = existing_outputs(outputs[:1] if one_sheet else outputs, fmt)
         if existing:
             names = ", ".join(path.name for path in existing)
             answer = dialogs.question(self.window, REPLACE_TITLE, f"{folder} already holds {names}. Replace "
@@ -122,7 +139,7 @@ class AllShotsExport(QObject):
         self.settings.setValue(ALL_KEY + "format", fmt.value)
         self.settings.setValue(ALL_KEY + "folder", folder)
         requests = [ExportRequest.of_shot(project, name, path, fmt, overwrite=bool(existing)) for name, path in outputs]
-        return self._run(ExportAllJob(requests), Path(folder))
+        return self._run(ExportAllJob(requests, one_sheet), Path(folder))
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -137,6 +154,22 @@ class AllShotsExport(QObject):
                                labels, current)
         return formats[labels.index(label)] if label in labels else None
 
+    def _ask_one_sheet(self) -> bool | None:
+        """Whether the user wants all shots in one sprite sheet (None: cancelled)."""
+        choices = [PER_SHOT, ONE_SHEET]
+        current = 1 if self.settings.value(ALL_KEY + "sheets", "") == "one" else 0
+        label = dialogs.choose(self.window, SHEETS_TITLE, "Write the shots' sprite sheets as:", choices, current)
+        if label not in choices:
+            return None
+        self.settings.setValue(ALL_KEY + "sheets", "one" if label == ONE_SHEET else "per shot")
+        return label == ONE_SHEET
+
+    def _sheet_outputs(self, folder: str) -> list[tuple[str, Path]]:
+        """(shot name, the one sheet's atlas) for every shot: the sheet named after the project."""
+        path = self.document.path
+        sheet = Path(folder) / (safe_file_name(path.stem if path is not None else "shots") + ".png")
+        return [(shot.name, sheet) for shot in self.document.project.shots]
+
     def _last_folder(self) -> Path:
         for key in (ALL_KEY + "folder", KEY + "folder"):
             saved = str(self.settings.value(key, "") or "")
@@ -146,7 +179,8 @@ class AllShotsExport(QObject):
 
     def _run(self, job: ExportAllJob, folder: Path) -> ExportAllJob:
         count = len(job.requests)
-        progress = QProgressDialog(f"Exporting {count} shots to {folder}…", "Cancel", 0, job.total, self.window)
+        into = f"one sprite sheet in {folder}" if job.one_sheet else str(folder)
+        progress = QProgressDialog(f"Exporting {count} shots to {into}…", "Cancel", 0, job.total, self.window)
         progress.setWindowTitle(TITLE)
         progress.setMinimumDuration(300)
         progress.canceled.connect(job.cancel)
@@ -157,6 +191,10 @@ class AllShotsExport(QObject):
         def finished(written: list[str]) -> None:
             self.running = False
             progress.reset()
+            if job.one_sheet:
+                self.message.emit(f"exported {count} shot{'s' if count != 1 else ''} into one sprite sheet, "
+                                  f"{written[0]}", 10_000)
+                return
             self.message.emit(f"exported {len(written)} shot{'s' if len(written) != 1 else ''} to {folder}", 10_000)
 
         def failed(problem: str, written: list[str]) -> None:
