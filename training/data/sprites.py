@@ -59,6 +59,7 @@ from training.data.mmnist import diamond_background_specs, paint_background
 from training.data.mnist import DataError
 from workstation.kernel import locations
 from workstation.kernel.locations import DATA_DIR_VARIABLE, LocationError
+from workstation.kernel.reading import InputError, InputMissing, read_bytes_capped
 
 __all__ = [
     "ANIMATIONS", "BACKGROUND_SEEDS", "CANVAS", "DIRECTIONS", "EVALUATION_BACKGROUNDS", "GREY", "HURT", "LAYERS",
@@ -79,6 +80,7 @@ SPLITS = ("train", "val", "test")
 BACKGROUND_SEEDS = {"train": 11_000, "val": 12_000, "test": 13_000}  # not Moving MNIST's
 EVALUATION_BACKGROUNDS = 100  # validation and test; training takes the config's ``backgrounds``
 GREY = 0.5  # the flat canvas without backgrounds
+SHEET_MAX_BYTES = 64 << 20  # a real sheet is a PNG of some 100 kB; even uncompressed RGBA is 4.4 MB
 
 
 def split_of(body: int, bottomwear: int, topwear: int, hair: int) -> str:
@@ -192,13 +194,13 @@ def sheet_path(data_dir: str | Path, layer: str, variant: int) -> Path:
 
 def read_sheet(path: Path) -> np.ndarray:
     """One layer sheet as uint8 RGBA [rows, columns, 64, 64, 4]; DataError naming the file."""
-    if not path.is_file():
-        raise DataError("sprite layer sheet not found (expected an 832x1344 RGBA PNG; pass the "
-                        "lpc-sprites folder as the data folder)", path)
     try:
-        raw = np.fromfile(path, dtype=np.uint8)
-    except OSError as error:
-        raise DataError(f"cannot read the sprite layer sheet ({error.strerror or error})", path) from None
+        raw = np.frombuffer(read_bytes_capped(path, SHEET_MAX_BYTES, "a sprite layer sheet"), np.uint8)
+    except InputMissing:
+        raise DataError("sprite layer sheet not found (expected an 832x1344 RGBA PNG; pass the "
+                        "lpc-sprites folder as the data folder)", path) from None
+    except InputError as error:
+        raise DataError(error.problem, path) from None
     image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
     if image is None:
         raise DataError("not a readable PNG image (a sprite layer sheet is an 832x1344 RGBA PNG)", path)

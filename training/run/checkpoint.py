@@ -25,12 +25,15 @@ import torch
 from training.model.config import ConfigError, RemovedSettingError, TrainConfig
 from training.model.scene_model import SceneModel
 from workstation.kernel.errors import StopframeError
-from workstation.kernel.reading import not_regular
+from workstation.kernel.reading import InputError, not_regular, read_bytes_capped
 from workstation.kernel.safe_write import OutputError, output_file
 
 CHECKPOINT_FORMAT = "stopframe-checkpoint"
 CHECKPOINT_VERSION = 1
 LAST = "last.pt"
+# A checkpoint is read whole, then loaded from memory: ours are a few MB (weights and optimizer
+# state), and loading one of 16 GiB would take twice that memory; anything larger is refused unread.
+CHECKPOINT_MAX_BYTES = 16 << 30
 
 
 class RunProgress(TypedDict, total=False):
@@ -117,10 +120,14 @@ def resolve(path: str | Path) -> Path:
 def load(path: str | Path) -> Checkpoint:
     path = resolve(path)
     try:
+        data = read_bytes_capped(path, CHECKPOINT_MAX_BYTES, "a checkpoint")
+    except InputError as error:  # gone, or replaced since resolve looked
+        raise CheckpointError(error.problem, path) from None
+    try:
         with warnings.catch_warnings():  # torch warns of pickles it did not write: the error below says it
             warnings.simplefilter("ignore")
             # tensors and plain values only: never unpickle anything that could run code
-            saved: Any = torch.load(path, map_location="cpu", weights_only=True)
+            saved: Any = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         if "GLOBAL" in str(error):  # torch names the global it refused to build
             raise CheckpointError("not a Stopframe checkpoint (it names Python objects beyond tensors and plain "

@@ -35,6 +35,10 @@ class RunFolderError(StopframeError, RuntimeError):
 
 
 CONFIG_MAX_BYTES = 1 << 20  # a config.json is a page of settings
+# A row of metrics.csv is some 150 bytes (250 with validation), one every 10 steps: 64 MiB is over
+# 4 million steps, 200 times a default run. Its rows are kept in memory as dicts (some 2 KB each),
+# so a larger cap would let one file take gigabytes.
+METRICS_MAX_BYTES = 64 << 20
 
 
 def new_run_id() -> str:
@@ -96,11 +100,11 @@ class _DamagedLine(Exception):
 def read_metrics(path: Path, up_to_step: int) -> tuple[list[str], list[MetricRow]]:
     """(columns, rows up to ``up_to_step``) of an existing metrics.csv; no file: none."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = read_bytes_capped(path, METRICS_MAX_BYTES, "a run's metrics.csv")
+    except InputMissing:
         return [], []
-    except OSError as error:
-        raise RunFolderError(f"cannot read it ({error.strerror or error})", path) from None
+    except InputError as error:
+        raise RunFolderError(error.problem, path) from None
     *lines, torn = data.split(b"\n")  # torn: what follows the last newline, b"" when none was cut off
     if not lines:
         raise RunFolderError("not a metrics file (no header line); move it away, then resume again", path)
@@ -157,12 +161,12 @@ class MetricsLog:
         exactly that already (it held rows after the checkpoint, a torn last line, fewer columns)."""
         text = self._lines(rows, header=True)
         try:
-            if self.path.read_bytes() == text.encode("utf-8"):
+            if read_bytes_capped(self.path, METRICS_MAX_BYTES, "a run's metrics.csv") == text.encode("utf-8"):
                 return
-        except FileNotFoundError:
+        except InputMissing:
             pass
-        except OSError as error:
-            raise OutputError(error.strerror or str(error), self.path) from None
+        except InputError as error:
+            raise OutputError(error.problem, self.path) from None
         write_text(self.path, text)
 
     def append(self, row: dict[str, object]) -> None:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from workstation.kernel.errors import StopframeError
+from workstation.kernel.reading import InputError, read_bytes_capped
 from workstation.kernel.temporary_names import (
     LOCK_SUFFIX,
     OLD_MARK,
@@ -90,10 +91,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+LOCK_MAX_BYTES = 64  # a lock holds one PID and a newline
+
+
 def _read_pid(path: Path) -> int | None:
+    """The PID in the lock file ``path``; None when it holds none (a FIFO there is never opened)."""
     try:
-        return int(path.read_text(encoding="ascii").split()[0])
-    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return int(read_bytes_capped(path, LOCK_MAX_BYTES, "a lock file").decode("ascii").split()[0])
+    except (InputError, ValueError, IndexError):  # UnicodeDecodeError is a ValueError
         return None
 
 

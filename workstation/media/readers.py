@@ -19,7 +19,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from workstation.kernel.reading import not_regular
+from workstation.kernel.reading import InputError, not_regular, read_bytes_capped
 from workstation.media.headers import declared_size
 from workstation.media.images import to_rgb8
 from workstation.media.media_error import media_error, size_problem
@@ -43,6 +43,9 @@ _ANIMATION_FORMATS = (
 )
 
 _IMREAD_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR  # keeps 16-bit, drops alpha, applies EXIF rotation
+# A still image is read whole before it is decoded: 1 GiB holds even an uncompressed 8-bit RGB
+# image of 16384 px a side (768 MiB); a compressed one of that size is far smaller.
+IMAGE_MAX_BYTES = 1 << 30
 
 
 def kind_of(path: Path) -> ClipKind:
@@ -101,10 +104,10 @@ def natural_key(name: str) -> tuple[list[tuple[int, int, str]], str]:
 
 def read_image(path: Path) -> np.ndarray:
     """Decode one image file to uint8 RGB; MediaError if it cannot be read or decoded."""
-    try:
-        data = np.fromfile(str(path), dtype=np.uint8)  # unlike cv2.imread, copes with any path on Windows
-    except OSError as exc:
-        raise media_error(path, f"cannot read ({exc.strerror or exc})") from None
+    try:  # unlike cv2.imread, copes with any path on Windows
+        data = np.frombuffer(read_bytes_capped(path, IMAGE_MAX_BYTES, "an image file"), np.uint8)
+    except InputError as exc:
+        raise media_error(path, exc.problem) from None
     if data.size == 0:
         raise media_error(path, "not an image OpenCV can decode (empty file)")
     try:
