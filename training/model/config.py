@@ -131,7 +131,8 @@ class LossOptions:
     the sigmoid still passes a gradient; L_static asks each plate to show the pair's pixels where
     its two frames agree (loss_terms.static_background); L_visible (``model.colour = "source"`` only)
     is the mean of alpha * (1 - v): the character's colour from its own pixels wherever it can be;
-    L_tight (``model.colour = "source"`` only) is the mean alpha of each drawing; L_align (the same) is
+    L_tight (``model.colour = "source"`` only) is the mean alpha where the drawn colour is what lies behind
+    it (``loss_terms.unseen_alpha``); L_align (the same) is
     the blurred-pyramid error of the first frame's own alpha moved by T^Z's field against the second
     frame's own alpha, at pixel level, which only T^Z learns from (``loss_terms.alpha_alignment``)."""
 
@@ -190,9 +191,9 @@ class TrainConfig:
     # the decoder says they cannot show it (L_visible, the mean of alpha * (1 - v)); the scene loss alone
     # prefers the decoder's blur to sharp pixels a little off
     alpha_visible: float = 0.0
-    # model.colour="source": L_tight, the mean alpha. A source pixel carries its own background, which
-    # matches the target under a still camera, so nothing else stops alpha from spreading over it (a
-    # halo of the old background wherever the character is drawn over another)
+    # model.colour="source": L_tight, alpha where the drawn colour is what lies behind it. A source pixel
+    # carries its own background, which matches the target under a still camera, so nothing else stops
+    # alpha from spreading over it (a halo of the old background wherever it is drawn over another)
     alpha_tight: float = 0.0
     # model.colour="source": L_align, the first frame's own alpha moved by T^Z against the second's, at
     # pixel level. Sampled from the source, a character is only as sharp as T^Z is exact, and T^Z learnt

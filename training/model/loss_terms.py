@@ -1,5 +1,6 @@
 """The loss terms of ``SceneModel.losses`` beyond plain mean squared errors: the blurred-pyramid
-L_equiv and L_align, L_sparse and L_static (training/model/config.py, LossOptions, says how they are weighted)."""
+L_equiv and L_align, L_sparse, L_static and L_tight (training/model/config.py, LossOptions, says how
+they are weighted)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,19 @@ def alpha_alignment(own_alpha: torch.Tensor, target_alpha: torch.Tensor, field: 
     moved = F.grid_sample(own_alpha.detach().float(), field, mode="bilinear", padding_mode="zeros",
                           align_corners=False)
     return pyramid_equivariance(moved, target_alpha.detach().float(), ALIGN_LEVELS)
+
+
+# L_tight: colours closer than this (squared RGB distance, 0..3) are the same to the scene loss's eye
+UNSEEN_DISTANCE = 0.03
+
+
+def unseen_alpha(alpha: torch.Tensor, colour: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+    """L_tight: the mean of alpha where the character's colour is what lies behind it (weighted by
+    exp(-distance / UNSEEN_DISTANCE); colour and what is behind are measurements, alpha alone learns).
+
+    A character drawn from its own pixels carries its own background around it, which under a still
+    camera is the target's: there the scene loss cannot see alpha, and alpha spread over it (a halo of
+    the old background once the character is drawn over another). Where the colour differs from
+    what is behind (a digit's ink), alpha is seen and this asks nothing of it, unlike a plain mean."""
+    distance = (colour.detach().float() - behind.detach().float()).pow(2).sum(dim=1, keepdim=True)
+    return (alpha.float() * torch.exp(-distance / UNSEEN_DISTANCE)).mean()

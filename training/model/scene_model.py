@@ -37,7 +37,7 @@ from training.model.alignment import (
 )
 from training.model.config import LossOptions, ModelConfig
 from training.model.decoders import CharacterDecoder, Decoder, composite, logit_bound
-from training.model.loss_terms import alpha_alignment, pyramid_equivariance, sparsity, static_background
+from training.model.loss_terms import alpha_alignment, pyramid_equivariance, sparsity, static_background, unseen_alpha
 
 
 class ResidualBlock(nn.Module):
@@ -247,7 +247,7 @@ class SceneModel(nn.Module):
         placed = self.place(fc1, theta)
         plate_term, bound, bounds, static = x1.new_zeros(()), x1.new_zeros(()), [], x1.new_zeros(())
         hidden: list[torch.Tensor] = []  # alpha * (1 - v) of each drawing (colour from the source)
-        spread: list[torch.Tensor] = []  # the mean alpha of each drawing (colour from the source)
+        unseen: list[torch.Tensor] = []  # alpha no frame can see, of each drawing (colour from the source)
         if self.layered:  # what the character is drawn over: each frame's plate
             plates = self.plate(fb)
             behind1, behind2 = plates.split(n)
@@ -260,10 +260,10 @@ class SceneModel(nn.Module):
                 bounds.append(logit_bound(logits))
                 rgb, alpha = CharacterDecoder.from_logits(logits)
                 visibility = CharacterDecoder.visibility(logits)
+                colour = self.colour_of(rgb, visibility, fc1, drawn_by, x1)
                 if visibility is not None:  # x1 is the character's own frame
                     hidden.append((alpha.detach() * (1 - visibility)).float().mean())
-                    spread.append(alpha.float().mean())
-                colour = self.colour_of(rgb, visibility, fc1, drawn_by, x1)
+                    unseen.append(unseen_alpha(alpha, colour, behind))
                 return composite(behind, [(colour, alpha)])
         else:  # what the character's features are summed with: each frame's f_b
             behind1, behind2 = fb1, fb2
@@ -294,7 +294,7 @@ class SceneModel(nn.Module):
         if bounds:
             bound = torch.stack(bounds).mean()
         visible = torch.stack(hidden).mean() if hidden else x1.new_zeros(())
-        tight = torch.stack(spread).mean() if spread else x1.new_zeros(())
+        tight = torch.stack(unseen).mean() if unseen else x1.new_zeros(())
         total = (scene + options.alpha_equiv * equiv + options.alpha_inv * inv + options.alpha_sparse * sparse
                  + options.alpha_self * still + options.alpha_plate * plate_term + options.alpha_bound * bound
                  + options.alpha_static * static + options.alpha_visible * visible + options.alpha_tight * tight
