@@ -6,8 +6,9 @@ unchanged. Every dataset gets the reconstruction h(x1, x1, x2, x1) of 16 pairs a
 T^Z; Moving MNIST adds the paper's two manipulations and the Transform's sharpness (and a layered
 model the plate and alpha IoU); sprites add the paper's analogy on validation characters over validation backgrounds,
 h(x_c = B_p, x_t1 = A_p, x_t2 = A_q, x_b = B_p) against the true B_q, and its sharpness (and a layered model the
-plate against B's background and the analogy's alpha IoU with B_q's mask); own clips stop at
-reconstruction. The full evaluation on test characters is ``main.py evaluate --dataset sprites``.
+plate against B's background and the analogy's alpha IoU with B_q's mask); own clips add two ways to
+draw x2 with no model, on the same pairs (``peer_scores``). The full evaluation on test characters
+is ``main.py evaluate --dataset sprites``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from training.data.clips import ClipPairs
 from training.data.mmnist import MovingMNIST
 from training.data.sprites import Sprites
 from training.evaluation.evaluate import Example, draw_examples, layer_scores, manipulation_scores, summarize
+from training.evaluation.flow_baseline import SPRITES_PRESET, flow_transfer
 from training.evaluation.metrics import mask_iou, per_example_mse, per_example_sharpness, psnr_from_mse
 from training.model.scene_functions import TorchScene
 from training.model.scene_model import SceneModel
@@ -45,6 +48,8 @@ def validation_scores(model: SceneModel, val_data, examples: list[Example], coun
     scores = {"val_reconstruction_psnr": float((10 * torch.log10(1 / mse)).mean()),
               # near 0 while T^Z answers every pair with the same transform: motion not yet learnt
               "val_theta_spread": float(theta.float().std(0).mean())}
+    if isinstance(val_data, ClipPairs):
+        scores.update(peer_scores(prediction, x1, x2))
     scene = TorchScene(model, device)
     if examples:
         errors, sharpness = manipulation_scores(scene, val_data, examples, transform_baselines=False)
@@ -59,6 +64,20 @@ def validation_scores(model: SceneModel, val_data, examples: list[Example], coun
     if isinstance(val_data, Sprites):
         scores.update(sprite_scores(scene, val_data, count))
     return scores
+
+
+def peer_scores(prediction: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor) -> dict[str, float]:
+    """val_model_psnr, val_copy_psnr, val_flow_psnr: the model's reconstruction of x2 beside two ways
+    to draw it with no model, from the same frames: Copy (x1 as it is) and the optical-flow transfer
+    (x1's pixels moved by the flow from x1 to x2: ``flow_transfer`` given the arguments of the
+    model's h(x1, x1, x2, x1), at the sprites' preset). Each is the PSNR of all the pairs' pixels
+    together: in a mean of per-pair PSNRs, one held frame (an animation on twos), which Copy draws
+    perfectly, would outweigh every other pair."""
+    first, second = x1.float().cpu().numpy(), x2.float().cpu().numpy()
+    drawings = {"model": prediction.float().cpu().numpy(), "copy": first,
+                "flow": flow_transfer(first, first, second, SPRITES_PRESET)}
+    return {f"val_{name}_psnr": float(psnr_from_mse(per_example_mse(drawing, second).mean()))
+            for name, drawing in drawings.items()}
 
 
 def sprite_scores(scene: TorchScene, data: Sprites, count: int) -> dict[str, float]:

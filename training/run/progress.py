@@ -9,8 +9,9 @@ from training.run.trainer import Callbacks
 
 
 def json_lines(stream=None) -> Callbacks:
-    """One JSON object per line: {"event": "start"|"step"|"validation"|"checkpoint"|"end", ...}
-    on ``stream`` (default: sys.stdout as it is when each line is written)."""
+    """One JSON object per line: {"event": "start"|"step"|"validation"|"samples"|"checkpoint"|"end", ...}
+    on ``stream`` (default: sys.stdout as it is when each line is written); "samples" names the
+    picture just written (``path``) and its ``step``."""
 
     def emit(event: str):
         def write(record: dict) -> None:
@@ -20,7 +21,7 @@ def json_lines(stream=None) -> Callbacks:
         return write
 
     return Callbacks(on_start=emit("start"), on_step=emit("step"), on_validation=emit("validation"),
-                     on_checkpoint=emit("checkpoint"), on_end=emit("end"))
+                     on_samples=emit("samples"), on_checkpoint=emit("checkpoint"), on_end=emit("end"))
 
 
 def terminal_bar() -> Callbacks:
@@ -45,6 +46,9 @@ def terminal_bar() -> Callbacks:
                      f"transform {record['val_transform_psnr']:.2f} dB")
         if "val_analogy_psnr" in record:  # sprites
             line += f", analogy {record['val_analogy_psnr']:.2f} dB"
+        if "val_copy_psnr" in record:  # own clips: the model against drawing without one, on the same pairs
+            line += (f"; the pairs' pixels together: model {record['val_model_psnr']:.2f} dB, copy "
+                     f"{record['val_copy_psnr']:.2f} dB, optical flow {record['val_flow_psnr']:.2f} dB")
         if "val_alpha_iou" in record:
             line += f", alpha IoU {record['val_alpha_iou']:.2f}"
         bar["tqdm"].write(f"{line}, theta spread {record['val_theta_spread']:.4f}")

@@ -1,10 +1,10 @@
 """The trainer: AdamW on L_total, with validation, sample grids and resumable checkpoints.
 
-A run folder holds ``config.json``, ``metrics.csv``, ``samples/step_NNNNNNN.png`` and
-``checkpoints/{last,best}.pt``. Progress goes to callbacks (a terminal bar or JSON lines, see
-``training/run/progress.py``). Ctrl-C or SIGTERM stops at the next step boundary and writes a checkpoint
-(``training/run/interrupts.py``); ``resume`` continues exactly where the checkpoint stopped: model,
-optimizer, step and the data stream's random state.
+A run folder holds ``config.json``, ``metrics.csv``, ``samples/step_NNNNNNN.png`` (every ``sample_every``
+steps, by the clock of ``training/run/sample_clock.py`` and where a run stops) and ``checkpoints/{last,best}.pt``.
+Progress goes to callbacks (a terminal bar or JSON lines, see ``training/run/progress.py``). Ctrl-C or SIGTERM
+stops at the next step boundary and writes a checkpoint (``training/run/interrupts.py``); ``resume`` continues
+exactly where the checkpoint stopped: model, optimizer, step and the data stream's random state.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from training.run.batch_memory import check_batch_fits
 from training.run.checkpoint import Checkpoint, RunProgress
 from training.run.interrupts import stop_requests
 from training.run.run_files import MetricRow, MetricsLog, RunFolderError, check_same_run, new_run_id, read_metrics
+from training.run.sample_clock import SampleClock
 from training.run.warm_start import warm_start
 from workstation.kernel.errors import StopframeError
 from workstation.kernel.safe_write import OutputError, write_bytes, write_json
@@ -41,7 +42,8 @@ LOSS_NAMES = ("scene", "equiv", "inv", "sparse", "self", "plate", "bound", "stat
 STEP_FIELDS = ("step", "loss", *LOSS_NAMES, "lr", "pairs_per_s")
 METRIC_FIELDS = (*STEP_FIELDS, "val_reconstruction_psnr", "val_background_psnr", "val_transform_psnr",
                  "val_theta_spread", "val_plate_psnr", "val_alpha_iou", "val_analogy_psnr",
-                 "val_transform_sharpness", "val_analogy_sharpness")
+                 "val_transform_sharpness", "val_analogy_sharpness", "val_model_psnr", "val_copy_psnr",
+                 "val_flow_psnr")
 
 
 __all__ = ["Callbacks", "RunFolderError", "Trainer", "TrainingDiverged", "TrainingInterrupted"]
@@ -77,6 +79,7 @@ class Callbacks:
     on_step: Callable[[dict], None] = lambda record: None
     on_validation: Callable[[dict], None] = lambda record: None
     on_checkpoint: Callable[[dict], None] = lambda record: None
+    on_samples: Callable[[dict], None] = lambda record: None  # {"step", "path"}: a sample picture was written
     on_end: Callable[[dict], None] = lambda record: None
     should_stop: Callable[[], bool] = field(default=lambda: False)
 
@@ -144,6 +147,7 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.lr,
                                            weight_decay=self.config.weight_decay)
         self.rng = np.random.default_rng(distributed.data_seed(self.config.seed, self.group.rank))
+        self.sample_clock = SampleClock()
         self.step = self.saved_step = 0
         self.best_psnr = -math.inf
         # metrics.csv goes on from the rows up to the resumed checkpoint; columns of older runs are kept
@@ -273,11 +277,14 @@ class Trainer:
         self.callbacks.on_start({"step": self.step, "steps": config.steps, "device": self.device,
                                  "precision": self.precision, "run_dir": str(self.run_dir), "world_size": world})
         started, started_step = time.perf_counter(), self.step
+        self.sample_clock.start()
         record: dict = {}
         with stop_requests() as stop_requested:
             while self.step < config.steps:
                 if self.group.any(stop_requested() or self.callbacks.should_stop()):  # all ranks stop together
                     self.save(self.last_checkpoint)
+                    if self.group.leads:  # pictures of the model as it stopped
+                        self.write_samples()
                     raise TrainingInterrupted(self.step, self.last_checkpoint)
                 tick = time.perf_counter()
                 losses = self._optimize(self.trained, self.optimizer, *self._batch(), self.precision,
@@ -314,7 +321,7 @@ class Trainer:
             if score > self.best_psnr:
                 self.best_psnr = score
                 self.save(self.run_dir / "checkpoints" / "best.pt")
-        if (step % config.sample_every == 0 or last) and self.group.leads:
+        if (step % config.sample_every == 0 or last or self.sample_clock.due()) and self.group.leads:
             self.write_samples()
         if (step % 10 == 0 or validating) and self.group.leads:
             with self._writing():
@@ -369,6 +376,8 @@ class Trainer:
             raise RunFolderError("could not encode the sample image", path)
         with self._writing():
             write_bytes(path, png.tobytes())
+        self.sample_clock.drawn()
+        self.callbacks.on_samples({"step": self.step, "path": str(path)})
         return path
 
     def _write_config(self) -> None:

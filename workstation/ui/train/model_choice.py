@@ -121,6 +121,12 @@ class ModelChoice(QWidget):
         job = _CompareJob(doc.copy_project(project), shot, self.document.frame, self.bundle, self._signals)
         QThreadPool.globalInstance().start(job)
 
+    def use(self, bundle: Path) -> None:
+        """Render the project with ``bundle`` at once (the animator asked for it), the two renders
+        shown as by ``compare``, and the previous model one click away."""
+        self.compare(bundle)
+        self._use_new()
+
     def _show_renders(self, images: tuple[QImage, QImage]) -> None:
         for picture, image in zip((self.before_picture, self.after_picture), images):
             pixmap = QPixmap.fromImage(image)
@@ -132,6 +138,9 @@ class ModelChoice(QWidget):
         self._ask(f"{line.removeprefix('stopframe: ')}. ")
 
     def _ask(self, before: str) -> None:
+        if self.decided:  # answered before the renders came
+            self._update_switch()
+            return
         self.question.setText(f"{before}Use the new model for this project? Nothing changes until you choose.")
 
     def _use_new(self) -> None:

@@ -1,12 +1,16 @@
 """File ▸ Train Model on Clips…: train a model on clips of the project, export it as a bundle and
 offer it to the project, all in child processes (``child_process.py``) while editing goes on.
 
-Before the run starts, a short warm-up says how long it will take (``training_estimate.py``); while
-it runs, its progress is said in plain words (``training_progress.py``); at its end the current frame
-drawn by the new model is shown beside the current model's, and the project changes model only if
-the animator says so (``model_choice.py``). The run folder and the bundle go beside the project, in
-``models/`` (for a project not saved yet, in the per-user data folder). Cancel stops training after
-the step under way, with a checkpoint that Resume continues (``main.py train --resume``).
+How long it takes is one estimate, in one place (``duration``): measured by a short warm-up before
+the run starts, then corrected by the run's own pace as it runs (``training_estimate.py``). While it
+runs, its progress, sample pictures and quality are said in plain words (``training_progress.py``);
+at its end the current frame drawn by the new model is shown beside the current model's, and the
+project changes model only if the animator says so (``model_choice.py``). The run folder and the
+bundle go beside the project, in ``models/`` (for a project not saved yet, in the per-user data
+folder). Cancel stops training after the step under way, with a checkpoint and that model's
+pictures; then the model so far can be used (its last checkpoint exported as a bundle, as
+``main.py export-model`` does, and the project switched to it), or Resume continues the run
+(``main.py train --resume``), or Close leaves it.
 """
 
 from __future__ import annotations
@@ -37,7 +41,14 @@ from workstation.kernel.errors import EXIT_INTERRUPTED
 from workstation.ui.document import ProjectDocument
 from workstation.ui.train.child_process import ChildCommand
 from workstation.ui.train.model_choice import ModelChoice
-from workstation.ui.train.training_estimate import Estimate, WarmUp, duration_words
+from workstation.ui.train.training_estimate import (
+    Estimate,
+    TimeLeft,
+    WarmUp,
+    duration_words,
+    left_words,
+    validation_steps,
+)
 from workstation.ui.train.training_progress import TrainingProgress
 
 MIN_FRAMES = 8  # shorter clips cannot give both a training part and a held-out part
@@ -74,7 +85,10 @@ class TrainDialog(QDialog):
         self.child: ChildCommand | None = None
         self.run_folder: Path | None = None
         self.bundle_folder: Path | None = None
-        self.estimate: Estimate | None = None
+        self.estimate: Estimate | None = None  # the warm-up's
+        self.time_left = TimeLeft(None)  # the one estimate shown, in ``duration``
+        self.training = False  # a training run (not an export) is under way
+        self.partial_folder: Path | None = None  # the bundle of a stopped run's model, once used
 
         self.clips = QListWidget()
         for name, clip in document.project.clips.items():
@@ -118,15 +132,21 @@ class TrainDialog(QDialog):
         self.choice = ModelChoice(document)
         self.choice.chosen.connect(self.model_chosen)
         self.start_button = QPushButton("Train")
+        self.use_partial_button = QPushButton("Use the Model So Far")
+        self.use_partial_button.setToolTip("Save the model as it is now and render this project with it; "
+                                           "Resume can still carry on training")
+        self.use_partial_button.hide()
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Carry on from where it stopped, to the training length above")
         self.resume_button.hide()
         self.cancel_button = QPushButton("Cancel")
         self.start_button.clicked.connect(self.start)
         self.resume_button.clicked.connect(self.resume)
+        self.use_partial_button.clicked.connect(self.use_partial)
         self.cancel_button.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.use_partial_button)
         buttons.addWidget(self.resume_button)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
@@ -166,7 +186,9 @@ class TrainDialog(QDialog):
     def training_arguments(self, run_folder: Path | None = None, steps: int | None = None) -> list[str]:
         """``main.py train`` for this form, into ``run_folder`` (the run's) for ``steps`` (the form's)."""
         arguments = ["train", "--out", str(run_folder or self.run_folder), "--steps", str(steps or self.steps.value()),
-                     "--set", f"max_gap={self.max_gap.value()}", "--progress", "json", *self.processes()]
+                     "--set", f"max_gap={self.max_gap.value()}",
+                     "--set", f"val_every={validation_steps(self.estimate)}",  # the quality about every minute
+                     "--progress", "json", *self.processes()]
         for name in self.chosen_clips():
             arguments += ["--clip", str(doc.clip_path(self.document.project, name))]
         return arguments + list(self.extra_arguments)
@@ -183,13 +205,29 @@ class TrainDialog(QDialog):
         self.warm_up.start(lambda folder, steps: self.training_arguments(folder, steps))
 
     def _on_estimate(self, estimate: Estimate) -> None:
-        self.estimate = estimate
+        self.estimate = self.time_left.estimate = estimate
         self._show_duration()
 
     def _show_duration(self) -> None:
-        if self.estimate is not None:
-            self.duration.setText(f"Takes {duration_words(self.estimate.seconds(self.steps.value()))} "
-                                  "on this computer.")
+        """The one estimate, while no run is under way: of the whole run, or of carrying on a stopped one."""
+        if self.training:
+            return  # the run's step events say it
+        done = self.progress.last_step if self.run_folder is not None else 0
+        seconds = self.time_left.seconds(self.steps.value() - done, starts=2)
+        if seconds is None:
+            return
+        if self.run_folder is None:
+            self.duration.setText(f"Takes {duration_words(seconds)} on this computer.")
+        else:
+            self.duration.setText(f"Carrying on to {self.steps.value():,} steps takes {duration_words(seconds)}.")
+
+    def _show_time_left(self, record: dict) -> None:
+        if not self.training or record.get("event") != "step":
+            return
+        self.time_left.on_step(record, self.steps.value())
+        seconds = self.time_left.seconds(self.steps.value() - int(record["step"]), starts=1)  # the export is left
+        if seconds is not None:
+            self.duration.setText(left_words(seconds))
 
     # -- the run -----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -202,49 +240,88 @@ class TrainDialog(QDialog):
         self.run_folder, self.bundle_folder = folder / f"{name}-training", folder / name
         for widget in (self.clips, self.name, self.steps, self.max_gap, self.gpus, self.start_button):
             widget.setEnabled(False)
-        self.progress.begin(self.run_folder, self.steps.value(), self._starting("Starting training", 0))
-        self._run(self.training_arguments(), self._on_trained)
+        self.time_left = TimeLeft(self.estimate)
+        self._begin_training("Starting training…", self.training_arguments())
 
     def resume(self) -> None:
         """Continue a stopped run from its last checkpoint (to the training length now set)."""
         assert self.run_folder is not None  # Resume shows only after a run stopped
-        self.resume_button.hide()
-        self.steps.setEnabled(False)
-        self.cancel_button.setText("Cancel")
-        self.progress.begin(self.run_folder, self.steps.value(),
-                            self._starting(f"Resuming at step {self.progress.last_step:,}", self.progress.last_step))
-        self._run(["train", "--resume", "--out", str(self.run_folder), "--steps", str(self.steps.value()),
-                   "--progress", "json", *self.processes()], self._on_trained)
+        self.time_left = self.time_left.carried_on(self.progress.last_step)
+        self._begin_training(f"Resuming at step {self.progress.last_step:,}…",
+                             ["train", "--resume", "--out", str(self.run_folder), "--steps", str(self.steps.value()),
+                              "--progress", "json", *self.processes()])
 
-    def _starting(self, what: str, done_steps: int) -> str:
-        if self.estimate is None:
-            return f"{what}…"
-        left = duration_words(self.estimate.seconds(self.steps.value() - done_steps))
-        return f"{what}: {left}, by the estimate. You can go on animating meanwhile."
+    def _begin_training(self, what: str, arguments: list[str]) -> None:
+        assert self.run_folder is not None  # set by start()
+        self._offer_stopped_run(False)
+        seconds = self.time_left.seconds(self.steps.value() - self.progress.last_step, starts=2)
+        self.duration.setText("How long it takes is said after its first steps." if seconds is None
+                              else left_words(seconds))
+        self.training = True
+        self.progress.begin(self.run_folder, self.steps.value(), f"{what} You can go on animating meanwhile.")
+        self._run(arguments, self._on_trained)
 
     def _run(self, arguments: list[str], then: Callable[[int, str], None]) -> None:
+        self.cancel_button.setText("Cancel")
         self.child = ChildCommand(arguments, self)
         self.child.record.connect(self.progress.on_event)
+        self.child.record.connect(self._show_time_left)
         self.child.finished.connect(then)
         self.child.start()
 
+    def _offer_stopped_run(self, offered: bool) -> None:
+        """Resume, Use the Model So Far and the training length, offered after a run stopped."""
+        self.steps.setEnabled(offered)
+        self.resume_button.setVisible(offered)
+        self.use_partial_button.setVisible(offered)
+
     def _on_trained(self, code: int, last_line: str) -> None:
         assert self.run_folder is not None and self.bundle_folder is not None  # set by start()
+        self.training = False
         if code != 0:
             resumable = (self.run_folder / "checkpoints" / "last.pt").is_file()
+            self.progress.show_latest_samples()
             if code == EXIT_INTERRUPTED and resumable:
-                message = (f"Stopped at step {self.progress.last_step:,} of {self.steps.value():,}. Resume carries "
-                           "on from there; you may change the training length first.")
+                pictures = " Its drawings so far are shown below." if self.progress.sample_shown else ""
+                message = (f"Stopped at step {self.progress.last_step:,} of {self.steps.value():,}.{pictures} Use "
+                           "the Model So Far saves it and renders this project with it; Resume carries on from "
+                           "there, and you may change the training length first.")
             else:
                 message = plain_line(last_line) or f"Training stopped unexpectedly (exit code {code})."
             self._finish(message)
             if resumable:
-                self.steps.setEnabled(True)
-                self.resume_button.show()
+                self._offer_stopped_run(True)
+                self._show_duration()
             return
+        self.duration.clear()
         self.status.setText("Training is done. Saving the model…")
         self._run(["export-model", str(self.run_folder / "checkpoints" / "best.pt"), "--out", str(self.bundle_folder)],
                   self._on_exported)
+
+    def use_partial(self) -> None:
+        """Export the stopped run's last checkpoint as a bundle of its own, then render the project with it."""
+        assert self.run_folder is not None and self.bundle_folder is not None  # shown only after a run stopped
+        step = self.progress.last_step
+        folder = self.bundle_folder.parent
+        self.partial_folder = folder / free_name(folder, f"{self.bundle_folder.name}-at-step-{step}")
+        self._offer_stopped_run(False)
+        self.status.setText(f"Saving the model as it is at step {step:,}…")
+        self._run(["export-model", str(self.run_folder / "checkpoints" / "last.pt"), "--out", str(self.partial_folder)],
+                  self._on_partial_exported)
+
+    def _on_partial_exported(self, code: int, last_line: str) -> None:
+        assert self.partial_folder is not None  # set by use_partial()
+        if code != 0:
+            self._finish(plain_line(last_line) or f"Saving the model failed (exit code {code}).")
+            self._offer_stopped_run(True)
+            return
+        self._finish(f"The model as it is at step {self.progress.last_step:,} is saved as "
+                     f"“{self.partial_folder.name}”, and this project renders with it now. Resume carries on "
+                     "training from there.")
+        self._offer_stopped_run(True)
+        self.use_partial_button.hide()  # it is in use
+        self.model_ready.emit(str(self.partial_folder))
+        self.choice.use(self.partial_folder)
 
     def _on_exported(self, code: int, last_line: str) -> None:
         assert self.bundle_folder is not None  # set by start()
@@ -263,7 +340,7 @@ class TrainDialog(QDialog):
 
     def cancel(self) -> None:
         if self.child is not None and self.child.running():
-            self.status.setText("Stopping after the step under way…")
+            self.status.setText("Stopping after the step under way…" if self.training else "Stopping…")
             self.child.cancel()
             return
         self.close()
