@@ -18,7 +18,11 @@ Colour = tuple[float, float, float]  # RGB in [0, 1]
 
 PREVIOUS_TINT: Colour = (230 / 255, 38 / 255, 26 / 255)  # 8-bit colours, as a colour picker gives them
 NEXT_TINT: Colour = (26 / 255, 89 / 255, 242 / 255)
-GHOST_OPACITY = 0.5
+# The nearest ghost's opacity, and how much of a ghost's colour is its tint (the rest: the neighbour's
+# own colours). At half and half a dark ghost on a light plate read as a brownish smudge, hard to
+# see; at these it reads as red or blue. A style saved with another opacity keeps it.
+GHOST_OPACITY = 0.75
+TINT_SHARE = 0.7
 MAX_GHOST_FRAMES = 10  # on each side
 
 
@@ -65,6 +69,6 @@ def onion_skin(current: np.ndarray, coverage: np.ndarray, previous: Neighbours =
     for distance, neighbour, tint in sorted(ghosts, key=lambda ghost: -ghost[0]):  # the nearest on top
         neighbour = neighbour.astype(np.float32)
         weight = (style.opacity_at(distance) * np.clip(neighbour[..., 3], 0.0, 1.0) * uncovered)[..., None]
-        ghost = 0.5 * neighbour[..., :3] + 0.5 * np.asarray(tint, np.float32)
+        ghost = (1.0 - TINT_SHARE) * neighbour[..., :3] + TINT_SHARE * np.asarray(tint, np.float32)
         out = out * (1.0 - weight) + ghost * weight
     return out

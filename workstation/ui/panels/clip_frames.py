@@ -1,22 +1,38 @@
 """The frames of the clip selected in the Library, one at a time: pick a frame with the slider or
 the spin box and drag its picture onto the Canvas (a background; Shift or onto a character: a new
-character), so a clip of hundreds of frames stays one row in the Library."""
+character), so a clip of hundreds of frames stays one row in the Library.
+
+The picture is the frame as the model sees it: the clip's fit (``media.fit``: crop, the centre
+square; letterbox, the whole frame with bars) in a square of at least ``MIN_PREVIEW`` pixels,
+enlarged with crisp pixels when the frame is smaller, so what is cropped away is not shown."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QDrag, QMouseEvent, QPixmap
+from PySide6.QtGui import QMouseEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
-from workstation.media import Clip, MediaError, thumbnail
+from workstation.media import Clip, MediaError, fit
 from workstation.ui.mime import DraggedMedia, to_mime
+from workstation.ui.panels.drag_image import media_drag
 from workstation.ui.view.qimages import rgb8_to_qimage
 
 NO_CLIP_HINT = "Select a clip to pick one of its frames"
-DRAG_HINT = "Drag onto the Canvas: background (Shift or onto a character: a new character)"
-MAX_PREVIEW = 320
+DRAG_HINT = ("Drag onto the Canvas: background (Shift or onto a character: a new character). "
+             "Shown as the model sees it: Clip ▸ Crop to Square or Letterbox")
+MIN_PREVIEW, MAX_PREVIEW = 160, 320  # the picture's side in pixels
+
+
+def model_view(image: np.ndarray, fit_mode: str, side: int) -> np.ndarray:
+    """uint8 RGB [n, n, 3]: ``image`` fitted to a square as the model's input is (``media.fit``),
+    at its own resolution or shrunk to ``side`` pixels, whichever is smaller."""
+    height, width = image.shape[:2]
+    own = min(height, width) if fit_mode == "crop" else max(height, width)
+    square = fit(image, min(own, side), fit_mode)  # float [3, n, n] in [0, 1]
+    return (square.transpose(1, 2, 0) * 255.0 + 0.5).astype(np.uint8)
 
 
 class FramePicture(QLabel):
@@ -44,11 +60,7 @@ class FramePicture(QLabel):
         mime = self.frames.mime_data()
         if mime is None:
             return
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        if not self.pixmap().isNull():
-            drag.setPixmap(self.pixmap().scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio))
-        drag.exec(Qt.DropAction.CopyAction)
+        media_drag(self, mime, self.pixmap()).exec(Qt.DropAction.CopyAction)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._pressed_at = None
@@ -63,7 +75,8 @@ class ClipFrames(QWidget):
         self.open_clip = open_clip
         self.clip: str | None = None
         self.frame_count = 0
-        self.preview_size = 96
+        self.fit = "crop"  # the clip's (``ClipRef.fit``): how the model sees its frames
+        self.preview_size = MIN_PREVIEW
         self.picture = FramePicture(self)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.spin = QSpinBox()
@@ -90,15 +103,15 @@ class ClipFrames(QWidget):
         return self.spin.value()
 
     def set_preview_size(self, side: int) -> None:
-        self.preview_size = min(side, MAX_PREVIEW)
-        self.picture.setMinimumHeight(self.preview_size)
+        self.preview_size = min(max(side, MIN_PREVIEW), MAX_PREVIEW)
+        self.picture.setMinimumSize(self.preview_size, self.preview_size)
         self._picture_timer.start()
 
-    def show_clip(self, name: str | None, frame_count: int) -> None:
-        """Pick from the frames of clip ``name`` (None: no clip); the chosen frame stays when it is
-        the same clip."""
+    def show_clip(self, name: str | None, frame_count: int, fit_mode: str = "crop") -> None:
+        """Pick from the frames of clip ``name`` (None: no clip), fitted to the model's square by
+        ``fit_mode``; the chosen frame stays when it is the same clip."""
         keep = self.spin.value() if name == self.clip else 0
-        self.clip, self.frame_count = name, frame_count if name is not None else 0
+        self.clip, self.frame_count, self.fit = name, frame_count if name is not None else 0, fit_mode
         last = max(self.frame_count - 1, 0)
         for widget in (self.slider, self.spin):
             widget.blockSignals(True)
@@ -136,12 +149,13 @@ class ClipFrames(QWidget):
             self.picture.setPixmap(QPixmap())
             self.picture.setText(NO_CLIP_HINT if self.clip is None else f"cannot read clip {self.clip!r}")
             return
+        side = self.preview_size
         try:
-            image = thumbnail(clip.frame(self.frame), self.preview_size)
+            image = model_view(clip.frame(self.frame), self.fit, side)
         except (MediaError, IndexError) as error:
             self.picture.setPixmap(QPixmap())
             self.picture.setText(str(error).splitlines()[0] if str(error) else f"cannot read frame {self.frame}")
             return
-        side = self.preview_size
+        # a small frame enlarged with crisp pixels, as pixel art is drawn
         self.picture.setPixmap(QPixmap.fromImage(rgb8_to_qimage(image).scaled(
             side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)))

@@ -1,8 +1,8 @@
 """The Library: the project's clips, one row each (thumbnail, name, frame count, size and speed),
 and under them the frames of the selected clip, one at a time (``clip_frames.py``). Clips (from
 their row) and frames (from the picture under the list) drag out onto the Canvas, a character or
-the Inspector; video files drop in from the desktop to be imported. The thumbnails' size is the
-animator's (Preferences)."""
+the Inspector, each with a small picture kept clear of the pointer (``drag_image.py``); video files
+drop in from the desktop to be imported. The thumbnails' size is the animator's (Preferences)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workstation import project as doc
 from workstation.media import Clip, MediaError, thumbnail
 from workstation.ui.mime import MIME_TYPE, DraggedMedia, to_mime
 from workstation.ui.panels.clip_frames import ClipFrames
+from workstation.ui.panels.drag_image import media_drag
 from workstation.ui.view.qimages import rgb8_to_qimage
 
 ICON = 48  # the thumbnails' side in pixels, unless Preferences say otherwise
@@ -111,8 +112,8 @@ class Library(QTreeWidget):
 
     def _show_frames_of(self, item: QTreeWidgetItem | None) -> None:
         name = item.data(0, MEDIA_ROLE).clip if item is not None else None
-        count = self.project.clips[name].frame_count if name is not None and self.project is not None else 0
-        self.frames.show_clip(name, count)
+        clip = self.project.clips[name] if name is not None and self.project is not None else None
+        self.frames.show_clip(name, clip.frame_count if clip else 0, clip.fit if clip else "crop")
 
     def _clip_items(self) -> list[QTreeWidgetItem]:
         items = (self.topLevelItem(i) for i in range(self.topLevelItemCount()))
@@ -159,6 +160,16 @@ class Library(QTreeWidget):
 
     def supportedDropActions(self):
         return Qt.DropAction.CopyAction
+
+    def startDrag(self, supportedActions) -> None:
+        """A row dragged out: its clip, shown by its thumbnail beside the pointer (not the whole row over it)."""
+        items = self.selectedItems()
+        mime = self.mimeData(items)
+        if mime is None:
+            return
+        icon = items[0].icon(0)
+        picture = icon.pixmap(self.iconSize()) if not icon.isNull() else None
+        media_drag(self, mime, picture).exec(Qt.DropAction.CopyAction)
 
     # -- drop in (files from the desktop) ---------------------------------------------------------------
     @staticmethod

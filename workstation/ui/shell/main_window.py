@@ -19,6 +19,7 @@ from workstation.ui.document import ProjectDocument
 from workstation.ui.editing import animator_edits as edits
 from workstation.ui.editing.in_out import InOutPoints
 from workstation.ui.editing.placement import drawn_centre
+from workstation.ui.editing.unknown_character import UnknownCharacterNotice
 from workstation.ui.export.export_all import AllShotsExport
 from workstation.ui.export.export_dialog import ExportDialog
 from workstation.ui.export.export_job import ExportJob, start_export
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.menus.output_menu.status_label)
         self._connect()
         self.in_out = InOutPoints(self.document, self.timeline, self.player, self.show_problem)
+        self.unknown_notice = UnknownCharacterNotice(self.document, self.viewport, self.show_problem, self)
         self.resize(1280, 800)
         self._restore_layout()
         self.apply_preferences(read_preferences(self.settings))

@@ -1,7 +1,8 @@
 """The Canvas: the current frame as rendered, at the shot's output size (W x H, centred; enlarged
 by the largest whole number that fits, crisp or smooth as the shot's output is, or scaled down to
-fit when the window is too small, and then it says so), with the selected character's outline and handles;
-the place to drop library media and to move, rotate and scale characters by hand.
+fit when the window is too small, a crisp shot by a whole divisor, and then it says so), with the
+selected character's outline (a dashed circle) and handles; the place to drop library media
+(``canvas_drops.py``: what a drop lands on) and to move, rotate and scale characters by hand.
 
 It knows nothing of the project: it shows what it is given (the frame, its characters' shapes in
 model-square pixels, and the ``Framing`` that places the model square in the frame; the geometry is
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from workstation.render.engine import CharacterShape
 from workstation.render.framing import Framing
 from workstation.ui.mime import DraggedMedia, DropIntent, DropPlan, from_mime
+from workstation.ui.view.canvas_drops import nearest_zone, paint_drop, plan_drop, zone_radius
 from workstation.ui.view.canvas_marks import paint_caption, paint_checkerboard, paint_note
 from workstation.ui.view.screen_framing import ScreenFraming
 
@@ -129,7 +131,8 @@ class Canvas(QWidget):
         """Where the frame (the output, W x H) and its model square are on the Canvas now."""
         image, framing = self.image, self.framing
         output = (image.width(), image.height()) if image is not None else (framing.width, framing.height)
-        return ScreenFraming.fit((self.width(), self.height()), output, framing)
+        return ScreenFraming.fit((self.width(), self.height()), output, framing, crisp=not self.smooth,
+                                 ratio=self.devicePixelRatioF())
 
     def image_rect(self) -> QRectF:
         """Where the frame is drawn: at its own size, centred; smaller only when the Canvas is."""
@@ -225,7 +228,8 @@ class Canvas(QWidget):
         else:
             if self.image.hasAlphaChannel():  # a cut-out: the checkerboard shows through where it is clear
                 paint_checkerboard(painter, rect)
-            # crisp pixels where enlarged (a high-density screen), unless the shot is smooth; scaled down, smooth
+            # crisp pixels where enlarged (by a whole number of device pixels), unless the shot is smooth;
+            # scaled down, smooth (a crisp shot by 1/n: each screen pixel blends the same n x n of its pixels)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth or self.zoom() < 1.0)
             painter.drawImage(rect, self.image)
             if self.caption:
@@ -258,23 +262,12 @@ class Canvas(QWidget):
         painter.drawEllipse(centre, 2.5, 2.5)
 
     def _paint_drop(self, painter: QPainter, drop: DropPlan) -> None:
-        rect = self.image_rect()
-        glow = QColor(ACCENT)
-        glow.setAlpha(70)
         shape = self.shape_of(drop.character)
-        if shape is not None and drop.intent in (DropIntent.MOTION, DropIntent.ADD_CHARACTER):
-            centre, r = self.outline(shape)
-            painter.setPen(QPen(ACCENT, 3))
-            painter.setBrush(glow)
-            painter.drawEllipse(centre, r + 6, r + 6)
-        else:
-            painter.setPen(QPen(ACCENT, 4))
-            painter.setBrush(glow if drop.intent is DropIntent.BACKGROUND else Qt.BrushStyle.NoBrush)
-            painter.drawRect(rect.adjusted(2, 2, -2, -2))
-        band = QRectF(0, self.height() - 30, self.width(), 30)
-        painter.fillRect(band, QColor(0, 0, 0, 170))
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, drop.hint)
+        zone = None
+        if shape is not None:
+            centre, radius = self.outline(shape)
+            zone = centre, zone_radius(radius)
+        paint_drop(painter, drop, zone, self.image_rect(), QRectF(self.rect()), ACCENT)
 
     # -- direct manipulation ----------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
@@ -342,19 +335,15 @@ class Canvas(QWidget):
         event.accept()
 
     # -- drops ------------------------------------------------------------------------------------
+    def drop_target(self, point: QPointF) -> str | None:
+        """The character a drop at ``point`` lands on: the one a click there picks, else the one
+        whose drop zone holds it (``canvas_drops.py``); None: the background."""
+        return self.character_at(point) or nearest_zone(self.names, self.shapes, self.on_screen(), point)
+
     def drop_plan(self, media: DraggedMedia | None, point: QPointF, modifiers) -> DropPlan:
         """What dropping ``media`` (None: files from the desktop) at ``point`` would do."""
-        if media is None:
-            return DropPlan(DropIntent.IMPORT, None, "Drop to import into the Library")
-        character = self.character_at(point)
-        if modifiers & Qt.KeyboardModifier.ShiftModifier:
-            return DropPlan(DropIntent.ADD_CHARACTER, None, f"Add a character from {media.describe()}")
-        if character is not None and media.is_clip:
-            return DropPlan(DropIntent.MOTION, character,
-                            f"Animate {character!r} with the motion of {media.describe()}")
-        if character is not None:
-            return DropPlan(DropIntent.ADD_CHARACTER, character, f"Add a character from {media.describe()}")
-        return DropPlan(DropIntent.BACKGROUND, None, f"Use {media.describe()} as the background")
+        target = self.drop_target(point) if media is not None else None
+        return plan_drop(media, target, bool(modifiers & Qt.KeyboardModifier.ShiftModifier))
 
     def _accept_drag(self, event) -> bool:
         data = event.mimeData()

@@ -2,7 +2,11 @@
 
 The frame is the shot's output (W x H pixels, as the engine renders it): it is drawn centred,
 enlarged by the largest whole number that fits the Canvas (a 64x64 shot is not a speck, and its
-pixels stay square), or scaled down, keeping its aspect, when the Canvas is too small for it. Inside it
+pixels stay square), or scaled down, keeping its aspect, when the Canvas is too small for it: a
+crisp shot by a whole divisor (1/2, 1/3, ...: each screen pixel shows the same n x n of its
+pixels, so none shows wider than another), a smooth one by whatever fits. The zoom counts the
+screen's device pixels (a 150% screen has 1.5 to a widget pixel), and the frame's corner sits on
+a device pixel, so a whole-number zoom is whole where the pixels are drawn. Inside it
 the model square lands where the shot's ``Framing`` says (``square_rect``, in output pixels);
 outlines, handles and hit tests are in model-square pixels (``CharacterShape``) and reach the
 screen through it. Positions are edge to edge: a pixel i spans i..i+1, its centre at i + 0.5.
@@ -32,13 +36,23 @@ class ScreenFraming:
     output: tuple[int, int]
 
     @classmethod
-    def fit(cls, widget: tuple[float, float], output: tuple[int, int], framing: Framing) -> ScreenFraming:
+    def fit(cls, widget: tuple[float, float], output: tuple[int, int], framing: Framing, crisp: bool = False,
+            ratio: float = 1.0) -> ScreenFraming:
         """A frame of ``output`` pixels in a widget of ``widget`` (width, height) screen pixels, its
-        square placed as ``framing`` places it (in a frame of ``framing``'s size, scaled to this one)."""
+        square placed as ``framing`` places it (in a frame of ``framing``'s size, scaled to this one);
+        ``crisp``: shrunk only by a whole divisor; ``ratio``: device pixels per widget pixel."""
         (space_w, space_h), (width, height) = widget, output
-        fits = min(max(1.0, space_w - MARGIN) / width, max(1.0, space_h - MARGIN) / height)
-        shown = float(math.floor(fits)) if fits >= 1.0 else fits  # whole-number zooms keep pixel art crisp
-        image = QRectF((space_w - width * shown) / 2, (space_h - height * shown) / 2, width * shown, height * shown)
+        fits = min(max(1.0, space_w - MARGIN) * ratio / width, max(1.0, space_h - MARGIN) * ratio / height)
+        if fits >= 1.0:
+            device_zoom = float(math.floor(fits))  # whole-number zooms keep pixel art crisp
+        elif crisp:
+            device_zoom = 1.0 / math.ceil(1.0 / fits - 1e-9)  # 1/n: every pixel shown the same
+        else:
+            device_zoom = fits
+        shown = device_zoom / ratio  # widget pixels per output pixel
+        left = math.floor((space_w - width * shown) / 2 * ratio) / ratio  # on a device pixel
+        top = math.floor((space_h - height * shown) / 2 * ratio) / ratio
+        image = QRectF(left, top, width * shown, height * shown)
         x, y, side_x, side_y = framing.square_rect
         per_x, per_y = image.width() / framing.width, image.height() / framing.height  # screen per framing pixel
         square = QRectF(image.left() + x * per_x, image.top() + y * per_y, side_x * per_x, side_y * per_y)
@@ -46,7 +60,8 @@ class ScreenFraming:
 
     @property
     def zoom(self) -> float:
-        """Screen pixels per output pixel (a whole number, or below 1 when scaled down to fit)."""
+        """Widget pixels per output pixel (a whole number of device pixels, or below 1 when scaled
+        down to fit: 1/n when crisp)."""
         return self.image.width() / self.output[0]
 
     @property
