@@ -1,5 +1,5 @@
 """Projects written by every schema still open and render: each committed fixture
-(tests/fixtures/projects/v1..v5.stopframe) is put beside clips of the sizes and lengths it names
+(tests/fixtures/projects/v1..v6.stopframe) is put beside clips of the sizes and lengths it names
 and rendered whole by `stopframe render --all`, at the output size its upgrade gives (its old
 scale k times the model's square) or, from version 4, the size it names."""
 
@@ -38,8 +38,8 @@ def _bgr8(frame: np.ndarray) -> np.ndarray:
 
 def make_clips(project_file: Path) -> None:
     """Every clip the project names, written where it says, at its size and frame count (a folder's
-    frames under the "image_names" it records, if it does); and the model it names (the demo model's
-    bundle) where it says."""
+    frames under the "image_names" it records, if it does; a clip cut from a sprite sheet as its
+    "sheet" cuts it); and the model it names (the demo model's bundle) where it says."""
     data = json.loads(project_file.read_text(encoding="utf-8"))
     folder = project_file.parent
     for seed, clip in enumerate(data["clips"].values()):
@@ -47,7 +47,9 @@ def make_clips(project_file: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         frames = frames_of(clip["frame_count"], clip["width"], clip["height"], seed)
         suffix = path.suffix.lower()
-        if suffix in (".mp4", ".gif"):
+        if "sheet" in clip:
+            make_sheet(path, clip, frames)
+        elif suffix in (".mp4", ".gif"):
             write_frames(frames, path, suffix[1:], clip["fps"], len(frames))
         elif suffix == ".png":
             cv2.imwrite(str(path), _bgr8(frames[0]))
@@ -59,6 +61,30 @@ def make_clips(project_file: Path) -> None:
             write_frames(frames, path, "png", clip["fps"], len(frames))
     if data.get("model"):
         shutil.copytree(asset_path("models", "demo"), folder / data["model"])
+
+
+def make_sheet(path: Path, clip: dict, frames: list[np.ndarray]) -> None:
+    """A sprite sheet holding ``frames`` where the clip's "sheet" cuts them: the row of a grid, after its
+    margin and spacing; or a strip and its Aseprite JSON (``path``), one tag of them all."""
+    width, height = clip["width"], clip["height"]
+    grid = clip["sheet"].get("grid")
+    if grid is not None:
+        step_x, step_y = width + grid["spacing"], height + grid["spacing"]
+        picture = np.zeros((grid["margin"] + (grid["row"] + 1) * step_y, grid["margin"] + len(frames) * step_x, 3),
+                           np.uint8)
+        for k, frame in enumerate(frames):
+            x, y = grid["margin"] + k * step_x, grid["margin"] + grid["row"] * step_y
+            picture[y:y + height, x:x + width] = _bgr8(frame)
+        cv2.imwrite(str(path), picture)
+        return
+    picture_path = path.with_suffix(".png")
+    cv2.imwrite(str(picture_path), np.concatenate([_bgr8(frame) for frame in frames], axis=1))
+    duration = round(1000 / clip["fps"])
+    data = {"frames": [{"filename": f"f{k}", "frame": {"x": k * width, "y": 0, "w": width, "h": height},
+                        "duration": duration} for k in range(len(frames))],
+            "meta": {"image": picture_path.name, "frameTags": [
+                {"name": clip["sheet"]["aseprite"]["tag"], "from": 0, "to": len(frames) - 1}]}}
+    path.write_text(json.dumps(data), encoding="utf-8")
 
 
 @pytest.mark.parametrize("version", [1, 2, 3])
@@ -81,7 +107,7 @@ def test_a_project_of_every_earlier_schema_opens_and_renders(tmp_path, version):
         assert first.std() > 5, name  # a picture, not a blank
 
 
-@pytest.mark.parametrize("version", [4, 5])
+@pytest.mark.parametrize("version", [4, 5, 6])
 def test_a_project_of_schema_4_or_later_opens_and_renders_at_the_sizes_it_names(tmp_path, version):
     project_file = tmp_path / "film" / f"v{version}.stopframe"
     project_file.parent.mkdir()

@@ -56,7 +56,9 @@ def build_train_config(args: argparse.Namespace) -> TrainConfig:
         if value is not None:
             values[option] = value
     if getattr(args, "clips", None):
-        values["clips"] = [str(Path(clip).resolve()) for clip in args.clips]
+        from workstation.media.clip_specs import resolved_spec
+
+        values["clips"] = [resolved_spec(clip) for clip in args.clips]
         if args.dataset is None:  # --clip means your own clips, whatever a recipe trained on
             values["dataset"] = "clips"
     for assignment in args.set or []:
@@ -181,7 +183,9 @@ def validation_frames(config: TrainConfig, count: int = 8) -> np.ndarray | None:
 
         mmnist = MovingMNIST.from_mnist_dir(config.data_dir, "val", config.model.image_size)
         return mmnist.random_pairs(np.random.default_rng(0), count)[0]
-    if config.dataset == "clips" and all(Path(clip).exists() for clip in config.clips):
+    from workstation.media.clip_specs import spec_path
+
+    if config.dataset == "clips" and all(spec_path(clip).exists() for clip in config.clips):
         from training.data.clips import ClipPairs
 
         clips = ClipPairs.load(config.clips, "val", config.model.image_size, config.max_gap, config.fit)
@@ -351,7 +355,9 @@ def add_train(commands: Commands) -> None:
     train.add_argument("--dataset", help="mmnist (the default), sprites (game characters, from lpc-sprites/ in the "
                        "data folder) or clips (your own, named with --clip)")
     train.add_argument("--clip", dest="clips", action="append", metavar="PATH", type=a_path,
-                       help="a video, GIF or image folder to train on (repeat for more); implies --dataset clips")
+                       help="a video, GIF, image folder or sprite sheet (repeat for more; implies --dataset clips): "
+                            "SHEET.json is a clip per Aseprite tag (SHEET.json:tag=NAME: one), SHEET.png:grid=WxH"
+                            "[,row=R][,count=N][,margin=M][,spacing=S] (or cells=CxR) row R, or a clip per row")
     train.add_argument("--steps", type=int, help="total training steps")
     train.add_argument("--batch-size", dest="batch_size", type=int)
     train.add_argument("--lr", type=float)

@@ -1,5 +1,5 @@
 """Project files (workstation/project/files.py): load errors, atomic save, autosave, and the
-fixtures of every format (versions 1 to 5), which must keep loading."""
+fixtures of every format (versions 1 to 6), which must keep loading."""
 
 import json
 import os
@@ -20,6 +20,8 @@ from workstation.project import (
     Pose,
     Project,
     ProjectError,
+    SheetGrid,
+    SheetTag,
     Shot,
     autosave_path,
     files,
@@ -41,7 +43,7 @@ def test_file_round_trip_preserves_floats_and_is_pretty(tmp_path):
     assert key.pose.scale == 0.3333333333333333 and key.pose.rotation == -370.5
     assert loaded.clips["street"].fps == 29.97
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 5,')
+    assert text.startswith('{\n  "format": "stopframe-project",\n  "schema_version": 6,')
     assert "dance é" in text  # readable, not \u-escaped
     save_project(loaded, path)
     assert path.read_text(encoding="utf-8") == text  # stable output: clean diffs
@@ -169,11 +171,11 @@ def old_pose(tx: float = 0.0, ty: float = 0.0, rotation: float = 0.0, scale: flo
 
 
 def _as_version_4(data: dict, output: list[dict] | None = None) -> dict:
-    """An older file as version 4 wrote it, and version 5 writes it (with the version's number): the
+    """An older file as version 4 wrote it, and version 6 writes it (with the version's number): the
     same document, its offsets divided by S, and the defaults that mean what it meant (clips cropped,
     4x crisp output: 256 x 256, in and out at the shot's ends, no position) where it has no values of
     its own (no clip's "image_names": none were recorded)."""
-    data["schema_version"] = 5
+    data["schema_version"] = 6
     for clip in data["clips"].values():
         clip.setdefault("fit", "crop")
     for i, shot in enumerate(data["shots"]):
@@ -241,7 +243,7 @@ def test_version_1_file_loads_into_the_document_it_was_written_from(tmp_path):
                                  f"({tmp_path / 'models' / 'walker' / 'model.json'}: not found)")
 
 
-def test_version_1_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
+def test_version_1_file_is_saved_again_as_version_6_with_nothing_else_changed(tmp_path):
     """Saving writes the latest version: the same document, every character "hidden": false, the
     offsets in fractions of the square, and the defaults of versions 3 and 4."""
     path = tmp_path / "v1.stopframe"
@@ -281,7 +283,7 @@ def test_version_2_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert proj.render_requests(project, "alone")[0].characters == ()
 
 
-def test_version_2_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
+def test_version_2_file_is_saved_again_as_version_6_with_nothing_else_changed(tmp_path):
     path = tmp_path / "v2.stopframe"
     shutil.copyfile(FIXTURES / "v2.stopframe", path)
     expected = _as_version_4(_fixture(2))
@@ -308,7 +310,7 @@ def test_version_3_file_loads_into_the_document_it_was_written_from(tmp_path):
                                              Keyframe(11, old_pose(tx=4.0, rotation=90.0, scale=0.5))]
 
 
-def test_version_3_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
+def test_version_3_file_is_saved_again_as_version_6_with_nothing_else_changed(tmp_path):
     path = tmp_path / "v3.stopframe"
     shutil.copyfile(FIXTURES / "v3.stopframe", path)
     expected = _as_version_4(_fixture(3), output=[{"width": 128, "height": 128, "scaling": "smooth"},
@@ -348,11 +350,11 @@ def test_version_4_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert _fixture(4)["schema_version"] == 4
 
 
-def test_version_4_file_is_saved_again_as_version_5_with_nothing_else_changed(tmp_path):
-    """Version 5 only added what a version 4 file has none of (a clip's "image_names")."""
+def test_version_4_file_is_saved_again_as_version_6_with_nothing_else_changed(tmp_path):
+    """Versions 5 and 6 only added what a version 4 file has none of (a clip's "image_names", "sheet")."""
     path = tmp_path / "v4.stopframe"
     shutil.copyfile(FIXTURES / "v4.stopframe", path)
-    expected = {**_fixture(4), "schema_version": 5}
+    expected = {**_fixture(4), "schema_version": 6}
     assert _saved_again(path) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -374,11 +376,40 @@ def test_version_5_file_loads_into_the_document_it_was_written_from(tmp_path):
     assert _fixture(5)["schema_version"] == 5 and "image_names" not in _fixture(5)["clips"]["walk"]
 
 
-def test_version_5_file_is_saved_again_byte_for_byte(tmp_path):
+def test_version_5_file_is_saved_again_as_version_6_with_nothing_else_changed(tmp_path):
+    """Version 6 only added what a version 5 file has none of (a clip's "sheet")."""
     path = tmp_path / "v5.stopframe"
     shutil.copyfile(FIXTURES / "v5.stopframe", path)
+    expected = {**_fixture(5), "schema_version": 6}
+    assert _saved_again(path) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+def version_6_document() -> Project:
+    """What tests/fixtures/projects/v6.stopframe was written from (by save_project): the version 5
+    document and two clips cut from sprite sheets (version 6's "sheet"): row 1 of a grid of 32x32
+    cells with a margin and spacing, and the tag "run" of an Aseprite JSON, whose characters move in
+    the shot "alone"."""
+    project = version_5_document()
+    project.clips["hero"] = ClipRef("clips/hero.png", 4, 8.0, 32, 32, "crop", None, SheetGrid((32, 32), 1, 2, 1, 4))
+    project.clips["run"] = ClipRef("clips/run.json", 3, 10.0, 24, 32, "letterbox", None, SheetTag("run"))
+    project.shots[1].characters += [Character("hero", FrameRef("hero", 1), MotionSource("hero", 0, None, True)),
+                                    Character("runner", FrameRef("run", 0), MotionSource("run", 0, 2, False))]
+    return project
+
+
+def test_version_6_file_loads_into_the_document_it_was_written_from(tmp_path):
+    path = tmp_path / "v6.stopframe"
+    shutil.copyfile(FIXTURES / "v6.stopframe", path)
+    project = load_project(path)
+    assert project == version_6_document() and project.load_note is None
+    assert _fixture(6)["schema_version"] == 6 and "sheet" not in _fixture(6)["clips"]["walk"]
+
+
+def test_version_6_file_is_saved_again_byte_for_byte(tmp_path):
+    path = tmp_path / "v6.stopframe"
+    shutil.copyfile(FIXTURES / "v6.stopframe", path)
     _saved_again(path)
-    assert path.read_bytes() == (FIXTURES / "v5.stopframe").read_bytes()
+    assert path.read_bytes() == (FIXTURES / "v6.stopframe").read_bytes()
 
 
 @pytest.mark.parametrize(("names", "problem"), [

@@ -79,15 +79,15 @@ def test_load_not_a_project(tmp_path, data, expected):
 
 
 def test_load_newer_schema_version(tmp_path):
+    path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 8})
+    with pytest.raises(ProjectError) as error:
+        load_project(path)
+    assert one_line(error) == f"{path}: schema version 8 is newer than this Stopframe understands (6)"
+    assert SCHEMA_VERSION == 6
     path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 7})
     with pytest.raises(ProjectError) as error:
         load_project(path)
-    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (5)"
-    assert SCHEMA_VERSION == 5
-    path = write_json(tmp_path / "p.stopframe", {"format": "stopframe-project", "schema_version": 6})
-    with pytest.raises(ProjectError) as error:
-        load_project(path)
-    assert one_line(error) == f"{path}: schema version 6 is newer than this Stopframe understands (5)"
+    assert one_line(error) == f"{path}: schema version 7 is newer than this Stopframe understands (6)"
 
 
 def test_hidden_is_written_for_every_character_and_read_back():

@@ -177,7 +177,7 @@ def test_an_old_body_means_the_same_pixels_at_any_model_size(version, scale, mod
     assert the_shot(project) == (Output(side, side, "smooth"),
                                  Keyframe(0, Pose(tx / model_size, ty / model_size, 5.0, 2.0)))
     data = to_dict(project)
-    assert data["schema_version"] == 5 and from_dict(data, model_size=7) == project
+    assert data["schema_version"] == 6 and from_dict(data, model_size=7) == project
 
 
 def test_an_upgraded_project_saves_as_version_4_and_loads_back_equal(tmp_path):

@@ -1,5 +1,7 @@
-"""Training pairs from your own clips (videos, GIFs, image folders, as the workstation imports
-them): two frames of one clip at most ``max_gap`` frames apart, which is all the method needs.
+"""Training pairs from your own clips (videos, GIFs, image folders, sprite sheets, as the workstation
+imports them): two frames of one clip at most ``max_gap`` frames apart, which is all the method needs.
+A clip is named as ``train --clip`` takes it (``workstation.media.clip_specs``): a sheet's Aseprite
+JSON is one clip per tag, ``sheet.png:grid=64x64`` one clip per row that is not empty.
 
 Each clip's last tenth (at least ``max_gap + 1`` frames) is held out for validation, so the
 frames validation reads were never trained on. Frames are fitted to the model's size once, when
@@ -15,6 +17,7 @@ import numpy as np
 
 from training.data.mnist import DataError
 from workstation.media import Clip, MediaError, fit
+from workstation.media.clip_specs import ClipSource, clip_sources, spec_path
 
 SPLITS = ("train", "val")
 VALIDATION_SHARE = 0.1
@@ -54,19 +57,16 @@ class ClipPairs:
         if not paths:
             raise DataError("no clips to train on: name at least one with --clip")
         train, val = [], []
-        for path in paths:
-            refuse_special_file(path)
+        for text in paths:
+            refuse_special_file(spec_path(text))
             try:
-                fitted = [fit(frame, image_size, fit_mode) for frame in Clip(path, cache_bytes=0).frames()]
+                sources = clip_sources(text)
             except MediaError as error:
                 raise DataError(str(error)) from None
-            held_out = max(max_gap + 1, round(len(fitted) * VALIDATION_SHARE))
-            if len(fitted) < held_out + max_gap + 1:
-                raise DataError(f"{path}: {len(fitted)} frames is too few to train on with max_gap={max_gap} "
-                                f"(needs at least {held_out + max_gap + 1})")
-            frames = (np.stack(fitted) * 255.0 + 0.5).astype(np.uint8)
-            train.append(frames[:-held_out])
-            val.append(frames[-held_out:])
+            for source in sources:
+                clip_train, clip_val = _split_clip(source, image_size, max_gap, fit_mode)
+                train.append(clip_train)
+                val.append(clip_val)
         return cls(train, max_gap), cls(val, max_gap)
 
     @classmethod
@@ -93,3 +93,19 @@ class ClipPairs:
             second.append(frames[j])
         scale = np.float32(1.0 / 255.0)
         return np.stack(first).astype(np.float32) * scale, np.stack(second).astype(np.float32) * scale
+
+
+def _split_clip(source: ClipSource, image_size: int, max_gap: int, fit_mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """(training frames, validation frames) of one clip, fitted, as uint8 [n, 3, S, S]: its last tenth
+    (at least ``max_gap + 1`` frames) held out."""
+    try:
+        clip = Clip(source.path, cache_bytes=0, sheet=source.cut)
+        fitted = [fit(frame, image_size, fit_mode) for frame in clip.frames()]
+    except MediaError as error:
+        raise DataError(str(error)) from None
+    held_out = max(max_gap + 1, round(len(fitted) * VALIDATION_SHARE))
+    if len(fitted) < held_out + max_gap + 1:
+        raise DataError(f"{source.text()}: {len(fitted)} frames is too few to train on with max_gap={max_gap} "
+                        f"(needs at least {held_out + max_gap + 1})")
+    frames = (np.stack(fitted) * 255.0 + 0.5).astype(np.uint8)
+    return frames[:-held_out], frames[-held_out:]

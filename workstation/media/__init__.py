@@ -1,5 +1,5 @@
-"""Media import for the workstation: videos, image folders, single images and animations
-(GIF, APNG, animated WebP, multi-page TIFF).
+"""Media import for the workstation: videos, image folders, single images, animations
+(GIF, APNG, animated WebP, multi-page TIFF) and clips cut from sprite sheets.
 Design: docs/DESIGN.md, "Media".
 
 Everything returned here is RGB (OpenCV's BGR is converted on the way in).
@@ -8,6 +8,9 @@ Everything returned here is RGB (OpenCV's BGR is converted on the way in).
 - :class:`Clip` gives random access to the frames of one clip                       (``clip.py``).
 - :func:`fit` turns a frame into a square float32 CHW tensor for the model;
   :func:`thumbnail` shrinks a frame for display                                     (``images.py``).
+- ``sprite_sheets.py`` cuts a clip from a sheet by a grid (:class:`GridCut`) or by Aseprite's JSON
+  (:class:`TagCut`; the JSON is read by ``aseprite_json.py``); ``clip_specs.py`` reads the command
+  line's ``sheet.png:grid=64x64,row=2``.
 - ``readers.py`` decodes each kind of file with OpenCV; ``media_error.py`` holds :class:`MediaError`;
   ``headers.py`` reads the size an image declares; ``quiet.py`` keeps the decoders quiet.
 
@@ -29,9 +32,11 @@ from workstation.media.images import FIT_MODES, fit, thumbnail
 from workstation.media.media_error import MediaError
 from workstation.media.probe import DEFAULT_FPS, ClipInfo, probe
 from workstation.media.quiet import quiet
-from workstation.media.readers import GIF_EXTENSIONS, IMAGE_EXTENSIONS, ClipKind
+from workstation.media.readers import GIF_EXTENSIONS, IMAGE_EXTENSIONS, SHEET_EXTENSIONS, ClipKind
+from workstation.media.sprite_sheets import GridCut, SheetSpec, TagCut
 
 __all__ = [
     "MediaError", "ClipInfo", "ClipKind", "Clip", "KnownClip", "probe", "fit", "thumbnail",
-    "FIT_MODES", "IMAGE_EXTENSIONS", "GIF_EXTENSIONS", "DEFAULT_FPS", "CACHE_MAX_BYTES", "quiet",
+    "FIT_MODES", "IMAGE_EXTENSIONS", "GIF_EXTENSIONS", "SHEET_EXTENSIONS", "DEFAULT_FPS", "CACHE_MAX_BYTES", "quiet",
+    "GridCut", "TagCut", "SheetSpec",
 ]

@@ -3,7 +3,7 @@
 Seeking with ``CAP_PROP_POS_FRAMES`` is unreliable for some codecs, so a video is only ever decoded
 forward from the start (the file is reopened to go backwards), and decoded frames are kept in an
 LRU cache bounded in bytes. Single images and animations (GIF, animated WebP, APNG, multi-page
-TIFF) are held in memory whole;
+TIFF) are held in memory whole, as is the picture of a sprite sheet, whose cells are cut on demand;
 the images of a folder are read on demand through the same cache.
 """
 
@@ -22,9 +22,19 @@ import numpy as np
 from workstation.kernel.lru import LRUCache
 from workstation.media.images import to_rgb8
 from workstation.media.media_error import guarded, media_error
-from workstation.media.probe import ClipInfo, image_info, image_names, probe_video, read_animation, scan_folder
+from workstation.media.probe import (
+    ClipInfo,
+    image_info,
+    image_names,
+    probe_video,
+    read_animation,
+    scan_folder,
+    sheet_cut,
+    sheet_info,
+)
 from workstation.media.quiet import quiet
 from workstation.media.readers import kind_of, list_images, open_capture, read_image
+from workstation.media.sprite_sheets import SheetFrames, SheetSpec, describe_cut
 
 # What a clip's decoded frames hold at most, by default: about 90 frames of 720p, 20,000 of 64x64;
 # playback decodes forward and the engine caches what it makes of them, so more would buy little.
@@ -44,6 +54,8 @@ class KnownClip(Protocol):
     def height(self) -> int: ...
     @property
     def image_names(self) -> tuple[str, ...] | None: ...
+    @property
+    def sheet(self) -> SheetSpec | None: ...
 
 
 def folder_change(folder: Path, recorded: Sequence[str] | None) -> str | None:
@@ -73,6 +85,18 @@ def _some(names: list[str], shown: int = 3) -> str:
     return ", ".join(names[:shown]) + more
 
 
+def _as_known(info: ClipInfo, known: KnownClip) -> ClipInfo:
+    """A sheet's clip as a project knows it (its rate the project's), refused when the sheet no longer
+    cuts the frames the project was made with."""
+    if (info.frame_count, info.width, info.height) != (known.frame_count, known.width, known.height):
+        assert info.sheet is not None
+        raise media_error(info.path, f"{describe_cut(info.sheet)} is now {info.frame_count} frames of "
+                                     f"{info.width}x{info.height}, not the {known.frame_count} of "
+                                     f"{known.width}x{known.height} the project was made with")
+    return ClipInfo(path=info.path, kind=info.kind, frame_count=info.frame_count, fps=float(known.fps),
+                    width=info.width, height=info.height, sheet=info.sheet)
+
+
 class Clip:
     """Random access to the frames of one clip (video, image folder, single image or animation).
 
@@ -83,28 +107,33 @@ class Clip:
     """
 
     def __init__(self, path: str | os.PathLike[str], cache_bytes: int = CACHE_MAX_BYTES,
-                 known: KnownClip | None = None):
+                 known: KnownClip | None = None, sheet: SheetSpec | None = None):
         """``cache_bytes``: what the decoded frames kept for random access hold at most.
         ``known``: what an earlier read found (anything with ``frame_count``, ``fps``,
         ``width`` and ``height``, such as a project's clip entry). A video is then not decoded
         through again to count its frames, nor is every image of a folder read to check it (unless
         the folder no longer holds that many images): seconds, for a long clip. A folder whose
         ``image_names`` were known and that no longer lists just those is refused (``folder_change``):
-        its frames would shift."""
+        its frames would shift. ``sheet`` (else ``known.sheet``): the clip is cut so from the sprite
+        sheet at ``path``; one that no longer cuts the frames known is refused."""
         self._cache: LRUCache[int, np.ndarray] = LRUCache(cache_bytes)
         self._path = Path(path)
         self._lock = threading.Lock()
         self._cap: cv2.VideoCapture | None = None
         self._pos = 0               # index of the frame the open capture will decode next
         self._decoded = 0           # frames decoded by random access (for tests / diagnostics)
-        self._frames: list[np.ndarray] | None = None   # in-memory frames (single image, animation)
+        self._frames: list[np.ndarray] | SheetFrames | None = None   # in memory (image, animation, sheet)
         self._files: list[Path] | None = None          # image folder
-        self.info: ClipInfo = guarded(self._path, lambda: self._open(known))
+        cut = sheet_cut(self._path, sheet if sheet is not None else known.sheet if known is not None else None)
+        self.info: ClipInfo = guarded(self._path, lambda: self._open(known, cut))
 
     # -- opening
 
-    def _open(self, known: KnownClip | None = None) -> ClipInfo:
+    def _open(self, known: KnownClip | None, cut: SheetSpec | None) -> ClipInfo:
         p = self._path
+        if cut is not None:
+            info, self._frames = sheet_info(p, cut)
+            return info if known is None else _as_known(info, known)
         kind = kind_of(p)
         if known is not None and kind in ("video", "images"):
             files = list_images(p) if kind == "images" else None

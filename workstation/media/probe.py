@@ -4,7 +4,9 @@ describes it.
 Frame counts are established by reading, never taken from a header: a video is decoded through
 (``CAP_PROP_FRAME_COUNT`` can be wrong), every image of a folder is decoded (and must share the
 first one's size and be one frame), an animation's frames (a GIF, an animated WebP, an APNG, a
-multi-page TIFF) are all loaded.
+multi-page TIFF) are all loaded. A clip cut from a sprite sheet (``sheet``: a grid's row or an
+Aseprite JSON's tag, ``sprite_sheets.py``) is its cells, in order; an Aseprite JSON given without a
+cut is every frame it lists.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from workstation.media.media_error import guarded, media_error
 from workstation.media.quiet import quiet
 from workstation.media.readers import (
     IMAGE_EXTENSIONS,
+    SHEET_EXTENSIONS,
     ClipKind,
     animation_format,
     count_frames,
@@ -30,6 +33,7 @@ from workstation.media.readers import (
     open_capture,
     read_image,
 )
+from workstation.media.sprite_sheets import SheetFrames, SheetSpec, TagCut, cut_sheet
 
 DEFAULT_FPS = 12.0  # image folders, single images and files whose own rate is missing or absurd
 
@@ -43,6 +47,7 @@ class ClipInfo:
     width: int
     height: int
     image_names: tuple[str, ...] | None = None  # an image folder's files, in frame order (``image_names``)
+    sheet: SheetSpec | None = None  # how the clip is cut from the sprite sheet at ``path``
 
 
 def image_names(files: list[Path]) -> tuple[str, ...]:
@@ -151,15 +156,35 @@ def scan_folder(folder: Path,
                     width=size[0], height=size[1], image_names=image_names(files)), files
 
 
-def probe(path: str | os.PathLike[str]) -> ClipInfo:
-    """Open and validate a clip; raises MediaError (one line naming the file) if it cannot be used.
+def sheet_cut(path: Path, sheet: SheetSpec | None) -> SheetSpec | None:
+    """How the clip at ``path`` is cut from a sheet: ``sheet``, or every frame of an Aseprite JSON."""
+    if sheet is None and path.suffix.lower() in SHEET_EXTENSIONS:
+        return TagCut()
+    return sheet
+
+
+def sheet_info(path: Path, sheet: SheetSpec) -> tuple[ClipInfo, SheetFrames]:
+    """(ClipInfo, its frames) of the clip ``sheet`` cuts from the sheet at ``path``: its rate the
+    durations' (an Aseprite JSON's), else the default."""
+    cut = cut_sheet(path, sheet)
+    info = ClipInfo(path=path, kind="sheet", frame_count=len(cut.frames), fps=valid_fps(cut.fps or DEFAULT_FPS),
+                    width=cut.width, height=cut.height, sheet=sheet)
+    return info, cut.frames
+
+
+def probe(path: str | os.PathLike[str], sheet: SheetSpec | None = None) -> ClipInfo:
+    """Open and validate a clip (with ``sheet``: the one it cuts from a sprite sheet); raises
+    MediaError (one line naming the file) if it cannot be used.
 
     Videos are decoded through to count their frames; every image of a folder is decoded to check
-    it reads and has the same size as the others; an animation is loaded whole.
+    it reads and has the same size as the others; an animation and a sheet are loaded whole.
     """
     p = Path(path)
+    cut = sheet_cut(p, sheet)
 
     def run() -> ClipInfo:
+        if cut is not None:
+            return sheet_info(p, cut)[0]
         kind = kind_of(p)
         if kind == "images":
             return scan_folder(p)[0]

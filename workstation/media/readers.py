@@ -29,11 +29,12 @@ from workstation.media.quiet import quiet
 # (and every read is wrapped in quiet(), which silences the decoders entirely).
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
-ClipKind = Literal["video", "images", "image", "gif"]  # "gif": any animation (see above)
+ClipKind = Literal["video", "images", "image", "gif", "sheet"]  # "gif": any animation; "sheet": cut from a sprite sheet
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 GIF_EXTENSIONS = (".gif",)
 ANIMATION_EXTENSIONS = GIF_EXTENSIONS + (".apng",)  # animations whatever their frame count
+SHEET_EXTENSIONS = (".json",)  # a sprite sheet's Aseprite JSON (``aseprite_json.py``)
 
 # An animation's format, told by its first bytes: (signature, what messages call it, whether it
 # stores each frame's duration). OpenCV gives a TIFF page 1000 ms, which is no rate of the file's.
@@ -104,6 +105,12 @@ def natural_key(name: str) -> tuple[list[tuple[int, int, str]], str]:
 
 def read_image(path: Path) -> np.ndarray:
     """Decode one image file to uint8 RGB; MediaError if it cannot be read or decoded."""
+    return rgb8(path, decode_image(path))
+
+
+def decode_image(path: Path, flags: int = _IMREAD_FLAGS) -> np.ndarray:
+    """Decode one image file as OpenCV does with ``flags`` (BGR, BGRA or grey, any depth); MediaError
+    if it cannot be read or decoded."""
     try:  # unlike cv2.imread, copes with any path on Windows
         data = np.frombuffer(read_bytes_capped(path, IMAGE_MAX_BYTES, "an image file"), np.uint8)
     except InputError as exc:
@@ -112,7 +119,7 @@ def read_image(path: Path) -> np.ndarray:
         raise media_error(path, "not an image OpenCV can decode (empty file)")
     try:
         with quiet():
-            img = cv2.imdecode(data, _IMREAD_FLAGS)
+            img = cv2.imdecode(data, flags)
     except (cv2.error, MemoryError) as exc:
         problem = size_problem(exc, declared_size(data[:65536].tobytes()))
         if problem is not None:
@@ -120,6 +127,11 @@ def read_image(path: Path) -> np.ndarray:
         img = None
     if img is None or img.size == 0:
         raise media_error(path, "not an image OpenCV can decode")
+    return img
+
+
+def rgb8(path: Path, img: np.ndarray) -> np.ndarray:
+    """A decoded image of ``path`` as uint8 RGB; MediaError if it is not an image this tool can use."""
     try:
         return to_rgb8(img)
     except ValueError as exc:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from workstation import project as doc
 from workstation.kernel.own_inputs import OwnInputError, real, refuse_inputs
+from workstation.media.sprite_sheets import aseprite_picture
 from workstation.output.formats import FrameWriteError
 
 
@@ -25,6 +26,10 @@ def project_inputs(project: doc.Project) -> list[tuple[str, Path]]:
     """What ``project`` reads, as (what it is, where): "clip 'bg' (clips/bg.png)" and its absolute
     path; then the project file (when it has one) and the model bundle folder (unless the bundled demo)."""
     inputs = [(f"clip {name!r} ({clip.path})", doc.clip_path(project, name)) for name, clip in project.clips.items()]
+    for name, clip in project.clips.items():  # a clip cut by Aseprite's JSON reads the picture it names too
+        picture = None if isinstance(clip.sheet, doc.SheetGrid) else aseprite_picture(doc.clip_path(project, name))
+        if picture is not None:
+            inputs.append((f"sprite sheet of clip {name!r} ({picture.name})", picture))
     if project.path is not None:
         inputs.append((f"file ({project.path.name})", project.path))
     model = doc.model_path(project)

@@ -3,11 +3,13 @@ Design: docs/DESIGN.md, "The project document".
 
 One concept per module:
 
-- ``values``: the value types (frozen ``ClipRef``, ``FrameRef``, ``MotionSource``, ``Pose``,
+- ``values``: the value types (frozen ``ClipRef`` and how a clip was cut from a sprite sheet,
+  ``SheetGrid``, ``SheetTag``; ``FrameRef``, ``MotionSource``, ``Pose``,
   ``Keyframe``, ``Output``, ``Current``) and the mutable containers (``Character``, ``Shot``,
   ``Project``), ``ProjectError``;
 - ``schema``: the file format, declared once with pydantic; parses, validates and serialises
   (``from_dict``, ``validate``, ``to_dict``) with one-line errors naming the JSON location;
+- ``sheet_schema``: a clip's "sheet" in the file (since version 6);
 - ``scalars``: the file's scalar types (strict integers and numbers, names, words from a list);
 - ``upgrade``: files of older schema versions brought up to the latest (output sizes, pose units);
 - ``paths``: clip and model paths, stored relative to the project file;
@@ -84,6 +86,8 @@ from .values import (
     Pose,
     Project,
     ProjectError,
+    SheetGrid,
+    SheetTag,
     Shot,
     copy_project,
 )
@@ -91,7 +95,8 @@ from .values import (
 __all__ = [
     "FORMAT", "SCHEMA_VERSION", "PROJECT_SUFFIX", "AUTOSAVE_SUFFIX", "Interpolation",
     "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES", "POSE_LIMITS",
-    "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Output", "Shot", "Current",
+    "ProjectError", "SheetGrid", "SheetTag",
+    "ClipRef", "FrameRef", "MotionSource", "Keyframe", "Character", "Output", "Shot", "Current",
     "Project",
     "Pose", "IDENTITY_POSE", "MotionRequest", "CharacterRequest", "FrameRequest",
     "load_project", "save_project", "to_dict", "from_dict", "validate", "copy_project",

@@ -18,9 +18,9 @@ from . import values
 from .problems import describe, problem
 from .values import FITS, MAX_OUTPUT_SIDE, POSE_LIMITS, SCALINGS
 
-__all__ = ["Integer", "Count", "Number", "Positive", "Name", "PathText", "FileName", "Interpolation", "Fit", "Scaling",
-           "Frame", "OutputSide", "FrameRate", "FrameCount", "Offset", "Turn", "Scale", "MIN_FPS", "MAX_FPS",
-           "MAX_FRAMES"]
+__all__ = ["Integer", "Count", "Number", "Positive", "Name", "PathText", "FileName", "ImageNames", "Interpolation",
+           "Fit", "Scaling", "Frame", "OutputSide", "FrameRate", "FrameCount", "Offset", "Turn", "Scale", "MIN_FPS",
+           "MAX_FPS", "MAX_FRAMES"]
 
 # A shot's frames per second: 0.01 is 100 s a frame (GIF holds at most 655.35 s; a video's rate is
 # a fraction of denominator at most 1001, output/video.py), 1000 is 1 ms a frame (the finest step of
@@ -84,6 +84,9 @@ Positive = Annotated[float, BeforeValidator(_number), Field(gt=0)]
 Name = Annotated[str, AfterValidator(_not_blank)]
 PathText = Annotated[str, AfterValidator(_not_empty)]  # a clip or model path, as stored
 FileName = Annotated[str, AfterValidator(_file_name)]  # a file of a folder, named without its path
+# An image folder's file names, one a frame (a ClipRef holds them as a tuple, a file as a list).
+ImageNames = Annotated[list[FileName],
+                       BeforeValidator(lambda names: list(names) if isinstance(names, tuple) else names)]
 Interpolation = Annotated[str, AfterValidator(_one_of("interpolation", tuple(values.Interpolation))),
                           AfterValidator(values.Interpolation)]  # the word, as the document holds it
 Fit = Annotated[str, AfterValidator(_one_of("fit", FITS))]

@@ -6,12 +6,13 @@ A project file is pretty-printed JSON::
 
     {
       "format": "stopframe-project",
-      "schema_version": 5,
+      "schema_version": 6,
       "model": "models/walker" | null,          # null: the bundled demo model
       "clips": {"walk": {"path": "clips/walk.mp4", "frame_count": 120, "fps": 25.0,
                          "width": 320, "height": 240,
                          "fit": "crop" | "letterbox",           # how a frame becomes the model's square
-                         "image_names": ["f_01.png", ...]}, ...},  # an image folder's, in frame order
+                         "image_names": ["f_01.png", ...],      # an image folder's, in frame order
+                         "sheet": {"grid": {...}} | {"aseprite": {...}}}, ...},  # cut from a sprite sheet
       "shots": [{"name": "intro", "length": 48, "fps": 24.0,   # length 1..2**31-1; fps 0.01..1000
                  "output": {"width": 1280, "height": 720,    # pixels, 1..16384 each
                             "scaling": "crisp" | "smooth"},  # how the model's square is enlarged
@@ -49,8 +50,8 @@ the output in pixels (``{"width", "height", "scaling"}``) and a key's "tx", "ty"
 the model square's side, not in the model's pixels: ``upgrade.upgraded_body`` turns an older body's
 scale k into a k·S square and divides its offsets by S, the model's image size (``from_dict``'s
 ``model_size``; ``files.load_project`` reads it from the model's bundle). Version 5 added an image
-folder's "image_names", where recorded (none, as in older files: its folder is not checked). Saving
-writes the latest version.
+folder's "image_names", where recorded (none, as in older files: its folder is not checked), version
+6 a clip's "sheet" (``sheet_schema.py``), absent in older files. Saving writes the latest version.
 """
 
 from __future__ import annotations
@@ -58,11 +59,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -74,6 +74,7 @@ from pydantic import (
 from . import scalars, values
 from .problems import describe, describe_error, location, lone_surrogate, problem
 from .scalars import Count, Fit, Frame, Integer, Interpolation, Name, OutputSide, PathText, Positive, Scaling
+from .sheet_schema import SheetSchema
 from .upgrade import DEFAULT_MODEL_SIZE, upgraded_body
 from .values import (
     Character,
@@ -92,7 +93,7 @@ from .values import (
 __all__ = ["FORMAT", "SCHEMA_VERSION", "from_dict", "to_dict", "validate"]
 
 FORMAT = "stopframe-project"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _HEADER = ("format", "schema_version")
 
 
@@ -150,11 +151,6 @@ def _value(item: Any) -> Any:
     return item.to_value()
 
 
-# An image folder's file names, one a frame (a ClipRef holds them as a tuple, a file as a list).
-ImageNames = Annotated[list[scalars.FileName],
-                       BeforeValidator(lambda names: list(names) if isinstance(names, tuple) else names)]
-
-
 class ClipSchema(_Schema):
     value_type = ClipRef
     path: PathText
@@ -163,7 +159,8 @@ class ClipSchema(_Schema):
     width: Count
     height: Count
     fit: Fit = "crop"  # since version 3
-    image_names: ImageNames | None = Field(default=None, exclude_if=lambda names: names is None)  # since 5
+    image_names: scalars.ImageNames | None = Field(default=None, exclude_if=lambda names: names is None)  # since 5
+    sheet: SheetSchema | None = Field(default=None, exclude_if=lambda sheet: sheet is None)  # since 6
 
     @model_validator(mode="after")
     def _one_name_a_frame(self) -> ClipSchema:
@@ -173,7 +170,8 @@ class ClipSchema(_Schema):
 
     def to_value(self) -> ClipRef:
         names = None if self.image_names is None else tuple(self.image_names)
-        return ClipRef(self.path, self.frame_count, self.fps, self.width, self.height, self.fit, names)
+        sheet = None if self.sheet is None else self.sheet.to_value()
+        return ClipRef(self.path, self.frame_count, self.fps, self.width, self.height, self.fit, names, sheet)
 
 
 class FrameRefSchema(_Schema):

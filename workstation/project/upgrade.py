@@ -1,5 +1,5 @@
-"""Files of schema versions 1 to 3, brought up to version 4 (the same as 5 but for a clip's
-"image_names") before the schema checks them.
+"""Files of schema versions 1 to 3, brought up to version 4 (the same as 6 but for a clip's
+"image_names" and "sheet") before the schema checks them.
 
 Version 4 no longer measures in the model's pixels. A shot's "output" was ``{"scale": k,
 "scaling"}``, the model's S x S square enlarged k times (absent in versions 1 and 2: 4x crisp); it
@@ -18,6 +18,10 @@ is passed on as it was, for the schema to check and report.
 Version 5 only added an image-folder clip's "image_names" (the file names it was read with, in frame
 order, so that a folder whose images changed is reported rather than its frames silently shifted). A
 version 4 body is a valid version 5 body as it is: its clips have none, and are not checked, as before.
+
+Version 6 only added a clip's "sheet": how it was cut from a sprite sheet, by a grid (its path the
+picture) or by a tag of Aseprite's JSON (its path the JSON; ``sheet_schema.py``). A version 5 body is
+a valid version 6 body as it is: none of its clips was cut from a sheet, and each opens as it did.
 """
 
 from __future__ import annotations

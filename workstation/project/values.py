@@ -17,7 +17,8 @@ from workstation.kernel.errors import StopframeError
 
 __all__ = [
     "Interpolation", "FITS", "SCALINGS", "MAX_OUTPUT_SIDE", "OUTPUT_MULTIPLES", "POSE_LIMITS",
-    "ProjectError", "ClipRef", "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE", "Keyframe", "Character", "Output",
+    "ProjectError", "SheetGrid", "SheetTag",
+    "ClipRef", "FrameRef", "MotionSource", "Pose", "IDENTITY_POSE", "Keyframe", "Character", "Output",
     "Shot", "Current", "Project", "copy_project",
 ]
 
@@ -41,6 +42,28 @@ class Interpolation(StrEnum):
 
 
 @dataclass(frozen=True)
+class SheetGrid:
+    """A clip cut from a sprite sheet (the clip's path, a picture) by a grid: row ``row`` (from 0 at
+    the top) of cells of ``cell`` (width, height) pixels, the first ``margin`` pixels from the
+    picture's left and top edges and ``spacing`` between cells; its first ``count`` cells (None:
+    every cell of the row). ``workstation.media.sprite_sheets`` cuts it."""
+
+    cell: tuple[int, int]
+    row: int
+    margin: int = 0
+    spacing: int = 0
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class SheetTag:
+    """A clip cut from a sprite sheet by its Aseprite JSON (the clip's path): the frames of the tag
+    ``tag``, in the order its direction plays them (None: every frame, in order)."""
+
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
 class ClipRef:
     path: str  # relative to the project's folder (POSIX separators), or absolute
     frame_count: int
@@ -51,6 +74,7 @@ class ClipRef:
     # An image folder's file names in frame order, as it was read (one per frame); None when not
     # recorded (a video, an image, or a folder of a file older than version 5): then not checked.
     image_names: tuple[str, ...] | None = None
+    sheet: SheetGrid | SheetTag | None = None  # how it was cut from the sprite sheet at ``path`` (since version 6)
 
     @property
     def square(self) -> bool:

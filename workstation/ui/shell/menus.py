@@ -25,6 +25,7 @@ from workstation.ui.export.export_all import AllShotsExport
 from workstation.ui.files.clip_fit import ClipFitMenu
 from workstation.ui.files.project_files import ProjectFiles
 from workstation.ui.files.relink_dialog import relink_missing_clips
+from workstation.ui.files.sheet_import import SheetImport
 from workstation.ui.panels.library import Library
 from workstation.ui.shell.demo_menu import DemoMenu
 from workstation.ui.shell.help import HELP_TEXT
@@ -75,6 +76,7 @@ class Menus:
     only act when chosen). The submenus are held here: their commands call them."""
 
     demo_menu: DemoMenu
+    sheet_import: SheetImport  # File ▸ Import Sprite Sheet…: its latest form, ``dialog``
     shot_menu: ShotMenu
     output_menu: OutputMenu  # its status_label: the output size, for the status bar
     character_menu: CharacterMenu
@@ -104,6 +106,8 @@ def build_menus(host: MenuHost) -> Menus:
     file.addSeparator()
     add(file, "&Import Clip…", host.import_dialog, "Ctrl+I")
     add(file, "Import Image &Folder…", host.import_folder_dialog, "Ctrl+Shift+I")
+    sheet_import = SheetImport(document, parent, host.files.last_folder, host.show_problem)
+    add(file, "Import &Sprite Sheet…", sheet_import.start)
     add(file, "Relin&k Missing Clips…", lambda: relink_missing_clips(document, parent, host.show_problem))
     add(file, "&Export Shot…", host.export_dialog, "Ctrl+E")
     add(file, "Export All S&hots…", host.all_shots.start)
@@ -166,5 +170,5 @@ def build_menus(host: MenuHost) -> Menus:
     help_menu = bar.addMenu("&Help")
     add(help_menu, "&Keyboard Shortcuts…", host.show_shortcuts, "F1")
     add(help_menu, "&About Stopframe", host.show_about)
-    return Menus(demo_menu, shot_menu, output_menu, character_menu, clip_menu, clip_fit_menu, layer_menu, set_key,
-                 remove_key, remove_character, play_action, previous_key, next_key, loop, onion)
+    return Menus(demo_menu, sheet_import, shot_menu, output_menu, character_menu, clip_menu, clip_fit_menu, layer_menu,
+                 set_key, remove_key, remove_character, play_action, previous_key, next_key, loop, onion)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from workstation import project as doc
 from workstation.demos.digit_demo import default_demo_folder
 from workstation.kernel.errors import EXIT_INTERRUPTED
+from workstation.media.clip_specs import spec_text
 from workstation.ui.document import ProjectDocument
 from workstation.ui.train.child_process import ChildCommand
 from workstation.ui.train.model_choice import ModelChoice
@@ -189,8 +190,9 @@ class TrainDialog(QDialog):
                      "--set", f"max_gap={self.max_gap.value()}",
                      "--set", f"val_every={validation_steps(self.estimate)}",  # the quality about every minute
                      "--progress", "json", *self.processes()]
-        for name in self.chosen_clips():
-            arguments += ["--clip", str(doc.clip_path(self.document.project, name))]
+        project = self.document.project
+        for name in self.chosen_clips():  # a clip cut from a sheet goes with its cut (grid row or tag)
+            arguments += ["--clip", spec_text(doc.clip_path(project, name), project.clips[name].sheet)]
         return arguments + list(self.extra_arguments)
 
     # -- the estimate ------------------------------------------------------------------------------
