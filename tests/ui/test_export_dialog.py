@@ -328,3 +328,19 @@ def test_an_odd_sized_video_is_padded_to_even_sides_and_says_so(window, qtbot, e
     assert "exported 2 frames" in click_export(window, qtbot, dialog)
     info = probe(exports / "odd.mp4")
     assert (info.frame_count, info.width, info.height) == (2, 102, 62)
+
+
+def test_the_demo_and_untitled_projects_never_export_into_stopframes_own_folder(window, qtbot, project_path):
+    """After File ▸ Open Demo ▸ Digits (written into Stopframe's hidden data folder), Export Shot…
+    proposed that hidden folder (and an untitled project, the folder of the latest project: the
+    demo's). It proposes the folder of the latest project of the user's own."""
+    from tests.ui.test_sprite_demo_ui import open_demo_action
+    from workstation.kernel.locations import is_stopframes_own
+
+    open_demo_action(window, "Digits").trigger()
+    qtbot.waitUntil(lambda: window.document.path is not None and is_stopframes_own(window.document.path.parent))
+    dialog = open_export_dialog(window, qtbot)
+    proposed = Path(dialog.path_edit.text())
+    assert not is_stopframes_own(proposed.parent) and proposed.parent == Path(project_path).parent
+    assert window.files.last_folder() == Path(project_path).parent
+    dialog.close()

@@ -22,7 +22,7 @@ import platformdirs
 from workstation.kernel.errors import StopframeError
 
 __all__ = ["APP_NAME", "DATA_DIR_VARIABLE", "LocationError", "asset_path", "checkout_root", "data_dir",
-           "default_demo_folder", "mnist_dir", "untitled_autosave_folder", "user_data_folder",
+           "default_demo_folder", "mnist_dir", "untitled_autosave_folder", "user_data_folder", "is_stopframes_own",
            "user_log_folder"]
 
 APP_NAME = "stopframe"
@@ -43,6 +43,14 @@ def asset_path(*parts: str) -> Path:
 def user_data_folder() -> Path:
     """This user's Stopframe data folder (e.g. ``~/.local/share/stopframe``, honouring $XDG_DATA_HOME)."""
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def is_stopframes_own(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` lies in Stopframe's own data folder (the demo, untitled autosaves): a
+    hidden place no dialog proposes for the user's own files."""
+    own = Path(os.path.realpath(user_data_folder()))
+    real = Path(os.path.realpath(folder))
+    return real == own or own in real.parents
 
 
 def user_log_folder() -> Path:

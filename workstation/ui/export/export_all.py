@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from workstation import project as doc
 from workstation.kernel.errors import StopframeError, one_line
+from workstation.kernel.locations import is_stopframes_own
 from workstation.kernel.logs import log_error
 from workstation.output.export_request import ExportRequest
 from workstation.output.formats import FORMAT_INFO, OutputFormat
@@ -171,11 +172,13 @@ class AllShotsExport(QObject):
         return [(shot.name, sheet) for shot in self.document.project.shots]
 
     def _last_folder(self) -> Path:
+        path = self.document.path
+        inside_the_demo = path is not None and is_stopframes_own(path.parent)
         for key in (ALL_KEY + "folder", KEY + "folder"):
             saved = str(self.settings.value(key, "") or "")
-            if saved and Path(saved).is_dir():
+            if saved and Path(saved).is_dir() and (inside_the_demo or not is_stopframes_own(saved)):
                 return Path(saved)
-        return self.document.path.parent if self.document.path is not None else Path.home()
+        return path.parent if path is not None else Path.home()
 
     def _run(self, job: ExportAllJob, folder: Path) -> ExportAllJob:
         count = len(job.requests)

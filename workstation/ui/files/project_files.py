@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from workstation import project as doc
 from workstation.kernel.errors import StopframeError
+from workstation.kernel.locations import is_stopframes_own
 from workstation.output.inputs import check_not_an_input
 from workstation.ui.document import ProjectDocument
 from workstation.ui.files import untitled
@@ -225,5 +226,6 @@ class ProjectFiles(QObject):
         menu.setEnabled(bool(self.recent_files()))
 
     def last_folder(self) -> Path:
-        recent = self.recent_files()
-        return Path(recent[0]).parent if recent else Path.home()
+        """The folder of the latest project opened, unless Stopframe's own (the demo's): home then."""
+        folders = [Path(recent).parent for recent in self.recent_files()]
+        return next((folder for folder in folders if not is_stopframes_own(folder)), Path.home())

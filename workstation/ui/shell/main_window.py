@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgressDialog, QWidget
 
 from workstation import project as doc
+from workstation.kernel.locations import is_stopframes_own
 from workstation.output.export_request import ExportRequest
 from workstation.preferences import Preferences, device_line
 from workstation.ui.document import ProjectDocument
@@ -283,7 +284,8 @@ class MainWindow(QMainWindow):
             return None
         if self.export_shot_dialog is not None:
             self.export_shot_dialog.deleteLater()
-        folder = self.document.path.parent if self.document.path else self.files.last_folder()
+        path = self.document.path  # a project in Stopframe's own folder (the demo) exports to the user's
+        folder = path.parent if path is not None and not is_stopframes_own(path.parent) else self.files.last_folder()
         self.export_shot_dialog = ExportDialog(self, self.settings, self.document.project, shot, self.timeline.range(),
                                                folder, self.export_shot)
         self.export_shot_dialog.open()
