@@ -321,7 +321,8 @@ def test_a_checkpoint_is_rebuilt_from_its_own_config_never_from_todays_defaults(
     loaded, state = checkpoint.load_model(tmp_path / "old.pt")
     saved = {key: value for key, value in OLDER_CONFIG.items() if key != "relative_losses"}
     before_layers = {"alpha_plate": 0.0, "alpha_bound": 0.0, "init_from": "", "backgrounds": 64,  # what such runs used
-                     "shift": 0, "alpha_static": 0.0, "alpha_visible": 0.0, "best_metric": "reconstruction_psnr"}
+                     "shift": 0, "alpha_static": 0.0, "alpha_visible": 0.0, "alpha_tight": 0.0, "alpha_align": 0.0,
+                     "best_metric": "reconstruction_psnr"}
     assert state["config"].to_dict() == {**saved, **before_layers,
                                          "model": {**saved["model"], "renderer": "summed", "colour": "decoder"}}
     default = TrainConfig().to_dict()
