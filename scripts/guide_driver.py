@@ -1,22 +1,33 @@
 """Driving the workstation as a user would, for the pictures of the guide
 (``guide_screenshots.py``): its menu commands by their menu paths, drags from the Library onto the
-Canvas, drags of characters, its dialogs answered, and waiting until it has drawn what it shows."""
+Canvas, drags of characters, its dialogs answered, and waiting until it has drawn what it shows; and
+the files a user brings to it (a sprite sheet)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
+import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPointF, Qt
-from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPixmap
+from PySide6.QtGui import QAction, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QPainter, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QMenuBar, QMessageBox
 
+from workstation.kernel.safe_write import write_bytes
+from workstation.output.formats import FORMAT_INFO, OutputFormat
 from workstation.render.layers import LayerView
+from workstation.ui.export import export_all
+from workstation.ui.files.sheet_dialog import TITLE as SHEET_FORM_TITLE
+from workstation.ui.files.sheet_dialog import SheetImportDialog
+from workstation.ui.files.sheet_import import PICK_SHEET
 from workstation.ui.shell.help import HELP_TEXT
 from workstation.ui.shell.main_window import MainWindow
 
 SETTLE_TIMEOUT_S = 20.0
+EXPORT_TIMEOUT_S = 120.0  # File ▸ Export All Shots… of the sprite demo, on a busy processor
 
 
 class PanelMissing(Exception):
@@ -161,6 +172,30 @@ class Guide:
         if not done or len(done[0]) != len(paths):
             raise RuntimeError(f"importing {len(paths)} clips added {done[0] if done else 'nothing'}")
 
+    def import_sprite_sheet(self, sheet: Path) -> SheetImportDialog:
+        """File ▸ Import Sprite Sheet…, choosing ``sheet``: its form, open."""
+        self.replies[PICK_SHEET] = str(sheet)
+        self.trigger("File", "Import Sprite Sheet…")
+        dialog = self.dialog(SHEET_FORM_TITLE)
+        assert isinstance(dialog, SheetImportDialog)
+        return dialog
+
+    def export_all_shots(self, folder: Path, format: OutputFormat, one_sheet: bool = False) -> str:
+        """File ▸ Export All Shots… into ``folder`` as ``format`` (for sprite sheets, ``one_sheet`` or
+        one per shot); returns, when the export has ended, what the status bar says (what was
+        written, or why not)."""
+        self.replies.update({export_all.TITLE: FORMAT_INFO[format].label, export_all.FOLDER_TITLE: str(folder),
+                             export_all.SHEETS_TITLE: export_all.ONE_SHEET if one_sheet else export_all.PER_SHOT})
+        self.trigger("File", "Export All Shots…")
+        exporter = self.window.all_shots
+        deadline = time.monotonic() + EXPORT_TIMEOUT_S
+        while exporter.running and time.monotonic() < deadline:
+            self.app.processEvents()
+            time.sleep(0.02)
+        if exporter.running:
+            raise RuntimeError(f"File ▸ Export All Shots… was still running after {EXPORT_TIMEOUT_S:.0f} s")
+        return self.window.statusBar().currentMessage()
+
     # -- pictures ----------------------------------------------------------------------------------
     def whole_window(self) -> QPixmap:
         self.app.processEvents()
@@ -193,6 +228,41 @@ def menu_command(bar: QMenuBar, *path: str) -> QAction:
         menu.aboutToShow.emit()  # menus filled as they open (Open Recent)
         actions = menu.actions()
     raise RuntimeError("an empty menu path")
+
+
+def write_lpc_sheet(path: Path, rows: Sequence[Path], cell: int) -> Path:
+    """A sprite sheet laid out as an LPC sheet: the frames of each folder in ``rows`` one row of
+    ``cell``-pixel square cells, the cells after a row's last frame transparent."""
+    frames = [sorted(folder.glob("*.png")) for folder in rows]
+    sheet = np.zeros((cell * len(frames), cell * max(map(len, frames)), 4), np.uint8)
+    for row, files in enumerate(frames):
+        for column, file in enumerate(files):
+            pixels = cv2.imread(str(file), cv2.IMREAD_COLOR)
+            if pixels is None or pixels.shape[:2] != (cell, cell):
+                raise RuntimeError(f"{file} is not a {cell}x{cell} picture")
+            sheet[row * cell:(row + 1) * cell, column * cell:(column + 1) * cell] = np.dstack(
+                [pixels, np.full((cell, cell), 255, np.uint8)])
+    encoded, png = cv2.imencode(".png", sheet)
+    if not encoded:
+        raise RuntimeError(f"OpenCV could not encode the sprite sheet {path.name}")
+    write_bytes(path, png.tobytes())
+    return path
+
+
+def over_checkerboard(image: QImage, shrink: int = 1, square: int = 8) -> QPixmap:
+    """``image`` over a grey and white checkerboard, where it is see-through, as painting programs show it;
+    ``shrink`` times smaller, every ``shrink``-th pixel kept (a crisp enlargement undone)."""
+    image = image.scaled(image.width() // shrink, image.height() // shrink, Qt.AspectRatioMode.IgnoreAspectRatio,
+                         Qt.TransformationMode.FastTransformation)
+    board = QImage(image.size(), QImage.Format.Format_RGB32)
+    board.fill(QColor(204, 204, 204))
+    painter = QPainter(board)
+    for y in range(0, board.height(), square):
+        for x in range((y // square) % 2 * square, board.width(), 2 * square):
+            painter.fillRect(x, y, square, square, QColor(255, 255, 255))
+    painter.drawImage(0, 0, image)
+    painter.end()
+    return QPixmap.fromImage(board)
 
 
 def png_bytes(picture: QPixmap) -> bytes:

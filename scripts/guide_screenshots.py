@@ -2,13 +2,16 @@
 way a user would: its menu commands (``QAction.trigger``), drags and drops on its widgets, and its
 dialogs (file dialogs answered through ``workstation/ui/shell/dialogs.py``). First the panels, on the demo
 project; then one whole workflow in a new project: import, drop, motion, keys, layers, export,
-training. Run under Xvfb with `make guide`, or offscreen:
+training; then, in the sprite demo, from a sprite sheet to a game engine: a sheet imported by its
+grid, its clips in the Library, a shot of them, every shot exported into one sprite sheet. Run under
+Xvfb with `make guide`, or offscreen:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/guide_screenshots.py docs/guide
 
-The training form is taken as it opens, while it measures how fast this computer trains;
-``--estimate`` waits (up to 3 minutes) for it to say how long training takes, which depends on the
-computer and on how busy it is.
+``--only NAME`` makes only the pictures whose file names start with NAME (``--only sheets-``: the
+sprite-sheet walkthrough; a walkthrough's pictures need the ones before them). The training form is
+taken as it opens, while it measures how fast this computer trains; ``--estimate`` waits (up to 3
+minutes) for it to say how long training takes, which depends on the computer and how busy it is.
 
 A picture of a panel the window does not have yet is skipped with a note; any other picture that
 cannot be made fails the run (exit status 1) after the others are written.
@@ -29,13 +32,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from guide_driver import Guide, MenuCommandMissing, PanelMissing, png_bytes  # noqa: E402
+from guide_driver import (  # noqa: E402
+    Guide,
+    MenuCommandMissing,
+    PanelMissing,
+    over_checkerboard,
+    png_bytes,
+    write_lpc_sheet,
+)
 from PySide6.QtCore import QPointF, QRect, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QImage, QPainter, QPixmap  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox  # noqa: E402
 
 from workstation.demos.digit_demo import write_demo_project  # noqa: E402
+from workstation.demos.sprite_demo import SPRITE_DEMO_FOLDER  # noqa: E402
 from workstation.kernel.safe_write import write_bytes  # noqa: E402
+from workstation.output.formats import OutputFormat  # noqa: E402
 from workstation.ui.shell import dialogs  # noqa: E402
 from workstation.ui.shell.main_window import MainWindow  # noqa: E402
 
@@ -232,6 +244,79 @@ def workflow_train(guide: Guide) -> QPixmap:
     return picture
 
 
+# -- from sprite sheet to game engine, in the sprite demo -----------------------------------------------
+SHEET_ROWS = (("walk", "walk-right"), ("slash", "slash-right"), ("spellcast", "cast-front"))  # demo clip, name
+SHEET_CELL = 64  # the LPC cell, and the sprite model's square
+GODOT_SPRITES = ("my-game", "godot", "sprites")  # res://sprites/ of a Godot project, under the run's folder
+
+
+def sheets_import(guide: Guide) -> QPixmap:
+    """File ▸ Open Demo ▸ Sprites; File ▸ Import Sprite Sheet… with the LPC sheet: the form with its
+    grid over the picture, each row named; then Import."""
+    guide.replies["Unsaved changes"] = QMessageBox.StandardButton.Discard
+    guide.trigger("File", "Open Demo", "Sprites")
+    guide.settle()
+    game = guide.folder / GODOT_SPRITES[0]
+    game.mkdir(exist_ok=True)
+    rows = [SPRITE_DEMO_FOLDER / "clips" / clip for clip, _ in SHEET_ROWS]
+    dialog = guide.import_sprite_sheet(write_lpc_sheet(game / "hero.png", rows, SHEET_CELL))
+    for row, (_, name) in enumerate(SHEET_ROWS):
+        dialog.set_name(row, name)  # the name typed into the row
+    dialog.resize(980, 560)
+    guide.app.processEvents()
+    picture = dialog.grab()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()  # Import
+    guide.settle()
+    missing = [name for _, name in SHEET_ROWS if guide.window.library.clip_item(name) is None]
+    if missing:
+        raise RuntimeError(f"Import Sprite Sheet… added no clip {', '.join(missing)}")
+    return picture
+
+
+def sheets_library(guide: Guide) -> QPixmap:
+    """The walk row's clip clicked in the Library, its frame 3 under the list."""
+    guide.library_media(SHEET_ROWS[0][1], 3)
+    guide.window.library.scrollToBottom()  # the sheet's three clips, the last in the list
+    guide.settle()
+    return guide.dock("Library").grab()
+
+
+def sheets_shot(guide: Guide) -> QPixmap:
+    """Shot ▸ New Shot, renamed "hero", at the demo's output size; frame 0 of the walk Shift-dropped
+    (a character), the slash's clip dropped on it (its motion); at frame 3."""
+    window = guide.window
+    guide.trigger("Shot", "New Shot")
+    guide.replies["Rename shot"] = "hero"
+    guide.trigger("Shot", "Rename Shot…")
+    guide.trigger("Shot", "Output Size", "256×256")  # the other shots' size: one sheet's cells share it
+    guide.settle()
+    guide.drag(guide.library_media(SHEET_ROWS[0][1], 0), QPointF(window.canvas.image_rect().center()), shift=True)
+    guide.settle()
+    name = window.document.character_name
+    if name is None:
+        raise RuntimeError("the Shift-drop added no character")
+    guide.drag(guide.library_media(SHEET_ROWS[1][1]), guide.point_on(name))
+    window.timeline.frame_requested.emit(3)
+    guide.settle()
+    character = window.document.character()
+    if character is None or character.motion is None or character.motion.clip != SHEET_ROWS[1][1]:
+        raise RuntimeError("the drop gave the character no motion")
+    return guide.whole_window()
+
+
+def sheets_export(guide: Guide) -> QPixmap:
+    """File ▸ Export All Shots… as a sprite sheet, all shots in one sheet, into the sprites folder of
+    a Godot project; the atlas it wrote, a quarter size (the model's own pixels), over a checkerboard."""
+    folder = guide.folder.joinpath(*GODOT_SPRITES)
+    folder.mkdir(parents=True, exist_ok=True)
+    said = guide.export_all_shots(folder, OutputFormat.SPRITES, one_sheet=True)
+    atlas = folder / "sprites.png"  # named after the project
+    written = [atlas.with_suffix(suffix) for suffix in (".png", ".json", ".tres")]
+    if not all(path.is_file() for path in written):
+        raise RuntimeError(f"Export All Shots… wrote {sorted(p.name for p in folder.iterdir())}: {said}")
+    return over_checkerboard(QImage(str(atlas)), shrink=4)  # crisp 4x frames: a quarter is the model's own pixels
+
+
 PICTURES = (
     Picture("window.png", overview),
     Picture("canvas.png", canvas),
@@ -249,6 +334,10 @@ PICTURES = (
     Picture("workflow-6-export.png", workflow_export),
     Picture("workflow-7-train.png", workflow_train),
     Picture("preferences.png", preferences),
+    Picture("sheets-1-import.png", sheets_import),
+    Picture("sheets-2-library.png", sheets_library),
+    Picture("sheets-3-shot.png", sheets_shot),
+    Picture("sheets-4-export.png", sheets_export),
 )
 
 
@@ -257,6 +346,8 @@ def main() -> int:
     parser.add_argument("out", nargs="?", type=Path, default=Path("docs/guide"), help="the folder to write them to")
     parser.add_argument("--estimate", action="store_true",
                         help="wait for the training form to say how long training takes (a few training steps)")
+    parser.add_argument("--only", default="", metavar="NAME",
+                        help="make only the pictures whose file names start with NAME (and the steps they need)")
     arguments = parser.parse_args()
     out = arguments.out
     folder = Path(tempfile.mkdtemp(prefix="stopframe-guide-"))
@@ -272,13 +363,14 @@ def main() -> int:
     guide = Guide(app, window, folder, arguments.estimate)
     dialogs.answerer = guide.answer
     out.mkdir(parents=True, exist_ok=True)
+    pictures = [picture for picture in PICTURES if picture.file.startswith(arguments.only)]
     start, failed = time.perf_counter(), []
     slot_errors: list[str] = []  # Qt only prints an exception raised in a slot; here it fails the picture
     sys.excepthook = lambda kind, value, trace: slot_errors.append("".join(traceback.format_exception(kind, value,
                                                                                                       trace)))
     try:
         open_demo(guide)
-        for picture in PICTURES:
+        for picture in pictures:
             try:
                 image = picture.take(guide)
                 if slot_errors:
@@ -297,7 +389,7 @@ def main() -> int:
         guide.window.document.undo_stack.setClean()  # no unsaved-changes question on closing
         guide.window.close()
         app.processEvents()
-    print(f"{len(PICTURES) - len(failed)} of {len(PICTURES)} pictures handled in {time.perf_counter() - start:.1f} s "
+    print(f"{len(pictures) - len(failed)} of {len(pictures)} pictures handled in {time.perf_counter() - start:.1f} s "
           f"on platform {app.platformName()}", flush=True)
     return 1 if failed else 0
 
