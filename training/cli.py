@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from training.provenance import evaluation_record
+from training.run.train_arguments import DATA_DIR_HELP, a_path, add_train, build_train_config, whole_number
 from workstation.kernel.errors import EXIT_INTERRUPTED, StopframeError
-from workstation.kernel.locations import DATA_DIR_VARIABLE, asset_path, mnist_dir
+from workstation.kernel.locations import asset_path, mnist_dir
 from workstation.kernel.own_inputs import refuse_inputs
 from workstation.kernel.safe_write import OutputError, OutputExists, output_file
 
@@ -39,45 +40,15 @@ MAX_PAIRS = 400_000  # evaluate --pairs: the T^Z analysis keeps every pair's the
 TORCH = {"torch": "PyTorch"}
 ONNX_EXPORT = TORCH | {"onnx": "ONNX", "onnxscript": "ONNX Script"}
 DEMO_MODEL = asset_path("models", "demo")  # the bundled demo model: `demo` without --model
-DATA_DIR_HELP = f"the shared data folder, holding mnist/ (default: ${DATA_DIR_VARIABLE}, else ../shared/data " \
-                "beside a checkout)"
 
 
 # -- train, devices ---------------------------------------------------------------------------------
-def build_train_config(args: argparse.Namespace) -> TrainConfig:
-    """The run's settings: the recipe, then the options given, then each --set."""
-    from training.model.config import TrainConfig, apply_setting, load_recipe
-
-    values: dict[str, Any] = {}
-    if args.recipe:
-        values = load_recipe(args.recipe)
-    for option in ("dataset", "steps", "batch_size", "lr", "precision", "seed", "data_dir"):
-        value = getattr(args, option)
-        if value is not None:
-            values[option] = value
-    if getattr(args, "clips", None):
-        from workstation.media.clip_specs import resolved_spec
-
-        values["clips"] = [resolved_spec(clip) for clip in args.clips]
-        if args.dataset is None:  # --clip means your own clips, whatever a recipe trained on
-            values["dataset"] = "clips"
-    for assignment in args.set or []:
-        apply_setting(values, assignment)
-    config = TrainConfig.from_dict(values).validate()  # every setting in range before any folder is looked for
-    if config.dataset == "mmnist":
-        from training.data.mnist import IMAGE_FILES
-
-        config.data_dir = str(mnist_dir(config.data_dir, "train", (IMAGE_FILES["train"],)))
-    elif config.dataset == "sprites":
-        from training.data.sprites import sprites_dir
-
-        config.data_dir = str(sprites_dir(config.data_dir, "train"))
-    return config.validate()
-
-
 def command_train(args: argparse.Namespace) -> int:
     from training.run import distributed
 
+    if args.resume and args.minutes:
+        raise StopframeError("--minutes measures a new run; a resumed run keeps the steps it chose (--steps "
+                             "raises them)", args.out)
     if args.nproc_per_node and not distributed.launched_by_torchrun():
         if not args.resume:
             build_train_config(args)  # a bad setting is said once, here, not by every process
@@ -95,6 +66,12 @@ def train_here(args: argparse.Namespace, group: Solo) -> int:
         trainer = Trainer.resume(args.out, callbacks, steps=args.steps)
     else:
         trainer = Trainer(build_train_config(args), args.out, callbacks)
+        if args.minutes:
+            from training.run.time_budget import fix_steps
+
+            fixed = fix_steps(trainer, args.minutes)
+            if group.leads:
+                print(f"stopframe: {fixed}", file=sys.stderr)
     resume = f"continue with: stopframe train --resume --out {args.out}"
     try:
         trainer.train()
@@ -304,31 +281,10 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 # -- the arguments ----------------------------------------------------------------------------------
-def a_path(text: str) -> str:
-    """An argparse type: a file or folder name, never an empty one (which would mean the current folder,
-    or nothing at all)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a file or folder name")
-    return text
-
-
-def whole_number(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high``."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is out of range (from {low:,} to {high:,})")
-        return value
-    return parse
-
-
 def add_training_commands(commands: Commands, open_bundle: OpenBundle) -> None:
     """``train``, ``devices``, ``evaluate``, ``export-model`` and ``demo``, each with the ``run``
     that does it and the modules it ``needs``; ``open_bundle`` runs a model bundle's graphs."""
-    add_train(commands)
+    add_train(commands, run=command_train, needs=TORCH)
     devices = commands.add_parser("devices", help="what this machine can train on (GPUs, CPU threads)")
     devices.add_argument("--json", action="store_true", help="one JSON line, for programs")
     devices.set_defaults(run=command_devices, needs=TORCH)
@@ -345,31 +301,6 @@ def add_training_commands(commands: Commands, open_bundle: OpenBundle) -> None:
                       help="a model bundle, checkpoint or run folder (default: the bundled demo model)")
     demo.add_argument("--data-dir", dest="data_dir", type=a_path, help=DATA_DIR_HELP)
     demo.set_defaults(run=command_demo, needs=TORCH, open_bundle=open_bundle)
-
-
-def add_train(commands: Commands) -> None:
-    train = commands.add_parser("train", help="train a scene model")
-    train.add_argument("--out", required=True, type=a_path, help="run folder (created; must be new unless --resume)")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    train.add_argument("--recipe", type=a_path, help="TOML file with [train] and [model] tables")
-    train.add_argument("--dataset", help="mmnist (the default), sprites (game characters, from lpc-sprites/ in the "
-                       "data folder) or clips (your own, named with --clip)")
-    train.add_argument("--clip", dest="clips", action="append", metavar="PATH", type=a_path,
-                       help="a video, GIF, image folder or sprite sheet (repeat for more; implies --dataset clips): "
-                            "SHEET.json is a clip per Aseprite tag (SHEET.json:tag=NAME: one), SHEET.png:grid=WxH"
-                            "[,row=R][,count=N][,margin=M][,spacing=S] (or cells=CxR) row R, or a clip per row")
-    train.add_argument("--steps", type=int, help="total training steps")
-    train.add_argument("--batch-size", dest="batch_size", type=int)
-    train.add_argument("--lr", type=float)
-    train.add_argument("--precision", help="auto, fp32 or bf16")
-    train.add_argument("--seed", type=int)
-    train.add_argument("--data-dir", dest="data_dir", type=a_path, help=DATA_DIR_HELP)
-    train.add_argument("--set", action="append", metavar="KEY=VALUE",
-                       help="any config value, e.g. --set model.width=32 --set alpha_equiv=0.5")
-    train.add_argument("--progress", choices=("bar", "json"), default="bar")
-    train.add_argument("--nproc-per-node", dest="nproc_per_node", type=whole_number(1, 1024), metavar="N",
-                       help="train with N processes on this machine (torchrun's standalone form; one per GPU)")
-    train.set_defaults(run=command_train, needs=TORCH)
 
 
 def add_evaluate(commands: Commands, open_bundle: OpenBundle) -> None:
