@@ -8,6 +8,9 @@ injected. Two ways, from the cheapest:
 - ``small_filesystem(bytes)``: a real tmpfs of that size, mounted for the test (root only;
   ``pytest.skip`` with the reason where mounting is not allowed). ``remount_read_only(folder)``
   turns it read-only.
+
+Hazards in place of a file: ``fifo_watchdog(path)`` makes a FIFO that no reader may open, and
+``sparse_file(path, size)`` a file that claims ``size`` bytes and uses no disk.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import io
 import os
 import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -127,3 +131,36 @@ def fill(folder: Path, leave_bytes: int = 0) -> None:
                 stream.write(b"\0" * free)
             except OSError:
                 pass
+
+
+@contextmanager
+def fifo_watchdog(fifo: Path, seconds: float = 5.0):
+    """Makes a FIFO that no test may open: should a reader still be blocked on it after ``seconds``
+    (the code under test opened it), a writer opens and closes it so the test ends, and the
+    yielded list records that the reader had to be rescued."""
+    os.mkfifo(fifo)
+    rescued: list[bool] = []
+    done = threading.Event()
+
+    def rescue() -> None:
+        if done.wait(seconds):
+            return
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # ENXIO unless a reader is waiting
+            rescued.append(True)
+        except OSError:
+            pass
+
+    watchdog = threading.Thread(target=rescue, daemon=True)
+    watchdog.start()
+    try:
+        yield rescued
+    finally:
+        done.set()
+        watchdog.join()
+
+
+def sparse_file(path: Path, size: int) -> Path:
+    with open(path, "wb") as stream:
+        stream.truncate(size)
+    return path

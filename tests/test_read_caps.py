@@ -20,8 +20,8 @@ import pytest
 import main  # noqa: F401  (imported before memory is traced: an import is not a read)
 import training.cli  # noqa: F401
 import training.run.trainer  # noqa: F401
+from tests.faults import fifo_watchdog, sparse_file
 from tests.test_checkpoint_safety import run_main, saved_checkpoint
-from tests.test_reading_inputs import fifo_watchdog, sparse_file
 from training.data import mnist, sprites
 from training.run import checkpoint, run_files
 from workstation.kernel.reading import size_text

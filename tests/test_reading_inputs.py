@@ -5,18 +5,17 @@ and counts stay within what every writer can encode."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.faults import fifo_watchdog, sparse_file
 from workstation.kernel.reading import InputError, read_bytes_capped
 from workstation.project import (
     ClipRef,
@@ -46,39 +45,6 @@ def project_document(clip: str = "clips/walk.png", fps: float = 24.0, length: in
 def write_project(path: Path, document: dict | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document or project_document()), encoding="utf-8")
-    return path
-
-
-@contextlib.contextmanager
-def fifo_watchdog(fifo: Path, seconds: float = 5.0):
-    """Makes a FIFO that no test may open: should a reader still be blocked on it after ``seconds``
-    (the code under test opened it), a writer opens and closes it so the test ends, and the
-    yielded list records that the reader had to be rescued."""
-    os.mkfifo(fifo)
-    rescued: list[bool] = []
-    done = threading.Event()
-
-    def rescue() -> None:
-        if done.wait(seconds):
-            return
-        try:
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # ENXIO unless a reader is waiting
-            rescued.append(True)
-        except OSError:
-            pass
-
-    watchdog = threading.Thread(target=rescue, daemon=True)
-    watchdog.start()
-    try:
-        yield rescued
-    finally:
-        done.set()
-        watchdog.join()
-
-
-def sparse_file(path: Path, size: int) -> Path:
-    with open(path, "wb") as stream:
-        stream.truncate(size)
     return path
 
 

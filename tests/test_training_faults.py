@@ -10,7 +10,6 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 from contextlib import ExitStack
 
 import pytest
@@ -235,24 +234,8 @@ def test_resume_cuts_metrics_csv_back_to_the_checkpoint_and_drops_a_torn_last_li
 
 def test_a_fifo_given_as_a_clip_is_refused_at_once_in_one_line(tmp_path, capsys):
     fifo = tmp_path / "clip.mp4"
-    os.mkfifo(fifo)
-    done, readers = threading.Event(), []
-
-    def unblock_a_reader_stuck_in_it():  # so that the test fails rather than hangs on a reader that waits
-        while not done.wait(0.1):
-            try:  # a non-blocking open for writing succeeds only while someone has it open for reading
-                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-                readers.append(True)
-            except OSError:
-                pass
-
-    watchdog = threading.Thread(target=unblock_a_reader_stuck_in_it, daemon=True)
-    watchdog.start()
-    try:
+    with faults.fifo_watchdog(fifo) as readers:  # the test fails rather than hangs on a reader that waits
         code, err = run_main(capsys, "train", "--clip", fifo, "--out", tmp_path / "run", "--steps", "2")
-    finally:
-        done.set()
-        watchdog.join()
     assert readers == [], "train opened the FIFO for reading"
     assert_one_line(code, err, f"{fifo}: not a regular file or folder (a named pipe)")
     assert not (tmp_path / "run").exists()

@@ -41,8 +41,10 @@ def bundle_folder(init_from: str) -> Path:
     return named.get(init_from, Path(init_from))
 
 
-def bundle_weights(folder: Path, graphs: dict[str, tuple[str, str]] = GRAPH_MODULES) -> dict[str, torch.Tensor]:
-    """A model's state dict, as far as its bundle's ``graphs`` hold it (by parameter name). The
+def bundle_weights(folder: Path, metadata: dict,
+                   graphs: dict[str, tuple[str, str]] = GRAPH_MODULES) -> dict[str, torch.Tensor]:
+    """A model's state dict, as far as its bundle's ``graphs`` hold it (by parameter name), with
+    ``metadata`` its model.json as ``read_metadata`` gave it. The
     graphs are read as the workstation reads them (regular files, capped) and, where model.json
     records their digests, must be the ones it recorded; raises BundleError."""
     import onnx
@@ -62,7 +64,7 @@ def bundle_weights(folder: Path, graphs: dict[str, tuple[str, str]] = GRAPH_MODU
             elif graph == "motion.onnx" and tensor.name == "exp":  # exp(log_sharpness), folded at export
                 weights["motion_net.registration.log_sharpness"] = torch.log(
                     torch.from_numpy(numpy_helper.to_array(tensor).copy()))
-    check_digests(folder, Metadata.model_validate(read_metadata(folder)), data)
+    check_digests(folder, Metadata.model_validate(metadata), data)
     return weights
 
 
@@ -75,8 +77,9 @@ def warm_start(model: SceneModel, init_from: str) -> None:
     if not model.layered:
         raise ConfigError(f"init_from={init_from!r}: starts a layered model; this run's renderer is summed")
     try:
-        layered = read_metadata(folder).get("renderer") == "layered"
-        weights = bundle_weights(folder, LAYERED_GRAPH_MODULES if layered else GRAPH_MODULES)
+        metadata = read_metadata(folder)  # model.json, checked against the bundle contract
+        layered = metadata.get("renderer") == "layered"
+        weights = bundle_weights(folder, metadata, LAYERED_GRAPH_MODULES if layered else GRAPH_MODULES)
     except BundleError as error:
         raise ConfigError(f"init_from={init_from!r}: {error}") from None
     state = model.state_dict()

@@ -23,6 +23,7 @@ from workstation.kernel.errors import StopframeError
 
 __all__ = ["APP_NAME", "DATA_DIR_VARIABLE", "LocationError", "asset_path", "checkout_root", "data_dir",
            "default_demo_folder", "mnist_dir", "untitled_autosave_folder", "user_data_folder", "is_stopframes_own",
+           "may_propose",
            "user_log_folder"]
 
 APP_NAME = "stopframe"
@@ -51,6 +52,14 @@ def is_stopframes_own(folder: str | os.PathLike[str]) -> bool:
     own = Path(os.path.realpath(user_data_folder()))
     real = Path(os.path.realpath(folder))
     return real == own or own in real.parents
+
+
+def may_propose(saved: str, project: Path | None) -> bool:
+    """Whether a remembered output folder may be proposed again for ``project`` (its file, None
+    when untitled): one that still exists, and is Stopframe's own only for a project there too."""
+    if not saved or not Path(saved).is_dir():
+        return False
+    return not is_stopframes_own(saved) or (project is not None and is_stopframes_own(project.parent))
 
 
 def user_log_folder() -> Path:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from workstation import project as doc
 from workstation.kernel.errors import StopframeError, one_line
-from workstation.kernel.locations import is_stopframes_own
+from workstation.kernel.locations import may_propose
 from workstation.kernel.logs import log_error
 from workstation.output.export_request import ExportRequest
 from workstation.output.formats import FORMAT_INFO, OutputFormat
@@ -173,10 +173,9 @@ class AllShotsExport(QObject):
 
     def _last_folder(self) -> Path:
         path = self.document.path
-        inside_the_demo = path is not None and is_stopframes_own(path.parent)
         for key in (ALL_KEY + "folder", KEY + "folder"):
             saved = str(self.settings.value(key, "") or "")
-            if saved and Path(saved).is_dir() and (inside_the_demo or not is_stopframes_own(saved)):
+            if may_propose(saved, path):
                 return Path(saved)
         return path.parent if path is not None else Path.home()
 

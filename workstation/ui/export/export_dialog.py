@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from workstation import project as doc
 from workstation.kernel.errors import StopframeError
-from workstation.kernel.locations import is_stopframes_own
+from workstation.kernel.locations import may_propose
 from workstation.output.export_request import ExportRequest
 from workstation.output.formats import FORMAT_INFO, OutputFormat, has_alpha
 from workstation.output.writer import output_size
@@ -197,8 +197,7 @@ class ExportDialog(QDialog):
     # -- reacting to the form ---------------------------------------------------------------------------
     def _restore(self) -> None:
         saved = str(self.settings.value(KEY + "folder", "") or "")
-        inside_the_demo = self.project.path is not None and is_stopframes_own(self.project.path.parent)
-        if saved and Path(saved).is_dir() and (inside_the_demo or not is_stopframes_own(saved)):
+        if may_propose(saved, self.project.path):
             self._folder = Path(saved)
         fmt = str(self.settings.value(KEY + "format", "") or "")
         self.set_format(fmt if fmt in FORMAT_INFO else DEFAULT_FORMAT)
