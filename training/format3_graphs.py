@@ -31,15 +31,21 @@ def sample(image: torch.Tensor, field: torch.Tensor) -> torch.Tensor:
 class FieldMotion(nn.Module):
     """motion.onnx: (features_from, features_to, character_features) -> (field [N,2,S,S], theta
     [N,2,3]), theta absolute (re-anchored on this character when the model is anchored) and the
-    field its affine grid over the square. An unanchored model's field does not depend on
-    ``character_features``; the graph keeps the input all the same (the contract's)."""
+    field its affine grid over the square; a model with parts also gives their masks [N,K,S,S] and
+    its field is their blend (training/model/parts.py), theta the whole body's. An unanchored
+    model's field does not depend on ``character_features``; the graph keeps the input all the
+    same (the contract's)."""
 
     def __init__(self, model: SceneModel):
         super().__init__()
         self.model = model
 
     def forward(self, features_from, features_to, character_features):
-        theta = self.model.absolute(character_features, self.model.motion(features_from, features_to)).float()
+        motion = self.model.motion(features_from, features_to)
+        theta = self.model.absolute(character_features, motion).float()
+        if motion.ndim == 4:
+            field, masks = self.model.part_motion.field(character_features, motion, self.model.config.image_size)
+            return field.permute(0, 3, 1, 2), theta, masks[:, 1:]
         size = self.model.config.image_size
         field = F.affine_grid(theta, [theta.shape[0], 3, size, size], align_corners=False)
         return field.permute(0, 3, 1, 2), theta
@@ -96,10 +102,11 @@ def format3_cases(model: SceneModel, features_from: torch.Tensor, features_to: t
         relative = model.motion(features_from, features_to)
         field = model.source_field(character, relative).permute(0, 3, 1, 2)
         theta = model.absolute(character, relative)
+        motion = (field, theta, model.part_masks(character, relative)) if relative.ndim == 4 else (field, theta)
         parts = model.character_parts(character, relative)
         image = model.render(character, relative, background, source=source)
     return {
-        "motion.onnx": ((features_from, features_to, character), (field, theta)),
+        "motion.onnx": ((features_from, features_to, character), motion),
         "renderer_character.onnx": ((character, field), parts),
         "renderer.onnx": ((character, field, source, background), (image,)),
     }

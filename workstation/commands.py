@@ -67,8 +67,9 @@ def add_render(commands: Commands) -> None:
                         help="fit every clip's frames to the model's square this way (default: each clip's own)")
     render.add_argument("--layer", choices=[view.value for view in LayerView], default=LayerView.COMPOSITE.value,
                         help="composite (the frame), background (the background frame, with the model's plate only "
-                             "where a character of its own is removed), characters (RGBA: a format with alpha) or "
-                             "alpha (the characters' coverage, grey)")
+                             "where a character of its own is removed), characters (RGBA: a format with alpha), "
+                             "alpha (the characters' coverage, grey) or parts (the frame with each character's "
+                             "part masks coloured over it)")
     render.add_argument("--force", "--overwrite", dest="force", action="store_true",
                         help="overwrite an existing output")
     render.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -102,8 +102,13 @@ def method_errors(scene: SceneFunctions | None, examples: Analogies) -> dict[str
 
 def analogy_alpha_iou(layers: LayeredSceneFunctions, examples: Analogies) -> np.ndarray:
     """Per example: the IoU of the analogy's alpha (>= 0.5) with B_q's mask."""
-    theta = layers.motion(layers.encode_character(examples.a_p), layers.encode_character(examples.a_q))
-    _, alpha = layers.character_layer(layers.encode_character(examples.b_p), theta)
+    moved_from, moved_to = layers.encode_character(examples.a_p), layers.encode_character(examples.a_q)
+    character = layers.encode_character(examples.b_p)
+    motion_fields = getattr(layers, "motion_fields", None)
+    if motion_fields is not None and layers.bundle.colour_from_source:  # format 3: the whole field
+        alpha = layers.character_parts(character, motion_fields(moved_from, moved_to, character)[0])[1]
+    else:
+        alpha = layers.character_layer(character, layers.motion(moved_from, moved_to))[1]
     return mask_iou(alpha, examples.b_q_mask)
 
 

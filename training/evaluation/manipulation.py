@@ -53,6 +53,9 @@ def is_layered(scene: SceneFunctions) -> TypeGuard[LayeredSceneFunctions]:
 
 
 def h(scene: SceneFunctions, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
+    own = getattr(scene, "h", None)
+    if own is not None:  # a bundle: its graphs as the contract runs them (a field of parts and all)
+        return np.asarray(own(x_c, x_t1, x_t2, x_b))
     theta = scene.motion(scene.encode_character(x_t1), scene.encode_character(x_t2))
     return scene.render(scene.encode_character(x_c), theta, scene.encode_background(x_b), x_c)
 

@@ -46,6 +46,8 @@ MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "registration")
 RENDERERS = ("layered", "summed")
 COLOURS = ("decoder", "source")
+PART_MOTIONS = ("shift", "residual")
+MAX_PARTS = 16
 # best_metric: the validation score (training/evaluation/validation.py) that chooses
 # checkpoints/best.pt, and the datasets whose validation measures it. "manipulation_psnr" is
 # val_background_psnr + val_transform_psnr; the others are their val_ column.
@@ -96,6 +98,9 @@ class ModelConfig:
     # "source" (its own source frame sampled through the motion, v * sample(x_c) + (1 - v) * rgb, with a
     # visibility v the decoder learns: bundle format 3)
     colour: str = "decoder"
+    # T^Z as a field of parts (training/model/parts.py): 1 is the single affine; part_motion: how K >= 2 move
+    parts: int = 1
+    part_motion: str = "shift"
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -110,6 +115,10 @@ class ModelConfig:
         _check_choice("model.colour", self.colour, COLOURS)
         if self.colour == "source" and self.renderer != "layered":
             raise ConfigError('model.colour="source": needs model.renderer="layered" (a summed model has no layers)')
+        _check_range("model.parts", self.parts, 1, MAX_PARTS)
+        _check_choice("model.part_motion", self.part_motion, PART_MOTIONS)
+        if self.parts > 1 and (self.colour, self.anchored, self.motion_alignment) != ("source", True, "registration"):
+            raise ConfigError('model.parts > 1: needs model.colour="source", anchored and "registration" motion')
         return self
 
     @property
@@ -131,10 +140,9 @@ class LossOptions:
     the sigmoid still passes a gradient; L_static asks each plate to show the pair's pixels where
     its two frames agree (loss_terms.static_background); L_visible (``model.colour = "source"`` only)
     is the mean of alpha * (1 - v): the character's colour from its own pixels wherever it can be;
-    L_tight (``model.colour = "source"`` only) is the mean alpha where the drawn colour is what lies behind
-    it (``loss_terms.unseen_alpha``); L_align (the same) is
-    the blurred-pyramid error of the first frame's own alpha moved by T^Z's field against the second
-    frame's own alpha, at pixel level, which only T^Z learns from (``loss_terms.alpha_alignment``)."""
+    L_tight (the same) is the mean alpha where the drawn colour is what lies behind it
+    (``loss_terms.unseen_alpha``); L_align (the same) is the blurred-pyramid error of the first frame's
+    own alpha moved by T^Z's field against the second's, which only T^Z learns from."""
 
     alpha_equiv: float
     alpha_inv: float
@@ -335,10 +343,8 @@ RECIPE_MAX_BYTES = 1 << 20
 
 
 def load_recipe(path: str | os.PathLike[str]) -> dict:
-    """The settings of a TOML recipe (its ``[train]`` table, with ``[model]`` as ``model``), as
-    ``TrainConfig.from_dict`` takes them. ConfigError naming the file for anything that is not a
-    readable recipe: missing, a folder or a pipe, binary, bad TOML, a table that is not one, an
-    unknown table or setting. Values are range-checked later, with --set applied (``validate``)."""
+    """A TOML recipe's settings (``[train]``, with ``[model]`` as ``model``) for ``TrainConfig.from_dict``;
+    ConfigError naming the file for anything that is not a readable recipe. Values are checked later."""
     import tomllib
 
     path = Path(path)

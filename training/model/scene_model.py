@@ -38,6 +38,7 @@ from training.model.alignment import (
 from training.model.config import LossOptions, ModelConfig
 from training.model.decoders import CharacterDecoder, Decoder, composite, logit_bound
 from training.model.loss_terms import alpha_alignment, pyramid_equivariance, sparsity, static_background, unseen_alpha
+from training.model.parts import PartMotion
 
 
 class ResidualBlock(nn.Module):
@@ -119,6 +120,8 @@ class SceneModel(nn.Module):
         self.encoder_character = Encoder(config)
         self.encoder_background = Encoder(config)
         self.motion_net = Motion(config)
+        if config.parts > 1:
+            self.part_motion = PartMotion(config)
         if config.renderer == "layered":
             self.character_decoder = CharacterDecoder(config)
             self.background_decoder = Decoder(config)
@@ -130,9 +133,13 @@ class SceneModel(nn.Module):
         return self.config.renderer == "layered"
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor) -> torch.Tensor:
-        """Theta for the change features_from -> features_to (pivot-relative when anchored)."""
+        """Theta [N,2,3] for the change features_from -> features_to (pivot-relative when anchored);
+        with parts, thetas [N,1+K,2,3], the whole body's then each part's (training/model/parts.py)."""
         if self.config.motion_alignment == "registration":
             relative = self.registered_motion(features_from, features_to)
+            if self.config.parts > 1:
+                parts = self.part_motion.motion(features_from, features_to, relative)
+                return torch.cat([relative.float()[:, None], parts], dim=1)
             return relative if self.config.anchored else theta_from(relative, centroid(features_from))
         theta = self.motion_net(features_from, features_to)
         if self.config.anchored:
@@ -170,12 +177,22 @@ class SceneModel(nn.Module):
         return with_shift(linear, shift)
 
     def absolute(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
-        """Theta as grid_sample takes it: re-anchored on this character when anchored."""
+        """Theta as grid_sample takes it: re-anchored on this character when anchored (with parts,
+        the whole body's: the field's best affine)."""
+        if theta.ndim == 4:
+            theta = theta[:, 0]
         return theta_from(theta, centroid(character_features)) if self.config.anchored else theta
 
     def place(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
-        """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored."""
-        return warp(character_features, self.absolute(character_features, theta))
+        """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored; with parts,
+        f_c sampled by the field averaged over each feature cell's block of pixels (as format 3's
+        character graph does: for an affine field the two are the same)."""
+        if theta.ndim == 3:
+            return warp(character_features, self.absolute(character_features, theta))
+        field = self.source_field(character_features, theta).permute(0, 3, 1, 2)
+        cell = F.avg_pool2d(field, self.config.image_size // self.config.feature_size).permute(0, 2, 3, 1)
+        return F.grid_sample(character_features, cell.to(character_features.dtype), mode="bilinear",
+                             padding_mode="zeros", align_corners=False)
 
     @property
     def colour_from_source(self) -> bool:
@@ -186,6 +203,8 @@ class SceneModel(nn.Module):
         """[N,S,S,2]: for each pixel of the square the character is drawn into, where in its source
         frame it samples from (grid_sample units; bundle format 3's ``field``, channels last)."""
         size = self.config.image_size
+        if theta.ndim == 4:
+            return self.part_motion.field(character_features, theta, size)[0]
         absolute = self.absolute(character_features, theta).float()
         return F.affine_grid(absolute, [absolute.shape[0], 3, size, size], align_corners=False)
 
@@ -225,6 +244,11 @@ class SceneModel(nn.Module):
         sampled = F.grid_sample(source.float(), self.source_field(character_features, theta), mode="bilinear",
                                 padding_mode="zeros", align_corners=False).to(rgb.dtype)
         return visibility * sampled + (1 - visibility) * rgb
+
+    def part_masks(self, character_features, theta) -> torch.Tensor:
+        """[N,K,S,S]: how much each part moves each pixel of the square (format 3's ``parts``); the
+        whole body's share is what they leave of one."""
+        return self.part_motion.field(character_features, theta, self.config.image_size)[1][:, 1:]
 
     def plate(self, background_features) -> torch.Tensor:
         """The background plate g_b(f_b): the layered renderer's background graph."""

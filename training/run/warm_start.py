@@ -61,6 +61,8 @@ def bundle_weights(folder: Path, metadata: dict,
         for tensor in initializers:
             if tensor.name.startswith(prefix):
                 weights[module + tensor.name[len(prefix):]] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
+            elif graph == "motion.onnx" and tensor.name.startswith("model.part_motion."):  # a model with parts
+                weights[tensor.name[len("model."):]] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
             elif graph == "motion.onnx" and tensor.name == "exp":  # exp(log_sharpness), folded at export
                 weights["motion_net.registration.log_sharpness"] = torch.log(
                     torch.from_numpy(numpy_helper.to_array(tensor).copy()))
@@ -91,13 +93,14 @@ def warm_start(model: SceneModel, init_from: str) -> None:
             del weights[name]
         elif name.startswith("character_decoder.") and name in state:  # RGB and alpha start RGB, alpha, v
             weights[name] = _widened(tensor, state[name])
-    missing = sorted(set(state) - set(weights))
+    # a model with parts starts them afresh: a bundle without parts has nothing to give them
+    missing = sorted(name for name in set(state) - set(weights) if not name.startswith("part_motion."))
     wrong = [name for name in state if name in weights and weights[name].shape != state[name].shape]
     if missing or wrong:
         raise ConfigError(f"init_from={init_from!r}: {folder} is not a model of this run's architecture "
                           f"({'missing ' + missing[0] if missing else 'a different shape for ' + wrong[0]}); "
                           "set init_from=\"\" to start from scratch")
-    model.load_state_dict({name: weights[name] for name in state})
+    model.load_state_dict({name: weights[name] for name in state if name in weights}, strict=False)
 
 
 def _widened(renderer: torch.Tensor, character: torch.Tensor) -> torch.Tensor:

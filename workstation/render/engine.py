@@ -7,9 +7,10 @@ Design: docs/DESIGN.md, "The engine".
     engine.with_frames(frames)    -> a new engine over other frames, sharing the loaded graphs
 
 Layers (``LayerView``): "composite" (the frame, RGB), "background" (the plate, RGB), "characters"
-(the characters alone over transparency, straight RGBA) and "alpha" (their coverage, [N, 1, S, S]);
-``character=name`` draws that character alone. A request's characters are drawn in its order,
-the first at the back.
+(the characters alone over transparency, straight RGBA), "alpha" (their coverage, [N, 1, S, S])
+and "parts" (the frame with the part masks of the characters named in ``parts_of``, all by default,
+coloured over them, RGB); ``character=name`` draws that character alone. A request's characters
+are drawn in its order, the first at the back.
 
 The engine is the bundle's graphs with their cached encodings, thetas and placement (``Graphs``,
 graphs.py) and one ``Renderer`` (renderer.py) chosen by the bundle's kind when it is made: a
@@ -27,7 +28,7 @@ safe to call from several threads (ONNX Runtime sessions are; the caches take a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -171,11 +172,12 @@ class Engine:
 
     # -- frame requests, through the renderer -------------------------------------------------------
     def render_requests(self, requests: Sequence[FrameRequest], layer: LayerView | str = LayerView.COMPOSITE,
-                        character: str | None = None) -> np.ndarray:
+                        character: str | None = None, parts_of: Collection[str] | None = None) -> np.ndarray:
         """Images [N, C, H, W] of frame requests in one ``LayerView`` (C is its ``channels``) at
         their output size (``FrameRequest.output``; the model square, S x S, for a request without
         one or an engine whose frame source gives only fitted squares); with ``character``, the
-        request's character of that name alone (none if it has none)."""
+        request's character of that name alone (none if it has none). ``parts_of``: the characters
+        whose parts the Parts view colours (None: every character drawn)."""
         if layer not in tuple(LayerView):
             raise ValueError(f"layer={layer!r}: allowed values are {', '.join(LayerView)}")
         layer = LayerView(layer)
@@ -185,7 +187,7 @@ class Engine:
             return np.zeros((0, layer.channels, self.image_size, self.image_size), np.float32)
         if len({None if r.output is None else r.output.size for r in requests}) > 1:
             raise ValueError("the requests of one render_requests call must share one output size")
-        return self.renderer.render(requests, layer)
+        return self.renderer.render(requests, layer, parts_of)
 
     def framing(self, request: FrameRequest) -> Framing:
         """Where the model square lands in ``request``'s output (framing.py): as ``render_requests``

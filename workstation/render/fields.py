@@ -1,8 +1,9 @@
 """Sampling fields (bundle format 3): for each pixel of the square a character is drawn into, where
 in its source square it samples from, [2, S, S] in grid_sample units (channel 0 x, 1 y; pixel
 centres at ``(2i + 1) / S - 1``). An affine theta's field is ``affine_field``; a hand pose moves a
-field as ``posed_field`` says; ``source_maps`` turns a field, enlarged to output pixels, into the
-pixel maps ``cv2.remap`` samples a clip's own frame with. No Qt, no torch.
+field as ``posed_field`` says, and any planes of that square (part masks) as ``posed_planes``;
+``source_maps`` turns a field, enlarged to output pixels, into the pixel maps ``cv2.remap``
+samples a clip's own frame with. No Qt, no torch.
 """
 
 from __future__ import annotations
@@ -31,15 +32,24 @@ def posed_field(field: np.ndarray, theta: np.ndarray, posed_theta: np.ndarray) -
     residual = field - affine_field(theta[None], size)[0]
     if not np.any(residual):
         return exact
+    return exact + posed_planes(residual, theta, posed_theta)
+
+
+def posed_planes(planes: np.ndarray, theta: np.ndarray, posed_theta: np.ndarray) -> np.ndarray:
+    """Planes [C, S, S] of the square a character is drawn into (what its field holds beyond the
+    affine, its part masks) moved as a hand pose moves ``theta`` into ``posed_theta``:
+    ``posed(u) = planes(Q u)`` with ``Q = theta^-1 posed_theta``, bilinear, zero where ``Q u``
+    leaves the square."""
+    size = planes.shape[-1]
     to_pixels = np.linalg.inv(normalized(size))
     q = to_pixels @ np.linalg.inv(theta_matrix(theta)) @ theta_matrix(posed_theta) @ normalized(size)
     centres = np.arange(size, dtype=np.float64)
     ys, xs = np.meshgrid(centres, centres, indexing="ij")
     map_x = (q[0, 0] * xs + q[0, 1] * ys + q[0, 2]).astype(np.float32)
     map_y = (q[1, 0] * xs + q[1, 1] * ys + q[1, 2]).astype(np.float32)
-    planes = np.ascontiguousarray(residual.transpose(1, 2, 0))
-    moved = cv2.remap(planes, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return exact + moved.transpose(2, 0, 1)
+    channels_last = np.ascontiguousarray(planes.transpose(1, 2, 0), dtype=np.float32)
+    moved = cv2.remap(channels_last, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return moved.reshape(size, size, -1).transpose(2, 0, 1)
 
 
 def source_maps(field: np.ndarray, size: int, square_to_image: Matrix) -> tuple[np.ndarray, np.ndarray]:

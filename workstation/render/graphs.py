@@ -8,6 +8,10 @@ sessions are; the caches take a lock).
 
 With an anchored bundle, theta is relative to the character's centre (the renderer re-anchors it
 on the character it draws); hand poses are composed in that frame (see workstation.render.geometry).
+
+A format 3 bundle with parts ("parts": P >= 1) also gives, with each motion's field, P soft part
+masks in the square the character is drawn into; they are cached with the field, and
+``part_masks`` gives a character's, moved by its hand pose as its field is.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from enum import StrEnum
 import numpy as np
 
 from workstation.kernel.lru import LRUCache
-from workstation.project import CharacterRequest
+from workstation.project import CharacterRequest, FrameRef, MotionRequest
 from workstation.render.bundle import CENTROID, Bundle, BundleError
-from workstation.render.fields import affine_field, posed_field
+from workstation.render.fields import affine_field, posed_field, posed_planes
 from workstation.render.geometry import (
     IDENTITY_THETA,
     centroid,
@@ -33,6 +37,9 @@ from workstation.render.geometry import (
 )
 
 FrameSource = Callable[[str, int], np.ndarray]
+# Format 3's motion of one character: (field [2, S, S], absolute theta [2, 3], part masks [P, S, S] or
+# None for a bundle without parts)
+Motion = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
 
 class Encoder(StrEnum):
@@ -64,8 +71,9 @@ class Graphs:
         self._frames = frames
         self._centroid = centroid if self.anchors_on_character_part else energy_centroid
         self.thetas: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_bytes // 256)
-        # format 3: a motion's field depends on the character it moves (32 KiB each at 64x64)
-        self.fields: LRUCache[tuple[str, int, int, str, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
+        # format 3: a motion's field (and part masks) depend on the character it moves (32 KiB each at
+        # 64x64, and 16 KiB a part)
+        self.fields: LRUCache[tuple[str, int, int, str, int], Motion] = LRUCache(
             cache_bytes // 8 if bundle.colour_from_source else 0)
         self.encodings: LRUCache[tuple[str, int, str], np.ndarray] = LRUCache(
             cache_bytes - self.thetas.max_bytes - self.fields.max_bytes)
@@ -125,8 +133,15 @@ class Graphs:
     def motion_fields(self, features_from: np.ndarray, features_to: np.ndarray,
                       character: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Format 3: (field [N, 2, S, S], absolute theta [N, 2, 3]) of a motion for the characters."""
-        field, theta = self._run("motion.onnx", features_from, features_to, character)
+        field, theta, _ = self.motion_parts(features_from, features_to, character)
         return field, theta
+
+    def motion_parts(self, features_from: np.ndarray, features_to: np.ndarray,
+                     character: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Format 3: ``motion_fields`` and the part masks [N, P, S, S] that go with the field (None
+        for a bundle without parts)."""
+        field, theta, *parts = self._run("motion.onnx", features_from, features_to, character)
+        return field, theta, (parts[0] if parts else None)
 
     def field_of(self, character: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Format 3: the field of thetas as ``motion`` gives them, for character features [N, C, h, w]."""
@@ -209,14 +224,40 @@ class Graphs:
         m = character.motion
         if m is None or m.frame == m.start:
             return affine_field(IDENTITY_THETA[None], self.bundle.image_size)[0], IDENTITY_THETA.copy()
-        key = (m.clip, m.start, m.frame, character.source.clip, character.source.frame)
+        field, theta, _ = self._motion_of(m, character.source, features)
+        return field, theta
+
+    def _motion_of(self, m: MotionRequest, source: FrameRef, features: np.ndarray) -> Motion:
+        """Format 3: motion ``m`` of the character of ``source`` (its ``features``), cached."""
+        key = (m.clip, m.start, m.frame, source.clip, source.frame)
         cached = self.fields.get(key)
         if cached is None:
-            fields, thetas = self.motion_fields(self.features(m.clip, m.start, Encoder.CHARACTER)[None],
-                                                self.features(m.clip, m.frame, Encoder.CHARACTER)[None], features[None])
-            cached = (fields[0], thetas[0])
+            fields, thetas, parts = self.motion_parts(self.features(m.clip, m.start, Encoder.CHARACTER)[None],
+                                                      self.features(m.clip, m.frame, Encoder.CHARACTER)[None],
+                                                      features[None])
+            cached = (fields[0], thetas[0], None if parts is None else parts[0])
             self.fields.put(key, cached)
         return cached
+
+    def part_masks(self, character: CharacterRequest) -> np.ndarray | None:
+        """Format 3 with parts: the character's part masks [P, S, S] in the square it is drawn
+        into, where its motion takes each part and moved by its hand pose as its field is; without
+        a motion, its own parts where it stands (a still motion of itself). None for a bundle
+        without parts: the whole character is one part."""
+        if not self.bundle.parts:
+            return None
+        source, m = character.source, character.motion
+        features = self.features(source.clip, source.frame, Encoder.CHARACTER)
+        if m is None or m.frame == m.start:
+            _, _, masks = self._motion_of(MotionRequest(source.clip, source.frame, source.frame), source, features)
+            absolute = IDENTITY_THETA
+        else:
+            _, absolute, masks = self._motion_of(m, source, features)
+        assert masks is not None  # the bundle has parts, so its motion graph gives them
+        if is_identity_pose(character.pose):
+            return masks
+        _, posed_absolute = self._posed(absolute, self.centroid(features[None]), character)
+        return posed_planes(masks, absolute, posed_absolute)
 
     def _placed_by_field(self, character: CharacterRequest, features: np.ndarray) -> Placed:
         """Format 3: the motion's field, with the hand pose applied as formats 1 and 2 apply it to
@@ -226,14 +267,16 @@ class Graphs:
         relative = theta_about(absolute[None], pivot)[0] if self.bundle.anchored else absolute
         if is_identity_pose(character.pose):
             return Placed(features, relative.astype(np.float32), field=field)
-        if self.bundle.anchored:
-            posed = compose_pose(relative, character.pose)
-            posed_absolute = theta_from(posed[None], pivot)[0]
-        else:
-            posed_absolute = theta_from(compose_pose(theta_about(absolute[None], pivot)[0], character.pose)[None],
-                                        pivot)[0]
-            posed = posed_absolute
+        posed, posed_absolute = self._posed(absolute, pivot, character)
         return Placed(features, posed.astype(np.float32), field=posed_field(field, absolute, posed_absolute))
+
+    def _posed(self, absolute: np.ndarray, pivot: np.ndarray,
+               character: CharacterRequest) -> tuple[np.ndarray, np.ndarray]:
+        """Format 3: (theta as ``Placed`` holds it, absolute theta) of a motion's absolute theta with
+        the character's hand pose composed about where the motion takes it (``pivot``)."""
+        posed = compose_pose(theta_about(absolute[None], pivot)[0], character.pose)
+        posed_absolute = theta_from(posed[None], pivot)[0]
+        return (posed if self.bundle.anchored else posed_absolute), posed_absolute
 
     def placed(self, character: CharacterRequest) -> Placed:
         """A character's features and the theta the renderer graphs place it with (and format 3's field)."""

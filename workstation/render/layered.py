@@ -2,13 +2,16 @@
 and each character's RGB and alpha once per (source, motion, pose), keeps them in LRU caches
 bounded in bytes, and composites them in numpy (layers.py), so a drag re-runs one character decoder.
 A character's alpha is its decoder's under the matte rule (matte.py) in every view, applied once
-when the character is decoded. No Qt, no torch."""
+when the character is decoded. The Parts view is the composite with the chosen characters' part
+masks (``Graphs.part_masks``) enlarged as their alpha is and coloured over them (part_colours.py).
+No Qt, no torch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from typing import NamedTuple, TypeVar
 
+import cv2
 import numpy as np
 
 from workstation.kernel.lru import LRUCache
@@ -22,10 +25,12 @@ from workstation.render.output_layers import (
     OutputLayer,
     SourceColour,
     composite_at_output,
+    enlarge,
     flatten_at_output,
     frame_at_output,
     layer_at_output,
 )
+from workstation.render.part_colours import part_colours, tinted
 from workstation.render.shapes import CharacterShape, shape_of
 from workstation.render.sources import Sources
 
@@ -71,12 +76,14 @@ class LayeredRenderer:
         self.layers: LRUCache[Hashable, DecodedCharacter] = LRUCache(
             cache_bytes - self.plates.max_bytes - self.backgrounds.max_bytes)
 
-    def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
+    def render(self, requests: Sequence[FrameRequest], layer: LayerView,
+               parts_of: Collection[str] | None = None) -> np.ndarray:
         """Each request at its output size: the background frame, with the plate only where a
-        character of its own is removed, and the characters over it (output_layers.py)."""
+        character of its own is removed, and the characters over it (output_layers.py); in the
+        Parts view, those named in ``parts_of`` (None: all) with their parts coloured."""
         if self.sources is None:
             raise RuntimeError("this engine was made without a frame source")
-        needs_background = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND)
+        needs_background = layer in (LayerView.COMPOSITE, LayerView.BACKGROUND, LayerView.PARTS)
         plates = self._plates_of([r.background for r in requests]) if needs_background else {}
         characters = [c for r in requests for c in r.characters]
         drawn = self._layers_of(characters) if layer is not LayerView.BACKGROUND else {}
@@ -91,6 +98,10 @@ class LayeredRenderer:
                 out[i] = background
                 continue
             layers = [self._at_output(r, framing, c, drawn[_layer_key(c)], smooth) for c in r.characters]
+            if layer is LayerView.PARTS:
+                layers = [self._parts_over(framing, c, each, smooth)
+                          if each is not None and (parts_of is None or c.name in parts_of) else each
+                          for c, each in zip(r.characters, layers)]
             placed = [each for each in layers if each is not None]
             if background is not None:
                 composite_at_output(background, placed, out[i])
@@ -122,6 +133,16 @@ class LayeredRenderer:
             image, square_to_image = self.sources.own(request, character.source)
             colour = SourceColour(decoded.visibility, decoded.field, image, square_to_image)
         return layer_at_output(framing, decoded.rgb, decoded.matte, smooth, guide, colour)
+
+    def _parts_over(self, framing: Framing, character: CharacterRequest, layer: OutputLayer,
+                    smooth: bool) -> OutputLayer:
+        """``layer`` (the character at the output size) with its part masks coloured over it: the
+        masks enlarged into its box as its alpha is, so they land where the character does."""
+        masks = self.graphs.part_masks(character)
+        if masks is not None:
+            masks = enlarge(masks, framing, layer.box, cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST)
+        colours = part_colours(masks, layer.alpha.shape[1:])
+        return OutputLayer(layer.box, tinted(layer.rgb, colours), layer.alpha)
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
         """The centre and spread of each character's opaque alpha, and where it is opaque as drawn

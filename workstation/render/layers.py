@@ -17,12 +17,14 @@ CharacterLayer = tuple[np.ndarray, np.ndarray]  # one character drawn: (rgb [3, 
 
 class LayerView(StrEnum):
     """What the engine renders and ``stopframe render --layer`` writes: the frame, the plate, the
-    characters alone over transparency (straight RGBA) and their coverage."""
+    characters alone over transparency (straight RGBA), their coverage, and the frame with the
+    characters' part masks coloured over them (RGB; part_colours.py)."""
 
     COMPOSITE = "composite"
     BACKGROUND = "background"
     CHARACTERS = "characters"
     ALPHA = "alpha"
+    PARTS = "parts"
 
     @property
     def channels(self) -> int:

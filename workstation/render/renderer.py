@@ -5,7 +5,7 @@ no torch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -16,9 +16,11 @@ from workstation.render.shapes import CharacterShape
 
 
 class Renderer(Protocol):
-    def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
+    def render(self, requests: Sequence[FrameRequest], layer: LayerView,
+               parts_of: Collection[str] | None = None) -> np.ndarray:
         """Images [N, C, S, S] of the requests in ``layer`` (C is its ``channels``); the engine has
-        checked the layer, left out the characters not asked for, and never asks for none."""
+        checked the layer, left out the characters not asked for, and never asks for none. In the
+        Parts view, only the characters named in ``parts_of`` (None: all) have their parts coloured."""
         ...
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:

@@ -10,7 +10,8 @@ No Qt, no torch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from enum import StrEnum
 
 import cv2
@@ -22,6 +23,7 @@ from workstation.render.graphs import Encoder, Graphs
 from workstation.render.layers import LayerView
 from workstation.render.matte import clean_matte, ramp
 from workstation.render.output_layers import enlarge, frame_at_output, square_mask
+from workstation.render.part_colours import part_colours, tint_frame
 from workstation.render.shapes import CharacterShape, shape_of
 from workstation.render.sources import Sources
 
@@ -67,10 +69,13 @@ class SummedRenderer:
         self.graphs = graphs
         self.sources = sources
 
-    def render(self, requests: Sequence[FrameRequest], layer: LayerView) -> np.ndarray:
+    def render(self, requests: Sequence[FrameRequest], layer: LayerView,
+               parts_of: Collection[str] | None = None) -> np.ndarray:
         """The square views, each enlarged into its request's output (``at_output``)."""
         if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND):
             square = self.view(requests, SummedView.BOTH if layer is LayerView.COMPOSITE else SummedView.BACKGROUND)
+        elif layer is LayerView.PARTS:
+            square = self.parts(requests, parts_of)
         else:
             frame, empty = self.view(requests, SummedView.BOTH), self.view(requests, SummedView.EMPTY)
             alpha = departure_alpha(frame, empty)
@@ -94,11 +99,22 @@ class SummedRenderer:
         if layer.channels != 3:
             planes.append(enlarge(image[colours:], framing, whole, cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST))
         enlarged = np.clip(np.concatenate(planes), 0.0, 1.0)
-        if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND):
+        if layer in (LayerView.COMPOSITE, LayerView.BACKGROUND, LayerView.PARTS):
             outside = frame_at_output(self.sources.background(request, framing), framing, smooth)
         else:
             outside = np.zeros_like(enlarged)
         return np.where(square_mask(framing), enlarged, outside).astype(np.float32, copy=False)
+
+    def parts(self, requests: Sequence[FrameRequest], parts_of: Collection[str] | None) -> np.ndarray:
+        """[N, 3, S, S]: the frame with the characters named in ``parts_of`` (None: all) in one colour
+        where their alpha is (a summed bundle has no parts); their alpha is read as the alpha view's,
+        from the frame of those characters alone against its "empty" render."""
+        frame = self.view(requests, SummedView.BOTH)
+        chosen = requests if parts_of is None else [
+            replace(r, characters=tuple(c for c in r.characters if c.name in parts_of)) for r in requests]
+        drawn = frame if parts_of is None else self.view(chosen, SummedView.BOTH)
+        alpha = departure_alpha(drawn, self.view(chosen, SummedView.EMPTY))
+        return np.stack([tint_frame(f, part_colours(None, f.shape[1:]), a) for f, a in zip(frame, alpha)])
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
         """The strongest 5% of where each character changes the frame, and where it is opaque."""

@@ -1,8 +1,10 @@
 """View > Layer: which of the engine's layers the Canvas shows. The frame itself (the composite),
 the background (its frame, with the model's plate only where a character of its own is removed),
-the characters alone (a cut-out over a checkerboard, so their alpha shows)
-or their alpha matte (white where they cover the frame). The choice is view state: the document,
-the exports and the timeline's thumbnails are untouched by it."""
+the characters alone (a cut-out over a checkerboard, so their alpha shows),
+their alpha matte (white where they cover the frame), or their parts (the frame with the selected
+character's part masks, or every character's when none is selected, coloured over it: which part
+of the character moves as which). The choice is view state: the document, the exports and the
+timeline's thumbnails are untouched by it."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ LAYER_VIEWS = {
                            "The background frame alone; the model's plate only where its own character is removed"),
     LayerView.CHARACTERS: ("C&haracters", "Ctrl+3", "The characters alone, on a checkerboard where they are clear"),
     LayerView.ALPHA: ("&Alpha Matte", "Ctrl+4", "Where the characters cover the frame: white opaque, black clear"),
+    LayerView.PARTS: ("&Parts", "Ctrl+5", "The selected character's parts (every character's if none is selected) "
+                      "coloured over it; grey follows the whole body"),
 }
 
 

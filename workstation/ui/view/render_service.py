@@ -38,13 +38,15 @@ THUMBNAIL_SIDE = 160  # the longest side of a frame's copy for the timeline (its
 @dataclass(frozen=True)
 class FrameKey:
     """What a rendered image is of: a frame of a shot as the document was at ``revision``, in one of
-    the engine's layers (``LayerView``), of every character or of one alone (solo)."""
+    the engine's layers (``LayerView``), of every character or of one alone (solo), and in the
+    Parts view, whose parts are coloured."""
 
     revision: int
     shot: str
     frame: int
     layer: LayerView = LayerView.COMPOSITE
     character: str | None = None  # solo: this character alone
+    parts_of: tuple[str, ...] | None = None  # the Parts view colours these characters' parts (None: all)
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,11 @@ class _Job(QRunnable):
         try:
             start = time.perf_counter()
             images, shapes, names, framings = {}, {}, {}, {}
-            for layer in dict.fromkeys(key.layer for key, _, _ in self.work):  # one batch per layer
-                items = [(key, _solo(request, key.character)) for key, _, request in self.work if key.layer == layer]
+            for layer, parts_of in dict.fromkeys((key.layer, key.parts_of) for key, _, _ in self.work):  # a batch each
+                items = [(key, _solo(request, key.character)) for key, _, request in self.work
+                         if (key.layer, key.parts_of) == (layer, parts_of)]
                 requests = [request for _, request in items]
-                rendered = self.engine.render_requests(requests, layer)
+                rendered = self.engine.render_requests(requests, layer, parts_of=parts_of)
                 outlines = self.engine.shapes_of_requests(requests)
                 for (key, request), image, outline in zip(items, rendered, outlines):
                     images[key], shapes[key] = chw_to_qimage(image), tuple(outline)

@@ -56,7 +56,7 @@ PREFETCH = 8  # frames rendered ahead of the playhead while playing
 THUMBNAIL_DELAY_MS = 250  # thumbnails wait for this long a pause in editing
 THUMBNAIL_FRAMES = 600  # at most this many frames of a shot get thumbnails
 CAPTIONS = {LayerView.COMPOSITE: "", LayerView.BACKGROUND: "Background", LayerView.CHARACTERS: "Characters",
-            LayerView.ALPHA: "Alpha matte"}
+            LayerView.ALPHA: "Alpha matte", LayerView.PARTS: "Parts"}
 
 
 class Viewport(QObject):
@@ -102,7 +102,9 @@ class Viewport(QObject):
             return None
         if layer is not None:
             return FrameKey(self.document.revision, shot.name, frame, layer)
-        return FrameKey(self.document.revision, shot.name, frame, self.layer, self.solo)
+        selected = self.document.character_name
+        parts_of = (selected,) if self.layer is LayerView.PARTS and selected is not None else None
+        return FrameKey(self.document.revision, shot.name, frame, self.layer, self.solo, parts_of)
 
     def cached(self, frame: int | None = None, layer: LayerView | None = None) -> RenderedFrame | None:
         """``frame`` (the current one by default) as the document is now, as the Canvas shows it
