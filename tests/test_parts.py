@@ -148,3 +148,15 @@ def test_parts_need_a_model_drawn_from_its_own_pixels():
         ModelConfig(parts=0, colour="source").validate()
     with pytest.raises(ConfigError, match="model.part_motion"):
         ModelConfig(parts=4, colour="source", part_motion="bend").validate()
+
+
+def test_a_gated_part_model_starts_as_the_single_affine_one():
+    model = part_model("gated")
+    features = character_features(model, 3, 6)
+    with torch.no_grad():
+        thetas = model.motion(features, features.roll(1, 0))
+        closed = model.source_field(features, thetas)
+        model.part_motion.gate.fill_(0.1)
+        opened = model.source_field(features, model.motion(features, features.roll(1, 0)))
+    assert float((closed - affine_field(model.absolute(features, thetas))).abs().max()) < 1e-5
+    assert float((opened - closed).abs().max()) > 1e-3

@@ -46,7 +46,7 @@ MOTION_INPUTS = ("rms", "instance")
 MOTION_ALIGNMENTS = ("none", "registration")
 RENDERERS = ("layered", "summed")
 COLOURS = ("decoder", "source")
-PART_MOTIONS = ("shift", "residual")
+PART_MOTIONS = ("shift", "residual", "gated")
 MAX_PARTS = 16
 # best_metric: the validation score (training/evaluation/validation.py) that chooses
 # checkpoints/best.pt, and the datasets whose validation measures it. "manipulation_psnr" is

@@ -10,7 +10,8 @@ samples it through their blend, so an arm can rise while the body walks on.
   from the first frame's to the second's, with the whole body's linear map. ``part_motion =
   "shift"``: that move about the part's own pivot; ``"residual"``: the body's motion, then what it
   leaves of that move (relative to the body's pivot, so a part that moves with the body moves exactly
-  as the body does, refinements and all).
+  as the body does, refinements and all); ``"gated"``: residual, with that displacement scaled by a
+  learnt gate that starts at 0, so a part model warm-started from a single affine one starts equal to it.
 - **Relative transfer.** Each part's change is applied about the *rendered* character's own pivot
   (its part's, or its body's: First Order Motion's relative mode, here per part), so a character
   keeps its proportions.
@@ -41,6 +42,9 @@ from training.model.alignment import (
 )
 from training.model.config import ModelConfig
 
+# "gated": the gate's value is GATE_RATE times its parameter, so Adam (steps of about the learning rate)
+# can open it within a few hundred steps
+GATE_RATE = 10.0
 WHOLE_WEIGHT = 0.05  # the whole body's share where no part lands (parts' presence peaks at 1)
 
 
@@ -54,7 +58,9 @@ class PartMotion(nn.Module):
             nn.Conv2d(64, 64, 3, padding=1), nn.LeakyReLU(0.1),
             nn.Conv2d(64, self.count, 1),
         )
-        self.residual = config.part_motion == "residual"
+        self.residual = config.part_motion in ("residual", "gated")
+        if config.part_motion == "gated":  # the parts' own displacement, let in from zero as it helps
+            self.gate = nn.Parameter(torch.zeros(()))
 
     def presence(self, features: torch.Tensor) -> torch.Tensor:
         """[N,K,h,w] float32: how much of each part is at each feature cell (0 away from the character)."""
@@ -87,6 +93,8 @@ class PartMotion(nn.Module):
             carried = torch.einsum("nij,nkj->nki", inverse, pivot_from - body[:, None, :, 2])
             # the part samples where the body samples, less its own displacement: S(q - r)
             left = pivot_to - carried
+            if hasattr(self, "gate"):
+                left = left * (GATE_RATE * self.gate)
             shift = whole[:, None, :, 2].float() - torch.einsum("nkij,nkj->nki", linear, left)
         else:  # the part at pivot_to samples the first frame at pivot_from: p - c_from = L (q - c_from) + t
             shift = -torch.einsum("nkij,nkj->nki", linear, pivot_to - pivot_from)
