@@ -52,7 +52,7 @@ USAGE = [  # argv -> a fragment of the one line
     (["render", "p.stopframe", "--all", "--out", "x", "--lay", "alpha"], "unrecognized arguments: --lay alpha"),
     (["render"], "required"),
     (["render", "p.stopframe", "--all", "--out", "x", "--layer", "Characters"],
-     "invalid choice: 'Characters' (choose from 'composite', 'background', 'characters', 'alpha')"),
+     "invalid choice: 'Characters' (choose from 'composite', 'background', 'characters', 'alpha', 'parts')"),
     (["render", "p.stopframe", "--all", "--out", "x", "--size", "1280x720", "--scale", "2"],
      "argument --scale: not allowed with argument --size"),
     (["render", "p.stopframe", "--all", "--out", "x", "--scale", "two"], "argument --scale: invalid int value: 'two'"),

@@ -324,7 +324,8 @@ def test_a_checkpoint_is_rebuilt_from_its_own_config_never_from_todays_defaults(
                      "shift": 0, "alpha_static": 0.0, "alpha_visible": 0.0, "alpha_tight": 0.0, "alpha_align": 0.0,
                      "best_metric": "reconstruction_psnr"}
     assert state["config"].to_dict() == {**saved, **before_layers,
-                                         "model": {**saved["model"], "renderer": "summed", "colour": "decoder"}}
+                                         "model": {**saved["model"], "renderer": "summed", "colour": "decoder",
+                                                   "parts": 1, "part_motion": "shift"}}
     default = TrainConfig().to_dict()
     assert all(saved[key] != default[key] for key in saved if key != "model")  # the test can fail
     assert all(saved["model"][key] != default["model"][key] for key in saved["model"])
@@ -366,7 +367,7 @@ def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
     assert {key: rebuilt["model"][key] for key in saved["model"]} == saved["model"]
     later = {"shift", "alpha_static", "alpha_visible", "alpha_tight", "alpha_align", "best_metric"}  # added since
     assert set(rebuilt) - set(saved) <= later
-    assert set(rebuilt["model"]) - set(saved["model"]) <= {"colour"}
+    assert set(rebuilt["model"]) - set(saved["model"]) <= {"colour", "parts", "part_motion"}
     assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"]}
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from training.data.sprites import ANIMATIONS, Analogies, Sprites, SpriteSheets
 from training.evaluation import sprite_figures
 from training.evaluation.flow_baseline import SPRITES_PRESET, flow_transfer
-from training.evaluation.manipulation import LayeredSceneFunctions, SceneFunctions, h, is_layered
+from training.evaluation.manipulation import LayeredSceneFunctions, SceneFunctions, draws_by_field, h, is_layered
 from training.evaluation.metrics import (
     mask_iou,
     mean_ci95,
@@ -104,9 +104,8 @@ def analogy_alpha_iou(layers: LayeredSceneFunctions, examples: Analogies) -> np.
     """Per example: the IoU of the analogy's alpha (>= 0.5) with B_q's mask."""
     moved_from, moved_to = layers.encode_character(examples.a_p), layers.encode_character(examples.a_q)
     character = layers.encode_character(examples.b_p)
-    motion_fields = getattr(layers, "motion_fields", None)
-    if motion_fields is not None and layers.bundle.colour_from_source:  # format 3: the whole field
-        alpha = layers.character_parts(character, motion_fields(moved_from, moved_to, character)[0])[1]
+    if draws_by_field(layers):  # the whole field, parts and all
+        alpha = layers.character_parts(character, layers.motion_fields(moved_from, moved_to, character)[0])[1]
     else:
         alpha = layers.character_layer(character, layers.motion(moved_from, moved_to))[1]
     return mask_iou(alpha, examples.b_q_mask)

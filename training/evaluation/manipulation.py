@@ -47,6 +47,22 @@ class BundleScene(SceneFunctions, Protocol):
     def metadata(self) -> dict[str, Any]: ...
 
 
+class FieldScene(LayeredSceneFunctions, Protocol):
+    """A format 3 bundle: its motion graph gives the whole field a character is drawn through (a
+    field of parts and all), which its character graph takes."""
+
+    def motion_fields(self, features_from: np.ndarray, features_to: np.ndarray,
+                      character: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def character_parts(self, character: np.ndarray,
+                        field: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+def draws_by_field(scene: SceneFunctions) -> TypeGuard[FieldScene]:
+    """Whether ``scene`` is a format 3 bundle (a checkpoint's TorchScene takes its thetas whole)."""
+    bundle = getattr(scene, "bundle", None)
+    return hasattr(scene, "motion_fields") and bool(getattr(bundle, "colour_from_source", False))
+
+
 def is_layered(scene: SceneFunctions) -> TypeGuard[LayeredSceneFunctions]:
     """Whether ``scene`` has the layered decoders (a summed model renders character and background at once)."""
     return bool(getattr(scene, "layered", False))
