@@ -43,7 +43,7 @@ def report(model_path: str, pairs: int) -> None:
         rgb, alpha, visibility = model.character_parts(fc1, theta)
         plate = model.plate(model.encoder_background(x1))
         ink = (x2.mean(1, keepdim=True) < INK).float()
-        drawn = model.colour_of(rgb, visibility, fc1, theta, x1)
+        drawn = model.colour_of(rgb, visibility, model.source_field(fc1, theta), x1)
         for name, colour in (("decoder's colour", rgb), ("the model's colour", drawn)):
             prediction = composite(plate, [(colour, alpha)])
             error = ((prediction - x2) ** 2).mean(1, keepdim=True)

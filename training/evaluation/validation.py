@@ -112,7 +112,8 @@ def sample_grid(model: SceneModel, val_data, count: int, device) -> np.ndarray:
         columns = [x1, x2, model.render(fc1, theta, fb1, source=x1)]
         if model.layered:
             rgb, alpha, visibility = model.character_parts(fc1, theta)
-            colour = model.colour_of(rgb, visibility, fc1, theta, x1)  # as the frame shows it
+            colour = rgb if visibility is None else model.colour_of(  # as the frame shows it
+                rgb, visibility, model.source_field(fc1, theta), x1)
             columns += [model.plate(fb1), colour * alpha, alpha.expand_as(rgb)]
             if visibility is not None:  # where the colour is the source's own pixels
                 columns.append(visibility.expand_as(rgb))

@@ -183,14 +183,17 @@ class SceneModel(nn.Module):
             theta = theta[:, 0]
         return theta_from(theta, centroid(character_features)) if self.config.anchored else theta
 
-    def place(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    def place(self, character_features: torch.Tensor, theta: torch.Tensor,
+              field: torch.Tensor | None = None) -> torch.Tensor:
         """warp(f_c(x_c), theta), with theta re-anchored on this character when anchored; with parts,
-        f_c sampled by the field averaged over each feature cell's block of pixels (as format 3's
-        character graph does: for an affine field the two are the same)."""
+        f_c sampled by the field (``source_field``, when not given) averaged over each feature cell's
+        block of pixels (as format 3's character graph does: for an affine field the two are the same)."""
         if theta.ndim == 3:
             return warp(character_features, self.absolute(character_features, theta))
-        field = self.source_field(character_features, theta).permute(0, 3, 1, 2)
-        cell = F.avg_pool2d(field, self.config.image_size // self.config.feature_size).permute(0, 2, 3, 1)
+        if field is None:
+            field = self.source_field(character_features, theta)
+        cell = F.avg_pool2d(field.permute(0, 3, 1, 2), self.config.image_size // self.config.feature_size)
+        cell = cell.permute(0, 2, 3, 1)
         return F.grid_sample(character_features, cell.to(character_features.dtype), mode="bilinear",
                              padding_mode="zeros", align_corners=False)
 
@@ -232,16 +235,16 @@ class SceneModel(nn.Module):
         """(colour, alpha) of the character as the frame shows it: the decoder's colour, or with
         ``colour = "source"`` ``v * sample(source, field) + (1 - v) * rgb`` (``colour_of``)."""
         rgb, alpha, visibility = self.character_parts(character_features, theta)
-        return self.colour_of(rgb, visibility, character_features, theta, source), alpha
-
-    def colour_of(self, rgb, visibility, character_features, theta, source) -> torch.Tensor:
-        """The character's colour: its own source pixels where ``visibility`` says they show it
-        (sampled bilinearly through its field, zero outside the frame), the decoder's ``rgb`` elsewhere."""
         if visibility is None:
-            return rgb
+            return rgb, alpha
+        return self.colour_of(rgb, visibility, self.source_field(character_features, theta), source), alpha
+
+    def colour_of(self, rgb, visibility, field, source) -> torch.Tensor:
+        """The character's colour: its own source pixels where ``visibility`` says they show it
+        (sampled bilinearly through its ``field``, zero outside the frame), the decoder's ``rgb`` elsewhere."""
         if source is None:
             raise ValueError('a model with colour="source" draws a character from its source frame: pass source')
-        sampled = F.grid_sample(source.float(), self.source_field(character_features, theta), mode="bilinear",
+        sampled = F.grid_sample(source.float(), field, mode="bilinear",
                                 padding_mode="zeros", align_corners=False).to(rgb.dtype)
         return visibility * sampled + (1 - visibility) * rgb
 
@@ -268,7 +271,13 @@ class SceneModel(nn.Module):
         fb = self.encoder_background(both)
         fb1, fb2 = fb.split(n)
         theta = self.motion(fc1, fc2)
-        placed = self.place(fc1, theta)
+
+        def field_of(motion: torch.Tensor) -> torch.Tensor | None:
+            """The motion's field, once for everything that draws by it (None: the decoder's colour)."""
+            return self.source_field(fc1, motion) if self.colour_from_source else None
+
+        field = field_of(theta)
+        placed = self.place(fc1, theta, field)
         plate_term, bound, bounds, static = x1.new_zeros(()), x1.new_zeros(()), [], x1.new_zeros(())
         hidden: list[torch.Tensor] = []  # alpha * (1 - v) of each drawing (colour from the source)
         unseen: list[torch.Tensor] = []  # alpha no frame can see, of each drawing (colour from the source)
@@ -279,12 +288,12 @@ class SceneModel(nn.Module):
             if options.alpha_static > 0:
                 static = static_background(plates.float(), both)
 
-            def draw(placed_features: torch.Tensor, drawn_by: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+            def draw(placed_features: torch.Tensor, field: torch.Tensor | None, behind: torch.Tensor) -> torch.Tensor:
                 logits = self.character_decoder.logits(placed_features)
                 bounds.append(logit_bound(logits))
                 rgb, alpha = CharacterDecoder.from_logits(logits)
                 visibility = CharacterDecoder.visibility(logits)
-                colour = self.colour_of(rgb, visibility, fc1, drawn_by, x1)
+                colour = rgb if visibility is None else self.colour_of(rgb, visibility, field, x1)
                 if visibility is not None:  # x1 is the character's own frame
                     hidden.append((alpha.detach() * (1 - visibility)).float().mean())
                     unseen.append(unseen_alpha(alpha, colour, behind))
@@ -292,15 +301,15 @@ class SceneModel(nn.Module):
         else:  # what the character's features are summed with: each frame's f_b
             behind1, behind2 = fb1, fb2
 
-            def draw(placed_features: torch.Tensor, drawn_by: torch.Tensor, behind: torch.Tensor) -> torch.Tensor:
+            def draw(placed_features: torch.Tensor, field: torch.Tensor | None, behind: torch.Tensor) -> torch.Tensor:
                 return self.renderer(placed_features + behind)
-        prediction = draw(placed, theta, behind1)
+        prediction = draw(placed, field, behind1)
         align = x1.new_zeros(())
-        if options.alpha_align > 0 and self.colour_from_source:
+        if options.alpha_align > 0 and field is not None:  # drawn from the source
             with torch.no_grad():  # each frame's character where it is (identity: the features as they are)
                 own = CharacterDecoder.from_logits(self.character_decoder.logits(torch.cat([fc1, fc2])))[1]
             own1, own2 = own.split(n)
-            align = alpha_alignment(own1, own2, self.source_field(fc1, theta))
+            align = alpha_alignment(own1, own2, field)
         equiv = F.mse_loss(placed.float(), fc2.float())
         inv = F.mse_loss(fb1.float(), fb2.float())
         # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
@@ -311,7 +320,8 @@ class SceneModel(nn.Module):
             # the character layer must, with no motion to learn first.
             unmoved = self.motion(fc1, fc1)
             behind = behind2 if self.layered else behind1
-            still = F.mse_loss(draw(self.place(fc1, unmoved), unmoved, behind).float(), x1)
+            unmoved_field = field_of(unmoved)
+            still = F.mse_loss(draw(self.place(fc1, unmoved, unmoved_field), unmoved_field, behind).float(), x1)
         if options.equiv_levels > 1:
             equiv = pyramid_equivariance(placed.float(), fc2.float(), options.equiv_levels)
         scene, sparse = F.mse_loss(prediction.float(), x2), sparsity(fc1.float())
