@@ -1,7 +1,8 @@
 """A graph that fails or gives NaN while it runs is one line naming it, never a traceback or a
 black video with exit 0 (issue 27): `stopframe render` through the real CLI on a bundle whose
-weights were damaged after export."""
+weights are NaN, as a training that diverged exports them (its model.json records those graphs)."""
 
+import json
 import shutil
 
 import numpy as np
@@ -11,10 +12,12 @@ from onnx import numpy_helper
 from tests.conftest import run_cli
 from workstation import project as doc
 from workstation.kernel.locations import asset_path
+from workstation.render.bundle import graph_digest
 
 
 def damaged_copy(tmp_path, graph: str):
-    """The demo bundle with every weight of ``graph`` made NaN (the graph still loads and runs)."""
+    """The demo bundle with every weight of ``graph`` made NaN (the graph still loads and runs, and its
+    digest in model.json is the NaN graph's: a damage after export is refused when it opens)."""
     bundle = tmp_path / "damaged"
     shutil.copytree(asset_path("models", "demo"), bundle)
     model = onnx.load(str(bundle / graph))
@@ -23,6 +26,9 @@ def damaged_copy(tmp_path, graph: str):
         if values.dtype == np.float32 and values.size > 1:
             initializer.CopyFrom(numpy_helper.from_array(np.full_like(values, np.nan), initializer.name))
     onnx.save(model, str(bundle / graph))
+    metadata = json.loads((bundle / "model.json").read_text())
+    metadata["graph_sha256"][graph] = graph_digest((bundle / graph).read_bytes())
+    (bundle / "model.json").write_text(json.dumps(metadata))
     return bundle
 
 

@@ -188,14 +188,16 @@ def test_a_character_from_a_large_frame_keeps_the_matte_rules_promise_at_any_siz
     # all 0: no smoothing, nor the edge's refinement, reaches them
     neighbours = bilinear_neighbours(square, framing)
     inside, away = (neighbours == 1).all(axis=0), (neighbours == 0).all(axis=0)
-    assert inside.sum() > 2000 and away.mean() > 0.9
+    assert inside.sum() > 1000 and away.mean() > 0.9  # enough of each for the next line to check
     assert np.all(alpha[inside] == 1) and np.all(alpha[away] == 0)
     soft = (alpha > 0) & (alpha < 1)
     assert soft.any()
-    # a band about a square pixel wide along the character's edges (its outline's and its holes'), not a haze
-    contours, _ = cv2.findContours((alpha > 0).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    perimeter = sum(2 * (w + h) for _, _, w, h in map(cv2.boundingRect, contours))
-    assert soft.sum() <= 1.5 * scale * perimeter, (soft.sum(), perimeter)
+    # a band about a square pixel wide along the character's edges (its outline's and its holes'), not a
+    # haze: the edges' length is the contours' own (a box around each would miss the inner edge of an
+    # open ring, as the digit model draws this disc: the inside of its "C" belongs to the outline)
+    contours, _ = cv2.findContours((alpha > 0).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    edges = sum(cv2.arcLength(contour, True) for contour in contours)
+    assert soft.sum() <= 1.5 * scale * edges, (soft.sum(), edges)
 
 
 def bilinear_neighbours(square, framing):

@@ -121,7 +121,7 @@ def test_init_from_a_folder_that_is_no_bundle_is_one_line(tmp_path, capsys):
     assert said.count("\n") == 1 and f"init_from={str(nowhere)!r}" in said and "is not a model bundle" in said
 
 
-@pytest.mark.parametrize("name, folder", [("digits-demo", "demo"), ("summed-demo", "summed")])
+@pytest.mark.parametrize("name, folder", [("digits-demo", "digits_decoder"), ("summed-demo", "summed")])
 def test_init_from_takes_the_shipped_models_by_name(tmp_path, name, folder):
     from training.run.train_arguments import build_train_config
 

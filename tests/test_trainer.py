@@ -16,6 +16,7 @@ from training.run import checkpoint
 from training.run.run_files import read_metrics
 from training.run.trainer import Callbacks, RunFolderError, Trainer, TrainingInterrupted
 from workstation.kernel.errors import EXIT_INTERRUPTED
+from workstation.kernel.locations import asset_path
 from workstation.kernel.safe_write import LOCK_SUFFIX, is_temporary
 
 TINY_CLI = ["--set", "model.width=8", "--set", "model.feature_channels=8", "--set", "model.motion_width=8",
@@ -357,18 +358,18 @@ def test_evaluate_plain_switches_anchoring_off_for_checkpoints_only(tmp_path, an
     assert refused.returncode == 2 and "--plain needs a checkpoint" in refused.stderr
 
 
-def test_the_demo_models_run_is_rebuilt_as_it_was_trained():
-    """The demo model's run comes back value for value, and it is the recipe's."""
-    from workstation.render.shot_frames import DEMO_BUNDLE
-
-    saved = json.loads((DEMO_BUNDLE / "model.json").read_text())["trained_on"]["train_config"]
+@pytest.mark.parametrize("bundle, recipe", [("demo", "mmnist-source"), ("digits_decoder", "mmnist")])
+def test_the_digit_models_runs_are_rebuilt_as_they_were_trained(bundle, recipe):
+    """The shipped digit models' runs (the demo model, and the stage it started from) come back value
+    for value, and each is its recipe's."""
+    saved = json.loads((asset_path("models", bundle) / "model.json").read_text())["trained_on"]["train_config"]
     rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
     assert {key: rebuilt[key] for key in saved if key != "model"} == {k: v for k, v in saved.items() if k != "model"}
     assert {key: rebuilt["model"][key] for key in saved["model"]} == saved["model"]
     later = {"shift", "alpha_static", "alpha_visible", "alpha_tight", "alpha_align", "best_metric"}  # added since
     assert set(rebuilt) - set(saved) <= later
     assert set(rebuilt["model"]) - set(saved["model"]) <= {"colour", "parts", "part_motion"}
-    assert rebuilt == {**recipe_config("mmnist").to_dict(), "data_dir": saved["data_dir"]}
+    assert rebuilt == {**recipe_config(recipe).to_dict(), "data_dir": saved["data_dir"]}
 
 
 def test_a_model_that_draws_from_the_source_trains_and_shows_its_visibility(tmp_path):

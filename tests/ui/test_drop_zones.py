@@ -25,7 +25,7 @@ def small(window, qtbot):
     document = window.document
     name = document.shot().characters[0].name
     document.select_character(name)
-    edits.change_edit(document, name, document.frame, absolute={"scale": 0.8})
+    edits.change_edit(document, name, document.frame, absolute={"scale": 0.4})
     document.select_character(None)
     document.undo_stack.clear()
     wait_for_frame(qtbot, window)

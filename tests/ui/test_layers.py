@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QStyle
 
 from tests.ui.conftest import empty_point, menu_action, order, snapshot, wait_for_frame
 from workstation import project as doc
+from workstation.render.matte import dilated
 from workstation.ui.editing import animator_edits as edits
 from workstation.ui.view.qimages import qimage_to_rgba8
 
@@ -169,7 +170,8 @@ def _covered_by_others(window, names) -> np.ndarray:
     canvas = window.canvas
     others = [shape.coverage for name, shape in zip(canvas.names, canvas.shapes)
               if name not in names and shape.coverage is not None]
-    return np.any(others, axis=0) if others else np.zeros((canvas.framing.size,) * 2, bool)
+    covered = np.any(others, axis=0) if others else np.zeros((canvas.framing.size,) * 2, bool)
+    return dilated(covered)  # a click takes a character within a few screen pixels of what it covers
 
 
 def test_a_click_where_two_characters_overlap_selects_the_upper_one(overlapping, qtbot):

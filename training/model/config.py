@@ -55,7 +55,7 @@ BEST_METRICS = {"manipulation_psnr": ("mmnist",), "analogy_psnr": ("sprites",), 
 # Each dataset's own, the default: the score that chose every best.pt before the setting existed.
 DATASET_BEST_METRIC = {"mmnist": "manipulation_psnr", "sprites": "analogy_psnr", "clips": "reconstruction_psnr"}
 SUMMED_DEMO = "summed-demo"  # init_from: the summed demo model shipped with Stopframe (assets/models/summed)
-DIGITS_DEMO = "digits-demo"  # init_from: the layered digit demo model shipped with Stopframe (assets/models/demo)
+DIGITS_DEMO = "digits-demo"  # init_from: the layered digit model coloured by its decoder (assets/models/digits_decoder)
 
 # Setting values that lost on validation (docs/RESULTS.md section 5), with what to use instead:
 # the centroid alignment's theta diverged from step 3,000; relative losses were worse than absolute.

@@ -37,7 +37,7 @@ LAYERED_GRAPH_MODULES = {
 
 
 def bundle_folder(init_from: str) -> Path:
-    named = {SUMMED_DEMO: asset_path("models", "summed"), DIGITS_DEMO: asset_path("models", "demo")}
+    named = {SUMMED_DEMO: asset_path("models", "summed"), DIGITS_DEMO: asset_path("models", "digits_decoder")}
     return named.get(init_from, Path(init_from))
 
 

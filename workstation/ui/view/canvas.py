@@ -204,18 +204,22 @@ class Canvas(QWidget):
 
     def handle_at(self, point: QPointF) -> GestureKind | None:
         """The handle of the selected character under ``point``, as the gesture a drag of it makes:
-        rotate, scale, or move (the anchor of a character that draws nothing)."""
+        rotate, scale, or move (the anchor of a character that draws nothing); the nearest one where
+        they overlap (the scale handle of a small anchor reaches its centre)."""
         shape = self.shape_of(self.selected)
         if shape is None:
             return None
+        reached = []
         for kind, handle in ((GestureKind.ROTATE, self.rotate_handle(shape)),
                              (GestureKind.SCALE, self.scale_handle(shape))):
-            if math.hypot(point.x() - handle.x(), point.y() - handle.y()) <= HANDLE + 3:
-                return kind
+            distance = math.hypot(point.x() - handle.x(), point.y() - handle.y())
+            if distance <= HANDLE + 3:
+                reached.append((distance, kind))
         centre, r = self.outline(shape)
-        if shape.coverage is None and math.hypot(point.x() - centre.x(), point.y() - centre.y()) <= r:
-            return GestureKind.MOVE
-        return None
+        distance = math.hypot(point.x() - centre.x(), point.y() - centre.y())
+        if shape.coverage is None and distance <= r:
+            reached.append((distance, GestureKind.MOVE))
+        return min(reached, key=lambda reach: reach[0])[1] if reached else None
 
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
