@@ -119,14 +119,14 @@ def main() -> None:
 
         def eager_renderer(n=1):
             with torch.inference_mode():
-                return model.render(t_fc[n], t_theta[n], t_fb[n])
+                return model.render(t_fc[n], t_theta[n], t_fb[n], source=tx[n])  # format 3 draws from x
 
         quick, slow = args.repeats, max(10, args.repeats // 3)
         figures = {
             "drag": ("renderer.onnx only, batch 1 (summed: a drag)",
-                     median_ms(lambda: engine.render_features(fc[1], theta[1], fb[1]), quick)),
+                     median_ms(lambda: engine.render_features(fc[1], theta[1], fb[1], x[1]), quick)),
             "drag16": ("renderer.onnx only, batch 16",
-                       median_ms(lambda: engine.render_features(fc[16], theta[16], fb[16]), slow)),
+                       median_ms(lambda: engine.render_features(fc[16], theta[16], fb[16], x[16]), slow)),
             "h": ("full h, batch 1", median_ms(ort_h, quick)),
             "h16": ("full h, batch 16", median_ms(lambda: ort_h(16), slow)),
             "eager_drag": ("PyTorch eager renderer, batch 1", median_ms(eager_renderer, quick)),
