@@ -77,31 +77,15 @@ def sparsity(features: torch.Tensor) -> torch.Tensor:
 ALIGN_LEVELS = 5
 
 
-def alpha_alignment(own_alpha: torch.Tensor, target_alpha: torch.Tensor, field: torch.Tensor,
-                    parts: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+def alpha_alignment(own_alpha: torch.Tensor, target_alpha: torch.Tensor, field: torch.Tensor) -> torch.Tensor:
     """L_align: ``own_alpha`` (the first frame's character at its own place, [N,1,S,S]) sampled
     through T^Z's ``field`` ([N,S,S,2], where each pixel of the moved character comes from) against
     ``target_alpha`` (the second frame's), at every level of the blurred pyramid. Both alphas are
     measurements here: only the field learns from it, at the resolution of the pixels rather than of
-    the 16x16 features that L_equiv compares.
-
-    With a field of parts, ``parts`` = (grids [N,P,S,S,2], masks [N,P,S,S]) adds their mixture's
-    error: each pixel's error under each part's own warp, weighed by that part's mask."""
-    own, target = own_alpha.detach().float(), target_alpha.detach().float()
-    moved = F.grid_sample(own, field, mode="bilinear", padding_mode="zeros", align_corners=False)
-    total = pyramid_equivariance(moved, target, ALIGN_LEVELS)
-    if parts is None:
-        return total
-    grids, masks = parts
-    n, count, size = grids.shape[0], grids.shape[1], grids.shape[2]
-    each = F.grid_sample(own.repeat_interleave(count, dim=0), grids.reshape(n * count, size, size, 2),
-                         mode="bilinear", padding_mode="zeros", align_corners=False).view(n, count, size, size)
-    mixture = own.new_zeros(())
-    for level in range(ALIGN_LEVELS):
-        a, b = (each, target) if level == 0 else (gaussian_blur(each, 2.0 ** (level - 1)),
-                                                  gaussian_blur(target, 2.0 ** (level - 1)))
-        mixture = mixture + ((a - b).pow(2) * masks).sum(dim=1).mean() / (b.pow(2).mean() + 1e-6)
-    return total + mixture / ALIGN_LEVELS
+    the 16x16 features that L_equiv compares."""
+    moved = F.grid_sample(own_alpha.detach().float(), field, mode="bilinear", padding_mode="zeros",
+                          align_corners=False)
+    return pyramid_equivariance(moved, target_alpha.detach().float(), ALIGN_LEVELS)
 
 
 # L_tight: colours closer than this (squared RGB distance, 0..3) are the same to the scene loss's eye

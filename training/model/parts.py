@@ -100,11 +100,10 @@ class PartMotion(nn.Module):
             shift = -torch.einsum("nkij,nkj->nki", linear, pivot_to - pivot_from)
         return with_shift(linear, shift)
 
-    def warps(self, features: torch.Tensor, thetas: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(grids [N,1+K,S,S,2], masks [N,1+K,S,S]): where each of the body's and the parts' transforms
-        samples the character ``features`` moved by ``thetas`` [N,1+K,2,3] (relative, re-anchored on
-        this character's own pivots), and how much each moves each pixel; mask 0 is the whole body's,
-        and the masks sum to one at every pixel."""
+    def field(self, features: torch.Tensor, thetas: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(field [N,S,S,2] channels last, masks [N,1+K,S,S]) of the character ``features`` moved
+        by ``thetas`` [N,1+K,2,3] (relative), each re-anchored on this character's own pivots; mask 0
+        is the whole body's, and the masks sum to one at every pixel."""
         n, k, h, w = features.shape[0], self.count, *features.shape[2:]
         presence = self.presence(features)
         body = centroid(features)[:, None]
@@ -114,17 +113,8 @@ class PartMotion(nn.Module):
         landed = F.grid_sample(presence.reshape(n * k, 1, h, w), grids[:, 1:].reshape(n * k, size, size, 2),
                                mode="bilinear", padding_mode="zeros", align_corners=False).view(n, k, size, size)
         weights = torch.cat([landed.new_full((n, 1, size, size), WHOLE_WEIGHT), landed], dim=1)
-        return grids, weights / weights.sum(dim=1, keepdim=True)
-
-    def field(self, features: torch.Tensor, thetas: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(field [N,S,S,2] channels last, masks [N,1+K,S,S]): the masks' blend of ``warps``."""
-        grids, masks = self.warps(features, thetas, size)
-        return blend(grids, masks), masks
-
-
-def blend(grids: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    """[N,S,S,2]: the field that samples, at each pixel, the masks' blend of the warps' positions."""
-    return (masks.unsqueeze(-1) * grids).sum(dim=1)
+        masks = weights / weights.sum(dim=1, keepdim=True)
+        return (masks.unsqueeze(-1) * grids).sum(dim=1), masks
 
 
 def inverse_2x2(matrix: torch.Tensor) -> torch.Tensor:

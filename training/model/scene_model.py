@@ -38,7 +38,7 @@ from training.model.alignment import (
 from training.model.config import LossOptions, ModelConfig
 from training.model.decoders import CharacterDecoder, Decoder, composite, logit_bound
 from training.model.loss_terms import alpha_alignment, pyramid_equivariance, sparsity, static_background, unseen_alpha
-from training.model.parts import PartMotion, blend
+from training.model.parts import PartMotion
 
 
 class ResidualBlock(nn.Module):
@@ -276,12 +276,7 @@ class SceneModel(nn.Module):
             """The motion's field, once for everything that draws by it (None: the decoder's colour)."""
             return self.source_field(fc1, motion) if self.colour_from_source else None
 
-        warps = None  # with parts and L_align: the parts' own warps, for L_align's mixture
-        if self.colour_from_source and theta.ndim == 4 and options.alpha_align > 0:
-            warps = self.part_motion.warps(fc1, theta, self.config.image_size)
-            field = blend(*warps)
-        else:
-            field = field_of(theta)
+        field = field_of(theta)
         placed = self.place(fc1, theta, field)
         plate_term, bound, bounds, static = x1.new_zeros(()), x1.new_zeros(()), [], x1.new_zeros(())
         hidden: list[torch.Tensor] = []  # alpha * (1 - v) of each drawing (colour from the source)
@@ -314,7 +309,7 @@ class SceneModel(nn.Module):
             with torch.no_grad():  # each frame's character where it is (identity: the features as they are)
                 own = CharacterDecoder.from_logits(self.character_decoder.logits(torch.cat([fc1, fc2])))[1]
             own1, own2 = own.split(n)
-            align = alpha_alignment(own1, own2, field, warps)
+            align = alpha_alignment(own1, own2, field)
         equiv = F.mse_loss(placed.float(), fc2.float())
         inv = F.mse_loss(fb1.float(), fb2.float())
         # h(x1, x1, x1, x1) = x1: with f_b held invariant, the character can only come through f_c,
