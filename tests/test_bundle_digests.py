@@ -128,8 +128,8 @@ def test_a_malformed_graph_sha256_is_one_line_naming_model_json(anchored_bundle,
 
 @pytest.mark.parametrize("folder", [FIXTURES / "format2" / "bundle", FIXTURES / "format1" / "bundle",
                                     asset_path("models", "digits_decoder"), asset_path("models", "summed"),
-                                    asset_path("models", "sprites")],
-                         ids=["format2 fixture", "format1 fixture", "digits decoder", "summed", "sprites"])
+                                    asset_path("models", "sprites_decoder")],
+                         ids=["format2 fixture", "format1 fixture", "digits decoder", "summed", "sprites decoder"])
 def test_bundles_from_before_the_digests_open_and_render(folder):
     assert "graph_sha256" not in json.loads((folder / "model.json").read_text())
     images = renders(folder)

@@ -13,6 +13,7 @@ import pytest
 from training.data import sprites
 from training.data.mmnist import background_specs, paint_background
 from training.data.sprites import Character, DataError, Sprites, SpriteSheets
+from workstation.kernel.locations import asset_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SPRITES_DIR = ROOT.parent / "shared" / "data" / "lpc-sprites"
@@ -355,24 +356,35 @@ def test_the_sprites_recipe_trains_sprites_with_the_layered_renderer():
     assert config.init_from == "digits-demo" and config.shift == 8  # what brought the sprite's alpha alive
 
 
-def test_the_sprite_model_is_the_second_stage_recipes_run_started_from_the_first():
-    """assets/models/sprites was trained as recipes/sprites-stage2.toml says, from the model of
-    recipes/sprites.toml; its figures in model.json are those of docs/results/sprites-eval.json."""
+def test_the_sprite_model_is_the_third_stage_recipes_run_started_from_the_second():
+    """assets/models/sprites was trained as recipes/sprites-source.toml says, from the model of
+    recipes/sprites-stage2.toml (assets/models/sprites_decoder), that one as recipes/sprites-stage2.toml
+    says, from the model of recipes/sprites.toml; the figures in each model.json are those of its
+    evaluation in docs/results."""
     from test_trainer import recipe_config
 
     from training.model.config import TrainConfig
     from workstation.demos.sprite_demo import SPRITE_BUNDLE
 
-    metadata = json.loads((SPRITE_BUNDLE / "model.json").read_text())
-    saved = metadata["trained_on"]["train_config"]
-    rebuilt = TrainConfig.from_saved(saved).validate().to_dict()
-    assert rebuilt == {**recipe_config("sprites-stage2", f"data_dir={SPRITES_DIR.parent}").to_dict(),
-                       "data_dir": saved["data_dir"]}
-    assert metadata["trained_on"]["steps"] <= rebuilt["steps"] and rebuilt["alpha_static"] > 0
-    first = recipe_config("sprites", f"data_dir={SPRITES_DIR.parent}").to_dict()
-    assert rebuilt == {**first, **{key: rebuilt[key] for key in (
+    data = f"data_dir={SPRITES_DIR.parent}"
+    stages = {}
+    decoder = asset_path("models", "sprites_decoder")
+    for bundle, recipe, evaluation in ((SPRITE_BUNDLE, "sprites-source", "sprites-source-eval.json"),
+                                       (decoder, "sprites-stage2", "sprites-eval.json")):
+        metadata = json.loads((bundle / "model.json").read_text())
+        saved = metadata["trained_on"]["train_config"]
+        rebuilt = stages[recipe] = TrainConfig.from_saved(saved).validate().to_dict()
+        assert rebuilt == {**recipe_config(recipe, data).to_dict(), "data_dir": saved["data_dir"]}
+        assert metadata["trained_on"]["steps"] <= rebuilt["steps"]
+        assert metadata["evaluation"] == json.loads((ROOT / "docs" / "results" / evaluation).read_text())
+    second, third = stages["sprites-stage2"], stages["sprites-source"]
+    assert second["alpha_static"] > 0 and third["model"]["colour"] == "source" and third["alpha_visible"] > 0
+    first = recipe_config("sprites", data).to_dict()
+    assert second == {**first, **{key: second[key] for key in (
         "steps", "lr", "alpha_static", "init_from", "seed", "data_dir")}}  # stage 2 changes only these
-    assert metadata["evaluation"] == json.loads((ROOT / "docs" / "results" / "sprites-eval.json").read_text())
+    assert third == {**second, **{key: third[key] for key in (  # and stage 3 only these
+        "steps", "alpha_visible", "alpha_tight", "alpha_align", "init_from", "val_every", "model")}}
+    assert third["model"] == {**second["model"], "colour": "source"}
 
 
 def test_the_digits_demo_starts_a_sprite_model_with_its_decoders(sheets):
