@@ -83,6 +83,22 @@ def test_a_character_that_draws_nothing_gets_a_small_handle_not_a_canvas_sized_o
     assert window.document.undo_stack.count() == steps + 1
 
 
+def test_a_press_near_the_anchor_moves_it_though_the_scale_handle_reaches_there(window, qtbot, unknown):
+    """The anchor of a character that draws nothing is small: its scale handle reaches its centre. A
+    press nearer the centre than the handle moves the character; one on the handle scales it."""
+    canvas = window.canvas
+    shape = canvas.shape_of(unknown)
+    anchor = canvas.to_widget(shape.x, shape.y)
+    handle = canvas.scale_handle(shape)
+    toward = anchor + (handle - anchor) * 0.4  # inside the anchor, and within the handle's reach
+    assert math.hypot(toward.x() - handle.x(), toward.y() - handle.y()) <= 10
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=toward.toPoint())
+    QTest.mouseMove(canvas, (toward + QPointF(-40, 0)).toPoint())
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=(toward + QPointF(-40, 0)).toPoint())
+    pose = window.document.character().keyframes[0].pose
+    assert pose.tx == pytest.approx(-40 / canvas.square_rect().width()) and pose.scale == 1
+
+
 def test_a_drawn_character_is_outlined_around_its_opaque_pixels(window, qtbot):
     canvas = window.canvas
     digit = window.document.shot().characters[0].name
