@@ -79,7 +79,7 @@ def test_masks_sum_to_one_and_parts_leave_the_rest_to_the_body():
     with torch.no_grad():
         thetas = model.motion(features, features.roll(1, 0))
         _, masks = model.part_motion.field(features, thetas, SIZE)
-        parts = model.part_masks(features, thetas)
+        parts = model.motion_field(features, thetas)[1]
     assert masks.shape == (4, 5, SIZE, SIZE) and parts.shape == (4, 4, SIZE, SIZE)
     assert float((masks.sum(dim=1) - 1).abs().max()) < 1e-5
     assert float(parts.min()) >= 0 and float(parts.sum(dim=1).max()) <= 1 + 1e-6
@@ -117,7 +117,7 @@ def test_the_bundle_gives_the_models_field_and_masks(tmp_path):
     with torch.no_grad():
         thetas = model.motion(a, b)
         want_field = model.source_field(c, thetas).permute(0, 3, 1, 2).numpy()
-        want_parts = model.part_masks(c, thetas).numpy()
+        want_parts = model.motion_field(c, thetas)[1].numpy()
         want_theta = model.absolute(c, thetas).numpy()
     assert np.abs(field - want_field).max() <= 1e-4
     assert np.abs(theta - want_theta).max() <= 1e-4

@@ -43,12 +43,8 @@ class FieldMotion(nn.Module):
     def forward(self, features_from, features_to, character_features):
         motion = self.model.motion(features_from, features_to)
         theta = self.model.absolute(character_features, motion).float()
-        if motion.ndim == 4:
-            field, masks = self.model.part_motion.field(character_features, motion, self.model.config.image_size)
-            return field.permute(0, 3, 1, 2), theta, masks[:, 1:]
-        size = self.model.config.image_size
-        field = F.affine_grid(theta, [theta.shape[0], 3, size, size], align_corners=False)
-        return field.permute(0, 3, 1, 2), theta
+        field, masks = self.model.motion_field(character_features, motion)
+        return (field.permute(0, 3, 1, 2), theta) + (() if masks is None else (masks,))
 
 
 class FieldCharacter(nn.Module):
@@ -100,10 +96,11 @@ def format3_cases(model: SceneModel, features_from: torch.Tensor, features_to: t
         character = model.encoder_character(source)
         background = model.encoder_background(source)
         relative = model.motion(features_from, features_to)
-        field = model.source_field(character, relative).permute(0, 3, 1, 2)
+        field, masks = model.motion_field(character, relative)
         theta = model.absolute(character, relative)
-        motion = (field, theta, model.part_masks(character, relative)) if relative.ndim == 4 else (field, theta)
-        parts = model.character_parts(character, relative)
+        parts = model.character_parts(character, relative, field)
+        field = field.permute(0, 3, 1, 2)
+        motion = (field, theta) + (() if masks is None else (masks,))
         image = model.render(character, relative, background, source=source)
     return {
         "motion.onnx": ((features_from, features_to, character), motion),

@@ -202,14 +202,21 @@ class SceneModel(nn.Module):
         """Whether a character's colour is taken from its own source frame (``model.colour``)."""
         return self.layered and self.config.colour == "source"
 
-    def source_field(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
-        """[N,S,S,2]: for each pixel of the square the character is drawn into, where in its source
-        frame it samples from (grid_sample units; bundle format 3's ``field``, channels last)."""
+    def motion_field(self, character_features: torch.Tensor,
+                     theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(field [N,S,S,2], part masks [N,K,S,S] or None without parts): for each pixel of the square
+        the character is drawn into, where in its source frame it samples from (grid_sample units;
+        bundle format 3's ``field``, channels last), and how much each part moves it."""
         size = self.config.image_size
         if theta.ndim == 4:
-            return self.part_motion.field(character_features, theta, size)[0]
+            field, masks = self.part_motion.field(character_features, theta, size)
+            return field, masks[:, 1:]
         absolute = self.absolute(character_features, theta).float()
-        return F.affine_grid(absolute, [absolute.shape[0], 3, size, size], align_corners=False)
+        return F.affine_grid(absolute, [absolute.shape[0], 3, size, size], align_corners=False), None
+
+    def source_field(self, character_features: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """[N,S,S,2]: ``motion_field``'s field."""
+        return self.motion_field(character_features, theta)[0]
 
     def render(self, character_features, theta, background_features, source=None) -> torch.Tensor:
         """The renderer graph of the bundle: the composite of the placed character over the plate
@@ -225,19 +232,22 @@ class SceneModel(nn.Module):
         character graph (formats 1 and 2)."""
         return self.character_decoder(self.place(character_features, theta))
 
-    def character_parts(self, character_features, theta) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """(rgb, alpha, visibility) of the placed character; visibility None with ``colour = "decoder"``."""
-        logits = self.character_decoder.logits(self.place(character_features, theta))
+    def character_parts(self, character_features, theta,
+                        field=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """(rgb, alpha, visibility) of the placed character (``field``: its motion's, when known);
+        visibility None with ``colour = "decoder"``."""
+        logits = self.character_decoder.logits(self.place(character_features, theta, field))
         rgb, alpha = CharacterDecoder.from_logits(logits)
         return rgb, alpha, CharacterDecoder.visibility(logits)
 
     def drawn_character(self, character_features, theta, source=None) -> tuple[torch.Tensor, torch.Tensor]:
         """(colour, alpha) of the character as the frame shows it: the decoder's colour, or with
         ``colour = "source"`` ``v * sample(source, field) + (1 - v) * rgb`` (``colour_of``)."""
-        rgb, alpha, visibility = self.character_parts(character_features, theta)
-        if visibility is None:
-            return rgb, alpha
-        return self.colour_of(rgb, visibility, self.source_field(character_features, theta), source), alpha
+        if not self.colour_from_source:
+            return self.character_parts(character_features, theta)[:2]
+        field = self.source_field(character_features, theta)
+        rgb, alpha, visibility = self.character_parts(character_features, theta, field)
+        return self.colour_of(rgb, visibility, field, source), alpha
 
     def colour_of(self, rgb, visibility, field, source) -> torch.Tensor:
         """The character's colour: its own source pixels where ``visibility`` says they show it
@@ -247,11 +257,6 @@ class SceneModel(nn.Module):
         sampled = F.grid_sample(source.float(), field, mode="bilinear",
                                 padding_mode="zeros", align_corners=False).to(rgb.dtype)
         return visibility * sampled + (1 - visibility) * rgb
-
-    def part_masks(self, character_features, theta) -> torch.Tensor:
-        """[N,K,S,S]: how much each part moves each pixel of the square (format 3's ``parts``); the
-        whole body's share is what they leave of one."""
-        return self.part_motion.field(character_features, theta, self.config.image_size)[1][:, 1:]
 
     def plate(self, background_features) -> torch.Tensor:
         """The background plate g_b(f_b): the layered renderer's background graph."""
