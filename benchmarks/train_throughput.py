@@ -30,7 +30,8 @@ from training.data.mmnist import MovingMNIST  # noqa: E402
 from training.model.config import TrainConfig  # noqa: E402
 from training.model.scene_model import SceneModel  # noqa: E402
 from training.run import distributed  # noqa: E402
-from training.run.trainer import Trainer, bf16_supported, pick_device  # noqa: E402
+from training.run.precision import bf16_supported, pick_device  # noqa: E402
+from training.run.trainer import Trainer  # noqa: E402
 
 
 def measure(precision: str, data: MovingMNIST, config: TrainConfig, steps: int, device: str,

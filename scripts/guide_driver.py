@@ -20,6 +20,7 @@ from workstation.kernel.safe_write import write_bytes
 from workstation.output.formats import FORMAT_INFO, OutputFormat
 from workstation.render.layers import LayerView
 from workstation.ui.export import export_all
+from workstation.ui.export.export_dialog import LAYER_LABELS
 from workstation.ui.files.sheet_dialog import TITLE as SHEET_FORM_TITLE
 from workstation.ui.files.sheet_dialog import SheetImportDialog
 from workstation.ui.files.sheet_import import PICK_SHEET
@@ -180,11 +181,13 @@ class Guide:
         assert isinstance(dialog, SheetImportDialog)
         return dialog
 
-    def export_all_shots(self, folder: Path, format: OutputFormat, one_sheet: bool = False) -> str:
-        """File ▸ Export All Shots… into ``folder`` as ``format`` (for sprite sheets, ``one_sheet`` or
-        one per shot); returns, when the export has ended, what the status bar says (what was
-        written, or why not)."""
+    def export_all_shots(self, folder: Path, format: OutputFormat, one_sheet: bool = False,
+                         layer: LayerView = LayerView.COMPOSITE) -> str:
+        """File ▸ Export All Shots… into ``folder`` as ``format``, in ``layer`` (for sprite sheets,
+        ``one_sheet`` or one per shot); returns, when the export has ended, what the status bar says
+        (what was written, or why not)."""
         self.replies.update({export_all.TITLE: FORMAT_INFO[format].label, export_all.FOLDER_TITLE: str(folder),
+                             export_all.LAYER_TITLE: LAYER_LABELS[layer],
                              export_all.SHEETS_TITLE: export_all.ONE_SHEET if one_sheet else export_all.PER_SHOT})
         self.trigger("File", "Export All Shots…")
         exporter = self.window.all_shots

@@ -232,3 +232,28 @@ def test_an_output_of_the_frames_shape_holds_the_cropped_square(case):
     else:
         assert x0 <= -0.5 + 1e-6 and y0 <= -0.5 + 1e-6 and x1 >= output[0] - 0.5 - 1e-6
         assert y1 >= output[1] - 0.5 - 1e-6
+
+
+def test_crisp_enlarges_a_small_clip_by_a_whole_number_so_every_pixel_is_one_size(tmp_path):
+    """Crisp at 300x300 from a 64-pixel clip was 4.6875x: blocks of 4 and 5 pixels side by side."""
+    smooth = Framing.of_background(background(SIZE, SIZE), (300, 300), SIZE)
+    crisp = Framing.of_background(background(SIZE, SIZE), (300, 300), SIZE, crisp=True)
+    assert smooth.scale == pytest.approx(300 / SIZE) and crisp.scale == pytest.approx(5)
+    assert crisp.square_rect == pytest.approx((-10, -10, 320, 320), abs=1e-9)  # centred, still covering
+    big = Framing.of_background(background(1280, 720), (640, 360), SIZE, crisp=True)
+    assert big.scale == pytest.approx(360 / SIZE)  # a reduction is no enlargement: as it was
+
+    from tests.conftest import run_cli
+    from workstation.demos.sprite_demo import write_sprite_demo_project
+
+    project = write_sprite_demo_project(tmp_path / "demo")
+    out = tmp_path / "frames"
+    done = run_cli("render", project, "--shot", "walk", "--range", "0:1", "--size", "300x300", "--crisp",
+                   "--layer", "background", "--out", out)
+    assert done.returncode == 0, done.stderr
+    (frame_file,) = sorted(out.iterdir())
+    frame = cv2.imread(str(frame_file)).astype(int)
+    across = np.flatnonzero(np.abs(np.diff(frame, axis=1)).sum(axis=(0, 2)) > 0) + 1  # columns where a colour starts
+    down = np.flatnonzero(np.abs(np.diff(frame, axis=0)).sum(axis=(1, 2)) > 0) + 1
+    assert len(across) > 20 and len(down) > 20
+    assert set(across % 5) == set(down % 5) == {0}  # every pixel a 5x5 block: never 4 beside 5

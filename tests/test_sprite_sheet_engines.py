@@ -24,7 +24,6 @@ from tests.test_render import assert_fails_in_one_line, render_in_process
 from workstation import project as document
 from workstation.demos.sprite_demo import write_sprite_demo_project
 from workstation.kernel.errors import StopframeError
-from workstation.kernel.locations import asset_path
 from workstation.output.engine_data import SheetAnimation, SheetPlan, frame_names
 from workstation.output.writer import write_frames
 from workstation.render.layers import LayerView
@@ -124,13 +123,10 @@ def test_the_scale_says_how_much_the_models_square_was_enlarged(sprites, tmp_pat
 
 
 def test_crisp_at_twice_the_size_is_exactly_nearest_neighbour(sprites, tmp_path, capsys):
-    """With a model whose layers are drawn in its square (the sprite model coloured by its decoder),
-    each pixel of the shot's own frame is a 2x2 block of the frame at --scale 2, and each pixel of the
-    model's square an 8x8 block (meta.scale). (The shipped sprite model draws a moved character from
-    its source frame at the output's own resolution, issue 26: its pixels need not fall on that grid.)"""
-    project = document.load_project(sprites)
-    project.model = str(asset_path("models", "sprites_decoder"))
-    document.save_project(project, sprites)
+    """Each pixel of the shot's own frame is a 2x2 block of the frame at --scale 2, and each pixel of
+    the model's square an 8x8 block (meta.scale), with the shipped sprite model, which draws a moved
+    character from its source frame: crisp, a pixel-art source is sampled on the square's grid (it
+    was sampled at the output's pixels, so a moved character's pixels fell across the blocks)."""
     once, _, atlas_1 = read_aseprite(render(capsys, sprites, tmp_path / "x1.png", "--shot", "slash", "--range",
                                             "3:6", "--crisp"))
     twice, meta, atlas_2 = read_aseprite(render(capsys, sprites, tmp_path / "x2.png", "--shot", "slash", "--range",

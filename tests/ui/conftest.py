@@ -3,14 +3,16 @@ a temporary folder, a window with the demo project, dialogs answered instead of 
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workstation import project as doc
+from workstation.kernel.errors import EXIT_INTERRUPTED
 from workstation.ui.shell import dialogs
 from workstation.ui.shell.dialogs import Question
 from workstation.ui.shell.help import HELP_TEXT
+from workstation.ui.train import train_dialog, training_estimate
 
 DEFAULT_ANSWERS = {"open_file": "", "open_files": [], "save_file": "", "question": QMessageBox.StandardButton.No,
                    "warning": None, "about": None, "text": "", "open_folder": "", "choose": ""}
@@ -164,3 +166,58 @@ def trio(window, qtbot):
 
 __all__ = ["QPoint", "Answers", "character_point", "drawn", "empty_point", "menu_action", "order", "send_drop",
            "snapshot", "wait_for_frame"]
+
+
+class FakeChild(QObject):
+    """A child process that runs nothing: the test says what it prints (``record``) and how it ends
+    (``finished``), as ``main.py train --progress json`` would."""
+
+    record = Signal(dict)
+    finished = Signal(int, str)
+
+    def __init__(self, arguments, parent=None, made=None):
+        super().__init__(parent)
+        self.arguments = [str(a) for a in arguments]
+        self.started = self.ended = self.cancelled = False
+        self.finished.connect(lambda *_: setattr(self, "ended", True))
+        made.append(self)
+
+    def start(self):
+        self.started = True
+
+    def running(self):
+        return self.started and not self.ended
+
+    def cancel(self):
+        self.cancelled = True
+
+    def wait(self, timeout_ms=0):
+        """As QProcess.waitForFinished: a child told to stop has ended when it returns."""
+        if self.cancelled and self.running():
+            self.finished.emit(EXIT_INTERRUPTED, "stopframe: interrupted")
+        return True
+
+
+def step(number: int, eta_s: float) -> dict:
+    return {"event": "step", "step": number, "loss": 0.1, "step_s": 0.1, "eta_s": eta_s, "pairs_per_s": 10.0}
+
+
+@pytest.fixture
+def fake_dialog(window, monkeypatch, tmp_path):
+    """File ▸ Train Model on Clips… with every child process a FakeChild; then the warm-up measures
+    ``step_s`` a step (it starts at once: the fake child's first step comes with no wait)."""
+    children: list[FakeChild] = []
+    make = lambda arguments, parent=None: FakeChild(arguments, parent, children)  # noqa: E731
+    monkeypatch.setattr(train_dialog, "ChildCommand", make)
+    monkeypatch.setattr(training_estimate, "ChildCommand", make)
+    monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
+
+    def open_it(step_s: float):
+        before = set(window.findChildren(train_dialog.TrainDialog))
+        menu_action(window, "File", "Train Model on Clips…").trigger()
+        (dialog,) = set(window.findChildren(train_dialog.TrainDialog)) - before
+        for number in range(1, training_estimate.WARM_UP_STEPS + 1):
+            dialog.warm_up.child.record.emit({"event": "step", "step": number, "loss": 1.0, "step_s": step_s})
+        assert dialog.estimate.step_s == step_s and dialog.estimate.start_s == 0  # the fake starts at once
+        return dialog
+    return open_it

@@ -14,13 +14,13 @@ from workstation.media import probe
 from workstation.output.formats import FORMAT_INFO, OutputFormat
 
 YES = QMessageBox.StandardButton.Yes
-COMMAND, FORMAT, FOLDER, REPLACE = "Export All Shots…", "Export All Shots", "Export all shots to folder", \
-    "Replace existing exports?"
+COMMAND, FORMAT, FOLDER, REPLACE, LAYER = "Export All Shots…", "Export All Shots", "Export all shots to folder", \
+    "Replace existing exports?", "Layer"
 MP4, GIF, PNG = "H.264 video (.mp4)", "Animated GIF (.gif)", FORMAT_INFO[OutputFormat.PNG].label
 
 
-def export_all(window, qtbot, answers, folder, label):
-    answers.replies.update({FORMAT: label, FOLDER: str(folder)})
+def export_all(window, qtbot, answers, folder, label, layer="Composite"):
+    answers.replies.update({FORMAT: label, FOLDER: str(folder), LAYER: layer})
     menu_action(window, "File", COMMAND).trigger()
     qtbot.waitUntil(lambda: not window.all_shots.running, timeout=120_000)
     QThreadPool.globalInstance().waitForDone(60_000)
@@ -38,7 +38,7 @@ def test_every_shot_is_exported_to_a_file_named_after_it(window, qtbot, answers,
         info = probe(out / name)
         assert (info.frame_count, info.width, info.height) == (24, 160, 96) if name == "duet.gif" else (24, 256, 256)
     assert window.statusBar().currentMessage() == f"exported 4 shots to {out}"
-    assert [question.title for question in answers.asked] == [FORMAT, FOLDER]
+    assert [question.title for question in answers.asked] == [FORMAT, LAYER, FOLDER]
     assert "4 shots" in answers.asked[0].text
 
 
@@ -62,7 +62,7 @@ def test_cancel_keeps_the_shots_written_and_leaves_no_partial_file(window, qtbot
     window.document.edit("Lengthen", lambda project: setattr(project.shots[1], "length", 5000))
     out = tmp_path / "renders"
     out.mkdir()
-    answers.replies.update({FORMAT: MP4, FOLDER: str(out)})
+    answers.replies.update({FORMAT: MP4, FOLDER: str(out), LAYER: "Composite"})
     menu_action(window, "File", COMMAND).trigger()
     progress = window.all_shots.progress
     qtbot.waitUntil(lambda: progress.value() > 24 + 8, timeout=60_000)  # into the second shot
@@ -117,7 +117,7 @@ def test_sprites_of_all_shots_in_one_sheet_tag_each_shot(window, qtbot, answers,
     out.mkdir()
     answers.replies[SHEETS] = "All shots in one sheet"
     export_all(window, qtbot, answers, out, SPRITES)
-    assert [question.title for question in answers.asked] == [FORMAT, SHEETS, FOLDER]
+    assert [question.title for question in answers.asked] == [FORMAT, LAYER, SHEETS, FOLDER]
     sheet = out / f"{window.document.path.stem}.png"
     assert sorted(path.name for path in out.iterdir()) == sorted(sheet.with_suffix(suffix).name
                                                                  for suffix in (".json", ".png", ".tres"))
@@ -147,3 +147,30 @@ def test_sprites_one_sheet_per_shot_and_one_sheet_of_different_sizes_refused(win
     assert list(one.iterdir()) == []
     message = window.statusBar().currentMessage()
     assert message.startswith("nothing exported: ") and "'duet' 160×96 crisp" in message, message
+
+
+def test_the_characters_alone_over_transparency_into_one_sheet_for_a_game(window, qtbot, answers, tmp_path):
+    """A game engine draws its own backgrounds: Export All can write the Characters layer (issue 29)."""
+    from tests.test_sprite_sheet_engines import read_aseprite
+
+    out = tmp_path / "game"
+    out.mkdir()
+    answers.replies[SHEETS] = "All shots in one sheet"
+    export_all(window, qtbot, answers, out, SPRITES, layer="Characters (alpha)")
+    sheet = cv2.imread(str(out / f"{window.document.path.stem}.png"), cv2.IMREAD_UNCHANGED)
+    assert sheet is not None and sheet.shape[2] == 4
+    frames, _, _ = read_aseprite(out / f"{window.document.path.stem}.png")
+    rect = frames[0]["frame"]
+    cell = sheet[rect["y"]:rect["y"] + rect["h"], rect["x"]:rect["x"] + rect["w"]]
+    assert (cell[..., 3] == 0).mean() > 0.5 and (cell[..., 3] == 255).any()  # the characters, no ground
+    layer_question = next(question for question in answers.asked if question.title == LAYER)
+    assert "layer" in layer_question.text
+
+
+def test_a_format_without_alpha_offers_no_layer_that_needs_it(window, qtbot, answers, tmp_path):
+    out = tmp_path / "videos"
+    out.mkdir()
+    export_all(window, qtbot, answers, out, MP4, layer="Characters (alpha)")  # not offered: nothing is written
+    assert list(out.iterdir()) == []
+    export_all(window, qtbot, answers, out, MP4, layer="Background")
+    assert sorted(path.name for path in out.iterdir()) == ["by hand.mp4", "demo.mp4", "duet.mp4", "sway.mp4"]

@@ -46,7 +46,8 @@ def test_every_menu_command_runs_without_an_exception(window, qtbot, answers, pr
         "Open project": str(project_path),
         "Save project": str(tmp_path / "saved.stopframe"),
         "Import clips": [str(CLIP)],
-        "Export All Shots": "Animated GIF (.gif)",  # File ▸ Export All Shots…: the format, then the folder
+        "Export All Shots": "Animated GIF (.gif)",  # File ▸ Export All Shots…: the format, the layer, the folder
+        "Layer": "Composite",
         "Export all shots to folder": str(tmp_path / "all"),
     })
     (tmp_path / "all").mkdir()

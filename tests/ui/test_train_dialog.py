@@ -11,14 +11,13 @@ import re
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from tests.ui.conftest import menu_action, wait_for_frame
+from tests.ui.conftest import menu_action, step, wait_for_frame
 from workstation import project as doc
 from workstation.kernel.errors import EXIT_INTERRUPTED
-from workstation.ui.train import train_dialog, training_estimate
+from workstation.ui.train import train_dialog
 from workstation.ui.train.loss_curve import LossCurve
 from workstation.ui.train.training_estimate import Estimate, duration_words
 from workstation.ui.train.training_progress import quality_words
@@ -126,58 +125,6 @@ def test_durations_and_quality_in_plain_words():
     assert quality_words({"val_reconstruction_psnr": 24.0}) is None
 
 
-class FakeChild(QObject):
-    """A child process that runs nothing: the test says what it prints (``record``) and how it ends
-    (``finished``), as ``main.py train --progress json`` would."""
-
-    record = Signal(dict)
-    finished = Signal(int, str)
-
-    def __init__(self, arguments, parent=None, made=None):
-        super().__init__(parent)
-        self.arguments = [str(a) for a in arguments]
-        self.started = self.ended = self.cancelled = False
-        self.finished.connect(lambda *_: setattr(self, "ended", True))
-        made.append(self)
-
-    def start(self):
-        self.started = True
-
-    def running(self):
-        return self.started and not self.ended
-
-    def cancel(self):
-        self.cancelled = True
-
-    def wait(self, timeout_ms=0):
-        return True
-
-
-def step(number: int, eta_s: float) -> dict:
-    return {"event": "step", "step": number, "loss": 0.1, "step_s": 0.1, "eta_s": eta_s, "pairs_per_s": 10.0}
-
-
-@pytest.fixture
-def fake_dialog(window, monkeypatch, tmp_path):
-    """File ▸ Train Model on Clips… with every child process a FakeChild; then the warm-up measures
-    ``step_s`` a step (it starts at once: the fake child's first step comes with no wait)."""
-    children: list[FakeChild] = []
-    make = lambda arguments, parent=None: FakeChild(arguments, parent, children)  # noqa: E731
-    monkeypatch.setattr(train_dialog, "ChildCommand", make)
-    monkeypatch.setattr(training_estimate, "ChildCommand", make)
-    monkeypatch.setattr(train_dialog, "models_folder", lambda document: tmp_path / "models")
-
-    def open_it(step_s: float):
-        before = set(window.findChildren(train_dialog.TrainDialog))
-        menu_action(window, "File", "Train Model on Clips…").trigger()
-        (dialog,) = set(window.findChildren(train_dialog.TrainDialog)) - before
-        for number in range(1, training_estimate.WARM_UP_STEPS + 1):
-            dialog.warm_up.child.record.emit({"event": "step", "step": number, "loss": 1.0, "step_s": step_s})
-        assert dialog.estimate.step_s == step_s and dialog.estimate.start_s == 0  # the fake starts at once
-        return dialog
-    return open_it
-
-
 def test_one_estimate_measured_before_the_start_and_corrected_by_the_run_in_one_place(fake_dialog):
     dialog = fake_dialog(step_s=0.1)
     dialog.steps.setValue(3000)
@@ -243,8 +190,8 @@ def test_the_loss_curve_is_painted_from_the_step_events(qtbot):
     curve = LossCurve()
     qtbot.addWidget(curve)
     curve.resize(300, 120)
-    for step, loss in ((1, 1.0), (2, 0.1), (3, 0.01)):
-        curve.add(step, loss)
+    for number, loss in ((1, 1.0), (2, 0.1), (3, 0.01)):
+        curve.add(number, loss)
     points = curve.polyline(curve.rect().toRectF())
     assert curve.log_scale() and [round(p.y()) for p in points] == [0, 60, 120]  # a steady fall, on a log scale
     assert [round(p.x()) for p in points] == [0, 150, 300]

@@ -169,12 +169,12 @@ class TrainConfig:
     clips: list[str] = field(default_factory=list)  # videos, GIFs or image folders (dataset "clips")
     max_gap: int = 4  # dataset "clips": the two frames of a pair are at most this many frames apart
     fit: str = "crop"  # dataset "clips": how a frame becomes square ("crop" or "letterbox")
-    # datasets "mmnist" and "sprites": how many training backgrounds (validation and test keep their 64,
-    # 100 for sprites): with 64, the plate learnt them by heart (30.3 dB on them, 23.4 dB on new ones).
+    # "mmnist", "sprites" and clips of a character alone: how many training backgrounds (validation and
+    # test keep their 64, 100 for sprites): with 64, the plate learnt them by heart (30.3 against 23.4 dB).
     # Sprites only: 0 draws every frame of every split over flat grey (the runs without backgrounds)
     backgrounds: int = 4096
-    # dataset "sprites": each training frame moved by up to this many pixels (x and y), so the two
-    # frames of a pair stand apart over their background (the paper's Figure 15); 0: as drawn
+    # dataset "sprites" (and a clip of a character alone): each training frame moved by up to this many
+    # pixels (x and y), so the two frames of a pair stand apart over their background (Figure 15)
     shift: int = 0
     steps: int = 12_000
     batch_size: int = 32
@@ -232,8 +232,8 @@ class TrainConfig:
         _check_choice("fit", self.fit, FIT_MODES)
         _check_range("max_gap", self.max_gap, 1, 1000)
         _check_range("shift", self.shift, 0, 24)
-        if self.shift and self.dataset != "sprites":
-            raise ConfigError(f"shift={self.shift}: moves sprites (dataset='sprites'), not dataset={self.dataset!r}")
+        if self.shift and self.dataset == "mmnist":
+            raise ConfigError(f"shift={self.shift}: moves sprites and characters alone, not dataset={self.dataset!r}")
         _check_range("backgrounds", self.backgrounds, 0 if self.dataset == "sprites" else 1, 100_000)
         if not isinstance(self.clips, list) or not all(isinstance(c, str) and c for c in self.clips):
             raise ConfigError(f"clips={self.clips!r}: must be a list of paths")

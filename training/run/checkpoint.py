@@ -44,6 +44,7 @@ class RunProgress(TypedDict, total=False):
     world_size: int  # how many processes trained it
     rank_rngs: list[dict[str, Any]]  # each rank's data stream state (the numpy bit generator's)
     run_id: str  # the run the checkpoint belongs to (absent from runs made before run ids)
+    start_scores: dict[str, float]  # a warm-started run's starting model on validation (else empty)
 
 
 class _Training(RunProgress):
@@ -191,6 +192,9 @@ def _damage(saved: dict[str, Any]) -> str | None:
         return f"world_size {saved['world_size']!r} is not a whole number >= 1"
     if not isinstance(saved.get("run_id", ""), str):
         return f"run_id {saved['run_id']!r} is not a run id"
+    start = saved.get("start_scores", {})
+    if not (isinstance(start, dict) and all(isinstance(k, str) and isinstance(v, float) for k, v in start.items())):
+        return "its start_scores are not named numbers"
     return None
 
 

@@ -1,7 +1,9 @@
 """The ``train`` command's arguments and the run's settings they make, with the argparse types that
 every training command shares (a path, a whole number in range).
 
-``--init-from`` is the ``init_from`` setting (training/run/warm_start.py), ``--minutes`` the time
+``--init-from`` is the ``init_from`` setting (training/run/warm_start.py); without ``--recipe``, a
+layered bundle it names also gives the run its model and how it was trained (``bundle_settings``),
+so ``train --init-from BUNDLE --clip ...`` fine-tunes that model on your clips. ``--minutes`` the time
 budget (training/run/time_budget.py): it fixes ``steps``, so it and ``--steps`` are refused together.
 """
 
@@ -74,6 +76,11 @@ def build_train_config(args: argparse.Namespace) -> TrainConfig:
             values["dataset"] = "clips"
     for assignment in args.set or []:
         apply_setting(values, assignment)
+    if not args.recipe and getattr(args, "init_from", None) and values.get("init_from"):
+        from training.run.warm_start import bundle_settings  # a layered bundle goes on as it was trained
+
+        inherited = bundle_settings(values["init_from"])
+        values = {**inherited, **values, "model": {**inherited.get("model", {}), **values.get("model", {})}}
     config = TrainConfig.from_dict(values).validate()  # every setting in range before any folder is looked for
     if config.dataset == "mmnist":
         from training.data.mnist import IMAGE_FILES

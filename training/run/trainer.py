@@ -32,6 +32,7 @@ from training.run import checkpoint, distributed
 from training.run.batch_memory import check_batch_fits
 from training.run.checkpoint import Checkpoint, RunProgress
 from training.run.interrupts import stop_requests
+from training.run.precision import pick_device, resolve_precision
 from training.run.run_files import MetricRow, MetricsLog, RunFolderError, check_same_run, new_run_id, read_metrics
 from training.run.sample_clock import SampleClock
 from training.run.warm_start import warm_start
@@ -84,21 +85,11 @@ class Callbacks:
     should_stop: Callable[[], bool] = field(default=lambda: False)
 
 
-def pick_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def bf16_supported(device: str) -> bool:
-    if device == "cuda":
-        return torch.cuda.is_bf16_supported()
-    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-
-
 def open_datasets(config: TrainConfig):
     """(training pairs, validation pairs): Moving MNIST or sprites generated on the fly, or your own clips."""
     size = config.model.image_size
     if config.dataset == "clips":
-        return ClipPairs.splits(config.clips, size, config.max_gap, config.fit)
+        return ClipPairs.splits(config.clips, size, config.max_gap, config.fit, config.shift, config.backgrounds)
     if config.data_dir is None:
         raise ConfigError("data_dir is not set: pass --data-dir, the folder with the MNIST files (or the sprites)")
     if config.dataset == "sprites":
@@ -150,6 +141,7 @@ class Trainer:
         self.sample_clock = SampleClock()
         self.step = self.saved_step = 0
         self.best_psnr = -math.inf
+        self.start_scores: dict[str, float] = {}  # a warm-started run's starting model, validated at step 0
         # metrics.csv goes on from the rows up to the resumed checkpoint; columns of older runs are kept
         extra_fields = [name for name in _resumed.metric_fields if name not in METRIC_FIELDS] if _resumed else []
         self.metrics = MetricsLog(self.run_dir / "metrics.csv", [*METRIC_FIELDS, *extra_fields])
@@ -218,37 +210,13 @@ class Trainer:
         self.rng.bit_generator.state = (state.get("rank_rngs") or [state["numpy_rng"]])[self.group.rank]
         torch.set_rng_state(state["torch_rng"])
         self.best_psnr = state.get("best_psnr", -math.inf)
+        self.start_scores = dict(state.get("start_scores", {}))
         self.saved_step = self.step
 
     def _resolve_precision(self, state: Checkpoint | None) -> str:
         if state and "precision" in state:
             return state["precision"]
-        wanted = self.config.precision
-        if wanted == "bf16" and not bf16_supported(self.device):
-            raise RunFolderError(f"precision=bf16: this {self.device} has no bf16 support; use fp32 or auto")
-        if wanted != "auto":
-            return wanted
-        if not bf16_supported(self.device):
-            return "fp32"
-        return self._measure_faster_precision()
-
-    def _measure_faster_precision(self) -> str:
-        """Time a few steps in each precision on a throwaway copy of the model; pick the faster."""
-        probe = SceneModel(self.config.model).to(self.device)
-        optimizer = torch.optim.AdamW(probe.parameters(), lr=self.config.lr)
-        x1, x2 = (torch.rand(self.config.batch_size, 3, self.config.model.image_size,
-                             self.config.model.image_size, device=self.device) for _ in range(2))
-        timings: dict[str, float] = {}
-        for precision in ("fp32", "bf16"):
-            for attempt in range(4):  # the first is a warm-up
-                start = time.perf_counter()
-                self._optimize(probe, optimizer, x1, x2, precision, lr=self.config.lr)
-                if self.device == "cuda":
-                    torch.cuda.synchronize()
-                if attempt:
-                    timings[precision] = min(timings.get(precision, math.inf), time.perf_counter() - start)
-        # bf16 must win clearly: it costs a little accuracy.
-        return "bf16" if timings["bf16"] < 0.8 * timings["fp32"] else "fp32"
+        return resolve_precision(self.config, self.device, self._optimize)
 
     # -- one step ---------------------------------------------------------------------------
     def _optimize(self, model, optimizer, x1, x2, precision: str, lr: float) -> dict[str, float]:
@@ -276,6 +244,8 @@ class Trainer:
                 self.metrics.restart(self.metric_rows_kept)
         self.callbacks.on_start({"step": self.step, "steps": config.steps, "device": self.device,
                                  "precision": self.precision, "run_dir": str(self.run_dir), "world_size": world})
+        if self.step == 0 and config.init_from and self.group.leads:
+            self._validate_starting_model()
         started, started_step = time.perf_counter(), self.step
         self.sample_clock.start()
         record: dict = {}
@@ -316,11 +286,7 @@ class Trainer:
         if validating:
             validation = self.validate()
             row.update(validation)
-            self.callbacks.on_validation({"step": step, **validation})
-            score = best_score(config.best_metric, validation)
-            if score > self.best_psnr:
-                self.best_psnr = score
-                self.save(self.run_dir / "checkpoints" / "best.pt")
+            self._validated(validation)
         if (step % config.sample_every == 0 or last or self.sample_clock.due()) and self.group.leads:
             self.write_samples()
         if (step % 10 == 0 or validating) and self.group.leads:
@@ -330,6 +296,23 @@ class Trainer:
             self.save(self.last_checkpoint)
             self.callbacks.on_checkpoint({"step": step, "path": str(self.last_checkpoint)})
 
+    def _validate_starting_model(self) -> None:
+        """A warm-started run's step 0: the model it starts from, validated as every later step is,
+        so that what the training buys is measured (and best.pt is the starting model until a step
+        beats it on validation)."""
+        self.start_scores = self.validate()
+        self._validated(self.start_scores)
+
+    def _validated(self, validation: dict[str, float]) -> None:
+        """Tell the callbacks, with the starting model's scores beside (``start_`` + name), and keep
+        best.pt the best so far."""
+        start = {f"start_{key}": value for key, value in self.start_scores.items()}
+        self.callbacks.on_validation({"step": self.step, **validation, **start})
+        score = best_score(self.config.best_metric, validation)
+        if score > self.best_psnr:
+            self.best_psnr = score
+            self.save(self.run_dir / "checkpoints" / "best.pt")
+
     def save(self, path: Path) -> None:
         """A checkpoint of now; never one of weights that are no longer finite."""
         if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
@@ -337,7 +320,7 @@ class Trainer:
                                    f"{self._kept()}; try a lower lr", self.run_dir)
         rngs = self.group.gathered(self.rng.bit_generator.state) if path == self.last_checkpoint else []
         progress = RunProgress(precision=self.precision, best_psnr=self.best_psnr, world_size=self.group.world_size,
-                               rank_rngs=rngs)
+                               rank_rngs=rngs, start_scores=self.start_scores)
         if self.run_id:
             progress["run_id"] = self.run_id
         with self._writing():

@@ -41,6 +41,38 @@ def bundle_folder(init_from: str) -> Path:
     return named.get(init_from, Path(init_from))
 
 
+# What a layered bundle's own training settings give a run that starts from it: how the model
+# learns, and how its characters were moved over backgrounds (a sheet of characters alone is drawn
+# so too), not what from (the dataset, its clips, the steps and the checkpoints are the run's own)
+INHERITED_SETTINGS = ("shift", "backgrounds", "batch_size", "lr", "weight_decay", "warmup_steps", "alpha_equiv",
+                      "alpha_inv", "alpha_self", "alpha_sparse", "equiv_levels", "alpha_plate", "alpha_bound",
+                      "alpha_static", "alpha_visible", "alpha_tight", "alpha_align")
+
+
+def _bundle(init_from: str) -> Path:
+    """The bundle folder ``init_from`` names; ConfigError when it is none."""
+    folder = bundle_folder(init_from)
+    if not (folder / "model.json").is_file():
+        raise ConfigError(f"init_from={init_from!r}: {folder} is not a model bundle (no model.json); "
+                          f"set init_from=\"\" to start from scratch")
+    return folder
+
+
+def bundle_settings(init_from: str) -> dict:
+    """The settings a run started from ``init_from`` takes unless told otherwise: a layered bundle's
+    model (it goes on as the same architecture) and ``INHERITED_SETTINGS`` as it was trained; nothing
+    from a summed bundle, which starts the default layered model. ConfigError when it is no bundle."""
+    try:
+        metadata = read_metadata(_bundle(init_from))
+    except BundleError as error:
+        raise ConfigError(f"init_from={init_from!r}: {error}") from None
+    if metadata.get("renderer") != "layered" or not isinstance(metadata.get("model_config"), dict):
+        return {}
+    trained = (metadata.get("trained_on") or {}).get("train_config") or {}
+    return {"model": dict(metadata["model_config"]), **{key: trained[key] for key in INHERITED_SETTINGS
+                                                        if key in trained}}
+
+
 def bundle_weights(folder: Path, metadata: dict,
                    graphs: dict[str, tuple[str, str]] = GRAPH_MODULES) -> dict[str, torch.Tensor]:
     """A model's state dict, as far as its bundle's ``graphs`` hold it (by parameter name), with
@@ -72,10 +104,7 @@ def bundle_weights(folder: Path, metadata: dict,
 
 def warm_start(model: SceneModel, init_from: str) -> None:
     """Load a summed or layered bundle's weights into a layered ``model`` (in place); raises ConfigError."""
-    folder = bundle_folder(init_from)
-    if not (folder / "model.json").is_file():
-        raise ConfigError(f"init_from={init_from!r}: {folder} is not a model bundle (no model.json); "
-                          f"set init_from=\"\" to start from scratch")
+    folder = _bundle(init_from)
     if not model.layered:
         raise ConfigError(f"init_from={init_from!r}: starts a layered model; this run's renderer is summed")
     try:

@@ -155,27 +155,38 @@ def read_picture(path: Path) -> SheetPicture:
 
 class SheetFrames:
     """A clip's frames, cut from the picture as they are asked for: ``frames[i]`` is uint8 RGB (a
-    view into the picture when the frame is a plain rectangle of it: copy it before changing it)."""
+    view into the picture when the frame is a plain rectangle of it: copy it before changing it),
+    and ``coverage(i)`` its alpha, uint8 [h, w], where the picture has one (None: opaque)."""
 
-    def __init__(self, rgb: np.ndarray, placements: Sequence[SheetFrame]):
-        self._rgb, self._placements = rgb, tuple(placements)
+    def __init__(self, rgb: np.ndarray, placements: Sequence[SheetFrame], alpha: np.ndarray | None = None):
+        self._rgb, self._placements, self._alpha = rgb, tuple(placements), alpha
 
     def __len__(self) -> int:
         return len(self._placements)
 
     def __getitem__(self, index: int) -> np.ndarray:
-        frame = self._placements[index]
-        r = frame.rect
-        pixels = self._rgb[r.y:r.y + r.h, r.x:r.x + r.w]
-        if frame.offset == (0, 0) and frame.size == (r.w, r.h):
-            return pixels
-        whole = np.zeros((frame.size[1], frame.size[0], 3), np.uint8)  # a trimmed frame, put back in its place
-        x, y = frame.offset
-        whole[y:y + r.h, x:x + r.w] = pixels
-        return whole
+        return self._cut(self._rgb, index)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return (self[i] for i in range(len(self)))
+
+    @property
+    def has_alpha(self) -> bool:
+        return self._alpha is not None
+
+    def coverage(self, index: int) -> np.ndarray | None:
+        return None if self._alpha is None else self._cut(self._alpha, index)
+
+    def _cut(self, plane: np.ndarray, index: int) -> np.ndarray:
+        frame = self._placements[index]
+        r = frame.rect
+        pixels = plane[r.y:r.y + r.h, r.x:r.x + r.w]
+        if frame.offset == (0, 0) and frame.size == (r.w, r.h):
+            return pixels
+        whole = np.zeros((frame.size[1], frame.size[0], *plane.shape[2:]), np.uint8)  # a trimmed frame, in place
+        x, y = frame.offset
+        whole[y:y + r.h, x:x + r.w] = pixels
+        return whole
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,7 +233,7 @@ def cut_grid(picture: SheetPicture, cut: GridSpec) -> CutClip:
                                         f"{grid.describe()})")
     frames = [SheetFrame(f"row {cut.row} cell {column}", grid.rect(column, cut.row), 0.0, grid.cell)
               for column in range(count)]
-    return CutClip(SheetFrames(picture.rgb, frames), tuple(f.name for f in frames), *grid.cell, None)
+    return CutClip(SheetFrames(picture.rgb, frames, picture.alpha), tuple(f.name for f in frames), *grid.cell, None)
 
 
 def used_cells(picture: SheetPicture, grid: Grid, row: int) -> int:
@@ -253,7 +264,7 @@ def cut_tag(sheet: AsepriteSheet, picture: SheetPicture, tag: str | None) -> Cut
                                           f"{first.name!r} is {first.size[0]}x{first.size[1]}: one clip's frames "
                                           "are one size")
     fps = fps_of([frame.duration_ms for frame in frames])
-    return CutClip(SheetFrames(picture.rgb, frames), tuple(f.name for f in frames), *first.size, fps)
+    return CutClip(SheetFrames(picture.rgb, frames, picture.alpha), tuple(f.name for f in frames), *first.size, fps)
 
 
 def fps_of(durations_ms: Sequence[float]) -> float:

@@ -16,6 +16,7 @@ bands a crop leaves) shows the background frame alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -56,11 +57,15 @@ def fit_matrix(clip: ClipGeometry, size: int) -> Matrix:
     return _affine(sx, sy, 0.5 * sx - 0.5 + x0, 0.5 * sy - 0.5 + y0)
 
 
-def cover_matrix(source: tuple[int, int], output: tuple[int, int]) -> Matrix:
+def cover_matrix(source: tuple[int, int], output: tuple[int, int], whole: bool = False) -> Matrix:
     """Output pixel -> source pixel: the source (width, height) scaled uniformly to cover the
-    output (width, height), centred (an output of another shape shows the source's middle)."""
+    output (width, height), centred (an output of another shape shows the source's middle). With
+    ``whole`` (crisp pixels), an enlargement is by the next whole number, so every source pixel is
+    a block of whole output pixels, all the same size (a little more of the source is cut off)."""
     (width, height), (out_w, out_h) = source, output
     scale = max(out_w / width, out_h / height)  # output pixels per source pixel
+    if whole and scale > 1:
+        scale = math.ceil(scale - 1e-9)
     return _affine(1 / scale, 1 / scale, (0.5 / scale - 0.5) + (width - out_w / scale) / 2,
                    (0.5 / scale - 0.5) + (height - out_h / scale) / 2)
 
@@ -91,10 +96,11 @@ class Framing:
         return cls(size, size, size, np.eye(3))
 
     @classmethod
-    def of_background(cls, background: ClipGeometry, output: tuple[int, int], size: int) -> Framing:
+    def of_background(cls, background: ClipGeometry, output: tuple[int, int], size: int,
+                      crisp: bool = False) -> Framing:
         """The output (width, height) showing the background clip's frame: the square lands where
-        the background's fitted region does."""
-        to_source = cover_matrix((background.width, background.height), output)
+        the background's fitted region does; ``crisp`` enlarges it by a whole number (``cover_matrix``)."""
+        to_source = cover_matrix((background.width, background.height), output, whole=crisp)
         return cls(output[0], output[1], size, fit_matrix(background, size) @ to_source)
 
     @property
@@ -140,4 +146,6 @@ def framing_of(project: Project, shot: str, size: int) -> Framing:
     size and fit and the shot's output size."""
     the_shot = project.shot(shot)
     clip = project.clips[the_shot.background.clip]
-    return Framing.of_background(ClipGeometry(clip.width, clip.height, clip.fit), the_shot.output.size, size)
+    output = the_shot.output
+    return Framing.of_background(ClipGeometry(clip.width, clip.height, clip.fit), output.size, size,
+                                 crisp=output.scaling == "crisp")

@@ -47,10 +47,17 @@ class SourceColour:
     image: np.ndarray  # the character's source frame (its own, uint8 [h, w, 3], or the fitted square)
     square_to_image: Matrix  # source square pixel -> ``image`` pixel
 
+    @property
+    def art_pixels(self) -> bool:
+        """Whether the source frame is no finer than the square (pixel art fitted one to one, or
+        smaller): crisp, its pixels are then drawn on the square's grid, as the background's are."""
+        return math.sqrt(abs(np.linalg.det(self.square_to_image[:2, :2]))) <= ART_PIXELS
+
 
 # The visibility rule: at or above VISIBLE_HIGH the source's pixel alone, at or below VISIBLE_LOW the
 # decoder's colour alone, a ramp between; so a confident v draws the source's own pixels exactly.
 VISIBLE_LOW, VISIBLE_HIGH = 0.1, 0.9
+ART_PIXELS = 1.01  # source pixels per square pixel, at most, for ``SourceColour.art_pixels``
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,8 @@ def layer_at_output(framing: Framing, rgb: np.ndarray, alpha: np.ndarray, smooth
                     guide: Guide | None, source: SourceColour | None = None) -> OutputLayer | None:
     """One square layer (rgb [3, S, S], alpha [1, S, S] under the matte rule) at the output size:
     the colour crisp (nearest) or smooth (bicubic), or with ``source`` (format 3) the source frame's
-    own pixels sampled through the field where the visibility says (``from_source``); the alpha
+    own pixels sampled through the field where the visibility says (``from_source``: at the output's
+    pixels, or crisp from pixel art at the square's, then enlarged like the rest); the alpha
     crisp or smooth too, or edge-aware when ``guide`` (the layer's source frame, placed) is given
     and the output enlarges the square."""
     square_box = covered_box(alpha)
@@ -110,6 +118,10 @@ def layer_at_output(framing: Framing, rgb: np.ndarray, alpha: np.ndarray, smooth
     if box is None:
         return None
     colour = cv2.INTER_CUBIC if smooth else cv2.INTER_NEAREST
+    if source is not None and not smooth and source.art_pixels:  # one source colour per square pixel, enlarged
+        whole = (0, 0, framing.size, framing.size)  # whole: a crisp export at k times is k x k blocks
+        rgb = from_source(source, Framing.square(framing.size), whole, smooth, rgb)
+        source = None
     rgb_out = np.clip(enlarge(rgb, framing, box, colour), 0.0, 1.0)
     if source is not None:
         rgb_out = from_source(source, framing, box, smooth, rgb_out)

@@ -3,7 +3,8 @@ named after it (``workstation/output/shot_files.py``), in a format of the frame 
 as sprites, every shot into one sheet named after the project, one tag and one Godot animation per
 shot (``write_sheet``; shots of different output sizes are refused in one line).
 
-The user picks the format, for sprites one sheet per shot or all shots in one sheet, and the folder
+The user picks the format, the layer (the characters alone over transparency where the format keeps
+alpha), for sprites one sheet per shot or all shots in one sheet, and the folder
 (``dialogs.choose``, ``dialogs.open_folder``); outputs already there are replaced only after a Yes.
 The shots are written one after another in a worker thread from a copy of the project, each an
 ``ExportRequest`` written by ``workstation.output.write_shot`` as File ▸ Export Shot and ``stopframe
@@ -29,17 +30,19 @@ from workstation.output.export_request import ExportRequest
 from workstation.output.formats import FORMAT_INFO, OutputFormat
 from workstation.output.shot_files import existing_outputs, safe_file_name, shot_outputs
 from workstation.output.shot_writer import ExportCancelled, check_one_sheet, write_sheet, write_shot
+from workstation.render.layers import LayerView
 from workstation.render.shot_frames import open_engine
 from workstation.ui.document import ProjectDocument
-from workstation.ui.export.export_dialog import DEFAULT_FORMAT, KEY
+from workstation.ui.export.export_dialog import DEFAULT_FORMAT, KEY, LAYER_LABELS
 from workstation.ui.shell import dialogs
 
 TITLE = "Export All Shots"
 FOLDER_TITLE = "Export all shots to folder"
 REPLACE_TITLE = "Replace existing exports?"
 SHEETS_TITLE = "Sprite sheets"
+LAYER_TITLE = "Layer"
 PER_SHOT, ONE_SHEET = "One sheet per shot", "All shots in one sheet"
-ALL_KEY = "export_all/"  # QSettings: the format, sheets and folder of the last Export All Shots
+ALL_KEY = "export_all/"  # QSettings: the format, layer, sheets and folder of the last Export All Shots
 
 
 class ExportAllSignals(QObject):
@@ -116,6 +119,9 @@ class AllShotsExport(QObject):
         fmt = self._ask_format(len(project.shots))
         if fmt is None:
             return None
+        layer = self._ask_layer(fmt)
+        if layer is None:
+            return None
         one_sheet = self._ask_one_sheet() if fmt == OutputFormat.SPRITES else False
         if one_sheet is None:
             return None
@@ -125,7 +131,8 @@ class AllShotsExport(QObject):
         outputs = self._sheet_outputs(folder) if one_sheet else shot_outputs(project, folder, fmt)
         if one_sheet:
             try:
-                check_one_sheet([ExportRequest.of_shot(project, name, path, fmt) for name, path in outputs])
+                check_one_sheet([ExportRequest.of_shot(project, name, path, fmt, layer=layer)
+                                 for name, path in outputs])
             except StopframeError as problem:
                 self.message.emit(f"nothing exported: {problem.problem}", 15_000)
                 return None
@@ -139,7 +146,8 @@ class AllShotsExport(QObject):
                 return None
         self.settings.setValue(ALL_KEY + "format", fmt.value)
         self.settings.setValue(ALL_KEY + "folder", folder)
-        requests = [ExportRequest.of_shot(project, name, path, fmt, overwrite=bool(existing)) for name, path in outputs]
+        requests = [ExportRequest.of_shot(project, name, path, fmt, layer=layer, overwrite=bool(existing))
+                    for name, path in outputs]
         return self._run(ExportAllJob(requests, one_sheet), Path(folder))
 
     def cancel(self) -> None:
@@ -154,6 +162,20 @@ class AllShotsExport(QObject):
         label = dialogs.choose(self.window, TITLE, f"Export each of the {shots} shots, whole, at its output size, as:",
                                labels, current)
         return formats[labels.index(label)] if label in labels else None
+
+    def _ask_layer(self, fmt: OutputFormat) -> LayerView | None:
+        """The layer to export (None: cancelled); those with alpha only in a format that keeps it, so
+        a game's sprite sheet can hold the characters alone over transparency."""
+        layers = [layer for layer in LAYER_LABELS if FORMAT_INFO[fmt].alpha or not layer.has_alpha]
+        labels = [LAYER_LABELS[layer] for layer in layers]
+        remembered = str(self.settings.value(ALL_KEY + "layer", "") or "")
+        current = next((i for i, layer in enumerate(layers) if layer.value == remembered), 0)
+        label = dialogs.choose(self.window, LAYER_TITLE, "Export this layer of each shot:", labels, current)
+        if label not in labels:
+            return None
+        layer = layers[labels.index(label)]
+        self.settings.setValue(ALL_KEY + "layer", layer.value)
+        return layer
 
     def _ask_one_sheet(self) -> bool | None:
         """Whether the user wants all shots in one sprite sheet (None: cancelled)."""

@@ -42,6 +42,7 @@ from workstation.media.clip_specs import spec_text
 from workstation.ui.document import ProjectDocument
 from workstation.ui.train.child_process import ChildCommand
 from workstation.ui.train.model_choice import ModelChoice
+from workstation.ui.train.start_from import StartFrom
 from workstation.ui.train.training_estimate import (
     Estimate,
     TimeLeft,
@@ -52,7 +53,7 @@ from workstation.ui.train.training_estimate import (
 )
 from workstation.ui.train.training_progress import TrainingProgress
 
-MIN_FRAMES = 8  # shorter clips cannot give both a training part and a held-out part
+MIN_FRAMES = 4  # shorter clips cannot give both a training part and a held-out part (training/data/clips.py)
 DEFAULT_STEPS = 3000
 
 
@@ -103,6 +104,7 @@ class TrainDialog(QDialog):
             if not usable:
                 item.setToolTip(f"needs at least {MIN_FRAMES} frames")
             self.clips.addItem(item)
+        self.start_from = StartFrom(document.project)
         self.name = QLineEdit("my-model")
         self.steps = QSpinBox()
         self.steps.setRange(10, 1_000_000)
@@ -117,6 +119,7 @@ class TrainDialog(QDialog):
         self.max_gap.setToolTip("The two frames it learns from at a time are at most this many frames apart")
         form = QFormLayout()
         form.addRow("Clips", self.clips)
+        form.addRow("Start from", self.start_from)
         form.addRow("Name", self.name)
         form.addRow("Training length", self.steps)
         form.addRow("", self.duration)
@@ -163,6 +166,7 @@ class TrainDialog(QDialog):
         self.warm_up.failed.connect(lambda line: self.duration.setText(f"How long it takes is unknown: {line}"))
         self.steps.valueChanged.connect(self._show_duration)
         self.clips.itemChanged.connect(lambda item: self._measure())
+        self.start_from.currentIndexChanged.connect(lambda index: self._measure(again=True))
         self._measure()
         self.devices = ChildCommand(["devices", "--json"], self)  # the workstation never imports torch
         self.devices.record.connect(self._on_devices)
@@ -189,15 +193,19 @@ class TrainDialog(QDialog):
         arguments = ["train", "--out", str(run_folder or self.run_folder), "--steps", str(steps or self.steps.value()),
                      "--set", f"max_gap={self.max_gap.value()}",
                      "--set", f"val_every={validation_steps(self.estimate)}",  # the quality about every minute
-                     "--progress", "json", *self.processes()]
+                     "--progress", "json", *self.start_from.arguments(), *self.processes()]
         project = self.document.project
         for name in self.chosen_clips():  # a clip cut from a sheet goes with its cut (grid row or tag)
             arguments += ["--clip", spec_text(doc.clip_path(project, name), project.clips[name].sheet)]
         return arguments + list(self.extra_arguments)
 
     # -- the estimate ------------------------------------------------------------------------------
-    def _measure(self) -> None:
-        """Start the warm-up once there are clips to train on (and no run has started)."""
+    def _measure(self, again: bool = False) -> None:
+        """Start the warm-up once there are clips to train on (and no run has started); ``again``
+        when what it measured no longer holds (another model to start from)."""
+        if again and self.run_folder is None:
+            self.warm_up.stop()
+            self.estimate = self.time_left.estimate = None
         if self.estimate is not None or self.warm_up.running() or self.run_folder is not None:
             return
         if not self.chosen_clips():
@@ -240,7 +248,7 @@ class TrainDialog(QDialog):
         folder = models_folder(self.document)
         name = free_name(folder, self.name.text())
         self.run_folder, self.bundle_folder = folder / f"{name}-training", folder / name
-        for widget in (self.clips, self.name, self.steps, self.max_gap, self.gpus, self.start_button):
+        for widget in (self.clips, self.start_from, self.name, self.steps, self.max_gap, self.gpus, self.start_button):
             widget.setEnabled(False)
         self.time_left = TimeLeft(self.estimate)
         self._begin_training("Starting training…", self.training_arguments())

@@ -19,8 +19,10 @@ SAMPLES_TIP = ("Pictures of frames it has not trained on. Each row: a frame, a l
                "drawing of the later frame, then the background and the character as the model sees them.")
 QUALITY_TIP = ("Measured on pairs of frames from the end of each clip, kept out of training: how close its drawing "
                "of the second frame is to the real one (in dB, higher is closer; 1 dB is plain to see), beside "
-               "the first frame copied as it is, and beside the first frame's pixels moved by optical flow.")
+               "the first frame copied as it is, beside the first frame's pixels moved by optical flow, and "
+               "beside the model it started from.")
 COPY, FLOW = "copying the frame", "moving its pixels by optical flow"
+START = "the model it started from"
 
 
 def against(gain: float, peer: str) -> str:
@@ -32,14 +34,20 @@ def against(gain: float, peer: str) -> str:
 
 def quality_words(scores: dict) -> str | None:
     """The quality of a validation event in words: the model's PSNR against Copy's and the optical
-    flow's on the same held-out pairs (training/evaluation/validation.py); None without them."""
+    flow's on the same held-out pairs (training/evaluation/validation.py), and in a run that started
+    from a model, against that model's (``start_val_model_psnr``, measured at step 0); None without them."""
     model, copy, flow = (scores.get(f"val_{name}_psnr") for name in ("model", "copy", "flow"))
     if model is None or copy is None:
         return None
-    words = against(float(model) - float(copy), COPY)
+    words = [against(float(model) - float(copy), COPY)]
     if flow is not None:
-        words += f"; {against(float(model) - float(flow), FLOW)}"
-    return f"On frames it has not trained on: {words}."
+        words.append(against(float(model) - float(flow), FLOW))
+    start = scores.get("start_val_model_psnr")
+    if start is None:
+        return f"On frames it has not trained on: {'; '.join(words)}."
+    if int(scores.get("step", 0)) == 0:
+        return f"The model it starts from, on frames it will not train on: {'; '.join(words)}."
+    return f"On frames it has not trained on: {against(float(model) - float(start), START)}; {'; '.join(words)}."
 
 
 class TrainingProgress(QWidget):

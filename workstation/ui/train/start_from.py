@@ -1,0 +1,41 @@
+"""The Train dialog's "Start from": the model a run fine-tunes on the chosen clips, as
+``main.py train --init-from BUNDLE`` does (a layered bundle goes on as the model it is, trained as it
+was), or a new model. Starting from a model that already knows characters like yours, a few
+minutes teach it yours; a new model needs far longer. The project's own model comes first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from workstation import project as doc
+from workstation.kernel.locations import asset_path
+from workstation.render.shot_frames import DEMO_BUNDLE
+
+NEW_MODEL = "A new model (learns from nothing but your clips; slow)"
+TIP = ("The model training begins from. Teaching a model that already knows characters like yours takes "
+       "minutes; a new one needs far longer.")
+
+
+def starting_models(project: doc.Project) -> list[tuple[str, Path | None]]:
+    """(label, bundle folder) of each model a run can start from; None is a new model."""
+    own = doc.model_path(project) or DEMO_BUNDLE
+    sprites = asset_path("models", "sprites")
+    choices: list[tuple[str, Path | None]] = [(f"This project's model ({own.name})", own)]
+    if sprites.resolve() != own.resolve():
+        choices.append(("The game-character model (sprites)", sprites))
+    return [*choices, (NEW_MODEL, None)]
+
+
+class StartFrom(QComboBox):
+    def __init__(self, project: doc.Project, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setToolTip(TIP)
+        for label, folder in starting_models(project):
+            self.addItem(label, folder)
+
+    def arguments(self) -> list[str]:
+        """``--init-from BUNDLE`` for ``main.py train``, or nothing for a new model."""
+        folder = self.currentData()
+        return [] if folder is None else ["--init-from", str(folder)]
