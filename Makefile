@@ -12,7 +12,7 @@ run: $(STAMP)
 	scripts/system_deps.sh x11
 	$(BIN)/python main.py
 
-# The suite in two worker processes (pytest-xdist; tests are independent): about 5 minutes on 2 cores.
+# The suite in two worker processes (pytest-xdist; tests are independent): about 9 minutes on 2 cores.
 test: lint typecheck system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2
 
