@@ -8,8 +8,8 @@
    character alone over transparency, or with ``--ground`` over a background of its own.
 2. Fine-tunes as a user does: ``main.py train --init-from MODEL --clip SHEET.png:grid=64x64 ...
    --minutes N --set max_gap=2`` into OUT/run (continued with ``--resume`` when it is there; pairs
-   at most 2 frames apart, as a 6-frame row's 4 trained frames allow), then exports the run's best
-   checkpoint (chosen on those clips' held-out frames) as OUT/model.
+   at most 2 frames apart, so a 6-frame slash row trains on 3 frames and holds 3 out), then exports
+   the run's best checkpoint (chosen on those clips' held-out frames) as OUT/model.
 3. Measures the analogy on the rows never taught, for the starting model and the fine-tuned one on
    the same examples, beside Copy and the optical-flow transfer, and the paired gain.
 """
