@@ -1,7 +1,7 @@
 """The Train dialog's "Start from": the model a run fine-tunes on the chosen clips, as
 ``main.py train --init-from BUNDLE`` does (a layered bundle goes on as the model it is, trained as it
-was), or a new model. Starting from a model that already knows characters like yours, a few
-minutes teach it yours; a new model needs far longer. The project's own model comes first."""
+was), or a new model (``train`` without ``--init-from``: the default layered model, warm-started
+from the summed demo model as every such run is). The project's own model comes first."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from workstation import project as doc
 from workstation.kernel.locations import asset_path
 from workstation.render.shot_frames import DEMO_BUNDLE
 
-NEW_MODEL = "A new model (learns from nothing but your clips; slow)"
-TIP = ("The model training begins from. Teaching a model that already knows characters like yours takes "
-       "minutes; a new one needs far longer.")
+NEW_MODEL = "A new model (from the first, summed digit model's weights; slow to learn)"
+TIP = ("The model training begins from. A model that already knows characters like yours may need only "
+       "minutes, if your clips teach it anything; a new one needs far longer.")
 
 
 def starting_models(project: doc.Project) -> list[tuple[str, Path | None]]:
