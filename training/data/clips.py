@@ -12,8 +12,8 @@ spot in every cell over the same ground is learnt into the background plate (doc
 Each clip's last tenth is held out for validation (at least ``max_gap + 1`` frames, or 2 in a clip
 too short for that), so the frames validation reads were never trained on; a clip needs 2 more to
 train on (a sprite sheet's row of 4 frames will do), and its pairs are as far apart as ``max_gap``
-and its own length allow. Frames are
-fitted to the model's size once, when loaded, and kept in memory as uint8 (12 KiB a frame at 64x64).
+and its own length allow. Frames are fitted to the model's size once, when loaded, and kept in
+memory as uint8 (12 KiB a frame at 64x64).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from training.data.mnist import DataError
 from training.data.sprites import EVALUATION_BACKGROUNDS, background_images, over, shifted
 from workstation.media import Clip, MediaError, fit
 from workstation.media.clip_specs import ClipSource, clip_sources, spec_path
+from workstation.media.probe import sheet_cut
 from workstation.media.sprite_sheets import cut_sheet
 
 SPLITS = ("train", "val")
@@ -141,21 +142,21 @@ def _split_clip(source: ClipSource, image_size: int, max_gap: int, fit_mode: str
 
 def _fitted_frames(source: ClipSource, image_size: int, fit_mode: str) -> list[np.ndarray]:
     """The clip's frames fitted to the square, float32 [3, S, S]; or [4, S, S] (straight RGB and
-    alpha) for a sheet whose cells are transparent somewhere: the character alone."""
-    if source.cut is not None:
-        frames = cut_sheet(source.path, source.cut).frames
-        if frames.has_alpha:
-            coverages = [frames.coverage(i) for i in range(len(frames))]
-            if any(coverage is not None and coverage.min() < 255 for coverage in coverages):
-                return [_fitted_rgba(frame, coverage, image_size, fit_mode)
-                        for frame, coverage in zip(frames, coverages, strict=True)]
-    clip = Clip(source.path, cache_bytes=0, sheet=source.cut)
-    return [fit(frame, image_size, fit_mode) for frame in clip.frames()]
+    alpha) for a sheet whose cells are transparent somewhere: the character alone. A sheet's picture
+    is decoded once, as ``Clip`` would decode it."""
+    cut = sheet_cut(source.path, source.cut)
+    if cut is None:
+        return [fit(frame, image_size, fit_mode) for frame in Clip(source.path, cache_bytes=0).frames()]
+    frames = cut_sheet(source.path, cut).frames
+    coverages = [coverage for i in range(len(frames)) if (coverage := frames.coverage(i)) is not None]
+    if any(coverage.min() < 255 for coverage in coverages):  # (empty for a picture without alpha)
+        return [_fitted_rgba(frame, coverage, image_size, fit_mode)
+                for frame, coverage in zip(frames, coverages, strict=True)]
+    return [fit(frame, image_size, fit_mode) for frame in frames]
 
 
-def _fitted_rgba(rgb: np.ndarray, coverage: np.ndarray | None, image_size: int, fit_mode: str) -> np.ndarray:
+def _fitted_rgba(rgb: np.ndarray, alpha: np.ndarray, image_size: int, fit_mode: str) -> np.ndarray:
     """A cell fitted with its alpha, premultiplied while resized so no hidden colour bleeds in."""
-    alpha = np.full(rgb.shape[:2], 255, np.uint8) if coverage is None else coverage
     premultiplied = (rgb.astype(np.float32) * (alpha[..., None] / np.float32(255.0)) + 0.5).astype(np.uint8)
     colour = fit(premultiplied, image_size, fit_mode)
     opacity = fit(np.repeat(alpha[..., None], 3, axis=2), image_size, fit_mode)[:1]

@@ -27,7 +27,7 @@ from workstation.kernel.errors import StopframeError, one_line
 from workstation.kernel.locations import may_propose
 from workstation.kernel.logs import log_error
 from workstation.output.export_request import ExportRequest
-from workstation.output.formats import FORMAT_INFO, OutputFormat
+from workstation.output.formats import FORMAT_INFO, OutputFormat, has_alpha
 from workstation.output.shot_files import existing_outputs, safe_file_name, shot_outputs
 from workstation.output.shot_writer import ExportCancelled, check_one_sheet, write_sheet, write_shot
 from workstation.render.layers import LayerView
@@ -166,7 +166,7 @@ class AllShotsExport(QObject):
     def _ask_layer(self, fmt: OutputFormat) -> LayerView | None:
         """The layer to export (None: cancelled); those with alpha only in a format that keeps it, so
         a game's sprite sheet can hold the characters alone over transparency."""
-        layers = [layer for layer in LAYER_LABELS if FORMAT_INFO[fmt].alpha or not layer.has_alpha]
+        layers = [layer for layer in LAYER_LABELS if has_alpha(fmt) or not layer.has_alpha]
         labels = [LAYER_LABELS[layer] for layer in layers]
         remembered = str(self.settings.value(ALL_KEY + "layer", "") or "")
         current = next((i for i, layer in enumerate(layers) if layer.value == remembered), 0)

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from workstation import project as doc
-from workstation.kernel.locations import asset_path
+from workstation.demos.sprite_demo import SPRITE_BUNDLE
 from workstation.render.shot_frames import DEMO_BUNDLE
 
 NEW_MODEL = "A new model (from the first, summed digit model's weights; slow to learn)"
@@ -21,10 +21,9 @@ TIP = ("The model training begins from. A model that already knows characters li
 def starting_models(project: doc.Project) -> list[tuple[str, Path | None]]:
     """(label, bundle folder) of each model a run can start from; None is a new model."""
     own = doc.model_path(project) or DEMO_BUNDLE
-    sprites = asset_path("models", "sprites")
     choices: list[tuple[str, Path | None]] = [(f"This project's model ({own.name})", own)]
-    if sprites.resolve() != own.resolve():
-        choices.append(("The game-character model (sprites)", sprites))
+    if SPRITE_BUNDLE.resolve() != own.resolve():
+        choices.append(("The game-character model (sprites)", SPRITE_BUNDLE))
     return [*choices, (NEW_MODEL, None)]
 
 
