@@ -8,7 +8,10 @@ Renders the shot through the workstation's engine at its output size, as an expo
 the mean absolute change of each frame from the one before (grey levels, 0-255, on the 8-bit frame),
 marking the changes that cross a loop of a character's motion (into its start frame, where the
 motion is the identity, and out of it), then the mean across the loops, the range elsewhere, and
-their ratio.
+their ratio; and the same of the motion clip itself (its frames as the model sees them, from the
+clip frame each output frame's motion comes from), since a cycle's art may itself step furthest
+at its loop: the sprite demo's walk changes 11.85 grey levels from its last frame to its first,
+against 4.70-10.07 between the others.
 """
 
 from __future__ import annotations
@@ -44,6 +47,27 @@ def loop_edges(project: doc.Project, shot: doc.Shot) -> set[int]:
     return edges
 
 
+def summary(changes: dict[int, float], starts: set[int]) -> str:
+    at_loops = [changes[k] for k in sorted(starts)]
+    elsewhere = [change for k, change in changes.items() if k not in starts]
+    loop = float(np.mean(at_loops))
+    return (f"at the loops: {', '.join(f'{c:.2f}' for c in at_loops)} (mean {loop:.2f}); elsewhere "
+            f"{min(elsewhere):.2f}-{max(elsewhere):.2f} (mean {np.mean(elsewhere):.2f}); "
+            f"loop / mean elsewhere {loop / np.mean(elsewhere):.2f}x")
+
+
+def motion_clip_changes(engine, project: doc.Project, shot: doc.Shot) -> tuple[str, dict[int, float]] | None:
+    """The first looping character's motion clip and, per output frame k, how much that clip
+    changes between the frames output frames k - 1 and k take their motion from."""
+    motions = [c.motion for c in shot.characters if not c.hidden and c.motion is not None and c.motion.loop]
+    if not motions:
+        return None
+    motion = motions[0]
+    clip = [np.rint(np.clip(engine.frames(motion.clip, doc.motion_frame(project, motion, k)), 0, 1) * 255)
+            for k in range(shot.length)]
+    return motion.clip, {k: float(np.abs(clip[k] - clip[k - 1]).mean()) for k in range(1, shot.length)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", choices=("sprites", "digits"), default="sprites")
@@ -60,18 +84,16 @@ def main() -> int:
         engine = open_engine(project)
         frames = [np.rint(np.clip(image, 0, 1) * 255) for image in render_shot(engine, project, shot.name,
                                                                                 layer=LayerView(args.layer))]
+        own = motion_clip_changes(engine, project, shot)
     starts = loop_edges(project, shot)
     changes = {k: float(np.abs(frames[k] - frames[k - 1]).mean()) for k in range(1, len(frames))}
     for k, change in changes.items():
         print(f"frame {k:3d}: {change:6.2f}{'   <- across a loop of the motion' if k in starts else ''}")
-    at_loops = [changes[k] for k in sorted(starts)]
-    elsewhere = [change for k, change in changes.items() if k not in starts]
     print(f"model {engine.folder}; shot {shot.name!r} at {frames[0].shape[2]}x{frames[0].shape[1]}, layer {args.layer}")
-    if at_loops and elsewhere:
-        loop = float(np.mean(at_loops))
-        print(f"at the loops: {', '.join(f'{c:.2f}' for c in at_loops)} (mean {loop:.2f}); elsewhere "
-              f"{min(elsewhere):.2f}-{max(elsewhere):.2f} (mean {np.mean(elsewhere):.2f}); "
-              f"loop / mean elsewhere {loop / np.mean(elsewhere):.2f}x")
+    if starts and len(starts) < len(changes):
+        print(summary(changes, starts))
+        if own is not None:
+            print(f"the motion clip {own[0]!r} itself, at the same frames: {summary(own[1], starts)}")
     return 0
 
 

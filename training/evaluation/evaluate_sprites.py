@@ -6,6 +6,10 @@ direction) and two distinct frames p and q of it; A is drawn over one test backg
 another (``Sprites.random_analogies``). Compared with the true B_q:
 
     Analogy                  h(x_c = B_p, x_t1 = A_p, x_t2 = A_q, x_b = B_p)
+    Analogy, as drawn        the same as the workstation draws it at the model's square, crisp
+                             (a bundle only: its engine's ``drawn_h``): the character under the
+                             matte rule, a format 3 character's own pixels on the square's grid,
+                             over B_p itself with the plate only where B_p's character was
     Baseline: Copy           B_p itself
     Baseline: No object      B's background alone
     Baseline: Flow transfer  B_p moved by optical flow from A_q back to A_p (``flow_baseline``)
@@ -55,8 +59,10 @@ from training.evaluation.metrics import (
 )
 
 FLOW = "Baseline: Flow transfer"
-METHODS = ("Analogy", "Baseline: Copy", "Baseline: No object", FLOW)
-SHARPNESS = ("Analogy", FLOW, "Baseline: Copy")  # inside B_q's mask, the background alone says nothing
+DRAWN = "Analogy, as drawn"
+METHODS = ("Analogy", DRAWN, "Baseline: Copy", "Baseline: No object", FLOW)  # DRAWN for bundles only
+ANALOGIES = ("Analogy", DRAWN)
+SHARPNESS = ("Analogy", DRAWN, FLOW, "Baseline: Copy")  # inside B_q's mask, the background alone says nothing
 ERRORS = ("mse", "sse", "background_sse", "character_sse")
 SUMS = ("sse", "background_sse", "character_sse")
 ALL = "all"  # the group of every example, beside one group per animation
@@ -93,6 +99,9 @@ def analogy(scene: SceneFunctions, examples: Analogies) -> np.ndarray:
 def method_errors(scene: SceneFunctions | None, examples: Analogies) -> dict[str, dict[str, np.ndarray]]:
     """``example_errors`` of each method (the analogy when ``scene`` is given) against B_q."""
     predictions = {"Analogy": analogy(scene, examples)} if scene is not None else {}
+    drawn = getattr(scene, "drawn_h", None)
+    if drawn is not None:
+        predictions[DRAWN] = np.asarray(drawn(examples.b_p, examples.a_p, examples.a_q, examples.b_p))
     predictions["Baseline: Copy"] = examples.b_p
     predictions["Baseline: No object"] = examples.background
     predictions[FLOW] = flow_transfer(examples.b_p, examples.a_p, examples.a_q, SPRITES_PRESET)
@@ -236,14 +245,17 @@ def format_table(results: dict) -> str:
               f"{'':10s}" + "".join(f"{title:>16s}" for title in (
                   "analogy", "background-only", "paper", "character-only", "paper",
                   *(m.replace("Baseline: ", "").lower() for m in baselines)))]
-    for group, rows in _animations_then_all(groups):
-        analogy_row = rows.get("Analogy", {})
-        cells = [_cell(analogy_row, "sse_60", 1), _cell(analogy_row, "background_sse_60", 1),
-                 f"{PAPER_BACKGROUND_ONLY[group]:.1f}" if paper and group in PAPER_BACKGROUND_ONLY else "",
-                 _cell(analogy_row, "character_sse_60", 1),
-                 f"{PAPER_CHARACTER_ONLY[group]:.1f}" if paper and group in PAPER_CHARACTER_ONLY else "",
-                 *(_cell(rows[m], "sse_60", 1) for m in baselines)]
-        lines.append(f"{group:10s}" + "".join(f"{cell:>16s}" for cell in cells))
+    for name in [m for m in ANALOGIES if m in methods] or ["Analogy"]:
+        if name == DRAWN:
+            lines.append("as drawn by the workstation (crisp, at the model's square):")
+        for group, rows in _animations_then_all(groups):
+            analogy_row = rows.get(name, {})
+            cells = [_cell(analogy_row, "sse_60", 1), _cell(analogy_row, "background_sse_60", 1),
+                     f"{PAPER_BACKGROUND_ONLY[group]:.1f}" if paper and group in PAPER_BACKGROUND_ONLY else "",
+                     _cell(analogy_row, "character_sse_60", 1),
+                     f"{PAPER_CHARACTER_ONLY[group]:.1f}" if paper and group in PAPER_CHARACTER_ONLY else "",
+                     *(_cell(rows[m], "sse_60", 1) for m in baselines)]
+            lines.append(f"{group:10s}" + "".join(f"{cell:>16s}" for cell in cells))
     lines.append(f"(our own {size}x{size} sums are these divided by {results['paper_scale']:.4f}: the JSON's "
                  "sse, background_sse and character_sse)")
     sharp = [m for m in methods if "sharpness" in groups[ALL][m]]

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from workstation.kernel.lru import LRUCache
-from workstation.project import CharacterRequest, FrameRequest
+from workstation.project import IDENTITY_POSE, CharacterRequest, FrameRef, FrameRequest, MotionRequest
 from workstation.render.bundle import Bundle, open_bundle
 from workstation.render.framing import Framing
 from workstation.render.graphs import FrameSource, Graphs, Placed
@@ -165,6 +165,19 @@ class Engine:
     def h(self, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
         """h(x_c, x_t1, x_t2, x_b) uncached; the three character encodings run as one batch."""
         return self.graphs.h(x_c, x_t1, x_t2, x_b)
+
+    def drawn_h(self, x_c: np.ndarray, x_t1: np.ndarray, x_t2: np.ndarray, x_b: np.ndarray) -> np.ndarray:
+        """h(x_c, x_t1, x_t2, x_b) as the workstation draws it at the model's square, crisp: each
+        example one frame request over its frames, through this bundle's renderer (a layered
+        model's matte, a format 3 character's own pixels on the square's grid, the background
+        frame itself with the plate only where its own character is), as evaluated against ``h``."""
+        clips = {"character": x_c, "motion": np.stack([x_t1, x_t2], axis=1).reshape(-1, *x_t1.shape[1:]),
+                 "background": x_b}
+        engine = self.with_frames(lambda clip, frame: clips[clip][frame])
+        requests = [FrameRequest("h", i, FrameRef("background", i), (CharacterRequest(
+            FrameRef("character", i), MotionRequest("motion", 2 * i, 2 * i + 1), IDENTITY_POSE),))
+            for i in range(len(x_c))]
+        return engine.render_requests(requests)
 
     def placed(self, character: CharacterRequest) -> Placed:
         """A character's features and the theta the renderer graphs place it with."""
