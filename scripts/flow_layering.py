@@ -6,7 +6,12 @@ buy (issue 28): on validation analogies, B_q predicted
                               model's plate of B_p (the model's alpha of B_p at the identity)
     true alpha over the plate B_p's true alpha moved by the flow, over the model's plate
     true alpha, true ground   B_p's true alpha moved by the flow, over B's true background
+    flow over the frame       the flow's colours under B_p's alpha moved by the flow, over B_p
+                              itself with the plate only under B_p's own character (the model's
+                              alpha at the identity, under the matte rule), as the workstation
+                              draws a background
     the model                 the model's analogy
+    the model, as drawn       the same as the workstation draws it (``Engine.drawn_h``)
 
     python scripts/flow_layering.py [--model assets/models/sprites] [--n 500]
 
@@ -29,6 +34,7 @@ from main import open_bundle  # noqa: E402
 from training.data.sprites import Sprites, SpriteSheets, sprites_dir  # noqa: E402
 from training.evaluation.flow_baseline import SPRITES_PRESET, backward_flow, sample_nearest  # noqa: E402
 from training.evaluation.metrics import mean_ci95, per_example_mse, psnr_from_mse  # noqa: E402
+from workstation.render.matte import clean_matte  # noqa: E402
 
 
 def moved(images: np.ndarray, flow: np.ndarray) -> np.ndarray:
@@ -57,10 +63,13 @@ def main() -> int:
         plate = scene.plate(scene.encode_background(ex.b_p))
         true_alpha = moved((np.abs(ex.b_p - ex.background).sum(axis=1, keepdims=True) > 0).astype(np.float32), flow)
         analogy = scene.h(ex.b_p, ex.a_p, ex.a_q, ex.b_p)
+        own = clean_matte(scene.character_layer(character, scene.motion(character, character))[1])
+        frame = own * plate + (1 - own) * ex.b_p
         predictions = {"flow transfer": colour, "flow over the plate": alpha * colour + (1 - alpha) * plate,
+                       "flow over the frame": alpha * colour + (1 - alpha) * frame,
                        "true alpha over the plate": true_alpha * colour + (1 - true_alpha) * plate,
                        "true alpha, true ground": true_alpha * colour + (1 - true_alpha) * ex.background,
-                       "the model": analogy}
+                       "the model": analogy, "the model, as drawn": scene.drawn_h(ex.b_p, ex.a_p, ex.a_q, ex.b_p)}
         for name, prediction in predictions.items():
             scores.setdefault(name, []).append(psnr_from_mse(per_example_mse(prediction[keep], ex.b_q[keep])))
         drawn += len(ex.b_p)
