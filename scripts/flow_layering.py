@@ -59,11 +59,12 @@ def main() -> int:
         flow = backward_flow(ex.a_p, ex.a_q, SPRITES_PRESET)
         colour = sample_nearest(ex.b_p, flow)
         character = scene.encode_character(ex.b_p)
-        alpha = moved(scene.character_layer(character, scene.motion(character, character))[1], flow)
+        still = scene.character_layer(character, scene.motion(character, character))[1]  # B_p's own alpha
+        alpha = moved(still, flow)
         plate = scene.plate(scene.encode_background(ex.b_p))
         true_alpha = moved((np.abs(ex.b_p - ex.background).sum(axis=1, keepdims=True) > 0).astype(np.float32), flow)
         analogy = scene.h(ex.b_p, ex.a_p, ex.a_q, ex.b_p)
-        own = clean_matte(scene.character_layer(character, scene.motion(character, character))[1])
+        own = clean_matte(still)
         frame = own * plate + (1 - own) * ex.b_p
         predictions = {"flow transfer": colour, "flow over the plate": alpha * colour + (1 - alpha) * plate,
                        "flow over the frame": alpha * colour + (1 - alpha) * frame,

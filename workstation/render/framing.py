@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 if TYPE_CHECKING:
-    from workstation.project import Project
+    from workstation.project import Output, Project
 
 Matrix = np.ndarray  # float64 [3, 3]
 
@@ -103,6 +103,11 @@ class Framing:
         to_source = cover_matrix((background.width, background.height), output, whole=crisp)
         return cls(output[0], output[1], size, fit_matrix(background, size) @ to_source)
 
+    @classmethod
+    def of_output(cls, background: ClipGeometry, output: Output, size: int) -> Framing:
+        """``of_background`` for a shot's ``output``: its size, crisp when its scaling is."""
+        return cls.of_background(background, output.size, size, crisp=output.scaling == "crisp")
+
     @property
     def is_square(self) -> bool:
         """Whether the output is the model square, pixel for pixel."""
@@ -146,6 +151,4 @@ def framing_of(project: Project, shot: str, size: int) -> Framing:
     size and fit and the shot's output size."""
     the_shot = project.shot(shot)
     clip = project.clips[the_shot.background.clip]
-    output = the_shot.output
-    return Framing.of_background(ClipGeometry(clip.width, clip.height, clip.fit), output.size, size,
-                                 crisp=output.scaling == "crisp")
+    return Framing.of_output(ClipGeometry(clip.width, clip.height, clip.fit), the_shot.output, size)

@@ -54,9 +54,7 @@ class Sources:
         if not self.at_output_size(request):
             return Framing.square(self.size)
         assert isinstance(self.frames, ClipFrames) and request.output is not None
-        output = request.output
-        return Framing.of_background(self.frames.geometry(request.background.clip), output.size, self.size,
-                                     crisp=output.scaling == "crisp")
+        return Framing.of_output(self.frames.geometry(request.background.clip), request.output, self.size)
 
     def own(self, request: FrameRequest, ref: FrameRef) -> tuple[np.ndarray, Matrix]:
         """A clip frame as the request draws from it (its own, uint8 [h, w, 3], or the fitted
