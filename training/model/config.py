@@ -101,6 +101,8 @@ class ModelConfig:
     # T^Z as a field of parts (training/model/parts.py): 1 is the single affine; part_motion: how K >= 2 move
     parts: int = 1
     part_motion: str = "shift"
+    # T^Z refined by a displacement at every feature cell (training/model/dense_motion.py)
+    dense: bool = False
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -119,6 +121,10 @@ class ModelConfig:
         _check_choice("model.part_motion", self.part_motion, PART_MOTIONS)
         if self.parts > 1 and (self.colour, self.anchored, self.motion_alignment) != ("source", True, "registration"):
             raise ConfigError('model.parts > 1: needs model.colour="source", anchored and "registration" motion')
+        _check_choice("model.dense", self.dense, (True, False))
+        if self.dense and (self.colour, self.anchored, self.motion_alignment, self.parts) != ("source", True,
+                                                                                           "registration", 1):
+            raise ConfigError('model.dense: needs model.colour="source", anchored, "registration" motion and parts=1')
         return self
 
     @property

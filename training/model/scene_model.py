@@ -37,6 +37,7 @@ from training.model.alignment import (
 )
 from training.model.config import LossOptions, ModelConfig
 from training.model.decoders import CharacterDecoder, Decoder, composite, logit_bound
+from training.model.dense_motion import DenseMotion
 from training.model.loss_terms import alpha_alignment, pyramid_equivariance, sparsity, static_background, unseen_alpha
 from training.model.parts import PartMotion
 
@@ -122,11 +123,18 @@ class SceneModel(nn.Module):
         self.motion_net = Motion(config)
         if config.parts > 1:
             self.part_motion = PartMotion(config)
+        if config.dense:
+            self.dense_motion = DenseMotion(config)
         if config.renderer == "layered":
             self.character_decoder = CharacterDecoder(config)
             self.background_decoder = Decoder(config)
         else:
             self.renderer = Decoder(config)
+
+    @property
+    def refinement(self) -> PartMotion | DenseMotion:
+        """What moves a character beyond its body's affine: its parts, or a dense displacement."""
+        return self.dense_motion if self.config.dense else self.part_motion
 
     @property
     def layered(self) -> bool:
@@ -137,9 +145,9 @@ class SceneModel(nn.Module):
         with parts, thetas [N,1+K,2,3], the whole body's then each part's (training/model/parts.py)."""
         if self.config.motion_alignment == "registration":
             relative = self.registered_motion(features_from, features_to)
-            if self.config.parts > 1:
-                parts = self.part_motion.motion(features_from, features_to, relative)
-                return torch.cat([relative.float()[:, None], parts], dim=1)
+            if self.config.parts > 1 or self.config.dense:
+                refinement = self.refinement.motion(features_from, features_to, relative)
+                return torch.cat([relative.float()[:, None], refinement], dim=1)
             return relative if self.config.anchored else theta_from(relative, centroid(features_from))
         theta = self.motion_net(features_from, features_to)
         if self.config.anchored:
@@ -209,8 +217,8 @@ class SceneModel(nn.Module):
         bundle format 3's ``field``, channels last), and how much each part moves it."""
         size = self.config.image_size
         if theta.ndim == 4:
-            field, masks = self.part_motion.field(character_features, theta, size)
-            return field, masks[:, 1:]
+            field, masks = self.refinement.field(character_features, theta, size)
+            return field, None if masks is None else masks[:, 1:]
         absolute = self.absolute(character_features, theta).float()
         return F.affine_grid(absolute, [absolute.shape[0], 3, size, size], align_corners=False), None
 

@@ -93,13 +93,17 @@ def bundle_weights(folder: Path, metadata: dict,
         for tensor in initializers:
             if tensor.name.startswith(prefix):
                 weights[module + tensor.name[len(prefix):]] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
-            elif graph == "motion.onnx" and tensor.name.startswith("model.part_motion."):  # a model with parts
+            elif graph == "motion.onnx" and tensor.name.startswith(REFINEMENTS_IN_GRAPH):  # parts or dense motion
                 weights[tensor.name[len("model."):]] = torch.from_numpy(numpy_helper.to_array(tensor).copy())
             elif graph == "motion.onnx" and tensor.name == "exp":  # exp(log_sharpness), folded at export
                 weights["motion_net.registration.log_sharpness"] = torch.log(
                     torch.from_numpy(numpy_helper.to_array(tensor).copy()))
     check_digests(folder, Metadata.model_validate(metadata), data)
     return weights
+
+
+REFINEMENTS = ("part_motion.", "dense_motion.")  # what moves a character beyond its body's affine
+REFINEMENTS_IN_GRAPH = tuple("model." + name for name in REFINEMENTS)
 
 
 def warm_start(model: SceneModel, init_from: str) -> None:
@@ -122,8 +126,8 @@ def warm_start(model: SceneModel, init_from: str) -> None:
             del weights[name]
         elif name.startswith("character_decoder.") and name in state:  # RGB and alpha start RGB, alpha, v
             weights[name] = _widened(tensor, state[name])
-    # a model with parts starts them afresh: a bundle without parts has nothing to give them
-    missing = sorted(name for name in set(state) - set(weights) if not name.startswith("part_motion."))
+    # a model with parts (or dense motion) starts them afresh: a bundle without them has nothing to give
+    missing = sorted(name for name in set(state) - set(weights) if not name.startswith(REFINEMENTS))
     wrong = [name for name in state if name in weights and weights[name].shape != state[name].shape]
     if missing or wrong:
         raise ConfigError(f"init_from={init_from!r}: {folder} is not a model of this run's architecture "
