@@ -46,8 +46,8 @@ class DenseMotion(nn.Module):
             nn.Conv2d(w, w, 3, padding=1), nn.LeakyReLU(0.1),
         )
         self.out = nn.Conv2d(w, 2, 3, padding=1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        for parameter in self.out.parameters():
+            nn.init.zeros_(parameter)
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor, whole: torch.Tensor) -> torch.Tensor:
         """[N,h*w,2,3]: the displacement for the change features_from -> features_to, re-centred on
