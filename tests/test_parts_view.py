@@ -2,7 +2,9 @@
 coloured over it, half opaque, only where its alpha is. With a tiny exported parts bundle, the
 colours are the masks' where the character is (so they differ where different parts dominate) and
 the frame is the composite away from it; a hand pose moves the masks with the character; a bundle
-without parts colours the whole character in one colour; ``render --layer parts`` writes a PNG."""
+without parts colours the whole character in one colour, unless its motion moves pixels beyond the
+body's (a dense model), which are coloured by the direction they move in; ``render --layer parts``
+writes a PNG."""
 
 import cv2
 import numpy as np
@@ -19,7 +21,7 @@ from workstation.kernel.locations import asset_path
 from workstation.project import CharacterRequest, FrameRef, FrameRequest, MotionRequest, Output, Pose
 from workstation.render.engine import Engine
 from workstation.render.layers import LayerView
-from workstation.render.part_colours import BODY_GREY, PALETTE, part_colours
+from workstation.render.part_colours import BODY_GREY, DIRECTIONS, FULL_MOVE, PALETTE, motion_colours, part_colours
 from workstation.render.shot_frames import open_engine
 
 SIZE = 64
@@ -86,6 +88,45 @@ def test_a_character_without_motion_shows_its_own_parts(parts_engine):
     masks = parts_engine.graphs.part_masks(request(motion=None).characters[0])
     assert masks is not None and masks.max() > 0.5
     assert masks.min() >= 0 and masks.sum(axis=0).max() <= 1 + 1e-5
+
+
+def test_own_motion_is_coloured_by_its_direction_from_the_bodys_colour():
+    moves = np.zeros((2, 1, 6), np.float32)
+    moves[:, 0, 1:] = np.array([[0.01, FULL_MOVE, 0, -3, 0], [0, 0, FULL_MOVE, 0, -5]])
+    colours = motion_colours(moves)[:, 0].T
+    assert np.abs(colours[:2] - PALETTE[0]).max() < 1e-6  # still, and a hundredth of a pixel: the body's
+    assert np.abs(colours[2:] - DIRECTIONS).max() < 1e-6  # right, down, left, up, in full
+    half = motion_colours(np.array([[[FULL_MOVE / 2]], [[0.0]]], np.float32))[:, 0, 0]
+    assert np.abs(half - PALETTE[0]).max() > 0.1 and np.abs(half - DIRECTIONS[0]).max() > 0.1
+
+
+def test_a_dense_model_colours_what_moves_beyond_the_body(tmp_path):
+    from tests.test_dense_motion import dense_model
+
+    model = dense_model()
+    alpha = model.character_decoder.layers[-2]
+    with torch.no_grad():  # alpha 1 wherever the character is placed, as in parts_engine
+        alpha.weight[:, 3].zero_()
+        alpha.bias[3] = 30.0
+    folder = export_bundle(model, tmp_path / "dense")
+    actor = []
+    for frame in range(3):
+        image = np.zeros((SIZE, SIZE, 3), np.uint8)
+        image[14 + 3 * frame:46 + 3 * frame, 22:42] = np.random.default_rng(frame).integers(120, 256, (32, 20, 3))
+        actor.append(image)
+    background = np.broadcast_to(np.array([40, 90, 160], np.uint8), (SIZE, 2 * SIZE, 3)).copy()
+    engine = Engine(folder, MemoryClips({"actor": actor, "bg": [background]}), prefer_cuda=False)
+    frame = request()
+    own = engine.graphs.own_motion(frame.characters[0])
+    assert engine.graphs.part_masks(frame.characters[0]) is None and own is not None
+    assert np.hypot(*own).max() > FULL_MOVE / 4  # the head moves pixels beyond the body
+    composite, parts = (engine.render_requests([frame], layer)[0] for layer in (LayerView.COMPOSITE, LayerView.PARTS))
+    square = (slice(None), slice(None), slice(SIZE // 2, SIZE // 2 + SIZE))
+    colours = 2 * parts[square] - composite[square]
+    assert np.abs(colours - motion_colours(own)).max() < 1e-4
+    assert np.abs(colours - PALETTE[0][:, None, None]).max() > 0.1
+    still = engine.graphs.own_motion(request(motion=None).characters[0])
+    assert still is not None and np.hypot(*still).max() < 0.25  # standing where it is, next to nothing moves
 
 
 @pytest.fixture(scope="module")

@@ -246,18 +246,45 @@ class Graphs:
         without parts: the whole character is one part."""
         if not self.bundle.parts:
             return None
+
+        def masks_of(field: np.ndarray, absolute: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
+            assert masks is not None  # the bundle has parts, so its motion graph gives them
+            return masks
+
+        return self._posed_motion_planes(character, masks_of)
+
+    def own_motion(self, character: CharacterRequest) -> np.ndarray | None:
+        """Format 3 without parts: [2, S, S], how far (x, y, in pixels of the square) the character's
+        motion moves each pixel of the square beyond its whole body's affine (a dense model's
+        displacement; zero for a single affine), moved by its hand pose as its field is. None for
+        formats 1 and 2 and for a bundle with parts (its masks say what moves with what)."""
+        if not self.bundle.colour_from_source or self.bundle.parts:
+            return None
+        size = self.bundle.image_size
+
+        def beyond(field: np.ndarray, absolute: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
+            moved: np.ndarray = (field - affine_field(absolute[None], size)[0]) * np.float32(size / 2)
+            return moved
+
+        return self._posed_motion_planes(character, beyond)
+
+    def _posed_motion_planes(self, character: CharacterRequest,
+                             planes_of: Callable[[np.ndarray, np.ndarray, np.ndarray | None], np.ndarray],
+                             ) -> np.ndarray:
+        """Planes of the square that ``planes_of(field, absolute theta, masks)`` makes of the
+        character's motion (without one, a still motion of itself), moved by its hand pose."""
         source, m = character.source, character.motion
         features = self.features(source.clip, source.frame, Encoder.CHARACTER)
-        if m is None or m.frame == m.start:
-            _, _, masks = self._motion_of(MotionRequest(source.clip, source.frame, source.frame), source, features)
+        still = m is None or m.frame == m.start
+        motion = MotionRequest(source.clip, source.frame, source.frame) if m is None or still else m
+        field, absolute, masks = self._motion_of(motion, source, features)
+        planes = planes_of(field, absolute, masks)
+        if still:  # drawn where it stands: its hand pose moves it from there
             absolute = IDENTITY_THETA
-        else:
-            _, absolute, masks = self._motion_of(m, source, features)
-        assert masks is not None  # the bundle has parts, so its motion graph gives them
         if is_identity_pose(character.pose):
-            return masks
+            return planes
         _, posed_absolute = self._posed(absolute, self.centroid(features[None]), character)
-        return posed_planes(masks, absolute, posed_absolute)
+        return posed_planes(planes, absolute, posed_absolute)
 
     def _placed_by_field(self, character: CharacterRequest, features: np.ndarray) -> Placed:
         """Format 3: the motion's field, with the hand pose applied as formats 1 and 2 apply it to

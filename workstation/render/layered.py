@@ -136,12 +136,16 @@ class LayeredRenderer:
 
     def _parts_over(self, framing: Framing, character: CharacterRequest, layer: OutputLayer,
                     smooth: bool) -> OutputLayer:
-        """``layer`` (the character at the output size) with its part masks coloured over it: the
-        masks enlarged into its box as its alpha is, so they land where the character does."""
-        masks = self.graphs.part_masks(character)
+        """``layer`` (the character at the output size) with its part masks (or, without parts, its
+        own motion beyond the body's) coloured over it: enlarged into its box as its alpha is, so
+        they land where the character does."""
+        interpolation = cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST
+        masks, own_motion = self.graphs.part_masks(character), self.graphs.own_motion(character)
         if masks is not None:
-            masks = enlarge(masks, framing, layer.box, cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST)
-        colours = part_colours(masks, layer.alpha.shape[1:])
+            masks = enlarge(masks, framing, layer.box, interpolation)
+        if own_motion is not None:
+            own_motion = enlarge(own_motion, framing, layer.box, interpolation)
+        colours = part_colours(masks, layer.alpha.shape[1:], own_motion)
         return OutputLayer(layer.box, tinted(layer.rgb, colours), layer.alpha)
 
     def shapes(self, requests: Sequence[FrameRequest]) -> list[list[CharacterShape]]:
