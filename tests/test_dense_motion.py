@@ -20,9 +20,9 @@ SIZE = 64
 IDENTITY = torch.tensor([[[1.0, 0, 0], [0, 1, 0]]])
 
 
-def dense_model(moving: bool = True):
+def dense_model(moving: bool = True, steps: int = 1):
     model = trained_looking_model(motion_input="instance", motion_alignment="registration", colour="source",
-                                  dense=True)
+                                  dense=steps)
     if moving:  # a head that says something, as a trained one does
         torch.manual_seed(7)
         torch.nn.init.normal_(model.dense_motion.out.weight, std=0.2)
@@ -43,15 +43,16 @@ def affine_field(theta: torch.Tensor) -> torch.Tensor:
     return F.affine_grid(theta.float(), [theta.shape[0], 3, SIZE, SIZE], align_corners=False)
 
 
-def test_an_untrained_head_gives_the_single_affine_field():
-    model = dense_model(moving=False)
+@pytest.mark.parametrize("steps", [1, 4])
+def test_an_untrained_head_gives_the_single_affine_field(steps):
+    model = dense_model(moving=False, steps=steps)
     single = trained_looking_model(motion_input="instance", motion_alignment="registration", colour="source")
     single.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("dense_motion.")})
     with torch.no_grad():
         features = model.encoder_character(blob_frames([(10, 12), (20, 30), (30, 20)]))
         thetas = model.motion(features, features.roll(1, 0))
         theta = single.motion(features, features.roll(1, 0))
-        assert thetas.shape == (3, 1 + 16 * 16, 2, 3)
+        assert thetas.shape == (3, 1 + (16 * steps) ** 2, 2, 3)
         assert torch.allclose(thetas[:, 0], theta)
         field, masks = model.motion_field(features, thetas)
     assert masks is None
@@ -86,8 +87,9 @@ def test_the_displacement_is_laid_about_the_drawn_characters_own_pivot():
     assert float((own - affine_field(model.absolute(a_p, motion))).abs().max()) > 0.01
 
 
-def test_the_bundle_gives_the_models_field(tmp_path):
-    model = dense_model()
+@pytest.mark.parametrize("steps", [1, 4])
+def test_the_bundle_gives_the_models_field(tmp_path, steps):
+    model = dense_model(steps=steps)
     folder = export_bundle(model, tmp_path / "dense")
     metadata = json.loads((folder / "model.json").read_text())
     assert metadata["format_version"] == 3 and metadata["parts"] == 0
@@ -106,7 +108,7 @@ def test_a_dense_model_starts_from_a_bundle_without_it(tmp_path):
 
     source = source_colour_model()
     folder = export_bundle(source, tmp_path / "single")
-    model = SceneModel(ModelConfig(**{**source.config.__dict__, "dense": True}))
+    model = SceneModel(ModelConfig(**{**source.config.__dict__, "dense": 1}))
     warm_start(model, str(folder))
     for name, tensor in model.state_dict().items():
         if not name.startswith("dense_motion."):
@@ -116,6 +118,9 @@ def test_a_dense_model_starts_from_a_bundle_without_it(tmp_path):
 
 def test_dense_motion_needs_a_model_drawn_from_its_own_pixels():
     with pytest.raises(ConfigError, match="model.dense"):
-        ModelConfig(dense=True).validate()
+        ModelConfig(dense=1).validate()
     with pytest.raises(ConfigError, match="model.dense"):
         ModelConfig(dense=True, colour="source", parts=4).validate()
+    with pytest.raises(ConfigError, match="model.dense=3"):
+        ModelConfig(dense=3, colour="source").validate()
+    assert ModelConfig(dense=True, colour="source").validate().dense == 1  # as the first dense runs said it

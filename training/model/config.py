@@ -48,6 +48,7 @@ RENDERERS = ("layered", "summed")
 COLOURS = ("decoder", "source")
 PART_MOTIONS = ("shift", "residual", "gated")
 MAX_PARTS = 16
+DENSE_STEPS = (0, 1, 2, 4)  # model.dense: displacements per feature cell side (0: none)
 # best_metric: the validation score (training/evaluation/validation.py) that chooses
 # checkpoints/best.pt, and the datasets whose validation measures it. "manipulation_psnr" is
 # val_background_psnr + val_transform_psnr; the others are their val_ column.
@@ -101,8 +102,13 @@ class ModelConfig:
     # T^Z as a field of parts (training/model/parts.py): 1 is the single affine; part_motion: how K >= 2 move
     parts: int = 1
     part_motion: str = "shift"
-    # T^Z refined by a displacement at every feature cell (training/model/dense_motion.py)
-    dense: bool = False
+    # T^Z refined by a dense displacement (training/model/dense_motion.py): 0 none, else D x D displacements
+    # per feature cell (1: one a cell; 4 at the 64 square: one a pixel); true, as the first runs said it, is 1
+    dense: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dense, bool):
+            self.dense = int(self.dense)
 
     def validate(self) -> ModelConfig:
         _check_choice("model.image_size", self.image_size, IMAGE_SIZES)
@@ -121,7 +127,7 @@ class ModelConfig:
         _check_choice("model.part_motion", self.part_motion, PART_MOTIONS)
         if self.parts > 1 and (self.colour, self.anchored, self.motion_alignment) != ("source", True, "registration"):
             raise ConfigError('model.parts > 1: needs model.colour="source", anchored and "registration" motion')
-        _check_choice("model.dense", self.dense, (True, False))
+        _check_choice("model.dense", self.dense, DENSE_STEPS)
         if self.dense and (self.colour, self.anchored, self.motion_alignment, self.parts) != ("source", True,
                                                                                            "registration", 1):
             raise ConfigError('model.dense: needs model.colour="source", anchored, "registration" motion and parts=1')
