@@ -171,6 +171,20 @@ def test_the_sprite_demo_renders_with_the_bundled_sprite_model():
     assert frames.std(axis=0).max() > 0.05  # the two characters move
 
 
+def test_the_walkers_legs_move_on_their_own():
+    """The bundled model moves limbs, not only the whole body: over the walk shot's cycle some
+    pixels of the walker's lower half move a pixel or more beyond its body's motion, and not alike."""
+    project = build_sprite_demo_project()
+    engine = open_engine(project)
+    shot = project.shot("walk")
+    requests = document.render_requests(project, "walk", range(shot.length))
+    moves = [engine.graphs.own_motion(r.characters[0]) for r in requests]
+    assert all(m is not None for m in moves)
+    legs = np.stack([m[:, 40:56] for m in moves if m is not None])  # [T, 2, rows, S]: the square's lower rows
+    assert np.hypot(legs[:, 0], legs[:, 1]).max() >= 1.0
+    assert legs.std(axis=0).max() >= 0.5  # the legs' own motion changes over the cycle
+
+
 def test_render_draws_the_demo_with_the_sprite_model(tmp_path):
     project = write_sprite_demo_project(tmp_path)
     done = run_cli("render", project, "--shot", "walk", "--range", "0:2", "--out", tmp_path / "frames", "--quiet")

@@ -356,11 +356,11 @@ def test_the_sprites_recipe_trains_sprites_with_the_layered_renderer():
     assert config.init_from == "digits-demo" and config.shift == 8  # what brought the sprite's alpha alive
 
 
-def test_the_sprite_model_is_the_third_stage_recipes_run_started_from_the_second():
-    """assets/models/sprites was trained as recipes/sprites-source.toml says, from the model of
-    recipes/sprites-stage2.toml (assets/models/sprites_decoder), that one as recipes/sprites-stage2.toml
-    says, from the model of recipes/sprites.toml; the figures in each model.json are those of its
-    evaluation in docs/results."""
+def test_the_sprite_model_is_the_fourth_stage_recipes_run_started_from_the_third():
+    """assets/models/sprites was trained as recipes/sprites-dense.toml says, from the model of
+    recipes/sprites-source.toml (assets/models/sprites_affine), that one from the model of
+    recipes/sprites-stage2.toml (assets/models/sprites_decoder), that one from the model of
+    recipes/sprites.toml; the figures in each model.json are those of its evaluation in docs/results."""
     from test_trainer import recipe_config
 
     from training.model.config import TrainConfig
@@ -368,23 +368,26 @@ def test_the_sprite_model_is_the_third_stage_recipes_run_started_from_the_second
 
     data = f"data_dir={SPRITES_DIR.parent}"
     stages = {}
-    decoder = asset_path("models", "sprites_decoder")
-    for bundle, recipe, evaluation in ((SPRITE_BUNDLE, "sprites-source", "sprites-source-eval.json"),
-                                       (decoder, "sprites-stage2", "sprites-eval.json")):
+    for bundle, recipe, evaluation in ((SPRITE_BUNDLE, "sprites-dense", "sprites-dense-eval.json"),
+                                       (asset_path("models", "sprites_affine"), "sprites-source",
+                                        "sprites-source-eval.json"),
+                                       (asset_path("models", "sprites_decoder"), "sprites-stage2", "sprites-eval.json")):
         metadata = json.loads((bundle / "model.json").read_text())
         saved = metadata["trained_on"]["train_config"]
         rebuilt = stages[recipe] = TrainConfig.from_saved(saved).validate().to_dict()
         assert rebuilt == {**recipe_config(recipe, data).to_dict(), "data_dir": saved["data_dir"]}
         assert metadata["trained_on"]["steps"] <= rebuilt["steps"]
         assert metadata["evaluation"] == json.loads((ROOT / "docs" / "results" / evaluation).read_text())
-    second, third = stages["sprites-stage2"], stages["sprites-source"]
+    second, third, fourth = stages["sprites-stage2"], stages["sprites-source"], stages["sprites-dense"]
     assert second["alpha_static"] > 0 and third["model"]["colour"] == "source" and third["alpha_visible"] > 0
     first = recipe_config("sprites", data).to_dict()
     assert second == {**first, **{key: second[key] for key in (
         "steps", "lr", "alpha_static", "init_from", "seed", "data_dir")}}  # stage 2 changes only these
-    assert third == {**second, **{key: third[key] for key in (  # and stage 3 only these
+    assert third == {**second, **{key: third[key] for key in (  # stage 3 only these
         "steps", "alpha_visible", "alpha_tight", "alpha_align", "init_from", "val_every", "model")}}
     assert third["model"] == {**second["model"], "colour": "source"}
+    assert fourth == {**third, **{key: fourth[key] for key in ("steps", "init_from", "model")}}  # stage 4 these
+    assert fourth["model"] == {**third["model"], "dense": 4} and fourth["init_from"].endswith("sprites_affine")
 
 
 def test_the_digits_demo_starts_a_sprite_model_with_its_decoders(sheets):
