@@ -54,7 +54,7 @@ def _autosave(folder: Path) -> None:
 
 
 def _recipe(folder: Path) -> None:
-    from training.model.config import load_recipe
+    from training.model.recipes import load_recipe
 
     load_recipe(folder / "recipe.toml")
 

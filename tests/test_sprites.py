@@ -368,10 +368,10 @@ def test_the_sprite_model_is_the_fourth_stage_recipes_run_started_from_the_third
 
     data = f"data_dir={SPRITES_DIR.parent}"
     stages = {}
-    for bundle, recipe, evaluation in ((SPRITE_BUNDLE, "sprites-dense", "sprites-dense-eval.json"),
-                                       (asset_path("models", "sprites_affine"), "sprites-source",
-                                        "sprites-source-eval.json"),
-                                       (asset_path("models", "sprites_decoder"), "sprites-stage2", "sprites-eval.json")):
+    stages_run = ((SPRITE_BUNDLE, "sprites-dense", "sprites-dense-eval.json"),
+                  (asset_path("models", "sprites_affine"), "sprites-source", "sprites-source-eval.json"),
+                  (asset_path("models", "sprites_decoder"), "sprites-stage2", "sprites-eval.json"))
+    for bundle, recipe, evaluation in stages_run:
         metadata = json.loads((bundle / "model.json").read_text())
         saved = metadata["trained_on"]["train_config"]
         rebuilt = stages[recipe] = TrainConfig.from_saved(saved).validate().to_dict()

@@ -326,7 +326,7 @@ def test_a_checkpoint_is_rebuilt_from_its_own_config_never_from_todays_defaults(
                      "best_metric": "reconstruction_psnr"}
     assert state["config"].to_dict() == {**saved, **before_layers,
                                          "model": {**saved["model"], "renderer": "summed", "colour": "decoder",
-                                                   "parts": 1, "part_motion": "shift"}}
+                                                   "parts": 1, "part_motion": "shift", "dense": 0}}
     default = TrainConfig().to_dict()
     assert all(saved[key] != default[key] for key in saved if key != "model")  # the test can fail
     assert all(saved["model"][key] != default["model"][key] for key in saved["model"])
@@ -368,7 +368,7 @@ def test_the_digit_models_runs_are_rebuilt_as_they_were_trained(bundle, recipe):
     assert {key: rebuilt["model"][key] for key in saved["model"]} == saved["model"]
     later = {"shift", "alpha_static", "alpha_visible", "alpha_tight", "alpha_align", "best_metric"}  # added since
     assert set(rebuilt) - set(saved) <= later
-    assert set(rebuilt["model"]) - set(saved["model"]) <= {"colour", "parts", "part_motion"}
+    assert set(rebuilt["model"]) - set(saved["model"]) <= {"colour", "parts", "part_motion", "dense"}
     assert rebuilt == {**recipe_config(recipe).to_dict(), "data_dir": saved["data_dir"]}
 
 

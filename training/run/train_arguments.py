@@ -59,7 +59,8 @@ def minutes(text: str) -> float:
 
 def build_train_config(args: argparse.Namespace) -> TrainConfig:
     """The run's settings: the recipe, then the options given, then each --set."""
-    from training.model.config import TrainConfig, apply_setting, load_recipe
+    from training.model.config import TrainConfig
+    from training.model.recipes import apply_setting, load_recipe
 
     values: dict[str, Any] = {}
     if args.recipe:
