@@ -9,7 +9,8 @@
 2. Fine-tunes as a user does: ``main.py train --init-from MODEL --clip SHEET.png:grid=64x64 ...
    --minutes N --set max_gap=2`` into OUT/run (continued with ``--resume`` when it is there; pairs
    at most 2 frames apart, so a 6-frame slash row trains on 3 frames and holds 3 out), then exports
-   the run's best checkpoint (chosen on those clips' held-out frames) as OUT/model.
+   the run's best checkpoint (chosen on those clips' held-out frames) as OUT/model (``--checkpoint
+   last``: its last step's, as OUT/model-last; a finished run is not trained again).
 3. Measures the analogy on the rows never taught, for the starting model and the fine-tuned one on
    the same examples, beside Copy and the optical-flow transfer, and the paired gain.
 """
@@ -53,7 +54,7 @@ def stopframe(*arguments: str) -> None:
     subprocess.run(command, check=True)
 
 
-def fine_tune(model: str, sheets: list[Path], out: Path, minutes: float, seed: int) -> Path:
+def fine_tune(model: str, sheets: list[Path], out: Path, minutes: float, seed: int, checkpoint: str) -> Path:
     run = out / "run"
     if (run / "checkpoints" / "last.pt").is_file():
         stopframe("train", "--out", str(run), "--resume")
@@ -61,9 +62,9 @@ def fine_tune(model: str, sheets: list[Path], out: Path, minutes: float, seed: i
         clips = [argument for sheet in sheets for argument in ("--clip", f"{sheet}:grid=64x64")]
         stopframe("train", "--out", str(run), "--init-from", model, *clips, "--minutes", str(minutes),
                   "--seed", str(seed), "--set", "max_gap=2")
-    bundle = out / "model"
+    bundle = out / ("model" if checkpoint == "best" else f"model-{checkpoint}")
     if not (bundle / "model.json").is_file():
-        stopframe("export-model", str(run / "checkpoints" / "best.pt"), "--out", str(bundle))
+        stopframe("export-model", str(run / "checkpoints" / f"{checkpoint}.pt"), "--out", str(bundle))
     return bundle
 
 
@@ -109,18 +110,21 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--checkpoint", choices=("best", "last"), default="best",
+                        help="the fine-tuned checkpoint measured: best.pt (what the user gets) or the last step's")
     parser.add_argument("--ground", action="store_true",
                         help="sheets without transparency: each character over a validation background of its own")
     args = parser.parse_args()
     sprites = Sprites(SpriteSheets.load(sprites_dir(args.data_dir, "teach_own_characters")), "val")
     own, others = protocol.own_and_others(sprites)
     sheets = write_sheets(sprites, own, args.out / "sheets", args.ground)
-    tuned = fine_tune(args.model, sheets, args.out, args.minutes, args.seed)
+    tuned = fine_tune(args.model, sheets, args.out, args.minutes, args.seed, args.checkpoint)
     results = measure({"starting model": args.model, "fine-tuned": str(tuned)}, sprites, own, others,
                       args.examples, args.seed)
     results["protocol"] = {"own": [c.key for c in own], "taught": list(protocol.TAUGHT),
                            "unseen": list(protocol.UNSEEN), "minutes": args.minutes, "examples": args.examples,
-                           "seed": args.seed, "model": args.model, "ground": args.ground}
+                           "seed": args.seed, "model": args.model, "ground": args.ground,
+                           "checkpoint": args.checkpoint}
     print(report(results))
     if args.json:
         write_json(args.json, results)

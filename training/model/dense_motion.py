@@ -35,7 +35,7 @@ from training.model.alignment import centroid, theta_from, translation_theta, wa
 from training.model.config import ModelConfig
 from training.model.parts import inverse_2x2
 
-REACH = 0.5  # the largest displacement, in grid units (a quarter of the square)
+REACH = 0.5  # the largest displacement the head says of a pair, in grid units (a quarter of the square)
 
 
 class DenseMotion(nn.Module):
@@ -55,7 +55,7 @@ class DenseMotion(nn.Module):
 
     def motion(self, features_from: torch.Tensor, features_to: torch.Tensor, whole: torch.Tensor) -> torch.Tensor:
         """[N,hD*wD,2,3]: the displacement for the change features_from -> features_to, re-centred on
-        the character's pivot as features_to shows it, one translation theta per cell; ``whole``
+        the character's pivot as features_to shows it, one translation theta per place; ``whole``
         [N,2,3] is the body's relative theta."""
         detached_from, detached_to = features_from.detach().float(), features_to.detach().float()
         body = theta_from(whole.float(), centroid(detached_from))
