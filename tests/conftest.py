@@ -78,6 +78,24 @@ def summed_bundle(tmp_path_factory):
     return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "summed")
 
 
+@pytest.fixture(scope="session")
+def dense_bundle(tmp_path_factory):
+    """(model, bundle folder) of a tiny dense-motion model (``model.dense = 4``, as the sprite model)
+    whose head says something and whose alpha is 1 wherever a character is placed, exported once."""
+    import torch
+
+    from training.bundle_export import export_bundle
+
+    model = trained_looking_model(motion_input="instance", motion_alignment="registration", colour="source", dense=4)
+    torch.manual_seed(7)
+    torch.nn.init.normal_(model.dense_motion.out.weight, std=0.2)
+    alpha = model.character_decoder.layers[-2]
+    with torch.no_grad():
+        alpha.weight[:, 3].zero_()
+        alpha.bias[3] = 30.0
+    return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "dense")
+
+
 def run_cli(*args, timeout=300, **options):
     """`python main.py ARGS` in the repository root, output captured."""
     import subprocess

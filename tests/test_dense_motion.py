@@ -11,7 +11,6 @@ import torch
 from torch.nn import functional as F
 
 from tests.conftest import trained_looking_model
-from training.bundle_export import export_bundle
 from training.model.config import ConfigError, ModelConfig
 from workstation.render.bundle import open_bundle
 from workstation.render.graphs import Graphs
@@ -87,31 +86,29 @@ def test_the_displacement_is_laid_about_the_drawn_characters_own_pivot():
     assert float((own - affine_field(model.absolute(a_p, motion))).abs().max()) > 0.01
 
 
-@pytest.mark.parametrize("steps", [1, 4])
-def test_the_bundle_gives_the_models_field(tmp_path, steps):
-    model = dense_model(steps=steps)
-    folder = export_bundle(model, tmp_path / "dense")
+def test_the_bundle_gives_the_models_field(dense_bundle):
+    model, folder = dense_bundle
     metadata = json.loads((folder / "model.json").read_text())
-    assert metadata["format_version"] == 3 and metadata["parts"] == 0
+    assert metadata["format_version"] == 3 and metadata["parts"] == 0 and metadata["model_config"]["dense"] == 4
     graphs = Graphs(open_bundle(folder), None, 1 << 24)
     with torch.no_grad():
         a, b, c = model.encoder_character(blob_frames([(16, 16), (22, 12), (30, 24)])).split(1)
         want = model.source_field(c, model.motion(a, b)).permute(0, 3, 1, 2).numpy()
+        assert np.abs(want - F.affine_grid(model.absolute(c, model.motion(a, b)), [1, 3, SIZE, SIZE],
+                                           align_corners=False).permute(0, 3, 1, 2).numpy()).max() > 0.01
     field, _theta = graphs._run("motion.onnx", a.numpy(), b.numpy(), c.numpy())
     assert np.abs(field - want).max() <= 1e-4
 
 
-def test_a_dense_model_starts_from_a_bundle_without_it(tmp_path):
-    from tests.test_bundle_format3 import source_colour_model
+def test_a_dense_model_starts_from_a_bundle_without_it(anchored_bundle):
     from training.model.scene_model import SceneModel
     from training.run.warm_start import warm_start
 
-    source = source_colour_model()
-    folder = export_bundle(source, tmp_path / "single")
-    model = SceneModel(ModelConfig(**{**source.config.__dict__, "dense": 1}))
+    source, folder = anchored_bundle  # a single affine, coloured by its decoder
+    model = SceneModel(ModelConfig(**{**source.config.__dict__, "colour": "source", "dense": 1}))
     warm_start(model, str(folder))
     for name, tensor in model.state_dict().items():
-        if not name.startswith("dense_motion."):
+        if name.startswith(("encoder_", "motion_net.")):
             assert torch.equal(tensor, source.state_dict()[name]), name
     assert not model.dense_motion.out.weight.detach().any()  # it starts as the single affine
 

@@ -100,22 +100,14 @@ def test_own_motion_is_coloured_by_its_direction_from_the_bodys_colour():
     assert np.abs(half - PALETTE[0]).max() > 0.1 and np.abs(half - DIRECTIONS[0]).max() > 0.1
 
 
-def test_a_dense_model_colours_what_moves_beyond_the_body(tmp_path):
-    from tests.test_dense_motion import dense_model
-
-    model = dense_model()
-    alpha = model.character_decoder.layers[-2]
-    with torch.no_grad():  # alpha 1 wherever the character is placed, as in parts_engine
-        alpha.weight[:, 3].zero_()
-        alpha.bias[3] = 30.0
-    folder = export_bundle(model, tmp_path / "dense")
+def test_a_dense_model_colours_what_moves_beyond_the_body(dense_bundle):
     actor = []
     for frame in range(3):
         image = np.zeros((SIZE, SIZE, 3), np.uint8)
         image[14 + 3 * frame:46 + 3 * frame, 22:42] = np.random.default_rng(frame).integers(120, 256, (32, 20, 3))
         actor.append(image)
     background = np.broadcast_to(np.array([40, 90, 160], np.uint8), (SIZE, 2 * SIZE, 3)).copy()
-    engine = Engine(folder, MemoryClips({"actor": actor, "bg": [background]}), prefer_cuda=False)
+    engine = Engine(dense_bundle[1], MemoryClips({"actor": actor, "bg": [background]}), prefer_cuda=False)
     frame = request()
     own = engine.graphs.own_motion(frame.characters[0])
     assert engine.graphs.part_masks(frame.characters[0]) is None and own is not None
