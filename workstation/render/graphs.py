@@ -256,11 +256,15 @@ class Graphs:
     def own_motion(self, character: CharacterRequest) -> np.ndarray | None:
         """Format 3 without parts: [2, S, S], how far (x, y, in pixels of the square) the character's
         motion moves each pixel of the square beyond its whole body's affine (a dense model's
-        displacement; zero for a single affine), moved by its hand pose as its field is. None for
-        formats 1 and 2 and for a bundle with parts (its masks say what moves with what)."""
+        displacement; zero for a single affine, and without a motion), moved by its hand pose as its
+        field is. None for formats 1 and 2 and for a bundle with parts (its masks say what moves with
+        what)."""
         if not self.bundle.colour_from_source or self.bundle.parts:
             return None
         size = self.bundle.image_size
+        m = character.motion
+        if m is None or m.frame == m.start:  # drawn where it stands, by no motion at all
+            return np.zeros((2, size, size), np.float32)
 
         def beyond(field: np.ndarray, absolute: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
             moved: np.ndarray = (field - affine_field(absolute[None], size)[0]) * np.float32(size / 2)
