@@ -89,11 +89,18 @@ def dense_bundle(tmp_path_factory):
     model = trained_looking_model(motion_input="instance", motion_alignment="registration", colour="source", dense=4)
     torch.manual_seed(7)
     torch.nn.init.normal_(model.dense_motion.out.weight, std=0.2)
+    return model, export_bundle(opaque_where_placed(model), tmp_path_factory.mktemp("bundles") / "dense")
+
+
+def opaque_where_placed(model):
+    """``model`` (changed in place) with its character decoder's alpha 1 wherever a character is placed."""
+    import torch
+
     alpha = model.character_decoder.layers[-2]
     with torch.no_grad():
         alpha.weight[:, 3].zero_()
         alpha.bias[3] = 30.0
-    return model, export_bundle(model, tmp_path_factory.mktemp("bundles") / "dense")
+    return model
 
 
 def run_cli(*args, timeout=300, **options):

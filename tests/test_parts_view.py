@@ -9,8 +9,8 @@ writes a PNG."""
 import cv2
 import numpy as np
 import pytest
-import torch
 
+from tests.conftest import opaque_where_placed
 from tests.test_engine_format3 import MemoryClips
 from tests.test_format2_bundle import FIXTURE, synthetic_frames
 from tests.test_parts import part_model
@@ -33,12 +33,12 @@ def parts_engine(tmp_path_factory):
     character is placed in the square, and clips: an actor (a bright block moving down on black)
     and a background twice as wide as the square, so a 128x64 output has bands beside the square
     where no character is."""
-    model = part_model()
-    alpha = model.character_decoder.layers[-2]
-    with torch.no_grad():
-        alpha.weight[:, 3].zero_()
-        alpha.bias[3] = 30.0
-    folder = export_bundle(model, tmp_path_factory.mktemp("bundles") / "parts")
+    model = opaque_where_placed(part_model())
+    return Engine(export_bundle(model, tmp_path_factory.mktemp("bundles") / "parts"), actor_clips(), prefer_cuda=False)
+
+
+def actor_clips() -> MemoryClips:
+    """An actor (a bright block moving down on black) and a background twice as wide as the square."""
     rng = np.random.default_rng(0)
     actor = []
     for frame in range(3):
@@ -46,7 +46,7 @@ def parts_engine(tmp_path_factory):
         image[14 + 3 * frame:46 + 3 * frame, 22:42] = rng.integers(120, 256, (32, 20, 3))
         actor.append(image)
     background = np.broadcast_to(np.array([40, 90, 160], np.uint8), (SIZE, 2 * SIZE, 3)).copy()
-    return Engine(folder, MemoryClips({"actor": actor, "bg": [background]}), prefer_cuda=False)
+    return MemoryClips({"actor": actor, "bg": [background]})
 
 
 def request(pose: Pose = Pose(), motion: MotionRequest | None = MotionRequest("actor", 0, 2)) -> FrameRequest:
@@ -101,13 +101,7 @@ def test_own_motion_is_coloured_by_its_direction_from_the_bodys_colour():
 
 
 def test_a_dense_model_colours_what_moves_beyond_the_body(dense_bundle):
-    actor = []
-    for frame in range(3):
-        image = np.zeros((SIZE, SIZE, 3), np.uint8)
-        image[14 + 3 * frame:46 + 3 * frame, 22:42] = np.random.default_rng(frame).integers(120, 256, (32, 20, 3))
-        actor.append(image)
-    background = np.broadcast_to(np.array([40, 90, 160], np.uint8), (SIZE, 2 * SIZE, 3)).copy()
-    engine = Engine(dense_bundle[1], MemoryClips({"actor": actor, "bg": [background]}), prefer_cuda=False)
+    engine = Engine(dense_bundle[1], actor_clips(), prefer_cuda=False)
     frame = request()
     own = engine.graphs.own_motion(frame.characters[0])
     assert engine.graphs.part_masks(frame.characters[0]) is None and own is not None

@@ -58,7 +58,8 @@ class DenseMotion(nn.Module):
         the character's pivot as features_to shows it, one translation theta per place; ``whole``
         [N,2,3] is the body's relative theta."""
         detached_from, detached_to = features_from.detach().float(), features_to.detach().float()
-        body = theta_from(whole.float(), centroid(detached_from))
+        pivot = centroid(detached_from)
+        body = theta_from(whole.float(), pivot)
         placed = warp(detached_from, body)
         # beside the pair, the second frame against itself: what the head says of a still pair is
         # taken off, so a motion source that does not move moves nothing
@@ -66,7 +67,7 @@ class DenseMotion(nn.Module):
         said = REACH * torch.tanh(F.pixel_shuffle(self.out(self.head(F.instance_norm(pairs, eps=1e-3))),
                                                   self.steps).float())
         displacement = said[: placed.shape[0]] - said[placed.shape[0]:]
-        recentred = warp(displacement, translation_theta(landed_pivot(whole.float(), centroid(detached_from))))
+        recentred = warp(displacement, translation_theta(landed_pivot(whole.float(), pivot)))
         n, _, h, w = recentred.shape
         shifts = recentred.permute(0, 2, 3, 1).reshape(n, h * w, 2)
         eye = torch.eye(2, device=shifts.device).expand(n, h * w, 2, 2)

@@ -22,6 +22,12 @@ def affine_field(theta: np.ndarray, size: int) -> np.ndarray:
     return np.einsum("nij,jhw->nihw", np.asarray(theta, np.float64), points).astype(np.float32)
 
 
+def beyond_affine(field: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """[2, S, S]: what ``field`` holds beyond the affine field of ``theta`` [2, 3], in grid units."""
+    residual: np.ndarray = field - affine_field(theta[None], field.shape[-1])[0]
+    return residual
+
+
 def posed_field(field: np.ndarray, theta: np.ndarray, posed_theta: np.ndarray) -> np.ndarray:
     """``field`` [2, S, S] (whose best affine is ``theta``) moved as ``theta`` is moved into
     ``posed_theta`` by a hand pose: ``posed(u) = field(Q u)`` with ``Q = theta^-1 posed_theta``.
@@ -29,7 +35,7 @@ def posed_field(field: np.ndarray, theta: np.ndarray, posed_theta: np.ndarray) -
     (``cv2.remap``) and is zero where ``Q u`` leaves the square."""
     size = field.shape[-1]
     exact = affine_field(posed_theta[None], size)[0]
-    residual = field - affine_field(theta[None], size)[0]
+    residual = beyond_affine(field, theta)
     if not np.any(residual):
         return exact
     return exact + posed_planes(residual, theta, posed_theta)

@@ -25,7 +25,7 @@ import numpy as np
 from workstation.kernel.lru import LRUCache
 from workstation.project import CharacterRequest, FrameRef, MotionRequest
 from workstation.render.bundle import CENTROID, Bundle, BundleError
-from workstation.render.fields import affine_field, posed_field, posed_planes
+from workstation.render.fields import affine_field, beyond_affine, posed_field, posed_planes
 from workstation.render.geometry import (
     IDENTITY_THETA,
     centroid,
@@ -267,8 +267,7 @@ class Graphs:
             return np.zeros((2, size, size), np.float32)
 
         def beyond(field: np.ndarray, absolute: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
-            moved: np.ndarray = (field - affine_field(absolute[None], size)[0]) * np.float32(size / 2)
-            return moved
+            return beyond_affine(field, absolute) * np.float32(size / 2)
 
         return self._posed_motion_planes(character, beyond)
 
